@@ -1,0 +1,111 @@
+//! The command line: `sodan [serve]`, `sodan admin create`. Parsing only; `main.rs` dispatches.
+//!
+//! Every server option can also come from a `SODAN_*` environment variable or from `sodan.toml`;
+//! a flag wins over the environment, which wins over the file (see [`crate::config`]).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Self-hosted customer chat for small shops: one binary, one data file.
+#[derive(Debug, Parser)]
+#[command(name = "sodan", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// What to do; with none, `serve`.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of `serve`, also accepted without the word `serve`.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve(ServeArgs),
+    /// Manage operator accounts from the shell (stop the server first: the data file has one writer).
+    Admin {
+        /// Which account task.
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+/// `sodan admin ...`.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an account; the password is read from standard input, or prompted for on a terminal.
+    Create(CreateAdminArgs),
+}
+
+/// Options shared by every command that opens the data directory.
+#[derive(Debug, Clone, Args, Default)]
+pub struct DataArgs {
+    /// Directory holding the data file (sodan.redb) and uploads [default: ./sodan-data]
+    #[arg(long, env = "SODAN_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Configuration file [default: ./sodan.toml when it exists]
+    #[arg(long, env = "SODAN_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Options of `sodan serve`.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ServeArgs {
+    /// Address and port to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "SODAN_BIND", value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// Address visitors, operators and e-mails use to reach Sodan, e.g. https://chat.example.com
+    /// [default: http:// + the bound address]
+    #[arg(long, env = "SODAN_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Log format [default: text]
+    #[arg(long, env = "SODAN_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy in front of Sodan
+    #[arg(long, env = "SODAN_BEHIND_PROXY")]
+    pub behind_proxy: Option<bool>,
+    /// Data directory and configuration file.
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// `sodan admin create`.
+#[derive(Debug, Clone, Args)]
+pub struct CreateAdminArgs {
+    /// E-mail address to sign in with.
+    #[arg(long)]
+    pub email: String,
+    /// Name shown to colleagues and visitors [default: the part of the e-mail before @]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Role of the new account.
+    #[arg(long, value_enum, default_value = "owner")]
+    pub role: RoleArg,
+    /// Data directory and configuration file.
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// Roles as written on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    /// Runs the shop's Sodan: settings, team, everything an admin can do.
+    Owner,
+    /// Manages settings and the team.
+    Admin,
+    /// Answers conversations.
+    Operator,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}

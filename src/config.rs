@@ -1,0 +1,226 @@
+//! Configuration: raw values (flags > `SODAN_*` environment > `sodan.toml` > defaults) become one
+//! validated [`Config`]. Every path Sodan writes derives from `data_dir`, so backup and permissions are
+//! one folder.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use crate::cli::{DataArgs, LogFormat, ServeArgs};
+
+/// Where the server listens when nothing says otherwise.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// The data directory when nothing says otherwise (relative to the working directory).
+pub const DEFAULT_DATA_DIR: &str = "sodan-data";
+/// The configuration file read when it exists and no other is named.
+pub const DEFAULT_CONFIG_FILE: &str = "sodan.toml";
+
+/// The validated configuration of one Sodan server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on, e.g. `127.0.0.1:8080` (port 0 picks a free port).
+    pub bind: String,
+    /// The directory holding every file Sodan writes.
+    pub data_dir: PathBuf,
+    /// The address people use to reach Sodan, without a trailing slash; `None` derives it from the bound
+    /// address once the listener is bound.
+    pub public_url: Option<String>,
+    /// How log lines are written.
+    pub log_format: LogFormat,
+    /// Whether a reverse proxy's X-Forwarded-* headers are trusted (client address, HTTPS).
+    pub behind_proxy: bool,
+}
+
+impl Config {
+    /// A configuration for `data_dir` with every other value at its default.
+    pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            bind: DEFAULT_BIND.to_owned(),
+            data_dir: data_dir.into(),
+            public_url: None,
+            log_format: LogFormat::Text,
+            behind_proxy: false,
+        }
+    }
+
+    /// The redb data file.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("sodan.redb")
+    }
+
+    /// Where the one-time setup link is written while no owner account exists, so an install script
+    /// (running as root) can show it.
+    pub fn setup_url_path(&self) -> PathBuf {
+        self.data_dir.join("setup-url")
+    }
+
+    /// Builds the server configuration from parsed flags (which already include the environment) and the
+    /// configuration file.
+    pub fn from_args(args: &ServeArgs) -> Result<Self, ConfigError> {
+        let file = FileConfig::load(&args.data)?;
+        let public_url = match args.public_url.clone().or(file.public_url) {
+            Some(url) => Some(validate_public_url(&url)?),
+            None => None,
+        };
+        Ok(Self {
+            bind: args
+                .bind
+                .clone()
+                .or(file.bind)
+                .unwrap_or_else(|| DEFAULT_BIND.to_owned()),
+            data_dir: data_dir(&args.data, file.data_dir),
+            public_url,
+            log_format: args.log_format.or(file.log_format).unwrap_or_default(),
+            behind_proxy: args.behind_proxy.or(file.behind_proxy).unwrap_or(false),
+        })
+    }
+
+    /// The data directory for commands that only open the data file (e.g. `sodan admin`).
+    pub fn data_dir_from(args: &DataArgs) -> Result<PathBuf, ConfigError> {
+        let file = FileConfig::load(args)?;
+        Ok(data_dir(args, file.data_dir))
+    }
+}
+
+fn data_dir(args: &DataArgs, from_file: Option<PathBuf>) -> PathBuf {
+    args.data_dir
+        .clone()
+        .or(from_file)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR))
+}
+
+/// `sodan.toml`: the same options as the flags, all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<String>,
+    data_dir: Option<PathBuf>,
+    public_url: Option<String>,
+    log_format: Option<LogFormat>,
+    behind_proxy: Option<bool>,
+}
+
+impl FileConfig {
+    /// Reads the named file (which must exist) or `./sodan.toml` when present.
+    fn load(args: &DataArgs) -> Result<Self, ConfigError> {
+        let (path, required) = match &args.config {
+            Some(path) => (path.clone(), true),
+            None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => basic_toml::from_str(&text).map_err(|e| ConfigError::File {
+                path,
+                message: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Self::default()),
+            Err(e) => Err(ConfigError::File {
+                path,
+                message: e.to_string(),
+            }),
+        }
+    }
+}
+
+/// Checks a public URL is absolute http(s) and drops a trailing slash.
+fn validate_public_url(url: &str) -> Result<String, ConfigError> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => {
+            Ok(trimmed.to_owned())
+        }
+        _ => Err(ConfigError::PublicUrl(url.to_owned())),
+    }
+}
+
+/// What can be wrong with the configuration; each message names the fix.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// The configuration file could not be read or parsed.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong.
+        message: String,
+    },
+    /// The public URL is not an absolute http(s) address.
+    PublicUrl(String),
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File { path, message } => {
+                write!(
+                    f,
+                    "cannot use configuration file {}: {message}",
+                    path.display()
+                )
+            }
+            Self::PublicUrl(url) => write!(
+                f,
+                "public URL {url:?} is not an absolute http(s) address; set --public-url (SODAN_PUBLIC_URL) \
+                 to something like https://chat.example.com"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_url_must_be_absolute_http() {
+        assert_eq!(
+            validate_public_url("https://chat.example.com/").unwrap(),
+            "https://chat.example.com"
+        );
+        assert!(validate_public_url("chat.example.com").is_err());
+        assert!(validate_public_url("https://").is_err());
+    }
+
+    #[test]
+    fn flags_win_over_file_and_defaults_fill_the_rest() {
+        let dir = std::env::temp_dir().join(format!("sodan-config-{}", crate::tokens::random()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("sodan.toml");
+        std::fs::write(
+            &file,
+            "bind = \"0.0.0.0:9000\"\npublic_url = \"https://shop.example\"\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            bind: Some("127.0.0.1:7000".into()),
+            data: DataArgs {
+                config: Some(file),
+                data_dir: None,
+            },
+            ..ServeArgs::default()
+        };
+        let config = Config::from_args(&args).unwrap();
+        assert_eq!(config.bind, "127.0.0.1:7000");
+        assert_eq!(config.public_url.as_deref(), Some("https://shop.example"));
+        assert_eq!(config.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_an_error() {
+        let dir = std::env::temp_dir().join(format!("sodan-config-{}", crate::tokens::random()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("sodan.toml");
+        std::fs::write(&file, "bnid = \"x\"\n").unwrap();
+        let args = DataArgs {
+            config: Some(file),
+            data_dir: None,
+        };
+        let err = Config::data_dir_from(&args).unwrap_err().to_string();
+        assert!(err.contains("bnid"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,307 @@
+//! The console's languages: Japanese and English texts, and how the language of a request is chosen
+//! (the operator's own setting, else the browser's Accept-Language, else English).
+
+use serde::{Deserialize, Serialize};
+
+use crate::operators::InvalidInput;
+
+/// A language the console speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// English.
+    En,
+    /// Japanese.
+    Ja,
+}
+
+impl Lang {
+    /// The BCP 47 tag, for `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ja => "ja",
+        }
+    }
+
+    /// Parses a stored or submitted tag (`en`, `ja`).
+    pub fn parse(tag: &str) -> Option<Lang> {
+        match tag {
+            "en" => Some(Lang::En),
+            "ja" => Some(Lang::Ja),
+            _ => None,
+        }
+    }
+
+    /// Picks the supported language the browser prefers most, by `q` weight, from an Accept-Language value.
+    pub fn from_accept_language(header: &str) -> Lang {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let lang = match tag.split('-').next() {
+                Some("ja") => Lang::Ja,
+                Some("en") => Lang::En,
+                _ => continue,
+            };
+            if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or(Lang::En)
+    }
+
+    /// The console texts in this language.
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::En => &EN,
+            Lang::Ja => &JA,
+        }
+    }
+}
+
+/// Every text the console shows, one field per text, so a missing translation fails to compile.
+/// Each field's name says what the text is for.
+#[allow(missing_docs)]
+#[derive(Debug)]
+pub struct Texts {
+    pub nav_inbox: &'static str,
+    pub nav_customers: &'static str,
+    pub nav_settings: &'static str,
+    pub nav_account: &'static str,
+    pub sign_out: &'static str,
+    pub email: &'static str,
+    pub password: &'static str,
+    pub password_confirm: &'static str,
+    pub name: &'static str,
+    pub sign_in_title: &'static str,
+    pub sign_in_button: &'static str,
+    pub wrong_credentials: &'static str,
+    pub account_disabled: &'static str,
+    pub too_many_attempts: &'static str,
+    pub setup_title: &'static str,
+    pub setup_intro: &'static str,
+    pub setup_button: &'static str,
+    pub setup_link_invalid: &'static str,
+    pub setup_pending: &'static str,
+    pub invite_accept_title: &'static str,
+    pub invite_accept_intro: &'static str,
+    pub invite_accept_button: &'static str,
+    pub invite_invalid: &'static str,
+    pub inbox_title: &'static str,
+    pub inbox_empty: &'static str,
+    pub customers_title: &'static str,
+    pub customers_empty: &'static str,
+    pub settings_title: &'static str,
+    pub team_title: &'static str,
+    pub role: &'static str,
+    pub role_owner: &'static str,
+    pub role_admin: &'static str,
+    pub role_operator: &'static str,
+    pub status: &'static str,
+    pub status_active: &'static str,
+    pub status_disabled: &'static str,
+    pub disable: &'static str,
+    pub enable: &'static str,
+    pub you: &'static str,
+    pub invite_title: &'static str,
+    pub invite_button: &'static str,
+    pub invite_created: &'static str,
+    pub pending_invites: &'static str,
+    pub expires: &'static str,
+    pub revoke: &'static str,
+    pub account_title: &'static str,
+    pub language: &'static str,
+    pub language_auto: &'static str,
+    pub save: &'static str,
+    pub saved: &'static str,
+    pub change_password_title: &'static str,
+    pub current_password: &'static str,
+    pub new_password: &'static str,
+    pub password_changed: &'static str,
+    pub wrong_current_password: &'static str,
+    pub invalid_email: &'static str,
+    pub invalid_name: &'static str,
+    pub password_too_short: &'static str,
+    pub password_too_long: &'static str,
+    pub password_mismatch: &'static str,
+    pub email_taken: &'static str,
+    pub admins_only: &'static str,
+}
+
+impl Texts {
+    /// The message for refused account input.
+    pub fn invalid(&self, why: InvalidInput) -> &'static str {
+        match why {
+            InvalidInput::Email => self.invalid_email,
+            InvalidInput::Name => self.invalid_name,
+            InvalidInput::PasswordTooShort => self.password_too_short,
+            InvalidInput::PasswordTooLong => self.password_too_long,
+            InvalidInput::PasswordMismatch => self.password_mismatch,
+        }
+    }
+
+    /// The name of a role.
+    pub fn role_name(&self, role: crate::operators::Role) -> &'static str {
+        use crate::operators::Role;
+        match role {
+            Role::Owner => self.role_owner,
+            Role::Admin => self.role_admin,
+            Role::Operator => self.role_operator,
+        }
+    }
+}
+
+static EN: Texts = Texts {
+    nav_inbox: "Inbox",
+    nav_customers: "Customers",
+    nav_settings: "Settings",
+    nav_account: "My account",
+    sign_out: "Sign out",
+    email: "E-mail",
+    password: "Password",
+    password_confirm: "Password (again)",
+    name: "Name",
+    sign_in_title: "Sign in to Sodan",
+    sign_in_button: "Sign in",
+    wrong_credentials: "The e-mail address or password is incorrect.",
+    account_disabled: "This account is disabled. Ask an admin of your team to enable it.",
+    too_many_attempts: "Too many failed sign-ins. Try again in a few minutes.",
+    setup_title: "Welcome to Sodan",
+    setup_intro: "Create the owner account. You can invite your team afterwards.",
+    setup_button: "Create owner account",
+    setup_link_invalid: "This setup link is not valid. Use the link printed in the server log.",
+    setup_pending: "Sodan is not set up yet. Open the setup link printed in the server log to create the owner account.",
+    invite_accept_title: "Join your team on Sodan",
+    invite_accept_intro: "Choose your name and a password to create your account.",
+    invite_accept_button: "Create my account",
+    invite_invalid: "This invitation link has expired or was already used. Ask an admin for a new one.",
+    inbox_title: "Inbox",
+    inbox_empty: "No conversations yet. Once the chat widget is on your site, visitors' messages appear here.",
+    customers_title: "Customers",
+    customers_empty: "No customers yet. Visitors who chat or are identified by your shop appear here.",
+    settings_title: "Settings",
+    team_title: "Team",
+    role: "Role",
+    role_owner: "Owner",
+    role_admin: "Admin",
+    role_operator: "Operator",
+    status: "Status",
+    status_active: "Active",
+    status_disabled: "Disabled",
+    disable: "Disable",
+    enable: "Enable",
+    you: "you",
+    invite_title: "Invite a colleague",
+    invite_button: "Create invitation link",
+    invite_created: "Send this link to your colleague. It works once, within 7 days:",
+    pending_invites: "Open invitations",
+    expires: "Expires",
+    revoke: "Revoke",
+    account_title: "My account",
+    language: "Language",
+    language_auto: "Same as the browser",
+    save: "Save",
+    saved: "Saved.",
+    change_password_title: "Change password",
+    current_password: "Current password",
+    new_password: "New password",
+    password_changed: "Password changed. Your other sessions were signed out.",
+    wrong_current_password: "The current password is incorrect.",
+    invalid_email: "Enter a valid e-mail address.",
+    invalid_name: "Enter a name of 1 to 80 characters.",
+    password_too_short: "The password must have at least 10 characters.",
+    password_too_long: "The password is too long.",
+    password_mismatch: "The two passwords differ.",
+    email_taken: "An account with this e-mail address already exists.",
+    admins_only: "Only admins can do this.",
+};
+
+static JA: Texts = Texts {
+    nav_inbox: "受信箱",
+    nav_customers: "顧客",
+    nav_settings: "設定",
+    nav_account: "アカウント",
+    sign_out: "ログアウト",
+    email: "メールアドレス",
+    password: "パスワード",
+    password_confirm: "パスワード（確認）",
+    name: "名前",
+    sign_in_title: "Sodan にログイン",
+    sign_in_button: "ログイン",
+    wrong_credentials: "メールアドレスまたはパスワードが正しくありません。",
+    account_disabled: "このアカウントは無効になっています。チームの管理者に有効化を依頼してください。",
+    too_many_attempts: "ログインの失敗が多すぎます。数分後にもう一度お試しください。",
+    setup_title: "Sodan へようこそ",
+    setup_intro: "オーナーアカウントを作成してください。チームへの招待はその後でできます。",
+    setup_button: "オーナーアカウントを作成",
+    setup_link_invalid: "このセットアップリンクは無効です。サーバーのログに表示されたリンクを使ってください。",
+    setup_pending: "Sodan はまだセットアップされていません。サーバーのログに表示されたセットアップリンクを開いてオーナーアカウントを作成してください。",
+    invite_accept_title: "Sodan のチームに参加",
+    invite_accept_intro: "名前とパスワードを決めてアカウントを作成してください。",
+    invite_accept_button: "アカウントを作成",
+    invite_invalid: "この招待リンクは期限切れか、すでに使われています。管理者に新しいリンクを依頼してください。",
+    inbox_title: "受信箱",
+    inbox_empty: "まだ会話はありません。サイトにチャットウィジェットを設置すると、訪問者のメッセージがここに表示されます。",
+    customers_title: "顧客",
+    customers_empty: "まだ顧客はいません。チャットした訪問者やショップが識別した顧客がここに表示されます。",
+    settings_title: "設定",
+    team_title: "チーム",
+    role: "権限",
+    role_owner: "オーナー",
+    role_admin: "管理者",
+    role_operator: "オペレーター",
+    status: "状態",
+    status_active: "有効",
+    status_disabled: "無効",
+    disable: "無効にする",
+    enable: "有効にする",
+    you: "あなた",
+    invite_title: "メンバーを招待",
+    invite_button: "招待リンクを作成",
+    invite_created: "このリンクを相手に送ってください。7日以内に1回だけ使えます：",
+    pending_invites: "未使用の招待",
+    expires: "有効期限",
+    revoke: "取り消す",
+    account_title: "アカウント",
+    language: "言語",
+    language_auto: "ブラウザーの設定に従う",
+    save: "保存",
+    saved: "保存しました。",
+    change_password_title: "パスワードの変更",
+    current_password: "現在のパスワード",
+    new_password: "新しいパスワード",
+    password_changed: "パスワードを変更しました。他のセッションはログアウトされました。",
+    wrong_current_password: "現在のパスワードが正しくありません。",
+    invalid_email: "正しいメールアドレスを入力してください。",
+    invalid_name: "名前は1〜80文字で入力してください。",
+    password_too_short: "パスワードは10文字以上にしてください。",
+    password_too_long: "パスワードが長すぎます。",
+    password_mismatch: "2つのパスワードが一致しません。",
+    email_taken: "このメールアドレスのアカウントはすでにあります。",
+    admins_only: "この操作は管理者のみ可能です。",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_highest_weighted_supported_language() {
+        assert_eq!(
+            Lang::from_accept_language("ja-JP,ja;q=0.9,en;q=0.8"),
+            Lang::Ja
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr-FR, en;q=0.5, ja;q=0.7"),
+            Lang::Ja
+        );
+        assert_eq!(Lang::from_accept_language("en-US,ja;q=0.3"), Lang::En);
+        assert_eq!(Lang::from_accept_language("de"), Lang::En);
+        assert_eq!(Lang::from_accept_language(""), Lang::En);
+    }
+}

@@ -1,0 +1,34 @@
+//! Sodan: self-hosted customer chat for small shops, in one binary with one data file.
+//!
+//! # Codemap
+//! - [`cli`] and [`config`]: the command line, then the validated [`config::Config`] every path derives from.
+//! - [`app`]: binds the listener and runs the HTTP server until it is told to stop.
+//! - [`store`]: the only module that knows redb; typed tables, schema version, durable writes.
+//! - [`operators`]: who may sign in to the console, with which role (plain types and rules).
+//! - [`auth`]: passwords (argon2id), sessions, CSRF tokens, login rate limits.
+//! - [`web`]: the only module that knows actix-web; turns requests into calls and renders answers.
+//! - [`i18n`]: the console's Japanese and English texts and how a language is chosen.
+//! - `web::error`: the one place errors become HTTP statuses and messages.
+//!
+//! # Invariants
+//! 1. Only `store/` imports redb. Only `web/` imports actix (so the session and CSRF extractors live there,
+//!    on top of the framework-free `auth/`). Only `web/` renders askama templates.
+//! 2. No global mutable state: config, store and limiter hang off [`app::App`] and travel through
+//!    `web::Data`, so a test can run several servers in one process.
+//! 3. Blocking work (redb, argon2) never runs on an actix worker thread: it goes through the store's async
+//!    wrappers or the blocking pool.
+//! 4. Nothing is acknowledged before it is committed durably.
+//! 5. Every request that reads or writes an account checks that the caller may touch it.
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod i18n;
+pub mod operators;
+pub mod store;
+pub mod telemetry;
+pub mod tokens;
+pub mod web;

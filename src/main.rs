@@ -1,0 +1,101 @@
+//! The `sodan` executable: parse the command line, dispatch, report errors. Everything else is in the library.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use clap::Parser;
+use sodan::app::App;
+use sodan::cli::{AdminCommand, Cli, Command, CreateAdminArgs, RoleArg, ServeArgs};
+use sodan::config::Config;
+use sodan::operators::{self, Email, NewOperator, Role};
+use sodan::store::Store;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => serve(cli.serve),
+        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Admin {
+            command: AdminCommand::Create(args),
+        }) => create_admin(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sodan: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type AnyError = Box<dyn std::error::Error>;
+
+fn serve(args: ServeArgs) -> Result<(), AnyError> {
+    let config = Config::from_args(&args)?;
+    sodan::telemetry::init(config.log_format);
+    actix_web::rt::System::new().block_on(async move {
+        let app = App::build(config).await?;
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}
+
+fn create_admin(args: CreateAdminArgs) -> Result<(), AnyError> {
+    let data_dir = Config::data_dir_from(&args.data)?;
+    let email = Email::parse(&args.email)
+        .map_err(|_| format!("{:?} is not an e-mail address", args.email))?;
+    let name = operators::parse_name(args.name.as_deref().unwrap_or(email.local_part()))
+        .map_err(|_| "the name must have 1 to 80 characters")?;
+    let password = read_password()?;
+    operators::check_new_password(&password, &password).map_err(|_| {
+        format!(
+            "the password must have {} to {} characters",
+            operators::MIN_PASSWORD_CHARS,
+            operators::MAX_PASSWORD_BYTES
+        )
+    })?;
+    let role = match args.role {
+        RoleArg::Owner => Role::Owner,
+        RoleArg::Admin => Role::Admin,
+        RoleArg::Operator => Role::Operator,
+    };
+    let config = Config::with_data_dir(data_dir);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(async move {
+            let store = Store::open(&config.database_path()).await?;
+            let new = NewOperator {
+                email,
+                name,
+                role,
+                password_hash: sodan::auth::password::hash(password).await,
+            };
+            let operator = store.create_operator(new).await?;
+            // The setup link is for creating the first account; once one exists it is of no use.
+            let _ = std::fs::remove_file(config.setup_url_path());
+            println!(
+                "created {} account {} (id {})",
+                role.as_str(),
+                operator.email.as_str(),
+                operator.id
+            );
+            Ok(())
+        })
+}
+
+/// Reads the password: prompted without echo on a terminal (twice), else one line of standard input.
+fn read_password() -> Result<String, AnyError> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Password (again): ")?;
+        if first != again {
+            return Err("the passwords differ".into());
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}

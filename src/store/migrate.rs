@@ -1,0 +1,65 @@
+//! Schema versions: the version is stored in the file; each migration runs in one write transaction
+//! together with its version bump, and a file newer than this binary is refused, never downgraded.
+
+use redb::{Database, ReadableTable, Table, WriteTransaction};
+
+use super::tables::{INVITES, META, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS, SESSIONS};
+use super::{Error, OpenError};
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// The key of the version in [`META`].
+const VERSION_KEY: &str = "schema_version";
+
+/// `MIGRATIONS[n]` brings a file from version `n` to `n + 1`. Version 0 is a new, empty file.
+const MIGRATIONS: [fn(&WriteTransaction) -> Result<(), Error>; SCHEMA_VERSION as usize] =
+    [create_v1];
+
+/// The first schema: accounts, sessions, invitations.
+fn create_v1(txn: &WriteTransaction) -> Result<(), Error> {
+    txn.open_table(OPERATORS)?;
+    txn.open_table(OPERATOR_EMAILS)?;
+    txn.open_table(SESSIONS)?;
+    txn.open_table(OPERATOR_SESSIONS)?;
+    txn.open_table(INVITES)?;
+    Ok(())
+}
+
+/// Reads the stored version (0 for a new file).
+pub fn read_version(meta: &impl ReadableTable<&'static str, u64>) -> Result<u64, Error> {
+    Ok(meta.get(VERSION_KEY)?.map(|v| v.value()).unwrap_or(0))
+}
+
+fn write_version(meta: &mut Table<&str, u64>, version: u64) -> Result<(), Error> {
+    meta.insert(VERSION_KEY, version)?;
+    Ok(())
+}
+
+/// Refuses newer files and applies every missing migration, each in its own durable transaction.
+pub fn run(db: &Database) -> Result<(), OpenError> {
+    let storage = |e: Error| OpenError::Storage(e.to_string());
+    loop {
+        let txn = db.begin_write().map_err(|e| storage(e.into()))?;
+        let version = {
+            let meta = txn.open_table(META).map_err(|e| storage(e.into()))?;
+            read_version(&meta).map_err(storage)?
+        };
+        if version > SCHEMA_VERSION {
+            return Err(OpenError::NewerSchema {
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
+        MIGRATIONS[version as usize](&txn).map_err(storage)?;
+        {
+            let mut meta = txn.open_table(META).map_err(|e| storage(e.into()))?;
+            write_version(&mut meta, version + 1).map_err(storage)?;
+        }
+        txn.commit().map_err(|e| storage(e.into()))?;
+        tracing::info!(from = version, to = version + 1, "data file migrated");
+    }
+}

@@ -1,0 +1,175 @@
+//! The data file: the only module that imports redb.
+//!
+//! One [`Store`] per process wraps the redb database. Every call is async and runs redb in tokio's
+//! blocking pool, never on a web worker thread. Writes commit with immediate durability (fsync) before they
+//! return, so whatever a caller acknowledges afterwards is on disk. Reads use their own read transaction and
+//! never wait for a writer.
+
+mod codec;
+mod invites;
+mod migrate;
+mod operators;
+mod sessions;
+mod tables;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use redb::{Database, DatabaseError, ReadTransaction, ReadableDatabase, WriteTransaction};
+
+pub use migrate::SCHEMA_VERSION;
+
+/// Memory redb may use to cache pages; small, because Sodan runs on a Raspberry Pi too.
+const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+/// A handle on the open data file; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<Database>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the data file at `path`, creating its directory, and brings its schema up to date.
+    ///
+    /// Fails when another process has the file open, or when the file was written by a newer Sodan.
+    pub async fn open(path: &Path) -> Result<Store, OpenError> {
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path))
+            .await
+            .map_err(|e| OpenError::Storage(e.to_string()))?
+    }
+
+    fn open_blocking(path: &Path) -> Result<Store, OpenError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| OpenError::Io(dir.to_owned(), e))?;
+        }
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+            .map_err(|e| match e {
+                DatabaseError::DatabaseAlreadyOpen => OpenError::InUse(path.to_owned()),
+                other => OpenError::Storage(other.to_string()),
+            })?;
+        migrate::run(&db)?;
+        Ok(Store { db: Arc::new(db) })
+    }
+
+    /// Runs `f` in a read transaction on the blocking pool.
+    async fn read<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&ReadTransaction) -> Result<T, Error> + Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || f(&db.begin_read()?))
+            .await
+            .map_err(|e| Error::Storage(e.to_string()))?
+    }
+
+    /// Runs `f` in one write transaction on the blocking pool and commits durably if it returns `Ok`;
+    /// an `Err` drops the transaction, which rolls everything back.
+    async fn write<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&WriteTransaction) -> Result<T, Error> + Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let txn = db.begin_write()?;
+            let out = f(&txn)?;
+            txn.commit()?;
+            Ok(out)
+        })
+        .await
+        .map_err(|e| Error::Storage(e.to_string()))?
+    }
+
+    /// Reads the schema version: proves the file can be read (used by `/healthz`).
+    pub async fn schema_version(&self) -> Result<u64, Error> {
+        self.read(|txn| migrate::read_version(&txn.open_table(tables::META)?))
+            .await
+    }
+}
+
+/// Why the data file could not be opened; each message names the fix.
+#[derive(Debug)]
+pub enum OpenError {
+    /// Another process (another `sodan`) has the file open.
+    InUse(PathBuf),
+    /// The file was written by a newer Sodan than this one.
+    NewerSchema {
+        /// The file's schema version.
+        found: u64,
+        /// The newest this binary understands.
+        supported: u64,
+    },
+    /// The directory could not be created.
+    Io(PathBuf, std::io::Error),
+    /// redb reported a problem.
+    Storage(String),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::InUse(path) => write!(
+                f,
+                "the data file {} is already in use by another sodan process; stop that process first \
+                 (or use another --data-dir)",
+                path.display()
+            ),
+            Self::NewerSchema { found, supported } => write!(
+                f,
+                "the data file has schema version {found}, but this sodan understands only up to \
+                 {supported}; it was written by a newer sodan: install that version again (or restore a \
+                 backup made for this version)"
+            ),
+            Self::Io(path, e) => write!(f, "cannot create data directory {}: {e}", path.display()),
+            Self::Storage(e) => write!(f, "cannot open the data file: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for OpenError {}
+
+/// A failed read or write.
+#[derive(Debug)]
+pub enum Error {
+    /// A unique value (e.g. an e-mail address) is taken.
+    Conflict(&'static str),
+    /// redb or the blocking pool failed.
+    Storage(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Conflict(what) => write!(f, "{what} already exists"),
+            Self::Storage(e) => write!(f, "storage error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+macro_rules! storage_error_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Error {
+            fn from(e: $t) -> Self {
+                Error::Storage(e.to_string())
+            }
+        }
+    )*};
+}
+storage_error_from!(
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);

@@ -1,0 +1,159 @@
+//! Operator accounts in the data file.
+
+use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+
+use super::codec::{decode, encode};
+use super::sessions::end_sessions;
+use super::tables::{META, OPERATOR_EMAILS, OPERATORS};
+use super::{Error, Store};
+use crate::auth::password::PasswordHash;
+use crate::i18n::Lang;
+use crate::operators::{Email, NewOperator, Operator, OperatorId};
+
+const NEXT_ID_KEY: &str = "next_operator_id";
+
+/// Inserts an account inside `txn`, refusing a taken e-mail address.
+pub(super) fn insert_operator(txn: &WriteTransaction, new: NewOperator) -> Result<Operator, Error> {
+    let mut emails = txn.open_table(OPERATOR_EMAILS)?;
+    if emails.get(new.email.as_str())?.is_some() {
+        return Err(Error::Conflict("an account with this e-mail address"));
+    }
+    let mut meta = txn.open_table(META)?;
+    let id = meta.get(NEXT_ID_KEY)?.map(|v| v.value()).unwrap_or(1);
+    meta.insert(NEXT_ID_KEY, id + 1)?;
+    let operator = Operator {
+        id,
+        email: new.email,
+        name: new.name,
+        role: new.role,
+        password_hash: new.password_hash,
+        disabled: false,
+        lang: None,
+        created_at: crate::clock::now(),
+    };
+    emails.insert(operator.email.as_str(), id)?;
+    txn.open_table(OPERATORS)?
+        .insert(id, encode(&operator)?.as_slice())?;
+    Ok(operator)
+}
+
+/// Reads, changes and writes back one account inside `txn`; `None` when there is no such account.
+fn update_operator(
+    txn: &WriteTransaction,
+    id: OperatorId,
+    change: impl FnOnce(&mut Operator),
+) -> Result<Option<Operator>, Error> {
+    let mut table = txn.open_table(OPERATORS)?;
+    let Some(mut operator) = table
+        .get(id)?
+        .map(|v| decode::<Operator>(v.value()))
+        .transpose()?
+    else {
+        return Ok(None);
+    };
+    change(&mut operator);
+    table.insert(id, encode(&operator)?.as_slice())?;
+    Ok(Some(operator))
+}
+
+impl Store {
+    /// Whether any account exists (none means the one-time setup is still open).
+    pub async fn has_operators(&self) -> Result<bool, Error> {
+        self.read(|txn| Ok(!txn.open_table(OPERATORS)?.is_empty()?))
+            .await
+    }
+
+    /// Creates the first account, but only while no account exists, so two setup forms cannot both win.
+    pub async fn create_first_operator(&self, new: NewOperator) -> Result<Option<Operator>, Error> {
+        self.write(move |txn| {
+            if !txn.open_table(OPERATORS)?.is_empty()? {
+                return Ok(None);
+            }
+            insert_operator(txn, new).map(Some)
+        })
+        .await
+    }
+
+    /// Creates an account; [`Error::Conflict`] when the e-mail address is taken.
+    pub async fn create_operator(&self, new: NewOperator) -> Result<Operator, Error> {
+        self.write(move |txn| insert_operator(txn, new)).await
+    }
+
+    /// The account with this id.
+    pub async fn operator(&self, id: OperatorId) -> Result<Option<Operator>, Error> {
+        self.read(move |txn| {
+            txn.open_table(OPERATORS)?
+                .get(id)?
+                .map(|v| decode(v.value()))
+                .transpose()
+        })
+        .await
+    }
+
+    /// The account signing in with this address.
+    pub async fn operator_by_email(&self, email: &Email) -> Result<Option<Operator>, Error> {
+        let email = email.as_str().to_owned();
+        self.read(move |txn| {
+            let Some(id) = txn
+                .open_table(OPERATOR_EMAILS)?
+                .get(email.as_str())?
+                .map(|v| v.value())
+            else {
+                return Ok(None);
+            };
+            txn.open_table(OPERATORS)?
+                .get(id)?
+                .map(|v| decode(v.value()))
+                .transpose()
+        })
+        .await
+    }
+
+    /// Every account, oldest first.
+    pub async fn operators(&self) -> Result<Vec<Operator>, Error> {
+        self.read(|txn| {
+            txn.open_table(OPERATORS)?
+                .iter()?
+                .map(|entry| decode(entry?.1.value()))
+                .collect()
+        })
+        .await
+    }
+
+    /// Replaces an account's password and ends all its sessions but `keep` (the one that asked).
+    pub async fn set_password(
+        &self,
+        id: OperatorId,
+        hash: PasswordHash,
+        keep: Option<[u8; 32]>,
+    ) -> Result<bool, Error> {
+        self.write(move |txn| {
+            let found = update_operator(txn, id, |op| op.password_hash = hash)?.is_some();
+            end_sessions(txn, id, keep)?;
+            Ok(found)
+        })
+        .await
+    }
+
+    /// Disables (ending every session at once) or re-enables an account.
+    pub async fn set_disabled(
+        &self,
+        id: OperatorId,
+        disabled: bool,
+    ) -> Result<Option<Operator>, Error> {
+        self.write(move |txn| {
+            let operator = update_operator(txn, id, |op| op.disabled = disabled)?;
+            if disabled {
+                end_sessions(txn, id, None)?;
+            }
+            Ok(operator)
+        })
+        .await
+    }
+
+    /// Sets the console language an operator chose (`None`: follow the browser).
+    pub async fn set_language(&self, id: OperatorId, lang: Option<Lang>) -> Result<(), Error> {
+        self.write(move |txn| update_operator(txn, id, |op| op.lang = lang).map(|_| ()))
+            .await
+    }
+}

@@ -1,0 +1,126 @@
+//! Signing in and out.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::{password, session};
+use crate::operators::Email;
+use crate::web::csrf::CsrfCookie;
+use crate::web::render::{self, Chrome};
+use crate::web::session::{self as web_session, CurrentOperator};
+use crate::web::{AppError, State, request};
+
+#[derive(Template)]
+#[template(path = "console/login.html")]
+struct LoginPage {
+    c: Chrome,
+    email: String,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `GET /login`; a signed-in operator goes straight to the inbox.
+pub async fn form(
+    req: HttpRequest,
+    me: Option<CurrentOperator>,
+    csrf: CsrfCookie,
+) -> Result<HttpResponse, AppError> {
+    if me.is_some() {
+        return Ok(render::see_other("/inbox"));
+    }
+    let page = LoginPage {
+        c: Chrome::new(request::language(&req, None), &csrf, None, ""),
+        email: String::new(),
+        error: None,
+    };
+    render::page(StatusCode::OK, &page, &csrf)
+}
+
+/// `POST /login`: rate-limited per account and per address; a wrong password starts no session.
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<State>,
+    csrf: CsrfCookie,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf.verify(&form.csrf)?;
+    let form = form.into_inner();
+    let lang = request::language(&req, None);
+    let t = lang.texts();
+    let refuse = |status: StatusCode, error: &'static str, email: String| {
+        let page = LoginPage {
+            c: Chrome::new(lang, &csrf, None, ""),
+            email,
+            error: Some(error),
+        };
+        render::page(status, &page, &csrf)
+    };
+
+    let account_key = form.email.trim().to_lowercase();
+    let address = request::client_address(&req, &state);
+    if let Err(wait) = state.limiter.check(&account_key, &address) {
+        tracing::warn!(%address, "sign-in refused: too many failures");
+        let mut response = refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            t.too_many_attempts,
+            form.email,
+        )?;
+        response.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            wait.as_secs().max(1).into(),
+        );
+        return Ok(response);
+    }
+
+    let operator = match Email::parse(&form.email) {
+        Ok(email) => state.store.operator_by_email(&email).await?,
+        Err(_) => None,
+    };
+    let hash = operator.as_ref().map(|op| op.password_hash.clone());
+    if !password::verify(form.password, hash).await {
+        state.limiter.record_failure(&account_key, &address);
+        tracing::info!(%address, "sign-in failed");
+        return refuse(StatusCode::UNAUTHORIZED, t.wrong_credentials, form.email);
+    }
+    let operator =
+        operator.ok_or_else(|| AppError::Internal("verified without an account".into()))?;
+    if operator.disabled {
+        return refuse(StatusCode::FORBIDDEN, t.account_disabled, form.email);
+    }
+    state.limiter.clear_account(&account_key);
+    tracing::info!(operator = operator.id, "signed in");
+    web_session::signed_in(&req, &state, &csrf, &operator).await
+}
+
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /logout`: ends this session and clears its cookie.
+pub async fn logout(
+    state: web::Data<State>,
+    me: CurrentOperator,
+    csrf: CsrfCookie,
+    form: web::Form<LogoutForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf.verify(&form.csrf)?;
+    session::end(&state.store, &me.token).await?;
+    let mut response = render::see_other("/login");
+    response
+        .add_cookie(&web_session::removal_cookie())
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(response)
+}

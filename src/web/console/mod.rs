@@ -1,0 +1,47 @@
+//! The operator console: server-rendered pages (askama) for setup, sign-in, invitations, the inbox shell,
+//! customers, settings and the operator's own account.
+
+mod account;
+mod login;
+mod pages;
+mod settings;
+mod setup;
+
+use actix_web::web;
+
+/// Registers the console's routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(pages::home))
+        .route("/setup", web::get().to(setup::form))
+        .route("/setup", web::post().to(setup::submit))
+        .route("/login", web::get().to(login::form))
+        .route("/login", web::post().to(login::submit))
+        .route("/logout", web::post().to(login::logout))
+        .route("/invite/{token}", web::get().to(settings::invite_form))
+        .route("/invite/{token}", web::post().to(settings::invite_accept))
+        .route("/inbox", web::get().to(pages::inbox))
+        .route("/customers", web::get().to(pages::customers))
+        .route("/settings", web::get().to(settings::page))
+        .route("/settings/invites", web::post().to(settings::create_invite))
+        .route(
+            "/settings/invites/{id}/revoke",
+            web::post().to(settings::revoke_invite),
+        )
+        .route(
+            "/settings/operators/{id}/disable",
+            web::post().to(settings::disable),
+        )
+        .route(
+            "/settings/operators/{id}/enable",
+            web::post().to(settings::enable),
+        )
+        .route("/account", web::get().to(account::page))
+        .route(
+            "/account/password",
+            web::post().to(account::change_password),
+        )
+        .route(
+            "/account/language",
+            web::post().to(account::change_language),
+        );
+}

@@ -1,0 +1,75 @@
+//! The home redirect and the console's main views (inbox and customers).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use crate::web::csrf::CsrfCookie;
+use crate::web::render::{self, Chrome};
+use crate::web::session::CurrentOperator;
+use crate::web::{AppError, State, request};
+
+#[derive(Template)]
+#[template(path = "console/message.html")]
+struct MessagePage {
+    c: Chrome,
+    title: &'static str,
+    message: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "console/inbox.html")]
+struct InboxPage {
+    c: Chrome,
+}
+
+#[derive(Template)]
+#[template(path = "console/customers.html")]
+struct CustomersPage {
+    c: Chrome,
+}
+
+/// `GET /`: the inbox once set up; before that, a page that points to the setup link in the log.
+pub async fn home(
+    req: HttpRequest,
+    state: web::Data<State>,
+    csrf: CsrfCookie,
+) -> Result<HttpResponse, AppError> {
+    if state.store.has_operators().await? {
+        return Ok(render::see_other("/inbox"));
+    }
+    let lang = request::language(&req, None);
+    let t = lang.texts();
+    let page = MessagePage {
+        c: Chrome::new(lang, &csrf, None, ""),
+        title: t.setup_title,
+        message: t.setup_pending,
+    };
+    render::page(StatusCode::OK, &page, &csrf)
+}
+
+/// `GET /inbox`.
+pub async fn inbox(
+    req: HttpRequest,
+    me: CurrentOperator,
+    csrf: CsrfCookie,
+) -> Result<HttpResponse, AppError> {
+    let lang = request::language(&req, Some(&me.operator));
+    let page = InboxPage {
+        c: Chrome::new(lang, &csrf, Some(&me.operator), "inbox"),
+    };
+    render::page(StatusCode::OK, &page, &csrf)
+}
+
+/// `GET /customers`.
+pub async fn customers(
+    req: HttpRequest,
+    me: CurrentOperator,
+    csrf: CsrfCookie,
+) -> Result<HttpResponse, AppError> {
+    let lang = request::language(&req, Some(&me.operator));
+    let page = CustomersPage {
+        c: Chrome::new(lang, &csrf, Some(&me.operator), "customers"),
+    };
+    render::page(StatusCode::OK, &page, &csrf)
+}

@@ -1,0 +1,24 @@
+//! `GET /healthz`: liveness for monitors and the install script; proves the data file can be read.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use crate::web::State;
+
+/// 200 with the version and schema when the data file answers; 503 otherwise.
+pub async fn healthz(state: web::Data<State>) -> HttpResponse {
+    match state.store.schema_version().await {
+        Ok(schema) => HttpResponse::Ok().json(json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "schema": schema,
+        })),
+        Err(e) => {
+            tracing::error!(error = %e, "health check cannot read the data file");
+            HttpResponse::ServiceUnavailable().json(json!({
+                "status": "error",
+                "error": "the data file cannot be read",
+            }))
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! HTTP: the only module that imports actix-web. It parses requests, checks who is asking and what they
+//! may touch, calls the store and the feature modules, and renders pages (askama) or JSON (serde).
+//! No business rules live here.
+
+mod assets;
+mod console;
+mod csrf;
+mod error;
+mod health;
+mod render;
+mod request;
+mod session;
+
+use std::net::TcpListener;
+use std::sync::Mutex;
+
+use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::{App, HttpServer, web};
+
+use crate::auth::rate_limit::LoginLimiter;
+use crate::config::Config;
+use crate::store::Store;
+
+pub use error::AppError;
+
+/// Everything a request handler may need, shared by all workers of one server.
+#[derive(Debug)]
+pub struct State {
+    /// The validated configuration.
+    pub config: Config,
+    /// The data file.
+    pub store: Store,
+    /// The address people use to reach this server, without a trailing slash.
+    pub public_url: String,
+    /// Failed sign-in counters.
+    pub limiter: LoginLimiter,
+    /// The one-time setup token, while no account exists.
+    setup_token: Mutex<Option<String>>,
+}
+
+impl State {
+    /// State for one server.
+    pub fn new(
+        config: Config,
+        store: Store,
+        public_url: String,
+        setup_token: Option<String>,
+    ) -> Self {
+        Self {
+            config,
+            store,
+            public_url,
+            limiter: LoginLimiter::default(),
+            setup_token: Mutex::new(setup_token),
+        }
+    }
+
+    /// Whether `token` is the open setup token.
+    fn setup_token_matches(&self, token: &str) -> bool {
+        let guard = self.setup_token.lock().unwrap_or_else(|e| e.into_inner());
+        guard
+            .as_deref()
+            .is_some_and(|t| crate::tokens::constant_time_eq(t.as_bytes(), token.as_bytes()))
+    }
+
+    /// Closes the setup link for good once the owner account exists.
+    fn close_setup(&self) {
+        self.setup_token
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let _ = std::fs::remove_file(self.config.setup_url_path());
+    }
+}
+
+/// Security headers on every response: no inline scripts, no framing, no type sniffing.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "same-origin"))
+}
+
+/// The largest form body accepted (sign-in and settings forms are small).
+const FORM_LIMIT_BYTES: usize = 16 * 1024;
+
+/// Builds the HTTP server on an already bound listener.
+pub fn server(listener: TcpListener, state: State) -> std::io::Result<Server> {
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(
+                web::FormConfig::default()
+                    .limit(FORM_LIMIT_BYTES)
+                    .error_handler(|err, _| {
+                        AppError::BadRequest(format!("invalid form: {err}")).into()
+                    }),
+            )
+            .wrap(Compress::default())
+            .wrap(security_headers())
+            .route("/healthz", web::get().to(health::healthz))
+            .route("/assets/{path:.*}", web::get().to(assets::serve))
+            .configure(console::routes)
+            .default_service(web::to(|| async {
+                Err::<actix_web::HttpResponse, _>(AppError::NotFound)
+            }))
+    })
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(Server(server))
+}
+
+/// A server that has not been run yet.
+pub struct Server(actix_web::dev::Server);
+
+impl Server {
+    /// A handle to stop it from elsewhere.
+    pub fn handle(&self) -> ServerHandle {
+        ServerHandle(self.0.handle())
+    }
+
+    /// Serves until a stop signal (SIGINT, SIGTERM) or [`ServerHandle::stop`].
+    pub async fn run(self) -> std::io::Result<()> {
+        self.0.await
+    }
+}
+
+/// Stops a running server.
+#[derive(Clone)]
+pub struct ServerHandle(actix_web::dev::ServerHandle);
+
+impl ServerHandle {
+    /// Stops accepting connections, lets in-flight requests finish, then returns.
+    pub async fn stop(&self) {
+        self.0.stop(true).await;
+    }
+}
