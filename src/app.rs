@@ -16,6 +16,7 @@ pub struct App {
     public_url: String,
     setup_url: Option<String>,
     server: Server,
+    store: Store,
 }
 
 impl App {
@@ -70,7 +71,7 @@ impl App {
             tracing::info!("no owner account yet: open {url} to create it (this link works once)");
         }
 
-        let state = web::State::new(config, store, public_url.clone(), setup_token);
+        let state = web::State::new(config, store.clone(), public_url.clone(), setup_token);
         let server =
             web::server(listener, state).map_err(|e| BuildError::Bind(addr.to_string(), e))?;
         Ok(App {
@@ -78,6 +79,7 @@ impl App {
             public_url,
             setup_url,
             server,
+            store,
         })
     }
 
@@ -105,6 +107,10 @@ impl App {
     /// then closes the data file.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.run().await?;
+        self.store
+            .close(std::time::Duration::from_secs(10))
+            .await
+            .map_err(std::io::Error::other)?;
         tracing::info!("sodan stopped; data file closed");
         Ok(())
     }

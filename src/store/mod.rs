@@ -90,6 +90,31 @@ impl Store {
         .map_err(|e| Error::Storage(e.to_string()))?
     }
 
+    /// Closes the data file once every other handle is gone (web workers drop theirs as they stop),
+    /// so that the file lock is released when this returns. Gives up waiting after `patience`.
+    pub async fn close(self, patience: std::time::Duration) -> Result<(), Error> {
+        let deadline = tokio::time::Instant::now() + patience;
+        let mut db = self.db;
+        loop {
+            match Arc::try_unwrap(db) {
+                Ok(db) => {
+                    return tokio::task::spawn_blocking(move || drop(db))
+                        .await
+                        .map_err(|e| Error::Storage(e.to_string()));
+                }
+                Err(shared) if tokio::time::Instant::now() < deadline => {
+                    db = shared;
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                Err(_) => {
+                    return Err(Error::Storage(
+                        "the data file is still in use after the server stopped".into(),
+                    ));
+                }
+            }
+        }
+    }
+
     /// Reads the schema version: proves the file can be read (used by `/healthz`).
     pub async fn schema_version(&self) -> Result<u64, Error> {
         self.read(|txn| migrate::read_version(&txn.open_table(tables::META)?))

@@ -1,0 +1,237 @@
+//! Spawning the real app and speaking its routes, shared by every test module.
+
+use std::path::{Path, PathBuf};
+
+use reqwest::{Client, Response, StatusCode};
+use sodan::app::App;
+use sodan::config::Config;
+use sodan::web::ServerHandle;
+use tempfile::TempDir;
+use tokio::task::JoinHandle;
+
+/// The owner account every test's setup creates.
+pub const OWNER_EMAIL: &str = "owner@shop.example";
+/// Its password.
+pub const OWNER_PASSWORD: &str = "correct horse battery";
+
+/// A running server on a free port.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The one-time setup link, while no account exists.
+    pub setup_url: Option<String>,
+    /// The data directory (owned by the test, so it outlives restarts).
+    pub data_dir: PathBuf,
+    handle: ServerHandle,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+/// Starts a server on a fresh temporary data directory; keep the `TempDir` alive as long as the data.
+pub async fn spawn_app() -> (TestApp, TempDir) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let app = spawn_app_in(dir.path()).await;
+    (app, dir)
+}
+
+/// Starts a server on an existing data directory.
+pub async fn spawn_app_in(data_dir: &Path) -> TestApp {
+    let mut config = Config::with_data_dir(data_dir);
+    config.bind = "127.0.0.1:0".into();
+    let app = App::build(config).await.expect("the app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let setup_url = app.setup_url().map(str::to_owned);
+    let handle = app.handle();
+    let task = tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        setup_url,
+        data_dir: data_dir.to_owned(),
+        handle,
+        task,
+    }
+}
+
+impl TestApp {
+    /// Stops the server gracefully and waits until its data file is closed.
+    pub async fn stop(self) {
+        self.handle.stop().await;
+        self.task.await.expect("server task").expect("server ran");
+    }
+
+    /// The absolute URL of a path on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A browser-like client: its own cookie jar, redirects not followed (so tests see them).
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("HTTP client")
+    }
+
+    /// GET a path.
+    pub async fn get(&self, client: &Client, path: &str) -> Response {
+        client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// GET a page and return its body, asserting it answered 200.
+    pub async fn page(&self, client: &Client, path: &str) -> String {
+        let response = self.get(client, path).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.text().await.expect("body")
+    }
+
+    /// POST a form as a browser would, with the CSRF token from the page at `form_page`.
+    pub async fn submit(
+        &self,
+        client: &Client,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let page = self.page(client, form_page).await;
+        let csrf = hidden_field(&page, "csrf").expect("the page has a CSRF token");
+        let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.post(client, action, &form).await
+    }
+
+    /// POST a form exactly as given (no CSRF token added).
+    pub async fn post(&self, client: &Client, action: &str, form: &[(&str, &str)]) -> Response {
+        client
+            .post(self.url(action))
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Creates the owner account through the setup link; returns a client signed in as the owner.
+    pub async fn set_up_owner(&self) -> Client {
+        let client = self.client();
+        let setup = self
+            .setup_url
+            .as_deref()
+            .expect("a new server offers setup");
+        let path = setup
+            .strip_prefix(&self.address)
+            .expect("setup link on this server");
+        let token = path
+            .split("token=")
+            .nth(1)
+            .expect("token in the setup link");
+        let response = self
+            .submit(
+                &client,
+                path,
+                "/setup",
+                &[
+                    ("token", token),
+                    ("email", OWNER_EMAIL),
+                    ("name", "Hana Owner"),
+                    ("password", OWNER_PASSWORD),
+                    ("password_confirm", OWNER_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&response), "/inbox");
+        client
+    }
+
+    /// Signs in `client`; returns the response to the sign-in form.
+    pub async fn login(&self, client: &Client, email: &str, password: &str) -> Response {
+        self.submit(
+            client,
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    /// As the admin `admin`, invites `email` with `role`; returns the invitation link's path.
+    pub async fn invite(&self, admin: &Client, email: &str, role: &str) -> String {
+        let response = self
+            .submit(
+                admin,
+                "/settings",
+                "/settings/invites",
+                &[("email", email), ("role", role)],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body = response.text().await.unwrap();
+        let link = input_value(&body, "invite-link").expect("the new link is shown");
+        link.strip_prefix(&self.address)
+            .expect("link on this server")
+            .to_owned()
+    }
+
+    /// Accepts an invitation in a fresh client; returns that client, signed in.
+    pub async fn accept_invite(&self, invite_path: &str, name: &str, password: &str) -> Client {
+        let client = self.client();
+        let response = self
+            .submit(
+                &client,
+                invite_path,
+                invite_path,
+                &[
+                    ("name", name),
+                    ("password", password),
+                    ("password_confirm", password),
+                ],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "accepting {invite_path}"
+        );
+        client
+    }
+}
+
+/// The `Location` header of a redirect.
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// The `Set-Cookie` headers of a response, joined.
+pub fn set_cookies(response: &Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The value of `<input ... name="NAME" value="...">` in a page.
+pub fn hidden_field(html: &str, name: &str) -> Option<String> {
+    attribute_after(html, &format!("name=\"{name}\""))
+}
+
+/// The value of `<input id="ID" value="...">` in a page.
+pub fn input_value(html: &str, id: &str) -> Option<String> {
+    attribute_after(html, &format!("id=\"{id}\""))
+}
+
+fn attribute_after(html: &str, marker: &str) -> Option<String> {
+    let start = html.find(marker)? + marker.len();
+    let rest = &html[start..];
+    let value = rest.find("value=\"")? + "value=\"".len();
+    let end = rest[value..].find('"')?;
+    Some(
+        rest[value..value + end]
+            .replace("&amp;", "&")
+            .replace("&#x3d;", "="),
+    )
+}

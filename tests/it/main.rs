@@ -1,0 +1,10 @@
+//! Integration tests: each starts the real Sodan server on a free port with its own temporary data
+//! directory and talks to it over HTTP (and, in `browser`, through headless Chromium).
+
+mod accounts;
+mod browser;
+mod cli;
+mod console_browser;
+mod helpers;
+mod install;
+mod storage;
