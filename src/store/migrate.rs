@@ -12,9 +12,11 @@ pub const SCHEMA_VERSION: u64 = 1;
 /// The key of the version in [`META`].
 const VERSION_KEY: &str = "schema_version";
 
+/// One migration step, applied inside the transaction that also bumps the version.
+type Migration = fn(&WriteTransaction) -> Result<(), Error>;
+
 /// `MIGRATIONS[n]` brings a file from version `n` to `n + 1`. Version 0 is a new, empty file.
-const MIGRATIONS: [fn(&WriteTransaction) -> Result<(), Error>; SCHEMA_VERSION as usize] =
-    [create_v1];
+const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] = [create_v1];
 
 /// The first schema: accounts, sessions, invitations.
 fn create_v1(txn: &WriteTransaction) -> Result<(), Error> {

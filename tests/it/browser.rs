@@ -1,1 +1,214 @@
+//! A real headless Chromium for tests, driven over WebDriver (chromedriver + fantoccini).
+//!
+//! [`Browser::launch`] installs Debian's `chromium` and `chromium-driver` when they are missing (as root,
+//! with apt-get), starts a private chromedriver on a free port and opens a fresh browser profile, so each
+//! test gets its own isolated browser. Screenshots go to `target/tmp/screenshots/`.
 
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// A Japanese font, so screenshots of the Japanese console show text rather than boxes.
+const JAPANESE_FONT_DIR: &str = "/usr/share/fonts/opentype/ipafont-gothic";
+/// Debian packages the browser tests need.
+const PACKAGES: &str = "chromium chromium-driver fonts-ipafont-gothic";
+
+/// The flags every test browser runs with: headless, and no calls to the outside network.
+const FLAGS: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,900",
+];
+
+/// Installs Chromium and its WebDriver once per test run when they are missing.
+fn ensure_installed() {
+    static INSTALLED: Mutex<bool> = Mutex::new(false);
+    let mut done = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
+    let present = [CHROMIUM, CHROMEDRIVER, JAPANESE_FONT_DIR]
+        .iter()
+        .all(|p| std::path::Path::new(p).exists());
+    if *done || present {
+        *done = true;
+        return;
+    }
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
+    assert!(
+        is_root,
+        "browser tests need Debian's packages {PACKAGES}: run `sudo apt-get install {PACKAGES}`"
+    );
+    eprintln!("installing {PACKAGES} for the browser tests (once)...");
+    let script = format!(
+        "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {PACKAGES}"
+    );
+    let status = Command::new("sh")
+        .args(["-c", &script])
+        .stdout(Stdio::null())
+        .status()
+        .expect("apt-get runs");
+    assert!(status.success(), "installing {PACKAGES} failed");
+    *done = true;
+}
+
+/// One headless Chromium with its own profile and chromedriver.
+pub struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts a new, isolated browser that prefers English.
+    pub async fn launch() -> Browser {
+        Self::launch_in("en-US,en").await
+    }
+
+    /// Starts a new, isolated browser whose Accept-Language is `languages` (e.g. `"ja,en"`).
+    pub async fn launch_in(languages: &str) -> Browser {
+        tokio::task::spawn_blocking(ensure_installed).await.unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().unwrap();
+        let mut args: Vec<String> = FLAGS.iter().map(|f| f.to_string()).collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": CHROMIUM,
+                "args": args,
+                "prefs": { "intl": { "accept_languages": languages } },
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = None;
+        for _ in 0..100 {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Browser {
+                        client,
+                        driver,
+                        _profile: profile,
+                    };
+                }
+                Err(e) => {
+                    last_error = Some(e);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+        panic!("cannot start a browser session: {last_error:?}");
+    }
+
+    /// The underlying WebDriver client, for anything the helpers below do not cover.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Opens a URL and waits for the page to load.
+    pub async fn goto(&self, url: &str) {
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("goto {url}: {e}"));
+    }
+
+    /// Waits (up to 10 s) for an element matching `css` to appear.
+    pub async fn wait_for(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// Types `text` into the field matching `css`.
+    pub async fn fill(&self, css: &str, text: &str) {
+        self.wait_for(css).await.send_keys(text).await.unwrap();
+    }
+
+    /// Clicks the element matching `css`.
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css).await.click().await.unwrap();
+    }
+
+    /// The visible text of the element matching `css`.
+    pub async fn text(&self, css: &str) -> String {
+        self.wait_for(css).await.text().await.unwrap()
+    }
+
+    /// The current page's path (and query).
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    /// Signs in to the console at `base` and waits for the inbox.
+    pub async fn sign_in(&self, base: &str, email: &str, password: &str) {
+        self.goto(&format!("{base}/login")).await;
+        self.fill("#login-form input[name=email]", email).await;
+        self.fill("#login-form input[name=password]", password)
+            .await;
+        self.click("#login-form button[type=submit]").await;
+        self.wait_for("#inbox-empty").await;
+    }
+
+    /// Saves a PNG of the viewport as `target/tmp/screenshots/NAME.png` and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("screenshot");
+        assert!(png.starts_with(b"\x89PNG"), "a PNG image");
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    /// Ends the browser session and its chromedriver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // A failed test never reaches close(); do not leave chromedriver running.
+        let _ = self.driver.kill();
+    }
+}

@@ -1,13 +1,13 @@
 //! The `sodan` executable itself: what it prints, how it refuses, how it stops.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-use crate::helpers::spawn_app_in;
+use crate::helpers::{OutputWithStdin, spawn_app_in};
 
 fn sodan() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sodan"));
@@ -166,7 +166,7 @@ async fn the_binary_refuses_a_newer_data_file_with_a_clear_error() {
 #[tokio::test]
 async fn admin_create_makes_an_account_from_the_shell() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = sodan()
+    let output = sodan()
         .args([
             "admin",
             "create",
@@ -178,17 +178,7 @@ async fn admin_create_makes_an_account_from_the_shell() {
         ])
         .arg(dir.path())
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"shell made password\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+        .output_with_stdin(b"shell made password\n");
     assert!(
         output.status.success(),
         "{}",

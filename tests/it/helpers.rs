@@ -1,6 +1,8 @@
 //! Spawning the real app and speaking its routes, shared by every test module.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use reqwest::{Client, Response, StatusCode};
 use sodan::app::App;
@@ -234,4 +236,21 @@ fn attribute_after(html: &str, marker: &str) -> Option<String> {
             .replace("&amp;", "&")
             .replace("&#x3d;", "="),
     )
+}
+
+/// Runs a command with `input` on its standard input and collects its output.
+pub trait OutputWithStdin {
+    fn output_with_stdin(&mut self, input: &[u8]) -> std::process::Output;
+}
+
+impl OutputWithStdin for Command {
+    fn output_with_stdin(&mut self, input: &[u8]) -> std::process::Output {
+        let mut child = self
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child.wait_with_output().unwrap()
+    }
 }
