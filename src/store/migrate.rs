@@ -42,7 +42,8 @@ fn write_version(meta: &mut Table<&str, u64>, version: u64) -> Result<(), Error>
 pub fn run(db: &Database) -> Result<(), OpenError> {
     let storage = |e: Error| OpenError::Storage(e.to_string());
     loop {
-        let txn = db.begin_write().map_err(|e| storage(e.into()))?;
+        let mut txn = db.begin_write().map_err(|e| storage(e.into()))?;
+        txn.set_two_phase_commit(true);
         let version = {
             let meta = txn.open_table(META).map_err(|e| storage(e.into()))?;
             read_version(&meta).map_err(storage)?
