@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-use crate::helpers::{OutputWithStdin, spawn_app_in};
+use crate::helpers::{OutputWithStdin, spawn_app_in, write_schema_version};
 
 fn sodan() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sodan"));
@@ -138,18 +138,7 @@ async fn a_second_process_on_the_same_data_dir_is_refused() {
 #[tokio::test]
 async fn the_binary_refuses_a_newer_data_file_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    {
-        let db = redb::Database::create(dir.path().join("sodan.redb")).unwrap();
-        let txn = db.begin_write().unwrap();
-        {
-            let meta: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("meta");
-            txn.open_table(meta)
-                .unwrap()
-                .insert("schema_version", 999)
-                .unwrap();
-        }
-        txn.commit().unwrap();
-    }
+    write_schema_version(&dir.path().join("sodan.redb"), 999);
     let output = sodan()
         .args(["--bind", "127.0.0.1:0", "--data-dir"])
         .arg(dir.path())

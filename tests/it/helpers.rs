@@ -254,3 +254,16 @@ impl OutputWithStdin for Command {
         child.wait_with_output().unwrap()
     }
 }
+
+/// Writes a data file as another Sodan version would: the same `meta` table with schema `version`.
+pub fn write_schema_version(path: &Path, version: u64) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let db = redb::Database::create(path).unwrap();
+    let txn = db.begin_write().unwrap();
+    {
+        let meta: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("meta");
+        let mut table = txn.open_table(meta).unwrap();
+        table.insert("schema_version", version).unwrap();
+    }
+    txn.commit().unwrap();
+}

@@ -4,7 +4,9 @@ use reqwest::StatusCode;
 use sodan::app::App;
 use sodan::config::Config;
 
-use crate::helpers::{OWNER_EMAIL, OWNER_PASSWORD, location, spawn_app, spawn_app_in};
+use crate::helpers::{
+    OWNER_EMAIL, OWNER_PASSWORD, location, spawn_app, spawn_app_in, write_schema_version,
+};
 
 #[tokio::test]
 async fn accounts_survive_a_restart() {
@@ -35,20 +37,7 @@ async fn accounts_survive_a_restart() {
 async fn a_data_file_from_a_newer_sodan_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let config = Config::with_data_dir(dir.path());
-    std::fs::create_dir_all(dir.path()).unwrap();
-    {
-        // Write the file as a future version would: same meta table, higher schema version.
-        let db = redb::Database::create(config.database_path()).unwrap();
-        let txn = db.begin_write().unwrap();
-        {
-            let meta: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("meta");
-            let mut table = txn.open_table(meta).unwrap();
-            table
-                .insert("schema_version", sodan::store::SCHEMA_VERSION + 1)
-                .unwrap();
-        }
-        txn.commit().unwrap();
-    }
+    write_schema_version(&config.database_path(), sodan::store::SCHEMA_VERSION + 1);
     let mut config = config;
     config.bind = "127.0.0.1:0".into();
     let err = App::build(config)
