@@ -61,12 +61,15 @@ impl Store {
         self.write(move |txn| {
             let invite = txn
                 .open_table(INVITES)?
-                .remove(&digest[..])?
+                .get(&digest[..])?
                 .map(|v| decode::<Invite>(v.value()))
                 .transpose()?;
             match invite {
                 Some(invite) if !invite.is_expired(crate::clock::now()) => {
-                    insert_operator(txn, new).map(Some)
+                    // Checks the address before writing, so a conflict leaves the invitation in place.
+                    let operator = insert_operator(txn, new)?;
+                    txn.open_table(INVITES)?.remove(&digest[..])?;
+                    Ok(Some(operator))
                 }
                 _ => Ok(None),
             }

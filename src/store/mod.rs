@@ -1,10 +1,10 @@
 //! The data file: the only module that imports redb.
 //!
-//! One [`Store`] per process wraps the redb database. Every call is async and runs redb in tokio's
-//! blocking pool, never on a web worker thread. Writes commit with immediate durability (fsync) before they
-//! return, so whatever a caller acknowledges afterwards is on disk, and with two-phase commit, which redb
-//! recommends when it stores untrusted input (a chat server does). Reads use their own read transaction and
-//! never wait for a writer.
+//! One [`Store`] per process wraps the redb database. Every call is async; redb never runs on a web worker
+//! thread. Writes go to the group-commit writer (`writer.rs`) and return only after a durable commit
+//! (fsync, two-phase commit as redb recommends for untrusted input), so whatever a caller acknowledges
+//! afterwards is on disk. Reads run in tokio's blocking pool in their own read transaction and never wait
+//! for the writer.
 
 mod codec;
 mod invites;
@@ -12,6 +12,7 @@ mod migrate;
 mod operators;
 mod sessions;
 mod tables;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,7 +27,12 @@ const CACHE_BYTES: usize = 32 * 1024 * 1024;
 /// A handle on the open data file; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     db: Arc<Database>,
+    writer: writer::Writer,
 }
 
 impl std::fmt::Debug for Store {
@@ -58,7 +64,12 @@ impl Store {
                 other => OpenError::Storage(other.to_string()),
             })?;
         migrate::run(&db)?;
-        Ok(Store { db: Arc::new(db) })
+        let db = Arc::new(db);
+        let writer =
+            writer::Writer::start(db.clone()).map_err(|e| OpenError::Io(path.to_owned(), e))?;
+        Ok(Store {
+            inner: Arc::new(Inner { db, writer }),
+        })
     }
 
     /// Runs `f` in a read transaction on the blocking pool.
@@ -67,36 +78,45 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&ReadTransaction) -> Result<T, Error> + Send + 'static,
     {
-        let db = self.db.clone();
+        let db = self.inner.db.clone();
         tokio::task::spawn_blocking(move || f(&db.begin_read()?))
             .await
             .map_err(|e| Error::Storage(e.to_string()))?
     }
 
-    /// Runs `f` in one write transaction on the blocking pool and commits durably if it returns `Ok`;
-    /// an `Err` drops the transaction, which rolls everything back.
+    /// Applies `f` in the writer's next transaction and returns once it is durably committed. An `Err`
+    /// from `f` must come before `f` writes anything (the rest of the batch still commits).
     async fn write<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
         F: FnOnce(&WriteTransaction) -> Result<T, Error> + Send + 'static,
     {
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut txn = db.begin_write()?;
-            txn.set_two_phase_commit(true);
-            let out = f(&txn)?;
-            txn.commit()?;
-            Ok(out)
-        })
-        .await
-        .map_err(|e| Error::Storage(e.to_string()))?
+        self.inner.writer.write(f).await
     }
 
     /// Closes the data file once every other handle is gone (web workers drop theirs as they stop),
     /// so that the file lock is released when this returns. Gives up waiting after `patience`.
     pub async fn close(self, patience: std::time::Duration) -> Result<(), Error> {
         let deadline = tokio::time::Instant::now() + patience;
-        let mut db = self.db;
+        let still_used =
+            || Error::Storage("the data file is still in use after the server stopped".into());
+        let mut inner = self.inner;
+        let inner = loop {
+            match Arc::try_unwrap(inner) {
+                Ok(inner) => break inner,
+                Err(shared) if tokio::time::Instant::now() < deadline => {
+                    inner = shared;
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                Err(_) => return Err(still_used()),
+            }
+        };
+        let Inner { db, writer } = inner;
+        tokio::task::spawn_blocking(move || writer.stop())
+            .await
+            .map_err(|e| Error::Storage(e.to_string()))?;
+        // A read started just before the last handle went away may still hold the database briefly.
+        let mut db = db;
         loop {
             match Arc::try_unwrap(db) {
                 Ok(db) => {
@@ -108,11 +128,7 @@ impl Store {
                     db = shared;
                     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
                 }
-                Err(_) => {
-                    return Err(Error::Storage(
-                        "the data file is still in use after the server stopped".into(),
-                    ));
-                }
+                Err(_) => return Err(still_used()),
             }
         }
     }
@@ -166,7 +182,7 @@ impl std::fmt::Display for OpenError {
 impl std::error::Error for OpenError {}
 
 /// A failed read or write.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Error {
     /// A unique value (e.g. an e-mail address) is taken.
     Conflict(&'static str),
