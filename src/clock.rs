@@ -34,3 +34,11 @@ mod tests {
         assert_eq!(super::date(1_795_478_400), "2026-11-24");
     }
 }
+
+/// Milliseconds since the Unix epoch, now: message and activity times, precise enough to order them.
+pub fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

@@ -5,6 +5,9 @@
 //! - [`app`]: binds the listener and runs the HTTP server until it is told to stop.
 //! - [`store`]: the only module that knows redb; typed tables, schema version, durable writes.
 //! - [`operators`]: who may sign in to the console, with which role (plain types and rules).
+//! - [`sites`]: the shop's site as the widget sees it: key, allowed origins, look.
+//! - [`visitors`]: the people on the shop's site, remembered by a token.
+//! - [`conversations`]: conversations and messages, their statuses and checks.
 //! - [`auth`]: passwords (argon2id), sessions, CSRF tokens, login rate limits.
 //! - [`web`]: the only module that knows actix-web; turns requests into calls and renders answers.
 //! - [`i18n`]: the console's Japanese and English texts and how a language is chosen.
@@ -26,9 +29,12 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod conversations;
 pub mod i18n;
 pub mod operators;
+pub mod sites;
 pub mod store;
 pub mod telemetry;
 pub mod tokens;
+pub mod visitors;
 pub mod web;

@@ -3,11 +3,17 @@
 
 use redb::{Database, ReadableTable, Table, WriteTransaction};
 
-use super::tables::{INVITES, META, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS, SESSIONS};
+use super::codec::encode;
+use super::tables::{
+    ACTIVITY, CLIENT_IDS, CONVERSATIONS, INVITES, MESSAGES, META, OPERATOR_EMAILS,
+    OPERATOR_SESSIONS, OPERATORS, PAGE_VIEWS, SESSIONS, SETTINGS, VISITOR_CONVERSATIONS,
+    VISITOR_TOKENS, VISITORS,
+};
 use super::{Error, OpenError};
+use crate::sites::Site;
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// The key of the version in [`META`].
 const VERSION_KEY: &str = "schema_version";
@@ -16,7 +22,7 @@ const VERSION_KEY: &str = "schema_version";
 type Migration = fn(&WriteTransaction) -> Result<(), Error>;
 
 /// `MIGRATIONS[n]` brings a file from version `n` to `n + 1`. Version 0 is a new, empty file.
-const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] = [create_v1];
+const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] = [create_v1, create_v2];
 
 /// The first schema: accounts, sessions, invitations.
 fn create_v1(txn: &WriteTransaction) -> Result<(), Error> {
@@ -25,6 +31,22 @@ fn create_v1(txn: &WriteTransaction) -> Result<(), Error> {
     txn.open_table(SESSIONS)?;
     txn.open_table(OPERATOR_SESSIONS)?;
     txn.open_table(INVITES)?;
+    Ok(())
+}
+
+/// Conversations: the widget's site (with a fresh key), visitors, conversations, messages, page views.
+fn create_v2(txn: &WriteTransaction) -> Result<(), Error> {
+    txn.open_table(VISITOR_TOKENS)?;
+    txn.open_table(VISITORS)?;
+    txn.open_table(CONVERSATIONS)?;
+    txn.open_table(VISITOR_CONVERSATIONS)?;
+    txn.open_table(MESSAGES)?;
+    txn.open_table(CLIENT_IDS)?;
+    txn.open_table(ACTIVITY)?;
+    txn.open_table(PAGE_VIEWS)?;
+    let site = Site::new(crate::tokens::random()[..24].to_owned());
+    txn.open_table(SETTINGS)?
+        .insert("site", encode(&site)?.as_slice())?;
     Ok(())
 }
 

@@ -7,11 +7,14 @@
 //! for the writer.
 
 mod codec;
+mod conversations;
 mod invites;
 mod migrate;
 mod operators;
 mod sessions;
+mod site;
 mod tables;
+mod visitors;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +22,7 @@ use std::sync::Arc;
 
 use redb::{Database, DatabaseError, ReadTransaction, ReadableDatabase, WriteTransaction};
 
+pub use conversations::{Draft, Posted};
 pub use migrate::SCHEMA_VERSION;
 
 /// Memory redb may use to cache pages; small, because Sodan runs on a Raspberry Pi too.

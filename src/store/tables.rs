@@ -22,3 +22,40 @@ pub const OPERATOR_SESSIONS: TableDefinition<(u64, &[u8]), ()> =
 
 /// `sha256(invite token) -> Invite (JSON)`.
 pub const INVITES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tokendigest_invite");
+
+// Schema version 2: the widget, visitors and conversations.
+
+/// `name -> JSON`: settings kept as one record each (`site`).
+pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("name_setting");
+
+/// `sha256(visitor token) -> visitor_id`.
+pub const VISITOR_TOKENS: TableDefinition<&[u8], u64> =
+    TableDefinition::new("tokendigest_visitor_id");
+
+/// `visitor_id -> Visitor (JSON)`.
+pub const VISITORS: TableDefinition<u64, &[u8]> = TableDefinition::new("visitor_id_visitor");
+
+/// `conversation_id -> Conversation (JSON)`.
+pub const CONVERSATIONS: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("conversation_id_conversation");
+
+/// `(visitor_id, conversation_id) -> ()`: a visitor's conversations, oldest first.
+pub const VISITOR_CONVERSATIONS: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("visitorid_conversationid");
+
+/// `(conversation_id, seq) -> Message (JSON)`: a conversation's messages in order; resume is a range scan.
+pub const MESSAGES: TableDefinition<(u64, u64), &[u8]> =
+    TableDefinition::new("conversationid_seq_message");
+
+/// `(sender key, client id) -> (conversation_id, seq)`: de-duplicates retried sends. The sender key is
+/// `v<visitor_id>` or `o<operator_id>`.
+pub const CLIENT_IDS: TableDefinition<(&str, &str), (u64, u64)> =
+    TableDefinition::new("sender_clientid_message");
+
+/// `(last_activity_ms, conversation_id) -> ()`: the inbox, newest activity last.
+pub const ACTIVITY: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("activityms_conversationid");
+
+/// `(visitor_id, at_ms) -> PageView (JSON)`: where a visitor went, oldest first.
+pub const PAGE_VIEWS: TableDefinition<(u64, u64), &[u8]> =
+    TableDefinition::new("visitorid_atms_pageview");

@@ -1,0 +1,313 @@
+//! Conversations between a visitor and the team: statuses, messages, and the rules that tie them.
+//!
+//! Plain types and checks only; storing them is `store::conversations`, delivering them live is `hub`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::operators::OperatorId;
+use crate::visitors::VisitorId;
+
+/// Identifies a conversation; never reused.
+pub type ConversationId = u64;
+/// Position of a message in its conversation: 1, 2, 3... in commit order, without gaps.
+pub type Seq = u64;
+
+/// The longest message body accepted, in characters.
+pub const MAX_BODY_CHARS: usize = 5_000;
+/// The longest label, in characters.
+pub const MAX_LABEL_CHARS: usize = 40;
+/// The longest client-generated message id accepted.
+pub const MAX_CLIENT_ID_LEN: usize = 64;
+
+/// Where a conversation stands in the inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Needs an answer.
+    Open,
+    /// Waiting on the customer or on someone else.
+    Pending,
+    /// Hidden until `snoozed_until`, then open again.
+    Snoozed,
+    /// Done; a new visitor message opens it again.
+    Resolved,
+}
+
+impl Status {
+    /// The status as stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Pending => "pending",
+            Status::Snoozed => "snoozed",
+            Status::Resolved => "resolved",
+        }
+    }
+
+    /// Parses a status from a form or frame.
+    pub fn parse(value: &str) -> Option<Status> {
+        match value {
+            "open" => Some(Status::Open),
+            "pending" => Some(Status::Pending),
+            "snoozed" => Some(Status::Snoozed),
+            "resolved" => Some(Status::Resolved),
+            _ => None,
+        }
+    }
+}
+
+/// A conversation's current state (its messages are stored apart, by sequence number).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Its id.
+    pub id: ConversationId,
+    /// The visitor who started it.
+    pub visitor_id: VisitorId,
+    /// Inbox status.
+    pub status: Status,
+    /// With [`Status::Snoozed`]: when it opens again (Unix seconds).
+    #[serde(default)]
+    pub snoozed_until: Option<u64>,
+    /// The operator answering it, if assigned.
+    #[serde(default)]
+    pub assignee: Option<OperatorId>,
+    /// Labels operators gave it.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// When it started (Unix milliseconds).
+    pub created_at: u64,
+    /// When its last message arrived (Unix milliseconds): the inbox sort key.
+    pub last_activity_at: u64,
+    /// Sequence number of its last message (0: none yet).
+    pub last_seq: Seq,
+    /// Visitor messages operators have not read yet.
+    #[serde(default)]
+    pub unread_for_operators: u32,
+    /// The last message an operator read (the visitor sees "read" up to here).
+    #[serde(default)]
+    pub read_by_operator_seq: Seq,
+    /// The last message the visitor read.
+    #[serde(default)]
+    pub read_by_visitor_seq: Seq,
+    /// The start of the last message visible to the visitor, for the inbox list.
+    #[serde(default)]
+    pub preview: String,
+    /// The page the visitor wrote the first message from.
+    #[serde(default)]
+    pub started_on: Option<String>,
+}
+
+impl Conversation {
+    /// The status an inbox shows now: a snooze that ran out reads as open.
+    pub fn effective_status(&self, now_secs: u64) -> Status {
+        match (self.status, self.snoozed_until) {
+            (Status::Snoozed, Some(until)) if until <= now_secs => Status::Open,
+            (status, _) => status,
+        }
+    }
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Author {
+    /// The visitor.
+    Visitor,
+    /// An operator, with the name shown at the time.
+    Operator {
+        /// Who.
+        id: OperatorId,
+        /// Their display name.
+        name: String,
+    },
+    /// Sodan itself (auto-replies, notices).
+    System,
+}
+
+/// A file attached to a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// The upload's id, for its download URL.
+    pub upload_id: u64,
+    /// The name the sender gave it.
+    pub filename: String,
+    /// The sniffed content type.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// One message in a conversation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Message {
+    /// Globally unique id.
+    pub id: u64,
+    /// The conversation it belongs to.
+    pub conversation: ConversationId,
+    /// Its place in the conversation.
+    pub seq: Seq,
+    /// Who wrote it.
+    pub author: Author,
+    /// Text, stored as typed and escaped wherever it is shown.
+    pub body: String,
+    /// A private note: shown to operators only, never to the visitor.
+    #[serde(default)]
+    pub note: bool,
+    /// An attached file.
+    #[serde(default)]
+    pub attachment: Option<Attachment>,
+    /// The id the sender's client gave it, for de-duplicating retries.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// When it was stored (Unix milliseconds).
+    pub created_at: u64,
+}
+
+impl Message {
+    /// Whether the visitor may see it.
+    pub fn visible_to_visitor(&self) -> bool {
+        !self.note
+    }
+}
+
+/// Why a message or label was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invalid {
+    /// Nothing but white space.
+    Empty,
+    /// Longer than [`MAX_BODY_CHARS`].
+    TooLong,
+    /// A client id that is empty, too long or not printable ASCII.
+    ClientId,
+    /// A label that is empty, too long or has control characters.
+    Label,
+}
+
+impl Invalid {
+    /// A message for the sender, in English (the widget translates by `code`).
+    pub fn message(self) -> &'static str {
+        match self {
+            Invalid::Empty => "The message is empty.",
+            Invalid::TooLong => "The message is too long (at most 5,000 characters).",
+            Invalid::ClientId => "The message id is invalid.",
+            Invalid::Label => "A label has 1 to 40 characters.",
+        }
+    }
+
+    /// A stable code the widget and API clients can match on.
+    pub fn code(self) -> &'static str {
+        match self {
+            Invalid::Empty => "empty",
+            Invalid::TooLong => "too_long",
+            Invalid::ClientId => "bad_client_id",
+            Invalid::Label => "bad_label",
+        }
+    }
+}
+
+/// Checks a message body: trims surrounding white space, refuses empty and over-long text, drops control
+/// characters other than line breaks and tabs.
+pub fn parse_body(input: &str) -> Result<String, Invalid> {
+    let body: String = input
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect();
+    if body.is_empty() {
+        Err(Invalid::Empty)
+    } else if body.chars().count() > MAX_BODY_CHARS {
+        Err(Invalid::TooLong)
+    } else {
+        Ok(body)
+    }
+}
+
+/// Checks a client-generated message id: 1 to 64 printable ASCII characters.
+pub fn parse_client_id(input: &str) -> Result<String, Invalid> {
+    if input.is_empty()
+        || input.len() > MAX_CLIENT_ID_LEN
+        || !input.bytes().all(|b| b.is_ascii_graphic())
+    {
+        Err(Invalid::ClientId)
+    } else {
+        Ok(input.to_owned())
+    }
+}
+
+/// Checks a label: trimmed, 1 to 40 characters, no control characters.
+pub fn parse_label(input: &str) -> Result<String, Invalid> {
+    let label = input.trim();
+    if label.is_empty()
+        || label.chars().count() > MAX_LABEL_CHARS
+        || label.chars().any(char::is_control)
+    {
+        Err(Invalid::Label)
+    } else {
+        Ok(label.to_owned())
+    }
+}
+
+/// The inbox line for a message body: its first 120 characters on one line.
+pub fn preview(body: &str) -> String {
+    let line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = line.chars().take(120).collect();
+    if line.chars().count() > 120 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_trimmed_and_bounded() {
+        assert_eq!(parse_body("  hello\n"), Ok("hello".into()));
+        assert_eq!(parse_body("   "), Err(Invalid::Empty));
+        assert_eq!(parse_body(&"あ".repeat(5_001)), Err(Invalid::TooLong));
+        assert_eq!(parse_body("a\u{0}b\nc"), Ok("ab\nc".into()));
+        assert_eq!(
+            parse_body("<img src=x onerror=alert(1)>"),
+            Ok("<img src=x onerror=alert(1)>".into())
+        );
+    }
+
+    #[test]
+    fn client_ids_are_short_printable_ascii() {
+        assert!(parse_client_id("c-123").is_ok());
+        assert!(parse_client_id("").is_err());
+        assert!(parse_client_id("has space").is_err());
+        assert!(parse_client_id(&"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn an_expired_snooze_reads_as_open() {
+        let mut c = Conversation {
+            id: 1,
+            visitor_id: 1,
+            status: Status::Snoozed,
+            snoozed_until: Some(100),
+            assignee: None,
+            labels: vec![],
+            created_at: 0,
+            last_activity_at: 0,
+            last_seq: 0,
+            unread_for_operators: 0,
+            read_by_operator_seq: 0,
+            read_by_visitor_seq: 0,
+            preview: String::new(),
+            started_on: None,
+        };
+        assert_eq!(c.effective_status(99), Status::Snoozed);
+        assert_eq!(c.effective_status(100), Status::Open);
+        c.status = Status::Pending;
+        assert_eq!(c.effective_status(1_000), Status::Pending);
+    }
+
+    #[test]
+    fn previews_are_one_short_line() {
+        assert_eq!(preview("a\n\nb   c"), "a b c");
+        assert_eq!(preview(&"x".repeat(200)).chars().count(), 121);
+    }
+}

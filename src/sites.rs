@@ -1,0 +1,127 @@
+//! The shop's site as the widget sees it: its key, the origins allowed to embed the widget, and how the
+//! widget looks and greets. One site per Sodan for now.
+
+use serde::{Deserialize, Serialize};
+
+/// The widget settings of the shop's site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Site {
+    /// Public key in the snippet (`data-site`); identifies the site, grants nothing by itself.
+    pub key: String,
+    /// Origins (`https://shop.example`) whose pages may load the widget; none until the admin adds one.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    /// Accent colour of the launcher and the visitor's bubbles, `#rrggbb`.
+    pub color: String,
+    /// Greeting shown at the top of the panel, English.
+    pub greeting_en: String,
+    /// Greeting shown at the top of the panel, Japanese.
+    pub greeting_ja: String,
+    /// URL path patterns (`*` matches anything) on which the launcher shows; empty shows it everywhere.
+    #[serde(default)]
+    pub launcher_paths: Vec<String>,
+}
+
+impl Site {
+    /// A new site with a fresh key and the default look.
+    pub fn new(key: String) -> Site {
+        Site {
+            key,
+            allowed_origins: Vec::new(),
+            color: "#1f6feb".into(),
+            greeting_en: "Hi! Ask us anything, we usually reply within a few hours.".into(),
+            greeting_ja: "こんにちは！お気軽にご質問ください。通常、数時間以内にお返事します。"
+                .into(),
+            launcher_paths: Vec::new(),
+        }
+    }
+
+    /// Whether a page of `origin` (an Origin header value) may use the widget.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.allowed_origins.iter().any(|allowed| allowed == origin)
+    }
+
+    /// Whether the launcher shows on `path`.
+    pub fn shows_launcher_on(&self, path: &str) -> bool {
+        self.launcher_paths.is_empty()
+            || self.launcher_paths.iter().any(|p| wildcard_match(p, path))
+    }
+}
+
+/// Normalises an origin typed by an admin: `scheme://host[:port]`, lower-case, no path or trailing slash.
+pub fn parse_origin(input: &str) -> Option<String> {
+    let input = input.trim().trim_end_matches('/').to_ascii_lowercase();
+    let (scheme, rest) = input.split_once("://")?;
+    if !matches!(scheme, "http" | "https")
+        || rest.is_empty()
+        || rest.contains(['/', '?', '#', ' ', '@'])
+    {
+        return None;
+    }
+    Some(input)
+}
+
+/// Checks a `#rrggbb` colour.
+pub fn parse_color(input: &str) -> Option<String> {
+    let input = input.trim();
+    let hex = input.strip_prefix('#')?;
+    (hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| input.to_ascii_lowercase())
+}
+
+/// Matches `text` against `pattern`, where `*` stands for any run of characters.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_normalised_and_checked() {
+        assert_eq!(
+            parse_origin(" https://Shop.example/ ").as_deref(),
+            Some("https://shop.example")
+        );
+        assert_eq!(
+            parse_origin("http://127.0.0.1:8000").as_deref(),
+            Some("http://127.0.0.1:8000")
+        );
+        assert!(parse_origin("shop.example").is_none());
+        assert!(parse_origin("https://shop.example/path").is_none());
+        assert!(parse_origin("ftp://shop.example").is_none());
+    }
+
+    #[test]
+    fn wildcards_match_paths() {
+        assert!(wildcard_match("/products/*", "/products/42"));
+        assert!(wildcard_match("*/checkout", "/ja/checkout"));
+        assert!(wildcard_match("/a*b*c", "/aXXbYYc"));
+        assert!(!wildcard_match("/products/*", "/about"));
+        assert!(wildcard_match("/about", "/about"));
+        assert!(!wildcard_match("/a*a", "/a"));
+    }
+
+    #[test]
+    fn colours_are_hex_triplets() {
+        assert_eq!(parse_color("#1F6FEB").as_deref(), Some("#1f6feb"));
+        assert!(parse_color("red").is_none());
+        assert!(parse_color("#12345").is_none());
+    }
+}

@@ -1,0 +1,361 @@
+//! Conversations and their messages: appending with de-duplication, reading ranges for resume and
+//! scroll-back, and the inbox order.
+
+use redb::{ReadableTable, WriteTransaction};
+
+use super::codec::{decode, encode};
+use super::tables::{ACTIVITY, CLIENT_IDS, CONVERSATIONS, MESSAGES, META, VISITOR_CONVERSATIONS};
+use super::visitors::touch;
+use super::{Error, Store};
+use crate::conversations::{
+    self, Attachment, Author, Conversation, ConversationId, Message, Seq, Status,
+};
+use crate::operators::OperatorId;
+use crate::visitors::VisitorId;
+
+const NEXT_CONVERSATION_KEY: &str = "next_conversation_id";
+const NEXT_MESSAGE_KEY: &str = "next_message_id";
+
+/// What posting a message did.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    /// The conversation after the message.
+    pub conversation: Conversation,
+    /// The stored message (the original one for a retried client id).
+    pub message: Message,
+    /// The client id was seen before: nothing new was stored.
+    pub duplicate: bool,
+    /// The message started a new conversation.
+    pub new_conversation: bool,
+}
+
+/// A message about to be stored.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// Who writes.
+    pub author: Author,
+    /// The sender's id for the message, for de-duplication.
+    pub client_id: Option<String>,
+    /// The checked text.
+    pub body: String,
+    /// Operators only.
+    pub note: bool,
+    /// An attached upload.
+    pub attachment: Option<Attachment>,
+}
+
+fn next_id(txn: &WriteTransaction, key: &str) -> Result<u64, Error> {
+    let mut meta = txn.open_table(META)?;
+    let id = meta.get(key)?.map(|v| v.value()).unwrap_or(1);
+    meta.insert(key, id + 1)?;
+    Ok(id)
+}
+
+fn load(txn: &WriteTransaction, id: ConversationId) -> Result<Option<Conversation>, Error> {
+    txn.open_table(CONVERSATIONS)?
+        .get(id)?
+        .map(|v| decode(v.value()))
+        .transpose()
+}
+
+/// Writes a conversation back, moving it in the inbox order when its activity changed.
+fn save(
+    txn: &WriteTransaction,
+    conversation: &Conversation,
+    previous_activity: Option<u64>,
+) -> Result<(), Error> {
+    let mut activity = txn.open_table(ACTIVITY)?;
+    if let Some(previous) = previous_activity {
+        activity.remove((previous, conversation.id))?;
+    }
+    activity.insert((conversation.last_activity_at, conversation.id), ())?;
+    txn.open_table(CONVERSATIONS)?
+        .insert(conversation.id, encode(conversation)?.as_slice())?;
+    Ok(())
+}
+
+/// The message stored earlier under this sender's client id, if any.
+fn earlier(
+    txn: &WriteTransaction,
+    sender: &str,
+    client_id: Option<&str>,
+) -> Result<Option<Message>, Error> {
+    let Some(client_id) = client_id else {
+        return Ok(None);
+    };
+    let Some((conversation, seq)) = txn
+        .open_table(CLIENT_IDS)?
+        .get((sender, client_id))?
+        .map(|v| v.value())
+    else {
+        return Ok(None);
+    };
+    txn.open_table(MESSAGES)?
+        .get((conversation, seq))?
+        .map(|v| decode(v.value()))
+        .transpose()
+}
+
+/// Appends `draft` to `conversation` (already loaded, changed in place and saved).
+fn append(
+    txn: &WriteTransaction,
+    conversation: &mut Conversation,
+    previous_activity: Option<u64>,
+    sender: &str,
+    draft: Draft,
+    now_ms: u64,
+) -> Result<Message, Error> {
+    let message = Message {
+        id: next_id(txn, NEXT_MESSAGE_KEY)?,
+        conversation: conversation.id,
+        seq: conversation.last_seq + 1,
+        author: draft.author,
+        body: draft.body,
+        note: draft.note,
+        attachment: draft.attachment,
+        client_id: draft.client_id,
+        created_at: now_ms,
+    };
+    conversation.last_seq = message.seq;
+    conversation.last_activity_at = now_ms;
+    if message.visible_to_visitor() {
+        conversation.preview = conversations::preview(&message.body);
+    }
+    txn.open_table(MESSAGES)?
+        .insert((conversation.id, message.seq), encode(&message)?.as_slice())?;
+    if let Some(client_id) = &message.client_id {
+        txn.open_table(CLIENT_IDS)?
+            .insert((sender, client_id.as_str()), (conversation.id, message.seq))?;
+    }
+    save(txn, conversation, previous_activity)?;
+    Ok(message)
+}
+
+impl Store {
+    /// Stores a visitor's message in their latest conversation (starting one if they have none), reopening
+    /// it if it was resolved or snoozed. A client id seen before returns the original message unchanged.
+    pub async fn post_visitor_message(
+        &self,
+        visitor: VisitorId,
+        draft: Draft,
+        page_url: Option<String>,
+    ) -> Result<Posted, Error> {
+        self.write(move |txn| {
+            let sender = format!("v{visitor}");
+            if let Some(message) = earlier(txn, &sender, draft.client_id.as_deref())? {
+                let conversation = load(txn, message.conversation)?
+                    .ok_or_else(|| Error::Storage("message without conversation".into()))?;
+                return Ok(Posted {
+                    conversation,
+                    message,
+                    duplicate: true,
+                    new_conversation: false,
+                });
+            }
+            let now = crate::clock::now_millis();
+            let latest = txn
+                .open_table(VISITOR_CONVERSATIONS)?
+                .range((visitor, 0)..=(visitor, u64::MAX))?
+                .next_back()
+                .transpose()?
+                .map(|(k, _)| k.value().1);
+            let (mut conversation, previous, new_conversation) =
+                match latest.map(|id| load(txn, id)).transpose()?.flatten() {
+                    Some(c) => {
+                        let previous = c.last_activity_at;
+                        (c, Some(previous), false)
+                    }
+                    None => {
+                        let id = next_id(txn, NEXT_CONVERSATION_KEY)?;
+                        txn.open_table(VISITOR_CONVERSATIONS)?
+                            .insert((visitor, id), ())?;
+                        let c = Conversation {
+                            id,
+                            visitor_id: visitor,
+                            status: Status::Open,
+                            snoozed_until: None,
+                            assignee: None,
+                            labels: Vec::new(),
+                            created_at: now,
+                            last_activity_at: now,
+                            last_seq: 0,
+                            unread_for_operators: 0,
+                            read_by_operator_seq: 0,
+                            read_by_visitor_seq: 0,
+                            preview: String::new(),
+                            started_on: page_url,
+                        };
+                        (c, None, true)
+                    }
+                };
+            if matches!(conversation.status, Status::Resolved | Status::Snoozed) {
+                conversation.status = Status::Open;
+                conversation.snoozed_until = None;
+            }
+            conversation.unread_for_operators += 1;
+            // The visitor has read everything up to their own message.
+            conversation.read_by_visitor_seq = conversation.last_seq + 1;
+            let message = append(txn, &mut conversation, previous, &sender, draft, now)?;
+            touch(txn, visitor, None, now)?;
+            Ok(Posted {
+                conversation,
+                message,
+                duplicate: false,
+                new_conversation,
+            })
+        })
+        .await
+    }
+
+    /// Stores an operator's reply or private note. `Ok(None)` when the conversation does not exist.
+    pub async fn post_operator_message(
+        &self,
+        conversation: ConversationId,
+        operator: OperatorId,
+        draft: Draft,
+    ) -> Result<Option<Posted>, Error> {
+        self.write(move |txn| {
+            let sender = format!("o{operator}");
+            if let Some(message) = earlier(txn, &sender, draft.client_id.as_deref())? {
+                let conversation = load(txn, message.conversation)?
+                    .ok_or_else(|| Error::Storage("message without conversation".into()))?;
+                return Ok(Some(Posted {
+                    conversation,
+                    message,
+                    duplicate: true,
+                    new_conversation: false,
+                }));
+            }
+            let Some(mut c) = load(txn, conversation)? else {
+                return Ok(None);
+            };
+            let previous = c.last_activity_at;
+            if !draft.note {
+                // Answering means the operator read everything before.
+                c.read_by_operator_seq = c.last_seq + 1;
+                c.unread_for_operators = 0;
+            }
+            let message = append(
+                txn,
+                &mut c,
+                Some(previous),
+                &sender,
+                draft,
+                crate::clock::now_millis(),
+            )?;
+            Ok(Some(Posted {
+                conversation: c,
+                message,
+                duplicate: false,
+                new_conversation: false,
+            }))
+        })
+        .await
+    }
+
+    /// A conversation by id.
+    pub async fn conversation(&self, id: ConversationId) -> Result<Option<Conversation>, Error> {
+        self.read(move |txn| {
+            txn.open_table(CONVERSATIONS)?
+                .get(id)?
+                .map(|v| decode(v.value()))
+                .transpose()
+        })
+        .await
+    }
+
+    /// A visitor's conversations, oldest first.
+    pub async fn visitor_conversations(
+        &self,
+        visitor: VisitorId,
+    ) -> Result<Vec<Conversation>, Error> {
+        self.read(move |txn| {
+            let conversations = txn.open_table(CONVERSATIONS)?;
+            let mut out = Vec::new();
+            for entry in txn
+                .open_table(VISITOR_CONVERSATIONS)?
+                .range((visitor, 0)..=(visitor, u64::MAX))?
+            {
+                let id = entry?.0.value().1;
+                if let Some(v) = conversations.get(id)? {
+                    out.push(decode(v.value())?);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Up to `limit` messages after `after_seq`, oldest first: what a reconnecting client missed.
+    pub async fn messages_after(
+        &self,
+        id: ConversationId,
+        after_seq: Seq,
+        limit: usize,
+    ) -> Result<Vec<Message>, Error> {
+        self.read(move |txn| {
+            txn.open_table(MESSAGES)?
+                .range((id, after_seq.saturating_add(1))..=(id, u64::MAX))?
+                .take(limit)
+                .map(|entry| decode(entry?.1.value()))
+                .collect()
+        })
+        .await
+    }
+
+    /// Up to `limit` messages before `before_seq`, oldest first: scrolling back, or the latest page with
+    /// `before_seq = u64::MAX`.
+    pub async fn messages_before(
+        &self,
+        id: ConversationId,
+        before_seq: Seq,
+        limit: usize,
+    ) -> Result<Vec<Message>, Error> {
+        self.read(move |txn| {
+            let mut page: Vec<Message> = txn
+                .open_table(MESSAGES)?
+                .range((id, 0)..(id, before_seq))?
+                .rev()
+                .take(limit)
+                .map(|entry| decode(entry?.1.value()))
+                .collect::<Result<_, Error>>()?;
+            page.reverse();
+            Ok(page)
+        })
+        .await
+    }
+
+    /// Every conversation, most recent activity first.
+    pub async fn inbox(&self) -> Result<Vec<Conversation>, Error> {
+        self.read(|txn| {
+            let conversations = txn.open_table(CONVERSATIONS)?;
+            let mut out = Vec::new();
+            for entry in txn.open_table(ACTIVITY)?.iter()?.rev() {
+                let id = entry?.0.value().1;
+                if let Some(v) = conversations.get(id)? {
+                    out.push(decode(v.value())?);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Changes a conversation in place; `Ok(None)` when it does not exist. `change` must not fail.
+    pub async fn update_conversation(
+        &self,
+        id: ConversationId,
+        change: impl FnOnce(&mut Conversation) + Send + 'static,
+    ) -> Result<Option<Conversation>, Error> {
+        self.write(move |txn| {
+            let Some(mut c) = load(txn, id)? else {
+                return Ok(None);
+            };
+            let previous = c.last_activity_at;
+            change(&mut c);
+            save(txn, &c, Some(previous))?;
+            Ok(Some(c))
+        })
+        .await
+    }
+}

@@ -1,0 +1,82 @@
+//! Visitors: the people on the shop's site who open the widget. Anonymous until the shop identifies them;
+//! remembered by an unguessable token kept in the shop site's storage.
+
+use serde::{Deserialize, Serialize};
+
+/// Identifies a visitor; never reused.
+pub type VisitorId = u64;
+
+/// The longest URL, title or referrer kept from a page view.
+pub const MAX_PAGE_FIELD: usize = 2_000;
+
+/// A stored visitor.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Visitor {
+    /// Its id.
+    pub id: VisitorId,
+    /// First seen (Unix milliseconds).
+    pub created_at: u64,
+    /// Last seen (Unix milliseconds): a page view, a message, a connected widget.
+    pub last_seen_at: u64,
+    /// The page the widget last reported.
+    #[serde(default)]
+    pub current_page: Option<PageView>,
+}
+
+/// A page the widget was loaded on, or navigated to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageView {
+    /// The page's URL.
+    pub url: String,
+    /// Its `<title>`.
+    #[serde(default)]
+    pub title: String,
+    /// Where the visitor came from.
+    #[serde(default)]
+    pub referrer: String,
+    /// When (Unix milliseconds).
+    #[serde(default)]
+    pub at: u64,
+}
+
+impl PageView {
+    /// A page view with each field cut to [`MAX_PAGE_FIELD`] characters and control characters removed;
+    /// `None` unless the URL is http(s).
+    pub fn parse(url: &str, title: &str, referrer: &str, at: u64) -> Option<PageView> {
+        let clean = |s: &str| -> String {
+            s.chars()
+                .filter(|c| !c.is_control())
+                .take(MAX_PAGE_FIELD)
+                .collect()
+        };
+        let url = clean(url.trim());
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return None;
+        }
+        Some(PageView {
+            url,
+            title: clean(title.trim()),
+            referrer: clean(referrer.trim()),
+            at,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_views_keep_http_urls_only_and_bound_their_fields() {
+        assert!(PageView::parse("javascript:alert(1)", "", "", 0).is_none());
+        let view = PageView::parse(
+            "https://shop.example/item?id=1",
+            "Item\n",
+            &"r".repeat(3_000),
+            5,
+        )
+        .unwrap();
+        assert_eq!(view.title, "Item");
+        assert_eq!(view.referrer.len(), MAX_PAGE_FIELD);
+    }
+}
