@@ -6,6 +6,7 @@
 use std::net::TcpListener;
 
 use crate::config::Config;
+use crate::hub::Hub;
 use crate::store::{OpenError, Store};
 use crate::tokens;
 use crate::web::{self, Server, ServerHandle};
@@ -71,7 +72,8 @@ impl App {
             tracing::info!("no owner account yet: open {url} to create it (this link works once)");
         }
 
-        let state = web::State::new(config, store.clone(), public_url.clone(), setup_token);
+        let hub = Hub::start();
+        let state = web::State::new(config, store.clone(), hub, public_url.clone(), setup_token);
         let server =
             web::server(listener, state).map_err(|e| BuildError::Bind(addr.to_string(), e))?;
         Ok(App {

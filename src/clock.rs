@@ -25,6 +25,14 @@ pub fn date(unix_secs: u64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// Milliseconds since the Unix epoch, now: message and activity times, precise enough to order them.
+pub fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -33,12 +41,4 @@ mod tests {
         assert_eq!(super::date(951_782_400), "2000-02-29");
         assert_eq!(super::date(1_795_478_400), "2026-11-24");
     }
-}
-
-/// Milliseconds since the Unix epoch, now: message and activity times, precise enough to order them.
-pub fn now_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }

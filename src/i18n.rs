@@ -131,6 +131,18 @@ pub struct Texts {
     pub password_mismatch: &'static str,
     pub email_taken: &'static str,
     pub admins_only: &'static str,
+    pub widget_title: &'static str,
+    pub snippet_help: &'static str,
+    pub allowed_origins: &'static str,
+    pub allowed_origins_help: &'static str,
+    pub widget_color: &'static str,
+    pub greeting_en: &'static str,
+    pub greeting_ja: &'static str,
+    pub launcher_paths: &'static str,
+    pub launcher_paths_help: &'static str,
+    pub invalid_origin: &'static str,
+    pub invalid_color: &'static str,
+    pub invalid_greeting: &'static str,
 }
 
 impl Texts {
@@ -219,6 +231,18 @@ static EN: Texts = Texts {
     password_mismatch: "The two passwords differ.",
     email_taken: "An account with this e-mail address already exists.",
     admins_only: "Only admins can do this.",
+    widget_title: "Chat widget",
+    snippet_help: "Paste this tag into every page of your shop, just before </body>:",
+    allowed_origins: "Allowed sites",
+    allowed_origins_help: "One origin per line, e.g. https://shop.example. The widget works only on these sites.",
+    widget_color: "Colour",
+    greeting_en: "Greeting (English)",
+    greeting_ja: "Greeting (Japanese)",
+    launcher_paths: "Show the chat button on",
+    launcher_paths_help: "One path pattern per line, * matches anything (e.g. /products/*). Empty: every page.",
+    invalid_origin: "Each allowed site must look like https://shop.example (no path).",
+    invalid_color: "The colour must look like #1f6feb.",
+    invalid_greeting: "A greeting has at most 300 characters.",
 };
 
 static JA: Texts = Texts {
@@ -284,6 +308,18 @@ static JA: Texts = Texts {
     password_mismatch: "2つのパスワードが一致しません。",
     email_taken: "このメールアドレスのアカウントはすでにあります。",
     admins_only: "この操作は管理者のみ可能です。",
+    widget_title: "チャットウィジェット",
+    snippet_help: "このタグをショップの全ページの </body> の直前に貼り付けてください：",
+    allowed_origins: "許可するサイト",
+    allowed_origins_help: "1行に1つのオリジン（例：https://shop.example）。ウィジェットはこれらのサイトでのみ動作します。",
+    widget_color: "色",
+    greeting_en: "あいさつ（英語）",
+    greeting_ja: "あいさつ（日本語）",
+    launcher_paths: "チャットボタンを表示するページ",
+    launcher_paths_help: "1行に1つのパスのパターン。* は任意の文字列（例：/products/*）。空欄なら全ページ。",
+    invalid_origin: "許可するサイトは https://shop.example の形式で入力してください（パスなし）。",
+    invalid_color: "色は #1f6feb の形式で入力してください。",
+    invalid_greeting: "あいさつは300文字以内にしてください。",
 };
 
 #[cfg(test)]

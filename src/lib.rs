@@ -9,6 +9,7 @@
 //! - [`visitors`]: the people on the shop's site, remembered by a token.
 //! - [`conversations`]: conversations and messages, their statuses and checks.
 //! - [`auth`]: passwords (argon2id), sessions, CSRF tokens, login rate limits.
+//! - [`hub`]: who is connected, and pushing committed events to their sockets; the wire protocol.
 //! - [`web`]: the only module that knows actix-web; turns requests into calls and renders answers.
 //! - [`i18n`]: the console's Japanese and English texts and how a language is chosen.
 //! - `web::error`: the one place errors become HTTP statuses and messages.
@@ -30,6 +31,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod conversations;
+pub mod hub;
 pub mod i18n;
 pub mod operators;
 pub mod sites;

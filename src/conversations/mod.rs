@@ -1,6 +1,8 @@
 //! Conversations between a visitor and the team: statuses, messages, and the rules that tie them.
 //!
-//! Plain types and checks only; storing them is `store::conversations`, delivering them live is `hub`.
+//! Plain types and checks here; [`live`] stores an action and then pushes it through the hub.
+
+pub mod live;
 
 use serde::{Deserialize, Serialize};
 

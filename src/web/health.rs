@@ -12,6 +12,7 @@ pub async fn healthz(state: web::Data<State>) -> HttpResponse {
             "status": "ok",
             "version": env!("CARGO_PKG_VERSION"),
             "schema": schema,
+            "connections": state.hub.connections().await,
         })),
         Err(e) => {
             tracing::error!(error = %e, "health check cannot read the data file");

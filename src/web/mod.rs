@@ -10,15 +10,19 @@ mod health;
 mod render;
 mod request;
 mod session;
+mod socket;
+mod widget;
 
 use std::net::TcpListener;
 use std::sync::Mutex;
 
 use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{App, HttpServer, web};
+use tokio::sync::watch;
 
 use crate::auth::rate_limit::LoginLimiter;
 use crate::config::Config;
+use crate::hub::Hub;
 use crate::store::Store;
 
 pub use error::AppError;
@@ -34,6 +38,10 @@ pub struct State {
     pub public_url: String,
     /// Failed sign-in counters.
     pub limiter: LoginLimiter,
+    /// Live connections.
+    pub hub: Hub,
+    /// Turns true when the server starts stopping, so open sockets close at once.
+    closing: watch::Sender<bool>,
     /// The one-time setup token, while no account exists.
     setup_token: Mutex<Option<String>>,
 }
@@ -43,6 +51,7 @@ impl State {
     pub fn new(
         config: Config,
         store: Store,
+        hub: Hub,
         public_url: String,
         setup_token: Option<String>,
     ) -> Self {
@@ -51,6 +60,8 @@ impl State {
             store,
             public_url,
             limiter: LoginLimiter::default(),
+            hub,
+            closing: watch::channel(false).0,
             setup_token: Mutex::new(setup_token),
         }
     }
@@ -61,6 +72,11 @@ impl State {
         guard
             .as_deref()
             .is_some_and(|t| crate::tokens::constant_time_eq(t.as_bytes(), token.as_bytes()))
+    }
+
+    /// Tells when the server starts stopping (sockets watch it to close promptly).
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     /// Closes the setup link for good once the owner account exists.
@@ -89,8 +105,31 @@ fn security_headers() -> DefaultHeaders {
 /// The largest form body accepted (sign-in and settings forms are small).
 const FORM_LIMIT_BYTES: usize = 16 * 1024;
 
+/// Resolves on SIGINT or SIGTERM, or when a [`ServerHandle`] asks to stop; then marks the state as closing.
+async fn stop_signal(closing: watch::Sender<bool>) {
+    let mut asked = closing.subscribe();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received; stopping"),
+        _ = terminate => tracing::info!("SIGTERM received; stopping"),
+        _ = asked.wait_for(|closing| *closing) => {}
+    }
+    let _ = closing.send(true);
+}
+
 /// Builds the HTTP server on an already bound listener.
 pub fn server(listener: TcpListener, state: State) -> std::io::Result<Server> {
+    let closing = state.closing.clone();
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -107,23 +146,25 @@ pub fn server(listener: TcpListener, state: State) -> std::io::Result<Server> {
             .route("/healthz", web::get().to(health::healthz))
             .route("/assets/{path:.*}", web::get().to(assets::serve))
             .configure(console::routes)
+            .configure(widget::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound)
             }))
     })
     .shutdown_timeout(10)
+    .shutdown_signal(stop_signal(closing.clone()))
     .listen(listener)?
     .run();
-    Ok(Server(server))
+    Ok(Server(server, closing))
 }
 
 /// A server that has not been run yet.
-pub struct Server(actix_web::dev::Server);
+pub struct Server(actix_web::dev::Server, watch::Sender<bool>);
 
 impl Server {
     /// A handle to stop it from elsewhere.
     pub fn handle(&self) -> ServerHandle {
-        ServerHandle(self.0.handle())
+        ServerHandle(self.0.handle(), self.1.clone())
     }
 
     /// Serves until a stop signal (SIGINT, SIGTERM) or [`ServerHandle::stop`].
@@ -134,11 +175,12 @@ impl Server {
 
 /// Stops a running server.
 #[derive(Clone)]
-pub struct ServerHandle(actix_web::dev::ServerHandle);
+pub struct ServerHandle(actix_web::dev::ServerHandle, watch::Sender<bool>);
 
 impl ServerHandle {
-    /// Stops accepting connections, lets in-flight requests finish, then returns.
+    /// Closes open sockets, stops accepting connections, lets in-flight requests finish, then returns.
     pub async fn stop(&self) {
+        let _ = self.1.send(true);
         self.0.stop(true).await;
     }
 }

@@ -2,11 +2,13 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{OWNER_EMAIL, OWNER_PASSWORD, TestApp, location, set_cookies, spawn_app};
+use crate::helpers::{
+    Agent, OWNER_EMAIL, OWNER_PASSWORD, TestApp, location, set_cookies, spawn_app,
+};
 
 const OPERATOR_PASSWORD: &str = "operator pass 123";
 
-async fn invite_operator(app: &TestApp, owner: &reqwest::Client, email: &str) -> reqwest::Client {
+async fn invite_operator(app: &TestApp, owner: &Agent, email: &str) -> Agent {
     let link = app.invite(owner, email, "operator").await;
     app.accept_invite(&link, "Kenji Operator", OPERATOR_PASSWORD)
         .await

@@ -4,6 +4,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use std::sync::Arc;
+
+use reqwest::cookie::{CookieStore, Jar};
 use reqwest::{Client, Response, StatusCode};
 use sodan::app::App;
 use sodan::config::Config;
@@ -66,12 +69,18 @@ impl TestApp {
     }
 
     /// A browser-like client: its own cookie jar, redirects not followed (so tests see them).
-    pub fn client(&self) -> Client {
-        Client::builder()
-            .cookie_store(true)
+    pub fn client(&self) -> Agent {
+        let jar = Arc::new(Jar::default());
+        let client = Client::builder()
+            .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .expect("HTTP client")
+            .expect("HTTP client");
+        Agent {
+            client,
+            jar,
+            base: self.address.clone(),
+        }
     }
 
     /// GET a path.
@@ -112,7 +121,7 @@ impl TestApp {
     }
 
     /// Creates the owner account through the setup link; returns a client signed in as the owner.
-    pub async fn set_up_owner(&self) -> Client {
+    pub async fn set_up_owner(&self) -> Agent {
         let client = self.client();
         let setup = self
             .setup_url
@@ -173,8 +182,39 @@ impl TestApp {
             .to_owned()
     }
 
+    /// As the admin `admin`, allows `origins` to use the widget; returns the site key from the snippet.
+    pub async fn configure_widget(&self, admin: &Client, origins: &[&str]) -> String {
+        let origins = origins.join("\n");
+        let response = self
+            .submit(
+                admin,
+                "/settings/widget",
+                "/settings/widget",
+                &[
+                    ("origins", &origins),
+                    ("color", "#1f6feb"),
+                    ("greeting_en", "Hello from the test shop"),
+                    ("greeting_ja", "テストショップです"),
+                    ("launcher_paths", ""),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "widget settings saved");
+        let page = response
+            .text()
+            .await
+            .unwrap()
+            .replace("&#34;", "\"")
+            .replace("&quot;", "\"");
+        let key = page
+            .split("data-site=\"")
+            .nth(1)
+            .expect("snippet with a site key");
+        key.split('"').next().unwrap().to_owned()
+    }
+
     /// Accepts an invitation in a fresh client; returns that client, signed in.
-    pub async fn accept_invite(&self, invite_path: &str, name: &str, password: &str) -> Client {
+    pub async fn accept_invite(&self, invite_path: &str, name: &str, password: &str) -> Agent {
         let client = self.client();
         let response = self
             .submit(
@@ -195,6 +235,37 @@ impl TestApp {
         );
         client
     }
+}
+
+/// An HTTP client with its own cookie jar, like one browser profile.
+pub struct Agent {
+    client: Client,
+    jar: Arc<Jar>,
+    base: String,
+}
+
+impl Agent {
+    /// The `Cookie` header this agent sends to the server.
+    pub fn cookie_header(&self) -> String {
+        let url = self.base.parse().unwrap();
+        self.jar
+            .cookies(&url)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for Agent {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+/// Signs `agent` in as the owner and checks the console opens.
+pub async fn assert_signed_in(app: &TestApp, agent: &Agent) {
+    let response = app.login(agent, OWNER_EMAIL, OWNER_PASSWORD).await;
+    assert_eq!(location(&response), "/inbox");
 }
 
 /// The `Location` header of a redirect.

@@ -8,3 +8,5 @@ mod console_browser;
 mod helpers;
 mod install;
 mod storage;
+mod widget_socket;
+mod ws;

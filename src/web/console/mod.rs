@@ -6,6 +6,8 @@ mod login;
 mod pages;
 mod settings;
 mod setup;
+mod socket;
+mod widget_settings;
 
 use actix_web::web;
 
@@ -43,5 +45,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/account/language",
             web::post().to(account::change_language),
-        );
+        )
+        .route("/settings/widget", web::get().to(widget_settings::page))
+        .route("/settings/widget", web::post().to(widget_settings::save))
+        .route("/console/ws", web::get().to(socket::connect));
 }

@@ -1,0 +1,214 @@
+//! Conversation actions that are stored and then pushed live: each commits through the store first and
+//! only then publishes to the hub, so nothing is broadcast that is not on disk.
+
+use crate::conversations::{self, Author, Conversation, ConversationId, Invalid, Seq, Status};
+use crate::hub::protocol::{ConversationOut, MessageOut, ToConsole, ToVisitor, encode};
+use crate::hub::{Audience, Hub};
+use crate::operators::Operator;
+use crate::store::{self, Draft, Posted, Store};
+use crate::visitors::VisitorId;
+
+/// Why an action was refused.
+#[derive(Debug)]
+pub enum Refused {
+    /// The input was invalid.
+    Invalid(Invalid),
+    /// No such conversation, or not one the caller may touch.
+    NotFound,
+    /// Storage failed.
+    Store(store::Error),
+}
+
+impl From<store::Error> for Refused {
+    fn from(e: store::Error) -> Self {
+        Refused::Store(e)
+    }
+}
+
+impl From<Invalid> for Refused {
+    fn from(e: Invalid) -> Self {
+        Refused::Invalid(e)
+    }
+}
+
+/// Tells consoles a conversation changed.
+pub async fn publish_conversation(hub: &Hub, conversation: &Conversation, new: bool) {
+    let conversation = ConversationOut::new(conversation, crate::clock::now());
+    hub.publish(
+        Audience::Operators,
+        encode(&ToConsole::Conversation { conversation, new }),
+    )
+    .await;
+}
+
+async fn publish_posted(hub: &Hub, posted: &Posted) {
+    let message = MessageOut::from(&posted.message);
+    publish_conversation(hub, &posted.conversation, posted.new_conversation).await;
+    hub.publish(
+        Audience::Operators,
+        encode(&ToConsole::Message {
+            message: message.clone(),
+        }),
+    )
+    .await;
+    if posted.message.visible_to_visitor() {
+        hub.publish(
+            Audience::Visitor(posted.conversation.visitor_id),
+            encode(&ToVisitor::Message { message }),
+        )
+        .await;
+    }
+}
+
+/// Stores a visitor's message (durably), then pushes it to the visitor's other tabs and to consoles.
+pub async fn post_from_visitor(
+    store: &Store,
+    hub: &Hub,
+    visitor: VisitorId,
+    client_id: &str,
+    body: &str,
+    page_url: Option<String>,
+) -> Result<Posted, Refused> {
+    let draft = Draft {
+        author: Author::Visitor,
+        client_id: Some(conversations::parse_client_id(client_id)?),
+        body: conversations::parse_body(body)?,
+        note: false,
+        attachment: None,
+    };
+    let posted = store.post_visitor_message(visitor, draft, page_url).await?;
+    if !posted.duplicate {
+        publish_posted(hub, &posted).await;
+    }
+    Ok(posted)
+}
+
+/// Stores an operator's reply or private note, then pushes it to consoles (and, unless a note, to the
+/// visitor).
+pub async fn post_from_operator(
+    store: &Store,
+    hub: &Hub,
+    operator: &Operator,
+    conversation: ConversationId,
+    client_id: Option<&str>,
+    body: &str,
+    note: bool,
+) -> Result<Posted, Refused> {
+    let draft = Draft {
+        author: Author::Operator {
+            id: operator.id,
+            name: operator.name.clone(),
+        },
+        client_id: client_id.map(conversations::parse_client_id).transpose()?,
+        body: conversations::parse_body(body)?,
+        note,
+        attachment: None,
+    };
+    let posted = store
+        .post_operator_message(conversation, operator.id, draft)
+        .await?
+        .ok_or(Refused::NotFound)?;
+    if !posted.duplicate {
+        publish_posted(hub, &posted).await;
+    }
+    Ok(posted)
+}
+
+/// Changes a conversation (status, assignee, labels) and tells consoles.
+pub async fn update(
+    store: &Store,
+    hub: &Hub,
+    conversation: ConversationId,
+    change: impl FnOnce(&mut Conversation) + Send + 'static,
+) -> Result<Conversation, Refused> {
+    let updated = store
+        .update_conversation(conversation, change)
+        .await?
+        .ok_or(Refused::NotFound)?;
+    publish_conversation(hub, &updated, false).await;
+    Ok(updated)
+}
+
+/// Sets a conversation's status; snoozing needs `until` (Unix seconds).
+pub async fn set_status(
+    store: &Store,
+    hub: &Hub,
+    conversation: ConversationId,
+    status: Status,
+    until: Option<u64>,
+) -> Result<Conversation, Refused> {
+    update(store, hub, conversation, move |c| {
+        c.status = status;
+        c.snoozed_until = if status == Status::Snoozed {
+            until
+        } else {
+            None
+        };
+    })
+    .await
+}
+
+/// An operator has seen the conversation up to `up_to_seq`: clears its unread count and tells the visitor
+/// their messages were read.
+pub async fn read_by_operator(
+    store: &Store,
+    hub: &Hub,
+    conversation: ConversationId,
+    up_to_seq: Seq,
+) -> Result<Conversation, Refused> {
+    let updated = update(store, hub, conversation, move |c| {
+        let up_to = up_to_seq.min(c.last_seq);
+        if up_to > c.read_by_operator_seq {
+            c.read_by_operator_seq = up_to;
+        }
+        if up_to >= c.last_seq {
+            c.unread_for_operators = 0;
+        }
+    })
+    .await?;
+    let frame = ToVisitor::Read {
+        conversation,
+        up_to_seq: updated.read_by_operator_seq,
+    };
+    hub.publish(Audience::Visitor(updated.visitor_id), encode(&frame))
+        .await;
+    Ok(updated)
+}
+
+/// The visitor has seen their conversation up to `up_to_seq`; only their own conversations count.
+pub async fn read_by_visitor(
+    store: &Store,
+    hub: &Hub,
+    visitor: VisitorId,
+    conversation: ConversationId,
+    up_to_seq: Seq,
+) -> Result<(), Refused> {
+    owned_by(store, visitor, conversation).await?;
+    let updated = store
+        .update_conversation(conversation, move |c| {
+            let up_to = up_to_seq.min(c.last_seq);
+            if up_to > c.read_by_visitor_seq {
+                c.read_by_visitor_seq = up_to;
+            }
+        })
+        .await?
+        .ok_or(Refused::NotFound)?;
+    let frame = ToConsole::Read {
+        conversation,
+        up_to_seq: updated.read_by_visitor_seq,
+    };
+    hub.publish(Audience::Operators, encode(&frame)).await;
+    Ok(())
+}
+
+/// The conversation, if `visitor` started it; anyone else's reads as not found.
+pub async fn owned_by(
+    store: &Store,
+    visitor: VisitorId,
+    conversation: ConversationId,
+) -> Result<Conversation, Refused> {
+    match store.conversation(conversation).await? {
+        Some(c) if c.visitor_id == visitor => Ok(c),
+        _ => Err(Refused::NotFound),
+    }
+}

@@ -1,0 +1,242 @@
+//! Live fan-out: who is connected, and pushing committed events to their sockets.
+//!
+//! One task owns every map; [`Hub`] handles send it commands, so no lock is held while sending. Each
+//! connection has a bounded outbox: a connection that does not keep up is dropped (its socket closes and the
+//! client resumes by sequence number), so a stalled socket never delays the others. The hub never holds the
+//! only copy of anything: everything it pushes was committed first.
+
+pub mod protocol;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::visitors::VisitorId;
+
+/// How many frames may wait for one socket before it is considered stalled and dropped.
+pub const OUTBOX: usize = 256;
+/// How many commands may wait for the hub task.
+const COMMANDS: usize = 4096;
+
+/// A frame ready to send: JSON text, serialised once for every recipient.
+pub type Frame = Arc<str>;
+
+/// Who receives an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Audience {
+    /// Every open widget of one visitor (several tabs).
+    Visitor(VisitorId),
+    /// Every signed-in operator's console.
+    Operators,
+}
+
+/// Identifies one connection in the hub.
+pub type ConnectionId = u64;
+
+enum Command {
+    Register {
+        id: ConnectionId,
+        audience: Audience,
+        outbox: mpsc::Sender<Frame>,
+    },
+    Unregister {
+        id: ConnectionId,
+    },
+    Publish {
+        audience: Audience,
+        frame: Frame,
+    },
+    Count {
+        reply: oneshot::Sender<usize>,
+    },
+}
+
+/// A cheap, cloneable handle on the hub task.
+#[derive(Clone, Debug)]
+pub struct Hub {
+    commands: mpsc::Sender<Command>,
+    next_id: Arc<AtomicU64>,
+}
+
+impl Hub {
+    /// Starts the hub task on the current tokio runtime.
+    pub fn start() -> Hub {
+        let (commands, queue) = mpsc::channel(COMMANDS);
+        tokio::spawn(run(queue));
+        Hub {
+            commands,
+            next_id: Arc::new(AtomicU64::new(1)),
+        }
+    }
+
+    /// Registers a connection for `audience`; frames for it arrive on the returned receiver. Dropping the
+    /// [`Registration`] unregisters it, however the socket ends.
+    pub async fn register(&self, audience: Audience) -> (Registration, mpsc::Receiver<Frame>) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (outbox, inbox) = mpsc::channel(OUTBOX);
+        let _ = self
+            .commands
+            .send(Command::Register {
+                id,
+                audience,
+                outbox,
+            })
+            .await;
+        (
+            Registration {
+                id,
+                commands: self.commands.clone(),
+            },
+            inbox,
+        )
+    }
+
+    /// Sends a frame to everyone in `audience` (call only after what it describes is committed).
+    pub async fn publish(&self, audience: Audience, frame: Frame) {
+        let _ = self
+            .commands
+            .send(Command::Publish { audience, frame })
+            .await;
+    }
+
+    /// How many connections are registered (for health checks and leak tests).
+    pub async fn connections(&self) -> usize {
+        let (reply, answer) = oneshot::channel();
+        if self.commands.send(Command::Count { reply }).await.is_err() {
+            return 0;
+        }
+        answer.await.unwrap_or(0)
+    }
+}
+
+/// Keeps a connection registered while it lives.
+#[derive(Debug)]
+pub struct Registration {
+    id: ConnectionId,
+    commands: mpsc::Sender<Command>,
+}
+
+impl Registration {
+    /// This connection's id.
+    pub fn id(&self) -> ConnectionId {
+        self.id
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // Never blocks: if the queue is full, a task delivers the command later.
+        let command = Command::Unregister { id: self.id };
+        if let Err(mpsc::error::TrySendError::Full(command)) = self.commands.try_send(command) {
+            let commands = self.commands.clone();
+            tokio::spawn(async move {
+                let _ = commands.send(command).await;
+            });
+        }
+    }
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("hub command")
+    }
+}
+
+async fn run(mut queue: mpsc::Receiver<Command>) {
+    let mut audiences: HashMap<Audience, HashMap<ConnectionId, mpsc::Sender<Frame>>> =
+        HashMap::new();
+    let mut audience_of: HashMap<ConnectionId, Audience> = HashMap::new();
+    while let Some(command) = queue.recv().await {
+        match command {
+            Command::Register {
+                id,
+                audience,
+                outbox,
+            } => {
+                audiences.entry(audience).or_default().insert(id, outbox);
+                audience_of.insert(id, audience);
+            }
+            Command::Unregister { id } => remove(&mut audiences, &mut audience_of, id),
+            Command::Publish { audience, frame } => {
+                let mut stalled = Vec::new();
+                if let Some(connections) = audiences.get(&audience) {
+                    for (id, outbox) in connections {
+                        if outbox.try_send(frame.clone()).is_err() {
+                            stalled.push(*id);
+                        }
+                    }
+                }
+                for id in stalled {
+                    tracing::warn!(
+                        connection = id,
+                        "dropping a connection that does not keep up"
+                    );
+                    remove(&mut audiences, &mut audience_of, id);
+                }
+            }
+            Command::Count { reply } => {
+                let _ = reply.send(audience_of.len());
+            }
+        }
+    }
+}
+
+fn remove(
+    audiences: &mut HashMap<Audience, HashMap<ConnectionId, mpsc::Sender<Frame>>>,
+    audience_of: &mut HashMap<ConnectionId, Audience>,
+    id: ConnectionId,
+) {
+    if let Some(audience) = audience_of.remove(&id)
+        && let Some(connections) = audiences.get_mut(&audience)
+    {
+        connections.remove(&id);
+        if connections.is_empty() {
+            audiences.remove(&audience);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn frames_reach_their_audience_and_registrations_clean_up() {
+        let hub = Hub::start();
+        let (visitor, mut visitor_rx) = hub.register(Audience::Visitor(7)).await;
+        let (_other, mut other_rx) = hub.register(Audience::Visitor(8)).await;
+        let (operator, mut operator_rx) = hub.register(Audience::Operators).await;
+        assert_eq!(hub.connections().await, 3);
+
+        hub.publish(Audience::Visitor(7), "for seven".into()).await;
+        hub.publish(Audience::Operators, "for operators".into())
+            .await;
+        assert_eq!(&*visitor_rx.recv().await.unwrap(), "for seven");
+        assert_eq!(&*operator_rx.recv().await.unwrap(), "for operators");
+        assert!(other_rx.try_recv().is_err());
+
+        drop(visitor);
+        drop(operator);
+        assert_eq!(hub.connections().await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_stalled_connection_is_dropped_without_delaying_others() {
+        let hub = Hub::start();
+        let (_slow, mut slow_rx) = hub.register(Audience::Operators).await;
+        let (_fast, mut fast_rx) = hub.register(Audience::Operators).await;
+        for i in 0..OUTBOX + 1 {
+            hub.publish(Audience::Operators, format!("{i}").into())
+                .await;
+            assert_eq!(&*fast_rx.recv().await.unwrap(), format!("{i}"));
+        }
+        assert_eq!(hub.connections().await, 1, "the slow one was dropped");
+        let mut received = 0;
+        while slow_rx.recv().await.is_some() {
+            received += 1;
+        }
+        assert_eq!(received, OUTBOX, "it got what fit, then its channel closed");
+    }
+}

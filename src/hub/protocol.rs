@@ -1,0 +1,350 @@
+//! The typed wire messages of the widget and console sockets: JSON text frames with a `type`.
+//!
+//! One enum per direction, so every frame is parsed and validated in one place.
+
+use serde::{Deserialize, Serialize};
+
+use crate::conversations::{
+    Attachment, Author, Conversation, ConversationId, Message, Seq, Status,
+};
+use crate::visitors::{PageView, VisitorId};
+
+/// The largest text frame a client may send.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// Frames a visitor's widget sends.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum VisitorFrame {
+    /// First frame: who (token from an earlier visit), where (site key and page).
+    Hello {
+        /// The visitor token from an earlier welcome.
+        #[serde(default)]
+        token: Option<String>,
+        /// The site key from the snippet.
+        site: String,
+        /// The page the widget is on.
+        #[serde(default)]
+        page: Option<PageIn>,
+    },
+    /// A new message.
+    Message {
+        /// The widget's id for it; a retry carries the same id.
+        client_id: String,
+        /// The text.
+        body: String,
+    },
+    /// The visitor is typing.
+    Typing {
+        /// In which conversation (absent before the first message).
+        #[serde(default)]
+        conversation: Option<ConversationId>,
+    },
+    /// The visitor has seen messages up to a sequence number.
+    Read {
+        /// Which conversation.
+        conversation: ConversationId,
+        /// Up to which message.
+        up_to_seq: Seq,
+    },
+    /// After a reconnect: send what came after `after_seq`.
+    Resume {
+        /// Which conversation.
+        conversation: ConversationId,
+        /// The last message the widget has.
+        after_seq: Seq,
+    },
+    /// The visitor navigated (including single-page-app navigations).
+    Page(PageIn),
+}
+
+/// A page as the widget reports it.
+#[derive(Debug, Deserialize)]
+pub struct PageIn {
+    /// URL.
+    pub url: String,
+    /// Title.
+    #[serde(default)]
+    pub title: String,
+    /// Referrer.
+    #[serde(default)]
+    pub referrer: String,
+}
+
+/// Frames the console sends.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ConsoleFrame {
+    /// A reply or private note.
+    Message {
+        /// Which conversation.
+        conversation: ConversationId,
+        /// The console's id for it; a retry carries the same id.
+        client_id: String,
+        /// The text.
+        body: String,
+        /// A private note for the team.
+        #[serde(default)]
+        note: bool,
+    },
+    /// The operator is typing a reply.
+    Typing {
+        /// Which conversation.
+        conversation: ConversationId,
+    },
+    /// The operator has seen messages up to a sequence number.
+    Read {
+        /// Which conversation.
+        conversation: ConversationId,
+        /// Up to which message.
+        up_to_seq: Seq,
+    },
+}
+
+/// A message as clients see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageOut {
+    /// Global id.
+    pub id: u64,
+    /// Its conversation.
+    pub conversation: ConversationId,
+    /// Its place in the conversation.
+    pub seq: Seq,
+    /// Who wrote it.
+    pub author: Author,
+    /// Text (to be shown as text, never as HTML).
+    pub body: String,
+    /// A private note (console only).
+    pub note: bool,
+    /// An attached file.
+    pub attachment: Option<Attachment>,
+    /// When (Unix milliseconds).
+    pub created_at: u64,
+}
+
+impl From<&Message> for MessageOut {
+    fn from(m: &Message) -> Self {
+        MessageOut {
+            id: m.id,
+            conversation: m.conversation,
+            seq: m.seq,
+            author: m.author.clone(),
+            body: m.body.clone(),
+            note: m.note,
+            attachment: m.attachment.clone(),
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// A conversation as the widget sees it.
+#[derive(Debug, Serialize)]
+pub struct VisitorConversation {
+    /// Id.
+    pub id: ConversationId,
+    /// Status.
+    pub status: Status,
+    /// Last message's sequence number.
+    pub last_seq: Seq,
+    /// The visitor's messages up to here were read by an operator.
+    pub read_by_operator_seq: Seq,
+    /// The latest messages (no notes), oldest first.
+    pub messages: Vec<MessageOut>,
+}
+
+/// Frames the server sends to a widget.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToVisitor {
+    /// Answer to hello: the token to keep and the visitor's conversations.
+    Welcome {
+        /// Keep this in the site's storage and send it in the next hello.
+        token: String,
+        /// Conversations, oldest first.
+        conversations: Vec<VisitorConversation>,
+    },
+    /// A message was stored: sent only after the commit.
+    Ack {
+        /// The widget's id for it.
+        client_id: String,
+        /// Global id.
+        id: u64,
+        /// Conversation.
+        conversation: ConversationId,
+        /// Place in the conversation.
+        seq: Seq,
+    },
+    /// A new message in one of the visitor's conversations.
+    Message {
+        /// The message.
+        message: MessageOut,
+    },
+    /// Messages after a resume point, oldest first.
+    Messages {
+        /// Conversation.
+        conversation: ConversationId,
+        /// The messages.
+        messages: Vec<MessageOut>,
+    },
+    /// An operator is typing.
+    Typing {
+        /// Conversation.
+        conversation: ConversationId,
+        /// Who.
+        name: String,
+    },
+    /// An operator read the visitor's messages up to here.
+    Read {
+        /// Conversation.
+        conversation: ConversationId,
+        /// Up to which message.
+        up_to_seq: Seq,
+    },
+    /// A frame was refused; the socket stays open.
+    Error {
+        /// Stable code.
+        code: String,
+        /// What went wrong, for people.
+        message: String,
+    },
+}
+
+/// A conversation as the console's inbox sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConversationOut {
+    /// Id.
+    pub id: ConversationId,
+    /// Visitor.
+    pub visitor_id: VisitorId,
+    /// Status now (an expired snooze reads as open).
+    pub status: Status,
+    /// Assigned operator.
+    pub assignee: Option<u64>,
+    /// Labels.
+    pub labels: Vec<String>,
+    /// Last activity (Unix milliseconds).
+    pub last_activity_at: u64,
+    /// Last message's sequence number.
+    pub last_seq: Seq,
+    /// Unread visitor messages.
+    pub unread: u32,
+    /// The last visible message, shortened.
+    pub preview: String,
+}
+
+impl ConversationOut {
+    /// The inbox view of a conversation at `now_secs`.
+    pub fn new(c: &Conversation, now_secs: u64) -> Self {
+        ConversationOut {
+            id: c.id,
+            visitor_id: c.visitor_id,
+            status: c.effective_status(now_secs),
+            assignee: c.assignee,
+            labels: c.labels.clone(),
+            last_activity_at: c.last_activity_at,
+            last_seq: c.last_seq,
+            unread: c.unread_for_operators,
+            preview: c.preview.clone(),
+        }
+    }
+}
+
+/// Frames the server sends to consoles.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToConsole {
+    /// A conversation started or changed (status, assignee, labels, unread count, preview).
+    Conversation {
+        /// Its inbox view.
+        conversation: ConversationOut,
+        /// It was just started.
+        new: bool,
+    },
+    /// A message was stored.
+    Message {
+        /// The message.
+        message: MessageOut,
+    },
+    /// A console message was stored: sent to its sender only after the commit.
+    Ack {
+        /// The console's id for it.
+        client_id: String,
+        /// Global id.
+        id: u64,
+        /// Conversation.
+        conversation: ConversationId,
+        /// Place in the conversation.
+        seq: Seq,
+    },
+    /// Someone is typing.
+    Typing {
+        /// Conversation.
+        conversation: ConversationId,
+        /// `"visitor"` or the operator's name.
+        name: String,
+        /// The visitor (rather than an operator) is typing.
+        visitor: bool,
+    },
+    /// The visitor read operators' messages up to here.
+    Read {
+        /// Conversation.
+        conversation: ConversationId,
+        /// Up to which message.
+        up_to_seq: Seq,
+    },
+    /// A visitor is on a new page (or connected, or left).
+    Presence {
+        /// Who.
+        visitor_id: VisitorId,
+        /// Where, when connected.
+        page: Option<PageView>,
+        /// Whether any widget of theirs is connected.
+        online: bool,
+    },
+    /// A frame was refused; the socket stays open.
+    Error {
+        /// Stable code.
+        code: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Serialises a frame once, for every recipient.
+pub fn encode(frame: &impl Serialize) -> super::Frame {
+    serde_json::to_string(frame)
+        .unwrap_or_else(|e| {
+            format!("{{\"type\":\"error\",\"code\":\"internal\",\"message\":\"{e}\"}}")
+        })
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_parse_by_type_and_refuse_unknown_fields() {
+        let hello: VisitorFrame = serde_json::from_str(r#"{"type":"hello","site":"k"}"#).unwrap();
+        assert!(matches!(hello, VisitorFrame::Hello { token: None, .. }));
+        let page: VisitorFrame =
+            serde_json::from_str(r#"{"type":"page","url":"https://s.example/","title":"t"}"#)
+                .unwrap();
+        assert!(matches!(page, VisitorFrame::Page(PageIn { .. })));
+        assert!(serde_json::from_str::<VisitorFrame>(r#"{"type":"message","body":"x"}"#).is_err());
+        assert!(serde_json::from_str::<VisitorFrame>(r#"{"type":"nope"}"#).is_err());
+        assert!(
+            serde_json::from_str::<ConsoleFrame>(r#"{"type":"typing","conversation":1,"x":2}"#)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn outgoing_frames_carry_their_type() {
+        let frame = encode(&ToVisitor::Read {
+            conversation: 3,
+            up_to_seq: 9,
+        });
+        assert_eq!(&*frame, r#"{"type":"read","conversation":3,"up_to_seq":9}"#);
+    }
+}

@@ -1,0 +1,194 @@
+//! `GET /console/ws`: the console's live feed. Only a signed-in operator, from a page of this same
+//! server (the Origin must match the Host), may open it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::Session;
+
+use crate::conversations::live::{self, Refused};
+use crate::hub::protocol::{self, ConsoleFrame, ToConsole, ToVisitor};
+use crate::hub::{Audience, Registration};
+use crate::operators::Operator;
+use crate::web::session::CurrentOperator;
+use crate::web::socket::{self, Flow, Handler, error_frame};
+use crate::web::{AppError, State};
+
+/// Typing indicators are forwarded at most this often.
+const TYPING_EVERY: Duration = Duration::from_millis(1500);
+
+/// Whether the Origin header names the host the request was sent to (blocks cross-site WebSocket hijacking).
+fn same_origin(req: &HttpRequest) -> bool {
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok());
+    match (origin, host) {
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, origin_host)| origin_host.eq_ignore_ascii_case(host)),
+        _ => false,
+    }
+}
+
+/// Upgrades to the console socket.
+pub async fn connect(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<State>,
+    me: Option<CurrentOperator>,
+) -> Result<HttpResponse, AppError> {
+    let Some(me) = me else {
+        return Ok(HttpResponse::Unauthorized()
+            .body("Sign in to the console first. / 先にコンソールにログインしてください。"));
+    };
+    if !same_origin(&req) {
+        return Err(AppError::Forbidden(
+            "Cross-origin console connections are refused.",
+        ));
+    }
+    let (response, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|e| AppError::BadRequest(format!("WebSocket handshake: {e}")))?;
+    let closing = state.closing();
+    let state = state.into_inner();
+    let (registration, outbox) = state.hub.register(Audience::Operators).await;
+    let handler = ConsoleSocket {
+        state,
+        operator: me.operator,
+        last_typing: None,
+        registration,
+    };
+    actix_web::rt::spawn(socket::run(
+        session,
+        socket::limit(stream),
+        handler,
+        Some(outbox),
+        closing,
+    ));
+    Ok(response)
+}
+
+struct ConsoleSocket {
+    state: Arc<State>,
+    operator: Operator,
+    last_typing: Option<Instant>,
+    registration: Registration,
+}
+
+async fn send(session: &mut Session, frame: &ToConsole) -> Flow {
+    match session.text(&*protocol::encode(frame)).await {
+        Ok(()) => Flow::Continue,
+        Err(_) => Flow::Close,
+    }
+}
+
+async fn refused(session: &mut Session, why: Refused) -> Flow {
+    let frame = match why {
+        Refused::Invalid(invalid) => error_frame(invalid.code(), invalid.message()),
+        Refused::NotFound => error_frame("not_found", "No such conversation."),
+        Refused::Store(e) => {
+            tracing::error!(error = %e, "console action failed");
+            error_frame("unavailable", "The action could not be saved. Try again.")
+        }
+    };
+    match session.text(frame).await {
+        Ok(()) => Flow::Continue,
+        Err(_) => Flow::Close,
+    }
+}
+
+impl Handler for ConsoleSocket {
+    async fn handle(&mut self, text: &str, session: &mut Session) -> Flow {
+        let frame: ConsoleFrame = match serde_json::from_str(text) {
+            Ok(frame) => frame,
+            Err(e) => {
+                return match session
+                    .text(error_frame("bad_frame", &format!("Invalid frame: {e}")))
+                    .await
+                {
+                    Ok(()) => Flow::Continue,
+                    Err(_) => Flow::Close,
+                };
+            }
+        };
+        let (store, hub) = (&self.state.store, &self.state.hub);
+        match frame {
+            ConsoleFrame::Message {
+                conversation,
+                client_id,
+                body,
+                note,
+            } => {
+                let posted = live::post_from_operator(
+                    store,
+                    hub,
+                    &self.operator,
+                    conversation,
+                    Some(&client_id),
+                    &body,
+                    note,
+                )
+                .await;
+                match posted {
+                    Ok(posted) => {
+                        let ack = ToConsole::Ack {
+                            client_id,
+                            id: posted.message.id,
+                            conversation,
+                            seq: posted.message.seq,
+                        };
+                        send(session, &ack).await
+                    }
+                    Err(why) => refused(session, why).await,
+                }
+            }
+            ConsoleFrame::Typing { conversation } => {
+                if self.last_typing.is_some_and(|t| t.elapsed() < TYPING_EVERY) {
+                    return Flow::Continue;
+                }
+                self.last_typing = Some(Instant::now());
+                match store.conversation(conversation).await {
+                    Ok(Some(c)) => {
+                        let name = self.operator.name.clone();
+                        let to_visitor = ToVisitor::Typing {
+                            conversation,
+                            name: name.clone(),
+                        };
+                        hub.publish(
+                            Audience::Visitor(c.visitor_id),
+                            protocol::encode(&to_visitor),
+                        )
+                        .await;
+                        let to_team = ToConsole::Typing {
+                            conversation,
+                            name,
+                            visitor: false,
+                        };
+                        hub.publish(Audience::Operators, protocol::encode(&to_team))
+                            .await;
+                        Flow::Continue
+                    }
+                    Ok(None) => refused(session, Refused::NotFound).await,
+                    Err(e) => refused(session, Refused::Store(e)).await,
+                }
+            }
+            ConsoleFrame::Read {
+                conversation,
+                up_to_seq,
+            } => match live::read_by_operator(store, hub, conversation, up_to_seq).await {
+                Ok(_) => Flow::Continue,
+                Err(why) => refused(session, why).await,
+            },
+        }
+    }
+
+    async fn closed(self) {
+        drop(self.registration);
+    }
+}

@@ -1,0 +1,137 @@
+//! Settings → Widget: the snippet to paste, the sites allowed to use it, and how it looks.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::sites::{self, Site};
+use crate::web::csrf::CsrfCookie;
+use crate::web::render::{self, Chrome};
+use crate::web::session::Admin;
+use crate::web::{AppError, State, request};
+
+/// The longest greeting, in characters.
+const MAX_GREETING_CHARS: usize = 300;
+
+#[derive(Template)]
+#[template(path = "console/widget_settings.html")]
+struct WidgetPage {
+    c: Chrome,
+    snippet: String,
+    origins: String,
+    color: String,
+    greeting_en: String,
+    greeting_ja: String,
+    launcher_paths: String,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+}
+
+fn snippet(public_url: &str, site: &Site) -> String {
+    format!(
+        "<script src=\"{public_url}/widget.js\" data-site=\"{}\" async></script>",
+        site.key
+    )
+}
+
+/// `GET /settings/widget` (admins).
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<State>,
+    Admin(me): Admin,
+    csrf: CsrfCookie,
+) -> Result<HttpResponse, AppError> {
+    let site = state.store.site().await?;
+    let page = WidgetPage {
+        c: Chrome::new(
+            request::language(&req, Some(&me.operator)),
+            &csrf,
+            Some(&me.operator),
+            "settings",
+        ),
+        snippet: snippet(&state.public_url, &site),
+        origins: site.allowed_origins.join("\n"),
+        color: site.color,
+        greeting_en: site.greeting_en,
+        greeting_ja: site.greeting_ja,
+        launcher_paths: site.launcher_paths.join("\n"),
+        notice: None,
+        error: None,
+    };
+    render::page(StatusCode::OK, &page, &csrf)
+}
+
+#[derive(Deserialize)]
+pub struct WidgetForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    origins: String,
+    #[serde(default)]
+    color: String,
+    #[serde(default)]
+    greeting_en: String,
+    #[serde(default)]
+    greeting_ja: String,
+    #[serde(default)]
+    launcher_paths: String,
+}
+
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty())
+}
+
+/// `POST /settings/widget`.
+pub async fn save(
+    req: HttpRequest,
+    state: web::Data<State>,
+    Admin(me): Admin,
+    csrf: CsrfCookie,
+    form: web::Form<WidgetForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf.verify(&form.csrf)?;
+    let form = form.into_inner();
+    let t = request::language(&req, Some(&me.operator)).texts();
+    let mut site = state.store.site().await?;
+    let origins: Option<Vec<String>> = lines(&form.origins).map(sites::parse_origin).collect();
+    let color = sites::parse_color(&form.color);
+    let greeting_ok = |g: &str| g.chars().count() <= MAX_GREETING_CHARS;
+    let error = match (&origins, &color) {
+        (None, _) => Some(t.invalid_origin),
+        (_, None) => Some(t.invalid_color),
+        _ if !greeting_ok(&form.greeting_en) || !greeting_ok(&form.greeting_ja) => {
+            Some(t.invalid_greeting)
+        }
+        _ => None,
+    };
+    let status = if let (None, Some(origins), Some(color)) = (error, origins, color) {
+        site.allowed_origins = origins;
+        site.color = color;
+        site.greeting_en = form.greeting_en.trim().to_owned();
+        site.greeting_ja = form.greeting_ja.trim().to_owned();
+        site.launcher_paths = lines(&form.launcher_paths).map(str::to_owned).collect();
+        state.store.set_site(site.clone()).await?;
+        tracing::info!(by = me.operator.id, "widget settings saved");
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = WidgetPage {
+        c: Chrome::new(
+            request::language(&req, Some(&me.operator)),
+            &csrf,
+            Some(&me.operator),
+            "settings",
+        ),
+        snippet: snippet(&state.public_url, &site),
+        origins: form.origins,
+        color: form.color,
+        greeting_en: form.greeting_en,
+        greeting_ja: form.greeting_ja,
+        launcher_paths: form.launcher_paths,
+        notice: error.is_none().then_some(t.saved),
+        error,
+    };
+    render::page(status, &page, &csrf)
+}

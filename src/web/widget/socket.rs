@@ -1,0 +1,330 @@
+//! `GET /widget/ws?site=KEY`: the visitor's WebSocket. The first frame must be `hello`; after it, the
+//! socket may only read and write the visitor's own conversations.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::Session;
+use serde::Deserialize;
+
+use crate::conversations::live::{self, Refused};
+use crate::hub::protocol::{
+    self, MessageOut, PageIn, ToConsole, ToVisitor, VisitorConversation, VisitorFrame,
+};
+use crate::hub::{Audience, Registration};
+use crate::sites::Site;
+use crate::tokens;
+use crate::visitors::{PageView, Visitor};
+use crate::web::socket::{self, Flow, Handler, error_frame};
+use crate::web::{AppError, State};
+
+/// How many recent messages a welcome carries per conversation (older ones load on scroll).
+const WELCOME_MESSAGES: usize = 50;
+/// How many messages one resume answer carries at most; the widget asks again for more.
+const RESUME_BATCH: usize = 500;
+/// Typing indicators are forwarded at most this often.
+const TYPING_EVERY: Duration = Duration::from_millis(1500);
+
+#[derive(Deserialize)]
+pub struct SiteQuery {
+    #[serde(default)]
+    site: String,
+}
+
+/// Upgrades to a WebSocket after checking the site key and the page's origin.
+pub async fn connect(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<State>,
+    query: web::Query<SiteQuery>,
+) -> Result<HttpResponse, AppError> {
+    let site = super::check_origin(&req, &state, &query.site).await?;
+    let (response, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|e| AppError::BadRequest(format!("WebSocket handshake: {e}")))?;
+    let closing = state.closing();
+    let handler = VisitorSocket {
+        state: state.into_inner(),
+        site,
+        visitor: None,
+        registration: None,
+        last_typing: None,
+        page_url: None,
+    };
+    actix_web::rt::spawn(socket::run(
+        session,
+        socket::limit(stream),
+        handler,
+        None,
+        closing,
+    ));
+    Ok(response)
+}
+
+struct VisitorSocket {
+    state: Arc<State>,
+    site: Site,
+    visitor: Option<Visitor>,
+    registration: Option<Registration>,
+    last_typing: Option<Instant>,
+    page_url: Option<String>,
+}
+
+async fn send(session: &mut Session, frame: &ToVisitor) -> Flow {
+    match session.text(&*protocol::encode(frame)).await {
+        Ok(()) => Flow::Continue,
+        Err(_) => Flow::Close,
+    }
+}
+
+async fn refuse(session: &mut Session, code: &str, message: &str) -> Flow {
+    match session.text(error_frame(code, message)).await {
+        Ok(()) => Flow::Continue,
+        Err(_) => Flow::Close,
+    }
+}
+
+async fn refused(session: &mut Session, why: Refused) -> Flow {
+    match why {
+        Refused::Invalid(invalid) => refuse(session, invalid.code(), invalid.message()).await,
+        Refused::NotFound => refuse(session, "not_found", "No such conversation.").await,
+        Refused::Store(e) => {
+            tracing::error!(error = %e, "widget action failed");
+            refuse(
+                session,
+                "unavailable",
+                "The message could not be saved. It will be sent again.",
+            )
+            .await
+        }
+    }
+}
+
+fn page_view(page: PageIn) -> Option<PageView> {
+    PageView::parse(
+        &page.url,
+        &page.title,
+        &page.referrer,
+        crate::clock::now_millis(),
+    )
+}
+
+impl VisitorSocket {
+    async fn hello(
+        &mut self,
+        session: &mut Session,
+        token: Option<String>,
+        site: String,
+        page: Option<PageIn>,
+    ) -> Flow {
+        if self.visitor.is_some() {
+            return refuse(
+                session,
+                "already_hello",
+                "Hello was already sent on this socket.",
+            )
+            .await;
+        }
+        if site != self.site.key {
+            return refuse(session, "bad_site", "This socket belongs to another site.").await;
+        }
+        let store = &self.state.store;
+        let known = match &token {
+            Some(token) => store.visitor_by_token(tokens::digest(token)).await,
+            None => Ok(None),
+        };
+        let (visitor, token) = match known {
+            Ok(Some(visitor)) => (visitor, token.unwrap_or_default()),
+            Ok(None) => {
+                let token = tokens::random();
+                match store.create_visitor(tokens::digest(&token)).await {
+                    Ok(visitor) => (visitor, token),
+                    Err(e) => return refused(session, Refused::Store(e)).await,
+                }
+            }
+            Err(e) => return refused(session, Refused::Store(e)).await,
+        };
+        let page = page.and_then(page_view);
+        self.page_url = page.as_ref().map(|p| p.url.clone());
+        if let Err(e) = store.touch_visitor(visitor.id, page.clone()).await {
+            return refused(session, Refused::Store(e)).await;
+        }
+        let conversations = match store.visitor_conversations(visitor.id).await {
+            Ok(list) => list,
+            Err(e) => return refused(session, Refused::Store(e)).await,
+        };
+        let mut out = Vec::with_capacity(conversations.len());
+        for c in conversations {
+            let messages = match store
+                .messages_before(c.id, u64::MAX, WELCOME_MESSAGES)
+                .await
+            {
+                Ok(messages) => messages,
+                Err(e) => return refused(session, Refused::Store(e)).await,
+            };
+            out.push(VisitorConversation {
+                id: c.id,
+                status: c.effective_status(crate::clock::now()),
+                last_seq: c.last_seq,
+                read_by_operator_seq: c.read_by_operator_seq,
+                messages: messages
+                    .iter()
+                    .filter(|m| m.visible_to_visitor())
+                    .map(MessageOut::from)
+                    .collect(),
+            });
+        }
+        let (registration, outbox) = self.state.hub.register(Audience::Visitor(visitor.id)).await;
+        self.registration = Some(registration);
+        let presence = ToConsole::Presence {
+            visitor_id: visitor.id,
+            page,
+            online: true,
+        };
+        self.state
+            .hub
+            .publish(Audience::Operators, protocol::encode(&presence))
+            .await;
+        self.visitor = Some(visitor);
+        match send(
+            session,
+            &ToVisitor::Welcome {
+                token,
+                conversations: out,
+            },
+        )
+        .await
+        {
+            Flow::Continue => Flow::Subscribe(outbox),
+            other => other,
+        }
+    }
+}
+
+impl Handler for VisitorSocket {
+    async fn handle(&mut self, text: &str, session: &mut Session) -> Flow {
+        let frame: VisitorFrame = match serde_json::from_str(text) {
+            Ok(frame) => frame,
+            Err(e) => return refuse(session, "bad_frame", &format!("Invalid frame: {e}")).await,
+        };
+        if let VisitorFrame::Hello { token, site, page } = frame {
+            return self.hello(session, token, site, page).await;
+        }
+        let Some(visitor) = self.visitor.as_ref().map(|v| v.id) else {
+            return refuse(session, "hello_first", "Send hello first.").await;
+        };
+        let (store, hub) = (&self.state.store, &self.state.hub);
+        match frame {
+            VisitorFrame::Hello { .. } => Flow::Continue,
+            VisitorFrame::Message { client_id, body } => {
+                match live::post_from_visitor(
+                    store,
+                    hub,
+                    visitor,
+                    &client_id,
+                    &body,
+                    self.page_url.clone(),
+                )
+                .await
+                {
+                    Ok(posted) => {
+                        let ack = ToVisitor::Ack {
+                            client_id,
+                            id: posted.message.id,
+                            conversation: posted.conversation.id,
+                            seq: posted.message.seq,
+                        };
+                        send(session, &ack).await
+                    }
+                    Err(why) => refused(session, why).await,
+                }
+            }
+            VisitorFrame::Typing { conversation } => {
+                let recent = self.last_typing.is_some_and(|t| t.elapsed() < TYPING_EVERY);
+                let Some(conversation) = conversation else {
+                    return Flow::Continue;
+                };
+                if recent || live::owned_by(store, visitor, conversation).await.is_err() {
+                    return Flow::Continue;
+                }
+                self.last_typing = Some(Instant::now());
+                let frame = ToConsole::Typing {
+                    conversation,
+                    name: "visitor".into(),
+                    visitor: true,
+                };
+                hub.publish(Audience::Operators, protocol::encode(&frame))
+                    .await;
+                Flow::Continue
+            }
+            VisitorFrame::Read {
+                conversation,
+                up_to_seq,
+            } => match live::read_by_visitor(store, hub, visitor, conversation, up_to_seq).await {
+                Ok(()) => Flow::Continue,
+                Err(why) => refused(session, why).await,
+            },
+            VisitorFrame::Resume {
+                conversation,
+                after_seq,
+            } => {
+                if let Err(why) = live::owned_by(store, visitor, conversation).await {
+                    return refused(session, why).await;
+                }
+                match store
+                    .messages_after(conversation, after_seq, RESUME_BATCH)
+                    .await
+                {
+                    Ok(messages) => {
+                        let messages = messages
+                            .iter()
+                            .filter(|m| m.visible_to_visitor())
+                            .map(MessageOut::from)
+                            .collect();
+                        send(
+                            session,
+                            &ToVisitor::Messages {
+                                conversation,
+                                messages,
+                            },
+                        )
+                        .await
+                    }
+                    Err(e) => refused(session, Refused::Store(e)).await,
+                }
+            }
+            VisitorFrame::Page(page) => {
+                let Some(page) = page_view(page) else {
+                    return refuse(session, "bad_page", "Only http(s) pages are reported.").await;
+                };
+                self.page_url = Some(page.url.clone());
+                if let Err(e) = store.touch_visitor(visitor, Some(page.clone())).await {
+                    return refused(session, Refused::Store(e)).await;
+                }
+                let presence = ToConsole::Presence {
+                    visitor_id: visitor,
+                    page: Some(page),
+                    online: true,
+                };
+                hub.publish(Audience::Operators, protocol::encode(&presence))
+                    .await;
+                Flow::Continue
+            }
+        }
+    }
+
+    async fn closed(self) {
+        if let Some(visitor) = &self.visitor {
+            let presence = ToConsole::Presence {
+                visitor_id: visitor.id,
+                page: None,
+                online: false,
+            };
+            self.state
+                .hub
+                .publish(Audience::Operators, protocol::encode(&presence))
+                .await;
+        }
+        drop(self.registration);
+    }
+}

@@ -1,0 +1,147 @@
+//! A small WebSocket client for tests: JSON frames in and out, with time limits on every wait.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::helpers::{Agent, TestApp};
+
+/// The origin test pages pretend to be served from.
+pub const SHOP_ORIGIN: &str = "http://shop.test";
+
+/// How long a test waits for an expected frame.
+const WAIT: Duration = Duration::from_secs(5);
+
+/// One open WebSocket.
+pub struct Ws {
+    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// Why a connection attempt failed: the HTTP status the server answered with.
+pub type Refusal = u16;
+
+/// Opens a WebSocket at `path` with the given headers.
+pub async fn connect(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Result<Ws, Refusal> {
+    let url = format!("{}{path}", app.address.replacen("http://", "ws://", 1));
+    let mut request = url.into_client_request().unwrap();
+    for (name, value) in headers {
+        let name =
+            tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+        request.headers_mut().insert(name, value.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((stream, _)) => Ok(Ws { stream }),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            Err(response.status().as_u16())
+        }
+        Err(e) => panic!("WebSocket connect failed: {e}"),
+    }
+}
+
+/// A visitor's widget socket from the shop's origin.
+pub async fn visitor(app: &TestApp, site: &str) -> Ws {
+    connect(
+        app,
+        &format!("/widget/ws?site={site}"),
+        &[("origin", SHOP_ORIGIN)],
+    )
+    .await
+    .expect("the widget socket opens")
+}
+
+/// A visitor socket that has said hello; returns it with the welcome frame.
+pub async fn visitor_hello(app: &TestApp, site: &str, token: Option<&str>) -> (Ws, Value) {
+    let mut ws = visitor(app, site).await;
+    let mut hello = serde_json::json!({ "type": "hello", "site": site, "page": { "url": "http://shop.test/item/1", "title": "Item 1" } });
+    if let Some(token) = token {
+        hello["token"] = token.into();
+    }
+    ws.send(hello).await;
+    let welcome = ws.recv_type("welcome").await;
+    (ws, welcome)
+}
+
+/// An operator's console socket, signed in as `agent`.
+pub async fn console(app: &TestApp, agent: &Agent) -> Ws {
+    let cookie = agent.cookie_header();
+    let host = app.address.trim_start_matches("http://").to_owned();
+    connect(
+        app,
+        "/console/ws",
+        &[
+            ("cookie", &cookie),
+            ("origin", &app.address),
+            ("host", &host),
+        ],
+    )
+    .await
+    .expect("the console socket opens")
+}
+
+impl Ws {
+    /// Sends a JSON frame.
+    pub async fn send(&mut self, frame: Value) {
+        self.send_text(&frame.to_string()).await;
+    }
+
+    /// Sends raw text.
+    pub async fn send_text(&mut self, text: &str) {
+        self.stream.send(Message::text(text)).await.expect("send");
+    }
+
+    /// The next JSON text frame within `wait`, if any.
+    pub async fn try_recv(&mut self, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .ok()??;
+            match next.ok()? {
+                Message::Text(text) => {
+                    return Some(serde_json::from_str(&text).expect("JSON frame"));
+                }
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+
+    /// Skips frames until one of type `kind` arrives.
+    pub async fn recv_type(&mut self, kind: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let frame = self
+                .try_recv(left)
+                .await
+                .unwrap_or_else(|| panic!("no {kind} frame within 5 s"));
+            if frame["type"] == kind {
+                return frame;
+            }
+        }
+    }
+
+    /// Collects every frame of type `kind` that arrives within `wait`.
+    pub async fn collect_type(&mut self, kind: &str, wait: Duration) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut out = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.try_recv(left).await {
+                Some(frame) if frame["type"] == kind => out.push(frame),
+                Some(_) => {}
+                None => return out,
+            }
+        }
+    }
+
+    /// Closes the socket from the client side.
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+    }
+}
