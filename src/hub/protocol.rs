@@ -152,14 +152,40 @@ pub struct VisitorConversation {
     pub messages: Vec<MessageOut>,
 }
 
+/// The widget settings a widget needs.
+#[derive(Debug, Serialize)]
+pub struct SiteOut {
+    /// Accent colour, `#rrggbb`.
+    pub color: String,
+    /// Greeting in English.
+    pub greeting_en: String,
+    /// Greeting in Japanese.
+    pub greeting_ja: String,
+    /// Path patterns (`*` wildcards) on which the launcher shows; empty: everywhere.
+    pub launcher_paths: Vec<String>,
+}
+
+impl From<&crate::sites::Site> for SiteOut {
+    fn from(site: &crate::sites::Site) -> Self {
+        SiteOut {
+            color: site.color.clone(),
+            greeting_en: site.greeting_en.clone(),
+            greeting_ja: site.greeting_ja.clone(),
+            launcher_paths: site.launcher_paths.clone(),
+        }
+    }
+}
+
 /// Frames the server sends to a widget.
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToVisitor {
-    /// Answer to hello: the token to keep and the visitor's conversations.
+    /// Answer to hello: the token to keep, how the widget looks, and the visitor's conversations.
     Welcome {
         /// Keep this in the site's storage and send it in the next hello.
         token: String,
+        /// The widget's look and where its launcher shows.
+        site: SiteOut,
         /// Conversations, oldest first.
         conversations: Vec<VisitorConversation>,
     },

@@ -29,14 +29,32 @@ pub fn asset_url(path: &str) -> String {
 
 /// `GET /assets/{path}`.
 pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let path = path.into_inner();
-    let file = Assets::get(&path).ok_or(AppError::NotFound)?;
+    respond(&req, &path.into_inner(), Caching::Versioned)
+}
+
+/// `GET /widget.js`: the snippet's URL carries no version, so browsers recheck it every few minutes.
+pub async fn widget_script(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    respond(&req, "widget/widget.js", Caching::Short)
+}
+
+/// How long browsers may keep a file without asking again.
+enum Caching {
+    /// A year when the URL names the current version, otherwise revalidate each time.
+    Versioned,
+    /// Five minutes, for URLs pasted into other sites.
+    Short,
+}
+
+fn respond(req: &HttpRequest, path: &str, caching: Caching) -> Result<HttpResponse, AppError> {
+    let file = Assets::get(path).ok_or(AppError::NotFound)?;
     let hash = tokens::hex(&file.metadata.sha256_hash()[..8]);
     let etag = format!("\"{hash}\"");
-    let cache = if req.query_string() == format!("v={hash}") {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
+    let cache = match caching {
+        Caching::Versioned if req.query_string() == format!("v={hash}") => {
+            "public, max-age=31536000, immutable"
+        }
+        Caching::Versioned => "no-cache",
+        Caching::Short => "public, max-age=300",
     };
     let matches = req
         .headers()

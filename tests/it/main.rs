@@ -7,6 +7,8 @@ mod cli;
 mod console_browser;
 mod helpers;
 mod install;
+mod shop;
 mod storage;
+mod widget_browser;
 mod widget_socket;
 mod ws;

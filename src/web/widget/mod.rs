@@ -9,7 +9,8 @@ use crate::web::{AppError, State};
 
 /// Registers the widget's routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/widget/ws", web::get().to(socket::connect));
+    cfg.route("/widget.js", web::get().to(super::assets::widget_script))
+        .route("/widget/ws", web::get().to(socket::connect));
 }
 
 /// The Origin header of a request, when present and readable.

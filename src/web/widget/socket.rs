@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::conversations::live::{self, Refused};
 use crate::hub::protocol::{
-    self, MessageOut, PageIn, ToConsole, ToVisitor, VisitorConversation, VisitorFrame,
+    self, MessageOut, PageIn, SiteOut, ToConsole, ToVisitor, VisitorConversation, VisitorFrame,
 };
 use crate::hub::{Audience, Registration};
 use crate::sites::Site;
@@ -186,15 +186,12 @@ impl VisitorSocket {
             .publish(Audience::Operators, protocol::encode(&presence))
             .await;
         self.visitor = Some(visitor);
-        match send(
-            session,
-            &ToVisitor::Welcome {
-                token,
-                conversations: out,
-            },
-        )
-        .await
-        {
+        let welcome = ToVisitor::Welcome {
+            token,
+            site: SiteOut::from(&self.site),
+            conversations: out,
+        };
+        match send(session, &welcome).await {
             Flow::Continue => Flow::Subscribe(outbox),
             other => other,
         }

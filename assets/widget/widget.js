@@ -1,0 +1,378 @@
+/*! Sodan chat widget. Plain JavaScript, no build step; renders into a Shadow DOM so the shop's styles and
+ * the widget's never meet. Loaded with: <script src="https://SODAN/widget.js" data-site="KEY" async></script>
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.SodanWidget) return;
+  var site = script.getAttribute("data-site") || "";
+  var base = new URL(script.src, location.href).origin;
+  var socketUrl = base.replace(/^http/, "ws") + "/widget/ws?site=" + encodeURIComponent(site);
+  var langAttr = script.getAttribute("data-lang") || document.documentElement.lang || navigator.language || "en";
+  var lang = /^ja/i.test(langAttr) ? "ja" : "en";
+  var TEXT = {
+    en: {
+      open: "Chat with us", close: "Close chat", placeholder: "Write a message…", send: "Send",
+      sending: "Sending…", sent: "Sent", read: "Read", typing: " is typing…", team: "Team",
+      offline: "Reconnecting…", newReply: "New reply", you: "You",
+      empty: "The message is empty.", too_long: "The message is too long (5,000 characters at most).",
+      unavailable: "The message could not be saved yet. It will be sent again.",
+      refused: "The chat is not available on this site."
+    },
+    ja: {
+      open: "チャットで相談", close: "チャットを閉じる", placeholder: "メッセージを入力…", send: "送信",
+      sending: "送信中…", sent: "送信済み", read: "既読", typing: "が入力中…", team: "スタッフ",
+      offline: "再接続しています…", newReply: "新しい返信", you: "あなた",
+      empty: "メッセージが空です。", too_long: "メッセージが長すぎます（5,000文字まで）。",
+      unavailable: "メッセージをまだ保存できませんでした。再送します。",
+      refused: "このサイトではチャットを利用できません。"
+    }
+  }[lang];
+
+  var KEY = "sodan:" + site + ":";
+  function load(name, fallback) {
+    try { var v = localStorage.getItem(KEY + name); return v ? JSON.parse(v) : fallback; } catch (e) { return fallback; }
+  }
+  function save(name, value) {
+    try { localStorage.setItem(KEY + name, JSON.stringify(value)); } catch (e) { /* storage full or blocked */ }
+  }
+
+  var state = {
+    token: load("token", null),
+    conversation: null,
+    messages: [],          // {id, seq, author, body, created_at, attachment}
+    seen: {},              // message id -> true
+    pending: load("outbox", []), // [{client_id, body}] not yet acknowledged
+    readSeq: 0,            // the team read the visitor's messages up to here
+    open: false,
+    unread: 0,
+    socket: null,
+    connected: false,
+    retry: 0,
+    typingSent: 0,
+    site: null
+  };
+
+  // ----- DOM (Shadow DOM) -----
+  var host = document.createElement("div");
+  host.id = "sodan-widget";
+  var root = host.attachShadow({ mode: "open" });
+  root.innerHTML =
+    "<style>" +
+    ":host{all:initial}*{box-sizing:border-box;font-family:system-ui,-apple-system,'Hiragino Sans','Noto Sans JP',sans-serif}" +
+    ".launch{position:fixed;right:20px;bottom:20px;z-index:2147483000;border:0;border-radius:28px;padding:14px 20px;" +
+    "color:#fff;background:var(--c);font-size:15px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}" +
+    ".launch:focus-visible,button:focus-visible,textarea:focus-visible{outline:3px solid #79c0ff;outline-offset:2px}" +
+    ".badge{display:none;margin-left:8px;background:#cf222e;border-radius:10px;padding:1px 7px;font-size:12px}" +
+    ".badge.on{display:inline-block}" +
+    ".panel{position:fixed;right:20px;bottom:84px;z-index:2147483000;width:360px;height:520px;max-height:calc(100vh - 100px);" +
+    "display:none;flex-direction:column;background:#fff;color:#1f2328;border-radius:14px;overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.3)}" +
+    ".panel.on{display:flex}" +
+    ".head{background:var(--c);color:#fff;padding:14px 16px;display:flex;gap:8px;align-items:flex-start}" +
+    ".head p{margin:0;flex:1;font-size:14px;line-height:1.4}" +
+    ".x{background:none;border:0;color:#fff;font-size:20px;cursor:pointer;line-height:1}" +
+    ".log{flex:1;overflow-y:auto;padding:12px;margin:0;list-style:none;background:#f6f7f9}" +
+    ".m{margin:6px 0;display:flex;flex-direction:column;align-items:flex-start}" +
+    ".m.me{align-items:flex-end}" +
+    ".b{max-width:80%;padding:8px 12px;border-radius:14px;background:#fff;border:1px solid #d8dde3;white-space:pre-wrap;word-wrap:break-word;font-size:14px;line-height:1.4}" +
+    ".me .b{background:var(--c);color:#fff;border-color:transparent}" +
+    ".who{font-size:11px;color:#656d76;margin:0 4px 2px}" +
+    ".who i{display:inline-block;width:18px;height:18px;border-radius:9px;background:#656d76;color:#fff;font-style:normal;text-align:center;line-height:18px;margin-right:4px}" +
+    ".st{font-size:11px;color:#656d76;margin:2px 4px 0}" +
+    ".typing,.note{min-height:18px;padding:0 12px;font-size:12px;color:#656d76;background:#f6f7f9}" +
+    ".note{color:#cf222e}" +
+    "form{display:flex;gap:8px;padding:10px;border-top:1px solid #d8dde3;margin:0}" +
+    "textarea{flex:1;resize:none;height:44px;padding:8px;border:1px solid #d8dde3;border-radius:8px;font-size:14px}" +
+    ".send{border:0;border-radius:8px;background:var(--c);color:#fff;padding:0 14px;cursor:pointer}" +
+    "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100vh;max-height:none;border-radius:0}}" +
+    "</style>" +
+    "<button class='launch' type='button' aria-haspopup='dialog' aria-expanded='false' hidden><span class='label'></span><span class='badge'></span></button>" +
+    "<div class='panel' role='dialog' aria-modal='false'>" +
+    "<div class='head'><p class='greet'></p><button class='x' type='button'>×</button></div>" +
+    "<ul class='log' aria-live='polite'></ul><div class='typing'></div><div class='note' role='alert'></div>" +
+    "<form><textarea rows='2'></textarea><button class='send' type='submit'></button></form></div>";
+  var $ = function (sel) { return root.querySelector(sel); };
+  var launcher = $(".launch"), panel = $(".panel"), log = $(".log"), input = $("textarea"),
+      badge = $(".badge"), typingLine = $(".typing"), note = $(".note"), greet = $(".greet");
+  $(".label").textContent = TEXT.open;
+  $(".x").setAttribute("aria-label", TEXT.close);
+  $(".send").textContent = TEXT.send;
+  input.setAttribute("placeholder", TEXT.placeholder);
+  input.setAttribute("aria-label", TEXT.placeholder);
+  panel.setAttribute("aria-label", TEXT.open);
+  host.style.setProperty("--c", "#1f6feb");
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text; // always text, never HTML
+    return e;
+  }
+
+  // ----- rendering -----
+  function statusOf(m) {
+    if (m.pending) return TEXT.sending;
+    if (m.author.kind !== "visitor") return "";
+    return m.seq <= state.readSeq ? TEXT.read : TEXT.sent;
+  }
+  function render() {
+    var atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+    log.textContent = "";
+    var all = state.messages.slice().sort(function (a, b) { return a.seq - b.seq; });
+    state.pending.forEach(function (p) {
+      all.push({ pending: true, client_id: p.client_id, author: { kind: "visitor" }, body: p.body, seq: Infinity });
+    });
+    all.forEach(function (m) {
+      var mine = m.author.kind === "visitor";
+      var li = el("li", "m" + (mine ? " me" : ""));
+      if (!mine) {
+        var name = m.author.name || TEXT.team;
+        var who = el("div", "who");
+        who.appendChild(el("i", "", name.charAt(0).toUpperCase()));
+        who.appendChild(document.createTextNode(name));
+        li.appendChild(who);
+      }
+      li.appendChild(el("div", "b", m.body));
+      if (m.attachment) {
+        var a = el("a", "", m.attachment.filename);
+        a.href = base + "/widget/uploads/" + m.attachment.upload_id;
+        a.target = "_blank";
+        a.rel = "noopener";
+        li.appendChild(a);
+      }
+      var st = statusOf(m);
+      if (st) li.appendChild(el("div", "st", st));
+      log.appendChild(li);
+    });
+    if (atBottom || state.open) log.scrollTop = log.scrollHeight;
+    badge.textContent = state.unread;
+    badge.className = "badge" + (state.unread ? " on" : "");
+  }
+
+  function addMessage(m, fromResume) {
+    if (state.seen[m.id]) return false;
+    state.seen[m.id] = true;
+    state.messages.push(m);
+    state.conversation = m.conversation;
+    if (m.author.kind !== "visitor" && !fromResume) {
+      if (!state.open) {
+        state.unread += 1;
+        blink();
+      } else {
+        markRead();
+      }
+      beep();
+    }
+    return true;
+  }
+
+  var lastSeq = function () {
+    return state.messages.reduce(function (max, m) { return Math.max(max, m.seq); }, 0);
+  };
+
+  // ----- notifications of a new reply -----
+  var blinkTimer = null, originalTitle = document.title;
+  function blink() {
+    if (blinkTimer || !document.hidden) return;
+    var on = false;
+    blinkTimer = setInterval(function () {
+      document.title = (on = !on) ? TEXT.newReply : originalTitle;
+      if (!document.hidden) { clearInterval(blinkTimer); blinkTimer = null; document.title = originalTitle; }
+    }, 1000);
+  }
+  function beep() {
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) return;
+      var ctx = beep.ctx || (beep.ctx = new Ctx());
+      var o = ctx.createOscillator(), g = ctx.createGain();
+      o.frequency.value = 880; g.gain.value = 0.05;
+      o.connect(g); g.connect(ctx.destination); o.start(); o.stop(ctx.currentTime + 0.12);
+    } catch (e) { /* sound is optional */ }
+  }
+
+  // ----- socket -----
+  function send(frame) {
+    if (state.socket && state.connected) state.socket.send(JSON.stringify(frame));
+  }
+  function page() {
+    return { url: location.href, title: document.title, referrer: document.referrer };
+  }
+  function connect() {
+    var ws;
+    try { ws = new WebSocket(socketUrl); } catch (e) { return reconnect(); }
+    state.socket = ws;
+    ws.onopen = function () {
+      state.connected = true;
+      state.retry = 0;
+      note.textContent = "";
+      var hello = { type: "hello", site: site, page: page() };
+      if (state.token) hello.token = state.token;
+      ws.send(JSON.stringify(hello));
+    };
+    ws.onmessage = function (event) {
+      var f;
+      try { f = JSON.parse(event.data); } catch (e) { return; }
+      handle(f);
+    };
+    ws.onclose = function (event) {
+      state.connected = false;
+      if (state.socket !== ws) return;
+      if (event.code === 1006 && !state.site && state.retry > 3) {
+        console.error("Sodan: the chat server refused this page. Is " + location.origin + " an allowed site in Settings → Widget?");
+      }
+      reconnect();
+    };
+  }
+  function reconnect() {
+    if (state.site) note.textContent = TEXT.offline;
+    var delay = Math.min(30000, 1000 * Math.pow(2, state.retry++)) * (0.5 + Math.random() / 2);
+    setTimeout(connect, delay);
+  }
+
+  function handle(f) {
+    switch (f.type) {
+      case "welcome": {
+        state.token = f.token;
+        save("token", f.token);
+        applySite(f.site);
+        var c = f.conversations[f.conversations.length - 1];
+        if (c) {
+          state.conversation = c.id;
+          state.readSeq = c.read_by_operator_seq;
+          c.messages.forEach(function (m) { addMessage(m, true); });
+          if (lastSeq() < c.last_seq) send({ type: "resume", conversation: c.id, after_seq: lastSeq() });
+        }
+        // Messages typed while offline (or before a reload) are sent again; the server stores each once.
+        state.pending.forEach(function (p) { send({ type: "message", client_id: p.client_id, body: p.body }); });
+        render();
+        break;
+      }
+      case "ack": {
+        state.pending = state.pending.filter(function (p) { return p.client_id !== f.client_id; });
+        save("outbox", state.pending);
+        state.conversation = f.conversation;
+        var sent = state.messages.some(function (m) { return m.id === f.id; });
+        if (!sent) {
+          addMessage({ id: f.id, seq: f.seq, conversation: f.conversation, author: { kind: "visitor" }, body: ackBodies[f.client_id] || "" }, true);
+        }
+        render();
+        break;
+      }
+      case "message":
+        if (addMessage(f.message, false)) render();
+        break;
+      case "messages":
+        f.messages.forEach(function (m) { addMessage(m, true); });
+        render();
+        if (f.messages.length && lastSeq() < f.messages[f.messages.length - 1].seq) send({ type: "resume", conversation: f.conversation, after_seq: lastSeq() });
+        break;
+      case "typing":
+        typingLine.textContent = f.name + TEXT.typing;
+        clearTimeout(handle.typingTimer);
+        handle.typingTimer = setTimeout(function () { typingLine.textContent = ""; }, 3000);
+        break;
+      case "read":
+        state.readSeq = Math.max(state.readSeq, f.up_to_seq);
+        render();
+        break;
+      case "error":
+        note.textContent = TEXT[f.code] || f.message;
+        break;
+    }
+  }
+
+  var ackBodies = {};
+  function applySite(s) {
+    state.site = s;
+    host.style.setProperty("--c", s.color);
+    greet.textContent = lang === "ja" ? s.greeting_ja : s.greeting_en;
+    updateLauncher();
+  }
+  function wildcard(pattern, text) {
+    var re = new RegExp("^" + pattern.split("*").map(function (p) { return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join(".*") + "$");
+    return re.test(text);
+  }
+  function updateLauncher() {
+    var paths = (state.site && state.site.launcher_paths) || [];
+    var show = !paths.length || paths.some(function (p) { return wildcard(p, location.pathname); }) || state.messages.length > 0;
+    launcher.hidden = !show;
+  }
+
+  // ----- actions -----
+  function randomId() {
+    var a = new Uint8Array(12);
+    (window.crypto || window.msCrypto).getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function submit() {
+    var body = input.value.trim();
+    if (!body) { note.textContent = TEXT.empty; return; }
+    if (body.length > 5000) { note.textContent = TEXT.too_long; return; }
+    note.textContent = "";
+    var p = { client_id: randomId(), body: body };
+    ackBodies[p.client_id] = body;
+    state.pending.push(p);
+    save("outbox", state.pending);
+    input.value = "";
+    send({ type: "message", client_id: p.client_id, body: body });
+    render();
+  }
+  function markRead() {
+    var seq = lastSeq();
+    if (state.conversation && seq) send({ type: "read", conversation: state.conversation, up_to_seq: seq });
+  }
+  function setOpen(open) {
+    state.open = open;
+    panel.className = "panel" + (open ? " on" : "");
+    launcher.setAttribute("aria-expanded", String(open));
+    if (open) {
+      state.unread = 0;
+      markRead();
+      render();
+      input.focus();
+    } else {
+      launcher.focus();
+    }
+  }
+  launcher.addEventListener("click", function () { setOpen(!state.open); });
+  $(".x").addEventListener("click", function () { setOpen(false); });
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") setOpen(false); });
+  $("form").addEventListener("submit", function (e) { e.preventDefault(); submit(); });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
+  });
+  input.addEventListener("input", function () {
+    var now = Date.now();
+    if (now - state.typingSent > 1500) {
+      state.typingSent = now;
+      send({ type: "typing", conversation: state.conversation });
+    }
+  });
+
+  // ----- page views, single-page apps included -----
+  var lastUrl = location.href;
+  function pageChanged() {
+    if (location.href === lastUrl) return;
+    lastUrl = location.href;
+    send({ type: "page", url: location.href, title: document.title, referrer: document.referrer });
+    updateLauncher();
+  }
+  ["pushState", "replaceState"].forEach(function (name) {
+    var original = history[name];
+    history[name] = function () {
+      var result = original.apply(this, arguments);
+      setTimeout(pageChanged, 0);
+      return result;
+    };
+  });
+  window.addEventListener("popstate", pageChanged);
+  window.addEventListener("hashchange", pageChanged);
+
+  function start() {
+    document.body.appendChild(host);
+    connect();
+  }
+  window.SodanWidget = { open: function () { setOpen(true); }, close: function () { setOpen(false); } };
+  if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
+})();

@@ -1,0 +1,130 @@
+//! The widget in a real browser, on a third-party page served from another port.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::browser::Browser;
+use crate::helpers::spawn_app;
+use crate::shop;
+use crate::ws;
+
+/// Runs `script` in the page and returns its result (the widget lives in a Shadow DOM).
+async fn widget_js(browser: &Browser, script: &str) -> serde_json::Value {
+    let full = format!("const root = document.getElementById('sodan-widget').shadowRoot; {script}");
+    browser.client().execute(&full, vec![]).await.unwrap()
+}
+
+/// Waits up to 10 s for `condition` (JavaScript over `root`) to be true.
+async fn wait_widget(browser: &Browser, condition: &str) {
+    for _ in 0..100 {
+        let ok = browser
+            .client()
+            .execute(
+                &format!("const host = document.getElementById('sodan-widget'); if (!host) return false; const root = host.shadowRoot; return !!({condition});"),
+                vec![],
+            )
+            .await
+            .unwrap();
+        if ok == json!(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("widget condition never held: {condition}");
+}
+
+#[tokio::test]
+async fn a_visitor_chats_from_a_third_party_page_and_keeps_the_history_after_reload() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    // The snippet needs the site key; the shop's origin (its port) is allowed once it is serving.
+    let site = app.configure_widget(&owner, &[]).await;
+    let shop = shop::serve(shop::page_with_snippet(
+        &app.address,
+        &site,
+        "Test Shop",
+        "en",
+    ))
+    .await;
+    app.configure_widget(&owner, &[&shop.origin]).await;
+    let mut console = ws::console(&app, &owner).await;
+
+    let browser = Browser::launch().await;
+    browser.goto(&format!("{}/item/42", shop.origin)).await;
+    wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+    widget_js(&browser, "root.querySelector('.launch').click()").await;
+    wait_widget(
+        &browser,
+        "root.querySelector('.panel').classList.contains('on')",
+    )
+    .await;
+    let greeting = widget_js(&browser, "return root.querySelector('.greet').textContent").await;
+    assert_eq!(greeting, "Hello from the test shop");
+
+    browser
+        .client()
+        .execute(
+            "const root = document.getElementById('sodan-widget').shadowRoot; \
+             root.querySelector('textarea').value = 'Do you ship to Osaka?'; \
+             root.querySelector('form').requestSubmit();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let message = console.recv_type("message").await;
+    assert_eq!(message["message"]["body"], "Do you ship to Osaka?");
+    let conversation = message["message"]["conversation"].as_u64().unwrap();
+    wait_widget(
+        &browser,
+        "[...root.querySelectorAll('.st')].some(e => e.textContent === 'Sent')",
+    )
+    .await;
+
+    console
+        .send(json!({ "type": "message", "conversation": conversation, "client_id": "r1", "body": "Yes, in 2 days." }))
+        .await;
+    console.recv_type("ack").await;
+    wait_widget(
+        &browser,
+        "root.querySelector('.log').textContent.includes('Yes, in 2 days.')",
+    )
+    .await;
+    let shot = browser.screenshot("widget-conversation").await;
+    assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
+
+    // The shop's CSS does not reach into the widget.
+    let color = widget_js(
+        &browser,
+        "return getComputedStyle(root.querySelector('.send')).backgroundColor",
+    )
+    .await;
+    assert_eq!(color, "rgb(31, 111, 235)");
+
+    browser.client().refresh().await.unwrap();
+    wait_widget(&browser, "root.querySelector('.log') && root.querySelector('.log').textContent.includes('Yes, in 2 days.')").await;
+    let log = widget_js(&browser, "return root.querySelector('.log').textContent").await;
+    assert!(
+        log.as_str().unwrap().contains("Do you ship to Osaka?"),
+        "{log}"
+    );
+
+    // A single-page-app navigation is reported to the console.
+    browser
+        .client()
+        .execute("history.pushState({}, '', '/cart')", vec![])
+        .await
+        .unwrap();
+    let presence = loop {
+        let frame = console.recv_type("presence").await;
+        if frame["page"]["url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/cart"))
+        {
+            break frame;
+        }
+    };
+    assert_eq!(presence["online"], true);
+    browser.close().await;
+    app.stop().await;
+}
