@@ -1,9 +1,277 @@
-// Sodan console: small progressive enhancements; every page works without this file.
+// Sodan console: progressive enhancement. Every page works without this file; with it, the inbox updates
+// live over the console socket, replies are sent without a reload, and new messages notify.
 "use strict";
-document.addEventListener("DOMContentLoaded", () => {
-  // Select the whole invitation link on focus so it can be copied at once.
-  const link = document.getElementById("invite-link");
-  if (link) {
-    link.addEventListener("focus", () => link.select());
+(function () {
+  document.addEventListener("DOMContentLoaded", function () {
+    var link = document.getElementById("invite-link");
+    if (link) link.addEventListener("focus", function () { link.select(); });
+    var snippet = document.getElementById("widget-snippet");
+    if (snippet) snippet.addEventListener("focus", function () { snippet.select(); });
+    localTimes(document);
+    var inbox = document.getElementById("inbox");
+    if (inbox) live(inbox);
+  });
+
+  function localTimes(root) {
+    root.querySelectorAll("time[data-ts]").forEach(function (t) {
+      var d = new Date(Number(t.getAttribute("data-ts")));
+      t.textContent = d.toLocaleString(document.documentElement.lang, { dateStyle: "short", timeStyle: "short" });
+      t.setAttribute("datetime", d.toISOString());
+    });
   }
-});
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text; // text only: never HTML from a message
+    return e;
+  }
+
+  function live(inbox) {
+    var i18n = document.getElementById("i18n").dataset;
+    var me = Number(inbox.dataset.me);
+    var openId = inbox.dataset.open ? Number(inbox.dataset.open) : null;
+    var visitorId = inbox.dataset.visitor ? Number(inbox.dataset.visitor) : null;
+    var lastSeq = Number(inbox.dataset.lastSeq || 0);
+    var firstSeq = Number(inbox.dataset.firstSeq || 0);
+    var list = document.getElementById("conversations");
+    var log = document.getElementById("log");
+    var typing = document.getElementById("typing");
+    var form = document.getElementById("reply-form");
+    var body = document.getElementById("reply-body");
+    var noteBox = document.getElementById("reply-note");
+    var presence = document.getElementById("presence");
+    var socket = null, connected = false, retry = 0, typingSent = 0, unreadTitle = 0;
+    var pending = {};
+    var baseTitle = document.title;
+    if (log) log.scrollTop = log.scrollHeight;
+
+    function messageItem(m) {
+      var fromVisitor = m.author.kind === "visitor";
+      var li = el("li", "msg " + (fromVisitor ? "visitor" : "team") + (m.note ? " note" : ""));
+      li.dataset.id = m.id;
+      li.dataset.seq = m.seq;
+      var who = el("div", "who", fromVisitor ? i18n.visitor : (m.author.name || "Sodan"));
+      if (m.note) { who.appendChild(document.createTextNode(" ")); who.appendChild(el("span", "tag", i18n.note)); }
+      who.appendChild(document.createTextNode(" "));
+      var t = el("time");
+      t.setAttribute("data-ts", m.created_at);
+      who.appendChild(t);
+      li.appendChild(who);
+      li.appendChild(el("div", "body", m.body));
+      localTimes(li);
+      return li;
+    }
+
+    function appendMessage(m) {
+      if (!log || m.conversation !== openId) return;
+      if (log.querySelector('li[data-id="' + m.id + '"]')) return;
+      var nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+      log.appendChild(messageItem(m));
+      lastSeq = Math.max(lastSeq, m.seq);
+      if (nearBottom || m.author.kind !== "visitor") log.scrollTop = log.scrollHeight;
+      if (!document.hidden) send({ type: "read", conversation: openId, up_to_seq: lastSeq });
+    }
+
+    function statusName(s) { return i18n[s] || s; }
+
+    function upsertConversation(c, isNew) {
+      if (!list) return;
+      var existing = list.querySelector('li[data-id="' + c.id + '"]');
+      var view = inbox.dataset.view, status = inbox.dataset.status;
+      var fits = c.status === status &&
+        (view === "all" || (view === "mine" && c.assignee === me) || (view === "unassigned" && c.assignee == null));
+      if (!fits) { if (existing && c.id !== openId) existing.remove(); return; }
+      var li = el("li", (c.id === openId ? "active" : "") + (c.unread > 0 && c.id !== openId ? " unread" : ""));
+      li.dataset.id = c.id;
+      var a = el("a");
+      a.href = "/inbox/" + c.id + "?" + inbox.dataset.query;
+      a.appendChild(el("span", "title", i18n.visitor + " #" + c.visitor_id));
+      if (c.unread > 0 && c.id !== openId) a.appendChild(el("span", "count", String(c.unread)));
+      a.appendChild(el("span", "preview", c.preview));
+      var meta = el("span", "meta");
+      var t = el("time");
+      t.setAttribute("data-ts", c.last_activity_at);
+      meta.appendChild(t);
+      meta.appendChild(document.createTextNode(" · " + statusName(c.status)));
+      a.appendChild(meta);
+      li.appendChild(a);
+      localTimes(li);
+      if (existing) existing.remove();
+      list.insertBefore(li, list.firstChild);
+      var empty = document.getElementById("inbox-empty");
+      if (empty) empty.remove();
+      if (isNew) notify(i18n.visitor + " #" + c.visitor_id, c.preview);
+    }
+
+    function notify(title, text) {
+      unreadTitle += document.hidden ? 1 : 0;
+      document.title = unreadTitle ? "(" + unreadTitle + ") " + baseTitle : baseTitle;
+      beep();
+      if (document.hidden && window.Notification && Notification.permission === "granted") {
+        try { new Notification(title, { body: text, tag: "sodan" }); } catch (e) { /* not supported here */ }
+      }
+    }
+    function beep() {
+      try {
+        var Ctx = window.AudioContext || window.webkitAudioContext;
+        var ctx = beep.ctx || (beep.ctx = new Ctx());
+        var o = ctx.createOscillator(), g = ctx.createGain();
+        o.frequency.value = 660; g.gain.value = 0.05;
+        o.connect(g); g.connect(ctx.destination); o.start(); o.stop(ctx.currentTime + 0.15);
+      } catch (e) { /* sound is optional */ }
+    }
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden) {
+        unreadTitle = 0;
+        document.title = baseTitle;
+        if (openId && lastSeq) send({ type: "read", conversation: openId, up_to_seq: lastSeq });
+      }
+    });
+    var enable = document.getElementById("notify-enable");
+    if (enable && window.Notification && Notification.permission === "default") {
+      enable.hidden = false;
+      enable.addEventListener("click", function () {
+        Notification.requestPermission().then(function () { enable.hidden = true; });
+      });
+    }
+
+    function handle(f) {
+      switch (f.type) {
+        case "conversation":
+          upsertConversation(f.conversation, f.new);
+          break;
+        case "message": {
+          appendMessage(f.message);
+          var c = f.message;
+          if (c.author.kind === "visitor" && c.conversation !== openId) {
+            notify(i18n.visitor, c.body);
+          }
+          break;
+        }
+        case "ack": {
+          var li = pending[f.client_id];
+          if (li) {
+            li.classList.remove("pending");
+            li.dataset.id = f.id;
+            li.dataset.seq = f.seq;
+            delete pending[f.client_id];
+            var dup = log && log.querySelectorAll('li[data-id="' + f.id + '"]');
+            if (dup && dup.length > 1) li.remove();
+          }
+          lastSeq = Math.max(lastSeq, f.seq);
+          break;
+        }
+        case "typing":
+          if (typing && f.conversation === openId) {
+            typing.textContent = (f.visitor ? i18n.visitor : f.name) + " " + i18n.typing;
+            clearTimeout(handle.timer);
+            handle.timer = setTimeout(function () { typing.textContent = ""; }, 3000);
+          }
+          break;
+        case "presence":
+          if (presence && f.visitor_id === visitorId) {
+            presence.textContent = "";
+            if (f.online && f.page) {
+              presence.appendChild(document.createTextNode(i18n.viewing + " "));
+              var a = el("a", "", f.page.title || f.page.url);
+              a.href = f.page.url;
+              a.target = "_blank";
+              a.rel = "noopener noreferrer";
+              presence.appendChild(a);
+            } else {
+              presence.appendChild(document.createTextNode(i18n.lastSeen + " " + new Date().toLocaleTimeString()));
+            }
+          }
+          break;
+        case "error":
+          if (typing) typing.textContent = f.message;
+          break;
+      }
+    }
+
+    function send(frame) {
+      if (socket && connected) { socket.send(JSON.stringify(frame)); return true; }
+      return false;
+    }
+    function connect() {
+      var proto = location.protocol === "https:" ? "wss://" : "ws://";
+      socket = new WebSocket(proto + location.host + "/console/ws");
+      socket.onopen = function () {
+        connected = true;
+        if (retry > 0) catchUp();
+        retry = 0;
+        if (typing) typing.textContent = "";
+      };
+      socket.onmessage = function (e) {
+        try { handle(JSON.parse(e.data)); } catch (err) { /* ignore a frame we cannot read */ }
+      };
+      socket.onclose = function () {
+        connected = false;
+        if (typing) typing.textContent = i18n.offline;
+        var delay = Math.min(30000, 1000 * Math.pow(2, retry++)) * (0.5 + Math.random() / 2);
+        setTimeout(connect, delay);
+      };
+    }
+    // After a reconnect, fetch what was missed by sequence number: nothing lost, nothing twice.
+    function catchUp() {
+      if (!openId) return;
+      fetch("/inbox/" + openId + "/messages?after=" + lastSeq, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (messages) { messages.forEach(appendMessage); });
+    }
+    connect();
+
+    var earlier = document.getElementById("load-earlier");
+    function loadEarlier() {
+      if (!openId || firstSeq <= 1 || loadEarlier.busy) return;
+      loadEarlier.busy = true;
+      fetch("/inbox/" + openId + "/messages?before=" + firstSeq, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (messages) {
+          var height = log.scrollHeight;
+          messages.slice().reverse().forEach(function (m) {
+            if (!log.querySelector('li[data-id="' + m.id + '"]')) log.insertBefore(messageItem(m), log.firstChild);
+          });
+          if (messages.length) firstSeq = messages[0].seq;
+          if (firstSeq <= 1 && earlier) earlier.remove();
+          log.scrollTop = log.scrollHeight - height;
+          loadEarlier.busy = false;
+        });
+    }
+    if (earlier) earlier.addEventListener("click", loadEarlier);
+    if (log) log.addEventListener("scroll", function () { if (log.scrollTop < 20) loadEarlier(); });
+
+    if (form && body) {
+      form.addEventListener("submit", function (e) {
+        var text = body.value.trim();
+        if (!text) { e.preventDefault(); return; }
+        var clientId = "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+        var note = !!(noteBox && noteBox.checked);
+        if (!send({ type: "message", conversation: openId, client_id: clientId, body: text, note: note })) return; // plain form post
+        e.preventDefault();
+        var li = messageItem({ id: "pending-" + clientId, seq: 0, conversation: openId, author: { kind: "operator", name: document.getElementById("me-name").textContent }, body: text, note: note, created_at: Date.now() });
+        li.classList.add("pending");
+        log.appendChild(li);
+        log.scrollTop = log.scrollHeight;
+        pending[clientId] = li;
+        body.value = "";
+        if (noteBox) noteBox.checked = false;
+      });
+      body.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+          e.preventDefault();
+          form.requestSubmit();
+        }
+      });
+      body.addEventListener("input", function () {
+        var now = Date.now();
+        if (now - typingSent > 1500 && !(noteBox && noteBox.checked)) {
+          typingSent = now;
+          send({ type: "typing", conversation: openId });
+        }
+      });
+      body.focus();
+    }
+  }
+})();

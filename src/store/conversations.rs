@@ -341,6 +341,27 @@ impl Store {
         .await
     }
 
+    /// Conversations with a message containing `needle` (case-insensitive), in no particular order.
+    pub async fn search_messages(&self, needle: String) -> Result<Vec<ConversationId>, Error> {
+        let needle = needle.to_lowercase();
+        self.read(move |txn| {
+            let mut found = std::collections::BTreeSet::new();
+            for entry in txn.open_table(MESSAGES)?.iter()? {
+                let (key, value) = entry?;
+                let conversation = key.value().0;
+                if found.contains(&conversation) {
+                    continue;
+                }
+                let message: Message = decode(value.value())?;
+                if message.body.to_lowercase().contains(&needle) {
+                    found.insert(conversation);
+                }
+            }
+            Ok(found.into_iter().collect())
+        })
+        .await
+    }
+
     /// Changes a conversation in place; `Ok(None)` when it does not exist. `change` must not fail.
     pub async fn update_conversation(
         &self,

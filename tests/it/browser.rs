@@ -184,7 +184,7 @@ impl Browser {
         self.fill("#login-form input[name=password]", password)
             .await;
         self.click("#login-form button[type=submit]").await;
-        self.wait_for("#inbox-empty").await;
+        self.wait_for("#inbox").await;
     }
 
     /// Saves a PNG of the viewport as `target/tmp/screenshots/NAME.png` and returns its path.

@@ -2,6 +2,7 @@
 //! customers, settings and the operator's own account.
 
 mod account;
+mod inbox;
 mod login;
 mod pages;
 mod settings;
@@ -21,7 +22,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(login::logout))
         .route("/invite/{token}", web::get().to(settings::invite_form))
         .route("/invite/{token}", web::post().to(settings::invite_accept))
-        .route("/inbox", web::get().to(pages::inbox))
+        .route("/inbox", web::get().to(inbox::list))
+        .route("/inbox/{id}", web::get().to(inbox::show))
+        .route("/inbox/{id}/messages", web::get().to(inbox::messages))
+        .route("/inbox/{id}/messages", web::post().to(inbox::reply))
+        .route("/inbox/{id}/status", web::post().to(inbox::set_status))
+        .route("/inbox/{id}/assign", web::post().to(inbox::assign))
+        .route("/inbox/{id}/labels", web::post().to(inbox::set_labels))
         .route("/customers", web::get().to(pages::customers))
         .route("/settings", web::get().to(settings::page))
         .route("/settings/invites", web::post().to(settings::create_invite))

@@ -1,4 +1,4 @@
-//! The home redirect and the console's main views (inbox and customers).
+//! The home redirect and the customers view.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -15,12 +15,6 @@ struct MessagePage {
     c: Chrome,
     title: &'static str,
     message: &'static str,
-}
-
-#[derive(Template)]
-#[template(path = "console/inbox.html")]
-struct InboxPage {
-    c: Chrome,
 }
 
 #[derive(Template)]
@@ -44,19 +38,6 @@ pub async fn home(
         c: Chrome::new(lang, &csrf, None, ""),
         title: t.setup_title,
         message: t.setup_pending,
-    };
-    render::page(StatusCode::OK, &page, &csrf)
-}
-
-/// `GET /inbox`.
-pub async fn inbox(
-    req: HttpRequest,
-    me: CurrentOperator,
-    csrf: CsrfCookie,
-) -> Result<HttpResponse, AppError> {
-    let lang = request::language(&req, Some(&me.operator));
-    let page = InboxPage {
-        c: Chrome::new(lang, &csrf, Some(&me.operator), "inbox"),
     };
     render::page(StatusCode::OK, &page, &csrf)
 }
