@@ -163,7 +163,8 @@
           break;
         }
         case "typing":
-          if (typing && f.conversation === openId) {
+          var myName = document.getElementById("me-name").textContent;
+          if (typing && f.conversation === openId && (f.visitor || f.name !== myName)) {
             typing.textContent = (f.visitor ? i18n.visitor : f.name) + " " + i18n.typing;
             clearTimeout(handle.timer);
             handle.timer = setTimeout(function () { typing.textContent = ""; }, 3000);
@@ -174,7 +175,7 @@
             presence.textContent = "";
             if (f.online && f.page) {
               presence.appendChild(document.createTextNode(i18n.viewing + " "));
-              var a = el("a", "", f.page.title || f.page.url);
+              var a = el("a", "", (f.page.title ? f.page.title + " — " : "") + f.page.url);
               a.href = f.page.url;
               a.target = "_blank";
               a.rel = "noopener noreferrer";

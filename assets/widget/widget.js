@@ -145,7 +145,7 @@
       log.appendChild(li);
     });
     if (atBottom || state.open) log.scrollTop = log.scrollHeight;
-    badge.textContent = state.unread;
+    badge.textContent = state.unread ? String(state.unread) : "";
     badge.className = "badge" + (state.unread ? " on" : "");
   }
 

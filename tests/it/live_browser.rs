@@ -1,0 +1,228 @@
+//! Widget and console together in two real browsers: a visitor's message appears live in the console,
+//! the reply appears live in the widget, history survives a reload, and markup stays text everywhere.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::browser::Browser;
+use crate::helpers::{OWNER_EMAIL, OWNER_PASSWORD, TestApp, spawn_app};
+use crate::shop;
+
+const XSS: [&str; 5] = [
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(2)</script>",
+    "\"><svg onload=alert(3)>",
+    "<iframe src=\"javascript:alert(4)\"></iframe>",
+    "&lt;b&gt;entity&lt;/b&gt; <a href=javascript:alert(5)>x</a>",
+];
+
+/// Waits up to 10 s for a JavaScript condition in the page.
+async fn wait_js(browser: &Browser, condition: &str) {
+    for _ in 0..100 {
+        let script = format!("try {{ return !!({condition}); }} catch (e) {{ return false; }}");
+        if browser.client().execute(&script, vec![]).await.unwrap() == json!(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("condition never held: {condition}");
+}
+
+const WIDGET: &str = "document.getElementById('sodan-widget').shadowRoot";
+
+async fn widget_send(browser: &Browser, text: &str) {
+    let script = format!(
+        "const root = {WIDGET}; root.querySelector('textarea').value = arguments[0]; root.querySelector('form').requestSubmit();"
+    );
+    browser
+        .client()
+        .execute(&script, vec![json!(text)])
+        .await
+        .unwrap();
+}
+
+async fn connections(app: &TestApp) -> u64 {
+    let health: serde_json::Value = reqwest::get(app.url("/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    health["connections"].as_u64().unwrap()
+}
+
+async fn assert_no_dialog(browser: &Browser) {
+    assert!(
+        browser.client().get_alert_text().await.is_err(),
+        "a dialog opened: markup ran as code"
+    );
+}
+
+#[tokio::test]
+async fn visitor_and_operator_talk_live_and_markup_stays_text() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[]).await;
+    let shop = shop::serve(shop::page_with_snippet(
+        &app.address,
+        &site,
+        "Test Shop",
+        "ja",
+    ))
+    .await;
+    app.configure_widget(&owner, &[&shop.origin]).await;
+
+    let console = Browser::launch().await;
+    console
+        .sign_in(&app.address, OWNER_EMAIL, OWNER_PASSWORD)
+        .await;
+    for _ in 0..100 {
+        if connections(&app).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(connections(&app).await, 1, "the console socket is open");
+
+    let visitor = Browser::launch().await;
+    visitor
+        .goto(&format!("{}/products/jacket", shop.origin))
+        .await;
+    wait_js(
+        &visitor,
+        &format!("{WIDGET} && !{WIDGET}.querySelector('.launch').hidden"),
+    )
+    .await;
+    let label = visitor
+        .client()
+        .execute(
+            &format!("return {WIDGET}.querySelector('.launch .label').textContent"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(label, "チャットで相談", "the page's lang picks Japanese");
+    visitor
+        .client()
+        .execute(
+            &format!("{WIDGET}.querySelector('.launch').click()"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    widget_send(&visitor, "このジャケットのMサイズはありますか？").await;
+
+    // The console shows the new conversation without a reload.
+    wait_js(&console, "document.querySelector('#conversations li .preview') && document.querySelector('#conversations li .preview').textContent.includes('Mサイズ')").await;
+    console.click("#conversations li a").await;
+    wait_js(&console, "document.querySelector('#log') && document.querySelector('#log').textContent.includes('Mサイズ')").await;
+    let presence = console.text("#presence").await;
+    assert!(presence.contains("/products/jacket"), "{presence}");
+
+    console
+        .fill("#reply-body", "はい、在庫がございます。")
+        .await;
+    console
+        .client()
+        .execute(
+            "document.getElementById('reply-form').requestSubmit()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_js(
+        &visitor,
+        &format!("{WIDGET}.querySelector('.log').textContent.includes('在庫がございます')"),
+    )
+    .await;
+    wait_js(&console, "!document.querySelector('#log li.pending')").await;
+
+    // Markup from either side shows as text.
+    for payload in XSS {
+        widget_send(&visitor, payload).await;
+    }
+    let last = XSS[XSS.len() - 1];
+    wait_js(
+        &console,
+        &format!(
+            "[...document.querySelectorAll('#log .body')].some(b => b.textContent === {})",
+            json!(last)
+        ),
+    )
+    .await;
+    console
+        .fill("#reply-body", "<b>bold?</b><img src=x onerror=alert(6)>")
+        .await;
+    console
+        .client()
+        .execute(
+            "document.getElementById('reply-form').requestSubmit()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_js(
+        &visitor,
+        &format!("{WIDGET}.querySelector('.log').textContent.includes('<b>bold?</b>')"),
+    )
+    .await;
+
+    let console_bodies = console
+        .client()
+        .execute(
+            "return [...document.querySelectorAll('#log .body')].map(b => b.textContent)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    for payload in XSS {
+        assert!(
+            console_bodies
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|b| b == payload),
+            "{payload} not shown as text"
+        );
+    }
+    let console_markup = console
+        .client()
+        .execute("return document.querySelectorAll('#log img, #log script, #log svg, #log iframe, #log b, #conversations img').length", vec![])
+        .await
+        .unwrap();
+    assert_eq!(console_markup, 0);
+    let widget_markup = visitor
+        .client()
+        .execute(&format!("return {WIDGET}.querySelectorAll('.log img, .log script, .log svg, .log iframe, .log b').length"), vec![])
+        .await
+        .unwrap();
+    assert_eq!(widget_markup, 0);
+    assert_no_dialog(&console).await;
+    assert_no_dialog(&visitor).await;
+    visitor.screenshot("live-widget").await;
+    console.screenshot("live-console").await;
+
+    // After a reload (console too), everything is still there, still as text.
+    visitor.client().refresh().await.unwrap();
+    wait_js(
+        &visitor,
+        &format!(
+            "{WIDGET} && {WIDGET}.querySelector('.log').textContent.includes('在庫がございます')"
+        ),
+    )
+    .await;
+    console.client().refresh().await.unwrap();
+    wait_js(
+        &console,
+        "document.querySelector('#log').textContent.includes('<img src=x onerror=alert(1)>')",
+    )
+    .await;
+    assert_no_dialog(&console).await;
+    assert_no_dialog(&visitor).await;
+    console.screenshot("live-console-reloaded").await;
+
+    visitor.close().await;
+    console.close().await;
+    app.stop().await;
+}
