@@ -66,6 +66,9 @@ pub struct ServeArgs {
     /// Trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy in front of Sodan
     #[arg(long, env = "SODAN_BEHIND_PROXY")]
     pub behind_proxy: Option<bool>,
+    /// Largest attachment visitors and operators may upload, in megabytes [default: 10]
+    #[arg(long, env = "SODAN_MAX_UPLOAD_MB", value_name = "MB")]
+    pub max_upload_mb: Option<u64>,
     /// Data directory and configuration file.
     #[command(flatten)]
     pub data: DataArgs,

@@ -29,6 +29,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Whether a reverse proxy's X-Forwarded-* headers are trusted (client address, HTTPS).
     pub behind_proxy: bool,
+    /// The largest attachment accepted, in bytes.
+    pub max_upload_bytes: u64,
 }
 
 impl Config {
@@ -40,6 +42,7 @@ impl Config {
             public_url: None,
             log_format: LogFormat::Text,
             behind_proxy: false,
+            max_upload_bytes: crate::uploads::DEFAULT_MAX_MB * 1024 * 1024,
         }
     }
 
@@ -72,6 +75,11 @@ impl Config {
             public_url,
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
             behind_proxy: args.behind_proxy.or(file.behind_proxy).unwrap_or(false),
+            max_upload_bytes: args
+                .max_upload_mb
+                .or(file.max_upload_mb)
+                .unwrap_or(crate::uploads::DEFAULT_MAX_MB)
+                .saturating_mul(1024 * 1024),
         })
     }
 
@@ -98,6 +106,7 @@ struct FileConfig {
     public_url: Option<String>,
     log_format: Option<LogFormat>,
     behind_proxy: Option<bool>,
+    max_upload_mb: Option<u64>,
 }
 
 impl FileConfig {

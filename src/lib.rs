@@ -8,6 +8,7 @@
 //! - [`sites`]: the shop's site as the widget sees it: key, allowed origins, look.
 //! - [`visitors`]: the people on the shop's site, remembered by a token.
 //! - [`conversations`]: conversations and messages, their statuses and checks.
+//! - [`uploads`]: attached files: which kinds are accepted (sniffed) and how they are named.
 //! - [`auth`]: passwords (argon2id), sessions, CSRF tokens, login rate limits.
 //! - [`hub`]: who is connected, and pushing committed events to their sockets; the wire protocol.
 //! - [`web`]: the only module that knows actix-web; turns requests into calls and renders answers.
@@ -38,5 +39,6 @@ pub mod sites;
 pub mod store;
 pub mod telemetry;
 pub mod tokens;
+pub mod uploads;
 pub mod visitors;
 pub mod web;

@@ -5,7 +5,7 @@ use crate::conversations::{self, Author, Conversation, ConversationId, Invalid, 
 use crate::hub::protocol::{ConversationOut, MessageOut, ToConsole, ToVisitor, encode};
 use crate::hub::{Audience, Hub};
 use crate::operators::Operator;
-use crate::store::{self, Draft, Posted, Store};
+use crate::store::{self, Draft, NewUpload, Posted, Store};
 use crate::visitors::VisitorId;
 
 /// Why an action was refused.
@@ -74,7 +74,7 @@ pub async fn post_from_visitor(
         client_id: Some(conversations::parse_client_id(client_id)?),
         body: conversations::parse_body(body)?,
         note: false,
-        attachment: None,
+        upload: None,
     };
     let posted = store.post_visitor_message(visitor, draft, page_url).await?;
     if !posted.duplicate {
@@ -102,7 +102,7 @@ pub async fn post_from_operator(
         client_id: client_id.map(conversations::parse_client_id).transpose()?,
         body: conversations::parse_body(body)?,
         note,
-        attachment: None,
+        upload: None,
     };
     let posted = store
         .post_operator_message(conversation, operator.id, draft)
@@ -111,6 +111,52 @@ pub async fn post_from_operator(
     if !posted.duplicate {
         publish_posted(hub, &posted).await;
     }
+    Ok(posted)
+}
+
+/// Stores a visitor's attachment (its file already saved) as a message, then pushes it like any message.
+pub async fn attach_from_visitor(
+    store: &Store,
+    hub: &Hub,
+    visitor: VisitorId,
+    upload: NewUpload,
+    page_url: Option<String>,
+) -> Result<Posted, Refused> {
+    let draft = Draft {
+        author: Author::Visitor,
+        client_id: None,
+        body: upload.filename.clone(),
+        note: false,
+        upload: Some(upload),
+    };
+    let posted = store.post_visitor_message(visitor, draft, page_url).await?;
+    publish_posted(hub, &posted).await;
+    Ok(posted)
+}
+
+/// Stores an operator's attachment (its file already saved) in `conversation`, then pushes it.
+pub async fn attach_from_operator(
+    store: &Store,
+    hub: &Hub,
+    operator: &Operator,
+    conversation: ConversationId,
+    upload: NewUpload,
+) -> Result<Posted, Refused> {
+    let draft = Draft {
+        author: Author::Operator {
+            id: operator.id,
+            name: operator.name.clone(),
+        },
+        client_id: None,
+        body: upload.filename.clone(),
+        note: false,
+        upload: Some(upload),
+    };
+    let posted = store
+        .post_operator_message(conversation, operator.id, draft)
+        .await?
+        .ok_or(Refused::NotFound)?;
+    publish_posted(hub, &posted).await;
     Ok(posted)
 }
 

@@ -4,17 +4,21 @@
 use redb::{ReadableTable, WriteTransaction};
 
 use super::codec::{decode, encode};
-use super::tables::{ACTIVITY, CLIENT_IDS, CONVERSATIONS, MESSAGES, META, VISITOR_CONVERSATIONS};
+use super::tables::{
+    ACTIVITY, CLIENT_IDS, CONVERSATIONS, MESSAGES, META, UPLOADS, VISITOR_CONVERSATIONS,
+};
 use super::visitors::touch;
 use super::{Error, Store};
 use crate::conversations::{
     self, Attachment, Author, Conversation, ConversationId, Message, Seq, Status,
 };
 use crate::operators::OperatorId;
+use crate::uploads::Upload;
 use crate::visitors::VisitorId;
 
 const NEXT_CONVERSATION_KEY: &str = "next_conversation_id";
 const NEXT_MESSAGE_KEY: &str = "next_message_id";
+const NEXT_UPLOAD_KEY: &str = "next_upload_id";
 
 /// What posting a message did.
 #[derive(Debug, Clone)]
@@ -40,8 +44,21 @@ pub struct Draft {
     pub body: String,
     /// Operators only.
     pub note: bool,
-    /// An attached upload.
-    pub attachment: Option<Attachment>,
+    /// A file saved with [`Store::save_file`] to attach.
+    pub upload: Option<NewUpload>,
+}
+
+/// A saved file about to be attached to a message.
+#[derive(Debug, Clone)]
+pub struct NewUpload {
+    /// Its name under `uploads/`.
+    pub stored_as: String,
+    /// The sender's (cleaned) file name.
+    pub filename: String,
+    /// The sniffed content type.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: u64,
 }
 
 fn next_id(txn: &WriteTransaction, key: &str) -> Result<u64, Error> {
@@ -105,6 +122,28 @@ fn append(
     draft: Draft,
     now_ms: u64,
 ) -> Result<Message, Error> {
+    let attachment = match draft.upload {
+        Some(new) => {
+            let upload = Upload {
+                id: next_id(txn, NEXT_UPLOAD_KEY)?,
+                conversation: conversation.id,
+                stored_as: new.stored_as,
+                filename: new.filename,
+                content_type: new.content_type,
+                size: new.size,
+                created_at: now_ms,
+            };
+            txn.open_table(UPLOADS)?
+                .insert(upload.id, encode(&upload)?.as_slice())?;
+            Some(Attachment {
+                upload_id: upload.id,
+                filename: upload.filename,
+                content_type: upload.content_type,
+                size: upload.size,
+            })
+        }
+        None => None,
+    };
     let message = Message {
         id: next_id(txn, NEXT_MESSAGE_KEY)?,
         conversation: conversation.id,
@@ -112,7 +151,7 @@ fn append(
         author: draft.author,
         body: draft.body,
         note: draft.note,
-        attachment: draft.attachment,
+        attachment,
         client_id: draft.client_id,
         created_at: now_ms,
     };

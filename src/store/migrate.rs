@@ -6,7 +6,7 @@ use redb::{Database, ReadableTable, Table, WriteTransaction};
 use super::codec::encode;
 use super::tables::{
     ACTIVITY, CLIENT_IDS, CONVERSATIONS, INVITES, MESSAGES, META, OPERATOR_EMAILS,
-    OPERATOR_SESSIONS, OPERATORS, PAGE_VIEWS, SESSIONS, SETTINGS, VISITOR_CONVERSATIONS,
+    OPERATOR_SESSIONS, OPERATORS, PAGE_VIEWS, SESSIONS, SETTINGS, UPLOADS, VISITOR_CONVERSATIONS,
     VISITOR_TOKENS, VISITORS,
 };
 use super::{Error, OpenError};
@@ -44,6 +44,7 @@ fn create_v2(txn: &WriteTransaction) -> Result<(), Error> {
     txn.open_table(CLIENT_IDS)?;
     txn.open_table(ACTIVITY)?;
     txn.open_table(PAGE_VIEWS)?;
+    txn.open_table(UPLOADS)?;
     let site = Site::new(crate::tokens::random()[..24].to_owned());
     txn.open_table(SETTINGS)?
         .insert("site", encode(&site)?.as_slice())?;

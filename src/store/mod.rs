@@ -8,6 +8,7 @@
 
 mod codec;
 mod conversations;
+mod files;
 mod invites;
 mod migrate;
 mod operators;
@@ -22,7 +23,7 @@ use std::sync::Arc;
 
 use redb::{Database, DatabaseError, ReadTransaction, ReadableDatabase, WriteTransaction};
 
-pub use conversations::{Draft, Posted};
+pub use conversations::{Draft, NewUpload, Posted};
 pub use migrate::SCHEMA_VERSION;
 
 /// Memory redb may use to cache pages; small, because Sodan runs on a Raspberry Pi too.
@@ -37,6 +38,8 @@ pub struct Store {
 struct Inner {
     db: Arc<Database>,
     writer: writer::Writer,
+    /// The folder holding uploaded files.
+    files: PathBuf,
 }
 
 impl std::fmt::Debug for Store {
@@ -71,8 +74,10 @@ impl Store {
         let db = Arc::new(db);
         let writer =
             writer::Writer::start(db.clone()).map_err(|e| OpenError::Io(path.to_owned(), e))?;
+        let files = path.parent().unwrap_or(Path::new(".")).join("uploads");
+        std::fs::create_dir_all(&files).map_err(|e| OpenError::Io(files.clone(), e))?;
         Ok(Store {
-            inner: Arc::new(Inner { db, writer }),
+            inner: Arc::new(Inner { db, writer, files }),
         })
     }
 
@@ -115,7 +120,7 @@ impl Store {
                 Err(_) => return Err(still_used()),
             }
         };
-        let Inner { db, writer } = inner;
+        let Inner { db, writer, .. } = inner;
         tokio::task::spawn_blocking(move || writer.stop())
             .await
             .map_err(|e| Error::Storage(e.to_string()))?;

@@ -56,6 +56,9 @@ pub const CLIENT_IDS: TableDefinition<(&str, &str), (u64, u64)> =
 pub const ACTIVITY: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("activityms_conversationid");
 
+/// `upload_id -> Upload (JSON)`: attachments; their bytes are files in `uploads/`.
+pub const UPLOADS: TableDefinition<u64, &[u8]> = TableDefinition::new("upload_id_upload");
+
 /// `(visitor_id, at_ms) -> PageView (JSON)`: where a visitor went, oldest first.
 pub const PAGE_VIEWS: TableDefinition<(u64, u64), &[u8]> =
     TableDefinition::new("visitorid_atms_pageview");

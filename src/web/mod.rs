@@ -11,6 +11,7 @@ mod render;
 mod request;
 mod session;
 mod socket;
+mod uploads;
 mod widget;
 
 use std::net::TcpListener;

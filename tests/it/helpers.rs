@@ -38,9 +38,22 @@ pub async fn spawn_app() -> (TestApp, TempDir) {
     (app, dir)
 }
 
+/// Starts a server on a fresh data directory with a configuration changed by `tweak`.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> (TestApp, TempDir) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut config = Config::with_data_dir(dir.path());
+    tweak(&mut config);
+    (start(config).await, dir)
+}
+
 /// Starts a server on an existing data directory.
 pub async fn spawn_app_in(data_dir: &Path) -> TestApp {
-    let mut config = Config::with_data_dir(data_dir);
+    start(Config::with_data_dir(data_dir)).await
+}
+
+async fn start(mut config: Config) -> TestApp {
+    let data_dir = config.data_dir.clone();
+    let data_dir = data_dir.as_path();
     config.bind = "127.0.0.1:0".into();
     let app = App::build(config).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());

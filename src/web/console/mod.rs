@@ -2,6 +2,7 @@
 //! customers, settings and the operator's own account.
 
 mod account;
+mod attachments;
 mod inbox;
 mod login;
 mod pages;
@@ -29,6 +30,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/inbox/{id}/status", web::post().to(inbox::set_status))
         .route("/inbox/{id}/assign", web::post().to(inbox::assign))
         .route("/inbox/{id}/labels", web::post().to(inbox::set_labels))
+        .route("/inbox/{id}/uploads", web::post().to(attachments::upload))
+        .route(
+            "/inbox/{id}/uploads/{upload_id}",
+            web::get().to(attachments::download),
+        )
         .route("/customers", web::get().to(pages::customers))
         .route("/settings", web::get().to(settings::page))
         .route("/settings/invites", web::post().to(settings::create_invite))

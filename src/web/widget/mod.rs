@@ -1,6 +1,7 @@
 //! The visitor side: the widget script and its WebSocket.
 
 mod socket;
+mod uploads;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, web};
@@ -10,7 +11,17 @@ use crate::web::{AppError, State};
 /// Registers the widget's routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/widget.js", web::get().to(super::assets::widget_script))
-        .route("/widget/ws", web::get().to(socket::connect));
+        .route("/widget/ws", web::get().to(socket::connect))
+        .route(
+            "/widget/uploads",
+            web::method(actix_web::http::Method::OPTIONS).to(uploads::preflight),
+        )
+        .route("/widget/uploads", web::post().to(uploads::upload))
+        .route(
+            "/widget/uploads/{id}",
+            web::method(actix_web::http::Method::OPTIONS).to(uploads::preflight),
+        )
+        .route("/widget/uploads/{id}", web::get().to(uploads::download));
 }
 
 /// The Origin header of a request, when present and readable.

@@ -1,0 +1,61 @@
+//! Uploaded files: bytes on disk under `uploads/`, records in the `UPLOADS` table.
+//!
+//! A file is written and fsynced under a random name before the message that refers to it is committed, so
+//! a committed attachment always has its bytes; a crash in between leaves only an unreferenced file.
+
+use std::io::Write;
+
+use super::codec::decode;
+use super::tables::UPLOADS;
+use super::{Error, Store};
+use crate::uploads::{Upload, UploadId};
+
+fn io(e: std::io::Error) -> Error {
+    Error::Storage(format!("upload file: {e}"))
+}
+
+impl Store {
+    /// Writes `bytes` durably under a new random name and returns that name.
+    pub async fn save_file(&self, bytes: Vec<u8>) -> Result<String, Error> {
+        let dir = self.inner.files.clone();
+        tokio::task::spawn_blocking(move || {
+            let name = crate::tokens::random()[..32].to_owned();
+            let partial = dir.join(format!("{name}.part"));
+            let mut file = std::fs::File::create(&partial).map_err(io)?;
+            file.write_all(&bytes).map_err(io)?;
+            file.sync_all().map_err(io)?;
+            std::fs::rename(&partial, dir.join(&name)).map_err(io)?;
+            std::fs::File::open(&dir)
+                .and_then(|d| d.sync_all())
+                .map_err(io)?;
+            Ok(name)
+        })
+        .await
+        .map_err(|e| Error::Storage(e.to_string()))?
+    }
+
+    /// Removes a saved file whose message could not be committed.
+    pub async fn discard_file(&self, stored_as: String) {
+        let path = self.inner.files.join(stored_as);
+        let _ = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
+    }
+
+    /// An upload's record.
+    pub async fn upload(&self, id: UploadId) -> Result<Option<Upload>, Error> {
+        self.read(move |txn| {
+            txn.open_table(UPLOADS)?
+                .get(id)?
+                .map(|v| decode(v.value()))
+                .transpose()
+        })
+        .await
+    }
+
+    /// An upload's bytes.
+    pub async fn read_file(&self, upload: &Upload) -> Result<Vec<u8>, Error> {
+        let path = self.inner.files.join(&upload.stored_as);
+        tokio::task::spawn_blocking(move || std::fs::read(path).map_err(io))
+            .await
+            .map_err(|e| Error::Storage(e.to_string()))?
+    }
+}

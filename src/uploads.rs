@@ -1,0 +1,128 @@
+//! Files visitors and operators attach: which kinds are accepted (sniffed from their content, never from
+//! the name or the declared type) and how they are named and served safely.
+
+use serde::{Deserialize, Serialize};
+
+use crate::conversations::ConversationId;
+
+/// Identifies an upload; never reused.
+pub type UploadId = u64;
+
+/// The default largest upload, in megabytes.
+pub const DEFAULT_MAX_MB: u64 = 10;
+
+/// A stored upload's record (its bytes live in the data directory's `uploads/` folder).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Upload {
+    /// Its id.
+    pub id: UploadId,
+    /// The conversation it was posted in; only that conversation's participants may fetch it.
+    pub conversation: ConversationId,
+    /// The file's name under `uploads/` (random, never the sender's name).
+    pub stored_as: String,
+    /// The sender's file name, cleaned.
+    pub filename: String,
+    /// The sniffed type.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// When (Unix milliseconds).
+    pub created_at: u64,
+}
+
+/// The kinds of file accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// PNG image.
+    Png,
+    /// JPEG image.
+    Jpeg,
+    /// GIF image.
+    Gif,
+    /// WebP image.
+    Webp,
+    /// PDF document.
+    Pdf,
+}
+
+impl Kind {
+    /// The content type to serve it with.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Kind::Png => "image/png",
+            Kind::Jpeg => "image/jpeg",
+            Kind::Gif => "image/gif",
+            Kind::Webp => "image/webp",
+            Kind::Pdf => "application/pdf",
+        }
+    }
+
+    /// Raster images may be shown inline; anything else is served as a download.
+    pub fn is_image(self) -> bool {
+        !matches!(self, Kind::Pdf)
+    }
+}
+
+/// Recognises an accepted file by its first bytes; `None` for anything else (SVG and HTML included).
+pub fn sniff(bytes: &[u8]) -> Option<Kind> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(Kind::Png)
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(Kind::Jpeg)
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some(Kind::Gif)
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(Kind::Webp)
+    } else if bytes.starts_with(b"%PDF-") {
+        Some(Kind::Pdf)
+    } else {
+        None
+    }
+}
+
+/// A file name safe to show and to put in a Content-Disposition header: no path, no control characters
+/// or quotes, at most 100 characters; `file` when nothing is left.
+pub fn clean_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '\\' | ';'))
+        .take(100)
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    if cleaned.is_empty() {
+        "file".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_raster_images_and_pdfs_are_recognised() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some(Kind::Png));
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(Kind::Jpeg));
+        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(Kind::Webp));
+        assert_eq!(sniff(b"%PDF-1.7"), Some(Kind::Pdf));
+        assert_eq!(
+            sniff(b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>"),
+            None
+        );
+        assert_eq!(sniff(b"<!doctype html><script>alert(1)</script>"), None);
+        assert!(!Kind::Pdf.is_image());
+    }
+
+    #[test]
+    fn file_names_lose_paths_and_header_breaking_characters() {
+        assert_eq!(clean_filename("../../etc/passwd"), "passwd");
+        assert_eq!(
+            clean_filename("C:\\Users\\a\\photo \"1\".png"),
+            "photo 1.png"
+        );
+        assert_eq!(clean_filename("\n"), "file");
+        assert_eq!(clean_filename(".htaccess"), "htaccess");
+    }
+}

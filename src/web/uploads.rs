@@ -1,0 +1,132 @@
+//! Receiving and serving attachments, shared by the widget and the console: bounded reading, type
+//! sniffing, and responses that never let a file run as a page.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use futures_util::StreamExt;
+
+use crate::store::{NewUpload, Store};
+use crate::uploads::{self, Upload};
+
+/// Why an upload was refused; each has a stable code and a message for people.
+#[derive(Debug)]
+pub enum UploadRefused {
+    /// Over the configured size.
+    TooLarge(u64),
+    /// Not a raster image or PDF.
+    WrongType,
+    /// No bytes.
+    Empty,
+    /// The connection broke while sending.
+    Broken(String),
+    /// The file could not be saved.
+    Store(String),
+}
+
+impl UploadRefused {
+    /// HTTP status, stable code and message.
+    pub fn parts(&self) -> (u16, &'static str, String) {
+        match self {
+            Self::TooLarge(max) => (
+                413,
+                "too_large",
+                format!("The file is too large: at most {} MB. / ファイルが大きすぎます（{} MBまで）。", max / 1_048_576, max / 1_048_576),
+            ),
+            Self::WrongType => (
+                415,
+                "wrong_type",
+                "Only images (PNG, JPEG, GIF, WebP) and PDF files can be sent. / 送信できるのは画像（PNG・JPEG・GIF・WebP）とPDFのみです。".into(),
+            ),
+            Self::Empty => (400, "empty", "The file is empty. / ファイルが空です。".into()),
+            Self::Broken(e) => (400, "broken", format!("The upload was interrupted: {e}")),
+            Self::Store(_) => (503, "unavailable", "The file could not be saved. Try again. / 保存できませんでした。".into()),
+        }
+    }
+
+    /// A JSON error response (the widget and console show `message`).
+    pub fn response(&self) -> HttpResponse {
+        let (status, code, message) = self.parts();
+        if let Self::Store(e) = self {
+            tracing::error!(error = %e, "saving an upload failed");
+        }
+        HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap_or_default())
+            .json(serde_json::json!({ "code": code, "message": message }))
+    }
+}
+
+/// Reads a request body of at most `max` bytes (refusing early on a larger Content-Length), checks its
+/// type, and saves it durably; returns what to attach.
+pub async fn receive(
+    store: &Store,
+    declared_length: Option<u64>,
+    mut body: web::Payload,
+    filename: &str,
+    max: u64,
+) -> Result<NewUpload, UploadRefused> {
+    if declared_length.is_some_and(|len| len > max) {
+        return Err(UploadRefused::TooLarge(max));
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| UploadRefused::Broken(e.to_string()))?;
+        if (bytes.len() + chunk.len()) as u64 > max {
+            return Err(UploadRefused::TooLarge(max));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    if bytes.is_empty() {
+        return Err(UploadRefused::Empty);
+    }
+    let kind = uploads::sniff(&bytes).ok_or(UploadRefused::WrongType)?;
+    let size = bytes.len() as u64;
+    let stored_as = store
+        .save_file(bytes)
+        .await
+        .map_err(|e| UploadRefused::Store(e.to_string()))?;
+    Ok(NewUpload {
+        stored_as,
+        filename: uploads::clean_filename(filename),
+        content_type: kind.content_type().to_owned(),
+        size,
+    })
+}
+
+/// The declared Content-Length of a request, if any.
+pub fn content_length(req: &actix_web::HttpRequest) -> Option<u64> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Serves an upload: images inline, anything else as a download; never sniffed, never scripted.
+pub async fn serve(store: &Store, upload: &Upload) -> Result<HttpResponse, crate::store::Error> {
+    let bytes = store.read_file(upload).await?;
+    let inline = uploads::sniff(&bytes).is_some_and(uploads::Kind::is_image);
+    let disposition = format!(
+        "{}; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
+        percent_encode(&upload.filename)
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, upload.content_type.as_str()))
+        .insert_header((header::CONTENT_DISPOSITION, disposition))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; sandbox",
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, max-age=86400"))
+        .body(bytes))
+}
