@@ -59,6 +59,22 @@
       who.appendChild(t);
       li.appendChild(who);
       li.appendChild(el("div", "body", m.body));
+      if (m.attachment) {
+        var href = "/inbox/" + m.conversation + "/uploads/" + m.attachment.upload_id;
+        var a = el("a", "att");
+        a.href = href;
+        a.target = "_blank";
+        a.rel = "noopener";
+        if (/^image\//.test(m.attachment.content_type)) {
+          var img = el("img");
+          img.src = href;
+          img.alt = m.attachment.filename;
+          a.appendChild(img);
+        } else {
+          a.textContent = "📄 " + m.attachment.filename;
+        }
+        li.appendChild(a);
+      }
       localTimes(li);
       return li;
     }
@@ -273,6 +289,18 @@
         }
       });
       body.focus();
+      var file = document.getElementById("reply-file");
+      if (file) file.addEventListener("change", function () {
+        var f = file.files[0];
+        if (!f) return;
+        fetch("/inbox/" + openId + "/uploads?name=" + encodeURIComponent(f.name), {
+          method: "POST", credentials: "same-origin", body: f,
+          headers: { "X-CSRF-Token": form.querySelector("input[name=csrf]").value }
+        }).then(function (r) {
+          if (!r.ok) return r.json().then(function (e) { typing.textContent = e.message; });
+        });
+        file.value = "";
+      });
     }
   }
 })();

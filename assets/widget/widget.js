@@ -13,7 +13,7 @@
   var TEXT = {
     en: {
       open: "Chat with us", close: "Close chat", placeholder: "Write a message…", send: "Send",
-      sending: "Sending…", sent: "Sent", read: "Read", typing: " is typing…", team: "Team",
+      sending: "Sending…", sent: "Sent", attach: "Attach an image or PDF", read: "Read", typing: " is typing…", team: "Team",
       offline: "Reconnecting…", newReply: "New reply", you: "You",
       empty: "The message is empty.", too_long: "The message is too long (5,000 characters at most).",
       unavailable: "The message could not be saved yet. It will be sent again.",
@@ -21,7 +21,7 @@
     },
     ja: {
       open: "チャットで相談", close: "チャットを閉じる", placeholder: "メッセージを入力…", send: "送信",
-      sending: "送信中…", sent: "送信済み", read: "既読", typing: "が入力中…", team: "スタッフ",
+      sending: "送信中…", sent: "送信済み", attach: "画像またはPDFを添付", read: "既読", typing: "が入力中…", team: "スタッフ",
       offline: "再接続しています…", newReply: "新しい返信", you: "あなた",
       empty: "メッセージが空です。", too_long: "メッセージが長すぎます（5,000文字まで）。",
       unavailable: "メッセージをまだ保存できませんでした。再送します。",
@@ -84,13 +84,16 @@
     "form{display:flex;gap:8px;padding:10px;border-top:1px solid #d8dde3;margin:0}" +
     "textarea{flex:1;resize:none;height:44px;padding:8px;border:1px solid #d8dde3;border-radius:8px;font-size:14px}" +
     ".send{border:0;border-radius:8px;background:var(--c);color:#fff;padding:0 14px;cursor:pointer}" +
+    ".clip{border:0;background:none;font-size:18px;cursor:pointer;padding:0 2px}" +
+    ".att{display:block;max-width:80%;margin-top:4px}.att img{max-width:100%;border-radius:8px;display:block}" +
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100vh;max-height:none;border-radius:0}}" +
     "</style>" +
     "<button class='launch' type='button' aria-haspopup='dialog' aria-expanded='false' hidden><span class='label'></span><span class='badge'></span></button>" +
     "<div class='panel' role='dialog' aria-modal='false'>" +
     "<div class='head'><p class='greet'></p><button class='x' type='button'>×</button></div>" +
     "<ul class='log' aria-live='polite'></ul><div class='typing'></div><div class='note' role='alert'></div>" +
-    "<form><textarea rows='2'></textarea><button class='send' type='submit'></button></form></div>";
+    "<form><button class='clip' type='button'><svg width='18' height='18' viewBox='0 0 24 24' fill='none' stroke='#656d76' stroke-width='2'><path d='M21 12l-8.5 8.5a5 5 0 01-7-7L14 5a3.5 3.5 0 015 5l-8.5 8.5a2 2 0 01-3-3L15 8'/></svg></button><input class='file' type='file' hidden accept='image/png,image/jpeg,image/gif,image/webp,application/pdf'>" +
+    "<textarea rows='2'></textarea><button class='send' type='submit'></button></form></div>";
   var $ = function (sel) { return root.querySelector(sel); };
   var launcher = $(".launch"), panel = $(".panel"), log = $(".log"), input = $("textarea"),
       badge = $(".badge"), typingLine = $(".typing"), note = $(".note"), greet = $(".greet");
@@ -133,13 +136,7 @@
         li.appendChild(who);
       }
       li.appendChild(el("div", "b", m.body));
-      if (m.attachment) {
-        var a = el("a", "", m.attachment.filename);
-        a.href = base + "/widget/uploads/" + m.attachment.upload_id;
-        a.target = "_blank";
-        a.rel = "noopener";
-        li.appendChild(a);
-      }
+      if (m.attachment) li.appendChild(attachment(m.attachment));
       var st = statusOf(m);
       if (st) li.appendChild(el("div", "st", st));
       log.appendChild(li);
@@ -147,6 +144,49 @@
     if (atBottom || state.open) log.scrollTop = log.scrollHeight;
     badge.textContent = state.unread ? String(state.unread) : "";
     badge.className = "badge" + (state.unread ? " on" : "");
+  }
+
+  // Files are fetched with the visitor's token (never put in a URL) and shown from a local blob.
+  var blobs = {};
+  function fetchFile(a) {
+    if (!blobs[a.upload_id]) {
+      blobs[a.upload_id] = fetch(base + "/widget/uploads/" + a.upload_id + "?site=" + encodeURIComponent(site), {
+        headers: { Authorization: "Bearer " + state.token }
+      }).then(function (r) { if (!r.ok) throw new Error(r.status); return r.blob(); })
+        .then(function (b) { return URL.createObjectURL(b); });
+    }
+    return blobs[a.upload_id];
+  }
+  function attachment(a) {
+    var box = el("span", "att");
+    if (/^image\//.test(a.content_type)) {
+      var img = el("img");
+      img.alt = a.filename;
+      fetchFile(a).then(function (url) { img.src = url; }, function () { img.alt = a.filename + " (!)"; });
+      box.appendChild(img);
+    } else {
+      var link = el("a", "", "📄 " + a.filename);
+      link.href = "#";
+      link.addEventListener("click", function (e) {
+        e.preventDefault();
+        fetchFile(a).then(function (url) {
+          var d = document.createElement("a");
+          d.href = url; d.download = a.filename; d.click();
+        });
+      });
+      box.appendChild(link);
+    }
+    return box;
+  }
+
+  function upload(file) {
+    note.textContent = TEXT.sending;
+    fetch(base + "/widget/uploads?site=" + encodeURIComponent(site) + "&name=" + encodeURIComponent(file.name), {
+      method: "POST", headers: { Authorization: "Bearer " + state.token }, body: file
+    }).then(function (r) {
+      if (r.ok) { note.textContent = ""; return; }
+      return r.json().then(function (e) { note.textContent = e.message; });
+    }, function () { note.textContent = TEXT.unavailable; });
   }
 
   function addMessage(m, fromResume) {
@@ -215,11 +255,12 @@
       try { f = JSON.parse(event.data); } catch (e) { return; }
       handle(f);
     };
-    ws.onclose = function (event) {
+    ws.onclose = function () {
+      var wasOpen = state.connected;
       state.connected = false;
       if (state.socket !== ws) return;
-      if (event.code === 1006 && !state.site && state.retry > 3) {
-        console.error("Sodan: the chat server refused this page. Is " + location.origin + " an allowed site in Settings → Widget?");
+      if (!wasOpen && !state.site && state.retry === 0) {
+        console.error("Sodan: the chat server refused this page. Add " + location.origin + " to the allowed sites in Settings → Widget.");
       }
       reconnect();
     };
@@ -335,6 +376,14 @@
       launcher.focus();
     }
   }
+  var fileInput = $(".file"), clip = $(".clip");
+  clip.setAttribute("aria-label", TEXT.attach);
+  clip.title = TEXT.attach;
+  clip.addEventListener("click", function () { fileInput.click(); });
+  fileInput.addEventListener("change", function () {
+    if (fileInput.files[0] && state.token) upload(fileInput.files[0]);
+    fileInput.value = "";
+  });
   launcher.addEventListener("click", function () { setOpen(!state.open); });
   $(".x").addEventListener("click", function () { setOpen(false); });
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") setOpen(false); });

@@ -138,6 +138,21 @@ async fn visitor_and_operator_talk_live_and_markup_stays_text() {
     .await;
     wait_js(&console, "!document.querySelector('#log li.pending')").await;
 
+    // An image the visitor attaches shows in both browsers.
+    let png_base64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==";
+    let attach = format!(
+        "const root = {WIDGET}; const bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0)); \
+         const dt = new DataTransfer(); dt.items.add(new File([bytes], 'photo.png', {{ type: 'image/png' }})); \
+         const input = root.querySelector('.file'); input.files = dt.files; input.dispatchEvent(new Event('change'));"
+    );
+    visitor
+        .client()
+        .execute(&attach, vec![json!(png_base64)])
+        .await
+        .unwrap();
+    wait_js(&console, "[...document.querySelectorAll('#log .att img')].some(i => i.complete && i.naturalWidth === 1)").await;
+    wait_js(&visitor, &format!("[...{WIDGET}.querySelectorAll('.att img')].some(i => i.complete && i.naturalWidth === 1)")).await;
+
     // Markup from either side shows as text.
     for payload in XSS {
         widget_send(&visitor, payload).await;
@@ -188,13 +203,13 @@ async fn visitor_and_operator_talk_live_and_markup_stays_text() {
     }
     let console_markup = console
         .client()
-        .execute("return document.querySelectorAll('#log img, #log script, #log svg, #log iframe, #log b, #conversations img').length", vec![])
+        .execute("return document.querySelectorAll('#log .body *, #log .who *:not(.tag):not(time), #conversations .preview *').length", vec![])
         .await
         .unwrap();
     assert_eq!(console_markup, 0);
     let widget_markup = visitor
         .client()
-        .execute(&format!("return {WIDGET}.querySelectorAll('.log img, .log script, .log svg, .log iframe, .log b').length"), vec![])
+        .execute(&format!("return {WIDGET}.querySelectorAll('.log .b *, .log script, .log svg, .log iframe').length"), vec![])
         .await
         .unwrap();
     assert_eq!(widget_markup, 0);

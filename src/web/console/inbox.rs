@@ -89,6 +89,8 @@ struct MessageView {
     note: bool,
     at: u64,
     time: String,
+    /// `(upload id, file name, is an image)`.
+    attachment: Option<(u64, String, bool)>,
 }
 
 /// The open conversation.
@@ -157,6 +159,13 @@ fn message_view(t: &Texts, m: &Message) -> MessageView {
         note: m.note,
         at: m.created_at,
         time: time(m.created_at),
+        attachment: m.attachment.as_ref().map(|a| {
+            (
+                a.upload_id,
+                a.filename.clone(),
+                a.content_type.starts_with("image/"),
+            )
+        }),
     }
 }
 
