@@ -7,6 +7,7 @@ mod browser;
 mod cli;
 mod console_browser;
 mod helpers;
+mod inbox;
 mod install;
 mod live_browser;
 mod shop;
