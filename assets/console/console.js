@@ -43,6 +43,7 @@
     var presence = document.getElementById("presence");
     var socket = null, connected = false, retry = 0, typingSent = 0, unreadTitle = 0;
     var pending = {};
+    var assignees = {}; // conversation id -> assignee, from conversation frames (they precede messages)
     var baseTitle = document.title;
     if (log) log.scrollTop = log.scrollHeight;
 
@@ -91,7 +92,7 @@
 
     function statusName(s) { return i18n[s] || s; }
 
-    function upsertConversation(c, isNew) {
+    function upsertConversation(c) {
       if (!list) return;
       var existing = list.querySelector('li[data-id="' + c.id + '"]');
       var view = inbox.dataset.view, status = inbox.dataset.status;
@@ -117,7 +118,6 @@
       list.insertBefore(li, list.firstChild);
       var empty = document.getElementById("inbox-empty");
       if (empty) empty.remove();
-      if (isNew) notify(i18n.visitor + " #" + c.visitor_id, c.preview);
     }
 
     function notify(title, text) {
@@ -155,12 +155,15 @@
     function handle(f) {
       switch (f.type) {
         case "conversation":
-          upsertConversation(f.conversation, f.new);
+          assignees[f.conversation.id] = f.conversation.assignee;
+          upsertConversation(f.conversation);
           break;
         case "message": {
           appendMessage(f.message);
           var c = f.message;
-          if (c.author.kind === "visitor" && c.conversation !== openId) {
+          var assignee = assignees[c.conversation];
+          var forMe = assignee == null || assignee === me;
+          if (c.author.kind === "visitor" && forMe && (c.conversation !== openId || document.hidden)) {
             notify(i18n.visitor, c.body);
           }
           break;
