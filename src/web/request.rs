@@ -26,6 +26,19 @@ pub fn is_https(req: &HttpRequest, state: &State) -> bool {
         || (state.config.behind_proxy && req.connection_info().scheme() == "https")
 }
 
+/// Percent-encodes everything but unreserved characters (RFC 3986), for query strings and
+/// `filename*=` headers.
+pub fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// The language for this request: the operator's choice, else the browser's preference.
 pub fn language(req: &HttpRequest, operator: Option<&Operator>) -> Lang {
     operator.and_then(|op| op.lang).unwrap_or_else(|| {

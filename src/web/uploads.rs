@@ -99,17 +99,6 @@ pub fn content_length(req: &actix_web::HttpRequest) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Serves an upload: images inline, anything else as a download; never sniffed, never scripted.
 pub async fn serve(store: &Store, upload: &Upload) -> Result<HttpResponse, crate::store::Error> {
     let bytes = store.read_file(upload).await?;
@@ -117,7 +106,7 @@ pub async fn serve(store: &Store, upload: &Upload) -> Result<HttpResponse, crate
     let disposition = format!(
         "{}; filename*=UTF-8''{}",
         if inline { "inline" } else { "attachment" },
-        percent_encode(&upload.filename)
+        super::request::percent_encode(&upload.filename)
     );
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, upload.content_type.as_str()))

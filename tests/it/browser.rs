@@ -153,6 +153,18 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
     }
 
+    /// Waits up to 10 s for a JavaScript expression to be true in the page (errors count as false).
+    pub async fn wait_until(&self, condition: &str) {
+        let script = format!("try {{ return !!({condition}); }} catch (e) {{ return false; }}");
+        for _ in 0..100 {
+            if self.client.execute(&script, vec![]).await.unwrap() == json!(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("condition never held: {condition}");
+    }
+
     /// Types `text` into the field matching `css`.
     pub async fn fill(&self, css: &str, text: &str) {
         self.wait_for(css).await.send_keys(text).await.unwrap();

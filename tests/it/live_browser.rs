@@ -17,18 +17,6 @@ const XSS: [&str; 5] = [
     "&lt;b&gt;entity&lt;/b&gt; <a href=javascript:alert(5)>x</a>",
 ];
 
-/// Waits up to 10 s for a JavaScript condition in the page.
-async fn wait_js(browser: &Browser, condition: &str) {
-    for _ in 0..100 {
-        let script = format!("try {{ return !!({condition}); }} catch (e) {{ return false; }}");
-        if browser.client().execute(&script, vec![]).await.unwrap() == json!(true) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("condition never held: {condition}");
-}
-
 const WIDGET: &str = "document.getElementById('sodan-widget').shadowRoot";
 
 async fn widget_send(browser: &Browser, text: &str) {
@@ -63,15 +51,7 @@ async fn assert_no_dialog(browser: &Browser) {
 async fn visitor_and_operator_talk_live_and_markup_stays_text() {
     let (app, _dir) = spawn_app().await;
     let owner = app.set_up_owner().await;
-    let site = app.configure_widget(&owner, &[]).await;
-    let shop = shop::serve(shop::page_with_snippet(
-        &app.address,
-        &site,
-        "Test Shop",
-        "ja",
-    ))
-    .await;
-    app.configure_widget(&owner, &[&shop.origin]).await;
+    let (shop, _site) = shop::open_shop(&app, &owner, "ja").await;
 
     let console = Browser::launch().await;
     console
@@ -89,11 +69,11 @@ async fn visitor_and_operator_talk_live_and_markup_stays_text() {
     visitor
         .goto(&format!("{}/products/jacket", shop.origin))
         .await;
-    wait_js(
-        &visitor,
-        &format!("{WIDGET} && !{WIDGET}.querySelector('.launch').hidden"),
-    )
-    .await;
+    visitor
+        .wait_until(&format!(
+            "{WIDGET} && !{WIDGET}.querySelector('.launch').hidden"
+        ))
+        .await;
     let label = visitor
         .client()
         .execute(
@@ -114,9 +94,9 @@ async fn visitor_and_operator_talk_live_and_markup_stays_text() {
     widget_send(&visitor, "このジャケットのMサイズはありますか？").await;
 
     // The console shows the new conversation without a reload.
-    wait_js(&console, "document.querySelector('#conversations li .preview') && document.querySelector('#conversations li .preview').textContent.includes('Mサイズ')").await;
+    console.wait_until( "document.querySelector('#conversations li .preview') && document.querySelector('#conversations li .preview').textContent.includes('Mサイズ')").await;
     console.click("#conversations li a").await;
-    wait_js(&console, "document.querySelector('#log') && document.querySelector('#log').textContent.includes('Mサイズ')").await;
+    console.wait_until( "document.querySelector('#log') && document.querySelector('#log').textContent.includes('Mサイズ')").await;
     let presence = console.text("#presence").await;
     assert!(presence.contains("/products/jacket"), "{presence}");
 
@@ -131,12 +111,14 @@ async fn visitor_and_operator_talk_live_and_markup_stays_text() {
         )
         .await
         .unwrap();
-    wait_js(
-        &visitor,
-        &format!("{WIDGET}.querySelector('.log').textContent.includes('在庫がございます')"),
-    )
-    .await;
-    wait_js(&console, "!document.querySelector('#log li.pending')").await;
+    visitor
+        .wait_until(&format!(
+            "{WIDGET}.querySelector('.log').textContent.includes('在庫がございます')"
+        ))
+        .await;
+    console
+        .wait_until("!document.querySelector('#log li.pending')")
+        .await;
 
     // An image the visitor attaches shows in both browsers.
     let png_base64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==";
@@ -150,22 +132,20 @@ async fn visitor_and_operator_talk_live_and_markup_stays_text() {
         .execute(&attach, vec![json!(png_base64)])
         .await
         .unwrap();
-    wait_js(&console, "[...document.querySelectorAll('#log .att img')].some(i => i.complete && i.naturalWidth === 1)").await;
-    wait_js(&visitor, &format!("[...{WIDGET}.querySelectorAll('.att img')].some(i => i.complete && i.naturalWidth === 1)")).await;
+    console.wait_until( "[...document.querySelectorAll('#log .att img')].some(i => i.complete && i.naturalWidth === 1)").await;
+    visitor.wait_until( &format!("[...{WIDGET}.querySelectorAll('.att img')].some(i => i.complete && i.naturalWidth === 1)")).await;
 
     // Markup from either side shows as text.
     for payload in XSS {
         widget_send(&visitor, payload).await;
     }
     let last = XSS[XSS.len() - 1];
-    wait_js(
-        &console,
-        &format!(
+    console
+        .wait_until(&format!(
             "[...document.querySelectorAll('#log .body')].some(b => b.textContent === {})",
             json!(last)
-        ),
-    )
-    .await;
+        ))
+        .await;
     console
         .fill("#reply-body", "<b>bold?</b><img src=x onerror=alert(6)>")
         .await;
@@ -177,11 +157,11 @@ async fn visitor_and_operator_talk_live_and_markup_stays_text() {
         )
         .await
         .unwrap();
-    wait_js(
-        &visitor,
-        &format!("{WIDGET}.querySelector('.log').textContent.includes('<b>bold?</b>')"),
-    )
-    .await;
+    visitor
+        .wait_until(&format!(
+            "{WIDGET}.querySelector('.log').textContent.includes('<b>bold?</b>')"
+        ))
+        .await;
 
     let console_bodies = console
         .client()
@@ -220,19 +200,17 @@ async fn visitor_and_operator_talk_live_and_markup_stays_text() {
 
     // After a reload (console too), everything is still there, still as text.
     visitor.client().refresh().await.unwrap();
-    wait_js(
-        &visitor,
-        &format!(
+    visitor
+        .wait_until(&format!(
             "{WIDGET} && {WIDGET}.querySelector('.log').textContent.includes('在庫がございます')"
-        ),
-    )
-    .await;
+        ))
+        .await;
     console.client().refresh().await.unwrap();
-    wait_js(
-        &console,
-        "document.querySelector('#log').textContent.includes('<img src=x onerror=alert(1)>')",
-    )
-    .await;
+    console
+        .wait_until(
+            "document.querySelector('#log').textContent.includes('<img src=x onerror=alert(1)>')",
+        )
+        .await;
     assert_no_dialog(&console).await;
     assert_no_dialog(&visitor).await;
     console.screenshot("live-console-reloaded").await;

@@ -28,6 +28,19 @@ pub fn page_with_snippet(sodan: &str, site: &str, title: &str, lang: &str) -> St
     )
 }
 
+/// Allows a new shop site (page language `lang`) to use the widget of `app`; returns the site and its key.
+pub async fn open_shop(
+    app: &crate::helpers::TestApp,
+    admin: &reqwest::Client,
+    lang: &str,
+) -> (Shop, String) {
+    // The snippet needs the site key; the shop's origin (its port) is allowed once it is serving.
+    let site = app.configure_widget(admin, &[]).await;
+    let shop = serve(page_with_snippet(&app.address, &site, "Test Shop", lang)).await;
+    app.configure_widget(admin, &[&shop.origin]).await;
+    (shop, site)
+}
+
 /// Serves `html` for every path until dropped.
 pub async fn serve(html: String) -> Shop {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -15,39 +15,20 @@ async fn widget_js(browser: &Browser, script: &str) -> serde_json::Value {
     browser.client().execute(&full, vec![]).await.unwrap()
 }
 
-/// Waits up to 10 s for `condition` (JavaScript over `root`) to be true.
+/// Waits up to 10 s for `condition` (JavaScript over the widget's shadow `root`) to be true.
 async fn wait_widget(browser: &Browser, condition: &str) {
-    for _ in 0..100 {
-        let ok = browser
-            .client()
-            .execute(
-                &format!("const host = document.getElementById('sodan-widget'); if (!host) return false; const root = host.shadowRoot; return !!({condition});"),
-                vec![],
-            )
-            .await
-            .unwrap();
-        if ok == json!(true) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("widget condition never held: {condition}");
+    let full = format!(
+        "(() => {{ const host = document.getElementById('sodan-widget'); if (!host) return false; \
+         const root = host.shadowRoot; return !!({condition}); }})()"
+    );
+    browser.wait_until(&full).await;
 }
 
 #[tokio::test]
 async fn a_visitor_chats_from_a_third_party_page_and_keeps_the_history_after_reload() {
     let (app, _dir) = spawn_app().await;
     let owner = app.set_up_owner().await;
-    // The snippet needs the site key; the shop's origin (its port) is allowed once it is serving.
-    let site = app.configure_widget(&owner, &[]).await;
-    let shop = shop::serve(shop::page_with_snippet(
-        &app.address,
-        &site,
-        "Test Shop",
-        "en",
-    ))
-    .await;
-    app.configure_widget(&owner, &[&shop.origin]).await;
+    let (shop, _site) = shop::open_shop(&app, &owner, "en").await;
     let mut console = ws::console(&app, &owner).await;
 
     let browser = Browser::launch().await;

@@ -49,21 +49,10 @@ impl Filters {
         let mut query = format!("view={}&status={}", self.view(), self.status().as_str());
         if !self.q.trim().is_empty() {
             query.push_str("&q=");
-            query.push_str(&url_encode(self.q.trim()));
+            query.push_str(&request::percent_encode(self.q.trim()));
         }
         query
     }
-}
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// One line of the list.
