@@ -1,7 +1,5 @@
 //! The widget in a real browser, on a third-party page served from another port.
 
-use std::time::Duration;
-
 use serde_json::json;
 
 use crate::browser::Browser;
