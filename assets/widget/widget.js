@@ -290,12 +290,16 @@
         break;
       }
       case "ack": {
-        state.pending = state.pending.filter(function (p) { return p.client_id !== f.client_id; });
+        var body = ackBodies[f.client_id] || "";
+        state.pending = state.pending.filter(function (p) {
+          if (p.client_id === f.client_id) body = p.body;
+          return p.client_id !== f.client_id;
+        });
         save("outbox", state.pending);
         state.conversation = f.conversation;
         var sent = state.messages.some(function (m) { return m.id === f.id; });
         if (!sent) {
-          addMessage({ id: f.id, seq: f.seq, conversation: f.conversation, author: { kind: "visitor" }, body: ackBodies[f.client_id] || "" }, true);
+          addMessage({ id: f.id, seq: f.seq, conversation: f.conversation, author: { kind: "visitor" }, body: body }, true);
         }
         render();
         break;

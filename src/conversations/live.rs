@@ -3,7 +3,7 @@
 
 use crate::conversations::{self, Author, Conversation, ConversationId, Invalid, Seq, Status};
 use crate::hub::protocol::{ConversationOut, MessageOut, ToConsole, ToVisitor, encode};
-use crate::hub::{Audience, Hub};
+use crate::hub::{Audience, ConnectionId, Hub};
 use crate::operators::Operator;
 use crate::store::{self, Draft, NewUpload, Posted, Store};
 use crate::visitors::VisitorId;
@@ -41,22 +41,20 @@ pub async fn publish_conversation(hub: &Hub, conversation: &Conversation, new: b
     .await;
 }
 
-async fn publish_posted(hub: &Hub, posted: &Posted) {
+/// Pushes a stored message to consoles and (unless a note) to the visitor, skipping the connection it came
+/// from: that one gets an ack.
+async fn publish_posted(hub: &Hub, posted: &Posted, from: Option<ConnectionId>) {
     let message = MessageOut::from(&posted.message);
     publish_conversation(hub, &posted.conversation, posted.new_conversation).await;
-    hub.publish(
-        Audience::Operators,
-        encode(&ToConsole::Message {
-            message: message.clone(),
-        }),
-    )
-    .await;
-    if posted.message.visible_to_visitor() {
-        hub.publish(
-            Audience::Visitor(posted.conversation.visitor_id),
-            encode(&ToVisitor::Message { message }),
-        )
+    let to_console = encode(&ToConsole::Message {
+        message: message.clone(),
+    });
+    hub.publish_except(Audience::Operators, to_console, from)
         .await;
+    if posted.message.visible_to_visitor() {
+        let to_visitor = encode(&ToVisitor::Message { message });
+        let visitor = Audience::Visitor(posted.conversation.visitor_id);
+        hub.publish_except(visitor, to_visitor, from).await;
     }
 }
 
@@ -64,6 +62,7 @@ async fn publish_posted(hub: &Hub, posted: &Posted) {
 pub async fn post_from_visitor(
     store: &Store,
     hub: &Hub,
+    from: Option<ConnectionId>,
     visitor: VisitorId,
     client_id: &str,
     body: &str,
@@ -78,7 +77,7 @@ pub async fn post_from_visitor(
     };
     let posted = store.post_visitor_message(visitor, draft, page_url).await?;
     if !posted.duplicate {
-        publish_posted(hub, &posted).await;
+        publish_posted(hub, &posted, from).await;
     }
     Ok(posted)
 }
@@ -88,6 +87,7 @@ pub async fn post_from_visitor(
 pub async fn post_from_operator(
     store: &Store,
     hub: &Hub,
+    from: Option<ConnectionId>,
     operator: &Operator,
     conversation: ConversationId,
     client_id: Option<&str>,
@@ -109,7 +109,7 @@ pub async fn post_from_operator(
         .await?
         .ok_or(Refused::NotFound)?;
     if !posted.duplicate {
-        publish_posted(hub, &posted).await;
+        publish_posted(hub, &posted, from).await;
     }
     Ok(posted)
 }
@@ -118,6 +118,7 @@ pub async fn post_from_operator(
 pub async fn attach_from_visitor(
     store: &Store,
     hub: &Hub,
+    from: Option<ConnectionId>,
     visitor: VisitorId,
     upload: NewUpload,
     page_url: Option<String>,
@@ -130,7 +131,7 @@ pub async fn attach_from_visitor(
         upload: Some(upload),
     };
     let posted = store.post_visitor_message(visitor, draft, page_url).await?;
-    publish_posted(hub, &posted).await;
+    publish_posted(hub, &posted, from).await;
     Ok(posted)
 }
 
@@ -138,6 +139,7 @@ pub async fn attach_from_visitor(
 pub async fn attach_from_operator(
     store: &Store,
     hub: &Hub,
+    from: Option<ConnectionId>,
     operator: &Operator,
     conversation: ConversationId,
     upload: NewUpload,
@@ -156,7 +158,7 @@ pub async fn attach_from_operator(
         .post_operator_message(conversation, operator.id, draft)
         .await?
         .ok_or(Refused::NotFound)?;
-    publish_posted(hub, &posted).await;
+    publish_posted(hub, &posted, from).await;
     Ok(posted)
 }
 

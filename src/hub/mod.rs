@@ -47,6 +47,7 @@ enum Command {
     Publish {
         audience: Audience,
         frame: Frame,
+        except: Option<ConnectionId>,
     },
     Count {
         reply: oneshot::Sender<usize>,
@@ -95,10 +96,22 @@ impl Hub {
 
     /// Sends a frame to everyone in `audience` (call only after what it describes is committed).
     pub async fn publish(&self, audience: Audience, frame: Frame) {
-        let _ = self
-            .commands
-            .send(Command::Publish { audience, frame })
-            .await;
+        self.publish_except(audience, frame, None).await;
+    }
+
+    /// Like [`Hub::publish`], but skips the connection `except` (the sender, which got an ack instead).
+    pub async fn publish_except(
+        &self,
+        audience: Audience,
+        frame: Frame,
+        except: Option<ConnectionId>,
+    ) {
+        let command = Command::Publish {
+            audience,
+            frame,
+            except,
+        };
+        let _ = self.commands.send(command).await;
     }
 
     /// How many connections are registered (for health checks and leak tests).
@@ -159,10 +172,14 @@ async fn run(mut queue: mpsc::Receiver<Command>) {
                 audience_of.insert(id, audience);
             }
             Command::Unregister { id } => remove(&mut audiences, &mut audience_of, id),
-            Command::Publish { audience, frame } => {
+            Command::Publish {
+                audience,
+                frame,
+                except,
+            } => {
                 let mut stalled = Vec::new();
                 if let Some(connections) = audiences.get(&audience) {
-                    for (id, outbox) in connections {
+                    for (id, outbox) in connections.iter().filter(|(id, _)| Some(**id) != except) {
                         if outbox.try_send(frame.clone()).is_err() {
                             stalled.push(*id);
                         }

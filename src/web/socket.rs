@@ -67,7 +67,22 @@ pub async fn run<H: Handler>(
                 None => std::future::pending().await,
             }
         };
+        // Biased: frames for the client go out before more of its frames are handled, so a burst from the
+        // client cannot fill its own outbox.
         tokio::select! {
+            biased;
+            frame = pushed => match frame {
+                Some(frame) => {
+                    if session.text(&*frame).await.is_err() {
+                        break;
+                    }
+                }
+                None => {
+                    // The hub dropped this connection as too slow: the client reconnects and resumes.
+                    reason = Some(CloseReason { code: CloseCode::Again, description: Some("resync".into()) });
+                    break;
+                }
+            },
             incoming = stream.recv() => {
                 last_heard = Instant::now();
                 let flow = match incoming {
@@ -95,18 +110,6 @@ pub async fn run<H: Handler>(
                     Flow::Close => break,
                 }
             }
-            frame = pushed => match frame {
-                Some(frame) => {
-                    if session.text(&*frame).await.is_err() {
-                        break;
-                    }
-                }
-                None => {
-                    // The hub dropped this connection as too slow: the client reconnects and resumes.
-                    reason = Some(CloseReason { code: CloseCode::Again, description: Some("resync".into()) });
-                    break;
-                }
-            },
             _ = closing.wait_for(|closing| *closing) => {
                 reason = Some(CloseReason { code: CloseCode::Away, description: Some("server stopping".into()) });
                 break;

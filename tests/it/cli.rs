@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::{OutputWithStdin, spawn_app_in, write_schema_version};
 
-fn sodan() -> Command {
+pub fn sodan() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sodan"));
     command
         .env_remove("SODAN_LOG_FORMAT")
@@ -19,7 +19,7 @@ fn sodan() -> Command {
 
 /// Starts `sodan serve` on a free port; returns the child and every stdout line up to the one naming the
 /// listening address (and the setup link, when one is printed right after it).
-fn start_server(data_dir: &Path) -> (Child, String, Vec<String>) {
+pub fn start_server(data_dir: &Path) -> (Child, String, Vec<String>) {
     let mut child = sodan()
         .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)

@@ -6,6 +6,7 @@ mod attachments;
 mod browser;
 mod cli;
 mod console_browser;
+mod crash;
 mod helpers;
 mod inbox;
 mod install;

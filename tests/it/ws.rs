@@ -25,9 +25,31 @@ pub struct Ws {
 /// Why a connection attempt failed: the HTTP status the server answered with.
 pub type Refusal = u16;
 
+/// A Sodan server to connect to: an in-process [`TestApp`], or the address of a `sodan` process.
+pub trait Server {
+    /// `http://127.0.0.1:PORT`.
+    fn base(&self) -> &str;
+}
+
+impl Server for TestApp {
+    fn base(&self) -> &str {
+        &self.address
+    }
+}
+
+impl Server for str {
+    fn base(&self) -> &str {
+        self
+    }
+}
+
 /// Opens a WebSocket at `path` with the given headers.
-pub async fn connect(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Result<Ws, Refusal> {
-    let url = format!("{}{path}", app.address.replacen("http://", "ws://", 1));
+pub async fn connect<S: Server + ?Sized>(
+    app: &S,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Result<Ws, Refusal> {
+    let url = format!("{}{path}", app.base().replacen("http://", "ws://", 1));
     let mut request = url.into_client_request().unwrap();
     for (name, value) in headers {
         let name =
@@ -44,7 +66,7 @@ pub async fn connect(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Res
 }
 
 /// A visitor's widget socket from the shop's origin.
-pub async fn visitor(app: &TestApp, site: &str) -> Ws {
+pub async fn visitor<S: Server + ?Sized>(app: &S, site: &str) -> Ws {
     connect(
         app,
         &format!("/widget/ws?site={site}"),
@@ -55,7 +77,11 @@ pub async fn visitor(app: &TestApp, site: &str) -> Ws {
 }
 
 /// A visitor socket that has said hello; returns it with the welcome frame.
-pub async fn visitor_hello(app: &TestApp, site: &str, token: Option<&str>) -> (Ws, Value) {
+pub async fn visitor_hello<S: Server + ?Sized>(
+    app: &S,
+    site: &str,
+    token: Option<&str>,
+) -> (Ws, Value) {
     let mut ws = visitor(app, site).await;
     let mut hello = serde_json::json!({ "type": "hello", "site": site, "page": { "url": "http://shop.test/item/1", "title": "Item 1" } });
     if let Some(token) = token {
@@ -87,6 +113,14 @@ impl Ws {
     /// Sends a JSON frame.
     pub async fn send(&mut self, frame: Value) {
         self.send_text(&frame.to_string()).await;
+    }
+
+    /// Sends a JSON frame; `false` when the connection is gone.
+    pub async fn try_send(&mut self, frame: Value) -> bool {
+        self.stream
+            .send(Message::text(frame.to_string()))
+            .await
+            .is_ok()
     }
 
     /// Sends raw text.

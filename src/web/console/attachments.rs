@@ -70,7 +70,7 @@ pub async fn upload(
         Err(why) => return Ok(why.response()),
     };
     let stored_as = new.stored_as.clone();
-    match live::attach_from_operator(&state.store, &state.hub, &me.operator, id, new).await {
+    match live::attach_from_operator(&state.store, &state.hub, None, &me.operator, id, new).await {
         Ok(posted) => Ok(HttpResponse::Created().json(serde_json::json!({
             "id": posted.message.id,
             "seq": posted.message.seq,

@@ -341,6 +341,7 @@ pub async fn reply(
     live::post_from_operator(
         &state.store,
         &state.hub,
+        None,
         &me.operator,
         id,
         None,

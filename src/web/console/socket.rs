@@ -128,6 +128,7 @@ impl Handler for ConsoleSocket {
                 let posted = live::post_from_operator(
                     store,
                     hub,
+                    Some(self.registration.id()),
                     &self.operator,
                     conversation,
                     Some(&client_id),

@@ -214,9 +214,11 @@ impl Handler for VisitorSocket {
         match frame {
             VisitorFrame::Hello { .. } => Flow::Continue,
             VisitorFrame::Message { client_id, body } => {
+                let from = self.registration.as_ref().map(|r| r.id());
                 match live::post_from_visitor(
                     store,
                     hub,
+                    from,
                     visitor,
                     &client_id,
                     &body,

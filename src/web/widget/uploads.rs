@@ -133,7 +133,7 @@ pub async fn upload(
     };
     let stored_as = new.stored_as.clone();
     let page = visitor.current_page.map(|p| p.url);
-    match live::attach_from_visitor(&state.store, &state.hub, visitor.id, new, page).await {
+    match live::attach_from_visitor(&state.store, &state.hub, None, visitor.id, new, page).await {
         Ok(posted) => {
             let mut response = HttpResponse::Created();
             cors(&mut response, Some(&origin));
