@@ -58,6 +58,17 @@ async fn publish_posted(hub: &Hub, posted: &Posted, from: Option<ConnectionId>) 
     }
 }
 
+/// What an operator writes: a reply, or a private note for the team.
+#[derive(Debug, Clone, Copy)]
+pub struct Reply<'a> {
+    /// The console's id for it, for de-duplicating retries (`None` from a plain form).
+    pub client_id: Option<&'a str>,
+    /// The text as typed.
+    pub body: &'a str,
+    /// A private note: never sent to the visitor.
+    pub note: bool,
+}
+
 /// Stores a visitor's message (durably), then pushes it to the visitor's other tabs and to consoles.
 pub async fn post_from_visitor(
     store: &Store,
@@ -90,18 +101,19 @@ pub async fn post_from_operator(
     from: Option<ConnectionId>,
     operator: &Operator,
     conversation: ConversationId,
-    client_id: Option<&str>,
-    body: &str,
-    note: bool,
+    reply: Reply<'_>,
 ) -> Result<Posted, Refused> {
     let draft = Draft {
         author: Author::Operator {
             id: operator.id,
             name: operator.name.clone(),
         },
-        client_id: client_id.map(conversations::parse_client_id).transpose()?,
-        body: conversations::parse_body(body)?,
-        note,
+        client_id: reply
+            .client_id
+            .map(conversations::parse_client_id)
+            .transpose()?,
+        body: conversations::parse_body(reply.body)?,
+        note: reply.note,
         upload: None,
     };
     let posted = store

@@ -344,9 +344,11 @@ pub async fn reply(
         None,
         &me.operator,
         id,
-        None,
-        &form.body,
-        note,
+        live::Reply {
+            client_id: None,
+            body: &form.body,
+            note,
+        },
     )
     .await
     .map_err(refused)?;

@@ -131,9 +131,11 @@ impl Handler for ConsoleSocket {
                     Some(self.registration.id()),
                     &self.operator,
                     conversation,
-                    Some(&client_id),
-                    &body,
-                    note,
+                    live::Reply {
+                        client_id: Some(&client_id),
+                        body: &body,
+                        note,
+                    },
                 )
                 .await;
                 match posted {
