@@ -24,12 +24,36 @@ pub struct Cli {
 pub enum Command {
     /// Run the server (the default).
     Serve(ServeArgs),
+    /// Write a consistent backup (versioned JSON lines) of the data, also while the server runs.
+    Backup(BackupArgs),
+    /// Restore a backup into an empty data directory (with the server stopped).
+    Restore(BackupArgs),
+    /// Check that the data file opens and every record and upload reads back.
+    Check(DataOnly),
     /// Manage operator accounts from the shell (stop the server first: the data file has one writer).
     Admin {
         /// Which account task.
         #[command(subcommand)]
         command: AdminCommand,
     },
+}
+
+/// `sodan backup FILE` and `sodan restore FILE`.
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// The backup file (`-` for standard output or input).
+    pub file: std::path::PathBuf,
+    /// Data directory and configuration file.
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// Commands that need only the data directory.
+#[derive(Debug, Clone, Args)]
+pub struct DataOnly {
+    /// Data directory and configuration file.
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 /// `sodan admin ...`.

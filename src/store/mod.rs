@@ -6,6 +6,7 @@
 //! afterwards is on disk. Reads run in tokio's blocking pool in their own read transaction and never wait
 //! for the writer.
 
+pub mod backup;
 mod codec;
 mod conversations;
 mod files;
@@ -63,8 +64,11 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| OpenError::Io(dir.to_owned(), e))?;
         }
+        // SingleWriter lets `sodan backup` and `sodan check` read the file while the server runs; a second
+        // writing process is still refused.
         let db = Database::builder()
             .set_cache_size(CACHE_BYTES)
+            .set_concurrency_mode(redb::ConcurrencyMode::SingleWriter)
             .create(path)
             .map_err(|e| match e {
                 DatabaseError::DatabaseAlreadyOpen => OpenError::InUse(path.to_owned()),

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod attachments;
+mod backup;
 mod browser;
 mod cli;
 mod console_browser;

@@ -1,0 +1,336 @@
+//! Backup and restore as versioned JSON lines, independent of redb's file format, so an upgrade across a
+//! redb major version is export, then import.
+//!
+//! Line 1 is a header (`{"sodan_backup":1,"schema":N,...}`); then one line per table row
+//! (`{"t":TABLE,"k":KEY,"v":VALUE}`, records as JSON, byte keys as hex) and one per uploaded file
+//! (`{"file":NAME,"hex":BYTES}`). An export reads one snapshot (a read transaction), so it is consistent
+//! while the server keeps running.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use redb::{
+    ConcurrencyMode, Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
+    WriteTransaction,
+};
+use serde_json::{Value, json};
+
+use super::tables::*;
+use super::{OpenError, migrate};
+use crate::tokens;
+
+/// The format version written in the header.
+pub const FORMAT: u64 = 1;
+
+/// What an export or import handled.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    /// Table rows.
+    pub rows: u64,
+    /// Uploaded files.
+    pub files: u64,
+}
+
+/// Why a backup or restore failed.
+#[derive(Debug)]
+pub struct BackupError(pub String);
+
+impl std::fmt::Display for BackupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BackupError {}
+
+fn err(e: impl std::fmt::Display) -> BackupError {
+    BackupError(e.to_string())
+}
+
+fn unhex(text: &str) -> Result<Vec<u8>, BackupError> {
+    if text.len() % 2 != 0 || !text.is_ascii() {
+        return Err(err("invalid hex"));
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).map_err(err))
+        .collect()
+}
+
+fn record(bytes: &[u8]) -> Result<Value, BackupError> {
+    serde_json::from_slice(bytes).map_err(err)
+}
+
+fn num(v: &Value) -> Result<u64, BackupError> {
+    v.as_u64()
+        .ok_or_else(|| err(format!("expected a number, found {v}")))
+}
+
+fn text(v: &Value) -> Result<String, BackupError> {
+    v.as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| err(format!("expected a string, found {v}")))
+}
+
+fn pair(v: &Value) -> Result<(&Value, &Value), BackupError> {
+    match v.as_array().map(Vec::as_slice) {
+        Some([a, b]) => Ok((a, b)),
+        _ => Err(err(format!("expected a pair, found {v}"))),
+    }
+}
+
+/// Writes every row of every table, then every uploaded file, from one snapshot of `db_path`.
+pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupError> {
+    let db = Database::builder()
+        .set_concurrency_mode(ConcurrencyMode::SingleWriter)
+        .open_read_only(db_path)
+        .map_err(|e| err(format!("cannot open {}: {e}", db_path.display())))?;
+    let txn = db.begin_read().map_err(err)?;
+    let schema = {
+        let meta = txn.open_table(META).map_err(err)?;
+        migrate::read_version(&meta).map_err(err)?
+    };
+    let header =
+        json!({ "sodan_backup": FORMAT, "schema": schema, "created_at": crate::clock::now() });
+    writeln!(out, "{header}").map_err(err)?;
+    let mut summary = Summary::default();
+    let mut line = |table: &str, k: Value, v: Value| -> Result<(), BackupError> {
+        summary.rows += 1;
+        writeln!(out, "{}", json!({ "t": table, "k": k, "v": v })).map_err(err)
+    };
+    dump(&txn, META, |k, v| line("meta", json!(k), json!(v)))?;
+    for def in [OPERATORS, VISITORS, CONVERSATIONS, UPLOADS] {
+        dump(&txn, def, |k, v| {
+            line(redb::TableHandle::name(&def), json!(k), record(v)?)
+        })?;
+    }
+    dump(&txn, OPERATOR_EMAILS, |k, v| {
+        line("email_operator_id", json!(k), json!(v))
+    })?;
+    for def in [SESSIONS, INVITES] {
+        dump(&txn, def, |k, v| {
+            line(
+                redb::TableHandle::name(&def),
+                json!(tokens::hex(k)),
+                record(v)?,
+            )
+        })?;
+    }
+    dump(&txn, OPERATOR_SESSIONS, |(a, b), ()| {
+        line(
+            "operatorid_tokendigest",
+            json!([a, tokens::hex(b)]),
+            Value::Null,
+        )
+    })?;
+    dump(&txn, SETTINGS, |k, v| {
+        line("name_setting", json!(k), record(v)?)
+    })?;
+    dump(&txn, VISITOR_TOKENS, |k, v| {
+        line("tokendigest_visitor_id", json!(tokens::hex(k)), json!(v))
+    })?;
+    for def in [VISITOR_CONVERSATIONS, ACTIVITY] {
+        dump(&txn, def, |(a, b), ()| {
+            line(redb::TableHandle::name(&def), json!([a, b]), Value::Null)
+        })?;
+    }
+    for def in [MESSAGES, PAGE_VIEWS] {
+        dump(&txn, def, |(a, b), v| {
+            line(redb::TableHandle::name(&def), json!([a, b]), record(v)?)
+        })?;
+    }
+    dump(&txn, CLIENT_IDS, |(a, b), (c, d)| {
+        line("sender_clientid_message", json!([a, b]), json!([c, d]))
+    })?;
+
+    let files = db_path.parent().unwrap_or(Path::new(".")).join("uploads");
+    for entry in txn.open_table(UPLOADS).map_err(err)?.iter().map_err(err)? {
+        let (_, value) = entry.map_err(err)?;
+        let upload: crate::uploads::Upload = serde_json::from_slice(value.value()).map_err(err)?;
+        let bytes = std::fs::read(files.join(&upload.stored_as))
+            .map_err(|e| err(format!("upload {} ({}): {e}", upload.id, upload.stored_as)))?;
+        writeln!(
+            out,
+            "{}",
+            json!({ "file": upload.stored_as, "hex": tokens::hex(&bytes) })
+        )
+        .map_err(err)?;
+        summary.files += 1;
+    }
+    out.flush().map_err(err)?;
+    Ok(summary)
+}
+
+fn dump<K, V>(
+    txn: &ReadTransaction,
+    def: TableDefinition<K, V>,
+    mut each: impl FnMut(K::SelfType<'_>, V::SelfType<'_>) -> Result<(), BackupError>,
+) -> Result<(), BackupError>
+where
+    K: redb::Key + 'static,
+    V: redb::Value + 'static,
+{
+    for entry in txn.open_table(def).map_err(err)?.iter().map_err(err)? {
+        let (k, v) = entry.map_err(err)?;
+        each(k.value(), v.value())?;
+    }
+    Ok(())
+}
+
+/// Creates a new data file at `db_path` (which must not exist) from an export, writes its uploaded files,
+/// then brings the schema up to date.
+pub fn import(input: impl BufRead, db_path: &Path) -> Result<Summary, BackupError> {
+    if db_path.exists() {
+        return Err(err(format!(
+            "{} already exists; restore into an empty data directory (move the old one aside first)",
+            db_path.display()
+        )));
+    }
+    let dir = db_path.parent().unwrap_or(Path::new("."));
+    let files = dir.join("uploads");
+    std::fs::create_dir_all(&files).map_err(err)?;
+    let mut lines = input.lines();
+    let header: Value = serde_json::from_str(
+        &lines
+            .next()
+            .ok_or_else(|| err("the backup is empty"))?
+            .map_err(err)?,
+    )
+    .map_err(|e| err(format!("not a Sodan backup: {e}")))?;
+    if header["sodan_backup"].as_u64() != Some(FORMAT) {
+        return Err(err("not a Sodan backup of a format this version reads"));
+    }
+    let schema = num(&header["schema"])?;
+    if schema > migrate::SCHEMA_VERSION {
+        return Err(err(format!(
+            "the backup has schema {schema}; this sodan reads up to {}",
+            migrate::SCHEMA_VERSION
+        )));
+    }
+    let db = Database::create(db_path).map_err(err)?;
+    let mut summary = Summary::default();
+    {
+        let mut txn = db.begin_write().map_err(err)?;
+        txn.set_two_phase_commit(true);
+        for (number, line) in lines.enumerate() {
+            let line = line.map_err(err)?;
+            let row: Value = serde_json::from_str(&line)
+                .map_err(|e| err(format!("line {}: {e}", number + 2)))?;
+            if let Some(name) = row["file"].as_str() {
+                let name = crate::uploads::clean_filename(name);
+                std::fs::write(files.join(name), unhex(&text(&row["hex"])?)?).map_err(err)?;
+                summary.files += 1;
+                continue;
+            }
+            insert(&txn, &text(&row["t"])?, &row["k"], &row["v"])
+                .map_err(|e| err(format!("line {}: {e}", number + 2)))?;
+            summary.rows += 1;
+        }
+        txn.commit().map_err(err)?;
+    }
+    drop(db);
+    // Files first, then the data that refers to them: now bring the schema up to this version.
+    let db = Database::create(db_path).map_err(err)?;
+    migrate::run(&db).map_err(|e: OpenError| err(e))?;
+    Ok(summary)
+}
+
+fn json_bytes(v: &Value) -> Result<Vec<u8>, BackupError> {
+    serde_json::to_vec(v).map_err(err)
+}
+
+fn insert(txn: &WriteTransaction, table: &str, k: &Value, v: &Value) -> Result<(), BackupError> {
+    let by_name = |def: TableDefinition<u64, &[u8]>| redb::TableHandle::name(&def) == table;
+    match table {
+        "meta" => {
+            txn.open_table(META)
+                .map_err(err)?
+                .insert(text(k)?.as_str(), num(v)?)
+                .map_err(err)?;
+        }
+        _ if [OPERATORS, VISITORS, CONVERSATIONS, UPLOADS]
+            .into_iter()
+            .any(by_name) =>
+        {
+            let def = [OPERATORS, VISITORS, CONVERSATIONS, UPLOADS]
+                .into_iter()
+                .find(|d| by_name(*d))
+                .unwrap();
+            txn.open_table(def)
+                .map_err(err)?
+                .insert(num(k)?, json_bytes(v)?.as_slice())
+                .map_err(err)?;
+        }
+        "email_operator_id" => {
+            txn.open_table(OPERATOR_EMAILS)
+                .map_err(err)?
+                .insert(text(k)?.as_str(), num(v)?)
+                .map_err(err)?;
+        }
+        "tokendigest_session" | "tokendigest_invite" => {
+            let def = if table == "tokendigest_session" {
+                SESSIONS
+            } else {
+                INVITES
+            };
+            txn.open_table(def)
+                .map_err(err)?
+                .insert(unhex(&text(k)?)?.as_slice(), json_bytes(v)?.as_slice())
+                .map_err(err)?;
+        }
+        "operatorid_tokendigest" => {
+            let (a, b) = pair(k)?;
+            let digest = unhex(&text(b)?)?;
+            txn.open_table(OPERATOR_SESSIONS)
+                .map_err(err)?
+                .insert((num(a)?, digest.as_slice()), ())
+                .map_err(err)?;
+        }
+        "name_setting" => {
+            txn.open_table(SETTINGS)
+                .map_err(err)?
+                .insert(text(k)?.as_str(), json_bytes(v)?.as_slice())
+                .map_err(err)?;
+        }
+        "tokendigest_visitor_id" => {
+            txn.open_table(VISITOR_TOKENS)
+                .map_err(err)?
+                .insert(unhex(&text(k)?)?.as_slice(), num(v)?)
+                .map_err(err)?;
+        }
+        "visitorid_conversationid" | "activityms_conversationid" => {
+            let def = if table == "visitorid_conversationid" {
+                VISITOR_CONVERSATIONS
+            } else {
+                ACTIVITY
+            };
+            let (a, b) = pair(k)?;
+            txn.open_table(def)
+                .map_err(err)?
+                .insert((num(a)?, num(b)?), ())
+                .map_err(err)?;
+        }
+        "conversationid_seq_message" | "visitorid_atms_pageview" => {
+            let def = if table == "conversationid_seq_message" {
+                MESSAGES
+            } else {
+                PAGE_VIEWS
+            };
+            let (a, b) = pair(k)?;
+            txn.open_table(def)
+                .map_err(err)?
+                .insert((num(a)?, num(b)?), json_bytes(v)?.as_slice())
+                .map_err(err)?;
+        }
+        "sender_clientid_message" => {
+            let ((a, b), (c, d)) = (pair(k)?, pair(v)?);
+            let (sender, client) = (text(a)?, text(b)?);
+            txn.open_table(CLIENT_IDS)
+                .map_err(err)?
+                .insert((sender.as_str(), client.as_str()), (num(c)?, num(d)?))
+                .map_err(err)?;
+        }
+        other => return Err(err(format!("unknown table {other:?}"))),
+    }
+    Ok(())
+}
