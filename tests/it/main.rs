@@ -12,6 +12,7 @@ mod helpers;
 mod inbox;
 mod install;
 mod live_browser;
+mod load_smoke;
 mod shop;
 mod storage;
 mod widget_browser;

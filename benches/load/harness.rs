@@ -1,0 +1,638 @@
+//! The load harness: drives a real `sodan serve` with real WebSocket clients and measures it against
+//! baselines taken in the same run (a bare WebSocket echo, raw redb durable commits on the same disk).
+//!
+//! Shared by `cargo bench --bench load` (scenarios `smoke`, `standard`, `peak`) and the smoke test in
+//! `tests/it/load_smoke.rs`.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// The origin the harness's visitors claim.
+const ORIGIN: &str = "http://load.test";
+
+/// What to run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scenario {
+    /// Name, for the report.
+    pub name: String,
+    /// Visitor sockets kept open (most of them idle).
+    pub visitors: usize,
+    /// Visitors among them that chat.
+    pub chatting: usize,
+    /// Operator console sockets.
+    pub operators: usize,
+    /// Visitor messages per second, all chatting visitors together.
+    pub rate: u64,
+    /// How long the chatting lasts.
+    pub seconds: u64,
+}
+
+impl Scenario {
+    /// A named preset: `smoke` (CI), `standard`, `peak`.
+    pub fn preset(name: &str) -> Option<Scenario> {
+        let (visitors, chatting, operators, rate, seconds) = match name {
+            "smoke" => (50, 10, 2, 50, 3),
+            "standard" => (2_000, 200, 20, 200, 60),
+            "peak" => (10_000, 500, 20, 1_000, 30),
+            _ => return None,
+        };
+        Some(Scenario {
+            name: name.into(),
+            visitors,
+            chatting,
+            operators,
+            rate,
+            seconds,
+        })
+    }
+}
+
+/// Percentiles of a set of latencies, in microseconds.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Latency {
+    /// Samples.
+    pub count: usize,
+    /// Median.
+    pub p50_us: u64,
+    /// 99th percentile.
+    pub p99_us: u64,
+    /// Largest.
+    pub max_us: u64,
+}
+
+impl Latency {
+    fn of(mut samples: Vec<Duration>) -> Latency {
+        if samples.is_empty() {
+            return Latency::default();
+        }
+        samples.sort();
+        let at =
+            |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize].as_micros() as u64;
+        Latency {
+            count: samples.len(),
+            p50_us: at(0.5),
+            p99_us: at(0.99),
+            max_us: samples.last().unwrap().as_micros() as u64,
+        }
+    }
+}
+
+/// Everything one run measured.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Report {
+    /// The scenario.
+    pub scenario: String,
+    /// Visitor messages sent.
+    pub sent: u64,
+    /// Visitor messages acknowledged (durably stored).
+    pub acked: u64,
+    /// Acknowledged messages per second over the chatting phase.
+    pub acked_per_sec: f64,
+    /// Send → ack, as the visitor sees it.
+    pub ack: Latency,
+    /// Visitor send → operator console receives it.
+    pub visitor_to_operator: Latency,
+    /// Operator send → visitor receives it.
+    pub operator_to_visitor: Latency,
+    /// Server RSS after start-up and set-up, no sockets (bytes).
+    pub rss_idle: u64,
+    /// Server RSS with every visitor socket open and idle (bytes).
+    pub rss_with_sockets: u64,
+    /// (rss_with_sockets - rss_idle) / visitors (bytes).
+    pub bytes_per_idle_socket: u64,
+    /// Server RSS at the end of the chatting phase (bytes).
+    pub rss_under_load: u64,
+    /// Server RSS after every socket closed (bytes).
+    pub rss_after_close: u64,
+    /// Server CPU time during the chatting phase (user + system, milliseconds).
+    pub cpu_ms: u64,
+    /// Error frames, refused or dropped connections, missing acks.
+    pub errors: u64,
+    /// Baseline: bare WebSocket echo round trip, 1 client, 100 bytes.
+    pub echo: Latency,
+    /// Baseline: raw redb durable commits per second, 1 row each, same disk.
+    pub redb_commits_per_sec: f64,
+    /// Baseline: raw redb two-phase durable commits per second, 1 row each.
+    pub redb_2pc_commits_per_sec: f64,
+}
+
+impl Report {
+    /// The human-readable table, ratios included.
+    pub fn table(&self) -> String {
+        let mb = |b: u64| b as f64 / 1_048_576.0;
+        let ms = |us: u64| us as f64 / 1000.0;
+        let mut t = String::new();
+        t += &format!("scenario {}\n", self.scenario);
+        t += "| measure | value | ratio to baseline |\n|---|---|---|\n";
+        t += &format!(
+            "| durable messages/s | {:.0} | {:.2}x raw 1-row redb commits ({:.0}/s; 2PC {:.0}/s) |\n",
+            self.acked_per_sec,
+            self.acked_per_sec / self.redb_commits_per_sec.max(1.0),
+            self.redb_commits_per_sec,
+            self.redb_2pc_commits_per_sec
+        );
+        for (name, l) in [
+            ("ack (visitor)", &self.ack),
+            ("visitor→operator", &self.visitor_to_operator),
+            ("operator→visitor", &self.operator_to_visitor),
+        ] {
+            t += &format!(
+                "| {name} p50 / p99 / max | {:.2} / {:.2} / {:.2} ms ({} samples) | p50 {:.1}x bare echo p50 ({:.3} ms) |\n",
+                ms(l.p50_us),
+                ms(l.p99_us),
+                ms(l.max_us),
+                l.count,
+                l.p50_us as f64 / self.echo.p50_us.max(1) as f64,
+                ms(self.echo.p50_us)
+            );
+        }
+        t += &format!("| RSS idle | {:.1} MB | |\n", mb(self.rss_idle));
+        t += &format!(
+            "| RSS with idle sockets | {:.1} MB | {:.1} KB per socket |\n",
+            mb(self.rss_with_sockets),
+            self.bytes_per_idle_socket as f64 / 1024.0
+        );
+        t += &format!("| RSS under load | {:.1} MB | |\n", mb(self.rss_under_load));
+        t += &format!(
+            "| RSS after sockets closed | {:.1} MB | |\n",
+            mb(self.rss_after_close)
+        );
+        t += &format!("| server CPU while chatting | {} ms | |\n", self.cpu_ms);
+        t += &format!(
+            "| sent / acked / errors | {} / {} / {} | |\n",
+            self.sent, self.acked, self.errors
+        );
+        t
+    }
+}
+
+/// A `sodan serve` process on a temporary data directory.
+struct Server {
+    child: Child,
+    address: String,
+    data_dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(binary: &Path, data_dir: &Path) -> Server {
+        let mut child = Command::new(binary)
+            .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .env("SODAN_LOG", "warn,sodan=info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("sodan starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let address = loop {
+            let line = lines.next().expect("sodan printed its address").unwrap();
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Server {
+            child,
+            address,
+            data_dir: data_dir.to_owned(),
+        }
+    }
+
+    fn proc_field(&self, key: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    }
+
+    fn rss(&self) -> u64 {
+        self.proc_field("VmRSS:") * 1024
+    }
+
+    /// User + system CPU time so far, in milliseconds.
+    fn cpu_ms(&self) -> u64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        let after = stat.rsplit(')').next().unwrap_or("");
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let ticks = fields
+            .get(11)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+            + fields
+                .get(12)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+        ticks * 10 // USER_HZ is 100 on Linux
+    }
+}
+
+fn field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect(name) + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+/// Creates the owner, allows the harness's origin; returns the session cookie and the site key.
+async fn set_up(server: &Server) -> (String, String) {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let setup_url = std::fs::read_to_string(server.data_dir.join("setup-url"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let page = http
+        .get(&setup_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = setup_url.split("token=").nth(1).unwrap();
+    let form = [
+        ("csrf", field(&page, "csrf")),
+        ("token", token.to_owned()),
+        ("email", "load@shop.example".into()),
+        ("name", "Load Owner".into()),
+        ("password", "load test password".into()),
+        ("password_confirm", "load test password".into()),
+    ];
+    let created = http
+        .post(format!("{}/setup", server.address))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 303, "owner created");
+    let page = http
+        .get(format!("{}/settings/widget", server.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let form = [
+        ("csrf", field(&page, "csrf")),
+        ("origins", ORIGIN.into()),
+        ("color", "#1f6feb".into()),
+        ("greeting_en", "hi".into()),
+        ("greeting_ja", "hi".into()),
+        ("launcher_paths", String::new()),
+    ];
+    let saved = http
+        .post(format!("{}/settings/widget", server.address))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let saved = saved.replace("&#34;", "\"");
+    let site = saved
+        .split("data-site=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let cookie = reqwest::cookie::CookieStore::cookies(&*jar, &server.address.parse().unwrap())
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (cookie, site)
+}
+
+async fn open(address: &str, path: &str, headers: &[(&str, &str)]) -> Option<Socket> {
+    let mut request = format!("{}{path}", address.replacen("http://", "ws://", 1))
+        .into_client_request()
+        .unwrap();
+    for (name, value) in headers {
+        request.headers_mut().insert(
+            tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            value.parse().unwrap(),
+        );
+    }
+    tokio_tungstenite::connect_async(request)
+        .await
+        .ok()
+        .map(|(s, _)| s)
+}
+
+async fn next_json(socket: &mut Socket) -> Option<Value> {
+    loop {
+        match socket.next().await? {
+            Ok(Message::Text(text)) => return serde_json::from_str(&text).ok(),
+            Ok(Message::Close(_)) | Err(_) => return None,
+            Ok(_) => continue,
+        }
+    }
+}
+
+/// Shared measurement state of one run.
+#[derive(Default)]
+struct Book {
+    sent_at: Mutex<HashMap<String, Instant>>,
+    reply_sent_at: Mutex<HashMap<String, Instant>>,
+    ack: Mutex<Vec<Duration>>,
+    to_operator: Mutex<Vec<Duration>>,
+    to_visitor: Mutex<Vec<Duration>>,
+    sent: AtomicU64,
+    acked: AtomicU64,
+    errors: AtomicU64,
+}
+
+/// Runs `scenario` against a fresh `sodan` built at `binary`, with its data under `work_dir`.
+pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report {
+    let data_dir = work_dir.join("data");
+    let server = Server::start(binary, &data_dir);
+    let (cookie, site) = set_up(&server).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut report = Report {
+        scenario: scenario.name.clone(),
+        rss_idle: server.rss(),
+        ..Report::default()
+    };
+    let book = Arc::new(Book::default());
+    let stop = Arc::new(tokio::sync::Notify::new());
+
+    // Operators: every console records visitor→operator latency; console 0 replies to every 10th message.
+    let mut tasks = Vec::new();
+    for i in 0..scenario.operators {
+        let host = server.address.trim_start_matches("http://").to_owned();
+        let mut socket = open(
+            &server.address,
+            "/console/ws",
+            &[
+                ("cookie", &cookie),
+                ("origin", &server.address),
+                ("host", &host),
+            ],
+        )
+        .await
+        .expect("console socket");
+        let (book, stop) = (book.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut seen = 0u64;
+            loop {
+                let frame = tokio::select! { f = next_json(&mut socket) => f, _ = stop.notified() => None };
+                let Some(frame) = frame else { break };
+                if frame["type"] == "message" && frame["message"]["author"]["kind"] == "visitor" {
+                    let body = frame["message"]["body"].as_str().unwrap_or("").to_owned();
+                    if let Some(at) = book.sent_at.lock().unwrap().get(&body) {
+                        book.to_operator.lock().unwrap().push(at.elapsed());
+                    }
+                    seen += 1;
+                    if i == 0 && seen % 10 == 0 {
+                        let reply = format!("r:{body}");
+                        book.reply_sent_at.lock().unwrap().insert(reply.clone(), Instant::now());
+                        let frame = json!({ "type": "message", "conversation": frame["message"]["conversation"], "client_id": format!("c{seen}"), "body": reply });
+                        if socket.send(Message::text(frame.to_string())).await.is_err() {
+                            break;
+                        }
+                    }
+                } else if frame["type"] == "error" {
+                    book.errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+
+    // Visitors: connect in batches, say hello, stay connected.
+    let mut visitors: Vec<Socket> = Vec::with_capacity(scenario.visitors);
+    for batch in (0..scenario.visitors).collect::<Vec<_>>().chunks(250) {
+        let opened = futures_util::future::join_all(batch.iter().map(|_| {
+            let (address, site) = (server.address.clone(), site.clone());
+            async move {
+                let mut socket = open(
+                    &address,
+                    &format!("/widget/ws?site={site}"),
+                    &[("origin", ORIGIN)],
+                )
+                .await?;
+                socket
+                    .send(Message::text(
+                        json!({ "type": "hello", "site": site }).to_string(),
+                    ))
+                    .await
+                    .ok()?;
+                loop {
+                    let frame = next_json(&mut socket).await?;
+                    if frame["type"] == "welcome" {
+                        return Some(socket);
+                    }
+                }
+            }
+        }))
+        .await;
+        for socket in opened {
+            match socket {
+                Some(s) => visitors.push(s),
+                None => {
+                    book.errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    report.rss_with_sockets = server.rss();
+    report.bytes_per_idle_socket =
+        report.rss_with_sockets.saturating_sub(report.rss_idle) / scenario.visitors.max(1) as u64;
+
+    // Chatting: `chatting` visitors share `rate` messages per second.
+    let cpu_before = server.cpu_ms();
+    let started = Instant::now();
+    let chatting = scenario.chatting.min(visitors.len());
+    let per_visitor_every = Duration::from_secs_f64(chatting as f64 / scenario.rate.max(1) as f64);
+    let deadline = started + Duration::from_secs(scenario.seconds);
+    let mut chat_tasks = Vec::new();
+    for (v, socket) in visitors.drain(..chatting).enumerate() {
+        let book = book.clone();
+        chat_tasks.push(tokio::spawn(async move {
+            let (mut sink, mut stream) = socket.split();
+            let reader_book = book.clone();
+            let reader = tokio::spawn(async move {
+                while let Some(Ok(message)) = stream.next().await {
+                    let Message::Text(text) = message else {
+                        continue;
+                    };
+                    let Ok(frame) = serde_json::from_str::<Value>(&text) else {
+                        continue;
+                    };
+                    match frame["type"].as_str() {
+                        Some("ack") => {
+                            let id = frame["client_id"].as_str().unwrap_or("");
+                            if let Some(at) = reader_book.sent_at.lock().unwrap().get(id) {
+                                reader_book.ack.lock().unwrap().push(at.elapsed());
+                            }
+                            reader_book.acked.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Some("message") => {
+                            let body = frame["message"]["body"].as_str().unwrap_or("");
+                            if let Some(at) = reader_book.reply_sent_at.lock().unwrap().get(body) {
+                                reader_book.to_visitor.lock().unwrap().push(at.elapsed());
+                            }
+                        }
+                        Some("error") => {
+                            reader_book.errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                        _ => {}
+                    }
+                }
+            });
+            // Spread the visitors' first sends over one period so the rate is even.
+            tokio::time::sleep(per_visitor_every.mul_f64(v as f64 / chatting.max(1) as f64)).await;
+            let mut tick = tokio::time::interval(per_visitor_every);
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                tick.tick().await;
+                n += 1;
+                let id = format!("v{v}m{n}");
+                book.sent_at
+                    .lock()
+                    .unwrap()
+                    .insert(id.clone(), Instant::now());
+                book.sent.fetch_add(1, Ordering::Relaxed);
+                if sink
+                    .send(Message::text(
+                        json!({ "type": "message", "client_id": id, "body": id }).to_string(),
+                    ))
+                    .await
+                    .is_err()
+                {
+                    book.errors.fetch_add(1, Ordering::Relaxed);
+                    break;
+                }
+            }
+            // Let the last acks and replies arrive.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            reader.abort();
+            let _ = sink.close().await;
+        }));
+    }
+    let mut rss_peak = 0;
+    while Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        rss_peak = rss_peak.max(server.rss());
+    }
+    for task in chat_tasks {
+        let _ = task.await;
+    }
+    let chat_time = started.elapsed().as_secs_f64() - 2.0;
+    report.cpu_ms = server.cpu_ms().saturating_sub(cpu_before);
+    report.rss_under_load = rss_peak.max(server.rss());
+    report.sent = book.sent.load(Ordering::Relaxed);
+    report.acked = book.acked.load(Ordering::Relaxed);
+    report.acked_per_sec = report.acked as f64 / chat_time.max(0.001);
+    report.errors = book.errors.load(Ordering::Relaxed) + report.sent.saturating_sub(report.acked);
+    report.ack = Latency::of(std::mem::take(&mut *book.ack.lock().unwrap()));
+    report.visitor_to_operator =
+        Latency::of(std::mem::take(&mut *book.to_operator.lock().unwrap()));
+    report.operator_to_visitor = Latency::of(std::mem::take(&mut *book.to_visitor.lock().unwrap()));
+
+    stop.notify_waiters();
+    drop(visitors);
+    for task in tasks {
+        task.abort();
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    report.rss_after_close = server.rss();
+    drop(server);
+
+    report.echo = echo_baseline().await;
+    let (plain, two_phase) = redb_baseline(work_dir);
+    report.redb_commits_per_sec = plain;
+    report.redb_2pc_commits_per_sec = two_phase;
+    report
+}
+
+/// A bare WebSocket echo server and one client on loopback: the latency floor of any socket round trip.
+async fn echo_baseline() -> Latency {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut socket = tokio_tungstenite::accept_async(stream).await.unwrap();
+        while let Some(Ok(message)) = socket.next().await {
+            if message.is_text() && socket.send(message).await.is_err() {
+                break;
+            }
+        }
+    });
+    let (mut client, _) = tokio_tungstenite::connect_async(format!("ws://{address}"))
+        .await
+        .unwrap();
+    let payload = "x".repeat(100);
+    let mut samples = Vec::with_capacity(2_000);
+    for _ in 0..2_000 {
+        let at = Instant::now();
+        client.send(Message::text(payload.clone())).await.unwrap();
+        let _ = client.next().await;
+        samples.push(at.elapsed());
+    }
+    server.abort();
+    Latency::of(samples)
+}
+
+/// Raw redb durable commits of one row each, on the same disk as the server's data, for one second each:
+/// the fsync floor that only group commit can rise above.
+fn redb_baseline(work_dir: &Path) -> (f64, f64) {
+    let definition: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("baseline");
+    let mut rates = [0.0; 2];
+    for (i, two_phase) in [false, true].into_iter().enumerate() {
+        let path = work_dir.join(format!("baseline-{i}.redb"));
+        let db = redb::Database::create(&path).unwrap();
+        let started = Instant::now();
+        let mut commits = 0u64;
+        while started.elapsed() < Duration::from_secs(1) {
+            let mut txn = db.begin_write().unwrap();
+            txn.set_two_phase_commit(two_phase);
+            txn.open_table(definition)
+                .unwrap()
+                .insert(commits, &[0u8; 100][..])
+                .unwrap();
+            txn.commit().unwrap();
+            commits += 1;
+        }
+        rates[i] = commits as f64 / started.elapsed().as_secs_f64();
+        drop(db);
+        let _ = std::fs::remove_file(path);
+    }
+    (rates[0], rates[1])
+}

@@ -1,0 +1,32 @@
+//! The load harness's `smoke` scenario, so the benchmark keeps working: a real `sodan` process, real
+//! WebSocket visitors and operators, and the baselines it compares against.
+
+#[path = "../../benches/load/harness.rs"]
+mod harness;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_smoke_load_scenario_runs_and_loses_nothing() {
+    let scenario = harness::Scenario::preset("smoke").unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let report = harness::run(
+        std::path::Path::new(env!("CARGO_BIN_EXE_sodan")),
+        work.path(),
+        &scenario,
+    )
+    .await;
+    println!("{}", report.table());
+    assert!(report.sent > 50, "messages were sent: {report:?}");
+    assert_eq!(report.acked, report.sent, "every message acknowledged");
+    assert_eq!(report.errors, 0);
+    assert_eq!(report.ack.count as u64, report.acked);
+    assert!(
+        report.visitor_to_operator.count as u64
+            >= report.acked * scenario.operators as u64 * 9 / 10
+    );
+    assert!(
+        report.operator_to_visitor.count > 0,
+        "operator replies reached visitors"
+    );
+    assert!(report.rss_idle > 0 && report.rss_with_sockets >= report.rss_idle);
+    assert!(report.echo.p50_us > 0 && report.redb_commits_per_sec > 0.0);
+}
