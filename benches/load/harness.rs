@@ -45,12 +45,14 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// A named preset: `smoke` (CI), `standard`, `peak`.
+    /// A named preset: `smoke` (CI), `standard`, `peak`, and `saturate` (more than the server can take, to
+    /// find its durable throughput).
     pub fn preset(name: &str) -> Option<Scenario> {
         let (visitors, chatting, operators, rate, seconds) = match name {
             "smoke" => (50, 10, 2, 50, 3),
             "standard" => (2_000, 200, 20, 200, 60),
             "peak" => (10_000, 500, 20, 1_000, 30),
+            "saturate" => (400, 400, 2, 40_000, 10),
             _ => return None,
         };
         Some(Scenario {

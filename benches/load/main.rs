@@ -1,4 +1,5 @@
-//! `cargo bench --bench load -- SCENARIO [--json FILE]`: runs a load scenario (`smoke`, `standard`, `peak`)
+//! `cargo bench --bench load -- SCENARIO [--json FILE]`: runs a load scenario (`smoke`, `standard`, `peak`,
+//! `saturate`)
 //! against a real `sodan serve` and prints a table (and JSON) with ratios to baselines from the same run.
 //! Raise the open-file limit first for `peak` (`ulimit -n 30000`).
 
@@ -11,7 +12,7 @@ fn main() {
         .collect();
     let name = args.first().map(String::as_str).unwrap_or("smoke");
     let Some(scenario) = harness::Scenario::preset(name) else {
-        eprintln!("unknown scenario {name:?}: use smoke, standard or peak");
+        eprintln!("unknown scenario {name:?}: use smoke, standard, peak or saturate");
         std::process::exit(2);
     };
     let json_path = args
