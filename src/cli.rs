@@ -93,6 +93,14 @@ pub struct ServeArgs {
     /// Largest attachment visitors and operators may upload, in megabytes [default: 10]
     #[arg(long, env = "SODAN_MAX_UPLOAD_MB", value_name = "MB")]
     pub max_upload_mb: Option<u64>,
+    /// Bearer token that lets other hosts read /metrics [default: loopback clients only]
+    #[arg(
+        long,
+        env = "SODAN_METRICS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
     /// Data directory and configuration file.
     #[command(flatten)]
     pub data: DataArgs,

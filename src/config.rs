@@ -31,6 +31,18 @@ pub struct Config {
     pub behind_proxy: bool,
     /// The largest attachment accepted, in bytes.
     pub max_upload_bytes: u64,
+    /// Bearer token that opens `/metrics` to other hosts; without it only loopback clients may read it.
+    pub metrics_token: Option<Secret>,
+}
+
+/// A secret setting whose `Debug` does not print it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
 }
 
 impl Config {
@@ -43,6 +55,7 @@ impl Config {
             log_format: LogFormat::Text,
             behind_proxy: false,
             max_upload_bytes: crate::uploads::DEFAULT_MAX_MB * 1024 * 1024,
+            metrics_token: None,
         }
     }
 
@@ -80,6 +93,12 @@ impl Config {
                 .or(file.max_upload_mb)
                 .unwrap_or(crate::uploads::DEFAULT_MAX_MB)
                 .saturating_mul(1024 * 1024),
+            metrics_token: args
+                .metrics_token
+                .clone()
+                .or(file.metrics_token)
+                .filter(|t| !t.is_empty())
+                .map(Secret),
         })
     }
 
@@ -107,6 +126,7 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     behind_proxy: Option<bool>,
     max_upload_mb: Option<u64>,
+    metrics_token: Option<String>,
 }
 
 impl FileConfig {

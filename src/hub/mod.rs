@@ -50,7 +50,7 @@ enum Command {
         except: Option<ConnectionId>,
     },
     Count {
-        reply: oneshot::Sender<usize>,
+        reply: oneshot::Sender<(usize, usize)>,
     },
 }
 
@@ -116,11 +116,17 @@ impl Hub {
 
     /// How many connections are registered (for health checks and leak tests).
     pub async fn connections(&self) -> usize {
+        let (visitors, operators) = self.counts().await;
+        visitors + operators
+    }
+
+    /// Registered connections: `(visitor widgets, operator consoles)`.
+    pub async fn counts(&self) -> (usize, usize) {
         let (reply, answer) = oneshot::channel();
         if self.commands.send(Command::Count { reply }).await.is_err() {
-            return 0;
+            return (0, 0);
         }
-        answer.await.unwrap_or(0)
+        answer.await.unwrap_or((0, 0))
     }
 }
 
@@ -194,7 +200,8 @@ async fn run(mut queue: mpsc::Receiver<Command>) {
                 }
             }
             Command::Count { reply } => {
-                let _ = reply.send(audience_of.len());
+                let operators = audiences.get(&Audience::Operators).map_or(0, HashMap::len);
+                let _ = reply.send((audience_of.len() - operators, operators));
             }
         }
     }

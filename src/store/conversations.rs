@@ -179,71 +179,76 @@ impl Store {
         draft: Draft,
         page_url: Option<String>,
     ) -> Result<Posted, Error> {
-        self.write(move |txn| {
-            let sender = format!("v{visitor}");
-            if let Some(message) = earlier(txn, &sender, draft.client_id.as_deref())? {
-                let conversation = load(txn, message.conversation)?
-                    .ok_or_else(|| Error::Storage("message without conversation".into()))?;
-                return Ok(Posted {
+        let posted = self
+            .write(move |txn| {
+                let sender = format!("v{visitor}");
+                if let Some(message) = earlier(txn, &sender, draft.client_id.as_deref())? {
+                    let conversation = load(txn, message.conversation)?
+                        .ok_or_else(|| Error::Storage("message without conversation".into()))?;
+                    return Ok(Posted {
+                        conversation,
+                        message,
+                        duplicate: true,
+                        new_conversation: false,
+                    });
+                }
+                let now = crate::clock::now_millis();
+                let latest = txn
+                    .open_table(VISITOR_CONVERSATIONS)?
+                    .range((visitor, 0)..=(visitor, u64::MAX))?
+                    .next_back()
+                    .transpose()?
+                    .map(|(k, _)| k.value().1);
+                let (mut conversation, previous, new_conversation) =
+                    match latest.map(|id| load(txn, id)).transpose()?.flatten() {
+                        Some(c) => {
+                            let previous = c.last_activity_at;
+                            (c, Some(previous), false)
+                        }
+                        None => {
+                            let id = next_id(txn, NEXT_CONVERSATION_KEY)?;
+                            txn.open_table(VISITOR_CONVERSATIONS)?
+                                .insert((visitor, id), ())?;
+                            let c = Conversation {
+                                id,
+                                visitor_id: visitor,
+                                status: Status::Open,
+                                snoozed_until: None,
+                                assignee: None,
+                                labels: Vec::new(),
+                                created_at: now,
+                                last_activity_at: now,
+                                last_seq: 0,
+                                unread_for_operators: 0,
+                                read_by_operator_seq: 0,
+                                read_by_visitor_seq: 0,
+                                preview: String::new(),
+                                started_on: page_url,
+                            };
+                            (c, None, true)
+                        }
+                    };
+                if matches!(conversation.status, Status::Resolved | Status::Snoozed) {
+                    conversation.status = Status::Open;
+                    conversation.snoozed_until = None;
+                }
+                conversation.unread_for_operators += 1;
+                // The visitor has read everything up to their own message.
+                conversation.read_by_visitor_seq = conversation.last_seq + 1;
+                let message = append(txn, &mut conversation, previous, &sender, draft, now)?;
+                touch(txn, visitor, None, now)?;
+                Ok(Posted {
                     conversation,
                     message,
-                    duplicate: true,
-                    new_conversation: false,
-                });
-            }
-            let now = crate::clock::now_millis();
-            let latest = txn
-                .open_table(VISITOR_CONVERSATIONS)?
-                .range((visitor, 0)..=(visitor, u64::MAX))?
-                .next_back()
-                .transpose()?
-                .map(|(k, _)| k.value().1);
-            let (mut conversation, previous, new_conversation) =
-                match latest.map(|id| load(txn, id)).transpose()?.flatten() {
-                    Some(c) => {
-                        let previous = c.last_activity_at;
-                        (c, Some(previous), false)
-                    }
-                    None => {
-                        let id = next_id(txn, NEXT_CONVERSATION_KEY)?;
-                        txn.open_table(VISITOR_CONVERSATIONS)?
-                            .insert((visitor, id), ())?;
-                        let c = Conversation {
-                            id,
-                            visitor_id: visitor,
-                            status: Status::Open,
-                            snoozed_until: None,
-                            assignee: None,
-                            labels: Vec::new(),
-                            created_at: now,
-                            last_activity_at: now,
-                            last_seq: 0,
-                            unread_for_operators: 0,
-                            read_by_operator_seq: 0,
-                            read_by_visitor_seq: 0,
-                            preview: String::new(),
-                            started_on: page_url,
-                        };
-                        (c, None, true)
-                    }
-                };
-            if matches!(conversation.status, Status::Resolved | Status::Snoozed) {
-                conversation.status = Status::Open;
-                conversation.snoozed_until = None;
-            }
-            conversation.unread_for_operators += 1;
-            // The visitor has read everything up to their own message.
-            conversation.read_by_visitor_seq = conversation.last_seq + 1;
-            let message = append(txn, &mut conversation, previous, &sender, draft, now)?;
-            touch(txn, visitor, None, now)?;
-            Ok(Posted {
-                conversation,
-                message,
-                duplicate: false,
-                new_conversation,
+                    duplicate: false,
+                    new_conversation,
+                })
             })
-        })
-        .await
+            .await?;
+        if !posted.duplicate {
+            self.inner.writer.count_message();
+        }
+        Ok(posted)
     }
 
     /// Stores an operator's reply or private note. `Ok(None)` when the conversation does not exist.
@@ -253,43 +258,48 @@ impl Store {
         operator: OperatorId,
         draft: Draft,
     ) -> Result<Option<Posted>, Error> {
-        self.write(move |txn| {
-            let sender = format!("o{operator}");
-            if let Some(message) = earlier(txn, &sender, draft.client_id.as_deref())? {
-                let conversation = load(txn, message.conversation)?
-                    .ok_or_else(|| Error::Storage("message without conversation".into()))?;
-                return Ok(Some(Posted {
-                    conversation,
+        let posted = self
+            .write(move |txn| {
+                let sender = format!("o{operator}");
+                if let Some(message) = earlier(txn, &sender, draft.client_id.as_deref())? {
+                    let conversation = load(txn, message.conversation)?
+                        .ok_or_else(|| Error::Storage("message without conversation".into()))?;
+                    return Ok(Some(Posted {
+                        conversation,
+                        message,
+                        duplicate: true,
+                        new_conversation: false,
+                    }));
+                }
+                let Some(mut c) = load(txn, conversation)? else {
+                    return Ok(None);
+                };
+                let previous = c.last_activity_at;
+                if !draft.note {
+                    // Answering means the operator read everything before.
+                    c.read_by_operator_seq = c.last_seq + 1;
+                    c.unread_for_operators = 0;
+                }
+                let message = append(
+                    txn,
+                    &mut c,
+                    Some(previous),
+                    &sender,
+                    draft,
+                    crate::clock::now_millis(),
+                )?;
+                Ok(Some(Posted {
+                    conversation: c,
                     message,
-                    duplicate: true,
+                    duplicate: false,
                     new_conversation: false,
-                }));
-            }
-            let Some(mut c) = load(txn, conversation)? else {
-                return Ok(None);
-            };
-            let previous = c.last_activity_at;
-            if !draft.note {
-                // Answering means the operator read everything before.
-                c.read_by_operator_seq = c.last_seq + 1;
-                c.unread_for_operators = 0;
-            }
-            let message = append(
-                txn,
-                &mut c,
-                Some(previous),
-                &sender,
-                draft,
-                crate::clock::now_millis(),
-            )?;
-            Ok(Some(Posted {
-                conversation: c,
-                message,
-                duplicate: false,
-                new_conversation: false,
-            }))
-        })
-        .await
+                }))
+            })
+            .await?;
+        if posted.as_ref().is_some_and(|p| !p.duplicate) {
+            self.inner.writer.count_message();
+        }
+        Ok(posted)
     }
 
     /// A conversation by id.

@@ -15,6 +15,7 @@ mod migrate;
 mod operators;
 mod sessions;
 mod site;
+mod stats;
 mod tables;
 mod visitors;
 mod writer;
@@ -26,6 +27,7 @@ use redb::{Database, DatabaseError, ReadTransaction, ReadableDatabase, WriteTran
 
 pub use conversations::{Draft, NewUpload, Posted};
 pub use migrate::SCHEMA_VERSION;
+pub use stats::{BUCKETS, StatsSnapshot};
 
 /// Memory redb may use to cache pages; small, because Sodan runs on a Raspberry Pi too.
 const CACHE_BYTES: usize = 32 * 1024 * 1024;
@@ -105,6 +107,11 @@ impl Store {
         F: FnOnce(&WriteTransaction) -> Result<T, Error> + Send + 'static,
     {
         self.inner.writer.write(f).await
+    }
+
+    /// Write-path counters for monitoring.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.inner.writer.stats()
     }
 
     /// Closes the data file once every other handle is gone (web workers drop theirs as they stop),

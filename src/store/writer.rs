@@ -13,6 +13,7 @@ use redb::{Database, WriteTransaction};
 use tokio::sync::{mpsc, oneshot};
 
 use super::Error;
+use super::stats::WriteStats;
 
 /// The most jobs one transaction takes.
 const MAX_BATCH: usize = 1024;
@@ -28,16 +29,23 @@ type Job = Box<dyn FnOnce(Result<&WriteTransaction, &Error>) -> Completion + Sen
 pub(super) struct Writer {
     jobs: mpsc::Sender<Job>,
     thread: std::thread::JoinHandle<()>,
+    stats: Arc<WriteStats>,
 }
 
 impl Writer {
     /// Starts the writer thread for `db`.
     pub(super) fn start(db: Arc<Database>) -> std::io::Result<Writer> {
         let (jobs, queue) = mpsc::channel(QUEUE);
+        let stats = Arc::new(WriteStats::default());
+        let counters = stats.clone();
         let thread = std::thread::Builder::new()
             .name("sodan-writer".into())
-            .spawn(move || run(&db, queue))?;
-        Ok(Writer { jobs, thread })
+            .spawn(move || run(&db, queue, &counters))?;
+        Ok(Writer {
+            jobs,
+            thread,
+            stats,
+        })
     }
 
     /// Applies `f` in the next batch and returns its result once that batch is durably committed.
@@ -65,6 +73,17 @@ impl Writer {
             .map_err(|_| Error::Storage("the writer stopped before answering".into()))?
     }
 
+    /// The write counters, with the number of writes waiting now.
+    pub(super) fn stats(&self) -> super::stats::StatsSnapshot {
+        let queued = (self.jobs.max_capacity() - self.jobs.capacity()) as u64;
+        self.stats.snapshot(queued)
+    }
+
+    /// Counts a stored chat message.
+    pub(super) fn count_message(&self) {
+        self.stats.message();
+    }
+
     /// Stops taking jobs, finishes the queued ones and waits for the thread to end.
     pub(super) fn stop(self) {
         drop(self.jobs);
@@ -72,7 +91,7 @@ impl Writer {
     }
 }
 
-fn run(db: &Database, mut queue: mpsc::Receiver<Job>) {
+fn run(db: &Database, mut queue: mpsc::Receiver<Job>, stats: &WriteStats) {
     while let Some(first) = queue.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -81,11 +100,15 @@ fn run(db: &Database, mut queue: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        commit_batch(db, batch);
+        let (writes, started) = (batch.len(), std::time::Instant::now());
+        if commit_batch(db, batch) {
+            stats.commit(writes, started.elapsed());
+        }
     }
 }
 
-fn commit_batch(db: &Database, batch: Vec<Job>) {
+/// Applies and commits one batch; `true` when the commit succeeded.
+fn commit_batch(db: &Database, batch: Vec<Job>) -> bool {
     let txn = db.begin_write().map(|mut txn| {
         txn.set_two_phase_commit(true);
         txn
@@ -97,9 +120,11 @@ fn commit_batch(db: &Database, batch: Vec<Job>) {
             if let Err(e) = &committed {
                 tracing::error!(error = %e, jobs = completions.len(), "commit failed");
             }
+            let ok = committed.is_ok();
             for complete in completions {
                 complete(committed.clone());
             }
+            ok
         }
         Err(e) => {
             let e = Error::from(e);
@@ -107,6 +132,7 @@ fn commit_batch(db: &Database, batch: Vec<Job>) {
             for job in batch {
                 job(Err(&e))(Err(e.clone()));
             }
+            false
         }
     }
 }

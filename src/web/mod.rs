@@ -7,6 +7,7 @@ mod console;
 mod csrf;
 mod error;
 mod health;
+mod metrics;
 mod render;
 mod request;
 mod session;
@@ -145,6 +146,7 @@ pub fn server(listener: TcpListener, state: State) -> std::io::Result<Server> {
             .wrap(Compress::default())
             .wrap(security_headers())
             .route("/healthz", web::get().to(health::healthz))
+            .route("/metrics", web::get().to(metrics::metrics))
             .route("/assets/{path:.*}", web::get().to(assets::serve))
             .configure(console::routes)
             .configure(widget::routes)

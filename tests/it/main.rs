@@ -13,6 +13,7 @@ mod inbox;
 mod install;
 mod live_browser;
 mod load_smoke;
+mod metrics;
 mod shop;
 mod storage;
 mod widget_browser;
