@@ -93,6 +93,9 @@ pub struct ServeArgs {
     /// Largest attachment visitors and operators may upload, in megabytes [default: 10]
     #[arg(long, env = "SODAN_MAX_UPLOAD_MB", value_name = "MB")]
     pub max_upload_mb: Option<u64>,
+    /// The most chat widget sockets one client address may hold open [default: 200]
+    #[arg(long, env = "SODAN_MAX_SOCKETS_PER_IP", value_name = "N")]
+    pub max_sockets_per_ip: Option<usize>,
     /// Bearer token that lets other hosts read /metrics [default: loopback clients only]
     #[arg(
         long,

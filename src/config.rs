@@ -12,6 +12,9 @@ use crate::cli::{DataArgs, LogFormat, ServeArgs};
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 /// The data directory when nothing says otherwise (relative to the working directory).
 pub const DEFAULT_DATA_DIR: &str = "sodan-data";
+/// Widget sockets one client address may hold open when nothing says otherwise (a shop's visitors behind one
+/// office or mobile-carrier NAT share an address).
+pub const DEFAULT_MAX_SOCKETS_PER_IP: usize = 200;
 /// The configuration file read when it exists and no other is named.
 pub const DEFAULT_CONFIG_FILE: &str = "sodan.toml";
 
@@ -31,6 +34,8 @@ pub struct Config {
     pub behind_proxy: bool,
     /// The largest attachment accepted, in bytes.
     pub max_upload_bytes: u64,
+    /// The most widget sockets one client address may hold open.
+    pub max_sockets_per_ip: usize,
     /// Bearer token that opens `/metrics` to other hosts; without it only loopback clients may read it.
     pub metrics_token: Option<Secret>,
 }
@@ -56,6 +61,7 @@ impl Config {
             behind_proxy: false,
             max_upload_bytes: crate::uploads::DEFAULT_MAX_MB * 1024 * 1024,
             metrics_token: None,
+            max_sockets_per_ip: DEFAULT_MAX_SOCKETS_PER_IP,
         }
     }
 
@@ -99,6 +105,10 @@ impl Config {
                 .or(file.metrics_token)
                 .filter(|t| !t.is_empty())
                 .map(Secret),
+            max_sockets_per_ip: args
+                .max_sockets_per_ip
+                .or(file.max_sockets_per_ip)
+                .unwrap_or(DEFAULT_MAX_SOCKETS_PER_IP),
         })
     }
 
@@ -127,6 +137,7 @@ struct FileConfig {
     behind_proxy: Option<bool>,
     max_upload_mb: Option<u64>,
     metrics_token: Option<String>,
+    max_sockets_per_ip: Option<usize>,
 }
 
 impl FileConfig {

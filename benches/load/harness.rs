@@ -205,6 +205,8 @@ impl Server {
             .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .env("SODAN_LOG", "warn,sodan=info")
+            // Every simulated visitor comes from 127.0.0.1.
+            .env("SODAN_MAX_SOCKETS_PER_IP", "1000000")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -12,6 +12,7 @@ mod render;
 mod request;
 mod session;
 mod socket;
+mod socket_limit;
 mod uploads;
 mod widget;
 
@@ -42,6 +43,8 @@ pub struct State {
     pub limiter: LoginLimiter,
     /// Live connections.
     pub hub: Hub,
+    /// Open widget sockets per client address.
+    widget_sockets: socket_limit::SocketLimit,
     /// Turns true when the server starts stopping, so open sockets close at once.
     closing: watch::Sender<bool>,
     /// The one-time setup token, while no account exists.
@@ -63,6 +66,7 @@ impl State {
             public_url,
             limiter: LoginLimiter::default(),
             hub,
+            widget_sockets: socket_limit::SocketLimit::default(),
             closing: watch::channel(false).0,
             setup_token: Mutex::new(setup_token),
         }

@@ -14,6 +14,7 @@ mod install;
 mod live_browser;
 mod load_smoke;
 mod metrics;
+mod security;
 mod shop;
 mod storage;
 mod widget_browser;

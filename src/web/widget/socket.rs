@@ -40,6 +40,17 @@ pub async fn connect(
     query: web::Query<SiteQuery>,
 ) -> Result<HttpResponse, AppError> {
     let site = super::check_origin(&req, &state, &query.site).await?;
+    let address = crate::web::request::client_address(&req, &state);
+    let Some(slot) = state
+        .widget_sockets
+        .acquire(&address, state.config.max_sockets_per_ip)
+    else {
+        tracing::warn!(%address, "too many widget sockets from one address");
+        return Ok(HttpResponse::TooManyRequests().body(
+            "Too many chat connections from your network. Close some tabs and try again. / \
+             お使いのネットワークからの接続が多すぎます。タブをいくつか閉じてからお試しください。",
+        ));
+    };
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| AppError::BadRequest(format!("WebSocket handshake: {e}")))?;
     let closing = state.closing();
@@ -50,6 +61,7 @@ pub async fn connect(
         registration: None,
         last_typing: None,
         page_url: None,
+        _slot: slot,
     };
     actix_web::rt::spawn(socket::run(
         session,
@@ -68,6 +80,8 @@ struct VisitorSocket {
     registration: Option<Registration>,
     last_typing: Option<Instant>,
     page_url: Option<String>,
+    /// Counts this socket against its address's cap while it lives.
+    _slot: crate::web::socket_limit::Slot,
 }
 
 async fn send(session: &mut Session, frame: &ToVisitor) -> Flow {
