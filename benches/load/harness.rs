@@ -575,7 +575,23 @@ pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report 
     for task in tasks {
         task.abort();
     }
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Measure once the server has let go of every socket (its health check counts them), plus a moment.
+    let health = format!("{}/healthz", server.address);
+    for _ in 0..100 {
+        let open = match reqwest::get(&health).await {
+            Ok(response) => response
+                .json::<Value>()
+                .await
+                .map(|h| h["connections"].as_u64().unwrap_or(1))
+                .unwrap_or(1),
+            Err(_) => 1,
+        };
+        if open == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
     report.rss_after_close = server.rss();
     drop(server);
 
