@@ -13,6 +13,7 @@
 //! - [`hub`]: who is connected, and pushing committed events to their sockets; the wire protocol.
 //! - [`web`]: the only module that knows actix-web; turns requests into calls and renders answers.
 //! - [`i18n`]: the console's Japanese and English texts and how a language is chosen.
+//! - [`fuzz`]: entry points that run untrusted input through every check (fuzz targets and tests).
 //! - `web::error`: the one place errors become HTTP statuses and messages.
 //!
 //! # Invariants
@@ -32,6 +33,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod conversations;
+pub mod fuzz;
 pub mod hub;
 pub mod i18n;
 pub mod operators;
