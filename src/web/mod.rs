@@ -10,6 +10,7 @@ mod health;
 mod metrics;
 mod render;
 mod request;
+mod request_log;
 mod session;
 mod socket;
 mod socket_limit;
@@ -148,6 +149,7 @@ pub fn server(listener: TcpListener, state: State) -> std::io::Result<Server> {
                     }),
             )
             .wrap(Compress::default())
+            .wrap(actix_web::middleware::from_fn(request_log::log_request))
             .wrap(security_headers())
             .route("/healthz", web::get().to(health::healthz))
             .route("/metrics", web::get().to(metrics::metrics))

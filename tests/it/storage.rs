@@ -151,5 +151,16 @@ async fn console_pages_carry_security_headers() {
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     assert_eq!(response.headers()["referrer-policy"], "same-origin");
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        id.len(),
+        12,
+        "every response names its request for the logs"
+    );
+    let again = app.get(&app.client(), "/login").await;
+    assert_ne!(again.headers()["x-request-id"].to_str().unwrap(), id);
     app.stop().await;
 }
