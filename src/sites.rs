@@ -52,10 +52,9 @@ impl Site {
 pub fn parse_origin(input: &str) -> Option<String> {
     let input = input.trim().trim_end_matches('/').to_ascii_lowercase();
     let (scheme, rest) = input.split_once("://")?;
-    if !matches!(scheme, "http" | "https")
-        || rest.is_empty()
-        || rest.contains(['/', '?', '#', ' ', '@'])
-    {
+    let odd =
+        |c: char| c.is_whitespace() || c.is_control() || matches!(c, '/' | '?' | '#' | '@' | '\\');
+    if !matches!(scheme, "http" | "https") || rest.is_empty() || rest.contains(odd) {
         return None;
     }
     Some(input)
@@ -106,6 +105,10 @@ mod tests {
         assert!(parse_origin("shop.example").is_none());
         assert!(parse_origin("https://shop.example/path").is_none());
         assert!(parse_origin("ftp://shop.example").is_none());
+        assert!(
+            parse_origin("https://shop.example\n/").is_none(),
+            "found by the input tests"
+        );
     }
 
     #[test]

@@ -8,24 +8,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use crate::cli::start_server;
-use crate::helpers::spawn_app_in;
+use crate::helpers::{Lcg, spawn_app_in};
 use crate::ws::{self, SHOP_ORIGIN};
 
 /// Kill cycles in the short form run by `cargo test`.
 const CYCLES: usize = 20;
-
-/// A small deterministic generator, seeded from the clock (the seed is printed to replay a failure).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-}
 
 #[tokio::test]
 async fn acknowledged_messages_survive_sigkill_exactly_once() {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 use sodan::hub::protocol::{ConsoleFrame, VisitorFrame};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{Lcg, spawn_app};
 use crate::ws::{self, SHOP_ORIGIN};
 
 /// Valid inputs the mutations start from.
@@ -23,17 +23,13 @@ const SEEDS: [&str; 10] = [
     "ja-JP,ja;q=0.9,en;q=0.8",
 ];
 
-struct Lcg(u64);
+/// Random inputs for the parsers, from the shared deterministic generator.
+trait Inputs {
+    fn below(&mut self, n: usize) -> usize;
+    fn input(&mut self) -> Vec<u8>;
+}
 
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-
+impl Inputs for Lcg {
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }

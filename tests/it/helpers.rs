@@ -351,3 +351,17 @@ pub fn write_schema_version(path: &Path, version: u64) {
     }
     txn.commit().unwrap();
 }
+
+/// A small deterministic random generator (a test prints its seed so a failure can be replayed).
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    /// The next 31 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
