@@ -52,6 +52,12 @@ pub async fn resolve(store: &Store, token: &str) -> Result<Option<Operator>, sto
     }
 }
 
+/// A short key of a session, to tell its live connections from the operator's others.
+pub fn key(token: &str) -> u64 {
+    let digest = tokens::digest(token);
+    u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"))
+}
+
 /// Ends the session behind `token` (sign-out).
 pub async fn end(store: &Store, token: &str) -> Result<(), store::Error> {
     store.delete_session(tokens::digest(token)).await

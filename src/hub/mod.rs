@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::operators::OperatorId;
 use crate::visitors::VisitorId;
 
 /// How many frames may wait for one socket before it is considered stalled and dropped.
@@ -35,11 +36,25 @@ pub enum Audience {
 /// Identifies one connection in the hub.
 pub type ConnectionId = u64;
 
+/// Whose console a connection is: the operator and (a short key of) the session it was opened with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner {
+    /// The operator.
+    pub operator: OperatorId,
+    /// A key of the session (the first 8 bytes of its token's digest).
+    pub session: u64,
+}
+
 enum Command {
     Register {
         id: ConnectionId,
         audience: Audience,
         outbox: mpsc::Sender<Frame>,
+        owner: Option<Owner>,
+    },
+    Disconnect {
+        operator: OperatorId,
+        except_session: Option<u64>,
     },
     Unregister {
         id: ConnectionId,
@@ -75,16 +90,40 @@ impl Hub {
     /// Registers a connection for `audience`; frames for it arrive on the returned receiver. Dropping the
     /// [`Registration`] unregisters it, however the socket ends.
     pub async fn register(&self, audience: Audience) -> (Registration, mpsc::Receiver<Frame>) {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (outbox, inbox) = mpsc::channel(OUTBOX);
+        self.register_owned(audience, None).await
+    }
+
+    /// Registers an operator's console, so it can be cut off when their access ends.
+    pub async fn register_console(&self, owner: Owner) -> (Registration, mpsc::Receiver<Frame>) {
+        self.register_owned(Audience::Operators, Some(owner)).await
+    }
+
+    /// Closes every console socket of `operator` but the ones of `except_session` (after a disable or a
+    /// password change, their sessions are gone: so are their live feeds).
+    pub async fn disconnect(&self, operator: OperatorId, except_session: Option<u64>) {
         let _ = self
             .commands
-            .send(Command::Register {
-                id,
-                audience,
-                outbox,
+            .send(Command::Disconnect {
+                operator,
+                except_session,
             })
             .await;
+    }
+
+    async fn register_owned(
+        &self,
+        audience: Audience,
+        owner: Option<Owner>,
+    ) -> (Registration, mpsc::Receiver<Frame>) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (outbox, inbox) = mpsc::channel(OUTBOX);
+        let command = Command::Register {
+            id,
+            audience,
+            outbox,
+            owner,
+        };
+        let _ = self.commands.send(command).await;
         (
             Registration {
                 id,
@@ -167,17 +206,39 @@ async fn run(mut queue: mpsc::Receiver<Command>) {
     let mut audiences: HashMap<Audience, HashMap<ConnectionId, mpsc::Sender<Frame>>> =
         HashMap::new();
     let mut audience_of: HashMap<ConnectionId, Audience> = HashMap::new();
+    let mut owners: HashMap<ConnectionId, Owner> = HashMap::new();
     while let Some(command) = queue.recv().await {
         match command {
             Command::Register {
                 id,
                 audience,
                 outbox,
+                owner,
             } => {
                 audiences.entry(audience).or_default().insert(id, outbox);
                 audience_of.insert(id, audience);
+                if let Some(owner) = owner {
+                    owners.insert(id, owner);
+                }
             }
-            Command::Unregister { id } => remove(&mut audiences, &mut audience_of, id),
+            Command::Disconnect {
+                operator,
+                except_session,
+            } => {
+                let cut: Vec<ConnectionId> = owners
+                    .iter()
+                    .filter(|(_, o)| o.operator == operator && Some(o.session) != except_session)
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in cut {
+                    owners.remove(&id);
+                    remove(&mut audiences, &mut audience_of, id);
+                }
+            }
+            Command::Unregister { id } => {
+                owners.remove(&id);
+                remove(&mut audiences, &mut audience_of, id);
+            }
             Command::Publish {
                 audience,
                 frame,

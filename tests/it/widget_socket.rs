@@ -355,3 +355,49 @@ async fn connections_are_forgotten_when_clients_vanish() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn ending_access_closes_the_live_feed_at_once() {
+    let (app, _dir, owner, _site) = shop().await;
+    let link = app.invite(&owner, "kenji@shop.example", "operator").await;
+    let operator = app.accept_invite(&link, "Kenji", "operator pass 123").await;
+    let mut operator_feed = ws::console(&app, &operator).await;
+    let mut owner_feed = ws::console(&app, &owner).await;
+
+    let team = app.page(&owner, "/settings").await;
+    let disable = team
+        .split("action=\"")
+        .find(|s| s.starts_with("/settings/operators/") && s.contains("/disable"))
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    app.submit(&owner, "/settings", &disable, &[]).await;
+    assert!(
+        operator_feed.closed_within(Duration::from_secs(3)).await,
+        "a disabled operator's socket closes"
+    );
+    assert!(
+        !owner_feed.closed_within(Duration::from_millis(300)).await,
+        "others stay connected"
+    );
+
+    // A password change ends the owner's other sessions' feeds, not this one's.
+    let other = app.client();
+    crate::helpers::assert_signed_in(&app, &other).await;
+    let mut other_feed = ws::console(&app, &other).await;
+    let new_password = "another long password";
+    app.submit(
+        &owner,
+        "/account",
+        "/account/password",
+        &[
+            ("current_password", crate::helpers::OWNER_PASSWORD),
+            ("password", new_password),
+            ("password_confirm", new_password),
+        ],
+    )
+    .await;
+    assert!(other_feed.closed_within(Duration::from_secs(3)).await);
+    assert!(!owner_feed.closed_within(Duration::from_millis(300)).await);
+    app.stop().await;
+}

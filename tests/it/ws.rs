@@ -174,6 +174,18 @@ impl Ws {
         }
     }
 
+    /// Whether the server closed the socket within `wait` (frames before the close are skipped).
+    pub async fn closed_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) => return false,
+                Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
     /// Closes the socket from the client side.
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;

@@ -117,6 +117,11 @@ pub async fn change_password(
         .store
         .set_password(me.operator.id, hash, Some(tokens::digest(&me.token)))
         .await?;
+    let this_session = crate::auth::session::key(&me.token);
+    state
+        .hub
+        .disconnect(me.operator.id, Some(this_session))
+        .await;
     tracing::info!(
         operator = me.operator.id,
         "password changed; other sessions ended"

@@ -225,6 +225,9 @@ async fn set_disabled(
         ));
     }
     state.store.set_disabled(id, disabled).await?;
+    if disabled {
+        state.hub.disconnect(id, None).await;
+    }
     tracing::info!(
         by = me.id,
         operator = id,

@@ -10,7 +10,7 @@ use actix_ws::Session;
 
 use crate::conversations::live::{self, Refused};
 use crate::hub::protocol::{self, ConsoleFrame, ToConsole, ToVisitor};
-use crate::hub::{Audience, Registration};
+use crate::hub::{Audience, Owner, Registration};
 use crate::operators::Operator;
 use crate::web::session::CurrentOperator;
 use crate::web::socket::{self, Flow, Handler, error_frame};
@@ -57,7 +57,11 @@ pub async fn connect(
         .map_err(|e| AppError::BadRequest(format!("WebSocket handshake: {e}")))?;
     let closing = state.closing();
     let state = state.into_inner();
-    let (registration, outbox) = state.hub.register(Audience::Operators).await;
+    let owner = Owner {
+        operator: me.operator.id,
+        session: crate::auth::session::key(&me.token),
+    };
+    let (registration, outbox) = state.hub.register_console(owner).await;
     let handler = ConsoleSocket {
         state,
         operator: me.operator,
