@@ -86,7 +86,8 @@ pub async fn run<H: Handler>(
             incoming = stream.recv() => {
                 last_heard = Instant::now();
                 let flow = match incoming {
-                    Some(Ok(AggregatedMessage::Text(text))) => handler.handle(&text, &mut session).await,
+                    // Boxed: handling a frame needs a large future, which an idle socket should not carry.
+                    Some(Ok(AggregatedMessage::Text(text))) => Box::pin(handler.handle(&text, &mut session)).await,
                     Some(Ok(AggregatedMessage::Binary(_))) => {
                         let frame = error_frame("binary", "Send JSON text frames.");
                         if session.text(frame).await.is_err() { Flow::Close } else { Flow::Continue }
@@ -122,5 +123,5 @@ pub async fn run<H: Handler>(
         }
     }
     let _ = session.close(reason).await;
-    handler.closed().await;
+    Box::pin(handler.closed()).await;
 }

@@ -15,7 +15,7 @@ use crate::hub::protocol::{
 use crate::hub::{Audience, Registration};
 use crate::sites::Site;
 use crate::tokens;
-use crate::visitors::{PageView, Visitor};
+use crate::visitors::{PageView, VisitorId};
 use crate::web::socket::{self, Flow, Handler, error_frame};
 use crate::web::{AppError, State};
 
@@ -56,7 +56,7 @@ pub async fn connect(
     let closing = state.closing();
     let handler = VisitorSocket {
         state: state.into_inner(),
-        site,
+        site: Some(site),
         visitor: None,
         registration: None,
         last_typing: None,
@@ -75,8 +75,10 @@ pub async fn connect(
 
 struct VisitorSocket {
     state: Arc<State>,
-    site: Site,
-    visitor: Option<Visitor>,
+    /// The site settings, until the welcome has used them.
+    site: Option<Site>,
+    /// The visitor, once hello has identified them.
+    visitor: Option<VisitorId>,
     registration: Option<Registration>,
     last_typing: Option<Instant>,
     page_url: Option<String>,
@@ -139,7 +141,7 @@ impl VisitorSocket {
             )
             .await;
         }
-        if site != self.site.key {
+        if self.site.as_ref().is_none_or(|s| s.key != site) {
             return refuse(session, "bad_site", "This socket belongs to another site.").await;
         }
         let store = &self.state.store;
@@ -199,10 +201,12 @@ impl VisitorSocket {
             .hub
             .publish(Audience::Operators, protocol::encode(&presence))
             .await;
-        self.visitor = Some(visitor);
+        self.visitor = Some(visitor.id);
+        // The site settings are needed only for the welcome: an idle socket should hold as little as possible.
+        let site = self.site.take().map(|s| SiteOut::from(&s));
         let welcome = ToVisitor::Welcome {
             token,
-            site: SiteOut::from(&self.site),
+            site: site.unwrap_or_else(|| SiteOut::from(&crate::sites::Site::new(String::new()))),
             conversations: out,
         };
         match send(session, &welcome).await {
@@ -221,7 +225,7 @@ impl Handler for VisitorSocket {
         if let VisitorFrame::Hello { token, site, page } = frame {
             return self.hello(session, token, site, page).await;
         }
-        let Some(visitor) = self.visitor.as_ref().map(|v| v.id) else {
+        let Some(visitor) = self.visitor else {
             return refuse(session, "hello_first", "Send hello first.").await;
         };
         let (store, hub) = (&self.state.store, &self.state.hub);
@@ -327,9 +331,9 @@ impl Handler for VisitorSocket {
     }
 
     async fn closed(self) {
-        if let Some(visitor) = &self.visitor {
+        if let Some(visitor) = self.visitor {
             let presence = ToConsole::Presence {
-                visitor_id: visitor.id,
+                visitor_id: visitor,
                 page: None,
                 online: false,
             };
