@@ -353,7 +353,8 @@ async fn open(address: &str, path: &str, headers: &[(&str, &str)]) -> Option<Soc
             value.parse().unwrap(),
         );
     }
-    tokio_tungstenite::connect_async(request)
+    // Browsers disable Nagle's algorithm on WebSockets; so do these clients.
+    tokio_tungstenite::connect_async_with_config(request, None, true)
         .await
         .ok()
         .map(|(s, _)| s)
@@ -608,6 +609,7 @@ async fn echo_baseline() -> Latency {
     let address = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
         let (stream, _) = listener.accept().await.unwrap();
+        stream.set_nodelay(true).unwrap();
         let mut socket = tokio_tungstenite::accept_async(stream).await.unwrap();
         while let Some(Ok(message)) = socket.next().await {
             if message.is_text() && socket.send(message).await.is_err() {
@@ -615,9 +617,10 @@ async fn echo_baseline() -> Latency {
             }
         }
     });
-    let (mut client, _) = tokio_tungstenite::connect_async(format!("ws://{address}"))
-        .await
-        .unwrap();
+    let (mut client, _) =
+        tokio_tungstenite::connect_async_with_config(format!("ws://{address}"), None, true)
+            .await
+            .unwrap();
     let payload = "x".repeat(100);
     let mut samples = Vec::with_capacity(2_000);
     for _ in 0..2_000 {

@@ -161,6 +161,8 @@ pub fn server(listener: TcpListener, state: State) -> std::io::Result<Server> {
             }))
     })
     .shutdown_timeout(10)
+    // Chat frames are small and must leave at once; Nagle's algorithm would hold them up to 40 ms.
+    .tcp_nodelay(true)
     .shutdown_signal(stop_signal(closing.clone()))
     .listen(listener)?
     .run();
