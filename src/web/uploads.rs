@@ -54,9 +54,19 @@ impl UploadRefused {
     }
 }
 
-/// Reads a request body of at most `max` bytes (refusing early on a larger Content-Length), checks its
-/// type, and saves it durably; returns what to attach.
+/// Reads an upload's body (at most the configured size, refused early on a larger Content-Length),
+/// checks its type, and saves it durably; returns what to attach.
 pub async fn receive(
+    req: &actix_web::HttpRequest,
+    state: &crate::web::State,
+    body: web::Payload,
+    filename: &str,
+) -> Result<NewUpload, UploadRefused> {
+    let max = state.config.max_upload_bytes;
+    read_and_save(&state.store, content_length(req), body, filename, max).await
+}
+
+async fn read_and_save(
     store: &Store,
     declared_length: Option<u64>,
     mut body: web::Payload,
@@ -92,7 +102,7 @@ pub async fn receive(
 }
 
 /// The declared Content-Length of a request, if any.
-pub fn content_length(req: &actix_web::HttpRequest) -> Option<u64> {
+fn content_length(req: &actix_web::HttpRequest) -> Option<u64> {
     req.headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

@@ -56,16 +56,7 @@ pub async fn upload(
         .conversation(id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let max = state.config.max_upload_bytes;
-    let new = match uploads::receive(
-        &state.store,
-        uploads::content_length(&req),
-        body,
-        &query.name,
-        max,
-    )
-    .await
-    {
+    let new = match uploads::receive(&req, &state, body, &query.name).await {
         Ok(new) => new,
         Err(why) => return Ok(why.response()),
     };

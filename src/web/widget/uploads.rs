@@ -112,16 +112,7 @@ pub async fn upload(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let max = state.config.max_upload_bytes;
-    let new = match uploads::receive(
-        &state.store,
-        uploads::content_length(&req),
-        body,
-        &query.name,
-        max,
-    )
-    .await
-    {
+    let new = match uploads::receive(&req, &state, body, &query.name).await {
         Ok(new) => new,
         Err(why) => {
             let (status, code, message) = why.parts();
