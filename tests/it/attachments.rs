@@ -252,3 +252,38 @@ async fn operators_attach_files_with_a_csrf_token() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_failing_disk_refuses_the_upload_clearly_and_recovers() {
+    let (app, dir) = spawn_app_with(|_| {}).await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    let (_ws, welcome) = ws::visitor_hello(&app, &site, None).await;
+    let token = welcome["token"].as_str().unwrap();
+
+    // The uploads folder becomes unwritable (here: replaced by a file) while the server runs.
+    let uploads = dir.path().join("uploads");
+    std::fs::remove_dir_all(&uploads).unwrap();
+    std::fs::write(&uploads, "in the way").unwrap();
+    let response = upload(&app, &site, token, "photo.png", PNG.to_vec()).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["code"], "unavailable");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be saved"),
+        "{error}"
+    );
+
+    std::fs::remove_file(&uploads).unwrap();
+    std::fs::create_dir(&uploads).unwrap();
+    let response = upload(&app, &site, token, "photo.png", PNG.to_vec()).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "works again once the disk does"
+    );
+    app.stop().await;
+}

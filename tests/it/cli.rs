@@ -246,3 +246,22 @@ fn json_logs_are_one_object_per_line_and_a_taken_port_is_a_clear_error() {
         "{parsed}"
     );
 }
+
+#[test]
+fn an_unusable_data_directory_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-directory");
+    std::fs::write(&file, "x").unwrap();
+    let output = sodan()
+        .args(["--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(file.join("data"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot create data directory"), "{stderr}");
+    assert!(
+        stderr.contains("not-a-directory"),
+        "the message names the path: {stderr}"
+    );
+}
