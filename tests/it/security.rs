@@ -173,3 +173,69 @@ async fn path_tricks_find_nothing() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn every_form_on_every_page_refuses_a_post_without_its_token() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    app.invite(&owner, "kenji@shop.example", "operator").await;
+    let (mut visitor, _) = ws::visitor_hello(&app, &site, None).await;
+    visitor
+        .send(serde_json::json!({ "type": "message", "client_id": "f1", "body": "hi" }))
+        .await;
+    let conversation = visitor.recv_type("ack").await["conversation"]
+        .as_u64()
+        .unwrap();
+
+    let mut actions = std::collections::BTreeSet::new();
+    let inbox_page = format!("/inbox/{conversation}");
+    for page in [
+        "/inbox",
+        inbox_page.as_str(),
+        "/customers",
+        "/settings",
+        "/settings/widget",
+        "/account",
+    ] {
+        let html = app.page(&owner, page).await;
+        for form in html.split("<form").skip(1) {
+            let tag = &form[..form.find('>').unwrap()];
+            if !tag.contains("method=\"post\"") {
+                continue;
+            }
+            let action = tag
+                .split("action=\"")
+                .nth(1)
+                .and_then(|a| a.split('"').next())
+                .map(str::to_owned)
+                .unwrap_or_else(|| page.to_owned());
+            assert!(
+                form.contains("name=\"csrf\""),
+                "{page}: form to {action} has no CSRF field"
+            );
+            actions.insert(action);
+        }
+    }
+    assert!(actions.len() >= 10, "found the forms: {actions:?}");
+    for action in &actions {
+        let response = app
+            .post(
+                &owner,
+                action,
+                &[("csrf", "wrong"), ("body", "x"), ("status", "open")],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "{action} accepted a forged token"
+        );
+    }
+    assert_eq!(
+        app.get(&owner, "/inbox").await.status(),
+        StatusCode::OK,
+        "and nothing signed the owner out"
+    );
+    app.stop().await;
+}
