@@ -80,7 +80,8 @@ pub struct Latency {
 }
 
 impl Latency {
-    fn of(mut samples: Vec<Duration>) -> Latency {
+    /// Percentiles of `samples`.
+    pub fn of(mut samples: Vec<Duration>) -> Latency {
         if samples.is_empty() {
             return Latency::default();
         }
@@ -186,9 +187,10 @@ impl Report {
 }
 
 /// A `sodan serve` process on a temporary data directory.
-struct Server {
+pub struct Server {
     child: Child,
-    address: String,
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
     data_dir: PathBuf,
 }
 
@@ -200,7 +202,8 @@ impl Drop for Server {
 }
 
 impl Server {
-    fn start(binary: &Path, data_dir: &Path) -> Server {
+    /// Starts `binary` on `data_dir` and waits until it listens.
+    pub fn start(binary: &Path, data_dir: &Path) -> Server {
         let mut child = Command::new(binary)
             .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
@@ -266,7 +269,7 @@ fn field(html: &str, name: &str) -> String {
 }
 
 /// Creates the owner, allows the harness's origin; returns the session cookie and the site key.
-async fn set_up(server: &Server) -> (String, String) {
+pub async fn set_up(server: &Server) -> (String, String) {
     let jar = Arc::new(reqwest::cookie::Jar::default());
     let http = reqwest::Client::builder()
         .cookie_provider(jar.clone())

@@ -1,9 +1,12 @@
 //! `cargo bench --bench load -- SCENARIO [--json FILE]`: runs a load scenario (`smoke`, `standard`, `peak`,
-//! `saturate`)
-//! against a real `sodan serve` and prints a table (and JSON) with ratios to baselines from the same run.
-//! Raise the open-file limit first for `peak` (`ulimit -n 30000`).
+//! `saturate`) against a real `sodan serve` and prints a table (and JSON) with ratios to baselines from the
+//! same run. Raise the open-file limit first for `peak` (`ulimit -n 30000`).
+//!
+//! `cargo bench --bench load -- render [CONVERSATIONS]` times the console's pages with a big store
+//! (100,000 conversations unless told).
 
 mod harness;
+mod render;
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -11,10 +14,6 @@ fn main() {
         .filter(|a| a != "--bench")
         .collect();
     let name = args.first().map(String::as_str).unwrap_or("smoke");
-    let Some(scenario) = harness::Scenario::preset(name) else {
-        eprintln!("unknown scenario {name:?}: use smoke, standard, peak or saturate");
-        std::process::exit(2);
-    };
     let json_path = args
         .iter()
         .position(|a| a == "--json")
@@ -24,13 +23,26 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let report = runtime.block_on(harness::run(
-        std::path::Path::new(env!("CARGO_BIN_EXE_sodan")),
-        work.path(),
-        &scenario,
-    ));
-    println!("{}", report.table());
-    let json = serde_json::to_string_pretty(&report).unwrap();
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_sodan"));
+    let (table, json) = if name == "render" {
+        let count = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
+        let report = runtime.block_on(render::run(binary, work.path(), count, 50));
+        (
+            report.table(),
+            serde_json::to_string_pretty(&report).unwrap(),
+        )
+    } else {
+        let Some(scenario) = harness::Scenario::preset(name) else {
+            eprintln!("unknown scenario {name:?}: use smoke, standard, peak, saturate or render");
+            std::process::exit(2);
+        };
+        let report = runtime.block_on(harness::run(binary, work.path(), &scenario));
+        (
+            report.table(),
+            serde_json::to_string_pretty(&report).unwrap(),
+        )
+    };
+    println!("{table}");
     match json_path {
         Some(path) => std::fs::write(path, json).expect("JSON written"),
         None => println!("{json}"),

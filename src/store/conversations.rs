@@ -374,15 +374,26 @@ impl Store {
         .await
     }
 
-    /// Every conversation, most recent activity first.
-    pub async fn inbox(&self) -> Result<Vec<Conversation>, Error> {
-        self.read(|txn| {
+    /// Up to `limit` conversations that pass `wanted`, most recent activity first. Stops reading as soon as
+    /// it has `limit`, so a store with many conversations does not slow the inbox down.
+    pub async fn inbox(
+        &self,
+        wanted: impl Fn(&Conversation) -> bool + Send + 'static,
+        limit: usize,
+    ) -> Result<Vec<Conversation>, Error> {
+        self.read(move |txn| {
             let conversations = txn.open_table(CONVERSATIONS)?;
             let mut out = Vec::new();
             for entry in txn.open_table(ACTIVITY)?.iter()?.rev() {
+                if out.len() >= limit {
+                    break;
+                }
                 let id = entry?.0.value().1;
                 if let Some(v) = conversations.get(id)? {
-                    out.push(decode(v.value())?);
+                    let c: Conversation = decode(v.value())?;
+                    if wanted(&c) {
+                        out.push(c);
+                    }
                 }
             }
             Ok(out)

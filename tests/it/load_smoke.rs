@@ -30,3 +30,25 @@ async fn the_smoke_load_scenario_runs_and_loses_nothing() {
     assert!(report.rss_idle > 0 && report.rss_with_sockets >= report.rss_idle);
     assert!(report.echo.p50_us > 0 && report.redb_commits_per_sec > 0.0);
 }
+
+#[path = "../../benches/load/render.rs"]
+mod render;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_render_benchmark_runs_on_a_generated_store() {
+    let work = tempfile::tempdir().unwrap();
+    let report = render::run(
+        std::path::Path::new(env!("CARGO_BIN_EXE_sodan")),
+        work.path(),
+        600,
+        3,
+    )
+    .await;
+    println!("{}", report.table());
+    assert_eq!(
+        report.listed, 500,
+        "the inbox lists its first 500 open conversations"
+    );
+    assert_eq!(report.inbox.count, 3);
+    assert!(report.healthz.p50_us > 0 && report.search.p50_us > 0);
+}

@@ -19,6 +19,8 @@ use crate::web::{AppError, State, request};
 
 /// How many messages a conversation view shows at first, and each "earlier" page adds.
 const PAGE: usize = 50;
+/// Conversations listed at most; narrower views and search find the rest.
+const LIST_LIMIT: usize = 500;
 
 /// The list's view and filters, from the query string.
 #[derive(Debug, Default, Deserialize)]
@@ -196,23 +198,22 @@ async fn inbox_page(
                 .await?,
         )
     };
-    let wanted = |c: &Conversation| {
-        let view_ok = match filters.view() {
-            "mine" => c.assignee == Some(me.id),
+    let (view, status, me_id) = (filters.view(), filters.status(), me.id);
+    let wanted = move |c: &Conversation| {
+        let view_ok = match view {
+            "mine" => c.assignee == Some(me_id),
             "unassigned" => c.assignee.is_none(),
             _ => true,
         };
-        let status_ok = matches.is_some() || c.effective_status(now) == filters.status();
+        let status_ok = matches.is_some() || c.effective_status(now) == status;
         let search_ok = matches.as_ref().is_none_or(|ids| ids.contains(&c.id));
         view_ok && status_ok && search_ok
     };
     let items: Vec<Item> = state
         .store
-        .inbox()
+        .inbox(wanted, LIST_LIMIT)
         .await?
         .into_iter()
-        .filter(wanted)
-        .take(500)
         .map(|c| Item {
             id: c.id,
             title: format!("{} #{}", t.visitor, c.visitor_id),
