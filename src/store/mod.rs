@@ -9,6 +9,7 @@
 pub mod backup;
 mod codec;
 mod conversations;
+mod data_file;
 mod files;
 mod invites;
 mod migrate;
@@ -23,14 +24,13 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use redb::{Database, DatabaseError, ReadTransaction, ReadableDatabase, WriteTransaction};
+use redb::{ReadTransaction, ReadableDatabase, WriteTransaction};
+
+use data_file::DataFile;
 
 pub use conversations::{Draft, NewUpload, Posted};
 pub use migrate::SCHEMA_VERSION;
 pub use stats::{BUCKETS, StatsSnapshot};
-
-/// Memory redb may use to cache pages; small, because Sodan runs on a Raspberry Pi too.
-const CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 /// A handle on the open data file; cheap to clone.
 #[derive(Clone)]
@@ -39,7 +39,7 @@ pub struct Store {
 }
 
 struct Inner {
-    db: Arc<Database>,
+    file: Arc<DataFile>,
     writer: writer::Writer,
     /// The folder holding uploaded files.
     files: PathBuf,
@@ -66,24 +66,17 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| OpenError::Io(dir.to_owned(), e))?;
         }
-        // SingleWriter lets `sodan backup` and `sodan check` read the file while the server runs; a second
-        // writing process is still refused.
-        let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
-            .set_concurrency_mode(redb::ConcurrencyMode::SingleWriter)
-            .create(path)
-            .map_err(|e| match e {
-                DatabaseError::DatabaseAlreadyOpen => OpenError::InUse(path.to_owned()),
-                other => OpenError::Storage(other.to_string()),
-            })?;
-        migrate::run(&db)?;
-        let db = Arc::new(db);
+        let file = Arc::new(DataFile::open(path)?);
         let writer =
-            writer::Writer::start(db.clone()).map_err(|e| OpenError::Io(path.to_owned(), e))?;
+            writer::Writer::start(file.clone()).map_err(|e| OpenError::Io(path.to_owned(), e))?;
         let files = path.parent().unwrap_or(Path::new(".")).join("uploads");
         std::fs::create_dir_all(&files).map_err(|e| OpenError::Io(files.clone(), e))?;
         Ok(Store {
-            inner: Arc::new(Inner { db, writer, files }),
+            inner: Arc::new(Inner {
+                file,
+                writer,
+                files,
+            }),
         })
     }
 
@@ -93,7 +86,7 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&ReadTransaction) -> Result<T, Error> + Send + 'static,
     {
-        let db = self.inner.db.clone();
+        let db = self.inner.file.get()?;
         tokio::task::spawn_blocking(move || f(&db.begin_read()?))
             .await
             .map_err(|e| Error::Storage(e.to_string()))?
@@ -131,26 +124,19 @@ impl Store {
                 Err(_) => return Err(still_used()),
             }
         };
-        let Inner { db, writer, .. } = inner;
-        tokio::task::spawn_blocking(move || writer.stop())
-            .await
-            .map_err(|e| Error::Storage(e.to_string()))?;
-        // A read started just before the last handle went away may still hold the database briefly.
-        let mut db = db;
-        loop {
-            match Arc::try_unwrap(db) {
-                Ok(db) => {
-                    return tokio::task::spawn_blocking(move || drop(db))
-                        .await
-                        .map_err(|e| Error::Storage(e.to_string()));
-                }
-                Err(shared) if tokio::time::Instant::now() < deadline => {
-                    db = shared;
-                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                }
-                Err(_) => return Err(still_used()),
+        let Inner { file, writer, .. } = inner;
+        let patience = deadline.saturating_duration_since(tokio::time::Instant::now());
+        tokio::task::spawn_blocking(move || {
+            writer.stop();
+            // A read started just before the last handle went away may still hold the database briefly.
+            match file.take() {
+                Some(db) => data_file::wait_until_unique(db, patience).map(drop),
+                None => Some(()),
             }
-        }
+        })
+        .await
+        .map_err(|e| Error::Storage(e.to_string()))?
+        .ok_or_else(still_used)
     }
 
     /// Reads the schema version: proves the file can be read (used by `/healthz`).

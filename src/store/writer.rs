@@ -5,14 +5,16 @@
 //! then answers each caller. With no load a write costs one commit; under load hundreds share one.
 //!
 //! A job that returns an error must not have written anything before it failed (check, then write), because
-//! the other jobs of its batch are still committed. A failed commit fails every job of the batch.
+//! the other jobs of its batch are still committed. A failed commit fails every job of the batch, and the
+//! data file is opened again (see `data_file.rs`) before the next batch.
 
 use std::sync::Arc;
 
-use redb::{Database, WriteTransaction};
+use redb::WriteTransaction;
 use tokio::sync::{mpsc, oneshot};
 
 use super::Error;
+use super::data_file::DataFile;
 use super::stats::WriteStats;
 
 /// The most jobs one transaction takes.
@@ -33,14 +35,14 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread for `db`.
-    pub(super) fn start(db: Arc<Database>) -> std::io::Result<Writer> {
+    /// Starts the writer thread for the data file.
+    pub(super) fn start(file: Arc<DataFile>) -> std::io::Result<Writer> {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let stats = Arc::new(WriteStats::default());
         let counters = stats.clone();
         let thread = std::thread::Builder::new()
             .name("sodan-writer".into())
-            .spawn(move || run(&db, queue, &counters))?;
+            .spawn(move || run(&file, queue, &counters))?;
         Ok(Writer {
             jobs,
             thread,
@@ -91,7 +93,7 @@ impl Writer {
     }
 }
 
-fn run(db: &Database, mut queue: mpsc::Receiver<Job>, stats: &WriteStats) {
+fn run(file: &DataFile, mut queue: mpsc::Receiver<Job>, stats: &WriteStats) {
     while let Some(first) = queue.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -101,14 +103,23 @@ fn run(db: &Database, mut queue: mpsc::Receiver<Job>, stats: &WriteStats) {
             }
         }
         let (writes, started) = (batch.len(), std::time::Instant::now());
-        if commit_batch(db, batch) {
+        if commit_batch(file, batch) {
             stats.commit(writes, started.elapsed());
         }
     }
 }
 
 /// Applies and commits one batch; `true` when the commit succeeded.
-fn commit_batch(db: &Database, batch: Vec<Job>) -> bool {
+fn commit_batch(file: &DataFile, batch: Vec<Job>) -> bool {
+    let db = match file.get_or_reopen() {
+        Ok(db) => db,
+        Err(e) => {
+            for job in batch {
+                job(Err(&e))(Err(e.clone()));
+            }
+            return false;
+        }
+    };
     let txn = db.begin_write().map(|mut txn| {
         txn.set_two_phase_commit(true);
         txn
@@ -124,6 +135,9 @@ fn commit_batch(db: &Database, batch: Vec<Job>) -> bool {
             for complete in completions {
                 complete(committed.clone());
             }
+            if !ok {
+                file.close_after_error(db);
+            }
             ok
         }
         Err(e) => {
@@ -132,6 +146,7 @@ fn commit_batch(db: &Database, batch: Vec<Job>) -> bool {
             for job in batch {
                 job(Err(&e))(Err(e.clone()));
             }
+            file.close_after_error(db);
             false
         }
     }

@@ -1,0 +1,189 @@
+//! The data disk filling up while the server runs: messages are refused clearly (never acknowledged
+//! without being stored), nothing stored is lost, and the service takes messages again once space is back.
+//!
+//! The data directory is a small tmpfs mounted by the test (the test command runs as root, as it does to
+//! install the browser).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::helpers::spawn_app_in;
+use crate::ws::visitor_hello;
+
+/// A tmpfs mounted for the test's lifetime.
+struct SmallDisk {
+    path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(megabytes: u64) -> SmallDisk {
+        let dir = tempfile::tempdir().unwrap();
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("mount runs");
+        assert!(
+            status.success(),
+            "mounting a tmpfs needs root (the test command runs as root)"
+        );
+        SmallDisk {
+            path: dir.path().to_owned(),
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
+    }
+}
+
+/// Fills the disk holding `dir` with a file until the disk refuses more.
+fn fill(dir: &Path) -> PathBuf {
+    let path = dir.join("filler");
+    let mut file = std::fs::File::create(&path).unwrap();
+    for size in [1 << 20, 4096, 1] {
+        let chunk = vec![7u8; size];
+        while file.write_all(&chunk).is_ok() {}
+    }
+    let _ = file.sync_all();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_messages_clearly_and_recovers_when_space_is_back() {
+    let disk = SmallDisk::mount(24);
+    let data_dir = disk.path.join("data");
+    let app = spawn_app_in(&data_dir).await;
+    let owner = app.set_up_owner().await;
+    let site = app
+        .configure_widget(&owner, &[crate::ws::SHOP_ORIGIN])
+        .await;
+    let (mut ws, welcome) = visitor_hello(&app, &site, None).await;
+    let token = welcome["token"].as_str().unwrap().to_owned();
+
+    // Acknowledged before the disk fills.
+    let body = "相談".repeat(2_000);
+    let mut acked = Vec::new();
+    for i in 0..5 {
+        let id = format!("before-{i}");
+        ws.send(json!({"type": "message", "client_id": id, "body": format!("{id}:{body}")}))
+            .await;
+        ws.recv_type("ack").await;
+        acked.push(id);
+    }
+
+    let filler = fill(&disk.path);
+    let mut refused = None;
+    for i in 0..400 {
+        let id = format!("full-{i}");
+        ws.send(json!({"type": "message", "client_id": id, "body": format!("{id}:{body}")}))
+            .await;
+        let reply = loop {
+            let frame = ws.try_recv(Duration::from_secs(10)).await.expect("a reply");
+            if frame["type"] == "ack" || frame["type"] == "error" {
+                break frame;
+            }
+        };
+        if reply["type"] == "error" {
+            refused = Some((id, reply));
+            break;
+        }
+        acked.push(id);
+    }
+    let (refused_id, error) = refused.expect("a full disk refuses a message");
+    assert_eq!(error["code"], "unavailable", "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be saved"),
+        "{error}"
+    );
+    // While the disk is full the file cannot be opened again, and health says so.
+    let health = reqwest::get(app.url("/healthz")).await.unwrap();
+    assert_eq!(health.status(), 503);
+    let said = health.text().await.unwrap();
+    assert!(said.contains("cannot be read"), "{said}");
+
+    // Space is back: the widget's retry of the refused message is stored, and new messages too.
+    std::fs::remove_file(&filler).unwrap();
+    let mut stored = false;
+    for _ in 0..50 {
+        ws.send(json!({"type": "message", "client_id": refused_id, "body": format!("{refused_id}:{body}")}))
+            .await;
+        let reply = loop {
+            let frame = ws.try_recv(Duration::from_secs(10)).await.expect("a reply");
+            if frame["type"] == "ack" || frame["type"] == "error" {
+                break frame;
+            }
+        };
+        if reply["type"] == "ack" {
+            stored = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        stored,
+        "the service takes messages again once space is back"
+    );
+    let health = reqwest::get(app.url("/healthz")).await.unwrap();
+    assert!(health.status().is_success(), "and reads again");
+    acked.push(refused_id);
+    ws.send(json!({"type": "message", "client_id": "after", "body": "after:もう大丈夫"}))
+        .await;
+    ws.recv_type("ack").await;
+    acked.push("after".into());
+    ws.close().await;
+    app.stop().await;
+
+    // The file is sound and holds every acknowledged message exactly once.
+    let check = Command::new(env!("CARGO_BIN_EXE_sodan"))
+        .args(["check", "--data-dir"])
+        .arg(&data_dir)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let app = spawn_app_in(&data_dir).await;
+    let (mut ws, welcome) = visitor_hello(&app, &site, Some(&token)).await;
+    let conversation = welcome["conversations"][0]["id"].as_u64().unwrap();
+    ws.send(json!({"type": "resume", "conversation": conversation, "after_seq": 0}))
+        .await;
+    let mut seen = Vec::new();
+    while let Some(frame) = ws.try_recv(Duration::from_secs(2)).await {
+        if frame["type"] == "messages" {
+            for m in frame["messages"].as_array().unwrap() {
+                seen.push(
+                    m["body"]
+                        .as_str()
+                        .unwrap()
+                        .split(':')
+                        .next()
+                        .unwrap()
+                        .to_owned(),
+                );
+            }
+        }
+    }
+    for id in &acked {
+        assert_eq!(
+            seen.iter().filter(|s| *s == id).count(),
+            1,
+            "{id} stored exactly once"
+        );
+    }
+    ws.close().await;
+    app.stop().await;
+}
