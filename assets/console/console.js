@@ -230,7 +230,13 @@
         connected = false;
         if (typing) typing.textContent = i18n.offline;
         var delay = Math.min(30000, 1000 * Math.pow(2, retry++)) * (0.5 + Math.random() / 2);
-        setTimeout(connect, delay);
+        // A session that ended (signed out elsewhere, password changed, account disabled) goes to sign-in
+        // instead of retrying for ever; a server that is away is retried with back-off.
+        fetch("/account", { credentials: "same-origin", redirect: "manual" })
+          .then(function (r) {
+            if (r.type === "opaqueredirect" || r.status === 401) location.assign("/login");
+            else setTimeout(connect, delay);
+          }, function () { setTimeout(connect, delay); });
       };
     }
     // After a reconnect, fetch what was missed by sequence number: nothing lost, nothing twice.

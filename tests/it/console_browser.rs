@@ -97,3 +97,31 @@ async fn a_japanese_browser_gets_the_japanese_console() {
     browser.close().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_console_whose_operator_is_disabled_goes_to_sign_in() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let link = app.invite(&owner, "kenji@shop.example", "operator").await;
+    app.accept_invite(&link, "Kenji Operator", "kenji's long password")
+        .await;
+    let browser = Browser::launch().await;
+    browser
+        .sign_in(&app.address, "kenji@shop.example", "kenji's long password")
+        .await;
+
+    let team = app.page(&owner, "/settings").await;
+    let disable = team
+        .split("action=\"")
+        .find(|s| s.starts_with("/settings/operators/") && s.contains("/disable"))
+        .and_then(|s| s.split('"').next())
+        .expect("a disable button")
+        .to_owned();
+    app.submit(&owner, "/settings", &disable, &[]).await;
+
+    // The server cuts the console's socket; the page sees its session is gone and shows sign-in.
+    browser.wait_until("location.pathname === '/login'").await;
+    browser.wait_for("#login-form").await;
+    browser.close().await;
+    app.stop().await;
+}
