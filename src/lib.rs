@@ -33,6 +33,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod conversations;
+pub mod customers;
 pub mod fuzz;
 pub mod hub;
 pub mod i18n;
