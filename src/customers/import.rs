@@ -128,13 +128,16 @@ pub struct Row {
     pub traits: Traits,
 }
 
+/// A row that was not imported: its line and why.
+pub type Skipped = (u64, String);
+
 /// Checks every row against `mapping` (one entry per column) and the attribute schema; returns the good
 /// rows and, for each bad one, its line and why.
 pub fn rows(
     sheet: &Sheet,
     mapping: &[Column],
     defs: &[AttributeDef],
-) -> Result<(Vec<Row>, Vec<(u64, String)>), Invalid> {
+) -> Result<(Vec<Row>, Vec<Skipped>), Invalid> {
     if mapping.iter().filter(|c| **c == Column::ExternalId).count() != 1 {
         return Err(Invalid("map exactly one column to the user id".into()));
     }
