@@ -20,6 +20,14 @@ pub struct Site {
     /// URL path patterns (`*` matches anything) on which the launcher shows; empty shows it everywhere.
     #[serde(default)]
     pub launcher_paths: Vec<String>,
+    /// The secret the shop's server signs user ids with (`HMAC-SHA256(secret, user id)`); never sent to a
+    /// browser.
+    #[serde(default)]
+    pub identity_secret: String,
+    /// Refuse `identify` calls without a valid user hash. Without it an unverified id is shown on the card
+    /// as unverified but never linked to a customer's history.
+    #[serde(default)]
+    pub identity_required: bool,
 }
 
 impl Site {
@@ -33,6 +41,8 @@ impl Site {
             greeting_ja: "こんにちは！お気軽にご質問ください。通常、数時間以内にお返事します。"
                 .into(),
             launcher_paths: Vec::new(),
+            identity_secret: String::new(),
+            identity_required: false,
         }
     }
 

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::customers::{Counts, Profile};
+
 /// Identifies a visitor; never reused.
 pub type VisitorId = u64;
 
@@ -21,6 +23,52 @@ pub struct Visitor {
     /// The page the widget last reported.
     #[serde(default)]
     pub current_page: Option<PageView>,
+    /// Who they are (once the shop says so) and what their browser reports.
+    #[serde(default)]
+    pub profile: Profile,
+    /// Lifetime counters (visits, page views, events, conversations).
+    #[serde(default)]
+    pub counts: Counts,
+    /// Set when this anonymous visitor was merged into an identified customer: tokens that still lead
+    /// here continue there.
+    #[serde(default)]
+    pub merged_into: Option<VisitorId>,
+}
+
+impl Visitor {
+    /// A new anonymous visitor.
+    pub fn new(id: VisitorId, now_ms: u64) -> Visitor {
+        Visitor {
+            id,
+            created_at: now_ms,
+            last_seen_at: now_ms,
+            current_page: None,
+            profile: Profile::default(),
+            counts: Counts::default(),
+            merged_into: None,
+        }
+    }
+
+    /// Whether the customers list shows them: identified, named, or someone who chatted (not every
+    /// anonymous page visit).
+    pub fn listed(&self) -> bool {
+        self.merged_into.is_none()
+            && (self.profile.identified()
+                || !self.profile.name.is_empty()
+                || !self.profile.email.is_empty()
+                || self.counts.conversations > 0)
+    }
+
+    /// How operators call them: name, else e-mail, else "Visitor #id".
+    pub fn display_name(&self, visitor_word: &str) -> String {
+        if !self.profile.name.is_empty() {
+            self.profile.name.clone()
+        } else if !self.profile.email.is_empty() {
+            self.profile.email.clone()
+        } else {
+            format!("{visitor_word} #{}", self.id)
+        }
+    }
 }
 
 /// A page the widget was loaded on, or navigated to.

@@ -129,6 +129,8 @@ pub struct Counts {
     pub page_views: u64,
     /// Tracked events.
     pub events: u64,
+    /// Conversations started.
+    pub conversations: u64,
     /// The latest page view, message or event (Unix milliseconds), to tell when a new visit starts.
     pub last_activity_at: u64,
 }
@@ -150,6 +152,7 @@ impl Counts {
         self.visits += other.visits;
         self.page_views += other.page_views;
         self.events += other.events;
+        self.conversations += other.conversations;
         self.last_activity_at = self.last_activity_at.max(other.last_activity_at);
     }
 }

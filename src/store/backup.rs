@@ -19,6 +19,28 @@ use super::tables::*;
 use super::{OpenError, migrate};
 use crate::tokens;
 
+/// Tables by key and value layout, so each layout is written and read back by one piece of code.
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 6] = [
+    OPERATORS,
+    VISITORS,
+    CONVERSATIONS,
+    UPLOADS,
+    NOTES,
+    API_TOKENS,
+];
+const TEXT_IDS: [TableDefinition<&str, u64>; 3] = [OPERATOR_EMAILS, EXTERNAL_IDS, ATTRIBUTE_KEYS];
+const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 2] = [SESSIONS, INVITES];
+const DIGEST_IDS: [TableDefinition<&[u8], u64>; 2] = [VISITOR_TOKENS, API_TOKEN_DIGESTS];
+const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 4] =
+    [VISITOR_CONVERSATIONS, ACTIVITY, CUSTOMER_NOTES, SEEN];
+/// `PAGE_VIEWS` is read from version-2 backups only; the migration to version 3 moves its rows.
+const PAIR_RECORDS: [TableDefinition<(u64, u64), &[u8]>; 4] =
+    [MESSAGES, PAGE_VIEWS, PAGE_VIEW_LOG, EVENTS];
+
+fn name(def: &dyn redb::TableHandle) -> &str {
+    def.name()
+}
+
 /// The format version written in the header.
 pub const FORMAT: u64 = 1;
 
@@ -99,48 +121,44 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
         writeln!(out, "{}", json!({ "t": table, "k": k, "v": v })).map_err(err)
     };
     dump(&txn, META, |k, v| line("meta", json!(k), json!(v)))?;
-    for def in [OPERATORS, VISITORS, CONVERSATIONS, UPLOADS] {
+    for def in ID_RECORDS {
+        dump(&txn, def, |k, v| line(name(&def), json!(k), record(v)?))?;
+    }
+    for def in TEXT_IDS {
+        dump(&txn, def, |k, v| line(name(&def), json!(k), json!(v)))?;
+    }
+    for def in DIGEST_RECORDS {
         dump(&txn, def, |k, v| {
-            line(redb::TableHandle::name(&def), json!(k), record(v)?)
+            line(name(&def), json!(tokens::hex(k)), record(v)?)
         })?;
     }
-    dump(&txn, OPERATOR_EMAILS, |k, v| {
-        line("email_operator_id", json!(k), json!(v))
-    })?;
-    for def in [SESSIONS, INVITES] {
+    for def in DIGEST_IDS {
         dump(&txn, def, |k, v| {
-            line(
-                redb::TableHandle::name(&def),
-                json!(tokens::hex(k)),
-                record(v)?,
-            )
+            line(name(&def), json!(tokens::hex(k)), json!(v))
         })?;
     }
     dump(&txn, OPERATOR_SESSIONS, |(a, b), ()| {
         line(
-            "operatorid_tokendigest",
+            name(&OPERATOR_SESSIONS),
             json!([a, tokens::hex(b)]),
             Value::Null,
         )
     })?;
     dump(&txn, SETTINGS, |k, v| {
-        line("name_setting", json!(k), record(v)?)
+        line(name(&SETTINGS), json!(k), record(v)?)
     })?;
-    dump(&txn, VISITOR_TOKENS, |k, v| {
-        line("tokendigest_visitor_id", json!(tokens::hex(k)), json!(v))
-    })?;
-    for def in [VISITOR_CONVERSATIONS, ACTIVITY] {
+    for def in PAIR_SETS {
         dump(&txn, def, |(a, b), ()| {
-            line(redb::TableHandle::name(&def), json!([a, b]), Value::Null)
+            line(name(&def), json!([a, b]), Value::Null)
         })?;
     }
-    for def in [MESSAGES, PAGE_VIEWS] {
+    for def in PAIR_RECORDS {
         dump(&txn, def, |(a, b), v| {
-            line(redb::TableHandle::name(&def), json!([a, b]), record(v)?)
+            line(name(&def), json!([a, b]), record(v)?)
         })?;
     }
     dump(&txn, CLIENT_IDS, |(a, b), (c, d)| {
-        line("sender_clientid_message", json!([a, b]), json!([c, d]))
+        line(name(&CLIENT_IDS), json!([a, b]), json!([c, d]))
     })?;
 
     let files = db_path.parent().unwrap_or(Path::new(".")).join("uploads");
@@ -170,7 +188,13 @@ where
     K: redb::Key + 'static,
     V: redb::Value + 'static,
 {
-    for entry in txn.open_table(def).map_err(err)?.iter().map_err(err)? {
+    // A table that is not in the file (one of an older schema, or one a newer schema dropped) has no rows.
+    let table = match txn.open_table(def) {
+        Ok(table) => table,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
+        Err(e) => return Err(err(e)),
+    };
+    for entry in table.iter().map_err(err)? {
         let (k, v) = entry.map_err(err)?;
         each(k.value(), v.value())?;
     }
@@ -240,42 +264,56 @@ fn json_bytes(v: &Value) -> Result<Vec<u8>, BackupError> {
 }
 
 fn insert(txn: &WriteTransaction, table: &str, k: &Value, v: &Value) -> Result<(), BackupError> {
-    let by_name = |def: TableDefinition<u64, &[u8]>| redb::TableHandle::name(&def) == table;
+    let named = |d: &dyn redb::TableHandle| d.name() == table;
+    if let Some(def) = ID_RECORDS.into_iter().find(|d| named(d)) {
+        txn.open_table(def)
+            .map_err(err)?
+            .insert(num(k)?, json_bytes(v)?.as_slice())
+            .map_err(err)?;
+        return Ok(());
+    }
+    if let Some(def) = TEXT_IDS.into_iter().find(|d| named(d)) {
+        txn.open_table(def)
+            .map_err(err)?
+            .insert(text(k)?.as_str(), num(v)?)
+            .map_err(err)?;
+        return Ok(());
+    }
+    if let Some(def) = DIGEST_RECORDS.into_iter().find(|d| named(d)) {
+        txn.open_table(def)
+            .map_err(err)?
+            .insert(unhex(&text(k)?)?.as_slice(), json_bytes(v)?.as_slice())
+            .map_err(err)?;
+        return Ok(());
+    }
+    if let Some(def) = DIGEST_IDS.into_iter().find(|d| named(d)) {
+        txn.open_table(def)
+            .map_err(err)?
+            .insert(unhex(&text(k)?)?.as_slice(), num(v)?)
+            .map_err(err)?;
+        return Ok(());
+    }
+    if let Some(def) = PAIR_SETS.into_iter().find(|d| named(d)) {
+        let (a, b) = pair(k)?;
+        txn.open_table(def)
+            .map_err(err)?
+            .insert((num(a)?, num(b)?), ())
+            .map_err(err)?;
+        return Ok(());
+    }
+    if let Some(def) = PAIR_RECORDS.into_iter().find(|d| named(d)) {
+        let (a, b) = pair(k)?;
+        txn.open_table(def)
+            .map_err(err)?
+            .insert((num(a)?, num(b)?), json_bytes(v)?.as_slice())
+            .map_err(err)?;
+        return Ok(());
+    }
     match table {
         "meta" => {
             txn.open_table(META)
                 .map_err(err)?
                 .insert(text(k)?.as_str(), num(v)?)
-                .map_err(err)?;
-        }
-        _ if [OPERATORS, VISITORS, CONVERSATIONS, UPLOADS]
-            .into_iter()
-            .any(by_name) =>
-        {
-            let def = [OPERATORS, VISITORS, CONVERSATIONS, UPLOADS]
-                .into_iter()
-                .find(|d| by_name(*d))
-                .unwrap();
-            txn.open_table(def)
-                .map_err(err)?
-                .insert(num(k)?, json_bytes(v)?.as_slice())
-                .map_err(err)?;
-        }
-        "email_operator_id" => {
-            txn.open_table(OPERATOR_EMAILS)
-                .map_err(err)?
-                .insert(text(k)?.as_str(), num(v)?)
-                .map_err(err)?;
-        }
-        "tokendigest_session" | "tokendigest_invite" => {
-            let def = if table == "tokendigest_session" {
-                SESSIONS
-            } else {
-                INVITES
-            };
-            txn.open_table(def)
-                .map_err(err)?
-                .insert(unhex(&text(k)?)?.as_slice(), json_bytes(v)?.as_slice())
                 .map_err(err)?;
         }
         "operatorid_tokendigest" => {
@@ -290,36 +328,6 @@ fn insert(txn: &WriteTransaction, table: &str, k: &Value, v: &Value) -> Result<(
             txn.open_table(SETTINGS)
                 .map_err(err)?
                 .insert(text(k)?.as_str(), json_bytes(v)?.as_slice())
-                .map_err(err)?;
-        }
-        "tokendigest_visitor_id" => {
-            txn.open_table(VISITOR_TOKENS)
-                .map_err(err)?
-                .insert(unhex(&text(k)?)?.as_slice(), num(v)?)
-                .map_err(err)?;
-        }
-        "visitorid_conversationid" | "activityms_conversationid" => {
-            let def = if table == "visitorid_conversationid" {
-                VISITOR_CONVERSATIONS
-            } else {
-                ACTIVITY
-            };
-            let (a, b) = pair(k)?;
-            txn.open_table(def)
-                .map_err(err)?
-                .insert((num(a)?, num(b)?), ())
-                .map_err(err)?;
-        }
-        "conversationid_seq_message" | "visitorid_atms_pageview" => {
-            let def = if table == "conversationid_seq_message" {
-                MESSAGES
-            } else {
-                PAGE_VIEWS
-            };
-            let (a, b) = pair(k)?;
-            txn.open_table(def)
-                .map_err(err)?
-                .insert((num(a)?, num(b)?), json_bytes(v)?.as_slice())
                 .map_err(err)?;
         }
         "sender_clientid_message" => {

@@ -7,7 +7,7 @@ use super::codec::{decode, encode};
 use super::tables::{
     ACTIVITY, CLIENT_IDS, CONVERSATIONS, MESSAGES, META, UPLOADS, VISITOR_CONVERSATIONS,
 };
-use super::visitors::touch;
+use super::visitors::{Seen, touch};
 use super::{Error, Store};
 use crate::conversations::{
     self, Attachment, Author, Conversation, ConversationId, Message, Seq, Status,
@@ -179,6 +179,7 @@ impl Store {
         draft: Draft,
         page_url: Option<String>,
     ) -> Result<Posted, Error> {
+        let limits = self.inner.limits;
         let posted = self
             .write(move |txn| {
                 let sender = format!("v{visitor}");
@@ -236,7 +237,11 @@ impl Store {
                 // The visitor has read everything up to their own message.
                 conversation.read_by_visitor_seq = conversation.last_seq + 1;
                 let message = append(txn, &mut conversation, previous, &sender, draft, now)?;
-                touch(txn, visitor, None, now)?;
+                let seen = Seen {
+                    page: None,
+                    started_conversation: new_conversation,
+                };
+                touch(txn, visitor, seen, now, limits)?;
                 Ok(Posted {
                     conversation,
                     message,

@@ -3,17 +3,22 @@
 
 use redb::{Database, ReadableTable, Table, WriteTransaction};
 
-use super::codec::encode;
+use std::collections::BTreeMap;
+
+use super::codec::{decode, encode};
 use super::tables::{
-    ACTIVITY, CLIENT_IDS, CONVERSATIONS, INVITES, MESSAGES, META, OPERATOR_EMAILS,
-    OPERATOR_SESSIONS, OPERATORS, PAGE_VIEWS, SESSIONS, SETTINGS, UPLOADS, VISITOR_CONVERSATIONS,
-    VISITOR_TOKENS, VISITORS,
+    ACTIVITY, API_TOKEN_DIGESTS, API_TOKENS, ATTRIBUTE_KEYS, CLIENT_IDS, CONVERSATIONS,
+    CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, INVITES, MESSAGES, META, NOTES, OPERATOR_EMAILS,
+    OPERATOR_SESSIONS, OPERATORS, PAGE_VIEW_LOG, PAGE_VIEWS, SEEN, SESSIONS, SETTINGS, UPLOADS,
+    VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
 };
+use super::visitors::save_visitor;
 use super::{Error, OpenError};
 use crate::sites::Site;
+use crate::visitors::Visitor;
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: u64 = 2;
+pub const SCHEMA_VERSION: u64 = 3;
 
 /// The key of the version in [`META`].
 const VERSION_KEY: &str = "schema_version";
@@ -22,7 +27,7 @@ const VERSION_KEY: &str = "schema_version";
 type Migration = fn(&WriteTransaction) -> Result<(), Error>;
 
 /// `MIGRATIONS[n]` brings a file from version `n` to `n + 1`. Version 0 is a new, empty file.
-const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] = [create_v1, create_v2];
+const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] = [create_v1, create_v2, create_v3];
 
 /// The first schema: accounts, sessions, invitations.
 fn create_v1(txn: &WriteTransaction) -> Result<(), Error> {
@@ -48,6 +53,66 @@ fn create_v2(txn: &WriteTransaction) -> Result<(), Error> {
     let site = Site::new(crate::tokens::random()[..24].to_owned());
     txn.open_table(SETTINGS)?
         .insert("site", encode(&site)?.as_slice())?;
+    Ok(())
+}
+
+/// Customers: external ids, numbered and bounded page-view history, events, notes, the customers list
+/// index, API tokens; visitors get their counters; the site gets an identity secret.
+fn create_v3(txn: &WriteTransaction) -> Result<(), Error> {
+    for def in [EXTERNAL_IDS, ATTRIBUTE_KEYS] {
+        txn.open_table(def)?;
+    }
+    for def in [EVENTS, PAGE_VIEW_LOG] {
+        txn.open_table(def)?;
+    }
+    for def in [NOTES, API_TOKENS] {
+        txn.open_table(def)?;
+    }
+    txn.open_table(CUSTOMER_NOTES)?;
+    txn.open_table(API_TOKEN_DIGESTS)?;
+    txn.open_table(SEEN)?;
+
+    // Page views keyed by time become numbered per visitor.
+    let mut views: BTreeMap<u64, u64> = BTreeMap::new();
+    {
+        let old = txn.open_table(PAGE_VIEWS)?;
+        let mut log = txn.open_table(PAGE_VIEW_LOG)?;
+        for entry in old.iter()? {
+            let (key, value) = entry?;
+            let visitor = key.value().0;
+            let n = views.entry(visitor).or_insert(0);
+            *n += 1;
+            log.insert((visitor, *n), value.value())?;
+        }
+    }
+    txn.delete_table(PAGE_VIEWS)?;
+
+    let mut conversations: BTreeMap<u64, u64> = BTreeMap::new();
+    for entry in txn.open_table(VISITOR_CONVERSATIONS)?.iter()? {
+        *conversations.entry(entry?.0.value().0).or_insert(0) += 1;
+    }
+    let visitors: Vec<Visitor> = txn
+        .open_table(VISITORS)?
+        .iter()?
+        .map(|e| decode(e?.1.value()))
+        .collect::<Result<_, _>>()?;
+    for mut visitor in visitors {
+        visitor.counts.page_views = views.get(&visitor.id).copied().unwrap_or(0);
+        visitor.counts.conversations = conversations.get(&visitor.id).copied().unwrap_or(0);
+        visitor.counts.visits = 1;
+        visitor.counts.last_activity_at = visitor.last_seen_at;
+        save_visitor(txn, &visitor, None)?;
+    }
+
+    let mut settings = txn.open_table(SETTINGS)?;
+    let site = settings
+        .get("site")?
+        .map(|v| decode::<Site>(v.value()))
+        .transpose()?;
+    if let Some(mut site) = site {
+        site.identity_secret = crate::tokens::random();
+        settings.insert("site", encode(&site)?.as_slice())?;
+    }
     Ok(())
 }
 

@@ -38,8 +38,27 @@ pub struct Store {
     inner: Arc<Inner>,
 }
 
+/// How much per-customer history is kept (the newest entries win); lifetime counters are kept apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryLimits {
+    /// Page views per customer.
+    pub page_views: usize,
+    /// Tracked events per customer.
+    pub events: usize,
+}
+
+impl Default for HistoryLimits {
+    fn default() -> Self {
+        HistoryLimits {
+            page_views: 1_000,
+            events: 5_000,
+        }
+    }
+}
+
 struct Inner {
     file: Arc<DataFile>,
+    limits: HistoryLimits,
     writer: writer::Writer,
     /// The folder holding uploaded files.
     files: PathBuf,
@@ -56,13 +75,18 @@ impl Store {
     ///
     /// Fails when another process has the file open, or when the file was written by a newer Sodan.
     pub async fn open(path: &Path) -> Result<Store, OpenError> {
+        Self::open_with(path, HistoryLimits::default()).await
+    }
+
+    /// [`Store::open`] with per-customer history limits.
+    pub async fn open_with(path: &Path, limits: HistoryLimits) -> Result<Store, OpenError> {
         let path = path.to_owned();
-        tokio::task::spawn_blocking(move || Self::open_blocking(&path))
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path, limits))
             .await
             .map_err(|e| OpenError::Storage(e.to_string()))?
     }
 
-    fn open_blocking(path: &Path) -> Result<Store, OpenError> {
+    fn open_blocking(path: &Path, limits: HistoryLimits) -> Result<Store, OpenError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| OpenError::Io(dir.to_owned(), e))?;
         }
@@ -74,6 +98,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(Inner {
                 file,
+                limits,
                 writer,
                 files,
             }),

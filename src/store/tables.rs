@@ -62,3 +62,38 @@ pub const UPLOADS: TableDefinition<u64, &[u8]> = TableDefinition::new("upload_id
 /// `(visitor_id, at_ms) -> PageView (JSON)`: where a visitor went, oldest first.
 pub const PAGE_VIEWS: TableDefinition<(u64, u64), &[u8]> =
     TableDefinition::new("visitorid_atms_pageview");
+
+// Schema version 3: customers.
+
+/// `external (shop) user id -> visitor_id`: identified customers; unique.
+pub const EXTERNAL_IDS: TableDefinition<&str, u64> = TableDefinition::new("externalid_visitor_id");
+
+/// `(visitor_id, n) -> PageView (JSON)`: the n-th page view of a visitor, bounded to the latest ones.
+/// (Replaces [`PAGE_VIEWS`], which was keyed by time and could lose two views in the same millisecond.)
+pub const PAGE_VIEW_LOG: TableDefinition<(u64, u64), &[u8]> =
+    TableDefinition::new("visitorid_n_pageview");
+
+/// `(visitor_id, n) -> Event (JSON)`: the n-th tracked event of a visitor, bounded to the latest ones.
+pub const EVENTS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("visitorid_n_event");
+
+/// `note_id -> Note (JSON)`: operators' notes about customers.
+pub const NOTES: TableDefinition<u64, &[u8]> = TableDefinition::new("note_id_note");
+
+/// `(visitor_id, note_id) -> ()`: a customer's notes, oldest first.
+pub const CUSTOMER_NOTES: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("visitorid_noteid");
+
+/// `(last_seen_ms, visitor_id) -> ()`: listed customers (identified, named, or who chatted), for the
+/// customers list sorted by last seen.
+pub const SEEN: TableDefinition<(u64, u64), ()> = TableDefinition::new("lastseenms_visitorid");
+
+/// `attribute key -> first seen (Unix ms)`: every attribute key ever stored, so undeclared ones can be
+/// listed for the admin.
+pub const ATTRIBUTE_KEYS: TableDefinition<&str, u64> = TableDefinition::new("attrkey_firstseen");
+
+/// `token_id -> ApiToken (JSON)`: back-office API tokens (their secret is not stored).
+pub const API_TOKENS: TableDefinition<u64, &[u8]> = TableDefinition::new("apitoken_id_token");
+
+/// `sha256(api token) -> token_id`.
+pub const API_TOKEN_DIGESTS: TableDefinition<&[u8], u64> =
+    TableDefinition::new("tokendigest_apitoken_id");

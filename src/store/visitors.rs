@@ -1,15 +1,17 @@
-//! Visitors and the pages they view.
+//! Visitors (customers), the tokens that remember them, and the pages they view.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::{ReadableTable, Table, WriteTransaction};
 
 use super::codec::{decode, encode};
-use super::tables::{META, PAGE_VIEWS, VISITOR_TOKENS, VISITORS};
-use super::{Error, Store};
+use super::tables::{META, PAGE_VIEW_LOG, SEEN, VISITOR_TOKENS, VISITORS};
+use super::{Error, HistoryLimits, Store};
 use crate::visitors::{PageView, Visitor, VisitorId};
 
 const NEXT_ID_KEY: &str = "next_visitor_id";
+/// How many merges a token follows at most (a merged visitor points at the customer it joined).
+const MAX_HOPS: usize = 8;
 
-/// Reads one visitor inside a write transaction.
+/// Reads one visitor record as stored (without following a merge).
 pub(super) fn load_visitor(
     txn: &WriteTransaction,
     id: VisitorId,
@@ -20,29 +22,133 @@ pub(super) fn load_visitor(
         .transpose()
 }
 
-/// Records that the visitor was seen now (and on `page`, when given) inside a write transaction.
-pub(super) fn touch(
+/// Follows merges from `id` to the customer record that holds the data now.
+pub(super) fn follow(
+    table: &impl ReadableTable<u64, &'static [u8]>,
+    mut id: VisitorId,
+) -> Result<Option<Visitor>, Error> {
+    for _ in 0..MAX_HOPS {
+        let Some(visitor) = table
+            .get(id)?
+            .map(|v| decode::<Visitor>(v.value()))
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        match visitor.merged_into {
+            Some(next) => id = next,
+            None => return Ok(Some(visitor)),
+        }
+    }
+    Ok(None)
+}
+
+/// Creates a visitor record with the next id.
+pub(super) fn new_visitor(txn: &WriteTransaction, now_ms: u64) -> Result<Visitor, Error> {
+    let mut meta = txn.open_table(META)?;
+    let id = meta.get(NEXT_ID_KEY)?.map(|v| v.value()).unwrap_or(1);
+    meta.insert(NEXT_ID_KEY, id + 1)?;
+    Ok(Visitor::new(id, now_ms))
+}
+
+/// Writes a visitor, keeping the last-seen index of listed customers in step. `previous` is the record as
+/// it was before this change (`None` for a new one).
+pub(super) fn save_visitor(
     txn: &WriteTransaction,
-    id: VisitorId,
-    page: Option<PageView>,
-    now_ms: u64,
+    visitor: &Visitor,
+    previous: Option<&Visitor>,
 ) -> Result<(), Error> {
-    let Some(mut visitor) = load_visitor(txn, id)? else {
-        return Ok(());
-    };
-    visitor.last_seen_at = now_ms;
-    if let Some(page) = page {
-        txn.open_table(PAGE_VIEWS)?
-            .insert((id, page.at), encode(&page)?.as_slice())?;
-        visitor.current_page = Some(page);
+    let mut seen = txn.open_table(SEEN)?;
+    if let Some(old) = previous.filter(|p| p.listed()) {
+        seen.remove((old.last_seen_at, old.id))?;
+    }
+    if visitor.listed() {
+        seen.insert((visitor.last_seen_at, visitor.id), ())?;
     }
     txn.open_table(VISITORS)?
-        .insert(id, encode(&visitor)?.as_slice())?;
+        .insert(visitor.id, encode(visitor)?.as_slice())?;
     Ok(())
 }
 
+/// Appends the `n`-th entry of `id`'s history and drops what falls out of the latest `keep`.
+pub(super) fn append_bounded(
+    table: &mut Table<(u64, u64), &[u8]>,
+    id: VisitorId,
+    n: u64,
+    bytes: &[u8],
+    keep: usize,
+) -> Result<(), Error> {
+    table.insert((id, n), bytes)?;
+    let cut = n.saturating_sub(keep as u64);
+    if cut > 0 {
+        let old: Vec<u64> = table
+            .range((id, 0)..=(id, cut))?
+            .map(|e| e.map(|(k, _)| k.value().1))
+            .collect::<Result<_, _>>()?;
+        for n in old {
+            table.remove((id, n))?;
+        }
+    }
+    Ok(())
+}
+
+/// What [`touch`] records besides "seen now".
+#[derive(Debug, Default)]
+pub(super) struct Seen {
+    /// A page view.
+    pub page: Option<PageView>,
+    /// The visitor started a conversation.
+    pub started_conversation: bool,
+}
+
+/// Records that the visitor was seen now (on a page, starting a conversation) inside a write transaction:
+/// visit and page-view counters, the bounded page history, the referrer of a new visit.
+pub(super) fn touch(
+    txn: &WriteTransaction,
+    id: VisitorId,
+    seen: Seen,
+    now_ms: u64,
+    limits: HistoryLimits,
+) -> Result<(), Error> {
+    let Some(previous) = load_visitor(txn, id)? else {
+        return Ok(());
+    };
+    let mut visitor = previous.clone();
+    visitor.last_seen_at = now_ms;
+    let new_visit = visitor.counts.activity(now_ms);
+    if seen.started_conversation {
+        visitor.counts.conversations += 1;
+    }
+    if let Some(page) = seen.page {
+        visitor.counts.page_views += 1;
+        append_bounded(
+            &mut txn.open_table(PAGE_VIEW_LOG)?,
+            id,
+            visitor.counts.page_views,
+            &encode(&page)?,
+            limits.page_views,
+        )?;
+        if new_visit && !page.referrer.is_empty() && !same_site(&page.referrer, &page.url) {
+            visitor.profile.referrer = page.referrer.clone();
+        }
+        visitor.current_page = Some(page);
+    }
+    save_visitor(txn, &visitor, Some(&previous))
+}
+
+/// Whether two URLs share scheme and host (a referrer from the shop itself is not a referrer).
+fn same_site(a: &str, b: &str) -> bool {
+    let origin = |u: &str| {
+        let rest = u
+            .split_once("://")
+            .map(|(s, r)| (s, r.split('/').next().unwrap_or("")));
+        rest.map(|(s, h)| format!("{s}://{h}"))
+    };
+    origin(a).is_some() && origin(a) == origin(b)
+}
+
 impl Store {
-    /// The visitor holding the token with this digest.
+    /// The customer holding the token with this digest (following a merge).
     pub async fn visitor_by_token(&self, digest: [u8; 32]) -> Result<Option<Visitor>, Error> {
         self.read(move |txn| {
             let Some(id) = txn
@@ -52,41 +158,24 @@ impl Store {
             else {
                 return Ok(None);
             };
-            txn.open_table(VISITORS)?
-                .get(id)?
-                .map(|v| decode(v.value()))
-                .transpose()
+            follow(&txn.open_table(VISITORS)?, id)
         })
         .await
     }
 
-    /// A visitor by id.
+    /// A visitor by id (following a merge).
     pub async fn visitor(&self, id: VisitorId) -> Result<Option<Visitor>, Error> {
-        self.read(move |txn| {
-            txn.open_table(VISITORS)?
-                .get(id)?
-                .map(|v| decode(v.value()))
-                .transpose()
-        })
-        .await
+        self.read(move |txn| follow(&txn.open_table(VISITORS)?, id))
+            .await
     }
 
-    /// Creates a visitor known by the token with this digest.
+    /// Creates an anonymous visitor known by the token with this digest.
     pub async fn create_visitor(&self, digest: [u8; 32]) -> Result<Visitor, Error> {
         self.write(move |txn| {
-            let mut meta = txn.open_table(META)?;
-            let id = meta.get(NEXT_ID_KEY)?.map(|v| v.value()).unwrap_or(1);
-            meta.insert(NEXT_ID_KEY, id + 1)?;
-            let now = crate::clock::now_millis();
-            let visitor = Visitor {
-                id,
-                created_at: now,
-                last_seen_at: now,
-                current_page: None,
-            };
-            txn.open_table(VISITORS)?
-                .insert(id, encode(&visitor)?.as_slice())?;
-            txn.open_table(VISITOR_TOKENS)?.insert(&digest[..], id)?;
+            let visitor = new_visitor(txn, crate::clock::now_millis())?;
+            save_visitor(txn, &visitor, None)?;
+            txn.open_table(VISITOR_TOKENS)?
+                .insert(&digest[..], visitor.id)?;
             Ok(visitor)
         })
         .await
@@ -94,14 +183,21 @@ impl Store {
 
     /// Records a page view (or, without one, that the visitor is still around).
     pub async fn touch_visitor(&self, id: VisitorId, page: Option<PageView>) -> Result<(), Error> {
-        self.write(move |txn| touch(txn, id, page, crate::clock::now_millis()))
-            .await
+        let limits = self.inner.limits;
+        self.write(move |txn| {
+            let seen = Seen {
+                page,
+                started_conversation: false,
+            };
+            touch(txn, id, seen, crate::clock::now_millis(), limits)
+        })
+        .await
     }
 
     /// The visitor's most recent page views, newest first.
     pub async fn page_views(&self, id: VisitorId, limit: usize) -> Result<Vec<PageView>, Error> {
         self.read(move |txn| {
-            txn.open_table(PAGE_VIEWS)?
+            txn.open_table(PAGE_VIEW_LOG)?
                 .range((id, 0)..=(id, u64::MAX))?
                 .rev()
                 .take(limit)
@@ -109,5 +205,17 @@ impl Store {
                 .collect()
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_site;
+
+    #[test]
+    fn a_referrer_from_the_shop_itself_does_not_count() {
+        assert!(same_site("https://shop.test/a", "https://shop.test/b?x"));
+        assert!(!same_site("https://www.google.com/", "https://shop.test/b"));
+        assert!(!same_site("", "https://shop.test/b"));
     }
 }
