@@ -61,7 +61,8 @@ pub struct NewUpload {
     pub size: u64,
 }
 
-fn next_id(txn: &WriteTransaction, key: &str) -> Result<u64, Error> {
+/// Takes the next number of the counter `key` in META.
+pub(super) fn next_id(txn: &WriteTransaction, key: &str) -> Result<u64, Error> {
     let mut meta = txn.open_table(META)?;
     let id = meta.get(key)?.map(|v| v.value()).unwrap_or(1);
     meta.insert(key, id + 1)?;

@@ -9,6 +9,7 @@
 pub mod backup;
 mod codec;
 mod conversations;
+mod customers;
 mod data_file;
 mod files;
 mod invites;
@@ -29,6 +30,7 @@ use redb::{ReadTransaction, ReadableDatabase, WriteTransaction};
 use data_file::DataFile;
 
 pub use conversations::{Draft, NewUpload, Posted};
+pub use customers::{CardData, Claim, ImportSummary, NoteChange, TimelineEntry};
 pub use migrate::SCHEMA_VERSION;
 pub use stats::{BUCKETS, StatsSnapshot};
 
