@@ -6,6 +6,7 @@
 
 pub mod attributes;
 pub mod card;
+pub mod context;
 pub mod device;
 pub mod events;
 pub mod identity;

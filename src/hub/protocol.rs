@@ -26,6 +26,38 @@ pub enum VisitorFrame {
         /// The page the widget is on.
         #[serde(default)]
         page: Option<PageIn>,
+        /// What the browser says about itself.
+        #[serde(default)]
+        env: Option<EnvIn>,
+    },
+    /// `Sodan.identify(userId, traits, userHash)`: who this visitor is in the shop.
+    Identify {
+        /// The shop's user id.
+        user_id: String,
+        /// Hex `HMAC-SHA256(identity secret, user_id)` from the shop's server.
+        #[serde(default)]
+        user_hash: Option<String>,
+        /// `name`, `email`, `phone` and custom attributes.
+        #[serde(default)]
+        traits: serde_json::Value,
+    },
+    /// `Sodan.set(attributes)`.
+    Set {
+        /// Attributes to set (`null` removes one).
+        attributes: serde_json::Value,
+    },
+    /// `Sodan.track(name, properties)`.
+    Track {
+        /// Event name.
+        name: String,
+        /// Its details.
+        #[serde(default)]
+        properties: serde_json::Value,
+    },
+    /// `Sodan.setCart(items)`.
+    Cart {
+        /// `[{sku, name, price, quantity}]`.
+        items: serde_json::Value,
     },
     /// A new message.
     Message {
@@ -69,6 +101,20 @@ pub struct PageIn {
     /// Referrer.
     #[serde(default)]
     pub referrer: String,
+}
+
+/// The browser's language, time zone and screen, sent with hello.
+#[derive(Debug, Default, Deserialize)]
+pub struct EnvIn {
+    /// `navigator.language`.
+    #[serde(default)]
+    pub language: String,
+    /// `Intl.DateTimeFormat().resolvedOptions().timeZone`.
+    #[serde(default)]
+    pub time_zone: String,
+    /// `WIDTHxHEIGHT`.
+    #[serde(default)]
+    pub screen: String,
 }
 
 /// Frames the console sends.
@@ -188,6 +234,13 @@ pub enum ToVisitor {
         site: SiteOut,
         /// Conversations, oldest first.
         conversations: Vec<VisitorConversation>,
+    },
+    /// Identify was applied (a new welcome follows when the visitor joined another customer's history).
+    Identified {
+        /// The user id, as stored.
+        user_id: String,
+        /// Whether it came with a valid user hash (only then is history shared across devices).
+        verified: bool,
     },
     /// A message was stored: sent only after the commit.
     Ack {

@@ -61,5 +61,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/settings/widget", web::get().to(widget_settings::page))
         .route("/settings/widget", web::post().to(widget_settings::save))
+        .route(
+            "/settings/widget/identity-secret",
+            web::post().to(widget_settings::regenerate_secret),
+        )
         .route("/console/ws", web::get().to(socket::connect));
 }

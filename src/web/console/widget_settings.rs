@@ -19,14 +19,20 @@ const MAX_GREETING_CHARS: usize = 300;
 struct WidgetPage {
     c: Chrome,
     snippet: String,
+    api_stub: &'static str,
     origins: String,
     color: String,
     greeting_en: String,
     greeting_ja: String,
     launcher_paths: String,
+    identity_secret: String,
+    identity_required: bool,
     notice: Option<&'static str>,
     error: Option<&'static str>,
 }
+
+/// The line that queues JavaScript API calls made before `widget.js` has loaded.
+pub const API_STUB: &str = "<script>window.Sodan=window.Sodan||{q:[]};[\"identify\",\"set\",\"track\",\"page\",\"setCart\",\"reset\",\"open\",\"close\"].forEach(function(m){Sodan[m]=Sodan[m]||function(){Sodan.q.push([m,[].slice.call(arguments)])}})</script>";
 
 fn snippet(public_url: &str, site: &Site) -> String {
     format!(
@@ -51,11 +57,14 @@ pub async fn page(
             "settings",
         ),
         snippet: snippet(&state.public_url, &site),
+        api_stub: API_STUB,
         origins: site.allowed_origins.join("\n"),
         color: site.color,
         greeting_en: site.greeting_en,
         greeting_ja: site.greeting_ja,
         launcher_paths: site.launcher_paths.join("\n"),
+        identity_secret: site.identity_secret,
+        identity_required: site.identity_required,
         notice: None,
         error: None,
     };
@@ -76,6 +85,9 @@ pub struct WidgetForm {
     greeting_ja: String,
     #[serde(default)]
     launcher_paths: String,
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    identity_required: Option<String>,
 }
 
 fn lines(text: &str) -> impl Iterator<Item = &str> {
@@ -111,6 +123,7 @@ pub async fn save(
         site.greeting_en = form.greeting_en.trim().to_owned();
         site.greeting_ja = form.greeting_ja.trim().to_owned();
         site.launcher_paths = lines(&form.launcher_paths).map(str::to_owned).collect();
+        site.identity_required = form.identity_required.is_some();
         state.store.set_site(site.clone()).await?;
         tracing::info!(by = me.operator.id, "widget settings saved");
         StatusCode::OK
@@ -125,13 +138,38 @@ pub async fn save(
             "settings",
         ),
         snippet: snippet(&state.public_url, &site),
+        api_stub: API_STUB,
         origins: form.origins,
         color: form.color,
         greeting_en: form.greeting_en,
         greeting_ja: form.greeting_ja,
         launcher_paths: form.launcher_paths,
+        identity_secret: site.identity_secret,
+        identity_required: form.identity_required.is_some(),
         notice: error.is_none().then_some(t.saved),
         error,
     };
     render::page(status, &page, &csrf)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /settings/widget/identity-secret`: replaces the identity secret (hashes made with the old one stop
+/// verifying).
+pub async fn regenerate_secret(
+    state: web::Data<State>,
+    Admin(me): Admin,
+    csrf: CsrfCookie,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf.verify(&form.csrf)?;
+    let mut site = state.store.site().await?;
+    site.identity_secret = crate::tokens::random();
+    state.store.set_site(site).await?;
+    tracing::info!(by = me.operator.id, "identity secret regenerated");
+    Ok(render::see_other("/settings/widget"))
 }

@@ -9,8 +9,10 @@ use actix_ws::Session;
 use serde::Deserialize;
 
 use crate::conversations::live::{self, Refused};
+use crate::customers::context as customer_context;
 use crate::hub::protocol::{
-    self, MessageOut, PageIn, SiteOut, ToConsole, ToVisitor, VisitorConversation, VisitorFrame,
+    self, EnvIn, MessageOut, PageIn, SiteOut, ToConsole, ToVisitor, VisitorConversation,
+    VisitorFrame,
 };
 use crate::hub::{Audience, Registration};
 use crate::sites::Site;
@@ -61,6 +63,12 @@ pub async fn connect(
         registration: None,
         last_typing: None,
         page_url: None,
+        token: None,
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(512).collect()),
         _slot: slot,
     };
     actix_web::rt::spawn(socket::run(
@@ -82,6 +90,10 @@ struct VisitorSocket {
     registration: Option<Registration>,
     last_typing: Option<Instant>,
     page_url: Option<String>,
+    /// The visitor's token, after hello (identify re-points it).
+    token: Option<String>,
+    /// The User-Agent of the upgrade request, until hello has recorded the device.
+    user_agent: Option<String>,
     /// Counts this socket against its address's cap while it lives.
     _slot: crate::web::socket_limit::Slot,
 }
@@ -132,6 +144,7 @@ impl VisitorSocket {
         token: Option<String>,
         site: String,
         page: Option<PageIn>,
+        env: Option<EnvIn>,
     ) -> Flow {
         if self.visitor.is_some() {
             return refuse(
@@ -165,7 +178,33 @@ impl VisitorSocket {
         if let Err(e) = store.touch_visitor(visitor.id, page.clone()).await {
             return refused(session, Refused::Store(e)).await;
         }
-        let conversations = match store.visitor_conversations(visitor.id).await {
+        let env = env.unwrap_or_default();
+        let browser = customer_context::BrowserEnv {
+            language: env.language,
+            time_zone: env.time_zone,
+            screen: env.screen,
+            user_agent: self.user_agent.take().unwrap_or_default(),
+        };
+        if let Err(e) = customer_context::remember_browser(store, &visitor, browser).await {
+            return refused(session, Refused::Store(e)).await;
+        }
+        self.token = Some(token);
+        let presence = ToConsole::Presence {
+            visitor_id: visitor.id,
+            page,
+            online: true,
+        };
+        self.state
+            .hub
+            .publish(Audience::Operators, protocol::encode(&presence))
+            .await;
+        self.welcome(session, visitor.id).await
+    }
+
+    /// Registers the socket for `visitor`'s live frames and sends the welcome with their conversations.
+    async fn welcome(&mut self, session: &mut Session, visitor: VisitorId) -> Flow {
+        let store = &self.state.store;
+        let conversations = match store.visitor_conversations(visitor).await {
             Ok(list) => list,
             Err(e) => return refused(session, Refused::Store(e)).await,
         };
@@ -190,29 +229,72 @@ impl VisitorSocket {
                     .collect(),
             });
         }
-        let (registration, outbox) = self.state.hub.register(Audience::Visitor(visitor.id)).await;
+        // A new registration replaces (and so unregisters) the previous one.
+        let (registration, outbox) = self.state.hub.register(Audience::Visitor(visitor)).await;
         self.registration = Some(registration);
-        let presence = ToConsole::Presence {
-            visitor_id: visitor.id,
-            page,
-            online: true,
+        self.visitor = Some(visitor);
+        // The site settings are needed only for the first welcome: an idle socket should hold as little as
+        // possible.
+        let site = match self.site.take() {
+            Some(site) => site,
+            None => match store.site().await {
+                Ok(site) => site,
+                Err(e) => return refused(session, Refused::Store(e)).await,
+            },
         };
-        self.state
-            .hub
-            .publish(Audience::Operators, protocol::encode(&presence))
-            .await;
-        self.visitor = Some(visitor.id);
-        // The site settings are needed only for the welcome: an idle socket should hold as little as possible.
-        let site = self.site.take().map(|s| SiteOut::from(&s));
         let welcome = ToVisitor::Welcome {
-            token,
-            site: site.unwrap_or_else(|| SiteOut::from(&crate::sites::Site::new(String::new()))),
+            token: self.token.clone().unwrap_or_default(),
+            site: SiteOut::from(&site),
             conversations: out,
         };
         match send(session, &welcome).await {
             Flow::Continue => Flow::Subscribe(outbox),
             other => other,
         }
+    }
+
+    /// `identify`: links this visitor to the shop's user; when that joins them to another customer record,
+    /// the socket follows it and a new welcome carries that customer's conversations.
+    async fn identify(
+        &mut self,
+        session: &mut Session,
+        visitor: VisitorId,
+        user_id: String,
+        user_hash: Option<String>,
+        traits: serde_json::Value,
+    ) -> Flow {
+        let Some(token) = self.token.clone() else {
+            return refuse(session, "hello_first", "Send hello first.").await;
+        };
+        match customer_context::identify(
+            &self.state.store,
+            &token,
+            visitor,
+            &user_id,
+            user_hash,
+            &traits,
+        )
+        .await
+        {
+            Ok((customer, user_id, verified)) => {
+                let identified = ToVisitor::Identified { user_id, verified };
+                if let Flow::Close = send(session, &identified).await {
+                    return Flow::Close;
+                }
+                if customer == visitor {
+                    return Flow::Continue;
+                }
+                self.welcome(session, customer).await
+            }
+            Err(why) => refused_context(session, why).await,
+        }
+    }
+}
+
+async fn refused_context(session: &mut Session, why: customer_context::Refused) -> Flow {
+    match why {
+        customer_context::Refused::Invalid(code, message) => refuse(session, code, &message).await,
+        customer_context::Refused::Store(e) => refused(session, Refused::Store(e)).await,
     }
 }
 
@@ -222,8 +304,14 @@ impl Handler for VisitorSocket {
             Ok(frame) => frame,
             Err(e) => return refuse(session, "bad_frame", &format!("Invalid frame: {e}")).await,
         };
-        if let VisitorFrame::Hello { token, site, page } = frame {
-            return self.hello(session, token, site, page).await;
+        if let VisitorFrame::Hello {
+            token,
+            site,
+            page,
+            env,
+        } = frame
+        {
+            return self.hello(session, token, site, page, env).await;
         }
         let Some(visitor) = self.visitor else {
             return refuse(session, "hello_first", "Send hello first.").await;
@@ -308,6 +396,32 @@ impl Handler for VisitorSocket {
                         .await
                     }
                     Err(e) => refused(session, Refused::Store(e)).await,
+                }
+            }
+            VisitorFrame::Identify {
+                user_id,
+                user_hash,
+                traits,
+            } => {
+                self.identify(session, visitor, user_id, user_hash, traits)
+                    .await
+            }
+            VisitorFrame::Set { attributes } => {
+                match customer_context::set(store, visitor, &attributes).await {
+                    Ok(()) => Flow::Continue,
+                    Err(why) => refused_context(session, why).await,
+                }
+            }
+            VisitorFrame::Track { name, properties } => {
+                match customer_context::track(store, visitor, &name, &properties).await {
+                    Ok(()) => Flow::Continue,
+                    Err(why) => refused_context(session, why).await,
+                }
+            }
+            VisitorFrame::Cart { items } => {
+                match customer_context::set_cart(store, visitor, &items).await {
+                    Ok(()) => Flow::Continue,
+                    Err(why) => refused_context(session, why).await,
                 }
             }
             VisitorFrame::Page(page) => {
