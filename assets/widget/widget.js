@@ -235,6 +235,11 @@
   function send(frame) {
     if (state.socket && state.connected) state.socket.send(JSON.stringify(frame));
   }
+  function env() {
+    var zone = "";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* old browser */ }
+    return { language: navigator.language || "", time_zone: zone, screen: screen.width + "x" + screen.height };
+  }
   function page() {
     return { url: location.href, title: document.title, referrer: document.referrer };
   }
@@ -246,7 +251,7 @@
       state.connected = true;
       state.retry = 0;
       note.textContent = "";
-      var hello = { type: "hello", site: site, page: page() };
+      var hello = { type: "hello", site: site, page: page(), env: env() };
       if (state.token) hello.token = state.token;
       ws.send(JSON.stringify(hello));
     };
@@ -278,13 +283,17 @@
         save("token", f.token);
         applySite(f.site);
         var c = f.conversations[f.conversations.length - 1];
+        // After identify joined this visitor to a customer's history, show that history instead.
+        if (c && state.conversation && c.id !== state.conversation) { state.messages = []; state.seen = {}; }
         if (c) {
           state.conversation = c.id;
           state.readSeq = c.read_by_operator_seq;
           c.messages.forEach(function (m) { addMessage(m, true); });
           if (lastSeq() < c.last_seq) send({ type: "resume", conversation: c.id, after_seq: lastSeq() });
         }
-        // Messages typed while offline (or before a reload) are sent again; the server stores each once.
+        // Customer context called before the socket was up, then messages typed while offline (or before a
+        // reload): the server stores each message once.
+        context.splice(0).forEach(send);
         state.pending.forEach(function (p) { send({ type: "message", client_id: p.client_id, body: p.body }); });
         render();
         break;
@@ -322,7 +331,9 @@
         render();
         break;
       case "error":
-        note.textContent = TEXT[f.code] || f.message;
+        // Mistakes in the shop's calls to the JavaScript API are for its developer, not the visitor.
+        if (/^(identity_refused|invalid_identity|invalid_customer_data)$/.test(f.code)) console.error("Sodan: " + f.message);
+        else note.textContent = TEXT[f.code] || f.message;
         break;
     }
   }
@@ -426,6 +437,37 @@
     document.body.appendChild(host);
     connect();
   }
-  window.SodanWidget = { open: function () { setOpen(true); }, close: function () { setOpen(false); } };
+  // ----- the JavaScript API (identify / set / track / page / setCart / reset), Segment-style -----
+  var context = [];
+  function ctx(frame) {
+    // Once open, the socket has sent hello first, so the server handles this after it.
+    if (state.socket && state.connected) send(frame); else context.push(frame);
+  }
+  var api = {
+    identify: function (userId, traits, userHash) {
+      ctx({ type: "identify", user_id: String(userId), user_hash: userHash || null, traits: traits || {} });
+    },
+    set: function (attributes) { ctx({ type: "set", attributes: attributes || {} }); },
+    track: function (name, properties) { ctx({ type: "track", name: String(name), properties: properties || {} }); },
+    setCart: function (items) { ctx({ type: "cart", items: items || [] }); },
+    page: function () { lastUrl = ""; pageChanged(); },
+    // On logout: forget this browser's visitor; the next visitor starts anonymous.
+    reset: function () {
+      save("token", null); save("outbox", []);
+      state.token = null; state.pending = []; state.messages = []; state.seen = {};
+      state.conversation = null; state.unread = 0; context = [];
+      render();
+      var old = state.socket;
+      state.socket = null; state.connected = false;
+      if (old) old.close();
+      connect();
+    },
+    open: function () { setOpen(true); },
+    close: function () { setOpen(false); }
+  };
+  // Calls made before this script loaded were queued by the snippet's stub: replay them in order.
+  var queued = window.Sodan && window.Sodan.q;
+  window.Sodan = window.SodanWidget = api;
+  if (queued) queued.forEach(function (call) { if (api[call[0]]) api[call[0]].apply(null, call[1]); });
   if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
 })();

@@ -59,6 +59,10 @@ pub struct CardData {
     pub conversations: Vec<Conversation>,
     /// Operators' notes, oldest first.
     pub notes: Vec<Note>,
+    /// The admin's card layout.
+    pub layout: CardLayout,
+    /// The declared attributes.
+    pub defs: Vec<AttributeDef>,
 }
 
 /// One line of a customer's interaction history.
@@ -468,6 +472,8 @@ impl Store {
                 purchases: bought,
                 conversations,
                 notes,
+                layout: read_setting(txn, CARD_LAYOUT_KEY)?,
+                defs: read_setting(txn, ATTRIBUTE_DEFS_KEY)?,
             }))
         })
         .await

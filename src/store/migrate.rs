@@ -116,6 +116,40 @@ fn create_v3(txn: &WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
+/// Creates every table of the current schema that is missing (a restored backup has no rows, and so no
+/// table, for what was empty when it was made).
+pub fn create_missing_tables(txn: &WriteTransaction) -> Result<(), Error> {
+    for def in [
+        OPERATORS,
+        VISITORS,
+        CONVERSATIONS,
+        UPLOADS,
+        NOTES,
+        API_TOKENS,
+    ] {
+        txn.open_table(def)?;
+    }
+    for def in [OPERATOR_EMAILS, EXTERNAL_IDS, ATTRIBUTE_KEYS] {
+        txn.open_table(def)?;
+    }
+    for def in [SESSIONS, INVITES] {
+        txn.open_table(def)?;
+    }
+    txn.open_table(SETTINGS)?;
+    for def in [VISITOR_TOKENS, API_TOKEN_DIGESTS] {
+        txn.open_table(def)?;
+    }
+    for def in [VISITOR_CONVERSATIONS, ACTIVITY, CUSTOMER_NOTES, SEEN] {
+        txn.open_table(def)?;
+    }
+    for def in [MESSAGES, PAGE_VIEW_LOG, EVENTS] {
+        txn.open_table(def)?;
+    }
+    txn.open_table(OPERATOR_SESSIONS)?;
+    txn.open_table(CLIENT_IDS)?;
+    Ok(())
+}
+
 /// Reads the stored version (0 for a new file).
 pub fn read_version(meta: &impl ReadableTable<&'static str, u64>) -> Result<u64, Error> {
     Ok(meta.get(VERSION_KEY)?.map(|v| v.value()).unwrap_or(0))

@@ -12,6 +12,7 @@ use crate::conversations::{self, Author, Conversation, ConversationId, Message, 
 use crate::hub::protocol::MessageOut;
 use crate::i18n::Texts;
 use crate::operators::{Operator, OperatorId};
+use crate::web::console::card::{self, CardValue, CardView};
 use crate::web::csrf::CsrfCookie;
 use crate::web::render::{self, Chrome};
 use crate::web::session::CurrentOperator;
@@ -113,10 +114,12 @@ struct InboxPage {
     query: String,
     items: Vec<Item>,
     open: Option<Open>,
+    card: Option<CardView>,
     operators: Vec<(OperatorId, String)>,
 }
 
-fn time(ms: u64) -> String {
+/// A Unix-milliseconds time as operators read it (UTC; `console.js` shows it in local time).
+pub(super) fn time(ms: u64) -> String {
     let secs = ms / 1000;
     format!(
         "{} {:02}:{:02} UTC",
@@ -256,6 +259,19 @@ async fn inbox_page(
         }
         None => None,
     };
+    let card = match &open {
+        Some(o) => {
+            let data = state
+                .store
+                .customer_card(o.visitor_id, card::CARD_PAGES, card::CARD_PURCHASES)
+                .await?;
+            data.map(|data| {
+                let back = format!("/inbox/{}?{}", o.id, filters.query());
+                card::build(&data, lang, me.id, back)
+            })
+        }
+        None => None,
+    };
     let page = InboxPage {
         c: Chrome::new(lang, csrf, Some(me), "inbox"),
         me_id: me.id,
@@ -265,6 +281,7 @@ async fn inbox_page(
         query: filters.query(),
         items,
         open,
+        card,
         operators,
     };
     render::page(StatusCode::OK, &page, csrf)

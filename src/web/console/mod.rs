@@ -3,6 +3,9 @@
 
 mod account;
 mod attachments;
+mod card;
+mod customer_settings;
+mod customers;
 mod inbox;
 mod login;
 mod pages;
@@ -35,7 +38,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/inbox/{id}/uploads/{upload_id}",
             web::get().to(attachments::download),
         )
-        .route("/customers", web::get().to(pages::customers))
+        .route("/customers", web::get().to(customers::list))
+        .route("/customers/{id}", web::get().to(customers::show))
+        .route("/customers/{id}/notes", web::post().to(customers::add_note))
+        .route(
+            "/customers/{id}/notes/{note}/edit",
+            web::post().to(customers::edit_note),
+        )
+        .route(
+            "/customers/{id}/notes/{note}/delete",
+            web::post().to(customers::delete_note),
+        )
         .route("/settings", web::get().to(settings::page))
         .route("/settings/invites", web::post().to(settings::create_invite))
         .route(
@@ -64,6 +77,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/settings/widget/identity-secret",
             web::post().to(widget_settings::regenerate_secret),
+        )
+        .route(
+            "/settings/customers",
+            web::get().to(customer_settings::page),
+        )
+        .route(
+            "/settings/customers/attributes",
+            web::post().to(customer_settings::declare),
+        )
+        .route(
+            "/settings/customers/attributes/{key}/delete",
+            web::post().to(customer_settings::undeclare),
+        )
+        .route(
+            "/settings/customers/card",
+            web::post().to(customer_settings::save_layout),
         )
         .route("/console/ws", web::get().to(socket::connect));
 }

@@ -1,4 +1,4 @@
-//! The home redirect and the customers view.
+//! The home page: the inbox once set up, else where to find the setup link.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -6,7 +6,6 @@ use askama::Template;
 
 use crate::web::csrf::CsrfCookie;
 use crate::web::render::{self, Chrome};
-use crate::web::session::CurrentOperator;
 use crate::web::{AppError, State, request};
 
 #[derive(Template)]
@@ -15,12 +14,6 @@ struct MessagePage {
     c: Chrome,
     title: &'static str,
     message: &'static str,
-}
-
-#[derive(Template)]
-#[template(path = "console/customers.html")]
-struct CustomersPage {
-    c: Chrome,
 }
 
 /// `GET /`: the inbox once set up; before that, a page that points to the setup link in the log.
@@ -38,19 +31,6 @@ pub async fn home(
         c: Chrome::new(lang, &csrf, None, ""),
         title: t.setup_title,
         message: t.setup_pending,
-    };
-    render::page(StatusCode::OK, &page, &csrf)
-}
-
-/// `GET /customers`.
-pub async fn customers(
-    req: HttpRequest,
-    me: CurrentOperator,
-    csrf: CsrfCookie,
-) -> Result<HttpResponse, AppError> {
-    let lang = request::language(&req, Some(&me.operator));
-    let page = CustomersPage {
-        c: Chrome::new(lang, &csrf, Some(&me.operator), "customers"),
     };
     render::page(StatusCode::OK, &page, &csrf)
 }
