@@ -203,6 +203,7 @@
               presence.appendChild(document.createTextNode(i18n.lastSeen + " " + new Date().toLocaleTimeString()));
             }
           }
+          if (f.visitor_id === visitorId && f.page) updateCard(f.page);
           break;
         case "error":
           if (typing) typing.textContent = f.message;
@@ -238,6 +239,30 @@
             else setTimeout(connect, delay);
           }, function () { setTimeout(connect, delay); });
       };
+    }
+    // The customer card follows the visitor live: the page they are on now, then the pages before it.
+    function updateCard(page) {
+      var card = document.getElementById("customer-card");
+      if (!card) return;
+      var link = function () {
+        var a = el("a", "", page.title || page.url);
+        a.href = page.url; a.target = "_blank"; a.rel = "noopener noreferrer";
+        return a;
+      };
+      var now = card.querySelector('[data-field="current_page"] dd');
+      if (now) { now.textContent = ""; now.appendChild(link()); }
+      var recent = card.querySelector('[data-field="recent_pages"] dd');
+      if (recent) {
+        var list = recent.querySelector("ol.pages");
+        if (!list) { recent.textContent = ""; list = el("ol", "pages"); recent.appendChild(list); }
+        var first = list.querySelector("li a");
+        if (first && first.getAttribute("href") === page.url) return;
+        var li = el("li", "");
+        li.appendChild(link());
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(el("time", "", new Date(page.at || Date.now()).toLocaleTimeString()));
+        list.insertBefore(li, list.firstChild);
+      }
     }
     // After a reconnect, fetch what was missed by sequence number: nothing lost, nothing twice.
     function catchUp() {

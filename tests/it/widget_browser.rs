@@ -8,13 +8,13 @@ use crate::shop;
 use crate::ws;
 
 /// Runs `script` in the page and returns its result (the widget lives in a Shadow DOM).
-async fn widget_js(browser: &Browser, script: &str) -> serde_json::Value {
+pub async fn widget_js(browser: &Browser, script: &str) -> serde_json::Value {
     let full = format!("const root = document.getElementById('sodan-widget').shadowRoot; {script}");
     browser.client().execute(&full, vec![]).await.unwrap()
 }
 
 /// Waits up to 10 s for `condition` (JavaScript over the widget's shadow `root`) to be true.
-async fn wait_widget(browser: &Browser, condition: &str) {
+pub async fn wait_widget(browser: &Browser, condition: &str) {
     let full = format!(
         "(() => {{ const host = document.getElementById('sodan-widget'); if (!host) return false; \
          const root = host.shadowRoot; return !!({condition}); }})()"
