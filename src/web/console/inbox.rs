@@ -212,14 +212,26 @@ async fn inbox_page(
         let search_ok = matches.as_ref().is_none_or(|ids| ids.contains(&c.id));
         view_ok && status_ok && search_ok
     };
-    let items: Vec<Item> = state
+    let conversations = state.store.inbox(wanted, LIST_LIMIT).await?;
+    let ids = conversations.iter().map(|c| c.visitor_id).collect();
+    let names: std::collections::HashMap<u64, String> = state
         .store
-        .inbox(wanted, LIST_LIMIT)
+        .visitors(ids)
         .await?
+        .into_iter()
+        .map(|v| (v.id, v.display_name(t.visitor)))
+        .collect();
+    let name_of_visitor = |id: u64| {
+        names
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("{} #{id}", t.visitor))
+    };
+    let items: Vec<Item> = conversations
         .into_iter()
         .map(|c| Item {
             id: c.id,
-            title: format!("{} #{}", t.visitor, c.visitor_id),
+            title: name_of_visitor(c.visitor_id),
             preview: c.preview.clone(),
             status: status_name(t, c.effective_status(now)),
             unread: c.unread_for_operators,
@@ -243,7 +255,7 @@ async fn inbox_page(
             Some(Open {
                 id,
                 visitor_id: c.visitor_id,
-                title: format!("{} #{}", t.visitor, c.visitor_id),
+                title: name_of_visitor(c.visitor_id),
                 status: c.effective_status(now).as_str(),
                 snoozed_until: c.snoozed_until.map(|s| time(s * 1000)).unwrap_or_default(),
                 assignee: c.assignee,
