@@ -24,7 +24,7 @@ impl App {
     /// Opens the data file, binds the listener and prepares the server. When no account exists yet, a
     /// one-time setup link is logged and written to `setup-url` in the data directory.
     pub async fn build(config: Config) -> Result<App, BuildError> {
-        let store = Store::open(&config.database_path()).await?;
+        let store = Store::open_with(&config.database_path(), config.history).await?;
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| BuildError::Bind(config.bind.clone(), e))?;
         let addr = listener

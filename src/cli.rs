@@ -96,6 +96,12 @@ pub struct ServeArgs {
     /// The most chat widget sockets one client address may hold open [default: 200]
     #[arg(long, env = "SODAN_MAX_SOCKETS_PER_IP", value_name = "N")]
     pub max_sockets_per_ip: Option<usize>,
+    /// Page views kept per customer, newest first; counters keep counting [default: 1000]
+    #[arg(long, env = "SODAN_HISTORY_PAGE_VIEWS", value_name = "N")]
+    pub history_page_views: Option<usize>,
+    /// Tracked events kept per customer, newest first; counters keep counting [default: 5000]
+    #[arg(long, env = "SODAN_HISTORY_EVENTS", value_name = "N")]
+    pub history_events: Option<usize>,
     /// Bearer token that lets other hosts read /metrics [default: loopback clients only]
     #[arg(
         long,

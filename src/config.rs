@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use crate::cli::{DataArgs, LogFormat, ServeArgs};
+use crate::store::HistoryLimits;
 
 /// Where the server listens when nothing says otherwise.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -38,6 +39,8 @@ pub struct Config {
     pub max_sockets_per_ip: usize,
     /// Bearer token that opens `/metrics` to other hosts; without it only loopback clients may read it.
     pub metrics_token: Option<Secret>,
+    /// How much page-view and event history each customer keeps.
+    pub history: HistoryLimits,
 }
 
 /// A secret setting whose `Debug` does not print it.
@@ -62,6 +65,7 @@ impl Config {
             max_upload_bytes: crate::uploads::DEFAULT_MAX_MB * 1024 * 1024,
             metrics_token: None,
             max_sockets_per_ip: DEFAULT_MAX_SOCKETS_PER_IP,
+            history: HistoryLimits::default(),
         }
     }
 
@@ -109,6 +113,18 @@ impl Config {
                 .max_sockets_per_ip
                 .or(file.max_sockets_per_ip)
                 .unwrap_or(DEFAULT_MAX_SOCKETS_PER_IP),
+            history: HistoryLimits {
+                page_views: args
+                    .history_page_views
+                    .or(file.history_page_views)
+                    .unwrap_or(HistoryLimits::default().page_views)
+                    .max(1),
+                events: args
+                    .history_events
+                    .or(file.history_events)
+                    .unwrap_or(HistoryLimits::default().events)
+                    .max(1),
+            },
         })
     }
 
@@ -138,6 +154,8 @@ struct FileConfig {
     max_upload_mb: Option<u64>,
     metrics_token: Option<String>,
     max_sockets_per_ip: Option<usize>,
+    history_page_views: Option<usize>,
+    history_events: Option<usize>,
 }
 
 impl FileConfig {

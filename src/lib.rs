@@ -27,6 +27,7 @@
 //! 5. Every request that reads or writes an account checks that the caller may touch it.
 #![warn(missing_docs)]
 
+pub mod api_tokens;
 pub mod app;
 pub mod auth;
 pub mod cli;

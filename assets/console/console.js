@@ -337,4 +337,11 @@
       });
     }
   }
+
+  // Customer import: a chosen CSV file is read into the form's text field (pasting works without this).
+  var importFile = document.getElementById("import-file");
+  if (importFile) importFile.addEventListener("change", function () {
+    var f = importFile.files[0];
+    if (f) f.text().then(function (text) { document.getElementById("import-csv").value = text; });
+  });
 })();

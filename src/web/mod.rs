@@ -2,6 +2,7 @@
 //! may touch, calls the store and the feature modules, and renders pages (askama) or JSON (serde).
 //! No business rules live here.
 
+mod api;
 mod assets;
 mod console;
 mod csrf;
@@ -156,6 +157,7 @@ pub fn server(listener: TcpListener, state: State) -> std::io::Result<Server> {
             .route("/assets/{path:.*}", web::get().to(assets::serve))
             .configure(console::routes)
             .configure(widget::routes)
+            .configure(api::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound)
             }))

@@ -2,10 +2,12 @@
 //! customers, settings and the operator's own account.
 
 mod account;
+mod api_settings;
 mod attachments;
 mod card;
 mod customer_settings;
 mod customers;
+mod import;
 mod inbox;
 mod login;
 mod pages;
@@ -39,6 +41,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(attachments::download),
         )
         .route("/customers", web::get().to(customers::list))
+        .service(
+            web::resource("/customers/import")
+                .app_data(import_form_limit())
+                .route(web::get().to(import::form))
+                .route(web::post().to(import::run)),
+        )
+        .service(
+            web::resource("/customers/import/preview")
+                .app_data(import_form_limit())
+                .route(web::post().to(import::preview)),
+        )
         .route("/customers/{id}", web::get().to(customers::show))
         .route("/customers/{id}/notes", web::post().to(customers::add_note))
         .route(
@@ -94,5 +107,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/settings/customers/card",
             web::post().to(customer_settings::save_layout),
         )
+        .route("/settings/api", web::get().to(api_settings::page))
+        .route("/settings/api", web::post().to(api_settings::create))
+        .route(
+            "/settings/api/{id}/revoke",
+            web::post().to(api_settings::revoke),
+        )
         .route("/console/ws", web::get().to(socket::connect));
+}
+
+/// The CSV import's forms carry the whole file.
+fn import_form_limit() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(import::MAX_CSV_BYTES * 2)
+        .error_handler(|err, _| {
+            crate::web::AppError::BadRequest(format!("invalid form: {err}")).into()
+        })
 }
