@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod console_browser;
 mod crash;
+mod customer_api;
 mod customer_browser;
 mod customers;
 mod disk_full;
