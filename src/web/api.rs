@@ -27,17 +27,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::post().to(post_event),
             )
             .default_service(web::to(|| async {
-                error(StatusCode::NOT_FOUND, "no such API endpoint")
+                error(StatusCode::NOT_FOUND, "no such API endpoint").response()
             })),
     );
 }
 
-fn error(status: StatusCode, message: &str) -> HttpResponse {
-    HttpResponse::build(status).json(json!({ "error": message }))
+/// Why a request was refused: the status and a message for the caller's developer.
+struct Refusal {
+    status: StatusCode,
+    message: String,
 }
 
-/// Why a request was refused, as a ready response.
-type Refusal = HttpResponse;
+impl Refusal {
+    fn response(self) -> HttpResponse {
+        HttpResponse::build(self.status).json(json!({ "error": self.message }))
+    }
+}
+
+fn error(status: StatusCode, message: &str) -> Refusal {
+    Refusal {
+        status,
+        message: message.to_owned(),
+    }
+}
 
 /// Checks the bearer token and its scope.
 async fn authorize(req: &HttpRequest, state: &State, scope: Scope) -> Result<ApiToken, Refusal> {
@@ -142,7 +154,7 @@ pub async fn get_customer(
             None => Err(error(StatusCode::NOT_FOUND, "no customer with this id")),
         }
     };
-    run.await.unwrap_or_else(|refusal| refusal)
+    run.await.unwrap_or_else(Refusal::response)
 }
 
 /// `PUT /api/v1/customers/{external_id}` (`customers:write`): creates or updates the customer with
@@ -183,7 +195,7 @@ pub async fn put_customer(
             Err(e) => Err(error(StatusCode::UNPROCESSABLE_ENTITY, &e.0)),
         }
     };
-    run.await.unwrap_or_else(|refusal| refusal)
+    run.await.unwrap_or_else(Refusal::response)
 }
 
 /// `POST /api/v1/customers/{external_id}/events` (`events:write`): `{name, properties, timestamp?}`
@@ -228,5 +240,5 @@ pub async fn post_event(
             .map_err(store_failed)?;
         Ok(HttpResponse::Created().json(json!({ "stored": true })))
     };
-    run.await.unwrap_or_else(|refusal| refusal)
+    run.await.unwrap_or_else(Refusal::response)
 }
