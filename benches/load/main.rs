@@ -26,7 +26,8 @@ fn main() {
     let binary = std::path::Path::new(env!("CARGO_BIN_EXE_sodan"));
     let (table, json) = if name == "render" {
         let count = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
-        let report = runtime.block_on(render::run(binary, work.path(), count, 50));
+        // The default bounded history of one customer: 1,000 page views and 5,000 events.
+        let report = runtime.block_on(render::run(binary, work.path(), count, (1_000, 5_000), 50));
         (
             report.table(),
             serde_json::to_string_pretty(&report).unwrap(),

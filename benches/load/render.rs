@@ -1,7 +1,7 @@
-//! Console render times with a big store: the harness fills a data file with many conversations (through
-//! the store's own write path, as the server would), starts a real `sodan serve` on it and times the pages
-//! operators open all day, against `/healthz` on the same server as the floor (an HTTP round trip that
-//! renders nothing).
+//! Console render times with a big store: the harness fills a data file with many conversations and
+//! customers (through the store's own write path, as the server would), gives one customer the full bounded
+//! history, starts a real `sodan serve` on it and times the pages operators open all day, against `/healthz`
+//! on the same server as the floor (an HTTP round trip that renders nothing).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,8 +9,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use serde_json::json;
 use sodan::conversations::Author;
-use sodan::store::{Draft, Store};
+use sodan::customers::{Traits, events::parse_event};
+use sodan::store::{Claim, Draft, HistoryLimits, Store};
+use sodan::visitors::PageView;
 
 use super::harness::{Latency, Server, set_up};
 
@@ -31,6 +34,16 @@ pub struct RenderReport {
     pub search: Latency,
     /// Conversations listed on the inbox page (checks the page really rendered them).
     pub listed: usize,
+    /// Identified customers in the store (every second conversation's visitor).
+    pub customers: usize,
+    /// Page views and events of the customer with the full history.
+    pub history: (usize, usize),
+    /// `GET /inbox/{id}` of the customer with the full history: conversation and card.
+    pub card: Latency,
+    /// `GET /customers/{id}`: card and the first page of the timeline, full history.
+    pub customer_page: Latency,
+    /// `GET /customers?q=WORD`: search among every customer.
+    pub customer_search: Latency,
 }
 
 impl RenderReport {
@@ -41,11 +54,21 @@ impl RenderReport {
             "render with {} conversations (generated in {:.1} s)\n| page | p50 / p99 / max | p50 ratio to /healthz |\n|---|---|---|\n",
             self.conversations, self.seed_seconds
         );
+        t = t.replace(
+            "conversations (",
+            &format!(
+                "conversations, {} customers, one with {} page views and {} events (",
+                self.customers, self.history.0, self.history.1
+            ),
+        );
         for (name, l) in [
             ("GET /healthz (floor)", &self.healthz),
             ("GET /inbox", &self.inbox),
             ("GET /inbox/{id}", &self.conversation),
             ("GET /inbox?q=word (search)", &self.search),
+            ("GET /inbox/{id} with the full-history card", &self.card),
+            ("GET /customers/{id} (card + timeline)", &self.customer_page),
+            ("GET /customers?q=word (search)", &self.customer_search),
         ] {
             t += &format!(
                 "| {name} | {:.2} / {:.2} / {:.2} ms | {:.1}x |\n",
@@ -60,9 +83,15 @@ impl RenderReport {
 }
 
 /// Fills a new data file at `data_dir` with `count` conversations, each a visitor message and, for every
-/// second one, an operator reply; every tenth mentions "refund" so search has something to find.
-pub async fn seed(data_dir: &Path, count: usize) {
-    let store = Store::open(&data_dir.join("sodan.redb"))
+/// second one, an operator reply and a verified customer identity; every tenth mentions "refund" so search
+/// has something to find. Visitor 1 then gets `history` page views and events (the full bounded history
+/// when these are the limits).
+pub async fn seed(data_dir: &Path, count: usize, history: (usize, usize)) {
+    let limits = HistoryLimits {
+        page_views: history.0.max(1),
+        events: history.1.max(1),
+    };
+    let store = Store::open_with(&data_dir.join("sodan.redb"), limits)
         .await
         .expect("store opens");
     let next = Arc::new(AtomicUsize::new(0));
@@ -95,6 +124,25 @@ pub async fn seed(data_dir: &Path, count: usize) {
                     .await
                     .expect("message");
                 if i % 2 == 0 {
+                    let mut traits = Traits {
+                        name: Some(format!("Customer {i}")),
+                        email: Some(format!("c{i}@shop.test")),
+                        ..Traits::default()
+                    };
+                    traits.attributes.insert(
+                        "plan".into(),
+                        json!(if i % 4 == 0 { "gold" } else { "free" }),
+                    );
+                    let claim = Claim {
+                        external_id: format!("cust-{i}"),
+                        verified: true,
+                        traits,
+                    };
+                    store
+                        .identify(digest, visitor.id, claim)
+                        .await
+                        .expect("identify")
+                        .expect("valid claim");
                     let reply = Draft {
                         author: Author::Operator {
                             id: 1,
@@ -115,6 +163,32 @@ pub async fn seed(data_dir: &Path, count: usize) {
     }
     for task in tasks {
         task.await.unwrap();
+    }
+    let (pages, events) = history;
+    let mut writes = Vec::new();
+    for n in 0..pages.max(events) {
+        let store = store.clone();
+        writes.push(tokio::spawn(async move {
+            if n < pages {
+                let url = format!("https://shop.test/items/{n}?ref=mail");
+                let page = PageView::parse(&url, &format!("Item {n}"), "", 1_700_000_000_000 + n as u64);
+                store.touch_visitor(1, page).await.expect("page view");
+            }
+            if n < events {
+                let name = if n % 10 == 0 { "purchase" } else { "view_item" };
+                let props = json!({"sku": format!("SKU-{n}"), "order_id": format!("A-{n}"), "total": n * 100});
+                let event = parse_event(name, &props, 1_700_000_000_000 + n as u64).unwrap();
+                store.track(1, event).await.expect("event");
+            }
+        }));
+        if writes.len() >= 256 {
+            for w in writes.drain(..) {
+                w.await.unwrap();
+            }
+        }
+    }
+    for w in writes {
+        w.await.unwrap();
     }
     store
         .close(Duration::from_secs(30))
@@ -139,11 +213,18 @@ async fn time(http: &reqwest::Client, url: &str, cookie: &str, rounds: usize) ->
     (Latency::of(samples), body)
 }
 
-/// Seeds `count` conversations, serves them with `binary` and times each page `rounds` times.
-pub async fn run(binary: &Path, work_dir: &Path, count: usize, rounds: usize) -> RenderReport {
+/// Seeds `count` conversations and customers (one with `history` page views and events), serves them with
+/// `binary` and times each page `rounds` times.
+pub async fn run(
+    binary: &Path,
+    work_dir: &Path,
+    count: usize,
+    history: (usize, usize),
+    rounds: usize,
+) -> RenderReport {
     let data_dir = work_dir.join("render");
     let started = Instant::now();
-    seed(&data_dir, count).await;
+    seed(&data_dir, count, history).await;
     let seed_seconds = started.elapsed().as_secs_f64();
     let server = Server::start(binary, &data_dir);
     let (cookie, _) = set_up(&server).await;
@@ -155,6 +236,32 @@ pub async fn run(binary: &Path, work_dir: &Path, count: usize, rounds: usize) ->
     let middle = count / 2 + 1;
     let (conversation, _) = time(&http, &format!("{base}/inbox/{middle}"), &cookie, rounds).await;
     let (search, _) = time(&http, &format!("{base}/inbox?q=refund"), &cookie, rounds).await;
+    // Visitor 1 holds the full history; its card links to its conversation.
+    let (_, page) = time(&http, &format!("{base}/customers/1"), &cookie, 1).await;
+    let conversation = page
+        .split("href=\"/inbox/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("visitor 1 has a conversation")
+        .to_owned();
+    let (card, page) = time(
+        &http,
+        &format!("{base}/inbox/{conversation}"),
+        &cookie,
+        rounds,
+    )
+    .await;
+    assert!(page.contains("id=\"customer-card\""), "the card rendered");
+    let (customer_page, page) = time(&http, &format!("{base}/customers/1"), &cookie, rounds).await;
+    assert!(page.contains("class=\"timeline\""), "the timeline rendered");
+    let (customer_search, page) = time(
+        &http,
+        &format!("{base}/customers?q=plan:gold"),
+        &cookie,
+        rounds,
+    )
+    .await;
+    assert!(page.contains("id=\"customers\""), "customers found");
     RenderReport {
         conversations: count,
         seed_seconds,
@@ -163,5 +270,10 @@ pub async fn run(binary: &Path, work_dir: &Path, count: usize, rounds: usize) ->
         conversation,
         search,
         listed,
+        customers: count.div_ceil(2),
+        history,
+        card,
+        customer_page,
+        customer_search,
     }
 }

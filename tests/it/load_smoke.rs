@@ -41,6 +41,7 @@ async fn the_render_benchmark_runs_on_a_generated_store() {
         std::path::Path::new(env!("CARGO_BIN_EXE_sodan")),
         work.path(),
         600,
+        (200, 300),
         3,
     )
     .await;
