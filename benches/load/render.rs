@@ -238,19 +238,13 @@ pub async fn run(
     let (search, _) = time(&http, &format!("{base}/inbox?q=refund"), &cookie, rounds).await;
     // Visitor 1 holds the full history; its card links to its conversation.
     let (_, page) = time(&http, &format!("{base}/customers/1"), &cookie, 1).await;
-    let conversation = page
+    let heavy = page
         .split("href=\"/inbox/")
         .nth(1)
         .and_then(|s| s.split('"').next())
         .expect("visitor 1 has a conversation")
         .to_owned();
-    let (card, page) = time(
-        &http,
-        &format!("{base}/inbox/{conversation}"),
-        &cookie,
-        rounds,
-    )
-    .await;
+    let (card, page) = time(&http, &format!("{base}/inbox/{heavy}"), &cookie, rounds).await;
     assert!(page.contains("id=\"customer-card\""), "the card rendered");
     let (customer_page, page) = time(&http, &format!("{base}/customers/1"), &cookie, rounds).await;
     assert!(page.contains("class=\"timeline\""), "the timeline rendered");
