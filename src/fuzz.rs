@@ -45,3 +45,84 @@ pub fn text_inputs(data: &[u8]) {
     }
     let _ = crate::i18n::Lang::from_accept_language(&text);
 }
+
+/// Declared attributes of every type, for the customer-data checks.
+fn declared() -> Vec<crate::customers::AttributeDef> {
+    use crate::customers::{AttrKind, AttributeDef};
+    AttrKind::ALL
+        .into_iter()
+        .map(|kind| AttributeDef {
+            key: kind.as_str().to_owned(),
+            label: kind.as_str().to_owned(),
+            kind,
+        })
+        .collect()
+}
+
+/// Runs `data` as a CSV import and as JSON customer data (REST API bodies, widget calls) through their
+/// checks, and asserts what the checked values promise.
+pub fn customer_inputs(data: &[u8]) {
+    use crate::customers::{attributes, events, identity, import};
+    let text = String::from_utf8_lossy(data);
+    let defs = declared();
+    let check_traits = |traits: &crate::customers::Traits| {
+        assert!(traits.attributes.len() <= attributes::MAX_ATTRIBUTES);
+        for (key, value) in &traits.attributes {
+            assert!(attributes::parse_key(key).is_ok(), "{key:?}");
+            assert!(
+                value.is_null() || value.is_string() || value.is_number() || value.is_boolean()
+            );
+            if let Some(def) = defs.iter().find(|d| &d.key == key)
+                && !value.is_null()
+            {
+                assert_eq!(
+                    attributes::coerce(key, value, def.kind).as_ref(),
+                    Ok(value),
+                    "a checked value checks again unchanged"
+                );
+            }
+        }
+    };
+    if let Ok(sheet) = import::read(&text) {
+        assert!(sheet.rows.len() <= import::MAX_ROWS);
+        let mapping: Vec<import::Column> = sheet
+            .headers
+            .iter()
+            .map(|h| import::Column::guess(h))
+            .collect();
+        if let Ok((good, bad)) = import::rows(&sheet, &mapping, &defs) {
+            assert_eq!(
+                good.len() + bad.len(),
+                sheet.rows.len(),
+                "every row accounted for"
+            );
+            for row in &good {
+                assert!(!row.external_id.is_empty());
+                check_traits(&row.traits);
+            }
+        }
+    }
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) {
+        if let Ok(traits) = crate::customers::parse_traits(&value, &defs) {
+            check_traits(&traits);
+        }
+        let name = value["name"].as_str().unwrap_or("event");
+        if let Ok(event) = events::parse_event(name, &value["properties"], 0) {
+            assert!(event.properties.is_object());
+            assert!(
+                serde_json::to_vec(&event.properties).unwrap().len()
+                    <= events::MAX_PROPERTIES_BYTES
+            );
+        }
+        if let Ok(cart) = events::parse_cart(&value) {
+            assert!(cart.len() <= events::MAX_CART_ITEMS);
+            assert!(
+                cart.iter()
+                    .all(|i| i.price.is_finite() && i.price >= 0.0 && i.quantity >= 1)
+            );
+        }
+    }
+    let _ = crate::customers::parse_external_id(&text);
+    let _ = identity::verify("secret", &text, &text);
+    let _ = crate::customers::Device::from_user_agent(&text);
+}

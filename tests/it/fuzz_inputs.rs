@@ -10,7 +10,7 @@ use crate::helpers::{Lcg, spawn_app};
 use crate::ws::{self, SHOP_ORIGIN};
 
 /// Valid inputs the mutations start from.
-const SEEDS: [&str; 10] = [
+const SEEDS: [&str; 14] = [
     r#"{"type":"hello","site":"abc","token":"t","page":{"url":"https://shop.example/","title":"T"}}"#,
     r#"{"type":"message","client_id":"c-1","body":"こんにちは <b>x</b>"}"#,
     r#"{"type":"resume","conversation":1,"after_seq":0}"#,
@@ -21,6 +21,10 @@ const SEEDS: [&str; 10] = [
     "https://Shop.Example:8443/",
     "../../etc/passwd\u{0}.png",
     "ja-JP,ja;q=0.9,en;q=0.8",
+    "user_id,名前,email,number,date,boolean,url\nu1,Aiko,a@b.jp,42,2024-01-02,yes,https://x.jp\n\"u,2\",\"B\"\"\",,x,,,\n",
+    r#"{"name":"Aiko","email":"a@b.jp","plan":"gold","attributes":{"number":"3.5","date":"2024-02-30","boolean":true,"url":"http://x"}}"#,
+    r#"{"name":"purchase","properties":{"order_id":"A-1","total":5400,"items":[{"sku":"S"}]}}"#,
+    r#"[{"sku":"TEA-1","name":"Sencha","price":1200,"quantity":2},{"price":1e308,"quantity":10000}]"#,
 ];
 
 /// Random inputs for the parsers, from the shared deterministic generator.
@@ -67,6 +71,7 @@ fn parsers_survive_random_and_mutated_input() {
     for _ in 0..20_000 {
         let input = rng.input();
         sodan::fuzz::text_inputs(&input);
+        sodan::fuzz::customer_inputs(&input);
         let _ = serde_json::from_slice::<VisitorFrame>(&input);
         let _ = serde_json::from_slice::<ConsoleFrame>(&input);
     }
