@@ -14,7 +14,7 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("external_id", "User id", "ユーザーID"),
     ("identified", "Identity", "本人確認"),
     ("current_page", "Viewing now", "閲覧中のページ"),
-    ("recent_pages", "Pages before", "直前の閲覧ページ"),
+    ("recent_pages", "Recent pages", "最近の閲覧ページ"),
     ("cart", "Cart", "カート"),
     ("purchases", "Recent purchases", "最近の購入"),
     ("device", "Device", "端末"),

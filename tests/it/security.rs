@@ -57,8 +57,12 @@ async fn every_console_page_carries_the_security_headers() {
         "/inbox",
         inbox_page.as_str(),
         "/customers",
+        "/customers/1",
+        "/customers/import",
         "/settings",
         "/settings/widget",
+        "/settings/customers",
+        "/settings/api",
         "/account",
         "/healthz",
     ];
@@ -194,8 +198,12 @@ async fn every_form_on_every_page_refuses_a_post_without_its_token() {
         "/inbox",
         inbox_page.as_str(),
         "/customers",
+        "/customers/1",
+        "/customers/import",
         "/settings",
         "/settings/widget",
+        "/settings/customers",
+        "/settings/api",
         "/account",
     ] {
         let html = app.page(&owner, page).await;
