@@ -37,7 +37,7 @@ fn shop_page(stub: &str, sodan: &str, site: &str, hash: &str) -> String {
          {stub}\
          <script>\
          Sodan.identify('cust-42', {{name: 'Aiko Tanaka', email: 'aiko@example.jp'}}, '{hash}');\
-         Sodan.set({{plan: 'gold'}});\
+         Sodan.set({{plan: 'gold', tag: '<img src=x onerror=alert(1)>'}});\
          if (location.pathname === '/item/tea') Sodan.track('view_item', {{sku: 'TEA-1', name: 'Sencha Green Tea', price: 1200}});\
          if (location.pathname === '/cart') Sodan.setCart([{{sku: 'TEA-1', name: 'Sencha Green Tea', price: 1200, quantity: 2}}]);\
          </script>\
@@ -85,6 +85,7 @@ async fn the_operator_sees_the_customer_card_in_the_admins_order_and_shared_note
         "recent_pages",
         "cart",
         "device",
+        "attributes",
     ];
     let mut form: Vec<(String, String)> = Vec::new();
     for (i, field) in order.iter().enumerate() {
@@ -156,6 +157,21 @@ async fn the_operator_sees_the_customer_card_in_the_admins_order_and_shared_note
     );
     let device = row("device").await;
     assert!(device.contains("Linux"), "{device}");
+    // Markup sent by a shop page stays text on the card.
+    let other = row("attributes").await;
+    assert!(
+        other.contains("tag: <img src=x onerror=alert(1)>"),
+        "{other}"
+    );
+    let images = operator
+        .client()
+        .execute(
+            "return document.querySelectorAll('#customer-card img').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(images, json!(0));
     let label = operator
         .text("#customer-card [data-field='attr:plan'] dt")
         .await;
