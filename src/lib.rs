@@ -6,7 +6,10 @@
 //! - [`store`]: the only module that knows redb; typed tables, schema version, durable writes.
 //! - [`operators`]: who may sign in to the console, with which role (plain types and rules).
 //! - [`sites`]: the shop's site as the widget sees it: key, allowed origins, look.
-//! - [`visitors`]: the people on the shop's site, remembered by a token.
+//! - [`visitors`]: the people on the shop's site, remembered by a token; a visitor record is a customer.
+//! - [`customers`]: who a customer is and what they did: profile, attributes, events, cart, identity
+//!   verification (HMAC), device, the card's layout, notes, CSV import, the widget API's checks.
+//! - [`api_tokens`]: scoped, revocable tokens for the back-office REST API.
 //! - [`conversations`]: conversations and messages, their statuses and checks.
 //! - [`uploads`]: attached files: which kinds are accepted (sniffed) and how they are named.
 //! - [`auth`]: passwords (argon2id), sessions, CSRF tokens, login rate limits.
@@ -24,7 +27,8 @@
 //! 3. Blocking work (redb, argon2) never runs on an actix worker thread: it goes through the store's async
 //!    wrappers or the blocking pool.
 //! 4. Nothing is acknowledged before it is committed durably.
-//! 5. Every request that reads or writes an account checks that the caller may touch it.
+//! 5. Every request that reads or writes an account checks that the caller may touch it: a visitor's socket
+//!    only its own customer record, an API token only its scopes.
 #![warn(missing_docs)]
 
 pub mod api_tokens;
