@@ -81,3 +81,21 @@ impl CsrfCookie {
         })
     }
 }
+
+/// A form whose only field is the CSRF token (buttons such as "revoke" or "delete").
+#[derive(Debug, serde::Deserialize)]
+pub struct CsrfForm {
+    /// The token from the page's hidden field.
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// The value of `name` in a form read as pairs (forms with repeated fields such as checkboxes); empty when
+/// absent.
+pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}

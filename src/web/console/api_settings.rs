@@ -7,7 +7,7 @@ use askama::Template;
 
 use crate::api_tokens::{self, ApiToken, Scope};
 use crate::web::console::inbox::time;
-use crate::web::csrf::CsrfCookie;
+use crate::web::csrf::{CsrfCookie, CsrfForm, field};
 use crate::web::render::{self, Chrome};
 use crate::web::session::{Admin, CurrentOperator};
 use crate::web::{AppError, State, request};
@@ -93,16 +93,9 @@ pub async fn create(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let pairs = form.into_inner();
-    let field = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
-    csrf.verify(&field("csrf"))?;
+    csrf.verify(field(&pairs, "csrf"))?;
     let t = request::language(&req, Some(&me.operator)).texts();
-    let name = field("name");
+    let name = field(&pairs, "name").trim().to_owned();
     let scopes: Vec<Scope> = pairs
         .iter()
         .filter(|(k, _)| k == "scope")
@@ -128,12 +121,6 @@ pub async fn create(
         .await?;
     tracing::info!(by = me.operator.id, token = token.id, "API token created");
     render_page(&req, &state, &me, &csrf, StatusCode::OK, Some(secret), None).await
-}
-
-#[derive(serde::Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// `POST /settings/api/{id}/revoke`.

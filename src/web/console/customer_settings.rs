@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::customers::attributes::{AttrKind, parse_key};
 use crate::customers::card::{CardLayout, all_fields, label};
 use crate::customers::{AttributeDef, Invalid};
-use crate::web::csrf::CsrfCookie;
+use crate::web::csrf::{CsrfCookie, CsrfForm, field};
 use crate::web::render::{self, Chrome};
 use crate::web::session::Admin;
 use crate::web::{AppError, State, request};
@@ -157,12 +157,6 @@ pub async fn declare(
     .await
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /settings/customers/attributes/{key}/delete`: undeclares an attribute (values stay on customers,
 /// listed as undeclared; the card field goes).
 pub async fn undeclare(
@@ -195,12 +189,7 @@ pub async fn save_layout(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let pairs = form.into_inner();
-    let token = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    csrf.verify(token)?;
+    csrf.verify(field(&pairs, "csrf"))?;
     let t = request::language(&req, Some(&me.operator)).texts();
     let defs = state.store.attribute_defs().await?;
     let order_of = |field: &str| -> u32 {

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::customers::import::{self, Column, Sheet};
-use crate::web::csrf::CsrfCookie;
+use crate::web::csrf::{CsrfCookie, field};
 use crate::web::render::{self, Chrome};
 use crate::web::session::{Admin, CurrentOperator};
 use crate::web::{AppError, State, request};
@@ -73,14 +73,6 @@ pub async fn form(
     csrf: CsrfCookie,
 ) -> Result<HttpResponse, AppError> {
     render::page(StatusCode::OK, &empty(chrome(&req, &me, &csrf)), &csrf)
-}
-
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
 }
 
 async fn choices(

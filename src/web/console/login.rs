@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::auth::{password, session};
 use crate::operators::Email;
-use crate::web::csrf::CsrfCookie;
+use crate::web::csrf::{CsrfCookie, CsrfForm};
 use crate::web::render::{self, Chrome};
 use crate::web::session::{self as web_session, CurrentOperator};
 use crate::web::{AppError, State, request};
@@ -103,18 +103,12 @@ pub async fn submit(
     web_session::signed_in(&req, &state, &csrf, &operator).await
 }
 
-#[derive(Deserialize)]
-pub struct LogoutForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /logout`: ends this session and clears its cookie.
 pub async fn logout(
     state: web::Data<State>,
     me: CurrentOperator,
     csrf: CsrfCookie,
-    form: web::Form<LogoutForm>,
+    form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
     csrf.verify(&form.csrf)?;
     session::end(&state.store, &me.token).await?;

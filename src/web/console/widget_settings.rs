@@ -6,7 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::sites::{self, Site};
-use crate::web::csrf::CsrfCookie;
+use crate::web::csrf::{CsrfCookie, CsrfForm};
 use crate::web::render::{self, Chrome};
 use crate::web::session::Admin;
 use crate::web::{AppError, State, request};
@@ -150,12 +150,6 @@ pub async fn save(
         error,
     };
     render::page(status, &page, &csrf)
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// `POST /settings/widget/identity-secret`: replaces the identity secret (hashes made with the old one stop
