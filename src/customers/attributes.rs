@@ -72,6 +72,23 @@ pub struct AttributeDef {
     pub kind: AttrKind,
 }
 
+impl AttributeDef {
+    /// Checks a declaration as an admin types it: a valid key, a label of 1 to 100 characters, a known type.
+    pub fn parse(key: &str, label: &str, kind: &str) -> Result<AttributeDef, Invalid> {
+        let key = parse_key(key)?;
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 100 {
+            return Err(Invalid("the label must be 1 to 100 characters".into()));
+        }
+        let kind = AttrKind::parse(kind).ok_or_else(|| Invalid("unknown type".into()))?;
+        Ok(AttributeDef {
+            key,
+            label: label.to_owned(),
+            kind,
+        })
+    }
+}
+
 /// Checks an attribute key: 1 to [`MAX_KEY_CHARS`] ASCII letters, digits, `_` or `-`.
 pub fn parse_key(input: &str) -> Result<String, Invalid> {
     let key = input.trim();

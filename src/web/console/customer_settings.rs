@@ -6,9 +6,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::customers::attributes::{AttrKind, parse_key};
+use crate::customers::AttributeDef;
+use crate::customers::attributes::AttrKind;
 use crate::customers::card::{CardLayout, all_fields, label};
-use crate::customers::{AttributeDef, Invalid};
 use crate::web::csrf::{CsrfCookie, CsrfForm, field};
 use crate::web::render::{self, Chrome};
 use crate::web::session::Admin;
@@ -103,20 +103,6 @@ pub struct AttributeForm {
     kind: String,
 }
 
-fn parse_def(form: &AttributeForm) -> Result<AttributeDef, Invalid> {
-    let key = parse_key(&form.key)?;
-    let label = form.label.trim();
-    if label.is_empty() || label.chars().count() > 100 {
-        return Err(Invalid("the label must be 1 to 100 characters".into()));
-    }
-    let kind = AttrKind::parse(&form.kind).ok_or_else(|| Invalid("unknown type".into()))?;
-    Ok(AttributeDef {
-        key,
-        label: label.to_owned(),
-        kind,
-    })
-}
-
 /// `POST /settings/customers/attributes`: declares (or redeclares) one attribute.
 pub async fn declare(
     req: HttpRequest,
@@ -128,7 +114,7 @@ pub async fn declare(
     csrf.verify(&form.csrf)?;
     let t = request::language(&req, Some(&me.operator)).texts();
     let mut defs = state.store.attribute_defs().await?;
-    let def = match parse_def(&form) {
+    let def = match AttributeDef::parse(&form.key, &form.label, &form.kind) {
         Ok(def) if defs.len() < MAX_DEFS || defs.iter().any(|d| d.key == def.key) => def,
         Ok(_) => {
             let error = format!("at most {MAX_DEFS} attributes can be declared");
