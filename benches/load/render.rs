@@ -178,7 +178,7 @@ pub async fn seed(data_dir: &Path, count: usize, history: (usize, usize)) {
                 let name = if n % 10 == 0 { "purchase" } else { "view_item" };
                 let props = json!({"sku": format!("SKU-{n}"), "order_id": format!("A-{n}"), "total": n * 100});
                 let event = parse_event(name, &props, 1_700_000_000_000 + n as u64).unwrap();
-                store.track(1, event).await.expect("event");
+                store.track(1, event, true).await.expect("event");
             }
         }));
         if writes.len() >= 256 {

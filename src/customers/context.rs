@@ -170,7 +170,7 @@ pub async fn track(
 ) -> Result<(), Refused> {
     let event =
         events::parse_event(name, properties, crate::clock::now_millis()).map_err(invalid)?;
-    store.track(visitor, event).await?;
+    store.track(visitor, event, true).await?;
     Ok(())
 }
 

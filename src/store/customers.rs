@@ -362,8 +362,15 @@ impl Store {
         .await
     }
 
-    /// Records a tracked event (bounded history, lifetime count). `false` when there is no such customer.
-    pub async fn track(&self, id: VisitorId, event: Event) -> Result<bool, Error> {
+    /// Records a tracked event (bounded history, lifetime count). `by_visitor`: the customer did it on the
+    /// site just now (it counts as activity: last seen, visits), rather than the back office reporting it.
+    /// `false` when there is no such customer.
+    pub async fn track(
+        &self,
+        id: VisitorId,
+        event: Event,
+        by_visitor: bool,
+    ) -> Result<bool, Error> {
         let limits = self.inner.limits;
         self.write(move |txn| {
             let Some(current) = follow(&txn.open_table(VISITORS)?, id)? else {
@@ -371,8 +378,10 @@ impl Store {
             };
             let mut next = current.clone();
             next.counts.events += 1;
-            next.counts.activity(event.at);
-            next.last_seen_at = next.last_seen_at.max(event.at);
+            if by_visitor {
+                next.counts.activity(event.at);
+                next.last_seen_at = next.last_seen_at.max(event.at);
+            }
             append_bounded(
                 &mut txn.open_table(EVENTS)?,
                 next.id,
@@ -787,7 +796,7 @@ mod tests {
         }
         for total in [10, 20, 30, 40] {
             let e = parse_event(PURCHASE, &json!({"total": total}), total).unwrap();
-            assert!(store.track(v.id, e).await.unwrap());
+            assert!(store.track(v.id, e, true).await.unwrap());
         }
         let card = store.customer_card(v.id, 10, 10).await.unwrap().unwrap();
         assert_eq!(
@@ -802,7 +811,7 @@ mod tests {
         assert_eq!(card.customer.counts.events, 4);
         assert!(
             !store
-                .track(999, parse_event("x", &json!({}), 1).unwrap())
+                .track(999, parse_event("x", &json!({}), 1).unwrap(), true)
                 .await
                 .unwrap()
         );

@@ -235,7 +235,7 @@ pub async fn post_event(
             })?;
         state
             .store
-            .track(customer.id, event)
+            .track(customer.id, event, false)
             .await
             .map_err(store_failed)?;
         Ok(HttpResponse::Created().json(json!({ "stored": true })))
