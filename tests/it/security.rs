@@ -40,6 +40,24 @@ async fn one_address_cannot_hold_more_widget_sockets_than_the_cap() {
     app.stop().await;
 }
 
+/// Every console page an admin can open, with `conversation` open in the inbox (its visitor is customer 1).
+fn console_pages(conversation: u64) -> Vec<String> {
+    [
+        "/inbox",
+        &format!("/inbox/{conversation}"),
+        "/customers",
+        "/customers/1",
+        "/customers/import",
+        "/settings",
+        "/settings/widget",
+        "/settings/customers",
+        "/settings/api",
+        "/account",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
 #[tokio::test]
 async fn every_console_page_carries_the_security_headers() {
     let (app, _dir) = spawn_app().await;
@@ -52,22 +70,13 @@ async fn every_console_page_carries_the_security_headers() {
     let conversation = visitor.recv_type("ack").await["conversation"]
         .as_u64()
         .unwrap();
-    let inbox_page = format!("/inbox/{conversation}");
-    let pages = [
-        "/inbox",
-        inbox_page.as_str(),
-        "/customers",
-        "/customers/1",
-        "/customers/import",
-        "/settings",
-        "/settings/widget",
-        "/settings/customers",
-        "/settings/api",
-        "/account",
-        "/healthz",
-    ];
+    let pages = console_pages(conversation);
     let anonymous = app.client();
-    for page in pages.into_iter().chain(["/login"]) {
+    for page in pages
+        .iter()
+        .map(String::as_str)
+        .chain(["/healthz", "/login"])
+    {
         let agent = if page == "/login" { &anonymous } else { &owner };
         let response = app.get(agent, page).await;
         assert_eq!(response.status(), StatusCode::OK, "{page}");
@@ -193,19 +202,8 @@ async fn every_form_on_every_page_refuses_a_post_without_its_token() {
         .unwrap();
 
     let mut actions = std::collections::BTreeSet::new();
-    let inbox_page = format!("/inbox/{conversation}");
-    for page in [
-        "/inbox",
-        inbox_page.as_str(),
-        "/customers",
-        "/customers/1",
-        "/customers/import",
-        "/settings",
-        "/settings/widget",
-        "/settings/customers",
-        "/settings/api",
-        "/account",
-    ] {
+    for page in &console_pages(conversation) {
+        let page = page.as_str();
         let html = app.page(&owner, page).await;
         for form in html.split("<form").skip(1) {
             let tag = &form[..form.find('>').unwrap()];

@@ -242,17 +242,22 @@ async fn inbox_page(
         })
         .collect();
 
-    let open = match open_id {
+    let (open, card) = match open_id {
         Some(id) => {
             let c = state
                 .store
                 .conversation(id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let visitor = state.store.visitor(c.visitor_id).await?;
             let messages = state.store.messages_before(id, u64::MAX, PAGE).await?;
-            let page = visitor.as_ref().and_then(|v| v.current_page.clone());
-            Some(Open {
+            // The customer card's snapshot also gives the header its "viewing now" and "last seen".
+            let data = state
+                .store
+                .customer_card(c.visitor_id, card::CARD_PAGES, card::CARD_PURCHASES)
+                .await?;
+            let visitor = data.as_ref().map(|d| &d.customer);
+            let page = visitor.and_then(|v| v.current_page.clone());
+            let open = Open {
                 id,
                 visitor_id: c.visitor_id,
                 title: name_of_visitor(c.visitor_id),
@@ -267,22 +272,14 @@ async fn inbox_page(
                 first_seq: messages.first().map(|m| m.seq).unwrap_or(0),
                 last_seq: c.last_seq,
                 messages: messages.iter().map(|m| message_view(t, m)).collect(),
-            })
-        }
-        None => None,
-    };
-    let card = match &open {
-        Some(o) => {
-            let data = state
-                .store
-                .customer_card(o.visitor_id, card::CARD_PAGES, card::CARD_PURCHASES)
-                .await?;
-            data.map(|data| {
-                let back = format!("/inbox/{}?{}", o.id, filters.query());
+            };
+            let card = data.map(|data| {
+                let back = format!("/inbox/{id}?{}", filters.query());
                 card::build(&data, lang, me.id, back)
-            })
+            });
+            (Some(open), card)
         }
-        None => None,
+        None => (None, None),
     };
     let page = InboxPage {
         c: Chrome::new(lang, csrf, Some(me), "inbox"),
