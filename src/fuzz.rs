@@ -126,3 +126,18 @@ pub fn customer_inputs(data: &[u8]) {
     let _ = identity::verify("secret", &text, &text);
     let _ = crate::customers::Device::from_user_agent(&text);
 }
+
+/// Runs `data` as segment rule text: a rule that parses prints as text that parses back to the same rule,
+/// and evaluating it against a customer does not panic.
+pub fn segment_rules(data: &[u8]) {
+    use crate::segments;
+    let text = String::from_utf8_lossy(data);
+    let Ok(rule) = segments::parse(&text) else {
+        return;
+    };
+    let printed = rule.to_string();
+    assert_eq!(segments::parse(&printed).as_ref(), Ok(&rule), "{printed}");
+    let customer = visitors::Visitor::new(1, 1_795_478_400_000);
+    let facts = segments::LazyFacts::new(&customer, Vec::new, Vec::new);
+    segments::evaluate(&rule, &facts, 1_795_478_400_000);
+}

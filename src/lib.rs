@@ -43,6 +43,7 @@ pub mod fuzz;
 pub mod hub;
 pub mod i18n;
 pub mod operators;
+pub mod segments;
 pub mod sites;
 pub mod store;
 pub mod telemetry;

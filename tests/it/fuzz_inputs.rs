@@ -10,7 +10,9 @@ use crate::helpers::{Lcg, spawn_app};
 use crate::ws::{self, SHOP_ORIGIN};
 
 /// Valid inputs the mutations start from.
-const SEEDS: [&str; 14] = [
+const SEEDS: [&str; 16] = [
+    r#"all(attr.plan = "gold", any(visits >= 3, events("purchase", 30d, total > 10000) >= 1), not(pages("/pricing*", 7d) = 0))"#,
+    r#"any(last_seen within 90m, attr.since before 2026-01-31, repeat_pages("/items/*", 1s) > 2, language = "ja")"#,
     r#"{"type":"hello","site":"abc","token":"t","page":{"url":"https://shop.example/","title":"T"}}"#,
     r#"{"type":"message","client_id":"c-1","body":"こんにちは <b>x</b>"}"#,
     r#"{"type":"resume","conversation":1,"after_seq":0}"#,
@@ -72,6 +74,7 @@ fn parsers_survive_random_and_mutated_input() {
         let input = rng.input();
         sodan::fuzz::text_inputs(&input);
         sodan::fuzz::customer_inputs(&input);
+        sodan::fuzz::segment_rules(&input);
         let _ = serde_json::from_slice::<VisitorFrame>(&input);
         let _ = serde_json::from_slice::<ConsoleFrame>(&input);
     }

@@ -1,0 +1,237 @@
+//! Segments: named groups of customers defined by a rule ("gold plan, bought in the last 30 days"), and
+//! the intent score, both kept up to date as customers act.
+//!
+//! The rule language and its evaluation are pure (`rule`, `text`); the store re-evaluates one customer
+//! whenever their record, page views or events change, and again at the time an answer would change by
+//! itself (a window expiring).
+
+pub mod rule;
+pub mod text;
+
+use serde::{Deserialize, Serialize};
+
+pub use rule::{Facts, Outcome, Rule, evaluate};
+pub use text::{ParseError, parse};
+
+use crate::customers::Event;
+use crate::visitors::{PageView, Visitor};
+
+/// A segment's id.
+pub type SegmentId = u64;
+
+/// The longest segment name.
+pub const MAX_NAME_CHARS: usize = 80;
+/// The most segments a site may define.
+pub const MAX_SEGMENTS: usize = 200;
+/// The most intent-score rules.
+pub const MAX_SCORE_RULES: usize = 100;
+
+/// A named rule, and what to do with conversations of its members.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Segment {
+    /// Id.
+    pub id: SegmentId,
+    /// Name shown on the card and in filters.
+    pub name: String,
+    /// The rule's text (checked when saved).
+    pub rule: String,
+    /// New conversations of members are assigned to this operator.
+    #[serde(default)]
+    pub route_to: Option<u64>,
+    /// Members' conversations are listed first in the inbox.
+    #[serde(default)]
+    pub priority: bool,
+    /// When it was created (Unix ms).
+    pub created_at: u64,
+}
+
+impl Segment {
+    /// The parsed rule; a stored rule was checked when saved, so a failure means none matches.
+    pub fn parsed(&self) -> Rule {
+        parse(&self.rule).unwrap_or(Rule::Any(Vec::new()))
+    }
+}
+
+/// Checks a segment name: 1 to [`MAX_NAME_CHARS`] characters, no control characters.
+pub fn parse_name(input: &str) -> Result<String, String> {
+    let name = input.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(format!(
+            "a segment name must be 1 to {MAX_NAME_CHARS} characters"
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// Points added to a customer's intent score while a rule holds ("+5 for viewing the same item 3 times").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreRule {
+    /// The rule's text (it may not use `intent` itself).
+    pub rule: String,
+    /// Points (may be negative).
+    pub points: i64,
+}
+
+/// A customer's segments and score, as last evaluated.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    /// Segments the customer is in, by id.
+    pub segments: Vec<SegmentId>,
+    /// Intent score.
+    pub intent: i64,
+    /// When to evaluate again without new data (Unix ms).
+    pub recheck_at: Option<u64>,
+}
+
+/// Every definition, parsed once, to evaluate customers against.
+#[derive(Debug, Clone, Default)]
+pub struct Definitions {
+    /// Segments with their parsed rules, by id.
+    pub segments: Vec<(SegmentId, Rule)>,
+    /// Score rules with their points.
+    pub score: Vec<(Rule, i64)>,
+}
+
+impl Definitions {
+    /// Parses stored definitions.
+    pub fn new(segments: &[Segment], score: &[ScoreRule]) -> Definitions {
+        Definitions {
+            segments: segments.iter().map(|s| (s.id, s.parsed())).collect(),
+            score: score
+                .iter()
+                .filter_map(|r| parse(&r.rule).ok().map(|rule| (rule, r.points)))
+                .collect(),
+        }
+    }
+
+    /// Whether there is nothing to evaluate.
+    pub fn is_empty(&self) -> bool {
+        self.segments.is_empty() && self.score.is_empty()
+    }
+
+    /// Evaluates the score, then every segment, for one customer at `now_ms`.
+    pub fn evaluate(&self, facts: &dyn Facts, now_ms: u64) -> Membership {
+        let mut recheck_at: Option<u64> = None;
+        let mut note = |o: &Outcome| {
+            if let Some(t) = o.recheck_at {
+                recheck_at = Some(recheck_at.map_or(t, |r| r.min(t)));
+            }
+        };
+        let zero = WithIntent { facts, intent: 0 };
+        let mut intent = 0i64;
+        for (rule, points) in &self.score {
+            let outcome = evaluate(rule, &zero, now_ms);
+            note(&outcome);
+            if outcome.matched {
+                intent = intent.saturating_add(*points);
+            }
+        }
+        let scored = WithIntent { facts, intent };
+        let mut segments = Vec::new();
+        for (id, rule) in &self.segments {
+            let outcome = evaluate(rule, &scored, now_ms);
+            note(&outcome);
+            if outcome.matched {
+                segments.push(*id);
+            }
+        }
+        Membership {
+            segments,
+            intent,
+            recheck_at,
+        }
+    }
+}
+
+/// Facts with a given intent score.
+struct WithIntent<'a> {
+    facts: &'a dyn Facts,
+    intent: i64,
+}
+
+impl Facts for WithIntent<'_> {
+    fn customer(&self) -> &Visitor {
+        self.facts.customer()
+    }
+    fn pages(&self) -> &[PageView] {
+        self.facts.pages()
+    }
+    fn events(&self) -> &[Event] {
+        self.facts.events()
+    }
+    fn intent(&self) -> i64 {
+        self.intent
+    }
+}
+
+/// Facts whose history is loaded on first use (most rules never look at it).
+pub struct LazyFacts<'a, P, E> {
+    customer: &'a Visitor,
+    pages: std::cell::OnceCell<Vec<PageView>>,
+    events: std::cell::OnceCell<Vec<Event>>,
+    load_pages: P,
+    load_events: E,
+}
+
+impl<'a, P, E> LazyFacts<'a, P, E>
+where
+    P: Fn() -> Vec<PageView>,
+    E: Fn() -> Vec<Event>,
+{
+    /// Facts about `customer`, with loaders for their history (oldest first).
+    pub fn new(customer: &'a Visitor, load_pages: P, load_events: E) -> Self {
+        LazyFacts {
+            customer,
+            pages: Default::default(),
+            events: Default::default(),
+            load_pages,
+            load_events,
+        }
+    }
+}
+
+impl<P, E> Facts for LazyFacts<'_, P, E>
+where
+    P: Fn() -> Vec<PageView>,
+    E: Fn() -> Vec<Event>,
+{
+    fn customer(&self) -> &Visitor {
+        self.customer
+    }
+    fn pages(&self) -> &[PageView] {
+        self.pages.get_or_init(&self.load_pages)
+    }
+    fn events(&self) -> &[Event] {
+        self.events.get_or_init(&self.load_events)
+    }
+    fn intent(&self) -> i64 {
+        0
+    }
+}
+
+/// Checks a score rule's text: it must parse and may not depend on the score itself.
+pub fn parse_score_rule(text: &str) -> Result<Rule, ParseError> {
+    let rule = parse(text)?;
+    if uses_intent(&rule) {
+        return Err(ParseError {
+            at: 0,
+            message: "a score rule cannot use the intent score itself".into(),
+        });
+    }
+    Ok(rule)
+}
+
+fn uses_intent(rule: &Rule) -> bool {
+    match rule {
+        Rule::All(parts) | Rule::Any(parts) => parts.iter().any(uses_intent),
+        Rule::Not(part) => uses_intent(part),
+        Rule::Cond(rule::Cond::Field(rule::Field::Intent, _)) => true,
+        Rule::Cond(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;
