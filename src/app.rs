@@ -73,6 +73,7 @@ impl App {
         }
 
         let hub = Hub::start();
+        crate::upkeep::start(&store, hub.clone());
         let state = web::State::new(config, store.clone(), hub, public_url.clone(), setup_token);
         let server =
             web::server(listener, state).map_err(|e| BuildError::Bind(addr.to_string(), e))?;

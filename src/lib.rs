@@ -48,6 +48,7 @@ pub mod sites;
 pub mod store;
 pub mod telemetry;
 pub mod tokens;
+pub mod upkeep;
 pub mod uploads;
 pub mod visitors;
 pub mod web;

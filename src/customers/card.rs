@@ -26,6 +26,7 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("visits", "Visits", "訪問回数"),
     ("conversations", "Conversations", "過去の会話"),
     ("segments", "Segments", "セグメント"),
+    ("intent", "Intent score", "購買意欲スコア"),
     ("attributes", "Other attributes", "その他の属性"),
 ];
 

@@ -20,19 +20,28 @@ use super::{OpenError, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 6] = [
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 8] = [
     OPERATORS,
     VISITORS,
     CONVERSATIONS,
     UPLOADS,
     NOTES,
     API_TOKENS,
+    SEGMENTS,
+    MEMBERSHIPS,
 ];
+const ID_NUMBERS: [TableDefinition<u64, u64>; 1] = [SEGMENT_SIZES];
 const TEXT_IDS: [TableDefinition<&str, u64>; 3] = [OPERATOR_EMAILS, EXTERNAL_IDS, ATTRIBUTE_KEYS];
 const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 2] = [SESSIONS, INVITES];
 const DIGEST_IDS: [TableDefinition<&[u8], u64>; 2] = [VISITOR_TOKENS, API_TOKEN_DIGESTS];
-const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 4] =
-    [VISITOR_CONVERSATIONS, ACTIVITY, CUSTOMER_NOTES, SEEN];
+const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 6] = [
+    VISITOR_CONVERSATIONS,
+    ACTIVITY,
+    CUSTOMER_NOTES,
+    SEEN,
+    SEGMENT_MEMBERS,
+    RECHECKS,
+];
 /// `PAGE_VIEWS` is read from version-2 backups only; the migration to version 3 moves its rows.
 const PAIR_RECORDS: [TableDefinition<(u64, u64), &[u8]>; 4] =
     [MESSAGES, PAGE_VIEWS, PAGE_VIEW_LOG, EVENTS];
@@ -125,6 +134,9 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
         dump(&txn, def, |k, v| line(name(&def), json!(k), record(v)?))?;
     }
     for def in TEXT_IDS {
+        dump(&txn, def, |k, v| line(name(&def), json!(k), json!(v)))?;
+    }
+    for def in ID_NUMBERS {
         dump(&txn, def, |k, v| line(name(&def), json!(k), json!(v)))?;
     }
     for def in DIGEST_RECORDS {
@@ -278,6 +290,13 @@ fn insert(txn: &WriteTransaction, table: &str, k: &Value, v: &Value) -> Result<(
         txn.open_table(def)
             .map_err(err)?
             .insert(text(k)?.as_str(), num(v)?)
+            .map_err(err)?;
+        return Ok(());
+    }
+    if let Some(def) = ID_NUMBERS.into_iter().find(|d| named(d)) {
+        txn.open_table(def)
+            .map_err(err)?
+            .insert(num(k)?, num(v)?)
             .map_err(err)?;
         return Ok(());
     }

@@ -237,12 +237,16 @@ impl Store {
                 conversation.unread_for_operators += 1;
                 // The visitor has read everything up to their own message.
                 conversation.read_by_visitor_seq = conversation.last_seq + 1;
-                let message = append(txn, &mut conversation, previous, &sender, draft, now)?;
                 let seen = Seen {
                     page: None,
                     started_conversation: new_conversation,
                 };
+                // Seen first, so the customer's segments are current when the conversation is routed.
                 touch(txn, visitor, seen, now, limits)?;
+                if new_conversation {
+                    conversation.assignee = super::segments::route(txn, visitor)?;
+                }
+                let message = append(txn, &mut conversation, previous, &sender, draft, now)?;
                 Ok(Posted {
                     conversation,
                     message,

@@ -63,6 +63,10 @@ pub struct CardData {
     pub layout: CardLayout,
     /// The declared attributes.
     pub defs: Vec<AttributeDef>,
+    /// The segments they are in (id, name), and their intent score.
+    pub segments: Vec<(u64, String)>,
+    /// Their intent score.
+    pub intent: i64,
 }
 
 /// One line of a customer's interaction history.
@@ -475,6 +479,7 @@ impl Store {
             }
             let conversations = visitor_conversations(txn, id)?;
             let notes = customer_notes(txn, id)?;
+            let (segments, intent) = super::segments::named_membership(txn, id)?;
             Ok(Some(CardData {
                 customer,
                 pages: recent,
@@ -483,6 +488,8 @@ impl Store {
                 notes,
                 layout: read_setting(txn, CARD_LAYOUT_KEY)?,
                 defs: read_setting(txn, ATTRIBUTE_DEFS_KEY)?,
+                segments,
+                intent,
             }))
         })
         .await

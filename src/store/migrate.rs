@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use super::codec::{decode, encode};
 use super::tables::{
     ACTIVITY, API_TOKEN_DIGESTS, API_TOKENS, ATTRIBUTE_KEYS, CLIENT_IDS, CONVERSATIONS,
-    CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, INVITES, MESSAGES, META, NOTES, OPERATOR_EMAILS,
-    OPERATOR_SESSIONS, OPERATORS, PAGE_VIEW_LOG, PAGE_VIEWS, SEEN, SESSIONS, SETTINGS, UPLOADS,
-    VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
+    CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, INVITES, MEMBERSHIPS, MESSAGES, META, NOTES,
+    OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS, PAGE_VIEW_LOG, PAGE_VIEWS, RECHECKS, SEEN,
+    SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS, UPLOADS, VISITOR_CONVERSATIONS,
+    VISITOR_TOKENS, VISITORS,
 };
 use super::visitors::save_visitor;
 use super::{Error, OpenError};
@@ -18,7 +19,7 @@ use crate::sites::Site;
 use crate::visitors::Visitor;
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: u64 = 3;
+pub const SCHEMA_VERSION: u64 = 4;
 
 /// The key of the version in [`META`].
 const VERSION_KEY: &str = "schema_version";
@@ -27,7 +28,8 @@ const VERSION_KEY: &str = "schema_version";
 type Migration = fn(&WriteTransaction) -> Result<(), Error>;
 
 /// `MIGRATIONS[n]` brings a file from version `n` to `n + 1`. Version 0 is a new, empty file.
-const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] = [create_v1, create_v2, create_v3];
+const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] =
+    [create_v1, create_v2, create_v3, create_v4];
 
 /// The first schema: accounts, sessions, invitations.
 fn create_v1(txn: &WriteTransaction) -> Result<(), Error> {
@@ -118,6 +120,17 @@ fn create_v3(txn: &WriteTransaction) -> Result<(), Error> {
 
 /// Creates every table of the current schema that is missing (a restored backup has no rows, and so no
 /// table, for what was empty when it was made).
+fn create_v4(txn: &WriteTransaction) -> Result<(), Error> {
+    for def in [SEGMENTS, MEMBERSHIPS] {
+        txn.open_table(def)?;
+    }
+    for def in [SEGMENT_MEMBERS, RECHECKS] {
+        txn.open_table(def)?;
+    }
+    txn.open_table(SEGMENT_SIZES)?;
+    Ok(())
+}
+
 pub fn create_missing_tables(txn: &WriteTransaction) -> Result<(), Error> {
     for def in [
         OPERATORS,
@@ -126,9 +139,12 @@ pub fn create_missing_tables(txn: &WriteTransaction) -> Result<(), Error> {
         UPLOADS,
         NOTES,
         API_TOKENS,
+        SEGMENTS,
+        MEMBERSHIPS,
     ] {
         txn.open_table(def)?;
     }
+    txn.open_table(SEGMENT_SIZES)?;
     for def in [OPERATOR_EMAILS, EXTERNAL_IDS, ATTRIBUTE_KEYS] {
         txn.open_table(def)?;
     }
@@ -139,7 +155,14 @@ pub fn create_missing_tables(txn: &WriteTransaction) -> Result<(), Error> {
     for def in [VISITOR_TOKENS, API_TOKEN_DIGESTS] {
         txn.open_table(def)?;
     }
-    for def in [VISITOR_CONVERSATIONS, ACTIVITY, CUSTOMER_NOTES, SEEN] {
+    for def in [
+        VISITOR_CONVERSATIONS,
+        ACTIVITY,
+        CUSTOMER_NOTES,
+        SEEN,
+        SEGMENT_MEMBERS,
+        RECHECKS,
+    ] {
         txn.open_table(def)?;
     }
     for def in [MESSAGES, PAGE_VIEW_LOG, EVENTS] {

@@ -16,6 +16,7 @@ mod files;
 mod invites;
 mod migrate;
 mod operators;
+mod segments;
 mod sessions;
 mod site;
 mod stats;
@@ -33,12 +34,25 @@ use data_file::DataFile;
 pub use conversations::{Draft, NewUpload, Posted};
 pub use customers::{CardData, Claim, ImportSummary, NoteChange, TimelineEntry};
 pub use migrate::SCHEMA_VERSION;
+pub use segments::{Backfill, SegmentDraft};
 pub use stats::{BUCKETS, StatsSnapshot};
+pub use writer::MembershipChange;
 
 /// A handle on the open data file; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
     inner: Arc<Inner>,
+}
+
+/// A [`Store`] that does not keep the data file open (see [`Store::downgrade`]).
+#[derive(Clone)]
+pub struct WeakStore(std::sync::Weak<Inner>);
+
+impl WeakStore {
+    /// The store, unless it has been closed.
+    pub fn upgrade(&self) -> Option<Store> {
+        self.0.upgrade().map(|inner| Store { inner })
+    }
 }
 
 /// How much per-customer history is kept (the newest entries win); lifetime counters are kept apart.
@@ -65,6 +79,8 @@ struct Inner {
     writer: writer::Writer,
     /// The folder holding uploaded files.
     files: PathBuf,
+    /// Woken when segment definitions change.
+    backfill_wanted: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for Store {
@@ -104,6 +120,7 @@ impl Store {
                 limits,
                 writer,
                 files,
+                backfill_wanted: Arc::new(tokio::sync::Notify::new()),
             }),
         })
     }
@@ -128,6 +145,11 @@ impl Store {
         F: FnOnce(&WriteTransaction) -> Result<T, Error> + Send + 'static,
     {
         self.inner.writer.write(f).await
+    }
+
+    /// A handle that does not keep the data file open, for background tasks that must end with the server.
+    pub fn downgrade(&self) -> WeakStore {
+        WeakStore(Arc::downgrade(&self.inner))
     }
 
     /// Write-path counters for monitoring.

@@ -97,3 +97,21 @@ pub const API_TOKENS: TableDefinition<u64, &[u8]> = TableDefinition::new("apitok
 /// `sha256(api token) -> token_id`.
 pub const API_TOKEN_DIGESTS: TableDefinition<&[u8], u64> =
     TableDefinition::new("tokendigest_apitoken_id");
+
+// Schema version 4: segments and proactive messages.
+
+/// `segment_id -> Segment (JSON)`.
+pub const SEGMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("segment_id_segment");
+
+/// `(segment_id, visitor_id) -> ()`: a segment's members.
+pub const SEGMENT_MEMBERS: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("segmentid_visitorid");
+
+/// `segment_id -> member count`.
+pub const SEGMENT_SIZES: TableDefinition<u64, u64> = TableDefinition::new("segment_id_size");
+
+/// `visitor_id -> Membership (JSON)`: a customer's segments and intent score, as last evaluated.
+pub const MEMBERSHIPS: TableDefinition<u64, &[u8]> = TableDefinition::new("visitor_id_membership");
+
+/// `(due_ms, visitor_id) -> ()`: customers to evaluate again when a time window moves on.
+pub const RECHECKS: TableDefinition<(u64, u64), ()> = TableDefinition::new("duems_visitorid");

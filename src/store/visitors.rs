@@ -51,7 +51,7 @@ pub(super) fn new_visitor(txn: &WriteTransaction, now_ms: u64) -> Result<Visitor
     Ok(Visitor::new(id, now_ms))
 }
 
-/// Writes a visitor, keeping the last-seen index of listed customers in step. `previous` is the record as
+/// Writes a visitor, keeping the last-seen index of listed customers and their segments in step. `previous` is the record as
 /// it was before this change (`None` for a new one).
 pub(super) fn save_visitor(
     txn: &WriteTransaction,
@@ -67,7 +67,7 @@ pub(super) fn save_visitor(
     }
     txn.open_table(VISITORS)?
         .insert(visitor.id, encode(visitor)?.as_slice())?;
-    Ok(())
+    super::segments::reevaluate(txn, visitor)
 }
 
 /// Appends the `n`-th entry of `id`'s history and drops what falls out of the latest `keep`.

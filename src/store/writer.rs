@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use redb::WriteTransaction;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::Error;
 use super::data_file::DataFile;
@@ -27,9 +27,29 @@ type Completion = Box<dyn FnOnce(Result<(), Error>) + Send>;
 /// A write: applied to the batch's transaction (or told why there is none), it returns its completion.
 type Job = Box<dyn FnOnce(Result<&WriteTransaction, &Error>) -> Completion + Send>;
 
+/// A customer's segments changed (sent to subscribers once committed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipChange {
+    /// The customer.
+    pub visitor: crate::visitors::VisitorId,
+    /// Their segments and score now.
+    pub membership: crate::segments::Membership,
+}
+
+thread_local! {
+    /// Changes made by the jobs of the batch being applied, announced after its commit.
+    static ANNOUNCED: std::cell::RefCell<Vec<MembershipChange>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Announces a change once the current batch is committed (dropped if the commit fails).
+pub(super) fn announce(change: MembershipChange) {
+    ANNOUNCED.with_borrow_mut(|a| a.push(change));
+}
+
 /// The queue into the writer thread.
 pub(super) struct Writer {
     jobs: mpsc::Sender<Job>,
+    changes: broadcast::Sender<MembershipChange>,
     thread: std::thread::JoinHandle<()>,
     stats: Arc<WriteStats>,
 }
@@ -40,11 +60,14 @@ impl Writer {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let stats = Arc::new(WriteStats::default());
         let counters = stats.clone();
+        let (changes, _) = broadcast::channel(4096);
+        let announcer = changes.clone();
         let thread = std::thread::Builder::new()
             .name("sodan-writer".into())
-            .spawn(move || run(&file, queue, &counters))?;
+            .spawn(move || run(&file, queue, &counters, &announcer))?;
         Ok(Writer {
             jobs,
+            changes,
             thread,
             stats,
         })
@@ -81,6 +104,11 @@ impl Writer {
         self.stats.snapshot(queued)
     }
 
+    /// Segment membership changes, as they are committed.
+    pub(super) fn subscribe(&self) -> broadcast::Receiver<MembershipChange> {
+        self.changes.subscribe()
+    }
+
     /// Counts a stored chat message.
     pub(super) fn count_message(&self) {
         self.stats.message();
@@ -93,7 +121,12 @@ impl Writer {
     }
 }
 
-fn run(file: &DataFile, mut queue: mpsc::Receiver<Job>, stats: &WriteStats) {
+fn run(
+    file: &DataFile,
+    mut queue: mpsc::Receiver<Job>,
+    stats: &WriteStats,
+    changes: &broadcast::Sender<MembershipChange>,
+) {
     while let Some(first) = queue.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -103,8 +136,13 @@ fn run(file: &DataFile, mut queue: mpsc::Receiver<Job>, stats: &WriteStats) {
             }
         }
         let (writes, started) = (batch.len(), std::time::Instant::now());
+        ANNOUNCED.with_borrow_mut(Vec::clear);
         if commit_batch(file, batch) {
             stats.commit(writes, started.elapsed());
+            for change in ANNOUNCED.with_borrow_mut(std::mem::take) {
+                // Nobody listening is fine.
+                let _ = changes.send(change);
+            }
         }
     }
 }

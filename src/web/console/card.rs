@@ -39,6 +39,8 @@ pub enum CardValue {
     Lines(Vec<String>),
     /// Conversations (id, label).
     Conversations(Vec<(u64, String)>),
+    /// Segments (id, name); kept current live by the console.
+    Segments(Vec<(u64, String)>),
     /// Nothing known.
     Nothing,
 }
@@ -228,7 +230,8 @@ pub fn build(data: &CardData, lang: Lang, viewer: OperatorId, back: String) -> C
                         })
                         .collect(),
                 ),
-                "segments" => CardValue::Nothing,
+                "segments" => CardValue::Segments(data.segments.clone()),
+                "intent" => CardValue::Text(data.intent.to_string()),
                 "attributes" => {
                     let lines: Vec<String> = p
                         .attributes

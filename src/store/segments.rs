@@ -1,0 +1,545 @@
+//! Segment definitions, intent-score rules and memberships, kept current as customers change.
+//!
+//! Every write of a customer record ends in [`reevaluate`], so one customer's segments are re-evaluated
+//! where their data changed, in the same transaction, never by rescanning everyone. Answers that change by
+//! themselves (a window moving on) are re-checked at the time the evaluator gave (`RECHECKS`). A changed
+//! definition is applied to existing customers by a back-fill in small batches (`backfill_step`), so the
+//! writer keeps serving chat in between.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::codec::{decode, encode};
+use super::conversations::next_id;
+use super::tables::{
+    EVENTS, MEMBERSHIPS, META, OPERATORS, PAGE_VIEW_LOG, RECHECKS, SEGMENT_MEMBERS, SEGMENT_SIZES,
+    SEGMENTS, SETTINGS, VISITORS,
+};
+use super::visitors::follow;
+use super::writer::{MembershipChange, announce};
+use super::{Error, Store};
+use crate::customers::Invalid;
+use crate::operators::Operator;
+use crate::segments::{
+    self, Definitions, LazyFacts, MAX_SCORE_RULES, MAX_SEGMENTS, Membership, ScoreRule, Segment,
+    SegmentId,
+};
+use crate::visitors::{Visitor, VisitorId};
+
+/// `META` key of the definitions' version: changes (to a random value) whenever a definition does.
+const VERSION_KEY: &str = "segments_version";
+const NEXT_SEGMENT_KEY: &str = "next_segment_id";
+const SCORE_SETTING: &str = "intent_rules";
+const BACKFILL_SETTING: &str = "segment_backfill";
+
+/// How far the back-fill of changed definitions has come.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backfill {
+    /// The next visitor id to evaluate.
+    pub next: u64,
+    /// Customers evaluated so far.
+    pub done: u64,
+    /// Customer records when it started.
+    pub total: u64,
+}
+
+/// A segment as the console edits it.
+#[derive(Debug, Clone)]
+pub struct SegmentDraft {
+    /// The segment to change; `None` creates one.
+    pub id: Option<SegmentId>,
+    /// Name.
+    pub name: String,
+    /// Rule text.
+    pub rule: String,
+    /// Operator to assign members' new conversations to.
+    pub route_to: Option<u64>,
+    /// List members' conversations first.
+    pub priority: bool,
+}
+
+/// Definitions parsed once per version, with what routing needs.
+struct Compiled {
+    version: u64,
+    defs: Definitions,
+    /// `(segment, operator)`, in segment order.
+    routes: Vec<(SegmentId, u64)>,
+}
+
+thread_local! {
+    /// The writer thread's parsed definitions (one writer thread per data file).
+    static COMPILED: RefCell<Option<Arc<Compiled>>> = const { RefCell::new(None) };
+}
+
+fn version(txn: &WriteTransaction) -> Result<u64, Error> {
+    Ok(txn
+        .open_table(META)?
+        .get(VERSION_KEY)?
+        .map(|v| v.value())
+        .unwrap_or(0))
+}
+
+fn read_json<T: DeserializeOwned>(txn: &WriteTransaction, key: &str) -> Result<Option<T>, Error> {
+    txn.open_table(SETTINGS)?
+        .get(key)?
+        .map(|v| decode(v.value()))
+        .transpose()
+}
+
+fn all_segments(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<Vec<Segment>, Error> {
+    table.iter()?.map(|e| decode(e?.1.value())).collect()
+}
+
+/// The current definitions, parsed; `None` when none were ever made.
+fn compiled(txn: &WriteTransaction) -> Result<Option<Arc<Compiled>>, Error> {
+    let version = version(txn)?;
+    if version == 0 {
+        return Ok(None);
+    }
+    if let Some(c) = COMPILED
+        .with_borrow(|c| c.clone())
+        .filter(|c| c.version == version)
+    {
+        return Ok(Some(c));
+    }
+    let list = all_segments(&txn.open_table(SEGMENTS)?)?;
+    let score: Vec<ScoreRule> = read_json(txn, SCORE_SETTING)?.unwrap_or_default();
+    let compiled = Arc::new(Compiled {
+        version,
+        defs: Definitions::new(&list, &score),
+        routes: list
+            .iter()
+            .filter_map(|s| s.route_to.map(|o| (s.id, o)))
+            .collect(),
+    });
+    COMPILED.with_borrow_mut(|c| *c = Some(compiled.clone()));
+    Ok(Some(compiled))
+}
+
+/// Records that definitions changed: a new version, and a back-fill from the first customer.
+fn definitions_changed(txn: &WriteTransaction) -> Result<(), Error> {
+    let version = u64::from_str_radix(&crate::tokens::random()[..15], 16).unwrap_or(1) + 1;
+    txn.open_table(META)?.insert(VERSION_KEY, version)?;
+    let total = txn.open_table(VISITORS)?.len()?;
+    let backfill = Backfill {
+        next: 0,
+        done: 0,
+        total,
+    };
+    txn.open_table(SETTINGS)?
+        .insert(BACKFILL_SETTING, encode(&backfill)?.as_slice())?;
+    Ok(())
+}
+
+/// A customer's kept history of one kind, oldest first; a read error is kept for the caller.
+fn history<T: DeserializeOwned>(
+    txn: &WriteTransaction,
+    def: TableDefinition<(u64, u64), &[u8]>,
+    id: VisitorId,
+    failed: &RefCell<Option<Error>>,
+) -> Vec<T> {
+    let read = || -> Result<Vec<T>, Error> {
+        txn.open_table(def)?
+            .range((id, 0)..=(id, u64::MAX))?
+            .map(|e| decode(e?.1.value()))
+            .collect()
+    };
+    read().unwrap_or_else(|e| {
+        *failed.borrow_mut() = Some(e);
+        Vec::new()
+    })
+}
+
+/// Evaluates one customer against every definition and stores the answer (called after every change of a
+/// customer record, with the record as saved).
+pub(super) fn reevaluate(txn: &WriteTransaction, visitor: &Visitor) -> Result<(), Error> {
+    let Some(compiled) = compiled(txn)? else {
+        return Ok(());
+    };
+    let next = if visitor.merged_into.is_some() {
+        Membership::default()
+    } else {
+        let failed = RefCell::new(None);
+        let facts = LazyFacts::new(
+            visitor,
+            || history(txn, PAGE_VIEW_LOG, visitor.id, &failed),
+            || history(txn, EVENTS, visitor.id, &failed),
+        );
+        let membership = compiled.defs.evaluate(&facts, crate::clock::now_millis());
+        if let Some(e) = failed.into_inner() {
+            return Err(e);
+        }
+        membership
+    };
+    store_membership(txn, visitor.id, next)
+}
+
+/// Stores a customer's new membership, keeping member lists, sizes and re-checks in step.
+fn store_membership(txn: &WriteTransaction, id: VisitorId, next: Membership) -> Result<(), Error> {
+    let mut table = txn.open_table(MEMBERSHIPS)?;
+    let old: Membership = table
+        .get(id)?
+        .map(|v| decode(v.value()))
+        .transpose()?
+        .unwrap_or_default();
+    if old == next {
+        return Ok(());
+    }
+    let mut members = txn.open_table(SEGMENT_MEMBERS)?;
+    let mut sizes = txn.open_table(SEGMENT_SIZES)?;
+    for s in old.segments.iter().filter(|s| !next.segments.contains(s)) {
+        members.remove((*s, id))?;
+        let size = sizes.get(*s)?.map(|v| v.value());
+        if let Some(n) = size {
+            sizes.insert(*s, n.saturating_sub(1))?;
+        }
+    }
+    for s in next.segments.iter().filter(|s| !old.segments.contains(s)) {
+        members.insert((*s, id), ())?;
+        let n = sizes.get(*s)?.map_or(0, |v| v.value());
+        sizes.insert(*s, n + 1)?;
+    }
+    if old.recheck_at != next.recheck_at {
+        let mut rechecks = txn.open_table(RECHECKS)?;
+        if let Some(t) = old.recheck_at {
+            rechecks.remove((t, id))?;
+        }
+        if let Some(t) = next.recheck_at {
+            rechecks.insert((t, id), ())?;
+        }
+    }
+    if next == Membership::default() {
+        table.remove(id)?;
+    } else {
+        table.insert(id, encode(&next)?.as_slice())?;
+    }
+    if old.segments != next.segments || old.intent != next.intent {
+        announce(MembershipChange {
+            visitor: id,
+            membership: next,
+        });
+    }
+    Ok(())
+}
+
+/// The operator a new conversation of this customer goes to: the first routed segment they are in whose
+/// operator can still work.
+pub(super) fn route(txn: &WriteTransaction, visitor: VisitorId) -> Result<Option<u64>, Error> {
+    let Some(compiled) = compiled(txn)? else {
+        return Ok(None);
+    };
+    if compiled.routes.is_empty() {
+        return Ok(None);
+    }
+    let membership: Membership = match txn.open_table(MEMBERSHIPS)?.get(visitor)? {
+        Some(v) => decode(v.value())?,
+        None => return Ok(None),
+    };
+    let operators = txn.open_table(OPERATORS)?;
+    for (segment, operator) in &compiled.routes {
+        if !membership.segments.contains(segment) {
+            continue;
+        }
+        let active = operators
+            .get(*operator)?
+            .map(|v| decode::<Operator>(v.value()))
+            .transpose()?
+            .is_some_and(|o| !o.disabled);
+        if active {
+            return Ok(Some(*operator));
+        }
+    }
+    Ok(None)
+}
+
+fn check_draft(list: &[Segment], draft: &SegmentDraft) -> Result<(String, String), Invalid> {
+    let name = segments::parse_name(&draft.name).map_err(Invalid)?;
+    let rule = segments::parse(&draft.rule).map_err(|e| Invalid(format!("rule: {e}")))?;
+    let taken = list
+        .iter()
+        .any(|s| Some(s.id) != draft.id && s.name.to_lowercase() == name.to_lowercase());
+    if taken {
+        return Err(Invalid(format!("a segment named {name:?} already exists")));
+    }
+    if draft.id.is_none() && list.len() >= MAX_SEGMENTS {
+        return Err(Invalid(format!(
+            "at most {MAX_SEGMENTS} segments can be defined"
+        )));
+    }
+    Ok((name, rule.to_string()))
+}
+
+/// A customer's segments (id, name) and intent score, in a read transaction.
+pub(super) fn named_membership(
+    txn: &redb::ReadTransaction,
+    id: VisitorId,
+) -> Result<(Vec<(SegmentId, String)>, i64), Error> {
+    let membership: Membership = txn
+        .open_table(MEMBERSHIPS)?
+        .get(id)?
+        .map(|v| decode(v.value()))
+        .transpose()?
+        .unwrap_or_default();
+    let table = txn.open_table(SEGMENTS)?;
+    let mut named = Vec::new();
+    for s in &membership.segments {
+        if let Some(v) = table.get(*s)? {
+            named.push((*s, decode::<Segment>(v.value())?.name));
+        }
+    }
+    Ok((named, membership.intent))
+}
+
+impl Store {
+    /// Every segment, by id, with its member count.
+    pub async fn segments(&self) -> Result<Vec<(Segment, u64)>, Error> {
+        self.read(|txn| {
+            let sizes = txn.open_table(SEGMENT_SIZES)?;
+            all_segments(&txn.open_table(SEGMENTS)?)?
+                .into_iter()
+                .map(|s| {
+                    let n = sizes.get(s.id)?.map_or(0, |v| v.value());
+                    Ok((s, n))
+                })
+                .collect()
+        })
+        .await
+    }
+
+    /// Creates or changes a segment (checked: name, unique name, rule) and starts the back-fill of its
+    /// members. `Ok(None)` when the segment to change does not exist.
+    pub async fn save_segment(
+        &self,
+        draft: SegmentDraft,
+    ) -> Result<Option<Result<Segment, Invalid>>, Error> {
+        let saved = self
+            .write(move |txn| {
+                let list = all_segments(&txn.open_table(SEGMENTS)?)?;
+                let existing = match draft.id {
+                    Some(id) => match list.iter().find(|s| s.id == id) {
+                        Some(s) => Some(s.clone()),
+                        None => return Ok(None),
+                    },
+                    None => None,
+                };
+                let (name, rule) = match check_draft(&list, &draft) {
+                    Ok(checked) => checked,
+                    Err(invalid) => return Ok(Some(Err(invalid))),
+                };
+                let segment = Segment {
+                    id: match existing.as_ref() {
+                        Some(s) => s.id,
+                        None => next_id(txn, NEXT_SEGMENT_KEY)?,
+                    },
+                    name,
+                    rule,
+                    route_to: draft.route_to,
+                    priority: draft.priority,
+                    created_at: existing
+                        .as_ref()
+                        .map_or_else(crate::clock::now_millis, |s| s.created_at),
+                };
+                txn.open_table(SEGMENTS)?
+                    .insert(segment.id, encode(&segment)?.as_slice())?;
+                if existing.is_none() {
+                    txn.open_table(SEGMENT_SIZES)?.insert(segment.id, 0)?;
+                }
+                definitions_changed(txn)?;
+                Ok(Some(Ok(segment)))
+            })
+            .await?;
+        self.inner.backfill_wanted.notify_one();
+        Ok(saved)
+    }
+
+    /// Deletes a segment and its member list. `false` when there is no such segment.
+    pub async fn delete_segment(&self, id: SegmentId) -> Result<bool, Error> {
+        let deleted = self
+            .write(move |txn| {
+                if txn.open_table(SEGMENTS)?.remove(id)?.is_none() {
+                    return Ok(false);
+                }
+                txn.open_table(SEGMENT_SIZES)?.remove(id)?;
+                let mut members = txn.open_table(SEGMENT_MEMBERS)?;
+                let ids: Vec<u64> = members
+                    .range((id, 0)..=(id, u64::MAX))?
+                    .map(|e| e.map(|(k, _)| k.value().1))
+                    .collect::<Result<_, _>>()?;
+                for visitor in ids {
+                    members.remove((id, visitor))?;
+                }
+                drop(members);
+                definitions_changed(txn)?;
+                Ok(true)
+            })
+            .await?;
+        self.inner.backfill_wanted.notify_one();
+        Ok(deleted)
+    }
+
+    /// The intent-score rules.
+    pub async fn score_rules(&self) -> Result<Vec<ScoreRule>, Error> {
+        self.read(|txn| {
+            txn.open_table(SETTINGS)?
+                .get(SCORE_SETTING)?
+                .map(|v| decode(v.value()))
+                .transpose()
+                .map(Option::unwrap_or_default)
+        })
+        .await
+    }
+
+    /// Replaces the intent-score rules (each checked) and starts the back-fill.
+    pub async fn set_score_rules(
+        &self,
+        rules: Vec<ScoreRule>,
+    ) -> Result<Result<(), Invalid>, Error> {
+        if rules.len() > MAX_SCORE_RULES {
+            return Ok(Err(Invalid(format!(
+                "at most {MAX_SCORE_RULES} score rules can be defined"
+            ))));
+        }
+        let mut checked = Vec::with_capacity(rules.len());
+        for (i, r) in rules.into_iter().enumerate() {
+            match segments::parse_score_rule(&r.rule) {
+                Ok(rule) => checked.push(ScoreRule {
+                    rule: rule.to_string(),
+                    points: r.points,
+                }),
+                Err(e) => return Ok(Err(Invalid(format!("score rule {}: {e}", i + 1)))),
+            }
+        }
+        self.write(move |txn| {
+            txn.open_table(SETTINGS)?
+                .insert(SCORE_SETTING, encode(&checked)?.as_slice())?;
+            definitions_changed(txn)
+        })
+        .await?;
+        self.inner.backfill_wanted.notify_one();
+        Ok(Ok(()))
+    }
+
+    /// A customer's segments and score (following a merge).
+    pub async fn membership(&self, id: VisitorId) -> Result<Membership, Error> {
+        self.read(move |txn| {
+            let id = follow(&txn.open_table(VISITORS)?, id)?.map_or(id, |v| v.id);
+            txn.open_table(MEMBERSHIPS)?
+                .get(id)?
+                .map(|v| decode(v.value()))
+                .transpose()
+                .map(Option::unwrap_or_default)
+        })
+        .await
+    }
+
+    /// Every member of a segment.
+    pub async fn segment_members(&self, id: SegmentId) -> Result<HashSet<VisitorId>, Error> {
+        self.read(move |txn| {
+            txn.open_table(SEGMENT_MEMBERS)?
+                .range((id, 0)..=(id, u64::MAX))?
+                .map(|e| Ok(e?.0.value().1))
+                .collect()
+        })
+        .await
+    }
+
+    /// The back-fill under way, if any.
+    pub async fn backfill_progress(&self) -> Result<Option<Backfill>, Error> {
+        self.read(|txn| {
+            txn.open_table(SETTINGS)?
+                .get(BACKFILL_SETTING)?
+                .map(|v| decode(v.value()))
+                .transpose()
+        })
+        .await
+    }
+
+    /// Evaluates the next `chunk` customers of the back-fill in one transaction; `None` once it is done
+    /// (or when there is none).
+    pub async fn backfill_step(&self, chunk: usize) -> Result<Option<Backfill>, Error> {
+        self.write(move |txn| {
+            let Some(mut state) = read_json::<Backfill>(txn, BACKFILL_SETTING)? else {
+                return Ok(None);
+            };
+            let visitors: Vec<Visitor> = txn
+                .open_table(VISITORS)?
+                .range(state.next..)?
+                .take(chunk)
+                .map(|e| decode(e?.1.value()))
+                .collect::<Result<_, Error>>()?;
+            for visitor in &visitors {
+                reevaluate(txn, visitor)?;
+            }
+            state.done += visitors.len() as u64;
+            match visitors.last() {
+                Some(last) if visitors.len() == chunk => {
+                    state.next = last.id + 1;
+                    txn.open_table(SETTINGS)?
+                        .insert(BACKFILL_SETTING, encode(&state)?.as_slice())?;
+                    Ok(Some(state))
+                }
+                _ => {
+                    txn.open_table(SETTINGS)?.remove(BACKFILL_SETTING)?;
+                    Ok(None)
+                }
+            }
+        })
+        .await
+    }
+
+    /// Signalled whenever a definition changed (a back-fill is due); waiting on it does not keep the store
+    /// open.
+    pub fn backfill_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.inner.backfill_wanted.clone()
+    }
+
+    /// Evaluates again up to `limit` customers whose answer was due to change by `now_ms`; returns how many.
+    pub async fn recheck_due(&self, now_ms: u64, limit: usize) -> Result<usize, Error> {
+        self.write(move |txn| {
+            let due: Vec<(u64, u64)> = txn
+                .open_table(RECHECKS)?
+                .range(..=(now_ms, u64::MAX))?
+                .take(limit)
+                .map(|e| e.map(|(k, _)| k.value()))
+                .collect::<Result<_, _>>()?;
+            for (at, id) in &due {
+                txn.open_table(RECHECKS)?.remove((*at, *id))?;
+                // Forget the re-check time so the new one is stored even if nothing else changes.
+                let mut memberships = txn.open_table(MEMBERSHIPS)?;
+                let stored: Option<Membership> = memberships
+                    .get(*id)?
+                    .map(|v| decode(v.value()))
+                    .transpose()?;
+                if let Some(mut m) = stored {
+                    m.recheck_at = None;
+                    if m == Membership::default() {
+                        memberships.remove(*id)?;
+                    } else {
+                        memberships.insert(*id, encode(&m)?.as_slice())?;
+                    }
+                }
+                drop(memberships);
+                let visitor = txn
+                    .open_table(VISITORS)?
+                    .get(*id)?
+                    .map(|v| decode::<Visitor>(v.value()))
+                    .transpose()?;
+                if let Some(visitor) = visitor {
+                    reevaluate(txn, &visitor)?;
+                }
+            }
+            Ok(due.len())
+        })
+        .await
+    }
+
+    /// Segment membership changes as they are committed (for live consoles).
+    pub fn membership_changes(&self) -> tokio::sync::broadcast::Receiver<MembershipChange> {
+        self.inner.writer.subscribe()
+    }
+}

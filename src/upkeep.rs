@@ -1,0 +1,140 @@
+//! Work the server does on its own: applying changed segment definitions to existing customers, re-checking
+//! customers whose segments change with time, and telling consoles when a customer's segments change.
+//!
+//! The tasks hold the store weakly, so they end when the server stops and the data file closes.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::hub::{Audience, Hub, protocol};
+use crate::segments::SegmentId;
+use crate::store::{Store, WeakStore};
+use crate::visitors::VisitorId;
+
+/// Customers evaluated per back-fill transaction: small enough that a chat message queued behind one
+/// waits only milliseconds.
+pub const BACKFILL_CHUNK: usize = 200;
+/// How often due re-checks are looked for.
+pub const RECHECK_EVERY: Duration = Duration::from_millis(500);
+/// Re-checks per transaction.
+const RECHECK_CHUNK: usize = 500;
+
+/// Starts the background tasks on the current runtime.
+pub fn start(store: &Store, hub: Hub) {
+    tokio::spawn(backfill(store.downgrade(), store.backfill_signal()));
+    tokio::spawn(rechecks(store.downgrade()));
+    tokio::spawn(announce(store.downgrade(), store.membership_changes(), hub));
+}
+
+async fn backfill(store: WeakStore, signal: std::sync::Arc<tokio::sync::Notify>) {
+    loop {
+        let Some(strong) = store.upgrade() else {
+            return;
+        };
+        match strong.backfill_step(BACKFILL_CHUNK).await {
+            Ok(Some(progress)) => {
+                tracing::debug!(
+                    done = progress.done,
+                    total = progress.total,
+                    "segment back-fill"
+                );
+                drop(strong);
+                tokio::task::yield_now().await;
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "segment back-fill paused"),
+        }
+        drop(strong);
+        tokio::select! {
+            () = signal.notified() => {}
+            () = tokio::time::sleep(Duration::from_secs(5)) => {}
+        }
+    }
+}
+
+async fn rechecks(store: WeakStore) {
+    loop {
+        tokio::time::sleep(RECHECK_EVERY).await;
+        let Some(strong) = store.upgrade() else {
+            return;
+        };
+        loop {
+            match strong
+                .recheck_due(crate::clock::now_millis(), RECHECK_CHUNK)
+                .await
+            {
+                Ok(n) if n == RECHECK_CHUNK => continue,
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "segment re-check failed");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// A segment as the console shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentTag {
+    /// Id.
+    pub id: SegmentId,
+    /// Name.
+    pub name: String,
+}
+
+/// The console frame for a customer's new segments.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename = "segments")]
+struct SegmentsFrame {
+    visitor_id: VisitorId,
+    segments: Vec<SegmentTag>,
+    intent: i64,
+}
+
+async fn announce(
+    store: WeakStore,
+    mut changes: tokio::sync::broadcast::Receiver<crate::store::MembershipChange>,
+    hub: Hub,
+) {
+    let mut names: HashMap<SegmentId, String> = HashMap::new();
+    loop {
+        let change = match changes.recv().await {
+            Ok(change) => change,
+            Err(RecvError::Lagged(missed)) => {
+                tracing::debug!(missed, "consoles missed segment changes");
+                continue;
+            }
+            Err(RecvError::Closed) => return,
+        };
+        let m = &change.membership;
+        if m.segments.iter().any(|s| !names.contains_key(s)) {
+            let Some(strong) = store.upgrade() else {
+                return;
+            };
+            if let Ok(list) = strong.segments().await {
+                names = list.into_iter().map(|(s, _)| (s.id, s.name)).collect();
+            }
+        }
+        let frame = SegmentsFrame {
+            visitor_id: change.visitor,
+            segments: m
+                .segments
+                .iter()
+                .filter_map(|id| {
+                    names.get(id).map(|name| SegmentTag {
+                        id: *id,
+                        name: name.clone(),
+                    })
+                })
+                .collect(),
+            intent: m.intent,
+        };
+        hub.publish(Audience::Operators, protocol::encode(&frame))
+            .await;
+    }
+}
