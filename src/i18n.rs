@@ -238,6 +238,52 @@ pub struct Texts {
     pub started_on: &'static str,
     pub no_matches: &'static str,
     pub live_offline: &'static str,
+    /// Segments
+    pub segments_title: &'static str,
+    /// segments_help
+    pub segments_help: &'static str,
+    /// Name
+    pub segment_name: &'static str,
+    /// Rule
+    pub segment_rule: &'static str,
+    /// Rule as text
+    pub segment_rule_text: &'static str,
+    /// segment_rule_help
+    pub segment_rule_help: &'static str,
+    /// Members
+    pub segment_members: &'static str,
+    /// Assign new conversations to
+    pub segment_route: &'static str,
+    /// Nobody (unassigned)
+    pub segment_route_none: &'static str,
+    /// List their conversations first
+    pub segment_priority: &'static str,
+    /// New segment
+    pub segment_new: &'static str,
+    /// Edit segment
+    pub segment_edit: &'static str,
+    /// Create segment
+    pub segment_create: &'static str,
+    /// Updating members
+    pub segment_backfill: &'static str,
+    /// All segments
+    pub segment_all: &'static str,
+    /// Segment
+    pub segment_filter: &'static str,
+    /// All of these (AND)
+    pub builder_all: &'static str,
+    /// Any of these (OR)
+    pub builder_any: &'static str,
+    /// Add condition
+    pub builder_add: &'static str,
+    /// Add group
+    pub builder_group: &'static str,
+    /// Remove
+    pub builder_remove: &'static str,
+    /// Intent score
+    pub score_title: &'static str,
+    /// score_help
+    pub score_help: &'static str,
 }
 
 impl Texts {
@@ -433,6 +479,29 @@ static EN: Texts = Texts {
     started_on: "Started on",
     no_matches: "No conversation matches.",
     live_offline: "Live updates paused, reconnecting…",
+    segments_title: "Segments",
+    segments_help: "A segment is a group of customers defined by a rule. Membership updates as customers act; a changed rule is applied to existing customers in the background.",
+    segment_name: "Name",
+    segment_rule: "Rule",
+    segment_rule_text: "Rule as text",
+    segment_rule_help: "Build the rule with the rows below, or edit its text. Example: all(attr.plan = \"gold\", events(\"purchase\", 30d) >= 1)",
+    segment_members: "Members",
+    segment_route: "Assign new conversations to",
+    segment_route_none: "Nobody (unassigned)",
+    segment_priority: "List their conversations first",
+    segment_new: "New segment",
+    segment_edit: "Edit segment",
+    segment_create: "Create segment",
+    segment_backfill: "Updating members",
+    segment_all: "All segments",
+    segment_filter: "Segment",
+    builder_all: "All of these (AND)",
+    builder_any: "Any of these (OR)",
+    builder_add: "Add condition",
+    builder_group: "Add group",
+    builder_remove: "Remove",
+    score_title: "Intent score",
+    score_help: "One rule per line: points, then the rule. The score is the sum of the points of the rules a customer meets; segments and proactive messages can use it as intent.",
 };
 
 static JA: Texts = Texts {
@@ -605,6 +674,29 @@ static JA: Texts = Texts {
     started_on: "開始ページ",
     no_matches: "該当する会話はありません。",
     live_offline: "ライブ更新が一時停止中です。再接続しています…",
+    segments_title: "セグメント",
+    segments_help: "セグメントはルールで定義する顧客のグループです。顧客の行動に合わせて所属が更新され、ルールを変更すると既存の顧客にもバックグラウンドで適用されます。",
+    segment_name: "名前",
+    segment_rule: "ルール",
+    segment_rule_text: "ルール（テキスト）",
+    segment_rule_help: "下の行でルールを組み立てるか、テキストを直接編集します。例: all(attr.plan = \"gold\", events(\"purchase\", 30d) >= 1)",
+    segment_members: "メンバー",
+    segment_route: "新しい会話の担当者",
+    segment_route_none: "割り当てない",
+    segment_priority: "この顧客の会話を受信箱の先頭に表示",
+    segment_new: "新しいセグメント",
+    segment_edit: "セグメントを編集",
+    segment_create: "セグメントを作成",
+    segment_backfill: "メンバーを更新中",
+    segment_all: "すべてのセグメント",
+    segment_filter: "セグメント",
+    builder_all: "すべて満たす (AND)",
+    builder_any: "いずれかを満たす (OR)",
+    builder_add: "条件を追加",
+    builder_group: "グループを追加",
+    builder_remove: "削除",
+    score_title: "購買意欲スコア",
+    score_help: "1行に1ルール: 点数、続けてルール。顧客が満たすルールの点数の合計がスコアになり、セグメントやプロアクティブメッセージで intent として使えます。",
 };
 
 #[cfg(test)]

@@ -10,6 +10,8 @@
     localTimes(document);
     var inbox = document.getElementById("inbox");
     if (inbox) live(inbox);
+    var segmentFilter = document.getElementById("segment-filter");
+    if (segmentFilter) segmentFilter.addEventListener("change", function () { segmentFilter.form.submit(); });
   });
 
   function localTimes(root) {
@@ -96,6 +98,8 @@
       if (!list) return;
       var existing = list.querySelector('li[data-id="' + c.id + '"]');
       var view = inbox.dataset.view, status = inbox.dataset.status;
+      // Segment membership is not in the frame: a filtered list only updates the conversations it shows.
+      if (inbox.dataset.segment && !existing) return;
       var fits = c.status === status &&
         (view === "all" || (view === "mine" && c.assignee === me) || (view === "unassigned" && c.assignee == null));
       if (!fits) { if (existing && c.id !== openId) existing.remove(); return; }
@@ -205,6 +209,9 @@
           }
           if (f.visitor_id === visitorId && f.page) updateCard(f.page);
           break;
+        case "segments":
+          updateSegments(f);
+          break;
         case "error":
           if (typing) typing.textContent = f.message;
           break;
@@ -240,6 +247,29 @@
           }, function () { setTimeout(connect, delay); });
       };
     }
+    // A customer's segments and intent score changed: the card shows them as they are now.
+    function updateSegments(f) {
+      var card = document.getElementById("customer-card");
+      if (!card || Number(card.dataset.customer) !== f.visitor_id) return;
+      var dd = card.querySelector('[data-field="segments"] dd');
+      if (dd) {
+        dd.textContent = "";
+        var ul = el("ul", "segments");
+        f.segments.forEach(function (s) {
+          var li = el("li", "");
+          li.dataset.segment = s.id;
+          var a = el("a", "", s.name);
+          a.href = "/customers?segment=" + s.id;
+          li.appendChild(a);
+          ul.appendChild(li);
+        });
+        dd.appendChild(ul);
+        if (!f.segments.length) dd.appendChild(el("span", "none", i18n.noneKnown || "—"));
+      }
+      var score = card.querySelector('[data-field="intent"] dd');
+      if (score) score.textContent = String(f.intent);
+    }
+
     // The customer card follows the visitor live: the page they are on now, then the pages before it.
     function updateCard(page) {
       var card = document.getElementById("customer-card");

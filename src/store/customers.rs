@@ -7,7 +7,8 @@ use super::codec::{decode, encode};
 use super::conversations::next_id;
 use super::tables::{
     ATTRIBUTE_KEYS, CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, NOTES,
-    PAGE_VIEW_LOG, SEEN, SETTINGS, VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
+    PAGE_VIEW_LOG, SEEN, SEGMENT_MEMBERS, SETTINGS, VISITOR_CONVERSATIONS, VISITOR_TOKENS,
+    VISITORS,
 };
 use super::visitors::{append_bounded, follow, new_visitor, save_visitor};
 use super::{Error, HistoryLimits, Store};
@@ -495,19 +496,41 @@ impl Store {
         .await
     }
 
-    /// Listed customers (identified, named or who chatted), most recently seen first, that match `query`
-    /// (empty: all); at most `limit`, starting after the cursor `before` (`(last_seen_ms, id)`).
+    /// Listed customers (identified, named or who chatted), or every member of `segment` (anonymous ones
+    /// too), most recently seen first, that match `query` (empty: all); at most `limit`, starting after the
+    /// cursor `before` (`(last_seen_ms, id)`).
     pub async fn customers(
         &self,
         query: String,
+        segment: Option<u64>,
         limit: usize,
         before: Option<(u64, u64)>,
     ) -> Result<Vec<Visitor>, Error> {
         let needle = query.trim().to_lowercase();
         self.read(move |txn| {
             let visitors = txn.open_table(VISITORS)?;
-            let seen = txn.open_table(SEEN)?;
             let end = before.unwrap_or((u64::MAX, u64::MAX));
+            if let Some(segment) = segment {
+                let mut out = Vec::new();
+                for entry in txn
+                    .open_table(SEGMENT_MEMBERS)?
+                    .range((segment, 0)..=(segment, u64::MAX))?
+                {
+                    let id = entry?.0.value().1;
+                    if let Some(v) = visitors.get(id)? {
+                        let customer: Visitor = decode(v.value())?;
+                        if (customer.last_seen_at, customer.id) < end
+                            && (needle.is_empty() || matches(&customer, &needle))
+                        {
+                            out.push(customer);
+                        }
+                    }
+                }
+                out.sort_by_key(|c| std::cmp::Reverse((c.last_seen_at, c.id)));
+                out.truncate(limit);
+                return Ok(out);
+            }
+            let seen = txn.open_table(SEEN)?;
             let mut out = Vec::new();
             for entry in seen.range(..end)?.rev() {
                 if out.len() >= limit {
@@ -869,7 +892,7 @@ mod tests {
         assert_eq!(card.pages.len(), 2);
         assert_eq!(
             store
-                .customers(String::new(), 10, None)
+                .customers(String::new(), None, 10, None)
                 .await
                 .unwrap()
                 .len(),

@@ -20,6 +20,7 @@ mod live_browser;
 mod load_smoke;
 mod metrics;
 mod security;
+mod segments;
 mod shop;
 mod storage;
 mod widget_browser;

@@ -51,6 +51,7 @@ fn console_pages(conversation: u64) -> Vec<String> {
         "/settings",
         "/settings/widget",
         "/settings/customers",
+        "/settings/segments",
         "/settings/api",
         "/account",
     ]

@@ -40,6 +40,10 @@ struct ListPage {
     rows: Vec<Row>,
     /// The query string of the next page, when there may be one.
     next: Option<String>,
+    /// Every segment (id, name), for the filter.
+    segments: Vec<(u64, String)>,
+    /// The segment filtered on.
+    segment: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -49,6 +53,9 @@ pub struct ListQuery {
     /// `LASTSEEN_ID` of the last row of the previous page.
     #[serde(default)]
     after: String,
+    /// Only members of this segment (an id; empty: everyone).
+    #[serde(default)]
+    segment: String,
 }
 
 /// `GET /customers`.
@@ -66,7 +73,18 @@ pub async fn list(
         .after
         .split_once('_')
         .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
-    let customers = state.store.customers(q.clone(), LIST_PAGE, cursor).await?;
+    let segment = query.segment.trim().parse().ok();
+    let customers = state
+        .store
+        .customers(q.clone(), segment, LIST_PAGE, cursor)
+        .await?;
+    let segments: Vec<(u64, String)> = state
+        .store
+        .segments()
+        .await?
+        .into_iter()
+        .map(|(s, _)| (s.id, s.name))
+        .collect();
     let rows: Vec<Row> = customers
         .iter()
         .map(|c| Row {
@@ -81,8 +99,9 @@ pub async fn list(
         .collect();
     let next = (rows.len() == LIST_PAGE).then(|| {
         let last = rows.last().expect("a full page");
+        let segment = segment.map(|s| format!("&segment={s}")).unwrap_or_default();
         format!(
-            "q={}&after={}_{}",
+            "q={}&after={}_{}{segment}",
             request::percent_encode(&q),
             last.last_seen_ms,
             last.id
@@ -93,6 +112,8 @@ pub async fn list(
         q,
         rows,
         next,
+        segments,
+        segment,
     };
     render::page(StatusCode::OK, &page, &csrf)
 }

@@ -32,6 +32,9 @@ pub struct Filters {
     status: String,
     #[serde(default)]
     q: String,
+    /// Only conversations of this segment's members (a segment id).
+    #[serde(default)]
+    segment: String,
 }
 
 impl Filters {
@@ -47,9 +50,16 @@ impl Filters {
         Status::parse(&self.status).unwrap_or(Status::Open)
     }
 
+    fn segment(&self) -> Option<u64> {
+        self.segment.trim().parse().ok()
+    }
+
     /// The query string that keeps these filters on links.
     fn query(&self) -> String {
         let mut query = format!("view={}&status={}", self.view(), self.status().as_str());
+        if let Some(segment) = self.segment() {
+            query.push_str(&format!("&segment={segment}"));
+        }
         if !self.q.trim().is_empty() {
             query.push_str("&q=");
             query.push_str(&request::percent_encode(self.q.trim()));
@@ -69,6 +79,8 @@ struct Item {
     at: u64,
     time: String,
     active: bool,
+    /// The customer is in a priority segment.
+    priority: bool,
 }
 
 /// One message of the open conversation.
@@ -112,6 +124,9 @@ struct InboxPage {
     status: &'static str,
     q: String,
     query: String,
+    /// The segment filtered on, and every segment (id, name) for the filter.
+    segment: Option<u64>,
+    segments: Vec<(u64, String)>,
     items: Vec<Item>,
     open: Option<Open>,
     card: Option<CardView>,
@@ -201,8 +216,20 @@ async fn inbox_page(
                 .await?,
         )
     };
+    let segments = state.store.segments().await?;
+    let members = match filters.segment() {
+        Some(id) => Some(state.store.segment_members(id).await?),
+        None => None,
+    };
+    let mut first = std::collections::HashSet::new();
+    for (s, _) in segments.iter().filter(|(s, _)| s.priority) {
+        first.extend(state.store.segment_members(s.id).await?);
+    }
     let (view, status, me_id) = (filters.view(), filters.status(), me.id);
     let wanted = move |c: &Conversation| {
+        if members.as_ref().is_some_and(|m| !m.contains(&c.visitor_id)) {
+            return false;
+        }
         let view_ok = match view {
             "mine" => c.assignee == Some(me_id),
             "unassigned" => c.assignee.is_none(),
@@ -212,7 +239,9 @@ async fn inbox_page(
         let search_ok = matches.as_ref().is_none_or(|ids| ids.contains(&c.id));
         view_ok && status_ok && search_ok
     };
-    let conversations = state.store.inbox(wanted, LIST_LIMIT).await?;
+    let mut conversations = state.store.inbox(wanted, LIST_LIMIT).await?;
+    // Conversations of priority segments' members come first (newest first within each part).
+    conversations.sort_by_key(|c| !first.contains(&c.visitor_id));
     let ids = conversations.iter().map(|c| c.visitor_id).collect();
     let names: std::collections::HashMap<u64, String> = state
         .store
@@ -239,6 +268,7 @@ async fn inbox_page(
             at: c.last_activity_at,
             time: time(c.last_activity_at),
             active: Some(c.id) == open_id,
+            priority: first.contains(&c.visitor_id),
         })
         .collect();
 
@@ -288,6 +318,8 @@ async fn inbox_page(
         status: filters.status().as_str(),
         q: filters.q.trim().to_owned(),
         query: filters.query(),
+        segment: filters.segment(),
+        segments: segments.into_iter().map(|(s, _)| (s.id, s.name)).collect(),
         items,
         open,
         card,

@@ -11,6 +11,7 @@ mod import;
 mod inbox;
 mod login;
 mod pages;
+mod segment_settings;
 mod settings;
 mod setup;
 mod socket;
@@ -84,6 +85,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/account/language",
             web::post().to(account::change_language),
+        )
+        .route("/settings/segments", web::get().to(segment_settings::page))
+        .route("/settings/segments", web::post().to(segment_settings::save))
+        .route(
+            "/settings/segments/score",
+            web::post().to(segment_settings::save_score),
+        )
+        .route(
+            "/settings/segments/{id}",
+            web::get().to(segment_settings::edit),
+        )
+        .route(
+            "/settings/segments/{id}/delete",
+            web::post().to(segment_settings::delete),
         )
         .route("/settings/widget", web::get().to(widget_settings::page))
         .route("/settings/widget", web::post().to(widget_settings::save))
