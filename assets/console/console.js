@@ -368,6 +368,148 @@
     }
   }
 
+  // Segment rule builder: groups of rows that write the rule's text form into the textarea (which stays the
+  // source of truth: typing there directly works too, and then the builder steps aside).
+  var builder = document.getElementById("rule-builder");
+  var ruleText = document.getElementById("rule-text");
+  if (builder && ruleText) ruleBuilder(builder, ruleText);
+
+  function ruleBuilder(root, textarea) {
+    var d = root.dataset;
+    var FIELDS = ["attr.", "name", "email", "phone", "language", "device", "referrer", "visits", "conversations",
+      "cart.value", "cart.items", "intent", "first_seen", "last_seen", "identified"];
+    var COUNTS = ["pages", "repeat_pages", "events"];
+    var OPS = ["=", "!=", "contains", ">", ">=", "<", "<=", "is set", "is not set", "before", "after", "within", "over"];
+    var CMPS = [">=", ">", "=", "!=", "<", "<="];
+    var tree;
+    try { tree = JSON.parse(d.rule); } catch (e) { return; }
+    if (!tree.group) tree = { group: "all", parts: [tree] };
+    root.hidden = false;
+    textarea.addEventListener("input", function () { root.disabled = true; });
+
+    function select(options, value, label) {
+      var s = document.createElement("select");
+      options.forEach(function (o) {
+        var opt = document.createElement("option");
+        opt.value = o[0]; opt.textContent = o[1];
+        if (o[0] === value) opt.selected = true;
+        s.appendChild(opt);
+      });
+      if (label) s.setAttribute("aria-label", label);
+      return s;
+    }
+    function input(value, placeholder, cls) {
+      var i = document.createElement("input");
+      i.type = "text"; i.value = value == null ? "" : String(value); i.placeholder = placeholder || "";
+      if (cls) i.className = cls;
+      return i;
+    }
+    function pairs(list) { return list.map(function (x) { return [x, x]; }); }
+    function literal(op, value) {
+      if (op === "is set" || op === "is not set") return "";
+      if (op === "contains") return " " + JSON.stringify(value);
+      if ((op === "=" || op === "!=") && !/^(-?\d+(\.\d+)?|true|false)$/.test(value)) return " " + JSON.stringify(value);
+      return " " + value;
+    }
+    function text(node) {
+      if (node.raw != null) return node.raw;
+      if (node.group) {
+        var inner = node.parts.map(text).join(", ");
+        return node.group === "none" ? "not(any(" + inner + "))" : node.group + "(" + inner + ")";
+      }
+      if (node.count) {
+        var args = [JSON.stringify(node.arg)];
+        if (node.window) args.push(node.window);
+        if (node.properties) args.push(node.properties);
+        return node.count + "(" + args.join(", ") + ") " + node.op + " " + node.n;
+      }
+      return node.field + " " + node.op + literal(node.op, node.value);
+    }
+    function write() { if (!root.disabled) textarea.value = tree.parts.length ? text(tree) : ""; }
+
+    function row(node, parent) {
+      var li = el("li", "rule-row");
+      var kind = node.group ? "group" : node.raw != null ? "raw" : node.count ? node.count : "field";
+      function remove() {
+        var b = el("button", "small secondary", d.remove);
+        b.type = "button";
+        b.addEventListener("click", function () { parent.parts.splice(parent.parts.indexOf(node), 1); render(); });
+        return b;
+      }
+      if (kind === "group") {
+        li.appendChild(group(node));
+      } else if (kind === "raw") {
+        var raw = input(node.raw, "", "rule-raw");
+        raw.addEventListener("input", function () { node.raw = raw.value; write(); });
+        li.appendChild(raw);
+      } else {
+        var what = select(pairs(FIELDS.concat(COUNTS)), kind === "field" ? (node.field.indexOf("attr.") === 0 ? "attr." : node.field) : kind, "field");
+        what.addEventListener("change", function () {
+          var v = what.value;
+          Object.keys(node).forEach(function (k) { delete node[k]; });
+          if (COUNTS.indexOf(v) >= 0) { node.count = v; node.arg = v === "events" ? "purchase" : "/*"; node.window = "30d"; node.op = ">="; node.n = 1; node.properties = ""; }
+          else { node.field = v === "attr." ? "attr.key" : v; node.op = "="; node.value = ""; }
+          render();
+        });
+        li.appendChild(what);
+        if (kind === "field") {
+          if (node.field.indexOf("attr.") === 0) {
+            var key = input(node.field.slice(5), "key", "rule-key");
+            key.addEventListener("input", function () { node.field = "attr." + key.value; write(); });
+            li.appendChild(key);
+          }
+          var op = select(pairs(OPS), node.op, "operator");
+          var value = input(node.value, "", "rule-value");
+          op.addEventListener("change", function () { node.op = op.value; value.hidden = /set$/.test(op.value); write(); });
+          value.addEventListener("input", function () { node.value = value.value; write(); });
+          value.hidden = /set$/.test(node.op);
+          li.appendChild(op); li.appendChild(value);
+        } else {
+          var arg = input(node.arg, node.count === "events" ? "event" : "/path*", "rule-arg");
+          var win = input(node.window, "30d", "rule-window");
+          var props = input(node.properties, "total > 10000", "rule-props");
+          var cmp = select(pairs(CMPS), node.op, "comparison");
+          var n = input(node.n, "1", "rule-n");
+          arg.addEventListener("input", function () { node.arg = arg.value; write(); });
+          win.addEventListener("input", function () { node.window = win.value.trim(); write(); });
+          props.addEventListener("input", function () { node.properties = props.value.trim(); write(); });
+          cmp.addEventListener("change", function () { node.op = cmp.value; write(); });
+          n.addEventListener("input", function () { node.n = n.value.trim(); write(); });
+          li.appendChild(arg); li.appendChild(win);
+          if (node.count === "events") li.appendChild(props);
+          li.appendChild(cmp); li.appendChild(n);
+        }
+      }
+      if (parent) li.appendChild(remove());
+      return li;
+    }
+    function group(node) {
+      var box = el("div", "rule-group");
+      var kind = select([["all", d.all], ["any", d.any], ["none", "NOT " + d.any]], node.group, "group");
+      kind.addEventListener("change", function () { node.group = kind.value; write(); });
+      box.appendChild(kind);
+      var ul = el("ul", "rule-rows");
+      node.parts.forEach(function (p) { ul.appendChild(row(p, node)); });
+      box.appendChild(ul);
+      var add = el("button", "small", d.add);
+      add.type = "button";
+      add.addEventListener("click", function () { node.parts.push({ field: "visits", op: ">=", value: "1" }); render(); });
+      var sub = el("button", "small secondary", d.group);
+      sub.type = "button";
+      sub.addEventListener("click", function () { node.parts.push({ group: "any", parts: [] }); render(); });
+      box.appendChild(add); box.appendChild(sub);
+      return box;
+    }
+    function render() {
+      var legend = root.querySelector("legend");
+      root.textContent = "";
+      if (legend) root.appendChild(legend);
+      root.appendChild(group(tree));
+      write();
+    }
+    render();
+  }
+
   // Customer import: a chosen CSV file is read into the form's text field (pasting works without this).
   var importFile = document.getElementById("import-file");
   if (importFile) importFile.addEventListener("change", function () {

@@ -4,9 +4,13 @@
 //!
 //! `cargo bench --bench load -- render [CONVERSATIONS]` times the console's pages with a big store
 //! (100,000 conversations unless told).
+//!
+//! `cargo bench --bench load -- segments [CUSTOMERS] [EVENTS]` measures tracked events per second with 50
+//! segments defined against none (1,000 customers and 20,000 events unless told).
 
 mod harness;
 mod render;
+mod segments;
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -24,7 +28,15 @@ fn main() {
         .build()
         .unwrap();
     let binary = std::path::Path::new(env!("CARGO_BIN_EXE_sodan"));
-    let (table, json) = if name == "render" {
+    let (table, json) = if name == "segments" {
+        let customers = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1_000);
+        let events = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(20_000);
+        let report = runtime.block_on(segments::run(work.path(), customers, events));
+        (
+            report.table(),
+            serde_json::to_string_pretty(&report).unwrap(),
+        )
+    } else if name == "render" {
         let count = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
         // The default bounded history of one customer: 1,000 page views and 5,000 events.
         let report = runtime.block_on(render::run(binary, work.path(), count, (1_000, 5_000), 50));
@@ -34,7 +46,9 @@ fn main() {
         )
     } else {
         let Some(scenario) = harness::Scenario::preset(name) else {
-            eprintln!("unknown scenario {name:?}: use smoke, standard, peak, saturate or render");
+            eprintln!(
+                "unknown scenario {name:?}: use smoke, standard, peak, saturate, render or segments"
+            );
             std::process::exit(2);
         };
         let report = runtime.block_on(harness::run(binary, work.path(), &scenario));

@@ -392,6 +392,32 @@ fn text_is_printed_in_one_canonical_form() {
     );
 }
 
+#[test]
+fn the_builder_sees_groups_and_rows() {
+    let rule = parse(
+        r#"all(attr.plan = "gold", visits >= 3, attr.x is not set, not(any(language = "en")), not(visits > 1), events("purchase", 30d, total > 10000) >= 1)"#,
+    )
+    .unwrap();
+    let json = text::builder_json(&rule);
+    assert_eq!(json["group"], "all");
+    let parts = json["parts"].as_array().unwrap();
+    assert_eq!(
+        parts[0],
+        serde_json::json!({"field": "attr.plan", "op": "=", "value": "gold"})
+    );
+    assert_eq!(
+        parts[1],
+        serde_json::json!({"field": "visits", "op": ">=", "value": "3"})
+    );
+    assert_eq!(parts[2]["op"], "is not set");
+    assert_eq!(parts[3]["group"], "none");
+    assert_eq!(parts[4], serde_json::json!({"raw": "not(visits > 1)"}));
+    assert_eq!(
+        parts[5],
+        serde_json::json!({"count": "events", "arg": "purchase", "window": "30d", "properties": "total > 10000", "op": ">=", "n": 1})
+    );
+}
+
 fn arb_text() -> impl Strategy<Value = String> {
     prop_oneof![
         "[a-z/*?=._-]{1,12}",

@@ -625,3 +625,60 @@ impl fmt::Display for Day {
         f.write_str(&crate::clock::date(self.0.saturating_mul(86_400)))
     }
 }
+
+/// The rule as the console's builder edits it: groups (`all`, `any`, `none` = `not(any(...))`) of rows;
+/// a row is a field test, a count, or (for anything else) its text.
+pub fn builder_json(rule: &Rule) -> serde_json::Value {
+    use serde_json::json;
+    let group = |kind: &str, parts: &[Rule]| json!({"group": kind, "parts": parts.iter().map(builder_json).collect::<Vec<_>>()});
+    match rule {
+        Rule::All(parts) => group("all", parts),
+        Rule::Any(parts) => group("any", parts),
+        Rule::Not(inner) => match inner.as_ref() {
+            Rule::Any(parts) => group("none", parts),
+            other => json!({"raw": Rule::Not(Box::new(other.clone())).to_string()}),
+        },
+        Rule::Cond(Cond::Field(field, test)) => {
+            let text = test.to_string();
+            let (op, value) = text.split_once(' ').unwrap_or((text.as_str(), ""));
+            let (op, value) = match test {
+                Test::IsSet | Test::IsNotSet => (text.as_str(), ""),
+                _ => (op, value),
+            };
+            let value = match test {
+                Test::Eq(Literal::Text(s)) | Test::Ne(Literal::Text(s)) | Test::Contains(s) => {
+                    s.clone()
+                }
+                _ => value.to_owned(),
+            };
+            json!({"field": field.to_string(), "op": op, "value": value})
+        }
+        Rule::Cond(Cond::Count {
+            counted,
+            window,
+            cmp,
+            n,
+        }) => {
+            let (what, arg, properties) = match counted {
+                Counted::Pages(p) => ("pages", p.clone(), String::new()),
+                Counted::RepeatPages(p) => ("repeat_pages", p.clone(), String::new()),
+                Counted::Events { name, properties } => (
+                    "events",
+                    name.clone(),
+                    properties
+                        .iter()
+                        .map(|(k, t)| format!("{k} {t}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+            };
+            let op = match cmp {
+                Cmp::Eq => "=",
+                Cmp::Ne => "!=",
+                Cmp::Ord(o) => o.symbol(),
+            };
+            json!({"count": what, "arg": arg, "window": window.map(|w| w.to_string()).unwrap_or_default(),
+                   "properties": properties, "op": op, "n": n})
+        }
+    }
+}

@@ -125,3 +125,93 @@ async fn a_console_whose_operator_is_disabled_goes_to_sign_in() {
     browser.close().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_rule_builder_writes_the_rule_text_and_reads_it_back() {
+    let (app, _dir) = spawn_app().await;
+    app.set_up_owner().await;
+    let browser = Browser::launch().await;
+    browser
+        .sign_in(&app.address, OWNER_EMAIL, OWNER_PASSWORD)
+        .await;
+    browser
+        .goto(&format!("{}/settings/segments", app.address))
+        .await;
+    browser.wait_for("#rule-builder .rule-group").await;
+    let text = "document.getElementById('rule-text').value";
+    browser
+        .click("#rule-builder .rule-group > button:not(.secondary)")
+        .await;
+    browser
+        .wait_until(&format!("{text} === 'all(visits >= 1)'"))
+        .await;
+    // An attribute condition: pick "attr.", type the key and the value.
+    browser
+        .wait_until(
+            "(function () {
+               var row = document.querySelector('#rule-builder .rule-row');
+               var field = row.querySelector('select');
+               field.value = 'attr.'; field.dispatchEvent(new Event('change'));
+               return true;
+             })()",
+        )
+        .await;
+    browser.wait_for("#rule-builder .rule-key").await;
+    browser
+        .wait_until(
+            "(function () {
+               var key = document.querySelector('#rule-builder .rule-key');
+               key.value = 'plan'; key.dispatchEvent(new Event('input'));
+               var value = document.querySelector('#rule-builder .rule-value');
+               value.value = 'gold'; value.dispatchEvent(new Event('input'));
+               return true;
+             })()",
+        )
+        .await;
+    browser
+        .wait_until(&format!("{text} === 'all(attr.plan = \"gold\")'"))
+        .await;
+    // A nested OR group with a page-view count.
+    browser
+        .click("#rule-builder .rule-group > button.secondary")
+        .await;
+    browser
+        .click("#rule-builder .rule-group .rule-group > button:not(.secondary)")
+        .await;
+    browser
+        .wait_until(
+            "(function () {
+               var inner = document.querySelector('#rule-builder .rule-group .rule-group');
+               var field = inner.querySelector(':scope > ul > .rule-row > select');
+               field.value = 'pages'; field.dispatchEvent(new Event('change'));
+               return true;
+             })()",
+        )
+        .await;
+    let wanted = r#"all(attr.plan = \"gold\", any(pages(\"/*\", 30d) >= 1))"#;
+    browser
+        .wait_until(&format!("{text} === \"{wanted}\""))
+        .await;
+    browser
+        .fill("#segment-form input[name=name]", "Gold browsers")
+        .await;
+    browser.screenshot("segment-builder").await;
+    browser.click("#segment-form button[type=submit]").await;
+    browser.wait_for("#segments tbody tr").await;
+    let row = browser.text("#segments tbody tr").await;
+    assert!(row.contains("Gold browsers"), "{row}");
+    assert!(
+        row.contains(r#"all(attr.plan = "gold", any(pages("/*", 30d) >= 1))"#),
+        "{row}"
+    );
+    // Editing loads the rule back into the builder unchanged.
+    browser.click("#segments tbody tr a").await;
+    browser
+        .wait_for("#rule-builder .rule-group .rule-group")
+        .await;
+    browser
+        .wait_until(&format!("{text} === \"{wanted}\""))
+        .await;
+    browser.close().await;
+    app.stop().await;
+}

@@ -53,3 +53,15 @@ async fn the_render_benchmark_runs_on_a_generated_store() {
     assert_eq!(report.inbox.count, 3);
     assert!(report.healthz.p50_us > 0 && report.search.p50_us > 0);
 }
+
+#[path = "../../benches/load/segments.rs"]
+mod segments;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_segments_benchmark_runs_with_and_without_segments() {
+    let work = tempfile::tempdir().unwrap();
+    let report = segments::run(work.path(), 40, 400).await;
+    println!("{}", report.table());
+    assert!(report.baseline_per_sec > 0.0 && report.with_segments_per_sec > 0.0);
+    assert!(report.backfill_seconds > 0.0);
+}

@@ -30,6 +30,8 @@ struct SegmentsPage {
     form: FormValues,
     operators: Vec<(u64, String)>,
     score_text: String,
+    /// The form's rule for the builder (JSON), when it parses (or is empty).
+    builder: Option<String>,
     notice: Option<&'static str>,
     error: Option<String>,
 }
@@ -116,8 +118,16 @@ async fn render_page(
             members,
         })
         .collect();
+    let builder = if form.rule.trim().is_empty() {
+        Some(r#"{"group":"all","parts":[]}"#.to_owned())
+    } else {
+        crate::segments::parse(&form.rule)
+            .ok()
+            .map(|rule| crate::segments::text::builder_json(&rule).to_string())
+    };
     let page = SegmentsPage {
         c: Chrome::new(lang, csrf, Some(&me.operator), "settings"),
+        builder,
         rows,
         backfill: state.store.backfill_progress().await?,
         form,
