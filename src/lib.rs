@@ -9,6 +9,8 @@
 //! - [`visitors`]: the people on the shop's site, remembered by a token; a visitor record is a customer.
 //! - [`customers`]: who a customer is and what they did: profile, attributes, events, cart, identity
 //!   verification (HMAC), device, the card's layout, notes, CSV import, the widget API's checks.
+//! - [`segments`]: segment rules and the intent score: a pure evaluator, the rule text form (parse/print).
+//! - [`upkeep`]: background work: segment back-fills, window re-checks, live membership changes to consoles.
 //! - [`api_tokens`]: scoped, revocable tokens for the back-office REST API.
 //! - [`conversations`]: conversations and messages, their statuses and checks.
 //! - [`uploads`]: attached files: which kinds are accepted (sniffed) and how they are named.
@@ -23,7 +25,9 @@
 //! 1. Only `store/` imports redb. Only `web/` imports actix (so the session and CSRF extractors live there,
 //!    on top of the framework-free `auth/`). Only `web/` renders askama templates.
 //! 2. No global mutable state: config, store and limiter hang off [`app::App`] and travel through
-//!    `web::Data`, so a test can run several servers in one process.
+//!    `web::Data`, so a test can run several servers in one process. (The store's writer thread keeps its
+//!    batch's segment announcements and the parsed segment definitions in thread-locals of its own thread:
+//!    one writer thread per data file.)
 //! 3. Blocking work (redb, argon2) never runs on an actix worker thread: it goes through the store's async
 //!    wrappers or the blocking pool.
 //! 4. Nothing is acknowledged before it is committed durably.
