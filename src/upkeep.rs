@@ -102,6 +102,8 @@ async fn announce(
     hub: Hub,
 ) {
     let mut names: HashMap<SegmentId, String> = HashMap::new();
+    // Names are re-read when an unknown segment shows up or they are older than this (renames).
+    let mut read_at: Option<std::time::Instant> = None;
     loop {
         let change = match changes.recv().await {
             Ok(change) => change,
@@ -112,12 +114,14 @@ async fn announce(
             Err(RecvError::Closed) => return,
         };
         let m = &change.membership;
-        if m.segments.iter().any(|s| !names.contains_key(s)) {
+        let stale = read_at.is_none_or(|t| t.elapsed() > Duration::from_secs(10));
+        if stale || m.segments.iter().any(|s| !names.contains_key(s)) {
             let Some(strong) = store.upgrade() else {
                 return;
             };
             if let Ok(list) = strong.segments().await {
                 names = list.into_iter().map(|(s, _)| (s.id, s.name)).collect();
+                read_at = Some(std::time::Instant::now());
             }
         }
         let frame = SegmentsFrame {
