@@ -284,6 +284,92 @@ pub struct Texts {
     pub score_title: &'static str,
     /// score_help
     pub score_help: &'static str,
+    /// Proactive messages
+    pub triggers_title: &'static str,
+    /// A proactive message shows in the widget when its conditions hold: on a page, after some time or scrolling, or when the visitor is about to leave; for some customers only. Each visitor sees it at most as often as its limits allow.
+    pub triggers_help: &'static str,
+    /// New proactive message
+    pub trigger_new: &'static str,
+    /// Edit proactive message
+    pub trigger_edit: &'static str,
+    /// Create
+    pub trigger_create: &'static str,
+    /// On
+    pub trigger_enabled: &'static str,
+    /// Off
+    pub trigger_off: &'static str,
+    /// When
+    pub trigger_when: &'static str,
+    /// Page (pattern such as /pricing or /items/*; empty: every page)
+    pub trigger_page: &'static str,
+    /// No activity for (seconds)
+    pub trigger_idle: &'static str,
+    /// Time on the page (seconds)
+    pub trigger_time: &'static str,
+    /// Scrolled down (%)
+    pub trigger_scroll: &'static str,
+    /// About to leave the page (desktop)
+    pub trigger_exit: &'static str,
+    /// Visits at least
+    pub trigger_visits: &'static str,
+    /// Only members of
+    pub trigger_segment: &'static str,
+    /// Everyone
+    pub trigger_anyone: &'static str,
+    /// Cart value at least
+    pub trigger_cart: &'static str,
+    /// Intent score at least
+    pub trigger_intent: &'static str,
+    /// What shows
+    pub trigger_what: &'static str,
+    /// Kind
+    pub trigger_kind: &'static str,
+    /// A message bubble from an operator
+    pub trigger_kind_bubble: &'static str,
+    /// An answer with a link
+    pub trigger_kind_answer: &'static str,
+    /// Open the chat with a question ready to send
+    pub trigger_kind_question: &'static str,
+    /// From
+    pub trigger_from: &'static str,
+    /// The team
+    pub trigger_from_team: &'static str,
+    /// Text (English)
+    pub trigger_text_en: &'static str,
+    /// Text (Japanese)
+    pub trigger_text_ja: &'static str,
+    /// Link (for an answer)
+    pub trigger_link: &'static str,
+    /// Limits
+    pub trigger_limits: &'static str,
+    /// Show again after (days; 0: on every page view)
+    pub trigger_every: &'static str,
+    /// Not while a conversation is open
+    pub trigger_quiet: &'static str,
+    /// Never again for a visitor who closed it
+    pub trigger_stop: &'static str,
+    /// Shown
+    pub trigger_shown: &'static str,
+    /// Clicked
+    pub trigger_clicked: &'static str,
+    /// Closed
+    pub trigger_dismissed: &'static str,
+    /// Conversations
+    pub trigger_conversations: &'static str,
+    /// Click rate
+    pub trigger_rate: &'static str,
+    /// Conversations started on its pages
+    pub trigger_deflection: &'static str,
+    /// per day before it went live
+    pub trigger_before: &'static str,
+    /// per day since
+    pub trigger_after: &'static str,
+    /// days compared
+    pub trigger_days: &'static str,
+    /// The comparison starts once it has been on for a day.
+    pub trigger_deflection_wait: &'static str,
+    /// Started after the proactive message
+    pub trigger_started: &'static str,
 }
 
 impl Texts {
@@ -502,6 +588,49 @@ static EN: Texts = Texts {
     builder_remove: "Remove",
     score_title: "Intent score",
     score_help: "One rule per line: points, then the rule. The score is the sum of the points of the rules a customer meets; segments and proactive messages can use it as intent.",
+    triggers_title: "Proactive messages",
+    triggers_help: "A proactive message shows in the widget when its conditions hold: on a page, after some time or scrolling, or when the visitor is about to leave; for some customers only. Each visitor sees it at most as often as its limits allow.",
+    trigger_new: "New proactive message",
+    trigger_edit: "Edit proactive message",
+    trigger_create: "Create",
+    trigger_enabled: "On",
+    trigger_off: "Off",
+    trigger_when: "When",
+    trigger_page: "Page (pattern such as /pricing or /items/*; empty: every page)",
+    trigger_idle: "No activity for (seconds)",
+    trigger_time: "Time on the page (seconds)",
+    trigger_scroll: "Scrolled down (%)",
+    trigger_exit: "About to leave the page (desktop)",
+    trigger_visits: "Visits at least",
+    trigger_segment: "Only members of",
+    trigger_anyone: "Everyone",
+    trigger_cart: "Cart value at least",
+    trigger_intent: "Intent score at least",
+    trigger_what: "What shows",
+    trigger_kind: "Kind",
+    trigger_kind_bubble: "A message bubble from an operator",
+    trigger_kind_answer: "An answer with a link",
+    trigger_kind_question: "Open the chat with a question ready to send",
+    trigger_from: "From",
+    trigger_from_team: "The team",
+    trigger_text_en: "Text (English)",
+    trigger_text_ja: "Text (Japanese)",
+    trigger_link: "Link (for an answer)",
+    trigger_limits: "Limits",
+    trigger_every: "Show again after (days; 0: on every page view)",
+    trigger_quiet: "Not while a conversation is open",
+    trigger_stop: "Never again for a visitor who closed it",
+    trigger_shown: "Shown",
+    trigger_clicked: "Clicked",
+    trigger_dismissed: "Closed",
+    trigger_conversations: "Conversations",
+    trigger_rate: "Click rate",
+    trigger_deflection: "Conversations started on its pages",
+    trigger_before: "per day before it went live",
+    trigger_after: "per day since",
+    trigger_days: "days compared",
+    trigger_deflection_wait: "The comparison starts once it has been on for a day.",
+    trigger_started: "Started after the proactive message",
 };
 
 static JA: Texts = Texts {
@@ -697,6 +826,49 @@ static JA: Texts = Texts {
     builder_remove: "削除",
     score_title: "購買意欲スコア",
     score_help: "1行に1ルール: 点数、続けてルール。顧客が満たすルールの点数の合計がスコアになり、セグメントやプロアクティブメッセージで intent として使えます。",
+    triggers_title: "プロアクティブメッセージ",
+    triggers_help: "条件を満たしたときにウィジェットに表示されるメッセージです。ページ、滞在時間やスクロール、ページを離れようとしたとき、特定の顧客だけ、などを条件にできます。同じ訪問者への表示は制限の範囲内に抑えられます。",
+    trigger_new: "新しいプロアクティブメッセージ",
+    trigger_edit: "プロアクティブメッセージを編集",
+    trigger_create: "作成",
+    trigger_enabled: "有効",
+    trigger_off: "無効",
+    trigger_when: "表示する条件",
+    trigger_page: "ページ（/pricing や /items/* などのパターン、空欄ですべてのページ）",
+    trigger_idle: "操作がない時間（秒）",
+    trigger_time: "ページの滞在時間（秒）",
+    trigger_scroll: "スクロール量（%）",
+    trigger_exit: "ページを離れようとしたとき（PC）",
+    trigger_visits: "訪問回数（以上）",
+    trigger_segment: "対象セグメント",
+    trigger_anyone: "全員",
+    trigger_cart: "カート金額（以上）",
+    trigger_intent: "インテントスコア（以上）",
+    trigger_what: "表示内容",
+    trigger_kind: "種類",
+    trigger_kind_bubble: "オペレーターからの吹き出し",
+    trigger_kind_answer: "リンク付きの回答",
+    trigger_kind_question: "質問を入力した状態でチャットを開く",
+    trigger_from: "差出人",
+    trigger_from_team: "スタッフ",
+    trigger_text_en: "本文（英語）",
+    trigger_text_ja: "本文（日本語）",
+    trigger_link: "リンク（回答の場合）",
+    trigger_limits: "制限",
+    trigger_every: "再表示までの日数（0: ページを開くたび）",
+    trigger_quiet: "会話中は表示しない",
+    trigger_stop: "閉じた訪問者には再表示しない",
+    trigger_shown: "表示",
+    trigger_clicked: "クリック",
+    trigger_dismissed: "閉じた",
+    trigger_conversations: "会話",
+    trigger_rate: "クリック率",
+    trigger_deflection: "対象ページで始まった会話",
+    trigger_before: "件/日（公開前）",
+    trigger_after: "件/日（公開後）",
+    trigger_days: "比較した日数",
+    trigger_deflection_wait: "公開から1日たつと比較が始まります。",
+    trigger_started: "プロアクティブメッセージから開始",
 };
 
 #[cfg(test)]

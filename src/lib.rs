@@ -10,6 +10,8 @@
 //! - [`customers`]: who a customer is and what they did: profile, attributes, events, cart, identity
 //!   verification (HMAC), device, the card's layout, notes, CSV import, the widget API's checks.
 //! - [`segments`]: segment rules and the intent score: a pure evaluator, the rule text form (parse/print).
+//! - [`triggers`]: proactive messages: when one is offered to a visitor (pure), its form's checks, and
+//!   the before/after comparison of questions on its pages.
 //! - [`upkeep`]: background work: segment back-fills, window re-checks, live membership changes to consoles.
 //! - [`api_tokens`]: scoped, revocable tokens for the back-office REST API.
 //! - [`conversations`]: conversations and messages, their statuses and checks.
@@ -52,6 +54,7 @@ pub mod sites;
 pub mod store;
 pub mod telemetry;
 pub mod tokens;
+pub mod triggers;
 pub mod upkeep;
 pub mod uploads;
 pub mod visitors;

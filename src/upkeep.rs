@@ -1,5 +1,6 @@
 //! Work the server does on its own: applying changed segment definitions to existing customers, re-checking
-//! customers whose segments change with time, and telling consoles when a customer's segments change.
+//! customers whose segments change with time, and telling consoles (and the customer's widget, when a
+//! proactive message depends on segments) when a customer's segments change.
 //!
 //! The tasks hold the store weakly, so they end when the server stops and the data file closes.
 
@@ -104,6 +105,8 @@ async fn announce(
     let mut names: HashMap<SegmentId, String> = HashMap::new();
     // Names are re-read when an unknown segment shows up or they are older than this (renames).
     let mut read_at: Option<std::time::Instant> = None;
+    // Whether some proactive message depends on segments or the score (re-read with the names).
+    let mut widgets_care = false;
     loop {
         let change = match changes.recv().await {
             Ok(change) => change,
@@ -123,6 +126,11 @@ async fn announce(
                 names = list.into_iter().map(|(s, _)| (s.id, s.name)).collect();
                 read_at = Some(std::time::Instant::now());
             }
+            if let Ok(triggers) = strong.triggers().await {
+                widgets_care = triggers
+                    .iter()
+                    .any(|(t, _)| t.enabled && t.uses_membership());
+            }
         }
         let frame = SegmentsFrame {
             visitor_id: change.visitor,
@@ -140,5 +148,9 @@ async fn announce(
         };
         hub.publish(Audience::Operators, protocol::encode(&frame))
             .await;
+        if widgets_care {
+            let frame = protocol::encode(&protocol::ToVisitor::TriggersChanged);
+            hub.publish(Audience::Visitor(change.visitor), frame).await;
+        }
     }
 }

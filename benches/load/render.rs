@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::json;
-use sodan::conversations::Author;
+use sodan::conversations::{Author, Origin};
 use sodan::customers::{Traits, events::parse_event};
 use sodan::store::{Claim, Draft, HistoryLimits, Store};
 use sodan::visitors::PageView;
@@ -119,7 +119,10 @@ pub async fn seed(data_dir: &Path, count: usize, history: (usize, usize)) {
                     .post_visitor_message(
                         visitor.id,
                         draft,
-                        Some(format!("https://shop.test/items/{i}")),
+                        Origin {
+                            page_url: Some(format!("https://shop.test/items/{i}")),
+                            trigger: None,
+                        },
                     )
                     .await
                     .expect("message");

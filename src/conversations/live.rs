@@ -1,7 +1,9 @@
 //! Conversation actions that are stored and then pushed live: each commits through the store first and
 //! only then publishes to the hub, so nothing is broadcast that is not on disk.
 
-use crate::conversations::{self, Author, Conversation, ConversationId, Invalid, Seq, Status};
+use crate::conversations::{
+    self, Author, Conversation, ConversationId, Invalid, Origin, Seq, Status,
+};
 use crate::hub::protocol::{ConversationOut, MessageOut, ToConsole, ToVisitor, encode};
 use crate::hub::{Audience, ConnectionId, Hub};
 use crate::operators::Operator;
@@ -77,7 +79,7 @@ pub async fn post_from_visitor(
     visitor: VisitorId,
     client_id: &str,
     body: &str,
-    page_url: Option<String>,
+    origin: Origin,
 ) -> Result<Posted, Refused> {
     let draft = Draft {
         author: Author::Visitor,
@@ -86,7 +88,7 @@ pub async fn post_from_visitor(
         note: false,
         upload: None,
     };
-    let posted = store.post_visitor_message(visitor, draft, page_url).await?;
+    let posted = store.post_visitor_message(visitor, draft, origin).await?;
     if !posted.duplicate {
         publish_posted(hub, &posted, from).await;
     }
@@ -133,7 +135,7 @@ pub async fn attach_from_visitor(
     from: Option<ConnectionId>,
     visitor: VisitorId,
     upload: NewUpload,
-    page_url: Option<String>,
+    origin: Origin,
 ) -> Result<Posted, Refused> {
     let draft = Draft {
         author: Author::Visitor,
@@ -142,7 +144,7 @@ pub async fn attach_from_visitor(
         note: false,
         upload: Some(upload),
     };
-    let posted = store.post_visitor_message(visitor, draft, page_url).await?;
+    let posted = store.post_visitor_message(visitor, draft, origin).await?;
     publish_posted(hub, &posted, from).await;
     Ok(posted)
 }

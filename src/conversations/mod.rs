@@ -97,6 +97,18 @@ pub struct Conversation {
     /// The page the visitor wrote the first message from.
     #[serde(default)]
     pub started_on: Option<String>,
+    /// The proactive message the visitor had just seen when they started (or reopened) it.
+    #[serde(default)]
+    pub trigger: Option<crate::triggers::TriggerId>,
+}
+
+/// Where a visitor's message was written: the page, and the proactive message they had just seen.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The page's URL.
+    pub page_url: Option<String>,
+    /// The proactive message shown (or taken up) on that page, if any.
+    pub trigger: Option<crate::triggers::TriggerId>,
 }
 
 impl Conversation {
@@ -300,6 +312,7 @@ mod tests {
             read_by_visitor_seq: 0,
             preview: String::new(),
             started_on: None,
+            trigger: None,
         };
         assert_eq!(c.effective_status(99), Status::Snoozed);
         assert_eq!(c.effective_status(100), Status::Open);

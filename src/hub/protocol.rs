@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::conversations::{
     Attachment, Author, Conversation, ConversationId, Message, Seq, Status,
 };
+use crate::store::Offered;
+use crate::triggers::{Kind, Reaction, TriggerId};
 use crate::visitors::{PageView, VisitorId};
 
 /// The largest text frame a client may send.
@@ -88,6 +90,15 @@ pub enum VisitorFrame {
     },
     /// The visitor navigated (including single-page-app navigations).
     Page(PageIn),
+    /// What happened to a proactive message the server offered.
+    Trigger {
+        /// Which one.
+        id: TriggerId,
+        /// Shown, clicked or dismissed.
+        reaction: Reaction,
+    },
+    /// Asks for the proactive messages again (after `triggers_changed`).
+    Triggers,
 }
 
 /// A page as the widget reports it.
@@ -222,6 +233,52 @@ impl From<&crate::sites::Site> for SiteOut {
     }
 }
 
+/// A proactive message as a widget needs it: what to show, and the page conditions to watch for.
+#[derive(Debug, Serialize)]
+pub struct TriggerOut {
+    /// Id, for the reactions.
+    pub id: TriggerId,
+    /// `bubble`, `answer` or `question`.
+    pub kind: Kind,
+    /// The operator it comes from.
+    pub from: Option<String>,
+    /// Text in English.
+    pub text_en: String,
+    /// Text in Japanese.
+    pub text_ja: String,
+    /// With an answer: where "read more" leads.
+    pub link: String,
+    /// Seconds without input.
+    pub idle_secs: Option<u32>,
+    /// Seconds on the page.
+    pub time_on_page_secs: Option<u32>,
+    /// Scroll depth in percent.
+    pub scroll_percent: Option<u8>,
+    /// Show when the pointer leaves towards the browser's tabs (desktop).
+    pub exit_intent: bool,
+    /// Not once the visitor has written.
+    pub quiet_in_conversation: bool,
+}
+
+impl From<Offered> for TriggerOut {
+    fn from(o: Offered) -> Self {
+        let t = o.trigger;
+        TriggerOut {
+            id: t.id,
+            kind: t.kind,
+            from: o.from,
+            text_en: t.text_en,
+            text_ja: t.text_ja,
+            link: t.link,
+            idle_secs: t.idle_secs,
+            time_on_page_secs: t.time_on_page_secs,
+            scroll_percent: t.scroll_percent,
+            exit_intent: t.exit_intent,
+            quiet_in_conversation: t.quiet_in_conversation,
+        }
+    }
+}
+
 /// Frames the server sends to a widget.
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -279,6 +336,15 @@ pub enum ToVisitor {
         /// Up to which message.
         up_to_seq: Seq,
     },
+    /// The proactive messages to watch for on `page` (replaces any earlier list).
+    Triggers {
+        /// The page they were chosen for, as the widget reported it: a list for an earlier page is stale.
+        page: String,
+        /// Triggers, first to show first.
+        triggers: Vec<TriggerOut>,
+    },
+    /// The visitor's segments changed: ask for the proactive messages again.
+    TriggersChanged,
     /// A frame was refused; the socket stays open.
     Error {
         /// Stable code.
@@ -412,6 +478,23 @@ mod tests {
         assert!(matches!(page, VisitorFrame::Page(PageIn { .. })));
         assert!(serde_json::from_str::<VisitorFrame>(r#"{"type":"message","body":"x"}"#).is_err());
         assert!(serde_json::from_str::<VisitorFrame>(r#"{"type":"nope"}"#).is_err());
+        let reaction: VisitorFrame =
+            serde_json::from_str(r#"{"type":"trigger","id":4,"reaction":"dismissed"}"#).unwrap();
+        assert!(matches!(
+            reaction,
+            VisitorFrame::Trigger {
+                id: 4,
+                reaction: Reaction::Dismissed
+            }
+        ));
+        assert!(
+            serde_json::from_str::<VisitorFrame>(r#"{"type":"trigger","id":4,"reaction":"x"}"#)
+                .is_err()
+        );
+        assert!(matches!(
+            serde_json::from_str(r#"{"type":"triggers"}"#).unwrap(),
+            VisitorFrame::Triggers
+        ));
         assert!(
             serde_json::from_str::<ConsoleFrame>(r#"{"type":"typing","conversation":1,"x":2}"#)
                 .is_err()

@@ -20,7 +20,7 @@ use super::{OpenError, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 8] = [
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 10] = [
     OPERATORS,
     VISITORS,
     CONVERSATIONS,
@@ -29,6 +29,8 @@ const ID_RECORDS: [TableDefinition<u64, &[u8]>; 8] = [
     API_TOKENS,
     SEGMENTS,
     MEMBERSHIPS,
+    TRIGGERS,
+    TRIGGER_COUNTS,
 ];
 const ID_NUMBERS: [TableDefinition<u64, u64>; 1] = [SEGMENT_SIZES];
 const TEXT_IDS: [TableDefinition<&str, u64>; 3] = [OPERATOR_EMAILS, EXTERNAL_IDS, ATTRIBUTE_KEYS];
@@ -43,8 +45,8 @@ const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 6] = [
     RECHECKS,
 ];
 /// `PAGE_VIEWS` is read from version-2 backups only; the migration to version 3 moves its rows.
-const PAIR_RECORDS: [TableDefinition<(u64, u64), &[u8]>; 4] =
-    [MESSAGES, PAGE_VIEWS, PAGE_VIEW_LOG, EVENTS];
+const PAIR_RECORDS: [TableDefinition<(u64, u64), &[u8]>; 5] =
+    [MESSAGES, PAGE_VIEWS, PAGE_VIEW_LOG, EVENTS, TRIGGER_SEEN];
 
 fn name(def: &dyn redb::TableHandle) -> &str {
     def.name()

@@ -10,7 +10,7 @@ use super::tables::{
 use super::visitors::{Seen, touch};
 use super::{Error, Store};
 use crate::conversations::{
-    self, Attachment, Author, Conversation, ConversationId, Message, Seq, Status,
+    self, Attachment, Author, Conversation, ConversationId, Message, Origin, Seq, Status,
 };
 use crate::operators::OperatorId;
 use crate::uploads::Upload;
@@ -178,7 +178,7 @@ impl Store {
         &self,
         visitor: VisitorId,
         draft: Draft,
-        page_url: Option<String>,
+        origin: Origin,
     ) -> Result<Posted, Error> {
         let limits = self.inner.limits;
         let posted = self
@@ -225,11 +225,19 @@ impl Store {
                                 read_by_operator_seq: 0,
                                 read_by_visitor_seq: 0,
                                 preview: String::new(),
-                                started_on: page_url,
+                                started_on: origin.page_url,
+                                trigger: None,
                             };
                             (c, None, true)
                         }
                     };
+                // A proactive message gets the credit for a conversation it started or reopened.
+                let starting = new_conversation || conversation.status == Status::Resolved;
+                if let Some(id) = origin.trigger.filter(|_| starting)
+                    && super::triggers::count_conversation(txn, id)?
+                {
+                    conversation.trigger = Some(id);
+                }
                 if matches!(conversation.status, Status::Resolved | Status::Snoozed) {
                     conversation.status = Status::Open;
                     conversation.snoozed_until = None;

@@ -788,7 +788,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::conversations::Author;
+    use crate::conversations::{Author, Origin};
     use crate::customers::events::parse_event;
     use crate::store::Draft;
 
@@ -805,7 +805,7 @@ mod tests {
             upload: None,
         };
         store
-            .post_visitor_message(visitor, draft, None)
+            .post_visitor_message(visitor, draft, Origin::default())
             .await
             .unwrap();
     }

@@ -10,8 +10,8 @@ use super::tables::{
     ACTIVITY, API_TOKEN_DIGESTS, API_TOKENS, ATTRIBUTE_KEYS, CLIENT_IDS, CONVERSATIONS,
     CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, INVITES, MEMBERSHIPS, MESSAGES, META, NOTES,
     OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS, PAGE_VIEW_LOG, PAGE_VIEWS, RECHECKS, SEEN,
-    SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS, UPLOADS, VISITOR_CONVERSATIONS,
-    VISITOR_TOKENS, VISITORS,
+    SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS, TRIGGER_COUNTS, TRIGGER_SEEN,
+    TRIGGERS, UPLOADS, VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
 };
 use super::visitors::save_visitor;
 use super::{Error, OpenError};
@@ -19,7 +19,7 @@ use crate::sites::Site;
 use crate::visitors::Visitor;
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: u64 = 4;
+pub const SCHEMA_VERSION: u64 = 5;
 
 /// The key of the version in [`META`].
 const VERSION_KEY: &str = "schema_version";
@@ -29,7 +29,7 @@ type Migration = fn(&WriteTransaction) -> Result<(), Error>;
 
 /// `MIGRATIONS[n]` brings a file from version `n` to `n + 1`. Version 0 is a new, empty file.
 const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] =
-    [create_v1, create_v2, create_v3, create_v4];
+    [create_v1, create_v2, create_v3, create_v4, create_v5];
 
 /// The first schema: accounts, sessions, invitations.
 fn create_v1(txn: &WriteTransaction) -> Result<(), Error> {
@@ -118,8 +118,7 @@ fn create_v3(txn: &WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
-/// Creates every table of the current schema that is missing (a restored backup has no rows, and so no
-/// table, for what was empty when it was made).
+/// Segments and the intent score.
 fn create_v4(txn: &WriteTransaction) -> Result<(), Error> {
     for def in [SEGMENTS, MEMBERSHIPS] {
         txn.open_table(def)?;
@@ -131,6 +130,17 @@ fn create_v4(txn: &WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
+/// Proactive messages.
+fn create_v5(txn: &WriteTransaction) -> Result<(), Error> {
+    for def in [TRIGGERS, TRIGGER_COUNTS] {
+        txn.open_table(def)?;
+    }
+    txn.open_table(TRIGGER_SEEN)?;
+    Ok(())
+}
+
+/// Creates every table of the current schema that is missing (a restored backup has no rows, and so no
+/// table, for what was empty when it was made).
 pub fn create_missing_tables(txn: &WriteTransaction) -> Result<(), Error> {
     for def in [
         OPERATORS,
@@ -141,6 +151,8 @@ pub fn create_missing_tables(txn: &WriteTransaction) -> Result<(), Error> {
         API_TOKENS,
         SEGMENTS,
         MEMBERSHIPS,
+        TRIGGERS,
+        TRIGGER_COUNTS,
     ] {
         txn.open_table(def)?;
     }
@@ -165,7 +177,7 @@ pub fn create_missing_tables(txn: &WriteTransaction) -> Result<(), Error> {
     ] {
         txn.open_table(def)?;
     }
-    for def in [MESSAGES, PAGE_VIEW_LOG, EVENTS] {
+    for def in [MESSAGES, PAGE_VIEW_LOG, EVENTS, TRIGGER_SEEN] {
         txn.open_table(def)?;
     }
     txn.open_table(OPERATOR_SESSIONS)?;

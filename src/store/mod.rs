@@ -21,6 +21,7 @@ mod sessions;
 mod site;
 mod stats;
 mod tables;
+mod triggers;
 mod visitors;
 mod writer;
 
@@ -36,6 +37,7 @@ pub use customers::{CardData, Claim, ImportSummary, NoteChange, TimelineEntry};
 pub use migrate::SCHEMA_VERSION;
 pub use segments::{Backfill, SegmentDraft};
 pub use stats::{BUCKETS, StatsSnapshot};
+pub use triggers::Offered;
 pub use writer::MembershipChange;
 
 /// A handle on the open data file; cheap to clone.

@@ -115,3 +115,15 @@ pub const MEMBERSHIPS: TableDefinition<u64, &[u8]> = TableDefinition::new("visit
 
 /// `(due_ms, visitor_id) -> ()`: customers to evaluate again when a time window moves on.
 pub const RECHECKS: TableDefinition<(u64, u64), ()> = TableDefinition::new("duems_visitorid");
+
+// Schema version 5: proactive messages.
+
+/// `trigger_id -> Trigger (JSON)`.
+pub const TRIGGERS: TableDefinition<u64, &[u8]> = TableDefinition::new("trigger_id_trigger");
+
+/// `trigger_id -> Counts (JSON)`: showings, clicks, dismissals, conversations started.
+pub const TRIGGER_COUNTS: TableDefinition<u64, &[u8]> = TableDefinition::new("trigger_id_counts");
+
+/// `(trigger_id, visitor_id) -> Seen (JSON)`: when a visitor last saw a trigger, and whether they closed it.
+pub const TRIGGER_SEEN: TableDefinition<(u64, u64), &[u8]> =
+    TableDefinition::new("triggerid_visitorid_seen");

@@ -15,6 +15,7 @@ mod segment_settings;
 mod settings;
 mod setup;
 mod socket;
+mod trigger_settings;
 mod widget_settings;
 
 use actix_web::web;
@@ -99,6 +100,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/settings/segments/{id}/delete",
             web::post().to(segment_settings::delete),
+        )
+        .route("/settings/triggers", web::get().to(trigger_settings::page))
+        .route("/settings/triggers", web::post().to(trigger_settings::save))
+        .route(
+            "/settings/triggers/{id}",
+            web::get().to(trigger_settings::edit),
+        )
+        .route(
+            "/settings/triggers/{id}/delete",
+            web::post().to(trigger_settings::delete),
         )
         .route("/settings/widget", web::get().to(widget_settings::page))
         .route("/settings/widget", web::post().to(widget_settings::save))

@@ -1,6 +1,7 @@
 //! `GET /widget/ws?site=KEY`: the visitor's WebSocket. The first frame must be `hello`; after it, the
 //! socket may only read and write the visitor's own conversations.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -8,15 +9,17 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::Session;
 use serde::Deserialize;
 
+use crate::conversations::Origin;
 use crate::conversations::live::{self, Refused};
 use crate::customers::context as customer_context;
 use crate::hub::protocol::{
-    self, EnvIn, MessageOut, PageIn, SiteOut, ToConsole, ToVisitor, VisitorConversation,
-    VisitorFrame,
+    self, EnvIn, MessageOut, PageIn, SiteOut, ToConsole, ToVisitor, TriggerOut,
+    VisitorConversation, VisitorFrame,
 };
 use crate::hub::{Audience, Registration};
 use crate::sites::Site;
 use crate::tokens;
+use crate::triggers::{Reaction, TriggerId};
 use crate::visitors::{PageView, VisitorId};
 use crate::web::socket::{self, Flow, Handler, error_frame};
 use crate::web::{AppError, State};
@@ -64,6 +67,7 @@ pub async fn connect(
         last_typing: None,
         page_url: None,
         token: None,
+        triggers: Triggers::default(),
         user_agent: req
             .headers()
             .get(actix_web::http::header::USER_AGENT)
@@ -92,10 +96,54 @@ struct VisitorSocket {
     page_url: Option<String>,
     /// The visitor's token, after hello (identify re-points it).
     token: Option<String>,
+    /// The proactive messages offered on this socket, and what became of them.
+    triggers: Triggers,
     /// The User-Agent of the upgrade request, until hello has recorded the device.
     user_agent: Option<String>,
     /// Counts this socket against its address's cap while it lives.
     _slot: crate::web::socket_limit::Slot,
+}
+
+/// What a socket offered of the proactive messages and what the visitor did with them, so that reactions
+/// are accepted only for what was offered and counted once per page.
+#[derive(Default)]
+struct Triggers {
+    /// Every trigger offered on this socket.
+    offered: HashSet<TriggerId>,
+    /// Shown on the current page.
+    shown: HashSet<TriggerId>,
+    /// Clicked or dismissed on the current page.
+    answered: HashSet<TriggerId>,
+    /// The one the visitor saw or took up last: a conversation they start now is credited to it.
+    engaged: Option<TriggerId>,
+    /// The last list sent was not empty.
+    listed: bool,
+}
+
+impl Triggers {
+    /// Whether `reaction` to `id` is the first of its kind on this page (a repeat is not counted again).
+    fn first(&mut self, id: TriggerId, reaction: Reaction) -> bool {
+        let first = match reaction {
+            Reaction::Shown => self.shown.insert(id),
+            Reaction::Clicked | Reaction::Dismissed => {
+                self.shown.contains(&id) && self.answered.insert(id)
+            }
+        };
+        if first {
+            match reaction {
+                Reaction::Dismissed if self.engaged == Some(id) => self.engaged = None,
+                Reaction::Dismissed => {}
+                _ => self.engaged = Some(id),
+            }
+        }
+        first
+    }
+
+    /// A new page: what was shown before may show again there.
+    fn new_page(&mut self) {
+        self.shown.clear();
+        self.answered.clear();
+    }
 }
 
 async fn send(session: &mut Session, frame: &ToVisitor) -> Flow {
@@ -247,9 +295,83 @@ impl VisitorSocket {
             site: SiteOut::from(&site),
             conversations: out,
         };
-        match send(session, &welcome).await {
+        if let Flow::Close = send(session, &welcome).await {
+            return Flow::Close;
+        }
+        match self.offer_triggers(session, visitor, false).await {
             Flow::Continue => Flow::Subscribe(outbox),
             other => other,
+        }
+    }
+
+    /// Sends the proactive messages that apply to `visitor` on the current page (when there are any, when
+    /// an earlier list must be replaced, or when `always`). A failure to read them costs the visitor
+    /// nothing but the messages.
+    async fn offer_triggers(
+        &mut self,
+        session: &mut Session,
+        visitor: VisitorId,
+        always: bool,
+    ) -> Flow {
+        let Some(url) = self.page_url.clone() else {
+            return Flow::Continue;
+        };
+        let offered = match self
+            .state
+            .store
+            .offered_triggers(visitor, url.clone())
+            .await
+        {
+            Ok(offered) => offered,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading proactive messages failed");
+                return Flow::Continue;
+            }
+        };
+        if offered.is_empty() && !self.triggers.listed && !always {
+            return Flow::Continue;
+        }
+        self.triggers.listed = !offered.is_empty();
+        self.triggers
+            .offered
+            .extend(offered.iter().map(|o| o.trigger.id));
+        let frame = ToVisitor::Triggers {
+            page: url,
+            triggers: offered.into_iter().map(TriggerOut::from).collect(),
+        };
+        send(session, &frame).await
+    }
+
+    /// Counts what the visitor did with a proactive message this socket offered.
+    async fn react(
+        &mut self,
+        session: &mut Session,
+        visitor: VisitorId,
+        id: TriggerId,
+        reaction: Reaction,
+    ) -> Flow {
+        if !self.triggers.offered.contains(&id) {
+            return refuse(
+                session,
+                "not_offered",
+                "This proactive message was not offered here.",
+            )
+            .await;
+        }
+        if !self.triggers.first(id, reaction) {
+            return Flow::Continue;
+        }
+        match self
+            .state
+            .store
+            .record_reaction(id, visitor, reaction)
+            .await
+        {
+            Ok(()) => Flow::Continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "recording a proactive message reaction failed");
+                Flow::Continue
+            }
         }
     }
 
@@ -282,7 +404,7 @@ impl VisitorSocket {
                     return Flow::Close;
                 }
                 if customer == visitor {
-                    return Flow::Continue;
+                    return self.offer_triggers(session, visitor, false).await;
                 }
                 self.welcome(session, customer).await
             }
@@ -328,7 +450,10 @@ impl Handler for VisitorSocket {
                     visitor,
                     &client_id,
                     &body,
-                    self.page_url.clone(),
+                    Origin {
+                        page_url: self.page_url.clone(),
+                        trigger: self.triggers.engaged,
+                    },
                 )
                 .await
                 {
@@ -408,19 +533,19 @@ impl Handler for VisitorSocket {
             }
             VisitorFrame::Set { attributes } => {
                 match customer_context::set(store, visitor, &attributes).await {
-                    Ok(()) => Flow::Continue,
+                    Ok(()) => self.offer_triggers(session, visitor, false).await,
                     Err(why) => refused_context(session, why).await,
                 }
             }
             VisitorFrame::Track { name, properties } => {
                 match customer_context::track(store, visitor, &name, &properties).await {
-                    Ok(()) => Flow::Continue,
+                    Ok(()) => self.offer_triggers(session, visitor, false).await,
                     Err(why) => refused_context(session, why).await,
                 }
             }
             VisitorFrame::Cart { items } => {
                 match customer_context::set_cart(store, visitor, &items).await {
-                    Ok(()) => Flow::Continue,
+                    Ok(()) => self.offer_triggers(session, visitor, false).await,
                     Err(why) => refused_context(session, why).await,
                 }
             }
@@ -439,8 +564,13 @@ impl Handler for VisitorSocket {
                 };
                 hub.publish(Audience::Operators, protocol::encode(&presence))
                     .await;
-                Flow::Continue
+                self.triggers.new_page();
+                self.offer_triggers(session, visitor, false).await
             }
+            VisitorFrame::Trigger { id, reaction } => {
+                self.react(session, visitor, id, reaction).await
+            }
+            VisitorFrame::Triggers => self.offer_triggers(session, visitor, true).await,
         }
     }
 

@@ -123,7 +123,10 @@ pub async fn upload(
         }
     };
     let stored_as = new.stored_as.clone();
-    let page = visitor.current_page.map(|p| p.url);
+    let page = crate::conversations::Origin {
+        page_url: visitor.current_page.map(|p| p.url),
+        trigger: None,
+    };
     match live::attach_from_visitor(&state.store, &state.hub, None, visitor.id, new, page).await {
         Ok(posted) => {
             let mut response = HttpResponse::Created();

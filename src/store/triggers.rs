@@ -1,0 +1,285 @@
+//! Proactive messages: their definitions, their counts, and which visitor saw or closed which.
+//!
+//! The decision whether a trigger is offered is `Trigger::offered_to` (pure); this module gathers what it
+//! needs about one visitor in one read transaction.
+
+use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, WriteTransaction};
+
+use super::codec::{decode, encode};
+use super::conversations::next_id;
+use super::tables::{
+    CONVERSATIONS, MEMBERSHIPS, OPERATORS, SEGMENTS, TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS,
+    VISITOR_CONVERSATIONS, VISITORS,
+};
+use super::visitors::follow;
+use super::{Error, Store};
+use crate::conversations::{Conversation, Status};
+use crate::customers::Invalid;
+use crate::operators::Operator;
+use crate::segments::Membership;
+use crate::triggers::{self, Counts, MAX_TRIGGERS, Reaction, Seen, Trigger, TriggerId};
+use crate::visitors::VisitorId;
+
+const NEXT_TRIGGER_KEY: &str = "next_trigger_id";
+
+/// A trigger offered to a widget, with the name of the operator it comes from.
+#[derive(Debug, Clone)]
+pub struct Offered {
+    /// The trigger.
+    pub trigger: Trigger,
+    /// Its operator's name, when it names one who can still work.
+    pub from: Option<String>,
+}
+
+fn all_triggers(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<Vec<Trigger>, Error> {
+    table.iter()?.map(|e| decode(e?.1.value())).collect()
+}
+
+fn counts(table: &impl ReadableTable<u64, &'static [u8]>, id: TriggerId) -> Result<Counts, Error> {
+    Ok(table
+        .get(id)?
+        .map(|v| decode(v.value()))
+        .transpose()?
+        .unwrap_or_default())
+}
+
+/// Counts a conversation started by a visitor who had just seen trigger `id` (no-op for a deleted one);
+/// whether it was counted.
+pub(super) fn count_conversation(txn: &WriteTransaction, id: TriggerId) -> Result<bool, Error> {
+    if txn.open_table(TRIGGERS)?.get(id)?.is_none() {
+        return Ok(false);
+    }
+    let mut table = txn.open_table(TRIGGER_COUNTS)?;
+    let mut c = counts(&table, id)?;
+    c.conversations += 1;
+    table.insert(id, encode(&c)?.as_slice())?;
+    Ok(true)
+}
+
+/// Whether the visitor's latest conversation is still going (open or snoozed).
+fn in_conversation(txn: &ReadTransaction, visitor: VisitorId) -> Result<bool, Error> {
+    let latest = txn
+        .open_table(VISITOR_CONVERSATIONS)?
+        .range((visitor, 0)..=(visitor, u64::MAX))?
+        .next_back()
+        .transpose()?
+        .map(|(k, _)| k.value().1);
+    let Some(id) = latest else {
+        return Ok(false);
+    };
+    let conversation: Option<Conversation> = txn
+        .open_table(CONVERSATIONS)?
+        .get(id)?
+        .map(|v| decode(v.value()))
+        .transpose()?;
+    Ok(conversation.is_some_and(|c| c.status != Status::Resolved))
+}
+
+fn check_references(txn: &WriteTransaction, t: &Trigger) -> Result<Result<(), Invalid>, Error> {
+    if let Some(segment) = t.segment
+        && txn.open_table(SEGMENTS)?.get(segment)?.is_none()
+    {
+        return Ok(Err(Invalid("segment: no such segment".into())));
+    }
+    if let Some(operator) = t.from_operator
+        && txn.open_table(OPERATORS)?.get(operator)?.is_none()
+    {
+        return Ok(Err(Invalid("from: no such operator".into())));
+    }
+    Ok(Ok(()))
+}
+
+impl Store {
+    /// Every trigger, by id, with its counts.
+    pub async fn triggers(&self) -> Result<Vec<(Trigger, Counts)>, Error> {
+        self.read(|txn| {
+            let table = txn.open_table(TRIGGER_COUNTS)?;
+            all_triggers(&txn.open_table(TRIGGERS)?)?
+                .into_iter()
+                .map(|t| {
+                    let c = counts(&table, t.id)?;
+                    Ok((t, c))
+                })
+                .collect()
+        })
+        .await
+    }
+
+    /// Creates (`id` `None`) or changes a trigger checked by `triggers::Draft::check`; its segment and
+    /// operator must exist. Going from off to on starts a new before/after comparison. `Ok(None)` when the
+    /// trigger to change does not exist.
+    pub async fn save_trigger(
+        &self,
+        id: Option<TriggerId>,
+        mut trigger: Trigger,
+    ) -> Result<Option<Result<Trigger, Invalid>>, Error> {
+        self.write(move |txn| {
+            let now = crate::clock::now_millis();
+            let old: Option<Trigger> = match id {
+                Some(id) => match txn.open_table(TRIGGERS)?.get(id)? {
+                    Some(v) => Some(decode(v.value())?),
+                    None => return Ok(None),
+                },
+                None => None,
+            };
+            if let Err(invalid) = check_references(txn, &trigger)? {
+                return Ok(Some(Err(invalid)));
+            }
+            match old {
+                Some(old) => {
+                    trigger.id = old.id;
+                    trigger.created_at = old.created_at;
+                    trigger.live_since = match (old.enabled, trigger.enabled) {
+                        (true, true) => old.live_since,
+                        (false, true) => Some(now),
+                        (_, false) => None,
+                    };
+                }
+                None => {
+                    if txn.open_table(TRIGGERS)?.len()? >= MAX_TRIGGERS as u64 {
+                        return Ok(Some(Err(Invalid(format!(
+                            "at most {MAX_TRIGGERS} proactive messages can be defined"
+                        )))));
+                    }
+                    trigger.id = next_id(txn, NEXT_TRIGGER_KEY)?;
+                    trigger.created_at = now;
+                    trigger.live_since = trigger.enabled.then_some(now);
+                }
+            }
+            txn.open_table(TRIGGERS)?
+                .insert(trigger.id, encode(&trigger)?.as_slice())?;
+            Ok(Some(Ok(trigger)))
+        })
+        .await
+    }
+
+    /// Deletes a trigger with its counts and who saw it; whether it existed.
+    pub async fn delete_trigger(&self, id: TriggerId) -> Result<bool, Error> {
+        self.write(move |txn| {
+            if txn.open_table(TRIGGERS)?.remove(id)?.is_none() {
+                return Ok(false);
+            }
+            txn.open_table(TRIGGER_COUNTS)?.remove(id)?;
+            txn.open_table(TRIGGER_SEEN)?
+                .retain_in((id, 0)..=(id, u64::MAX), |_, _| false)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// The triggers a widget of `visitor` on page `url` should watch for (see `Trigger::offered_to`), in id
+    /// order.
+    pub async fn offered_triggers(
+        &self,
+        visitor: VisitorId,
+        url: String,
+    ) -> Result<Vec<Offered>, Error> {
+        self.read(move |txn| {
+            let list = all_triggers(&txn.open_table(TRIGGERS)?)?;
+            if !list.iter().any(|t| t.enabled) {
+                return Ok(Vec::new());
+            }
+            let Some(customer) = follow(&txn.open_table(VISITORS)?, visitor)? else {
+                return Ok(Vec::new());
+            };
+            let membership: Membership = txn
+                .open_table(MEMBERSHIPS)?
+                .get(customer.id)?
+                .map(|v| decode(v.value()))
+                .transpose()?
+                .unwrap_or_default();
+            let who = triggers::Visitor {
+                url: &url,
+                visits: customer.counts.visits,
+                segments: &membership.segments,
+                cart_value: customer.profile.cart_value(),
+                intent: membership.intent,
+                in_conversation: in_conversation(txn, customer.id)?,
+            };
+            let seen_table = txn.open_table(TRIGGER_SEEN)?;
+            let operators = txn.open_table(OPERATORS)?;
+            let now = crate::clock::now_millis();
+            let mut offered = Vec::new();
+            for trigger in list {
+                let seen: Option<Seen> = seen_table
+                    .get((trigger.id, customer.id))?
+                    .map(|v| decode(v.value()))
+                    .transpose()?;
+                if !trigger.offered_to(&who, seen.as_ref(), now) {
+                    continue;
+                }
+                let from = match trigger.from_operator {
+                    Some(id) => operators
+                        .get(id)?
+                        .map(|v| decode::<Operator>(v.value()))
+                        .transpose()?
+                        .filter(|o| !o.disabled)
+                        .map(|o| o.name),
+                    None => None,
+                };
+                offered.push(Offered { trigger, from });
+            }
+            Ok(offered)
+        })
+        .await
+    }
+
+    /// Records what a visitor's widget reported about trigger `id`: it counts, and a showing or a dismissal
+    /// is remembered for the limits. The caller checks that the trigger was offered to this visitor.
+    pub async fn record_reaction(
+        &self,
+        id: TriggerId,
+        visitor: VisitorId,
+        reaction: Reaction,
+    ) -> Result<(), Error> {
+        self.write(move |txn| {
+            if txn.open_table(TRIGGERS)?.get(id)?.is_none() {
+                return Ok(());
+            }
+            let customer = follow(&txn.open_table(VISITORS)?, visitor)?.map_or(visitor, |v| v.id);
+            let mut table = txn.open_table(TRIGGER_COUNTS)?;
+            let mut c = counts(&table, id)?;
+            match reaction {
+                Reaction::Shown => c.shown += 1,
+                Reaction::Clicked => c.clicked += 1,
+                Reaction::Dismissed => c.dismissed += 1,
+            }
+            table.insert(id, encode(&c)?.as_slice())?;
+            if reaction == Reaction::Clicked {
+                return Ok(());
+            }
+            let mut seen_table = txn.open_table(TRIGGER_SEEN)?;
+            let mut seen: Seen = seen_table
+                .get((id, customer))?
+                .map(|v| decode(v.value()))
+                .transpose()?
+                .unwrap_or_default();
+            match reaction {
+                Reaction::Shown => seen.last_shown = crate::clock::now_millis(),
+                _ => seen.dismissed = true,
+            }
+            seen_table.insert((id, customer), encode(&seen)?.as_slice())?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// When each conversation whose first message came from a page matching `pattern` started (Unix ms),
+    /// for the before/after comparison. Reads every conversation: it serves one console page.
+    pub async fn conversation_starts(&self, pattern: String) -> Result<Vec<u64>, Error> {
+        self.read(move |txn| {
+            let mut starts = Vec::new();
+            for entry in txn.open_table(CONVERSATIONS)?.iter()? {
+                let c: Conversation = decode(entry?.1.value())?;
+                let on_page = c.started_on.as_deref().is_some_and(|url| {
+                    pattern.is_empty() || crate::segments::rule::url_matches(&pattern, url)
+                });
+                if on_page {
+                    starts.push(c.created_at);
+                }
+            }
+            Ok(starts)
+        })
+        .await
+    }
+}
