@@ -302,6 +302,8 @@ pub struct Texts {
     pub trigger_when: &'static str,
     /// Page (pattern such as /pricing or /items/*; empty: every page)
     pub trigger_page: &'static str,
+    /// Page
+    pub trigger_page_short: &'static str,
     /// No activity for (seconds)
     pub trigger_idle: &'static str,
     /// Time on the page (seconds)
@@ -597,6 +599,7 @@ static EN: Texts = Texts {
     trigger_off: "Off",
     trigger_when: "When",
     trigger_page: "Page (pattern such as /pricing or /items/*; empty: every page)",
+    trigger_page_short: "Page",
     trigger_idle: "No activity for (seconds)",
     trigger_time: "Time on the page (seconds)",
     trigger_scroll: "Scrolled down (%)",
@@ -835,6 +838,7 @@ static JA: Texts = Texts {
     trigger_off: "無効",
     trigger_when: "表示する条件",
     trigger_page: "ページ（/pricing や /items/* などのパターン、空欄ですべてのページ）",
+    trigger_page_short: "ページ",
     trigger_idle: "操作がない時間（秒）",
     trigger_time: "ページの滞在時間（秒）",
     trigger_scroll: "スクロール量（%）",

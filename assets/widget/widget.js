@@ -17,7 +17,8 @@
       offline: "Reconnecting…", newReply: "New reply", you: "You",
       empty: "The message is empty.", too_long: "The message is too long (5,000 characters at most).",
       unavailable: "The message could not be saved yet. It will be sent again.",
-      refused: "The chat is not available on this site."
+      refused: "The chat is not available on this site.",
+      readMore: "Read more", dismiss: "Close"
     },
     ja: {
       open: "チャットで相談", close: "チャットを閉じる", placeholder: "メッセージを入力…", send: "送信",
@@ -25,7 +26,8 @@
       offline: "再接続しています…", newReply: "新しい返信", you: "あなた",
       empty: "メッセージが空です。", too_long: "メッセージが長すぎます（5,000文字まで）。",
       unavailable: "メッセージをまだ保存できませんでした。再送します。",
-      refused: "このサイトではチャットを利用できません。"
+      refused: "このサイトではチャットを利用できません。",
+      readMore: "詳しく見る", dismiss: "閉じる"
     }
   }[lang];
 
@@ -86,9 +88,15 @@
     ".send{border:0;border-radius:8px;background:var(--c);color:#fff;padding:0 14px;cursor:pointer}" +
     ".clip{border:0;background:none;font-size:18px;cursor:pointer;padding:0 2px}" +
     ".att{display:block;max-width:80%;margin-top:4px}.att img{max-width:100%;border-radius:8px;display:block}" +
+    ".tip{position:fixed;right:20px;bottom:84px;z-index:2147483000;width:300px;max-width:calc(100vw - 40px);background:#fff;color:#1f2328;" +
+    "border-radius:14px;padding:12px 36px 12px 14px;box-shadow:0 6px 24px rgba(0,0,0,.25);font-size:14px;line-height:1.45;cursor:pointer}" +
+    ".tip[hidden]{display:none}.tip .tx{margin:0;white-space:pre-wrap;word-wrap:break-word}" +
+    ".tip .more{display:inline-block;margin-top:6px;color:var(--c);font-weight:600}.tip .more[hidden]{display:none}" +
+    ".tip .close{position:absolute;top:6px;right:8px;background:none;border:0;font-size:18px;cursor:pointer;color:#656d76;line-height:1}" +
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100vh;max-height:none;border-radius:0}}" +
     "</style>" +
     "<button class='launch' type='button' aria-haspopup='dialog' aria-expanded='false' hidden><span class='label'></span><span class='badge'></span></button>" +
+    "<div class='tip' role='status' hidden><button class='close' type='button'>×</button><div class='who'></div><p class='tx'></p><a class='more' hidden></a></div>" +
     "<div class='panel' role='dialog' aria-modal='false'>" +
     "<div class='head'><p class='greet'></p><button class='x' type='button'>×</button></div>" +
     "<ul class='log' aria-live='polite'></ul><div class='typing'></div><div class='note' role='alert'></div>" +
@@ -122,6 +130,8 @@
     var atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
     log.textContent = "";
     var all = state.messages.slice().sort(function (a, b) { return a.seq - b.seq; });
+    // The proactive message the visitor took up opens the chat, so they see what they are answering.
+    if (state.intro) all.unshift(state.intro);
     state.pending.forEach(function (p) {
       all.push({ pending: true, client_id: p.client_id, author: { kind: "visitor" }, body: p.body, seq: Infinity });
     });
@@ -252,6 +262,7 @@
       state.retry = 0;
       note.textContent = "";
       var hello = { type: "hello", site: site, page: page(), env: env() };
+      watch.sentUrl = hello.page.url;
       if (state.token) hello.token = state.token;
       ws.send(JSON.stringify(hello));
     };
@@ -330,6 +341,15 @@
         state.readSeq = Math.max(state.readSeq, f.up_to_seq);
         render();
         break;
+      case "triggers":
+        // A list chosen for an earlier page is stale; the one for this page follows.
+        if (f.page !== watch.sentUrl) break;
+        watch.list = f.triggers;
+        watch.depth = Math.max(watch.depth, scrollDepth());
+        break;
+      case "triggers_changed":
+        send({ type: "triggers" });
+        break;
       case "error":
         // Mistakes in the shop's calls to the JavaScript API are for its developer, not the visitor.
         if (/^(identity_refused|invalid_identity|invalid_customer_data)$/.test(f.code)) console.error("Sodan: " + f.message);
@@ -371,6 +391,7 @@
     state.pending.push(p);
     save("outbox", state.pending);
     input.value = "";
+    wroteMessage();
     send({ type: "message", client_id: p.client_id, body: body });
     render();
   }
@@ -383,11 +404,13 @@
     panel.className = "panel" + (open ? " on" : "");
     launcher.setAttribute("aria-expanded", String(open));
     if (open) {
+      if (!tip.hidden) hideTip();
       state.unread = 0;
       markRead();
       render();
       input.focus();
     } else {
+      closedPanel();
       launcher.focus();
     }
   }
@@ -419,6 +442,8 @@
   function pageChanged() {
     if (location.href === lastUrl) return;
     lastUrl = location.href;
+    newPage();
+    watch.sentUrl = location.href;
     send({ type: "page", url: location.href, title: document.title, referrer: document.referrer });
     updateLauncher();
   }
@@ -432,6 +457,133 @@
   });
   window.addEventListener("popstate", pageChanged);
   window.addEventListener("hashchange", pageChanged);
+
+  // ----- proactive messages: the server sends those that apply to this visitor on this page; the page
+  // conditions (idle, time on page, scroll depth, exit intent) are watched here -----
+  var tip = $(".tip"), tipWho = tip.querySelector(".who"), tipText = tip.querySelector(".tx"),
+      tipMore = tip.querySelector(".more"), tipClose = tip.querySelector(".close");
+  tipClose.setAttribute("aria-label", TEXT.dismiss);
+  tipMore.textContent = TEXT.readMore;
+  var watch = {
+    list: [], sentUrl: null, shownHere: {}, active: null, answered: false,
+    start: Date.now(), last: Date.now(), depth: 0, exit: false, wrote: false
+  };
+  function textOf(t) {
+    return lang === "ja" ? (t.text_ja || t.text_en) : (t.text_en || t.text_ja);
+  }
+  function react(t, reaction) {
+    send({ type: "trigger", id: t.id, reaction: reaction });
+  }
+  function scrollDepth() {
+    var doc = document.documentElement, height = Math.max(doc.scrollHeight, document.body.scrollHeight, 1);
+    return Math.min(100, Math.round((window.scrollY + window.innerHeight) / height * 100));
+  }
+  function newPage() {
+    hideTip();
+    watch.list = []; watch.shownHere = {}; watch.active = null;
+    watch.start = watch.last = Date.now(); watch.depth = scrollDepth(); watch.exit = false;
+  }
+  function ready(t, now) {
+    if (watch.shownHere[t.id] || (t.quiet_in_conversation && watch.wrote)) return false;
+    if (t.idle_secs != null && now - watch.last < t.idle_secs * 1000) return false;
+    if (t.time_on_page_secs != null && now - watch.start < t.time_on_page_secs * 1000) return false;
+    if (t.scroll_percent != null && watch.depth < t.scroll_percent) return false;
+    if (t.exit_intent && !watch.exit) return false;
+    return !!textOf(t);
+  }
+  function checkTriggers() {
+    if (watch.active || state.open || !state.connected) return;
+    var now = Date.now();
+    for (var i = 0; i < watch.list.length; i++) {
+      if (ready(watch.list[i], now)) { fire(watch.list[i]); return; }
+    }
+  }
+  function fire(t) {
+    watch.shownHere[t.id] = true;
+    watch.active = t;
+    watch.answered = false;
+    react(t, "shown");
+    if (t.kind === "question") {
+      setOpen(true);
+      input.value = textOf(t);
+      return;
+    }
+    tipWho.textContent = "";
+    if (t.kind === "bubble") {
+      var name = t.from || TEXT.team;
+      tipWho.appendChild(el("i", "", name.charAt(0).toUpperCase()));
+      tipWho.appendChild(document.createTextNode(name));
+    }
+    tipText.textContent = textOf(t);
+    tipMore.hidden = t.kind !== "answer";
+    tipMore.href = t.kind === "answer" ? t.link : "#";
+    tip.hidden = false;
+  }
+  function hideTip() {
+    tip.hidden = true;
+    if (watch.active && watch.active.kind !== "question") watch.active = null;
+  }
+  function takeUp() {
+    var t = watch.active;
+    if (!t || watch.answered) return;
+    watch.answered = true;
+    react(t, "clicked");
+    if (t.kind === "bubble") {
+      state.intro = { id: "trigger-" + t.id, seq: 0, author: { kind: "operator", name: t.from || TEXT.team }, body: textOf(t) };
+      hideTip();
+      setOpen(true);
+    }
+  }
+  tip.addEventListener("click", function (e) {
+    if (e.target === tipClose || !watch.active) return;
+    if (watch.active.kind === "answer") {
+      if (e.target !== tipMore) return;
+      // Count the click before the page goes.
+      e.preventDefault();
+      var link = tipMore.href;
+      takeUp();
+      setTimeout(function () { location.href = link; }, 150);
+      return;
+    }
+    takeUp();
+  });
+  tipClose.addEventListener("click", function () {
+    var t = watch.active;
+    if (!t) return;
+    watch.answered = true;
+    react(t, "dismissed");
+    watch.list = watch.list.filter(function (x) { return x.id !== t.id; });
+    hideTip();
+  });
+  // After the visitor wrote: a question they were given counts as taken up; quiet ones stop.
+  function wroteMessage() {
+    watch.wrote = true;
+    var t = watch.active;
+    if (t && t.kind === "question" && !watch.answered) takeUp();
+    if (t && t.kind === "question") watch.active = null;
+    if (t && t.quiet_in_conversation && t.kind !== "question") hideTip();
+  }
+  function closedPanel() {
+    var t = watch.active;
+    if (t && t.kind === "question") {
+      if (!watch.answered) { watch.answered = true; react(t, "dismissed"); }
+      watch.active = null;
+    }
+  }
+  function seenActivity() { watch.last = Date.now(); }
+  ["mousemove", "keydown", "pointerdown", "touchstart", "wheel"].forEach(function (name) {
+    window.addEventListener(name, seenActivity, { passive: true, capture: true });
+  });
+  window.addEventListener("scroll", function () {
+    seenActivity();
+    watch.depth = Math.max(watch.depth, scrollDepth());
+  }, { passive: true });
+  // Exit intent: the pointer leaves through the top of the window (towards the tabs), on devices with a mouse.
+  document.addEventListener("mouseout", function (e) {
+    var mouse = window.matchMedia && window.matchMedia("(pointer: fine)").matches;
+    if (mouse && !e.relatedTarget && e.clientY <= 0) { watch.exit = true; checkTriggers(); }
+  });
+  setInterval(checkTriggers, 500);
 
   function start() {
     document.body.appendChild(host);

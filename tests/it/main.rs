@@ -23,6 +23,7 @@ mod security;
 mod segments;
 mod shop;
 mod storage;
+mod triggers;
 mod widget_browser;
 mod widget_size;
 mod widget_socket;

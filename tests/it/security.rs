@@ -52,6 +52,7 @@ fn console_pages(conversation: u64) -> Vec<String> {
         "/settings/widget",
         "/settings/customers",
         "/settings/segments",
+        "/settings/triggers",
         "/settings/api",
         "/account",
     ]

@@ -110,6 +110,8 @@ struct Open {
     page_title: String,
     last_seen: String,
     started_on: String,
+    /// The proactive message that started it: its name and the text the visitor saw.
+    trigger: Option<(String, String)>,
     messages: Vec<MessageView>,
     first_seq: u64,
     last_seq: u64,
@@ -287,7 +289,26 @@ async fn inbox_page(
                 .await?;
             let visitor = data.as_ref().map(|d| &d.customer);
             let page = visitor.and_then(|v| v.current_page.clone());
+            let trigger = match c.trigger {
+                Some(tid) => state
+                    .store
+                    .triggers()
+                    .await?
+                    .into_iter()
+                    .find(|(t, _)| t.id == tid)
+                    .map(|(t, _)| {
+                        let ja = lang == crate::i18n::Lang::Ja && !t.text_ja.is_empty();
+                        let text = if ja || t.text_en.is_empty() {
+                            t.text_ja
+                        } else {
+                            t.text_en
+                        };
+                        (t.name, text)
+                    }),
+                None => None,
+            };
             let open = Open {
+                trigger,
                 id,
                 visitor_id: c.visitor_id,
                 title: name_of_visitor(c.visitor_id),

@@ -108,26 +108,31 @@ struct VisitorSocket {
 /// are accepted only for what was offered and counted once per page.
 #[derive(Default)]
 struct Triggers {
-    /// Every trigger offered on this socket.
-    offered: HashSet<TriggerId>,
+    /// The triggers of the last list sent.
+    listed: HashSet<TriggerId>,
     /// Shown on the current page.
     shown: HashSet<TriggerId>,
     /// Clicked or dismissed on the current page.
     answered: HashSet<TriggerId>,
     /// The one the visitor saw or took up last: a conversation they start now is credited to it.
     engaged: Option<TriggerId>,
-    /// The last list sent was not empty.
-    listed: bool,
 }
 
 impl Triggers {
+    /// Whether the widget may report `reaction` to `id`: a showing of a listed trigger, or a click or
+    /// dismissal of one shown on this page.
+    fn allowed(&self, id: TriggerId, reaction: Reaction) -> bool {
+        match reaction {
+            Reaction::Shown => self.listed.contains(&id),
+            Reaction::Clicked | Reaction::Dismissed => self.shown.contains(&id),
+        }
+    }
+
     /// Whether `reaction` to `id` is the first of its kind on this page (a repeat is not counted again).
     fn first(&mut self, id: TriggerId, reaction: Reaction) -> bool {
         let first = match reaction {
             Reaction::Shown => self.shown.insert(id),
-            Reaction::Clicked | Reaction::Dismissed => {
-                self.shown.contains(&id) && self.answered.insert(id)
-            }
+            Reaction::Clicked | Reaction::Dismissed => self.answered.insert(id),
         };
         if first {
             match reaction {
@@ -328,13 +333,10 @@ impl VisitorSocket {
                 return Flow::Continue;
             }
         };
-        if offered.is_empty() && !self.triggers.listed && !always {
+        if offered.is_empty() && self.triggers.listed.is_empty() && !always {
             return Flow::Continue;
         }
-        self.triggers.listed = !offered.is_empty();
-        self.triggers
-            .offered
-            .extend(offered.iter().map(|o| o.trigger.id));
+        self.triggers.listed = offered.iter().map(|o| o.trigger.id).collect();
         let frame = ToVisitor::Triggers {
             page: url,
             triggers: offered.into_iter().map(TriggerOut::from).collect(),
@@ -350,7 +352,7 @@ impl VisitorSocket {
         id: TriggerId,
         reaction: Reaction,
     ) -> Flow {
-        if !self.triggers.offered.contains(&id) {
+        if !self.triggers.allowed(id, reaction) {
             return refuse(
                 session,
                 "not_offered",
