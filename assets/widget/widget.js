@@ -578,10 +578,11 @@
     seenActivity();
     watch.depth = Math.max(watch.depth, scrollDepth());
   }, { passive: true });
-  // Exit intent: the pointer leaves through the top of the window (towards the tabs), on devices with a mouse.
+  // Exit intent: the pointer leaves through the top of the window (towards the tabs); not on touch screens,
+  // where fingers do not leave windows.
   document.addEventListener("mouseout", function (e) {
-    var mouse = window.matchMedia && window.matchMedia("(pointer: fine)").matches;
-    if (mouse && !e.relatedTarget && e.clientY <= 0) { watch.exit = true; checkTriggers(); }
+    var touch = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+    if (!touch && !e.relatedTarget && e.clientY <= 0) { watch.exit = true; checkTriggers(); }
   });
   setInterval(checkTriggers, 500);
 

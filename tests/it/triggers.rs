@@ -211,6 +211,17 @@ async fn widgets_learn_only_the_triggers_that_apply_to_them_and_their_reactions_
     assert!(ids(&quiet).is_empty(), "{quiet}");
     ws.close().await;
 
+    // Its page in the console: the form filled in, and the before/after comparison waiting for a day.
+    let edit = app
+        .page(&owner, &format!("/settings/triggers/{pricing}"))
+        .await;
+    assert!(edit.contains("value=\"/pricing\""), "{edit}");
+    assert!(
+        edit.contains("Questions about &#60;plans&#62;?"),
+        "escaped: {edit}"
+    );
+    assert!(edit.contains("The comparison starts once it has been on for a day."));
+
     // Only admins manage proactive messages.
     let invite = app.invite(&owner, "kenji@shop.example", "operator").await;
     let operator = app
@@ -427,6 +438,128 @@ async fn on_pricing_an_idle_visitor_gets_the_bubble_and_the_console_counts_what_
         .unwrap();
     let shot = browser.screenshot("trigger-conversation").await;
     assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
+    browser.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn answers_questions_and_exit_intent_show_when_their_page_conditions_hold() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    // A long page, so that scroll depth means something.
+    let site = app.configure_widget(&owner, &[]).await;
+    let html = shop::page_with_snippet(&app.address, &site, "Long page", "en").replace(
+        "<p>Welcome",
+        "<div style=\"height:4000px\"></div><p>Welcome",
+    );
+    let shop = shop::serve(html).await;
+    app.configure_widget(&owner, &[&shop.origin]).await;
+    let answer = save_trigger(
+        &app,
+        &owner,
+        &[
+            ("name", "Shipping answer"),
+            ("url", "/items/*"),
+            ("scroll_percent", "60"),
+            ("kind", "answer"),
+            ("text_en", "Free shipping over 10,000 yen."),
+            ("link", "/help/shipping"),
+        ],
+    )
+    .await;
+    let leaving = save_trigger(
+        &app,
+        &owner,
+        &[
+            ("name", "Leaving the cart"),
+            ("url", "/cart"),
+            ("exit_intent", "on"),
+            ("text_en", "Questions before you go?"),
+        ],
+    )
+    .await;
+    let question = save_trigger(
+        &app,
+        &owner,
+        &[
+            ("name", "Pay on delivery"),
+            ("url", "/checkout"),
+            ("time_on_page_secs", "1"),
+            ("kind", "question"),
+            ("text_en", "Can I pay on delivery?"),
+        ],
+    )
+    .await;
+    let browser = Browser::launch().await;
+    let tip_hidden = "return root.querySelector('.tip').hidden";
+
+    // The answer waits for the visitor to scroll 60% down, then its link leads to the help page.
+    browser.goto(&format!("{}/items/5", shop.origin)).await;
+    wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(
+        widget_js(&browser, tip_hidden).await,
+        true,
+        "not before scrolling"
+    );
+    browser
+        .client()
+        .execute("window.scrollTo(0, document.body.scrollHeight)", vec![])
+        .await
+        .unwrap();
+    wait_widget(&browser, "!root.querySelector('.tip').hidden").await;
+    let text = widget_js(
+        &browser,
+        "return root.querySelector('.tip .tx').textContent",
+    )
+    .await;
+    assert_eq!(text, "Free shipping over 10,000 yen.");
+    let shot = browser.screenshot("trigger-answer").await;
+    assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
+    widget_js(&browser, "root.querySelector('.tip .more').click()").await;
+    browser
+        .wait_until("location.pathname === '/help/shipping'")
+        .await;
+    wait_counts(&app, &owner, answer, [1, 1, 0, 0]).await;
+
+    // Exit intent: the pointer leaving through the top of the window.
+    browser.goto(&format!("{}/cart", shop.origin)).await;
+    wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert_eq!(
+        widget_js(&browser, tip_hidden).await,
+        true,
+        "not while staying"
+    );
+    browser
+        .client()
+        .execute(
+            "document.dispatchEvent(new MouseEvent('mouseout', {clientX: 300, clientY: -2, bubbles: true}))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_widget(&browser, "!root.querySelector('.tip').hidden").await;
+    widget_js(&browser, "root.querySelector('.tip .close').click()").await;
+    wait_counts(&app, &owner, leaving, [1, 0, 1, 0]).await;
+
+    // The question opens the chat with the text ready; sending it counts as taken up, and starts a
+    // conversation credited to it. Closing the chat without sending would count as dismissed.
+    browser.goto(&format!("{}/checkout", shop.origin)).await;
+    wait_widget(
+        &browser,
+        "root.querySelector('.panel').classList.contains('on') && root.querySelector('textarea').value === 'Can I pay on delivery?'",
+    )
+    .await;
+    let shot = browser.screenshot("trigger-question").await;
+    assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
+    widget_js(&browser, "root.querySelector('form').requestSubmit()").await;
+    wait_widget(
+        &browser,
+        "[...root.querySelectorAll('.st')].some(e => e.textContent === 'Sent')",
+    )
+    .await;
+    wait_counts(&app, &owner, question, [1, 1, 0, 1]).await;
     browser.close().await;
     app.stop().await;
 }
