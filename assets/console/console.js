@@ -98,8 +98,10 @@
       if (!list) return;
       var existing = list.querySelector('li[data-id="' + c.id + '"]');
       var view = inbox.dataset.view, status = inbox.dataset.status;
-      // Segment membership is not in the frame: a filtered list only updates the conversations it shows.
-      if (inbox.dataset.segment && !existing) return;
+      // A segment-filtered list adds a conversation when the frame says its customer is a member (frames
+      // from the customer's own messages do).
+      var segment = Number(inbox.dataset.segment);
+      if (segment && !existing && !(c.segments && c.segments.indexOf(segment) >= 0)) return;
       var fits = c.status === status &&
         (view === "all" || (view === "mine" && c.assignee === me) || (view === "unassigned" && c.assignee == null));
       if (!fits) { if (existing && c.id !== openId) existing.remove(); return; }

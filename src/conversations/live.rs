@@ -36,6 +36,10 @@ impl From<Invalid> for Refused {
 /// Tells consoles a conversation changed.
 pub async fn publish_conversation(hub: &Hub, conversation: &Conversation, new: bool) {
     let conversation = ConversationOut::new(conversation, crate::clock::now());
+    publish_conversation_out(hub, conversation, new).await;
+}
+
+async fn publish_conversation_out(hub: &Hub, conversation: ConversationOut, new: bool) {
     hub.publish(
         Audience::Operators,
         encode(&ToConsole::Conversation { conversation, new }),
@@ -47,7 +51,9 @@ pub async fn publish_conversation(hub: &Hub, conversation: &Conversation, new: b
 /// from: that one gets an ack.
 async fn publish_posted(hub: &Hub, posted: &Posted, from: Option<ConnectionId>) {
     let message = MessageOut::from(&posted.message);
-    publish_conversation(hub, &posted.conversation, posted.new_conversation).await;
+    let mut conversation = ConversationOut::new(&posted.conversation, crate::clock::now());
+    conversation.segments = posted.segments.clone();
+    publish_conversation_out(hub, conversation, posted.new_conversation).await;
     let to_console = encode(&ToConsole::Message {
         message: message.clone(),
     });

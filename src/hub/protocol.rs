@@ -375,6 +375,9 @@ pub struct ConversationOut {
     pub unread: u32,
     /// The last visible message, shortened.
     pub preview: String,
+    /// The customer's segments, when the frame comes from their message (a segment-filtered inbox uses it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments: Option<Vec<crate::segments::SegmentId>>,
 }
 
 impl ConversationOut {
@@ -390,6 +393,7 @@ impl ConversationOut {
             last_seq: c.last_seq,
             unread: c.unread_for_operators,
             preview: c.preview.clone(),
+            segments: None,
         }
     }
 }

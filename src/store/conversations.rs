@@ -31,6 +31,8 @@ pub struct Posted {
     pub duplicate: bool,
     /// The message started a new conversation.
     pub new_conversation: bool,
+    /// The customer's segments after a visitor's message (for consoles filtering by segment).
+    pub segments: Option<Vec<crate::segments::SegmentId>>,
 }
 
 /// A message about to be stored.
@@ -192,6 +194,7 @@ impl Store {
                         message,
                         duplicate: true,
                         new_conversation: false,
+                        segments: None,
                     });
                 }
                 let now = crate::clock::now_millis();
@@ -260,6 +263,7 @@ impl Store {
                     message,
                     duplicate: false,
                     new_conversation,
+                    segments: Some(super::segments::segments_of(txn, visitor)?),
                 })
             })
             .await?;
@@ -287,6 +291,7 @@ impl Store {
                         message,
                         duplicate: true,
                         new_conversation: false,
+                        segments: None,
                     }));
                 }
                 let Some(mut c) = load(txn, conversation)? else {
@@ -311,6 +316,7 @@ impl Store {
                     message,
                     duplicate: false,
                     new_conversation: false,
+                    segments: None,
                 }))
             })
             .await?;

@@ -274,6 +274,17 @@ fn check_draft(list: &[Segment], draft: &SegmentDraft) -> Result<(String, String
     Ok((name, rule.to_string()))
 }
 
+/// A customer's segments, as last evaluated, in a write transaction.
+pub(super) fn segments_of(txn: &WriteTransaction, id: VisitorId) -> Result<Vec<SegmentId>, Error> {
+    Ok(txn
+        .open_table(MEMBERSHIPS)?
+        .get(id)?
+        .map(|v| decode::<Membership>(v.value()))
+        .transpose()?
+        .unwrap_or_default()
+        .segments)
+}
+
 /// A customer's segments (id, name) and intent score, in a read transaction.
 pub(super) fn named_membership(
     txn: &redb::ReadTransaction,

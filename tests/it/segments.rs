@@ -295,3 +295,69 @@ async fn editing_a_segment_back_fills_ten_thousand_customers_while_chat_goes_on(
         .await;
     assert!(list.contains("Customer 9999") && !list.contains("Customer 9996<"));
 }
+
+#[tokio::test]
+async fn an_inbox_filtered_by_segment_adds_new_conversations_of_members_live() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    let gold = save_segment(
+        &app,
+        &owner,
+        None,
+        "Gold",
+        r#"attr.plan = "gold""#,
+        "",
+        false,
+    )
+    .await;
+    let browser = crate::browser::Browser::launch().await;
+    browser
+        .sign_in(
+            &app.address,
+            crate::helpers::OWNER_EMAIL,
+            crate::helpers::OWNER_PASSWORD,
+        )
+        .await;
+    browser
+        .goto(&format!("{}/inbox?segment={gold}", app.address))
+        .await;
+    browser.wait_for("#inbox[data-segment]").await;
+    // Give the console's socket a moment to connect.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let (mut outsider, _) = visitor_hello(&app, &site, None).await;
+    outsider
+        .send(json!({"type": "message", "client_id": "o1", "body": "Not gold"}))
+        .await;
+    let outsider_conversation = outsider.recv_type("ack").await["conversation"].clone();
+    let (mut member, _) = visitor_hello(&app, &site, None).await;
+    member
+        .send(json!({"type": "set", "attributes": {"plan": "gold"}}))
+        .await;
+    member
+        .send(json!({"type": "message", "client_id": "g1", "body": "Gold question"}))
+        .await;
+    let conversation = member.recv_type("ack").await["conversation"].clone();
+    browser
+        .wait_until(&format!(
+            "!!document.querySelector('#conversations li[data-id=\"{conversation}\"]')"
+        ))
+        .await;
+    let outsider_listed = browser
+        .client()
+        .execute(
+            &format!(
+                "return !!document.querySelector('#conversations li[data-id=\"{outsider_conversation}\"]')"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        outsider_listed, false,
+        "a non-member's conversation stays out"
+    );
+    browser.close().await;
+    app.stop().await;
+}
