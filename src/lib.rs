@@ -12,6 +12,7 @@
 //! - [`segments`]: segment rules and the intent score: a pure evaluator, the rule text form (parse/print).
 //! - [`triggers`]: proactive messages: when one is offered to a visitor (pure), its form's checks, and
 //!   the before/after comparison of questions on its pages.
+//! - [`hours`]: business hours: weekly ranges in the shop's time zone, holidays, the next opening (pure).
 //! - [`upkeep`]: background work: segment back-fills, window re-checks, live membership changes to consoles.
 //! - [`api_tokens`]: scoped, revocable tokens for the back-office REST API.
 //! - [`conversations`]: conversations and messages, their statuses and checks.
@@ -46,6 +47,7 @@ pub mod config;
 pub mod conversations;
 pub mod customers;
 pub mod fuzz;
+pub mod hours;
 pub mod hub;
 pub mod i18n;
 pub mod operators;
