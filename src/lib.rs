@@ -12,6 +12,7 @@
 //! - [`segments`]: segment rules and the intent score: a pure evaluator, the rule text form (parse/print).
 //! - [`triggers`]: proactive messages: when one is offered to a visitor (pure), its form's checks, and
 //!   the before/after comparison of questions on its pages.
+//! - [`autoreply`]: the auto-responder's rules: when Sodan answers by itself, and what it says (pure).
 //! - [`hours`]: business hours: weekly ranges in the shop's time zone, holidays, the next opening (pure).
 //! - [`upkeep`]: background work: segment back-fills, window re-checks, live membership changes to consoles.
 //! - [`api_tokens`]: scoped, revocable tokens for the back-office REST API.
@@ -41,6 +42,7 @@
 pub mod api_tokens;
 pub mod app;
 pub mod auth;
+pub mod autoreply;
 pub mod cli;
 pub mod clock;
 pub mod config;
