@@ -284,6 +284,44 @@ pub struct Texts {
     pub score_title: &'static str,
     /// score_help
     pub score_help: &'static str,
+    /// Hours and auto-replies
+    pub hours_title: &'static str,
+    /// Business hours decide which automatic reply a visitor gets and which greeting the widget shows. Without them, the shop counts as always open.
+    pub hours_help: &'static str,
+    /// Use business hours
+    pub hours_enabled: &'static str,
+    /// Time zone (such as Asia/Tokyo)
+    pub hours_zone: &'static str,
+    /// Opening times per day, such as 10:00-12:00, 13:00-18:00 (empty: closed; past midnight: end at 24:00 and start the next day at 00:00).
+    pub hours_day_help: &'static str,
+    /// Holidays (one date per line, YYYY-MM-DD)
+    pub hours_holidays: &'static str,
+    /// Import a list of dates (text or CSV: the date first on each line)
+    pub hours_import: &'static str,
+    /// Open now
+    pub hours_open_now: &'static str,
+    /// Closed now
+    pub hours_closed_now: &'static str,
+    /// next opening
+    pub hours_next: &'static str,
+    /// Auto-replies
+    pub autoreply_title: &'static str,
+    /// Inside business hours
+    pub autoreply_in_title: &'static str,
+    /// Reply automatically when no operator has answered the visitor's first message in time
+    pub autoreply_in_on: &'static str,
+    /// Wait for an operator (seconds)
+    pub autoreply_wait: &'static str,
+    /// Outside business hours
+    pub autoreply_out_title: &'static str,
+    /// Reply at once, saying when the shop is back
+    pub autoreply_out_on: &'static str,
+    /// {next} is replaced by when the shop opens, such as “Monday 10:00”.
+    pub autoreply_out_help: &'static str,
+    /// Widget greeting outside business hours (empty: the usual greeting)
+    pub greeting_away: &'static str,
+    /// Automatic reply
+    pub automatic_reply: &'static str,
     /// Proactive messages
     pub triggers_title: &'static str,
     /// A proactive message shows in the widget when its conditions hold: on a page, after some time or scrolling, or when the visitor is about to leave; for some customers only. Each visitor sees it at most as often as its limits allow.
@@ -590,6 +628,25 @@ static EN: Texts = Texts {
     builder_remove: "Remove",
     score_title: "Intent score",
     score_help: "One rule per line: points, then the rule. The score is the sum of the points of the rules a customer meets; segments and proactive messages can use it as intent.",
+    hours_title: "Hours and auto-replies",
+    hours_help: "Business hours decide which automatic reply a visitor gets and which greeting the widget shows. Without them, the shop counts as always open.",
+    hours_enabled: "Use business hours",
+    hours_zone: "Time zone (such as Asia/Tokyo)",
+    hours_day_help: "Opening times per day, such as 10:00-12:00, 13:00-18:00 (empty: closed; past midnight: end at 24:00 and start the next day at 00:00).",
+    hours_holidays: "Holidays (one date per line, YYYY-MM-DD)",
+    hours_import: "Import a list of dates (text or CSV: the date first on each line)",
+    hours_open_now: "Open now",
+    hours_closed_now: "Closed now",
+    hours_next: "next opening",
+    autoreply_title: "Auto-replies",
+    autoreply_in_title: "Inside business hours",
+    autoreply_in_on: "Reply automatically when no operator has answered the visitor's first message in time",
+    autoreply_wait: "Wait for an operator (seconds)",
+    autoreply_out_title: "Outside business hours",
+    autoreply_out_on: "Reply at once, saying when the shop is back",
+    autoreply_out_help: "{next} is replaced by when the shop opens, such as “Monday 10:00”.",
+    greeting_away: "Widget greeting outside business hours (empty: the usual greeting)",
+    automatic_reply: "Automatic reply",
     triggers_title: "Proactive messages",
     triggers_help: "A proactive message shows in the widget when its conditions hold: on a page, after some time or scrolling, or when the visitor is about to leave; for some customers only. Each visitor sees it at most as often as its limits allow.",
     trigger_new: "New proactive message",
@@ -829,6 +886,25 @@ static JA: Texts = Texts {
     builder_remove: "削除",
     score_title: "購買意欲スコア",
     score_help: "1行に1ルール: 点数、続けてルール。顧客が満たすルールの点数の合計がスコアになり、セグメントやプロアクティブメッセージで intent として使えます。",
+    hours_title: "営業時間と自動応答",
+    hours_help: "営業時間によって、訪問者に送る自動応答とウィジェットのあいさつが変わります。設定しない場合は常に営業中として扱います。",
+    hours_enabled: "営業時間を設定する",
+    hours_zone: "タイムゾーン（例: Asia/Tokyo）",
+    hours_day_help: "曜日ごとの営業時間（例: 10:00-12:00, 13:00-18:00）。空欄は休業。日付をまたぐ場合は 24:00 で終え、翌日 00:00 から始めてください。",
+    hours_holidays: "休業日（1行に1日付、YYYY-MM-DD）",
+    hours_import: "日付リストを読み込む（テキストまたはCSV、各行の先頭が日付）",
+    hours_open_now: "現在営業中",
+    hours_closed_now: "現在営業時間外",
+    hours_next: "次の営業開始",
+    autoreply_title: "自動応答",
+    autoreply_in_title: "営業時間内",
+    autoreply_in_on: "訪問者の最初のメッセージに時間内にスタッフが返信しない場合、自動で返信する",
+    autoreply_wait: "スタッフの返信を待つ時間（秒）",
+    autoreply_out_title: "営業時間外",
+    autoreply_out_on: "すぐに自動返信し、営業再開の時刻を伝える",
+    autoreply_out_help: "{next} は「月曜日 10:00」のような次の営業開始時刻に置き換わります。",
+    greeting_away: "営業時間外のウィジェットのあいさつ（空欄: 通常のあいさつ）",
+    automatic_reply: "自動応答",
     triggers_title: "プロアクティブメッセージ",
     triggers_help: "条件を満たしたときにウィジェットに表示されるメッセージです。ページ、滞在時間やスクロール、ページを離れようとしたとき、特定の顧客だけ、などを条件にできます。同じ訪問者への表示は制限の範囲内に抑えられます。",
     trigger_new: "新しいプロアクティブメッセージ",

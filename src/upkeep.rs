@@ -1,6 +1,7 @@
 //! Work the server does on its own: applying changed segment definitions to existing customers, re-checking
-//! customers whose segments change with time, and telling consoles (and the customer's widget, when a
-//! proactive message depends on segments) when a customer's segments change.
+//! customers whose segments change with time, telling consoles (and the customer's widget, when a
+//! proactive message depends on segments) when a customer's segments change, and posting the automatic
+//! replies that came due.
 //!
 //! The tasks hold the store weakly, so they end when the server stops and the data file closes.
 
@@ -27,7 +28,36 @@ const RECHECK_CHUNK: usize = 500;
 pub fn start(store: &Store, hub: Hub) {
     tokio::spawn(backfill(store.downgrade(), store.backfill_signal()));
     tokio::spawn(rechecks(store.downgrade()));
-    tokio::spawn(announce(store.downgrade(), store.membership_changes(), hub));
+    tokio::spawn(announce(
+        store.downgrade(),
+        store.membership_changes(),
+        hub.clone(),
+    ));
+    tokio::spawn(autoreplies(store.downgrade(), hub));
+}
+
+/// Posts due automatic replies every [`RECHECK_EVERY`]; after a restart the first sweep handles what came
+/// due while the server was down.
+async fn autoreplies(store: WeakStore, hub: Hub) {
+    loop {
+        let Some(strong) = store.upgrade() else {
+            return;
+        };
+        match strong
+            .post_due_autoreplies(crate::clock::now_millis(), RECHECK_CHUNK)
+            .await
+        {
+            Ok(posted) => {
+                for (conversation, message) in &posted {
+                    crate::conversations::live::publish_automatic(&hub, conversation, message)
+                        .await;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "posting automatic replies failed"),
+        }
+        drop(strong);
+        tokio::time::sleep(RECHECK_EVERY).await;
+    }
 }
 
 async fn backfill(store: WeakStore, signal: std::sync::Arc<tokio::sync::Notify>) {

@@ -10,6 +10,15 @@
     localTimes(document);
     var inbox = document.getElementById("inbox");
     if (inbox) live(inbox);
+    // Settings → Hours: a list of holiday dates read from a file is added to the text box.
+    var holidaysFile = document.getElementById("holidays-file");
+    if (holidaysFile) holidaysFile.addEventListener("change", function () {
+      var file = holidaysFile.files[0], box = document.getElementById("holidays");
+      if (!file || !box) return;
+      file.text().then(function (text) {
+        box.value = (box.value.trim() ? box.value.trim() + "\n" : "") + text.trim();
+      });
+    });
     var segmentFilter = document.getElementById("segment-filter");
     if (segmentFilter) segmentFilter.addEventListener("change", function () { segmentFilter.form.submit(); });
   });
@@ -54,7 +63,7 @@
       var li = el("li", "msg " + (fromVisitor ? "visitor" : "team") + (m.note ? " note" : ""));
       li.dataset.id = m.id;
       li.dataset.seq = m.seq;
-      var who = el("div", "who", fromVisitor ? i18n.visitor : (m.author.name || "Sodan"));
+      var who = el("div", "who", fromVisitor ? i18n.visitor : m.author.kind === "system" ? i18n.automatic : m.author.name);
       if (m.note) { who.appendChild(document.createTextNode(" ")); who.appendChild(el("span", "tag", i18n.note)); }
       who.appendChild(document.createTextNode(" "));
       var t = el("time");

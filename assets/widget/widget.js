@@ -18,7 +18,7 @@
       empty: "The message is empty.", too_long: "The message is too long (5,000 characters at most).",
       unavailable: "The message could not be saved yet. It will be sent again.",
       refused: "The chat is not available on this site.",
-      readMore: "Read more", dismiss: "Close"
+      readMore: "Read more", dismiss: "Close", automatic: "Automatic reply"
     },
     ja: {
       open: "チャットで相談", close: "チャットを閉じる", placeholder: "メッセージを入力…", send: "送信",
@@ -27,7 +27,7 @@
       empty: "メッセージが空です。", too_long: "メッセージが長すぎます（5,000文字まで）。",
       unavailable: "メッセージをまだ保存できませんでした。再送します。",
       refused: "このサイトではチャットを利用できません。",
-      readMore: "詳しく見る", dismiss: "閉じる"
+      readMore: "詳しく見る", dismiss: "閉じる", automatic: "自動応答"
     }
   }[lang];
 
@@ -139,7 +139,7 @@
       var mine = m.author.kind === "visitor";
       var li = el("li", "m" + (mine ? " me" : ""));
       if (!mine) {
-        var name = m.author.name || TEXT.team;
+        var name = m.author.kind === "system" ? TEXT.automatic : m.author.name || TEXT.team;
         var who = el("div", "who");
         who.appendChild(el("i", "", name.charAt(0).toUpperCase()));
         who.appendChild(document.createTextNode(name));
@@ -362,7 +362,8 @@
   function applySite(s) {
     state.site = s;
     host.style.setProperty("--c", s.color);
-    greet.textContent = lang === "ja" ? s.greeting_ja : s.greeting_en;
+    var away = s.away ? (lang === "ja" ? s.greeting_away_ja || s.greeting_away_en : s.greeting_away_en || s.greeting_away_ja) : "";
+    greet.textContent = away || (lang === "ja" ? s.greeting_ja : s.greeting_en);
     updateLauncher();
   }
   function wildcard(pattern, text) {

@@ -2,7 +2,7 @@
 //! only then publishes to the hub, so nothing is broadcast that is not on disk.
 
 use crate::conversations::{
-    self, Author, Conversation, ConversationId, Invalid, Origin, Seq, Status,
+    self, Author, Conversation, ConversationId, Invalid, Message, Origin, Seq, Status,
 };
 use crate::hub::protocol::{ConversationOut, MessageOut, ToConsole, ToVisitor, encode};
 use crate::hub::{Audience, ConnectionId, Hub};
@@ -66,6 +66,19 @@ async fn publish_posted(hub: &Hub, posted: &Posted, from: Option<ConnectionId>) 
     }
 }
 
+/// Pushes an automatic reply (posted by Sodan itself) to consoles and to every widget of the visitor.
+pub async fn publish_automatic(hub: &Hub, conversation: &Conversation, message: &Message) {
+    publish_conversation(hub, conversation, false).await;
+    let message = MessageOut::from(message);
+    let to_console = encode(&ToConsole::Message {
+        message: message.clone(),
+    });
+    hub.publish(Audience::Operators, to_console).await;
+    let visitor = Audience::Visitor(conversation.visitor_id);
+    hub.publish(visitor, encode(&ToVisitor::Message { message }))
+        .await;
+}
+
 /// What an operator writes: a reply, or a private note for the team.
 #[derive(Debug, Clone, Copy)]
 pub struct Reply<'a> {
@@ -97,6 +110,9 @@ pub async fn post_from_visitor(
     let posted = store.post_visitor_message(visitor, draft, origin).await?;
     if !posted.duplicate {
         publish_posted(hub, &posted, from).await;
+    }
+    if let Some(auto) = &posted.auto_reply {
+        publish_automatic(hub, &posted.conversation, auto).await;
     }
     Ok(posted)
 }
@@ -152,6 +168,9 @@ pub async fn attach_from_visitor(
     };
     let posted = store.post_visitor_message(visitor, draft, origin).await?;
     publish_posted(hub, &posted, from).await;
+    if let Some(auto) = &posted.auto_reply {
+        publish_automatic(hub, &posted.conversation, auto).await;
+    }
     Ok(posted)
 }
 

@@ -100,6 +100,15 @@ pub struct Conversation {
     /// The proactive message the visitor had just seen when they started (or reopened) it.
     #[serde(default)]
     pub trigger: Option<crate::triggers::TriggerId>,
+    /// Since when the visitor has been waiting for an answer (their first unanswered message, Unix ms).
+    #[serde(default)]
+    pub waiting_since: Option<u64>,
+    /// An automatic reply went out while the visitor waited (at most one per waiting period).
+    #[serde(default)]
+    pub auto_replied: bool,
+    /// When the pending in-hours automatic reply is due (Unix ms), unless an operator answers first.
+    #[serde(default)]
+    pub autoreply_due: Option<u64>,
 }
 
 /// Where a visitor's message was written: the page, and the proactive message they had just seen.
@@ -313,6 +322,9 @@ mod tests {
             preview: String::new(),
             started_on: None,
             trigger: None,
+            waiting_since: None,
+            auto_replied: false,
+            autoreply_due: None,
         };
         assert_eq!(c.effective_status(99), Status::Snoozed);
         assert_eq!(c.effective_status(100), Status::Open);

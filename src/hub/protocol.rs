@@ -220,6 +220,12 @@ pub struct SiteOut {
     pub greeting_ja: String,
     /// Path patterns (`*` wildcards) on which the launcher shows; empty: everywhere.
     pub launcher_paths: Vec<String>,
+    /// Outside business hours.
+    pub away: bool,
+    /// The greeting outside business hours, English (empty: the usual one).
+    pub greeting_away_en: String,
+    /// The greeting outside business hours, Japanese.
+    pub greeting_away_ja: String,
 }
 
 impl From<&crate::sites::Site> for SiteOut {
@@ -229,6 +235,9 @@ impl From<&crate::sites::Site> for SiteOut {
             greeting_en: site.greeting_en.clone(),
             greeting_ja: site.greeting_ja.clone(),
             launcher_paths: site.launcher_paths.clone(),
+            away: false,
+            greeting_away_en: String::new(),
+            greeting_away_ja: String::new(),
         }
     }
 }

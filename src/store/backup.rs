@@ -36,13 +36,14 @@ const ID_NUMBERS: [TableDefinition<u64, u64>; 1] = [SEGMENT_SIZES];
 const TEXT_IDS: [TableDefinition<&str, u64>; 3] = [OPERATOR_EMAILS, EXTERNAL_IDS, ATTRIBUTE_KEYS];
 const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 2] = [SESSIONS, INVITES];
 const DIGEST_IDS: [TableDefinition<&[u8], u64>; 2] = [VISITOR_TOKENS, API_TOKEN_DIGESTS];
-const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 6] = [
+const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 7] = [
     VISITOR_CONVERSATIONS,
     ACTIVITY,
     CUSTOMER_NOTES,
     SEEN,
     SEGMENT_MEMBERS,
     RECHECKS,
+    AUTOREPLIES,
 ];
 /// `PAGE_VIEWS` is read from version-2 backups only; the migration to version 3 moves its rows.
 const PAIR_RECORDS: [TableDefinition<(u64, u64), &[u8]>; 5] =

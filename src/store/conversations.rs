@@ -33,6 +33,8 @@ pub struct Posted {
     pub new_conversation: bool,
     /// The customer's segments after a visitor's message (for consoles filtering by segment).
     pub segments: Option<Vec<crate::segments::SegmentId>>,
+    /// The automatic reply the message called for at once (outside business hours).
+    pub auto_reply: Option<Message>,
 }
 
 /// A message about to be stored.
@@ -71,7 +73,10 @@ pub(super) fn next_id(txn: &WriteTransaction, key: &str) -> Result<u64, Error> {
     Ok(id)
 }
 
-fn load(txn: &WriteTransaction, id: ConversationId) -> Result<Option<Conversation>, Error> {
+pub(super) fn load(
+    txn: &WriteTransaction,
+    id: ConversationId,
+) -> Result<Option<Conversation>, Error> {
     txn.open_table(CONVERSATIONS)?
         .get(id)?
         .map(|v| decode(v.value()))
@@ -79,7 +84,7 @@ fn load(txn: &WriteTransaction, id: ConversationId) -> Result<Option<Conversatio
 }
 
 /// Writes a conversation back, moving it in the inbox order when its activity changed.
-fn save(
+pub(super) fn save(
     txn: &WriteTransaction,
     conversation: &Conversation,
     previous_activity: Option<u64>,
@@ -117,7 +122,7 @@ fn earlier(
 }
 
 /// Appends `draft` to `conversation` (already loaded, changed in place and saved).
-fn append(
+pub(super) fn append(
     txn: &WriteTransaction,
     conversation: &mut Conversation,
     previous_activity: Option<u64>,
@@ -195,6 +200,7 @@ impl Store {
                         duplicate: true,
                         new_conversation: false,
                         segments: None,
+                        auto_reply: None,
                     });
                 }
                 let now = crate::clock::now_millis();
@@ -230,6 +236,9 @@ impl Store {
                                 preview: String::new(),
                                 started_on: origin.page_url,
                                 trigger: None,
+                                waiting_since: None,
+                                auto_replied: false,
+                                autoreply_due: None,
                             };
                             (c, None, true)
                         }
@@ -257,13 +266,16 @@ impl Store {
                 if new_conversation {
                     conversation.assignee = super::segments::route(txn, visitor)?;
                 }
+                let plan = super::autoreplies::plan(txn, &mut conversation, visitor, now)?;
                 let message = append(txn, &mut conversation, previous, &sender, draft, now)?;
+                let auto_reply = super::autoreplies::reply_now(txn, &mut conversation, plan, now)?;
                 Ok(Posted {
                     conversation,
                     message,
                     duplicate: false,
                     new_conversation,
                     segments: Some(super::segments::segments_of(txn, visitor)?),
+                    auto_reply,
                 })
             })
             .await?;
@@ -292,6 +304,7 @@ impl Store {
                         duplicate: true,
                         new_conversation: false,
                         segments: None,
+                        auto_reply: None,
                     }));
                 }
                 let Some(mut c) = load(txn, conversation)? else {
@@ -299,9 +312,10 @@ impl Store {
                 };
                 let previous = c.last_activity_at;
                 if !draft.note {
-                    // Answering means the operator read everything before.
+                    // Answering means the operator read everything before, and ends the visitor's wait.
                     c.read_by_operator_seq = c.last_seq + 1;
                     c.unread_for_operators = 0;
+                    super::autoreplies::answered(txn, &mut c)?;
                 }
                 let message = append(
                     txn,
@@ -317,6 +331,7 @@ impl Store {
                     duplicate: false,
                     new_conversation: false,
                     segments: None,
+                    auto_reply: None,
                 }))
             })
             .await?;

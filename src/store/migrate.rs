@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 
 use super::codec::{decode, encode};
 use super::tables::{
-    ACTIVITY, API_TOKEN_DIGESTS, API_TOKENS, ATTRIBUTE_KEYS, CLIENT_IDS, CONVERSATIONS,
-    CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, INVITES, MEMBERSHIPS, MESSAGES, META, NOTES,
-    OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS, PAGE_VIEW_LOG, PAGE_VIEWS, RECHECKS, SEEN,
-    SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS, TRIGGER_COUNTS, TRIGGER_SEEN,
-    TRIGGERS, UPLOADS, VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
+    ACTIVITY, API_TOKEN_DIGESTS, API_TOKENS, ATTRIBUTE_KEYS, AUTOREPLIES, CLIENT_IDS,
+    CONVERSATIONS, CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, INVITES, MEMBERSHIPS, MESSAGES, META,
+    NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS, PAGE_VIEW_LOG, PAGE_VIEWS, RECHECKS,
+    SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS, TRIGGER_COUNTS,
+    TRIGGER_SEEN, TRIGGERS, UPLOADS, VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
 };
 use super::visitors::save_visitor;
 use super::{Error, OpenError};
@@ -130,12 +130,13 @@ fn create_v4(txn: &WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
-/// Proactive messages.
+/// Proactive messages and pending automatic replies.
 fn create_v5(txn: &WriteTransaction) -> Result<(), Error> {
     for def in [TRIGGERS, TRIGGER_COUNTS] {
         txn.open_table(def)?;
     }
     txn.open_table(TRIGGER_SEEN)?;
+    txn.open_table(AUTOREPLIES)?;
     Ok(())
 }
 
@@ -174,6 +175,7 @@ pub fn create_missing_tables(txn: &WriteTransaction) -> Result<(), Error> {
         SEEN,
         SEGMENT_MEMBERS,
         RECHECKS,
+        AUTOREPLIES,
     ] {
         txn.open_table(def)?;
     }

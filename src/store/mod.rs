@@ -7,6 +7,7 @@
 //! for the writer.
 
 mod api_tokens;
+mod autoreplies;
 pub mod backup;
 mod codec;
 mod conversations;

@@ -127,3 +127,7 @@ pub const TRIGGER_COUNTS: TableDefinition<u64, &[u8]> = TableDefinition::new("tr
 /// `(trigger_id, visitor_id) -> Seen (JSON)`: when a visitor last saw a trigger, and whether they closed it.
 pub const TRIGGER_SEEN: TableDefinition<(u64, u64), &[u8]> =
     TableDefinition::new("triggerid_visitorid_seen");
+
+/// `(due_ms, conversation_id) -> ()`: automatic replies to post unless an operator answers first.
+pub const AUTOREPLIES: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("duems_conversationid");

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod attachments;
+mod autoreply;
 mod backup;
 mod browser;
 mod cli;

@@ -53,6 +53,7 @@ fn console_pages(conversation: u64) -> Vec<String> {
         "/settings/customers",
         "/settings/segments",
         "/settings/triggers",
+        "/settings/hours",
         "/settings/api",
         "/account",
     ]

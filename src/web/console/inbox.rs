@@ -159,7 +159,7 @@ fn message_view(t: &Texts, m: &Message) -> MessageView {
     let (from_visitor, author) = match &m.author {
         Author::Visitor => (true, t.visitor.to_owned()),
         Author::Operator { name, .. } => (false, name.clone()),
-        Author::System => (false, "Sodan".to_owned()),
+        Author::System => (false, t.automatic_reply.to_owned()),
     };
     MessageView {
         id: m.id,

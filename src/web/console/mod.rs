@@ -7,6 +7,7 @@ mod attachments;
 mod card;
 mod customer_settings;
 mod customers;
+mod hours_settings;
 mod import;
 mod inbox;
 mod login;
@@ -100,6 +101,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/settings/segments/{id}/delete",
             web::post().to(segment_settings::delete),
+        )
+        .route("/settings/hours", web::get().to(hours_settings::page))
+        .route(
+            "/settings/hours",
+            web::post().to(hours_settings::save_hours),
+        )
+        .route(
+            "/settings/hours/autoreply",
+            web::post().to(hours_settings::save_rules),
         )
         .route("/settings/triggers", web::get().to(trigger_settings::page))
         .route("/settings/triggers", web::post().to(trigger_settings::save))

@@ -295,9 +295,21 @@ impl VisitorSocket {
                 Err(e) => return refused(session, Refused::Store(e)).await,
             },
         };
+        let mut site_out = SiteOut::from(&site);
+        let hours = match store.business_hours().await {
+            Ok(hours) => hours,
+            Err(e) => return refused(session, Refused::Store(e)).await,
+        };
+        if hours.is_some_and(|h| !h.is_open(crate::clock::now_millis())) {
+            site_out.away = true;
+            if let Ok(rules) = store.autoreply_rules().await {
+                site_out.greeting_away_en = rules.greeting_away_en;
+                site_out.greeting_away_ja = rules.greeting_away_ja;
+            }
+        }
         let welcome = ToVisitor::Welcome {
             token: self.token.clone().unwrap_or_default(),
-            site: SiteOut::from(&site),
+            site: site_out,
             conversations: out,
         };
         if let Flow::Close = send(session, &welcome).await {
