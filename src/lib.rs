@@ -13,6 +13,7 @@
 //! - [`triggers`]: proactive messages: when one is offered to a visitor (pure), its form's checks, and
 //!   the before/after comparison of questions on its pages.
 //! - [`autoreply`]: the auto-responder's rules: when Sodan answers by itself, and what it says (pure).
+//! - [`canned`]: canned replies: the reply library's records and checks, variables with fallbacks (pure).
 //! - [`hours`]: business hours: weekly ranges in the shop's time zone, holidays, the next opening (pure).
 //! - [`upkeep`]: background work: segment back-fills, window re-checks, live membership changes to consoles.
 //! - [`api_tokens`]: scoped, revocable tokens for the back-office REST API.
@@ -43,6 +44,7 @@ pub mod api_tokens;
 pub mod app;
 pub mod auth;
 pub mod autoreply;
+pub mod canned;
 pub mod cli;
 pub mod clock;
 pub mod config;
