@@ -284,6 +284,34 @@ pub struct Texts {
     pub score_title: &'static str,
     /// score_help
     pub score_help: &'static str,
+    /// Canned replies
+    pub canned_title: &'static str,
+    /// canned_help
+    pub canned_help: &'static str,
+    /// New canned reply
+    pub canned_new: &'static str,
+    /// Edit canned reply
+    pub canned_edit: &'static str,
+    /// Title
+    pub canned_reply_title: &'static str,
+    /// Shortcut (after /)
+    pub canned_shortcut: &'static str,
+    /// Text
+    pub canned_body: &'static str,
+    /// Tags (comma-separated)
+    pub canned_tags: &'static str,
+    /// List first for customers in
+    pub canned_segments: &'static str,
+    /// Personal (only for me)
+    pub canned_personal: &'static str,
+    /// Shared
+    pub canned_shared: &'static str,
+    /// Uses
+    pub canned_uses: &'static str,
+    /// Save reply
+    pub canned_create: &'static str,
+    /// No canned reply matches.
+    pub canned_none: &'static str,
     /// Hours and auto-replies
     pub hours_title: &'static str,
     /// Business hours decide which automatic reply a visitor gets and which greeting the widget shows. Without them, the shop counts as always open.
@@ -628,6 +656,20 @@ static EN: Texts = Texts {
     builder_remove: "Remove",
     score_title: "Intent score",
     score_help: "One rule per line: points, then the rule. The score is the sum of the points of the rules a customer meets; segments and proactive messages can use it as intent.",
+    canned_title: "Canned replies",
+    canned_help: "Saved answers for the reply box: type / there and pick one with the arrow keys and Enter; it is inserted for editing, not sent. Variables: {{customer.name}}, {{customer.email}}, {{customer.phone}}, {{customer.ATTRIBUTE}}, {{operator.name}}, {{conversation.id}}, with a fallback: {{customer.name | \"お客様\"}}.",
+    canned_new: "New canned reply",
+    canned_edit: "Edit canned reply",
+    canned_reply_title: "Title",
+    canned_shortcut: "Shortcut (after /)",
+    canned_body: "Text",
+    canned_tags: "Tags (comma-separated)",
+    canned_segments: "List first for customers in",
+    canned_personal: "Personal (only for me)",
+    canned_shared: "Shared",
+    canned_uses: "Uses",
+    canned_create: "Save reply",
+    canned_none: "No canned reply matches.",
     hours_title: "Hours and auto-replies",
     hours_help: "Business hours decide which automatic reply a visitor gets and which greeting the widget shows. Without them, the shop counts as always open.",
     hours_enabled: "Use business hours",
@@ -886,6 +928,20 @@ static JA: Texts = Texts {
     builder_remove: "削除",
     score_title: "購買意欲スコア",
     score_help: "1行に1ルール: 点数、続けてルール。顧客が満たすルールの点数の合計がスコアになり、セグメントやプロアクティブメッセージで intent として使えます。",
+    canned_title: "定型文",
+    canned_help: "返信欄で / を入力し、矢印キーと Enter で選ぶと挿入されます（送信はされず、編集できます）。変数: {{customer.name}}、{{customer.email}}、{{customer.phone}}、{{customer.属性キー}}、{{operator.name}}、{{conversation.id}}。代替値つき: {{customer.name | \"お客様\"}}。",
+    canned_new: "新しい定型文",
+    canned_edit: "定型文を編集",
+    canned_reply_title: "タイトル",
+    canned_shortcut: "ショートカット（/ の後に入力）",
+    canned_body: "本文",
+    canned_tags: "タグ（カンマ区切り）",
+    canned_segments: "このセグメントの顧客には先頭に表示",
+    canned_personal: "個人用（自分だけ）",
+    canned_shared: "共有",
+    canned_uses: "使用回数",
+    canned_create: "保存",
+    canned_none: "一致する定型文がありません。",
     hours_title: "営業時間と自動応答",
     hours_help: "営業時間によって、訪問者に送る自動応答とウィジェットのあいさつが変わります。設定しない場合は常に営業中として扱います。",
     hours_enabled: "営業時間を設定する",

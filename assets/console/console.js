@@ -258,6 +258,89 @@
           }, function () { setTimeout(connect, delay); });
       };
     }
+    // Canned replies: "/" (at the start or after a space) opens a picker of the replies filled in for this
+    // conversation; arrows choose, Enter inserts the text for editing (it is not sent), Escape closes.
+    function cannedPicker(box, form) {
+      var all = null, shown = [], active = 0, start = -1;
+      var pop = el("ul", "canned-picker");
+      pop.id = "canned-picker";
+      pop.setAttribute("role", "listbox");
+      pop.hidden = true;
+      box.parentNode.insertBefore(pop, box.nextSibling);
+      function load() {
+        if (all) return Promise.resolve(all);
+        return fetch("/inbox/" + openId + "/canned", { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (list) { all = list; return list; });
+      }
+      function query() {
+        var caret = box.selectionStart, m = /(^|\s)\/([^\s\/]*)$/.exec(box.value.slice(0, caret));
+        if (!m) return null;
+        start = caret - m[2].length - 1;
+        return m[2].toLowerCase();
+      }
+      function close() { pop.hidden = true; shown = []; }
+      function matches(r, q) {
+        return !q || r.shortcut.indexOf(q) === 0 || r.title.toLowerCase().indexOf(q) >= 0 ||
+          r.tags.some(function (t) { return t.toLowerCase().indexOf(q) === 0; });
+      }
+      function draw() {
+        pop.textContent = "";
+        if (!shown.length) { pop.appendChild(el("li", "none", i18n.cannedNone)); }
+        shown.forEach(function (r, i) {
+          var li = el("li", i === active ? "active" : "");
+          li.setAttribute("role", "option");
+          li.dataset.canned = r.id;
+          li.appendChild(el("strong", "", r.title));
+          if (r.shortcut) li.appendChild(el("span", "sc", "/" + r.shortcut));
+          li.appendChild(el("span", "tx", r.text));
+          li.addEventListener("mousedown", function (e) { e.preventDefault(); insert(r); });
+          pop.appendChild(li);
+        });
+        pop.hidden = false;
+      }
+      function update() {
+        var q = query();
+        if (q === null) { close(); return; }
+        load().then(function (list) {
+          if (query() !== q) return;
+          shown = list.filter(function (r) { return matches(r, q); }).slice(0, 8);
+          active = 0;
+          draw();
+        });
+      }
+      function insert(r) {
+        var caret = box.selectionStart;
+        box.value = box.value.slice(0, start) + r.text + box.value.slice(caret);
+        var at = start + r.text.length;
+        box.setSelectionRange(at, at);
+        close();
+        box.focus();
+        fetch("/canned/" + r.id + "/used", {
+          method: "POST", credentials: "same-origin",
+          headers: { "X-CSRF-Token": form.querySelector("input[name=csrf]").value }
+        });
+      }
+      box.addEventListener("input", update);
+      box.addEventListener("blur", function () { setTimeout(close, 150); });
+      box.addEventListener("keydown", function (e) {
+        if (pop.hidden) return;
+        var keys = { ArrowDown: 1, ArrowUp: -1 };
+        if (keys[e.key] && shown.length) {
+          active = (active + keys[e.key] + shown.length) % shown.length;
+          draw();
+        } else if (e.key === "Enter" && !e.isComposing && shown.length) {
+          insert(shown[active]);
+        } else if (e.key === "Escape") {
+          close();
+        } else {
+          return;
+        }
+        e.preventDefault();
+        e.stopImmediatePropagation();
+      });
+    }
+
     // A customer's segments and intent score changed: the card shows them as they are now.
     function updateSegments(f) {
       var card = document.getElementById("customer-card");
@@ -350,6 +433,8 @@
         body.value = "";
         if (noteBox) noteBox.checked = false;
       });
+      // Registered first: while the picker is open, its keys (Enter included) are not the reply box's.
+      cannedPicker(body, form);
       body.addEventListener("keydown", function (e) {
         if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
           e.preventDefault();

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::codec::{decode, encode};
 use super::tables::{
-    ACTIVITY, API_TOKEN_DIGESTS, API_TOKENS, ATTRIBUTE_KEYS, AUTOREPLIES, CLIENT_IDS,
+    ACTIVITY, API_TOKEN_DIGESTS, API_TOKENS, ATTRIBUTE_KEYS, AUTOREPLIES, CANNED, CLIENT_IDS,
     CONVERSATIONS, CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, INVITES, MEMBERSHIPS, MESSAGES, META,
     NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS, PAGE_VIEW_LOG, PAGE_VIEWS, RECHECKS,
     SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS, TRIGGER_COUNTS,
@@ -130,9 +130,9 @@ fn create_v4(txn: &WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
-/// Proactive messages and pending automatic replies.
+/// Proactive messages, pending automatic replies, canned replies.
 fn create_v5(txn: &WriteTransaction) -> Result<(), Error> {
-    for def in [TRIGGERS, TRIGGER_COUNTS] {
+    for def in [TRIGGERS, TRIGGER_COUNTS, CANNED] {
         txn.open_table(def)?;
     }
     txn.open_table(TRIGGER_SEEN)?;
@@ -154,6 +154,7 @@ pub fn create_missing_tables(txn: &WriteTransaction) -> Result<(), Error> {
         MEMBERSHIPS,
         TRIGGERS,
         TRIGGER_COUNTS,
+        CANNED,
     ] {
         txn.open_table(def)?;
     }

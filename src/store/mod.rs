@@ -9,6 +9,7 @@
 mod api_tokens;
 mod autoreplies;
 pub mod backup;
+mod canned;
 mod codec;
 mod conversations;
 mod customers;

@@ -131,3 +131,6 @@ pub const TRIGGER_SEEN: TableDefinition<(u64, u64), &[u8]> =
 /// `(due_ms, conversation_id) -> ()`: automatic replies to post unless an operator answers first.
 pub const AUTOREPLIES: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("duems_conversationid");
+
+/// `canned_id -> CannedReply (JSON)`: the reply library.
+pub const CANNED: TableDefinition<u64, &[u8]> = TableDefinition::new("canned_id_reply");

@@ -6,6 +6,7 @@ mod attachments;
 mod autoreply;
 mod backup;
 mod browser;
+mod canned;
 mod cli;
 mod console_browser;
 mod crash;

@@ -54,6 +54,7 @@ fn console_pages(conversation: u64) -> Vec<String> {
         "/settings/segments",
         "/settings/triggers",
         "/settings/hours",
+        "/settings/canned",
         "/settings/api",
         "/account",
     ]

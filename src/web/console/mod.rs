@@ -4,6 +4,7 @@
 mod account;
 mod api_settings;
 mod attachments;
+mod canned;
 mod card;
 mod customer_settings;
 mod customers;
@@ -102,6 +103,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/settings/segments/{id}/delete",
             web::post().to(segment_settings::delete),
         )
+        .route("/settings/canned", web::get().to(canned::page))
+        .route("/settings/canned", web::post().to(canned::save))
+        .route("/settings/canned/{id}", web::get().to(canned::edit))
+        .route(
+            "/settings/canned/{id}/delete",
+            web::post().to(canned::delete),
+        )
+        .route("/inbox/{id}/canned", web::get().to(canned::picker))
+        .route("/canned/{id}/used", web::post().to(canned::used))
         .route("/settings/hours", web::get().to(hours_settings::page))
         .route(
             "/settings/hours",
