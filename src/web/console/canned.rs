@@ -64,7 +64,7 @@ async fn render_page(
             (r, editable)
         })
         .collect();
-    rows.sort_by(|a, b| a.0.title.to_lowercase().cmp(&b.0.title.to_lowercase()));
+    rows.sort_by_key(|(r, _)| r.title.to_lowercase());
     let segments = state
         .store
         .segments()
