@@ -14,6 +14,8 @@
 //!   the before/after comparison of questions on its pages.
 //! - [`autoreply`]: the auto-responder's rules: when Sodan answers by itself, and what it says (pure).
 //! - [`canned`]: canned replies: the reply library's records and checks, variables with fallbacks (pure).
+//! - [`faq`]: FAQ articles (Markdown rendered safely), their search with Japanese tokenising, and the bot's
+//!   menu and modes (pure).
 //! - [`hours`]: business hours: weekly ranges in the shop's time zone, holidays, the next opening (pure).
 //! - [`upkeep`]: background work: segment back-fills, window re-checks, live membership changes to consoles.
 //! - [`api_tokens`]: scoped, revocable tokens for the back-office REST API.
@@ -50,6 +52,7 @@ pub mod clock;
 pub mod config;
 pub mod conversations;
 pub mod customers;
+pub mod faq;
 pub mod fuzz;
 pub mod hours;
 pub mod hub;

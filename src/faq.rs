@@ -1,0 +1,668 @@
+//! The FAQ: articles (Markdown, rendered safely), their search (Japanese included), and the bot's menu.
+//!
+//! Search tokenises Latin text into words and Japanese (and other CJK) runs into overlapping pairs of
+//! characters, so that 「送料はいくらですか」 finds an article about 送料 without a dictionary; matches weigh
+//! more in titles and keywords, and tokens found in every article weigh little. The bot's menu is written
+//! as indented lines (see [`parse_menu`]). Everything here is pure.
+
+use std::collections::{HashMap, HashSet};
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use serde::{Deserialize, Serialize};
+
+use crate::customers::Invalid;
+
+/// An article's id.
+pub type ArticleId = u64;
+
+/// The longest title.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// The longest body.
+pub const MAX_BODY_CHARS: usize = 20_000;
+/// The most articles.
+pub const MAX_ARTICLES: usize = 1_000;
+/// The most menu entries, all levels together.
+pub const MAX_MENU_ENTRIES: usize = 100;
+/// The deepest menu.
+pub const MAX_MENU_DEPTH: usize = 4;
+
+/// A help article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Article {
+    /// Id.
+    pub id: ArticleId,
+    /// Title.
+    pub title: String,
+    /// Body, Markdown.
+    pub body: String,
+    /// `en`, `ja`, or empty for any.
+    #[serde(default)]
+    pub language: String,
+    /// Words a question might use that the text does not.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// When it was created (Unix ms).
+    pub created_at: u64,
+}
+
+fn safe_url(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    ["https://", "http://", "mailto:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+        || lower.starts_with('/')
+        || lower.starts_with('#')
+        || !lower.contains(':')
+}
+
+/// Markdown to HTML that is safe to insert in a page: raw HTML in the text is shown as text, and links or
+/// images that are not http(s), mailto or relative lose their target.
+pub fn render_markdown(markdown: &str) -> String {
+    let events = Parser::new_ext(
+        markdown,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    )
+    .map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: if safe_url(&dest_url) {
+                dest_url
+            } else {
+                CowStr::from("#")
+            },
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: if safe_url(&dest_url) {
+                dest_url
+            } else {
+                CowStr::from("")
+            },
+            title,
+            id,
+        }),
+        other => other,
+    });
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events);
+    html
+}
+
+/// The text of some Markdown, without markup (for messages and search).
+pub fn plain_text(markdown: &str) -> String {
+    let mut out = String::new();
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                out.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::TableRow
+                | TagEnd::BlockQuote(_),
+            ) if !out.ends_with('\n') && !out.is_empty() => out.push('\n'),
+            _ => {}
+        }
+    }
+    out.trim().to_owned()
+}
+
+fn cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF   // hiragana, katakana
+        | 0x3400..=0x4DBF // CJK extension A
+        | 0x4E00..=0x9FFF // CJK unified ideographs
+        | 0xF900..=0xFAFF // compatibility ideographs
+        | 0xFF66..=0xFF9F // half-width katakana
+        | 0xAC00..=0xD7AF) // hangul
+}
+
+fn hiragana(c: char) -> bool {
+    ('\u{3040}'..='\u{309F}').contains(&c)
+}
+
+/// Search tokens: lower-cased words for alphabetic text, overlapping character pairs for CJK runs (a lone
+/// CJK character is its own token). Pairs of hiragana only (particles, endings such as です) are dropped.
+pub fn tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut run: Vec<char> = Vec::new();
+    let flush_run = |run: &mut Vec<char>, out: &mut Vec<String>| {
+        if run.len() == 1 && !hiragana(run[0]) {
+            out.push(run[0].to_string());
+        }
+        for pair in run.windows(2) {
+            if !(hiragana(pair[0]) && hiragana(pair[1])) {
+                out.push(pair.iter().collect());
+            }
+        }
+        run.clear();
+    };
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if cjk(c) {
+            if !word.is_empty() {
+                out.push(std::mem::take(&mut word));
+            }
+            run.push(c);
+        } else if c.is_alphanumeric() {
+            flush_run(&mut run, &mut out);
+            word.push(c);
+        } else {
+            flush_run(&mut run, &mut out);
+            if !word.is_empty() {
+                out.push(std::mem::take(&mut word));
+            }
+        }
+    }
+    flush_run(&mut run, &mut out);
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+/// Articles that answer `query`, best first, with their scores (at most `limit`; none when nothing
+/// meaningful matches). `language` (`en`, `ja`) prefers articles in it and leaves out those in another.
+pub fn search(
+    articles: &[Article],
+    query: &str,
+    language: &str,
+    limit: usize,
+) -> Vec<(ArticleId, f64)> {
+    let wanted: HashSet<String> = tokens(query).into_iter().collect();
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let candidates: Vec<&Article> = articles
+        .iter()
+        .filter(|a| a.language.is_empty() || language.is_empty() || a.language == language)
+        .collect();
+    // Each article's tokens by field weight: title and keywords 3, body 1.
+    let fields: Vec<HashMap<String, f64>> = candidates
+        .iter()
+        .map(|a| {
+            let mut weights: HashMap<String, f64> = HashMap::new();
+            let mut add = |text: &str, w: f64| {
+                for t in tokens(text) {
+                    let e = weights.entry(t).or_insert(0.0);
+                    *e = e.max(w);
+                }
+            };
+            add(&plain_text(&a.body), 1.0);
+            add(&a.title, 3.0);
+            add(&a.keywords.join(" "), 3.0);
+            weights
+        })
+        .collect();
+    let n = candidates.len() as f64;
+    let mut scored: Vec<(ArticleId, f64)> = candidates
+        .iter()
+        .zip(&fields)
+        .filter_map(|(a, weights)| {
+            let mut score = 0.0;
+            for t in &wanted {
+                if let Some(w) = weights.get(t) {
+                    let df = fields.iter().filter(|f| f.contains_key(t)).count() as f64;
+                    score += w * (1.0 + n / df).ln();
+                }
+            }
+            (score > 0.0).then_some((a.id, score))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    // Weak matches (a fraction of the best) are noise.
+    if let Some(best) = scored.first().map(|s| s.1) {
+        scored.retain(|s| s.1 >= best * 0.35);
+    }
+    scored.truncate(limit);
+    scored
+}
+
+/// What a menu entry does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Shows an article.
+    Article(ArticleId),
+    /// Offers the entries below it.
+    Menu(Vec<Entry>),
+    /// Hands the conversation over to the team.
+    Person,
+}
+
+/// One button of the bot's menu.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Label in English.
+    pub label_en: String,
+    /// Label in Japanese (empty: the English one).
+    pub label_ja: String,
+    /// What it does.
+    pub action: Action,
+}
+
+impl Entry {
+    /// The label in a language (`ja` or not), falling back to the other.
+    pub fn label(&self, ja: bool) -> &str {
+        if (ja && !self.label_ja.is_empty()) || self.label_en.is_empty() {
+            &self.label_ja
+        } else {
+            &self.label_en
+        }
+    }
+}
+
+/// Reads the bot's menu from its text form: one entry per line, `English | 日本語 -> article 12`,
+/// `... -> person`, or a line without `->` whose entries follow, indented deeper. Blank lines and lines
+/// starting with `#` are skipped.
+pub fn parse_menu(
+    text: &str,
+    article_exists: &dyn Fn(ArticleId) -> bool,
+) -> Result<Vec<Entry>, String> {
+    let mut lines = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let trimmed = raw.trim_end();
+        if trimmed.trim().is_empty() || trimmed.trim_start().starts_with('#') {
+            continue;
+        }
+        let indent = trimmed.len() - trimmed.trim_start().len();
+        lines.push((i + 1, indent, trimmed.trim_start()));
+    }
+    if lines.len() > MAX_MENU_ENTRIES {
+        return Err(format!("at most {MAX_MENU_ENTRIES} entries"));
+    }
+    let mut at = 0;
+    parse_level(&lines, &mut at, 0, 1, article_exists)
+}
+
+fn parse_level(
+    lines: &[(usize, usize, &str)],
+    at: &mut usize,
+    indent: usize,
+    depth: usize,
+    article_exists: &dyn Fn(ArticleId) -> bool,
+) -> Result<Vec<Entry>, String> {
+    let mut entries = Vec::new();
+    while let Some(&(line, this_indent, text)) = lines.get(*at) {
+        if this_indent < indent {
+            break;
+        }
+        if this_indent > indent {
+            return Err(format!(
+                "line {line}: its indent matches no menu above it (a menu is a line without ->)"
+            ));
+        }
+        *at += 1;
+        let (label, target) = match text.split_once("->") {
+            Some((label, target)) => (label.trim(), Some(target.trim())),
+            None => (text.trim(), None),
+        };
+        let (label_en, label_ja) = match label.split_once('|') {
+            Some((en, ja)) => (en.trim(), ja.trim()),
+            None => (label, ""),
+        };
+        if label_en.is_empty() && label_ja.is_empty() {
+            return Err(format!("line {line}: the button needs a label"));
+        }
+        if label_en.chars().count() > 80 || label_ja.chars().count() > 80 {
+            return Err(format!("line {line}: a label has at most 80 characters"));
+        }
+        let action = match target {
+            Some("person") => Action::Person,
+            Some(t) => {
+                let id = t
+                    .strip_prefix("article")
+                    .and_then(|n| n.trim().parse().ok())
+                    .ok_or_else(|| {
+                        format!("line {line}: after -> write `article NUMBER` or `person`")
+                    })?;
+                if !article_exists(id) {
+                    return Err(format!("line {line}: there is no article {id}"));
+                }
+                Action::Article(id)
+            }
+            None => {
+                if depth >= MAX_MENU_DEPTH {
+                    return Err(format!(
+                        "line {line}: menus nest at most {MAX_MENU_DEPTH} deep"
+                    ));
+                }
+                let child_indent = lines
+                    .get(*at)
+                    .map(|l| l.1)
+                    .filter(|&i| i > indent)
+                    .ok_or_else(|| {
+                        format!("line {line}: a menu needs entries below it, indented (or add -> article N)")
+                    })?;
+                Action::Menu(parse_level(
+                    lines,
+                    at,
+                    child_indent,
+                    depth + 1,
+                    article_exists,
+                )?)
+            }
+        };
+        entries.push(Entry {
+            label_en: label_en.to_owned(),
+            label_ja: label_ja.to_owned(),
+            action,
+        });
+    }
+    Ok(entries)
+}
+
+/// The entry at a path of 1-based positions (`"2.1"`: the first entry of the second entry's menu).
+pub fn entry_at<'a>(menu: &'a [Entry], path: &str) -> Option<&'a Entry> {
+    let mut level = menu;
+    let mut found = None;
+    for part in path.split('.') {
+        let i: usize = part.parse().ok()?;
+        let entry = level.get(i.checked_sub(1)?)?;
+        level = match &entry.action {
+            Action::Menu(children) => children,
+            _ => &[],
+        };
+        found = Some(entry);
+    }
+    found
+}
+
+/// When the bot answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Never.
+    #[default]
+    Off,
+    /// Always, before a person.
+    Always,
+    /// Only outside business hours.
+    OutsideHours,
+}
+
+impl Mode {
+    /// The form value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Off => "off",
+            Mode::Always => "always",
+            Mode::OutsideHours => "outside_hours",
+        }
+    }
+
+    /// Parses a form value.
+    pub fn parse(s: &str) -> Option<Mode> {
+        [Mode::Off, Mode::Always, Mode::OutsideHours]
+            .into_iter()
+            .find(|m| m.as_str() == s)
+    }
+}
+
+/// The bot's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Bot {
+    /// When it answers.
+    pub mode: Mode,
+    /// Its first message, English.
+    pub greeting_en: String,
+    /// Its first message, Japanese.
+    pub greeting_ja: String,
+    /// The menu's text form (checked when saved).
+    pub menu: String,
+}
+
+impl Bot {
+    /// Whether it answers now, given whether the shop is open.
+    pub fn active(&self, open: bool) -> bool {
+        match self.mode {
+            Mode::Off => false,
+            Mode::Always => true,
+            Mode::OutsideHours => !open,
+        }
+    }
+
+    /// The parsed menu (checked when saved, so a failure means an empty menu).
+    pub fn entries(&self) -> Vec<Entry> {
+        parse_menu(&self.menu, &|_| true).unwrap_or_default()
+    }
+}
+
+/// An article as its form submits it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Draft {
+    /// Title.
+    #[serde(default)]
+    pub title: String,
+    /// Markdown body.
+    #[serde(default)]
+    pub body: String,
+    /// `en`, `ja` or empty.
+    #[serde(default)]
+    pub language: String,
+    /// Comma-separated keywords.
+    #[serde(default)]
+    pub keywords: String,
+}
+
+impl Draft {
+    /// The form showing `a`.
+    pub fn of(a: &Article) -> Draft {
+        Draft {
+            title: a.title.clone(),
+            body: a.body.clone(),
+            language: a.language.clone(),
+            keywords: a.keywords.join(", "),
+        }
+    }
+
+    /// Checks the fields; id and time are the store's.
+    pub fn check(&self) -> Result<Article, Invalid> {
+        let title = self.title.trim();
+        if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+            return Err(Invalid(format!("title: 1 to {MAX_TITLE_CHARS} characters")));
+        }
+        let body = self.body.trim();
+        if body.is_empty() || body.chars().count() > MAX_BODY_CHARS {
+            return Err(Invalid(format!("text: 1 to {MAX_BODY_CHARS} characters")));
+        }
+        let language = self.language.trim();
+        if !["", "en", "ja"].contains(&language) {
+            return Err(Invalid("language: English, Japanese or any".into()));
+        }
+        let keywords: Vec<String> = self
+            .keywords
+            .split([',', '、'])
+            .map(|k| k.trim().to_owned())
+            .filter(|k| !k.is_empty())
+            .take(50)
+            .collect();
+        Ok(Article {
+            id: 0,
+            title: title.to_owned(),
+            body: body.to_owned(),
+            language: language.to_owned(),
+            keywords,
+            created_at: 0,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article(id: u64, title: &str, body: &str, keywords: &[&str]) -> Article {
+        Article {
+            id,
+            title: title.into(),
+            body: body.into(),
+            language: String::new(),
+            keywords: keywords.iter().map(|k| k.to_string()).collect(),
+            created_at: 0,
+        }
+    }
+
+    fn library() -> Vec<Article> {
+        vec![
+            article(
+                1,
+                "送料について",
+                "送料は全国一律500円です。1万円以上のご注文で無料になります。",
+                &["配送料"],
+            ),
+            article(
+                2,
+                "返品・交換",
+                "商品到着後7日以内であれば返品できます。",
+                &["返金"],
+            ),
+            article(
+                3,
+                "Shipping costs",
+                "Shipping is **free** over 10,000 yen; otherwise 500 yen.",
+                &["delivery"],
+            ),
+            article(
+                4,
+                "お支払い方法",
+                "クレジットカード、コンビニ払い、代金引換がご利用いただけます。",
+                &[],
+            ),
+        ]
+    }
+
+    #[test]
+    fn japanese_questions_find_japanese_articles_without_a_dictionary() {
+        let lib = library();
+        assert_eq!(search(&lib, "送料はいくらですか？", "", 3)[0].0, 1);
+        assert_eq!(search(&lib, "返品できますか", "", 3)[0].0, 2);
+        assert_eq!(
+            search(&lib, "代引きは使えますか、コンビニ払いは？", "", 3)[0].0,
+            4
+        );
+        assert_eq!(search(&lib, "配送料", "", 3)[0].0, 1, "keywords count");
+        assert_eq!(search(&lib, "How much is shipping?", "", 3)[0].0, 3);
+        assert_eq!(search(&lib, "DELIVERY", "", 3)[0].0, 3);
+        assert!(
+            search(&lib, "ですか", "", 3).is_empty(),
+            "particles alone match nothing"
+        );
+        assert!(search(&lib, "   ", "", 3).is_empty());
+        assert!(search(&lib, "zebra", "", 3).is_empty());
+    }
+
+    #[test]
+    fn tokens_are_words_and_character_pairs() {
+        assert_eq!(tokens("Free shipping!"), ["free", "shipping"]);
+        assert_eq!(tokens("送料は無料"), ["送料", "料は", "は無", "無料"]);
+        assert_eq!(tokens("です"), Vec::<String>::new());
+        assert_eq!(tokens("iPhoneケース"), ["iphone", "ケー", "ース"]);
+        assert_eq!(tokens("円"), ["円"]);
+    }
+
+    #[test]
+    fn language_narrows_the_articles() {
+        let mut lib = library();
+        lib[0].language = "ja".into();
+        lib[2].language = "en".into();
+        assert!(search(&lib, "送料", "en", 3).iter().all(|(id, _)| *id != 1));
+        assert_eq!(search(&lib, "送料", "ja", 3)[0].0, 1);
+    }
+
+    #[test]
+    fn markdown_renders_without_letting_markup_or_scripts_through() {
+        let html = render_markdown(
+            "# Title\n\n**bold** <script>alert(1)</script> [ok](https://shop.example/help) \
+             [bad](javascript:alert(1)) ![x](data:image/png;base64,AAA) <img src=x onerror=alert(1)>",
+        );
+        assert!(
+            html.contains("<h1>Title</h1>") && html.contains("<strong>bold</strong>"),
+            "{html}"
+        );
+        assert!(!html.contains("<script"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(!html.contains("<img src=\"x\""), "{html}");
+        assert!(
+            html.contains("href=\"https://shop.example/help\""),
+            "{html}"
+        );
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("data:image"), "{html}");
+        assert_eq!(
+            plain_text("**Free** over 10,000 yen.\n\nOtherwise 500."),
+            "Free over 10,000 yen.\nOtherwise 500."
+        );
+    }
+
+    #[test]
+    fn the_menu_reads_from_indented_lines() {
+        let text = "# menu\nShipping | 送料 -> article 1\nReturns | 返品\n  How to return | 返品方法 -> article 2\n  Payment -> article 4\nTalk to a person | スタッフと話す -> person\n";
+        let menu = parse_menu(text, &|id| id <= 4).unwrap();
+        assert_eq!(menu.len(), 3);
+        assert_eq!(menu[0].action, Action::Article(1));
+        assert_eq!(menu[0].label(true), "送料");
+        assert_eq!(
+            entry_at(&menu, "2.1").unwrap().label(false),
+            "How to return"
+        );
+        assert_eq!(
+            entry_at(&menu, "2.2").unwrap().label(true),
+            "Payment",
+            "falls back to English"
+        );
+        assert_eq!(entry_at(&menu, "3").unwrap().action, Action::Person);
+        assert!(
+            entry_at(&menu, "2.3").is_none()
+                && entry_at(&menu, "0").is_none()
+                && entry_at(&menu, "x").is_none()
+        );
+        for (bad, expected) in [
+            ("Shipping -> article 9", "no article 9"),
+            ("Shipping -> page 1", "article NUMBER"),
+            ("Returns\nShipping -> article 1", "needs entries"),
+            (
+                "  Shipping -> article 1\nReturns -> article 2",
+                "line 1: its indent",
+            ),
+            (
+                "Returns\n    How -> article 2\n  Pay -> article 4",
+                "line 3: its indent",
+            ),
+            ("| -> person", "needs a label"),
+        ] {
+            let e = parse_menu(bad, &|id| id <= 4).unwrap_err();
+            assert!(e.contains(expected), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_bot_answers_by_mode() {
+        let bot = |mode| Bot {
+            mode,
+            ..Bot::default()
+        };
+        assert!(!bot(Mode::Off).active(false));
+        assert!(bot(Mode::Always).active(true));
+        assert!(bot(Mode::OutsideHours).active(false));
+        assert!(!bot(Mode::OutsideHours).active(true));
+    }
+}
