@@ -284,6 +284,48 @@ pub struct Texts {
     pub score_title: &'static str,
     /// score_help
     pub score_help: &'static str,
+    /// FAQ bot
+    pub faq_bot: &'static str,
+    /// FAQ and bot
+    pub faq_title: &'static str,
+    /// faq_help
+    pub faq_help: &'static str,
+    /// Articles
+    pub faq_articles: &'static str,
+    /// New article
+    pub faq_new: &'static str,
+    /// Edit article
+    pub faq_edit: &'static str,
+    /// Title
+    pub faq_article_title: &'static str,
+    /// Text (Markdown)
+    pub faq_body: &'static str,
+    /// Language
+    pub faq_language: &'static str,
+    /// Any
+    pub faq_any_language: &'static str,
+    /// Keywords (comma-separated)
+    pub faq_keywords: &'static str,
+    /// Save article
+    pub faq_save: &'static str,
+    /// The bot
+    pub faq_bot_title: &'static str,
+    /// When the bot answers
+    pub faq_mode: &'static str,
+    /// Off
+    pub faq_mode_off: &'static str,
+    /// Always, before a person
+    pub faq_mode_always: &'static str,
+    /// Only outside business hours
+    pub faq_mode_outside: &'static str,
+    /// Menu
+    pub faq_menu: &'static str,
+    /// faq_menu_help
+    pub faq_menu_help: &'static str,
+    /// Conversations the bot answered first
+    pub faq_stats_taken: &'static str,
+    /// resolved by the bot alone
+    pub faq_stats_resolved: &'static str,
     /// Canned replies
     pub canned_title: &'static str,
     /// canned_help
@@ -656,6 +698,27 @@ static EN: Texts = Texts {
     builder_remove: "Remove",
     score_title: "Intent score",
     score_help: "One rule per line: points, then the rule. The score is the sum of the points of the rules a customer meets; segments and proactive messages can use it as intent.",
+    faq_bot: "FAQ bot",
+    faq_title: "FAQ and bot",
+    faq_help: "Articles answer common questions. The bot offers them in the widget: as buttons from its menu, and for questions typed in (Japanese included). A visitor who wants a person is handed over to the inbox, with the exchange visible there.",
+    faq_articles: "Articles",
+    faq_new: "New article",
+    faq_edit: "Edit article",
+    faq_article_title: "Title",
+    faq_body: "Text (Markdown)",
+    faq_language: "Language",
+    faq_any_language: "Any",
+    faq_keywords: "Keywords (comma-separated)",
+    faq_save: "Save article",
+    faq_bot_title: "The bot",
+    faq_mode: "When the bot answers",
+    faq_mode_off: "Off",
+    faq_mode_always: "Always, before a person",
+    faq_mode_outside: "Only outside business hours",
+    faq_menu: "Menu",
+    faq_menu_help: "One button per line: Shipping | 送料 -> article 3, or Talk to a person | スタッフと話す -> person; a line without -> opens the lines indented below it.",
+    faq_stats_taken: "Conversations the bot answered first",
+    faq_stats_resolved: "resolved by the bot alone",
     canned_title: "Canned replies",
     canned_help: "Saved answers for the reply box: type / there and pick one with the arrow keys and Enter; it is inserted for editing, not sent. Variables: {{customer.name}}, {{customer.email}}, {{customer.phone}}, {{customer.ATTRIBUTE}}, {{operator.name}}, {{conversation.id}}, with a fallback: {{customer.name | \"お客様\"}}.",
     canned_new: "New canned reply",
@@ -928,6 +991,27 @@ static JA: Texts = Texts {
     builder_remove: "削除",
     score_title: "購買意欲スコア",
     score_help: "1行に1ルール: 点数、続けてルール。顧客が満たすルールの点数の合計がスコアになり、セグメントやプロアクティブメッセージで intent として使えます。",
+    faq_bot: "FAQボット",
+    faq_title: "FAQとボット",
+    faq_help: "よくある質問への回答記事です。ボットがウィジェットで、メニューのボタンや入力された質問（日本語も可）に応じて記事を案内します。スタッフとの会話を希望した訪問者は、やりとりを残したまま受信箱に引き継がれます。",
+    faq_articles: "記事",
+    faq_new: "新しい記事",
+    faq_edit: "記事を編集",
+    faq_article_title: "タイトル",
+    faq_body: "本文（Markdown）",
+    faq_language: "言語",
+    faq_any_language: "指定なし",
+    faq_keywords: "キーワード（カンマ区切り）",
+    faq_save: "記事を保存",
+    faq_bot_title: "ボット",
+    faq_mode: "ボットが応答するとき",
+    faq_mode_off: "オフ",
+    faq_mode_always: "常に（スタッフより先に）",
+    faq_mode_outside: "営業時間外のみ",
+    faq_menu: "メニュー",
+    faq_menu_help: "1行に1ボタン: Shipping | 送料 -> article 3、または Talk to a person | スタッフと話す -> person。-> のない行は、その下のインデントされた行を開くメニューになります。",
+    faq_stats_taken: "ボットが最初に対応した会話",
+    faq_stats_resolved: "ボットだけで解決",
     canned_title: "定型文",
     canned_help: "返信欄で / を入力し、矢印キーと Enter で選ぶと挿入されます（送信はされず、編集できます）。変数: {{customer.name}}、{{customer.email}}、{{customer.phone}}、{{customer.属性キー}}、{{operator.name}}、{{conversation.id}}。代替値つき: {{customer.name | \"お客様\"}}。",
     canned_new: "新しい定型文",

@@ -63,7 +63,7 @@
       var li = el("li", "msg " + (fromVisitor ? "visitor" : "team") + (m.note ? " note" : ""));
       li.dataset.id = m.id;
       li.dataset.seq = m.seq;
-      var who = el("div", "who", fromVisitor ? i18n.visitor : m.author.kind === "system" ? i18n.automatic : m.author.name);
+      var who = el("div", "who", fromVisitor ? i18n.visitor : m.author.kind === "system" ? i18n.automatic : m.author.kind === "bot" ? i18n.bot : m.author.name);
       if (m.note) { who.appendChild(document.createTextNode(" ")); who.appendChild(el("span", "tag", i18n.note)); }
       who.appendChild(document.createTextNode(" "));
       var t = el("time");

@@ -18,7 +18,8 @@
       empty: "The message is empty.", too_long: "The message is too long (5,000 characters at most).",
       unavailable: "The message could not be saved yet. It will be sent again.",
       refused: "The chat is not available on this site.",
-      readMore: "Read more", dismiss: "Close", automatic: "Automatic reply"
+      readMore: "Read more", dismiss: "Close", automatic: "Automatic reply", bot: "FAQ bot",
+      bot_off: "The assistant is not answering now.", bad_choice: "That choice is no longer available."
     },
     ja: {
       open: "チャットで相談", close: "チャットを閉じる", placeholder: "メッセージを入力…", send: "送信",
@@ -27,7 +28,8 @@
       empty: "メッセージが空です。", too_long: "メッセージが長すぎます（5,000文字まで）。",
       unavailable: "メッセージをまだ保存できませんでした。再送します。",
       refused: "このサイトではチャットを利用できません。",
-      readMore: "詳しく見る", dismiss: "閉じる", automatic: "自動応答"
+      readMore: "詳しく見る", dismiss: "閉じる", automatic: "自動応答", bot: "FAQボット",
+      bot_off: "現在、自動案内はご利用いただけません。", bad_choice: "その選択肢は現在ご利用いただけません。"
     }
   }[lang];
 
@@ -93,6 +95,12 @@
     ".tip[hidden]{display:none}.tip .tx{margin:0;white-space:pre-wrap;word-wrap:break-word}" +
     ".tip .more{display:inline-block;margin-top:6px;color:var(--c);font-weight:600}.tip .more[hidden]{display:none}" +
     ".tip .close{position:absolute;top:6px;right:8px;background:none;border:0;font-size:18px;cursor:pointer;color:#656d76;line-height:1}" +
+    ".bot{padding:8px 12px;background:#f6f7f9;border-top:1px solid #d8dde3;max-height:50%;overflow-y:auto;font-size:14px}" +
+    ".bot[hidden]{display:none}.bot .bt{margin:0 0 6px}.bot .bt:empty{display:none}" +
+    ".article{background:#fff;border:1px solid #d8dde3;border-radius:10px;padding:8px 12px;margin-bottom:6px;line-height:1.45}" +
+    ".article:empty{display:none}.article h4{margin:0 0 4px;font-size:15px}.article p{margin:4px 0}" +
+    ".choices{display:flex;flex-wrap:wrap;gap:6px}.choices button{border:1px solid var(--c);color:var(--c);background:#fff;" +
+    "border-radius:14px;padding:5px 10px;font-size:13px;cursor:pointer}.choices button:disabled{opacity:.5}" +
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100vh;max-height:none;border-radius:0}}" +
     "</style>" +
     "<button class='launch' type='button' aria-haspopup='dialog' aria-expanded='false' hidden><span class='label'></span><span class='badge'></span></button>" +
@@ -100,6 +108,7 @@
     "<div class='panel' role='dialog' aria-modal='false'>" +
     "<div class='head'><p class='greet'></p><button class='x' type='button'>×</button></div>" +
     "<ul class='log' aria-live='polite'></ul><div class='typing'></div><div class='note' role='alert'></div>" +
+    "<div class='bot' hidden><p class='bt'></p><div class='article'></div><div class='choices'></div></div>" +
     "<form><button class='clip' type='button'><svg width='18' height='18' viewBox='0 0 24 24' fill='none' stroke='#656d76' stroke-width='2'><path d='M21 12l-8.5 8.5a5 5 0 01-7-7L14 5a3.5 3.5 0 015 5l-8.5 8.5a2 2 0 01-3-3L15 8'/></svg></button><input class='file' type='file' hidden accept='image/png,image/jpeg,image/gif,image/webp,application/pdf'>" +
     "<textarea rows='2'></textarea><button class='send' type='submit'></button></form></div>";
   var $ = function (sel) { return root.querySelector(sel); };
@@ -139,7 +148,7 @@
       var mine = m.author.kind === "visitor";
       var li = el("li", "m" + (mine ? " me" : ""));
       if (!mine) {
-        var name = m.author.kind === "system" ? TEXT.automatic : m.author.name || TEXT.team;
+        var name = m.author.kind === "system" ? TEXT.automatic : m.author.kind === "bot" ? TEXT.bot : m.author.name || TEXT.team;
         var who = el("div", "who");
         who.appendChild(el("i", "", name.charAt(0).toUpperCase()));
         who.appendChild(document.createTextNode(name));
@@ -326,6 +335,11 @@
       }
       case "message":
         if (addMessage(f.message, false)) render();
+        // A person answers from here: the bot's buttons are done.
+        if (f.message.author.kind === "operator") showBot(null);
+        break;
+      case "bot":
+        showBot(f);
         break;
       case "messages":
         f.messages.forEach(function (m) { addMessage(m, true); });
@@ -458,6 +472,33 @@
   });
   window.addEventListener("popstate", pageChanged);
   window.addEventListener("hashchange", pageChanged);
+
+  // ----- the FAQ bot: its line of text, an article, and buttons -----
+  var botBox = $(".bot"), botText = botBox.querySelector(".bt"), botArticle = botBox.querySelector(".article"),
+      botChoices = botBox.querySelector(".choices");
+  function showBot(f) {
+    var text = f ? (lang === "ja" ? f.text_ja || f.text_en : f.text_en || f.text_ja) : "";
+    botText.textContent = text;
+    botArticle.textContent = "";
+    if (f && f.article) {
+      botArticle.appendChild(el("h4", "", f.article.title));
+      var body = el("div", "md");
+      body.innerHTML = f.article.html; // made safe by the server: raw HTML is text, unsafe links are gone
+      botArticle.appendChild(body);
+    }
+    botChoices.textContent = "";
+    (f ? f.choices : []).forEach(function (c) {
+      var b = el("button", "", lang === "ja" ? c.label_ja || c.label_en : c.label_en || c.label_ja);
+      b.type = "button";
+      b.dataset.choice = c.id;
+      b.addEventListener("click", function () {
+        Array.prototype.forEach.call(botChoices.querySelectorAll("button"), function (x) { x.disabled = true; });
+        send({ type: "bot", choice: c.id });
+      });
+      botChoices.appendChild(b);
+    });
+    botBox.hidden = !(text || (f && (f.article || f.choices.length)));
+  }
 
   // ----- proactive messages: the server sends those that apply to this visitor on this page; the page
   // conditions (idle, time on page, scroll depth, exit intent) are watched here -----

@@ -122,6 +122,7 @@ pub async fn seed(data_dir: &Path, count: usize, history: (usize, usize)) {
                         Origin {
                             page_url: Some(format!("https://shop.test/items/{i}")),
                             trigger: None,
+                            bot: false,
                         },
                     )
                     .await

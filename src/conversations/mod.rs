@@ -109,15 +109,31 @@ pub struct Conversation {
     /// When the pending in-hours automatic reply is due (Unix ms), unless an operator answers first.
     #[serde(default)]
     pub autoreply_due: Option<u64>,
+    /// The FAQ bot's part in it, if it had one.
+    #[serde(default)]
+    pub bot: Option<BotState>,
 }
 
-/// Where a visitor's message was written: the page, and the proactive message they had just seen.
+/// Where the FAQ bot stands in a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BotState {
+    /// The bot is answering (the conversation waits as pending, out of the team's way).
+    Active,
+    /// The visitor asked for a person: the team has it.
+    HandedOver,
+}
+
+/// Where a visitor's message was written: the page, the proactive message they had just seen, and whether
+/// the FAQ bot answers now.
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
     /// The page's URL.
     pub page_url: Option<String>,
     /// The proactive message shown (or taken up) on that page, if any.
     pub trigger: Option<crate::triggers::TriggerId>,
+    /// The FAQ bot answers now: a conversation this message starts (or reopens) goes to the bot first.
+    pub bot: bool,
 }
 
 impl Conversation {
@@ -145,6 +161,8 @@ pub enum Author {
     },
     /// Sodan itself (auto-replies, notices).
     System,
+    /// The FAQ bot.
+    Bot,
 }
 
 /// A file attached to a message.
@@ -325,6 +343,7 @@ mod tests {
             waiting_since: None,
             auto_replied: false,
             autoreply_due: None,
+            bot: None,
         };
         assert_eq!(c.effective_status(99), Status::Snoozed);
         assert_eq!(c.effective_status(100), Status::Open);

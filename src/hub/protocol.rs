@@ -99,6 +99,11 @@ pub enum VisitorFrame {
     },
     /// Asks for the proactive messages again (after `triggers_changed`).
     Triggers,
+    /// A button of the FAQ bot: a menu path (`2.1`), an offered article (`a:ID`), `menu` or `person`.
+    Bot {
+        /// Which.
+        choice: String,
+    },
 }
 
 /// A page as the widget reports it.
@@ -288,6 +293,28 @@ impl From<Offered> for TriggerOut {
     }
 }
 
+/// A button the FAQ bot offers.
+#[derive(Debug, Serialize)]
+pub struct ChoiceOut {
+    /// What the widget sends back (`bot {choice}`).
+    pub id: String,
+    /// Label in English.
+    pub label_en: String,
+    /// Label in Japanese.
+    pub label_ja: String,
+}
+
+/// An FAQ article as the widget shows it.
+#[derive(Debug, Serialize)]
+pub struct ArticleOut {
+    /// Id.
+    pub id: u64,
+    /// Title.
+    pub title: String,
+    /// The body as HTML, made safe by the server (`faq::render_markdown`).
+    pub html: String,
+}
+
 /// Frames the server sends to a widget.
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -354,6 +381,17 @@ pub enum ToVisitor {
     },
     /// The visitor's segments changed: ask for the proactive messages again.
     TriggersChanged,
+    /// What the FAQ bot shows now: a line of text, perhaps an article, and buttons (none: the bot is done).
+    Bot {
+        /// Text in English.
+        text_en: String,
+        /// Text in Japanese.
+        text_ja: String,
+        /// An article to show.
+        article: Option<ArticleOut>,
+        /// Buttons.
+        choices: Vec<ChoiceOut>,
+    },
     /// A frame was refused; the socket stays open.
     Error {
         /// Stable code.

@@ -20,7 +20,7 @@ use super::{OpenError, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 11] = [
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 12] = [
     OPERATORS,
     VISITORS,
     CONVERSATIONS,
@@ -32,6 +32,7 @@ const ID_RECORDS: [TableDefinition<u64, &[u8]>; 11] = [
     TRIGGERS,
     TRIGGER_COUNTS,
     CANNED,
+    ARTICLES,
 ];
 const ID_NUMBERS: [TableDefinition<u64, u64>; 1] = [SEGMENT_SIZES];
 const TEXT_IDS: [TableDefinition<&str, u64>; 3] = [OPERATOR_EMAILS, EXTERNAL_IDS, ATTRIBUTE_KEYS];

@@ -10,7 +10,7 @@ use super::tables::{
 use super::visitors::{Seen, touch};
 use super::{Error, Store};
 use crate::conversations::{
-    self, Attachment, Author, Conversation, ConversationId, Message, Origin, Seq, Status,
+    self, Attachment, Author, BotState, Conversation, ConversationId, Message, Origin, Seq, Status,
 };
 use crate::operators::OperatorId;
 use crate::uploads::Upload;
@@ -239,6 +239,7 @@ impl Store {
                                 waiting_since: None,
                                 auto_replied: false,
                                 autoreply_due: None,
+                                bot: None,
                             };
                             (c, None, true)
                         }
@@ -250,7 +251,12 @@ impl Store {
                 {
                     conversation.trigger = Some(id);
                 }
-                if matches!(conversation.status, Status::Resolved | Status::Snoozed) {
+                if origin.bot && starting {
+                    // The bot answers first; the conversation waits as pending until a person is wanted.
+                    conversation.bot = Some(BotState::Active);
+                    conversation.status = Status::Pending;
+                    conversation.snoozed_until = None;
+                } else if matches!(conversation.status, Status::Resolved | Status::Snoozed) {
                     conversation.status = Status::Open;
                     conversation.snoozed_until = None;
                 }
@@ -266,7 +272,11 @@ impl Store {
                 if new_conversation {
                     conversation.assignee = super::segments::route(txn, visitor)?;
                 }
-                let plan = super::autoreplies::plan(txn, &mut conversation, visitor, now)?;
+                let plan = if conversation.bot == Some(BotState::Active) {
+                    crate::autoreply::Plan::Nothing
+                } else {
+                    super::autoreplies::plan(txn, &mut conversation, visitor, now)?
+                };
                 let message = append(txn, &mut conversation, previous, &sender, draft, now)?;
                 let auto_reply = super::autoreplies::reply_now(txn, &mut conversation, plan, now)?;
                 Ok(Posted {

@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 
 use super::codec::{decode, encode};
 use super::tables::{
-    ACTIVITY, API_TOKEN_DIGESTS, API_TOKENS, ATTRIBUTE_KEYS, AUTOREPLIES, CANNED, CLIENT_IDS,
-    CONVERSATIONS, CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, INVITES, MEMBERSHIPS, MESSAGES, META,
-    NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS, PAGE_VIEW_LOG, PAGE_VIEWS, RECHECKS,
-    SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS, TRIGGER_COUNTS,
-    TRIGGER_SEEN, TRIGGERS, UPLOADS, VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
+    ACTIVITY, API_TOKEN_DIGESTS, API_TOKENS, ARTICLES, ATTRIBUTE_KEYS, AUTOREPLIES, CANNED,
+    CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, INVITES, MEMBERSHIPS,
+    MESSAGES, META, NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS, PAGE_VIEW_LOG,
+    PAGE_VIEWS, RECHECKS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS,
+    TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS, UPLOADS, VISITOR_CONVERSATIONS, VISITOR_TOKENS,
+    VISITORS,
 };
 use super::visitors::save_visitor;
 use super::{Error, OpenError};
@@ -130,9 +131,9 @@ fn create_v4(txn: &WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
-/// Proactive messages, pending automatic replies, canned replies.
+/// Proactive messages, pending automatic replies, canned replies, FAQ articles.
 fn create_v5(txn: &WriteTransaction) -> Result<(), Error> {
-    for def in [TRIGGERS, TRIGGER_COUNTS, CANNED] {
+    for def in [TRIGGERS, TRIGGER_COUNTS, CANNED, ARTICLES] {
         txn.open_table(def)?;
     }
     txn.open_table(TRIGGER_SEEN)?;
@@ -155,6 +156,7 @@ pub fn create_missing_tables(txn: &WriteTransaction) -> Result<(), Error> {
         TRIGGERS,
         TRIGGER_COUNTS,
         CANNED,
+        ARTICLES,
     ] {
         txn.open_table(def)?;
     }

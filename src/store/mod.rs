@@ -14,6 +14,7 @@ mod codec;
 mod conversations;
 mod customers;
 mod data_file;
+mod faq;
 mod files;
 mod invites;
 mod migrate;
@@ -36,6 +37,7 @@ use data_file::DataFile;
 
 pub use conversations::{Draft, NewUpload, Posted};
 pub use customers::{CardData, Claim, ImportSummary, NoteChange, TimelineEntry};
+pub use faq::BotStats;
 pub use migrate::SCHEMA_VERSION;
 pub use segments::{Backfill, SegmentDraft};
 pub use stats::{BUCKETS, StatsSnapshot};

@@ -134,3 +134,6 @@ pub const AUTOREPLIES: TableDefinition<(u64, u64), ()> =
 
 /// `canned_id -> CannedReply (JSON)`: the reply library.
 pub const CANNED: TableDefinition<u64, &[u8]> = TableDefinition::new("canned_id_reply");
+
+/// `article_id -> Article (JSON)`: the FAQ.
+pub const ARTICLES: TableDefinition<u64, &[u8]> = TableDefinition::new("article_id_article");

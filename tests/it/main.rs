@@ -14,6 +14,7 @@ mod customer_api;
 mod customer_browser;
 mod customers;
 mod disk_full;
+mod faq;
 mod fuzz_inputs;
 mod helpers;
 mod inbox;

@@ -55,6 +55,7 @@ fn console_pages(conversation: u64) -> Vec<String> {
         "/settings/triggers",
         "/settings/hours",
         "/settings/canned",
+        "/settings/faq",
         "/settings/api",
         "/account",
     ]

@@ -160,6 +160,7 @@ fn message_view(t: &Texts, m: &Message) -> MessageView {
         Author::Visitor => (true, t.visitor.to_owned()),
         Author::Operator { name, .. } => (false, name.clone()),
         Author::System => (false, t.automatic_reply.to_owned()),
+        Author::Bot => (false, t.faq_bot.to_owned()),
     };
     MessageView {
         id: m.id,

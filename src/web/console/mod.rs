@@ -8,6 +8,7 @@ mod canned;
 mod card;
 mod customer_settings;
 mod customers;
+mod faq_settings;
 mod hours_settings;
 mod import;
 mod inbox;
@@ -112,6 +113,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/inbox/{id}/canned", web::get().to(canned::picker))
         .route("/canned/{id}/used", web::post().to(canned::used))
+        .route("/settings/faq", web::get().to(faq_settings::page))
+        .route(
+            "/settings/faq/articles",
+            web::post().to(faq_settings::save_article),
+        )
+        .route(
+            "/settings/faq/articles/{id}",
+            web::get().to(faq_settings::edit),
+        )
+        .route(
+            "/settings/faq/articles/{id}/delete",
+            web::post().to(faq_settings::delete_article),
+        )
+        .route("/settings/faq/bot", web::post().to(faq_settings::save_bot))
         .route("/settings/hours", web::get().to(hours_settings::page))
         .route(
             "/settings/hours",

@@ -1,5 +1,6 @@
 //! The visitor side: the widget script and its WebSocket.
 
+mod bot;
 mod socket;
 mod uploads;
 

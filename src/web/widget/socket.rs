@@ -9,8 +9,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::Session;
 use serde::Deserialize;
 
-use crate::conversations::Origin;
 use crate::conversations::live::{self, Refused};
+use crate::conversations::{BotState, Origin};
 use crate::customers::context as customer_context;
 use crate::hub::protocol::{
     self, EnvIn, MessageOut, PageIn, SiteOut, ToConsole, ToVisitor, TriggerOut,
@@ -22,6 +22,7 @@ use crate::tokens;
 use crate::triggers::{Reaction, TriggerId};
 use crate::visitors::{PageView, VisitorId};
 use crate::web::socket::{self, Flow, Handler, error_frame};
+use crate::web::widget::bot::BotContext;
 use crate::web::{AppError, State};
 
 /// How many recent messages a welcome carries per conversation (older ones load on scroll).
@@ -68,6 +69,8 @@ pub async fn connect(
         page_url: None,
         token: None,
         triggers: Triggers::default(),
+        bot: None,
+        language: String::new(),
         user_agent: req
             .headers()
             .get(actix_web::http::header::USER_AGENT)
@@ -98,6 +101,10 @@ struct VisitorSocket {
     token: Option<String>,
     /// The proactive messages offered on this socket, and what became of them.
     triggers: Triggers,
+    /// The FAQ bot, when it answers (read at the welcome).
+    bot: Option<BotContext>,
+    /// The browser's language, from hello.
+    language: String,
     /// The User-Agent of the upgrade request, until hello has recorded the device.
     user_agent: Option<String>,
     /// Counts this socket against its address's cap while it lives.
@@ -232,6 +239,7 @@ impl VisitorSocket {
             return refused(session, Refused::Store(e)).await;
         }
         let env = env.unwrap_or_default();
+        self.language = env.language.chars().take(35).collect();
         let browser = customer_context::BrowserEnv {
             language: env.language,
             time_zone: env.time_zone,
@@ -261,6 +269,7 @@ impl VisitorSocket {
             Ok(list) => list,
             Err(e) => return refused(session, Refused::Store(e)).await,
         };
+        let bot_greets = BotContext::greets(conversations.last());
         let mut out = Vec::with_capacity(conversations.len());
         for c in conversations {
             let messages = match store
@@ -313,6 +322,15 @@ impl VisitorSocket {
             conversations: out,
         };
         if let Flow::Close = send(session, &welcome).await {
+            return Flow::Close;
+        }
+        self.bot = match BotContext::load(store, &self.language).await {
+            Ok(bot) => bot,
+            Err(e) => return refused(session, Refused::Store(e)).await,
+        };
+        if let Some(bot) = self.bot.as_ref().filter(|_| bot_greets)
+            && let Flow::Close = send(session, &bot.welcome()).await
+        {
             return Flow::Close;
         }
         match self.offer_triggers(session, visitor, false).await {
@@ -467,6 +485,7 @@ impl Handler for VisitorSocket {
                     Origin {
                         page_url: self.page_url.clone(),
                         trigger: self.triggers.engaged,
+                        bot: self.bot.is_some(),
                     },
                 )
                 .await
@@ -478,7 +497,25 @@ impl Handler for VisitorSocket {
                             conversation: posted.conversation.id,
                             seq: posted.message.seq,
                         };
-                        send(session, &ack).await
+                        if let Flow::Close = send(session, &ack).await {
+                            return Flow::Close;
+                        }
+                        let bot_handles = posted.conversation.bot == Some(BotState::Active);
+                        match self
+                            .bot
+                            .as_ref()
+                            .filter(|_| bot_handles && !posted.duplicate)
+                        {
+                            Some(bot) => match bot
+                                .answer_question(store, hub, &posted.conversation, &body)
+                                .await
+                            {
+                                Ok(Some(frame)) => send(session, &frame).await,
+                                Ok(None) => Flow::Continue,
+                                Err(e) => refused(session, Refused::Store(e)).await,
+                            },
+                            None => Flow::Continue,
+                        }
                     }
                     Err(why) => refused(session, why).await,
                 }
@@ -585,6 +622,17 @@ impl Handler for VisitorSocket {
                 self.react(session, visitor, id, reaction).await
             }
             VisitorFrame::Triggers => self.offer_triggers(session, visitor, true).await,
+            VisitorFrame::Bot { choice } => {
+                let Some(bot) = &self.bot else {
+                    return refuse(session, "bot_off", "The assistant is not answering now.").await;
+                };
+                let page = self.page_url.clone();
+                match bot.choose(store, hub, visitor, page, &choice).await {
+                    Ok(Some(frame)) => send(session, &frame).await,
+                    Ok(None) => refuse(session, "bad_choice", "No such choice.").await,
+                    Err(why) => refused(session, why).await,
+                }
+            }
         }
     }
 

@@ -126,6 +126,7 @@ pub async fn upload(
     let page = crate::conversations::Origin {
         page_url: visitor.current_page.map(|p| p.url),
         trigger: None,
+        bot: false,
     };
     match live::attach_from_visitor(&state.store, &state.hub, None, visitor.id, new, page).await {
         Ok(posted) => {

@@ -1,0 +1,201 @@
+//! FAQ articles, the bot's settings, the bot's messages and the hand-over to the team.
+
+use redb::{ReadableTable, ReadableTableMetadata};
+
+use super::codec::{decode, encode};
+use super::conversations::{append, load, next_id};
+use super::tables::{ARTICLES, CONVERSATIONS, SETTINGS};
+use super::{Draft, Error, Store};
+use crate::conversations::{Author, BotState, Conversation, ConversationId, Message, Status};
+use crate::customers::Invalid;
+use crate::faq::{Article, ArticleId, Bot, MAX_ARTICLES};
+
+const NEXT_ARTICLE_KEY: &str = "next_article_id";
+const BOT_SETTING: &str = "faq_bot";
+/// The sender key of the bot's messages.
+const BOT_SENDER: &str = "b";
+
+/// How the bot has done: conversations it took, and those the visitor handed over to a person.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BotStats {
+    /// Conversations the bot answered first.
+    pub conversations: u64,
+    /// Of those, handed over to the team.
+    pub handed_over: u64,
+}
+
+impl BotStats {
+    /// Conversations the bot resolved alone, in whole percent.
+    pub fn resolved_percent(&self) -> u64 {
+        ((self.conversations - self.handed_over) * 100)
+            .checked_div(self.conversations)
+            .unwrap_or(0)
+    }
+}
+
+impl Store {
+    /// Every article, by id.
+    pub async fn articles(&self) -> Result<Vec<Article>, Error> {
+        self.read(|txn| {
+            txn.open_table(ARTICLES)?
+                .iter()?
+                .map(|e| decode(e?.1.value()))
+                .collect()
+        })
+        .await
+    }
+
+    /// Creates (`id` `None`) or changes an article checked by `faq::Draft::check`. `Ok(None)` when the
+    /// article to change does not exist.
+    pub async fn save_article(
+        &self,
+        id: Option<ArticleId>,
+        mut article: Article,
+    ) -> Result<Option<Result<Article, Invalid>>, Error> {
+        self.write(move |txn| {
+            match id {
+                Some(id) => {
+                    let table = txn.open_table(ARTICLES)?;
+                    let Some(old) = table.get(id)?.map(|v| decode::<Article>(v.value())) else {
+                        return Ok(None);
+                    };
+                    let old = old?;
+                    article.id = old.id;
+                    article.created_at = old.created_at;
+                }
+                None => {
+                    if txn.open_table(ARTICLES)?.len()? >= MAX_ARTICLES as u64 {
+                        return Ok(Some(Err(Invalid(format!(
+                            "at most {MAX_ARTICLES} articles"
+                        )))));
+                    }
+                    article.id = next_id(txn, NEXT_ARTICLE_KEY)?;
+                    article.created_at = crate::clock::now_millis();
+                }
+            }
+            txn.open_table(ARTICLES)?
+                .insert(article.id, encode(&article)?.as_slice())?;
+            Ok(Some(Ok(article)))
+        })
+        .await
+    }
+
+    /// Deletes an article; whether it existed. (A menu entry pointing at it then leads nowhere until the
+    /// menu is saved again, which checks it.)
+    pub async fn delete_article(&self, id: ArticleId) -> Result<bool, Error> {
+        self.write(move |txn| Ok(txn.open_table(ARTICLES)?.remove(id)?.is_some()))
+            .await
+    }
+
+    /// The bot's settings (off until saved).
+    pub async fn bot_settings(&self) -> Result<Bot, Error> {
+        self.read(|txn| {
+            txn.open_table(SETTINGS)?
+                .get(BOT_SETTING)?
+                .map(|v| decode(v.value()))
+                .transpose()
+                .map(Option::unwrap_or_default)
+        })
+        .await
+    }
+
+    /// Replaces the bot's settings (checked by the caller).
+    pub async fn set_bot_settings(&self, bot: Bot) -> Result<(), Error> {
+        self.write(move |txn| {
+            txn.open_table(SETTINGS)?
+                .insert(BOT_SETTING, encode(&bot)?.as_slice())?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Posts the bot's answer in a conversation the bot is handling; `Ok(None)` when it no longer is (the
+    /// visitor was handed over, or it does not exist).
+    pub async fn post_bot_message(
+        &self,
+        conversation: ConversationId,
+        text: String,
+    ) -> Result<Option<(Conversation, Message)>, Error> {
+        self.write(move |txn| {
+            let Some(mut c) = load(txn, conversation)? else {
+                return Ok(None);
+            };
+            if c.bot != Some(BotState::Active) {
+                return Ok(None);
+            }
+            let message = bot_message(txn, &mut c, text)?;
+            Ok(Some((c, message)))
+        })
+        .await
+    }
+
+    /// Hands a bot conversation over to the team: open, in the inbox, waiting for an answer (the
+    /// auto-responder applies from here), with the bot's note `text`. `Ok(None)` when the bot was not
+    /// handling it.
+    pub async fn hand_over(
+        &self,
+        conversation: ConversationId,
+        text: String,
+    ) -> Result<Option<(Conversation, Message, Option<Message>)>, Error> {
+        self.write(move |txn| {
+            let Some(mut c) = load(txn, conversation)? else {
+                return Ok(None);
+            };
+            if c.bot != Some(BotState::Active) {
+                return Ok(None);
+            }
+            c.bot = Some(BotState::HandedOver);
+            c.status = Status::Open;
+            let now = crate::clock::now_millis();
+            let visitor = c.visitor_id;
+            let plan = super::autoreplies::plan(txn, &mut c, visitor, now)?;
+            let message = bot_message(txn, &mut c, text)?;
+            let auto = super::autoreplies::reply_now(txn, &mut c, plan, now)?;
+            Ok(Some((c, message, auto)))
+        })
+        .await
+    }
+
+    /// The bot's record so far. Reads every conversation: it serves one settings page.
+    pub async fn bot_stats(&self) -> Result<BotStats, Error> {
+        self.read(|txn| {
+            let mut stats = BotStats::default();
+            for entry in txn.open_table(CONVERSATIONS)?.iter()? {
+                let c: Conversation = decode(entry?.1.value())?;
+                match c.bot {
+                    Some(BotState::Active) => stats.conversations += 1,
+                    Some(BotState::HandedOver) => {
+                        stats.conversations += 1;
+                        stats.handed_over += 1;
+                    }
+                    None => {}
+                }
+            }
+            Ok(stats)
+        })
+        .await
+    }
+}
+
+fn bot_message(
+    txn: &redb::WriteTransaction,
+    c: &mut Conversation,
+    text: String,
+) -> Result<Message, Error> {
+    let draft = Draft {
+        author: Author::Bot,
+        client_id: None,
+        body: text,
+        note: false,
+        upload: None,
+    };
+    let previous = c.last_activity_at;
+    append(
+        txn,
+        c,
+        Some(previous),
+        BOT_SENDER,
+        draft,
+        crate::clock::now_millis(),
+    )
+}
