@@ -284,6 +284,14 @@ pub struct Texts {
     pub score_title: &'static str,
     /// score_help
     pub score_help: &'static str,
+    /// Online
+    pub status_online: &'static str,
+    /// Away
+    pub status_away: &'static str,
+    /// Set yourself away
+    pub go_away: &'static str,
+    /// Set yourself online
+    pub go_online: &'static str,
     /// FAQ bot
     pub faq_bot: &'static str,
     /// FAQ and bot
@@ -698,6 +706,10 @@ static EN: Texts = Texts {
     builder_remove: "Remove",
     score_title: "Intent score",
     score_help: "One rule per line: points, then the rule. The score is the sum of the points of the rules a customer meets; segments and proactive messages can use it as intent.",
+    status_online: "Online",
+    status_away: "Away",
+    go_away: "Set yourself away",
+    go_online: "Set yourself online",
     faq_bot: "FAQ bot",
     faq_title: "FAQ and bot",
     faq_help: "Articles answer common questions. The bot offers them in the widget: as buttons from its menu, and for questions typed in (Japanese included). A visitor who wants a person is handed over to the inbox, with the exchange visible there.",
@@ -991,6 +1003,10 @@ static JA: Texts = Texts {
     builder_remove: "削除",
     score_title: "購買意欲スコア",
     score_help: "1行に1ルール: 点数、続けてルール。顧客が満たすルールの点数の合計がスコアになり、セグメントやプロアクティブメッセージで intent として使えます。",
+    status_online: "オンライン",
+    status_away: "離席中",
+    go_away: "離席中にする",
+    go_online: "オンラインにする",
     faq_bot: "FAQボット",
     faq_title: "FAQとボット",
     faq_help: "よくある質問への回答記事です。ボットがウィジェットで、メニューのボタンや入力された質問（日本語も可）に応じて記事を案内します。スタッフとの会話を希望した訪問者は、やりとりを残したまま受信箱に引き継がれます。",

@@ -64,6 +64,9 @@ pub struct Operator {
     pub disabled: bool,
     /// The console language this operator chose; `None` follows the browser.
     pub lang: Option<Lang>,
+    /// Set themselves away: not counted as online even with the console open.
+    #[serde(default)]
+    pub away: bool,
     /// When the account was created (Unix seconds).
     pub created_at: u64,
 }

@@ -19,6 +19,7 @@
       unavailable: "The message could not be saved yet. It will be sent again.",
       refused: "The chat is not available on this site.",
       readMore: "Read more", dismiss: "Close", automatic: "Automatic reply", bot: "FAQ bot",
+      online: "We're online", later: "We reply as soon as we can",
       bot_off: "The assistant is not answering now.", bad_choice: "That choice is no longer available."
     },
     ja: {
@@ -29,6 +30,7 @@
       unavailable: "メッセージをまだ保存できませんでした。再送します。",
       refused: "このサイトではチャットを利用できません。",
       readMore: "詳しく見る", dismiss: "閉じる", automatic: "自動応答", bot: "FAQボット",
+      online: "スタッフ対応中", later: "順次お返事します",
       bot_off: "現在、自動案内はご利用いただけません。", bad_choice: "その選択肢は現在ご利用いただけません。"
     }
   }[lang];
@@ -74,6 +76,7 @@
     ".panel.on{display:flex}" +
     ".head{background:var(--c);color:#fff;padding:14px 16px;display:flex;gap:8px;align-items:flex-start}" +
     ".head p{margin:0;flex:1;font-size:14px;line-height:1.4}" +
+    ".presence{display:block;opacity:.85;font-size:12px;margin-top:2px}.presence.on::before{content:'● ';color:#7ee787}" +
     ".x{background:none;border:0;color:#fff;font-size:20px;cursor:pointer;line-height:1}" +
     ".log{flex:1;overflow-y:auto;padding:12px;margin:0;list-style:none;background:#f6f7f9}" +
     ".m{margin:6px 0;display:flex;flex-direction:column;align-items:flex-start}" +
@@ -106,7 +109,7 @@
     "<button class='launch' type='button' aria-haspopup='dialog' aria-expanded='false' hidden><span class='label'></span><span class='badge'></span></button>" +
     "<div class='tip' role='status' hidden><button class='close' type='button'>×</button><div class='who'></div><p class='tx'></p><a class='more' hidden></a></div>" +
     "<div class='panel' role='dialog' aria-modal='false'>" +
-    "<div class='head'><p class='greet'></p><button class='x' type='button'>×</button></div>" +
+    "<div class='head'><p><span class='greet'></span><small class='presence'></small></p><button class='x' type='button'>×</button></div>" +
     "<ul class='log' aria-live='polite'></ul><div class='typing'></div><div class='note' role='alert'></div>" +
     "<div class='bot' hidden><p class='bt'></p><div class='article'></div><div class='choices'></div></div>" +
     "<form><button class='clip' type='button'><svg width='18' height='18' viewBox='0 0 24 24' fill='none' stroke='#656d76' stroke-width='2'><path d='M21 12l-8.5 8.5a5 5 0 01-7-7L14 5a3.5 3.5 0 015 5l-8.5 8.5a2 2 0 01-3-3L15 8'/></svg></button><input class='file' type='file' hidden accept='image/png,image/jpeg,image/gif,image/webp,application/pdf'>" +
@@ -378,6 +381,9 @@
     host.style.setProperty("--c", s.color);
     var away = s.away ? (lang === "ja" ? s.greeting_away_ja || s.greeting_away_en : s.greeting_away_en || s.greeting_away_ja) : "";
     greet.textContent = away || (lang === "ja" ? s.greeting_ja : s.greeting_en);
+    var presence = $(".presence");
+    presence.textContent = s.online ? TEXT.online : TEXT.later;
+    presence.className = "presence" + (s.online ? " on" : "");
     updateLauncher();
   }
   function wildcard(pattern, text) {

@@ -67,6 +67,9 @@ enum Command {
     Count {
         reply: oneshot::Sender<(usize, usize)>,
     },
+    Operators {
+        reply: oneshot::Sender<Vec<OperatorId>>,
+    },
 }
 
 /// A cheap, cloneable handle on the hub task.
@@ -157,6 +160,20 @@ impl Hub {
     pub async fn connections(&self) -> usize {
         let (visitors, operators) = self.counts().await;
         visitors + operators
+    }
+
+    /// The operators with a console open, each once.
+    pub async fn connected_operators(&self) -> Vec<OperatorId> {
+        let (reply, answer) = oneshot::channel();
+        if self
+            .commands
+            .send(Command::Operators { reply })
+            .await
+            .is_err()
+        {
+            return Vec::new();
+        }
+        answer.await.unwrap_or_default()
     }
 
     /// Registered connections: `(visitor widgets, operator consoles)`.
@@ -259,6 +276,12 @@ async fn run(mut queue: mpsc::Receiver<Command>) {
                     );
                     remove(&mut audiences, &mut audience_of, id);
                 }
+            }
+            Command::Operators { reply } => {
+                let mut ids: Vec<OperatorId> = owners.values().map(|o| o.operator).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let _ = reply.send(ids);
             }
             Command::Count { reply } => {
                 let operators = audiences.get(&Audience::Operators).map_or(0, HashMap::len);

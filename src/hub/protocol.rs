@@ -227,6 +227,8 @@ pub struct SiteOut {
     pub launcher_paths: Vec<String>,
     /// Outside business hours.
     pub away: bool,
+    /// An operator is online now (inside business hours, console open, not away).
+    pub online: bool,
     /// The greeting outside business hours, English (empty: the usual one).
     pub greeting_away_en: String,
     /// The greeting outside business hours, Japanese.
@@ -241,6 +243,7 @@ impl From<&crate::sites::Site> for SiteOut {
             greeting_ja: site.greeting_ja.clone(),
             launcher_paths: site.launcher_paths.clone(),
             away: false,
+            online: false,
             greeting_away_en: String::new(),
             greeting_away_ja: String::new(),
         }

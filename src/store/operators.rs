@@ -29,6 +29,7 @@ pub(super) fn insert_operator(txn: &WriteTransaction, new: NewOperator) -> Resul
         password_hash: new.password_hash,
         disabled: false,
         lang: None,
+        away: false,
         created_at: crate::clock::now(),
     };
     emails.insert(operator.email.as_str(), id)?;
@@ -154,6 +155,12 @@ impl Store {
     /// Sets the console language an operator chose (`None`: follow the browser).
     pub async fn set_language(&self, id: OperatorId, lang: Option<Lang>) -> Result<(), Error> {
         self.write(move |txn| update_operator(txn, id, |op| op.lang = lang).map(|_| ()))
+            .await
+    }
+
+    /// Sets an operator away (or back online).
+    pub async fn set_away(&self, id: OperatorId, away: bool) -> Result<(), Error> {
+        self.write(move |txn| update_operator(txn, id, |op| op.away = away).map(|_| ()))
             .await
     }
 }

@@ -35,6 +35,8 @@ pub struct Me {
     pub name: String,
     /// Whether to show admin-only navigation.
     pub is_admin: bool,
+    /// Set themselves away.
+    pub away: bool,
 }
 
 impl Chrome {
@@ -52,6 +54,7 @@ impl Chrome {
             me: operator.map(|op| Me {
                 name: op.name.clone(),
                 is_admin: op.role.is_admin(),
+                away: op.away,
             }),
             nav,
             css: asset_url("console/console.css"),

@@ -274,3 +274,65 @@ async fn a_reply_pending_when_the_server_stops_is_sent_after_the_restart_unless_
     assert_eq!(system_count(&welcome["conversations"][0]["messages"]), 0);
     app.stop().await;
 }
+
+/// Whether new widgets hear that the team is `expected` (online or not) within 5 s (a console's
+/// connection registers just after its handshake).
+async fn online(app: &TestApp, site: String, expected: bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut ws = visitor(app, &site).await;
+        ws.send(json!({"type": "hello", "site": site, "page": {"url": "http://shop.test/"}}))
+            .await;
+        let welcome = ws.recv_type("welcome").await;
+        ws.close().await;
+        let online = welcome["site"]["online"].as_bool().unwrap();
+        if online == expected || Instant::now() > deadline {
+            return online;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_team_is_online_with_a_console_open_inside_hours_unless_away() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    assert!(
+        !online(&app, site.clone(), false).await,
+        "nobody has the console open"
+    );
+    let feed = console(&app, &owner).await;
+    assert!(online(&app, site.clone(), true).await, "a console is open");
+
+    // Away: the header's switch.
+    let inbox = app.page(&owner, "/inbox").await;
+    assert!(inbox.contains("id=\"away-toggle\""), "{inbox}");
+    let response = app
+        .submit(&owner, "/inbox", "/account/away", &[("away", "on")])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(
+        !online(&app, site.clone(), false).await,
+        "the only operator is away"
+    );
+    let response = app
+        .submit(&owner, "/inbox", "/account/away", &[("away", "off")])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(online(&app, site.clone(), true).await);
+
+    // Outside business hours nobody is online.
+    let response = app
+        .submit(
+            &owner,
+            "/settings/hours",
+            "/settings/hours",
+            &[("enabled", "on"), ("zone", "UTC")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(!online(&app, site.clone(), false).await, "closed all week");
+    feed.close().await;
+    app.stop().await;
+}

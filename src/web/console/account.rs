@@ -144,6 +144,36 @@ pub struct LanguageForm {
     lang: String,
 }
 
+/// The away switch.
+#[derive(Deserialize)]
+pub struct AwayForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    away: String,
+}
+
+/// `POST /account/away`: sets the operator away (`on`) or back online (`off`), then back to the inbox.
+pub async fn set_away(
+    state: web::Data<State>,
+    me: CurrentOperator,
+    csrf: CsrfCookie,
+    form: web::Form<AwayForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf.verify(&form.csrf)?;
+    let away = match form.away.as_str() {
+        "on" => true,
+        "off" => false,
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "away: on or off, not {other:?}"
+            )));
+        }
+    };
+    state.store.set_away(me.operator.id, away).await?;
+    Ok(render::see_other("/inbox"))
+}
+
 /// `POST /account/language`: `en`, `ja`, or empty to follow the browser.
 pub async fn change_language(
     state: web::Data<State>,

@@ -309,6 +309,10 @@ impl VisitorSocket {
             Ok(hours) => hours,
             Err(e) => return refused(session, Refused::Store(e)).await,
         };
+        site_out.online = match crate::presence::team_online(store, &self.state.hub).await {
+            Ok(online) => online,
+            Err(e) => return refused(session, Refused::Store(e)).await,
+        };
         if hours.is_some_and(|h| !h.is_open(crate::clock::now_millis())) {
             site_out.away = true;
             if let Ok(rules) = store.autoreply_rules().await {
