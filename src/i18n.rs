@@ -284,6 +284,8 @@ pub struct Texts {
     pub score_title: &'static str,
     /// score_help
     pub score_help: &'static str,
+    /// Only during business hours (when they are set)
+    pub trigger_in_hours: &'static str,
     /// Online
     pub status_online: &'static str,
     /// Away
@@ -706,6 +708,7 @@ static EN: Texts = Texts {
     builder_remove: "Remove",
     score_title: "Intent score",
     score_help: "One rule per line: points, then the rule. The score is the sum of the points of the rules a customer meets; segments and proactive messages can use it as intent.",
+    trigger_in_hours: "Only during business hours (when they are set)",
     status_online: "Online",
     status_away: "Away",
     go_away: "Set yourself away",
@@ -1003,6 +1006,7 @@ static JA: Texts = Texts {
     builder_remove: "削除",
     score_title: "購買意欲スコア",
     score_help: "1行に1ルール: 点数、続けてルール。顧客が満たすルールの点数の合計がスコアになり、セグメントやプロアクティブメッセージで intent として使えます。",
+    trigger_in_hours: "営業時間内のみ（設定している場合）",
     status_online: "オンライン",
     status_away: "離席中",
     go_away: "離席中にする",

@@ -119,6 +119,9 @@ pub struct Trigger {
     /// Never again for a visitor who dismissed it.
     #[serde(default)]
     pub stop_after_dismiss: bool,
+    /// Only inside business hours (when they are set).
+    #[serde(default)]
+    pub only_in_hours: bool,
     /// When it was created (Unix ms).
     pub created_at: u64,
     /// When it was last switched on (Unix ms), for the before/after comparison.
@@ -182,6 +185,8 @@ pub struct Visitor<'a> {
     pub intent: i64,
     /// They have a conversation that is not resolved.
     pub in_conversation: bool,
+    /// The shop is inside its business hours (or has none).
+    pub shop_open: bool,
 }
 
 impl Trigger {
@@ -199,6 +204,9 @@ impl Trigger {
             && self.min_cart_value.is_none_or(|v| who.cart_value >= v)
             && self.min_intent.is_none_or(|n| who.intent >= n);
         if !data || (self.quiet_in_conversation && who.in_conversation) {
+            return false;
+        }
+        if self.only_in_hours && !who.shop_open {
             return false;
         }
         match seen {
@@ -278,6 +286,9 @@ pub struct Draft {
     /// Present for "stop after dismissal".
     #[serde(default)]
     pub stop_after_dismiss: Option<String>,
+    /// Present for "only during business hours".
+    #[serde(default)]
+    pub only_in_hours: Option<String>,
 }
 
 impl Draft {
@@ -305,6 +316,7 @@ impl Draft {
             every_days: t.every_days.to_string(),
             quiet_in_conversation: flag(t.quiet_in_conversation),
             stop_after_dismiss: flag(t.stop_after_dismiss),
+            only_in_hours: flag(t.only_in_hours),
         }
     }
 
@@ -399,6 +411,7 @@ impl Draft {
             every_days,
             quiet_in_conversation: self.quiet_in_conversation.is_some(),
             stop_after_dismiss: self.stop_after_dismiss.is_some(),
+            only_in_hours: self.only_in_hours.is_some(),
             created_at: 0,
             live_since: None,
         })
@@ -493,6 +506,7 @@ mod tests {
         Visitor {
             url,
             visits: 1,
+            shop_open: true,
             ..Visitor::default()
         }
     }
@@ -581,6 +595,7 @@ mod tests {
             cart_value: 10_000.0,
             intent: 20,
             in_conversation: false,
+            shop_open: true,
         };
         assert!(t.offered_to(&who, None, 0));
         assert!(t.uses_membership());
@@ -630,9 +645,23 @@ mod tests {
         assert!(!t.offered_to(&chatting, None, 0));
         let always = Trigger {
             quiet_in_conversation: false,
-            ..t
+            ..t.clone()
         };
         assert!(always.offered_to(&chatting, None, 0));
+        let closed = Visitor {
+            shop_open: false,
+            ..visitor(page)
+        };
+        assert!(
+            t.offered_to(&closed, None, 0),
+            "business hours do not matter unless asked"
+        );
+        let in_hours = Trigger {
+            only_in_hours: true,
+            ..t
+        };
+        assert!(!in_hours.offered_to(&closed, None, 0));
+        assert!(in_hours.offered_to(&visitor(page), None, 0));
     }
 
     #[test]

@@ -94,6 +94,15 @@ pub(super) fn plan(
     Ok(plan)
 }
 
+/// Whether the shop is inside its business hours at `now` (always, without hours), from the settings.
+pub(super) fn shop_open(
+    settings: &impl ReadableTable<&'static str, &'static [u8]>,
+    now: u64,
+) -> Result<bool, Error> {
+    let hours: Option<Hours> = get(settings, HOURS_SETTING)?;
+    Ok(hours.is_none_or(|h| h.is_open(now)))
+}
+
 /// Posts the reply a plan calls for at once, after the visitor's message.
 pub(super) fn reply_now(
     txn: &WriteTransaction,

@@ -8,8 +8,8 @@ use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, WriteTransacti
 use super::codec::{decode, encode};
 use super::conversations::next_id;
 use super::tables::{
-    CONVERSATIONS, MEMBERSHIPS, OPERATORS, SEGMENTS, TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS,
-    VISITOR_CONVERSATIONS, VISITORS,
+    CONVERSATIONS, MEMBERSHIPS, OPERATORS, SEGMENTS, SETTINGS, TRIGGER_COUNTS, TRIGGER_SEEN,
+    TRIGGERS, VISITOR_CONVERSATIONS, VISITORS,
 };
 use super::visitors::follow;
 use super::{Error, Store};
@@ -195,6 +195,10 @@ impl Store {
                 cart_value: customer.profile.cart_value(),
                 intent: membership.intent,
                 in_conversation: in_conversation(txn, customer.id)?,
+                shop_open: super::autoreplies::shop_open(
+                    &txn.open_table(SETTINGS)?,
+                    crate::clock::now_millis(),
+                )?,
             };
             let seen_table = txn.open_table(TRIGGER_SEEN)?;
             let operators = txn.open_table(OPERATORS)?;

@@ -155,6 +155,23 @@ async fn outside_business_hours_the_reply_comes_at_once_with_the_next_opening() 
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let settings = app.page(&owner, "/settings/hours").await;
     assert!(settings.contains("Closed now"), "{settings}");
+    // A proactive message limited to business hours is not offered now; one without the limit is.
+    let in_hours = crate::triggers::save_trigger(
+        &app,
+        &owner,
+        &[
+            ("name", "Staff are here"),
+            ("text_en", "Ask us"),
+            ("only_in_hours", "on"),
+        ],
+    )
+    .await;
+    let any_time = crate::triggers::save_trigger(
+        &app,
+        &owner,
+        &[("name", "Any time"), ("text_en", "Read our FAQ")],
+    )
+    .await;
 
     let mut ws = visitor(&app, &site).await;
     ws.send(
@@ -163,6 +180,14 @@ async fn outside_business_hours_the_reply_comes_at_once_with_the_next_opening() 
     )
     .await;
     let welcome = ws.recv_type("welcome").await;
+    let offered = ws.recv_type("triggers").await;
+    let ids: Vec<u64> = offered["triggers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [any_time], "not {in_hours} outside business hours");
     assert_eq!(welcome["site"]["away"], true);
     assert_eq!(
         welcome["site"]["greeting_away_en"],
