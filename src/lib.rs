@@ -17,6 +17,8 @@
 //! - [`faq`]: FAQ articles (Markdown rendered safely), their search with Japanese tokenising, and the bot's
 //!   menu and modes (pure).
 //! - [`hours`]: business hours: weekly ranges in the shop's time zone, holidays, the next opening (pure).
+//! - [`mail`]: e-mail: SMTP settings, the queue's records and retry schedule, digests and signed links;
+//!   sending with lettre.
 //! - [`presence`]: whether the team is online (business hours, open consoles, operators not away).
 //! - [`upkeep`]: background work: segment back-fills, window re-checks, live membership changes to consoles.
 //! - [`api_tokens`]: scoped, revocable tokens for the back-office REST API.
@@ -58,6 +60,7 @@ pub mod fuzz;
 pub mod hours;
 pub mod hub;
 pub mod i18n;
+pub mod mail;
 pub mod operators;
 pub mod presence;
 pub mod segments;

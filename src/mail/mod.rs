@@ -1,0 +1,311 @@
+//! E-mail: the SMTP settings, the stored mail queue's records and retry schedule, and the mails Sodan
+//! writes (a digest of replies for a visitor who left, with a signed link to the conversation and an
+//! unsubscribe link). Sending is `transport` (lettre); the queue lives in the store.
+
+pub mod transport;
+
+use serde::{Deserialize, Serialize};
+
+use crate::customers::identity;
+
+/// A queued mail's id.
+pub type MailId = u64;
+
+/// Attempts before a mail that keeps failing for a passing reason is given up.
+pub const MAX_ATTEMPTS: u32 = 8;
+/// The default wait after an operator's reply before it is e-mailed (a quick back-and-forth sends none).
+pub const DEFAULT_GRACE_SECS: u32 = 120;
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Security {
+    /// STARTTLS on the submission port (587), required.
+    #[default]
+    StartTls,
+    /// TLS from the start (465).
+    Tls,
+    /// No encryption (a relay on the same machine or network only).
+    None,
+}
+
+impl Security {
+    /// The form value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Security::StartTls => "starttls",
+            Security::Tls => "tls",
+            Security::None => "none",
+        }
+    }
+
+    /// Parses a form value.
+    pub fn parse(s: &str) -> Option<Security> {
+        [Security::StartTls, Security::Tls, Security::None]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// Where and how mail is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SmtpSettings {
+    /// Server host name.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Encryption.
+    pub security: Security,
+    /// User name (empty: no authentication).
+    pub username: String,
+    /// Password (kept; never shown again).
+    pub password: String,
+    /// The sender, `Shop <support@shop.example>`.
+    pub from: String,
+    /// Seconds to wait after an operator's reply before e-mailing it.
+    pub grace_secs: u32,
+}
+
+impl Default for SmtpSettings {
+    fn default() -> Self {
+        SmtpSettings {
+            host: String::new(),
+            port: 587,
+            security: Security::StartTls,
+            username: String::new(),
+            password: String::new(),
+            from: String::new(),
+            grace_secs: DEFAULT_GRACE_SECS,
+        }
+    }
+}
+
+impl SmtpSettings {
+    /// Whether mail can be sent at all.
+    pub fn configured(&self) -> bool {
+        !self.host.is_empty() && !self.from.is_empty()
+    }
+
+    /// Checks the fields; the message names the one to fix.
+    pub fn check(&self) -> Result<(), String> {
+        let host_ok = !self.host.is_empty()
+            && self.host.len() <= 253
+            && self
+                .host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == ':');
+        if !host_ok {
+            return Err("host: a host name such as smtp.example.com".into());
+        }
+        if self.port == 0 {
+            return Err("port: 1 to 65535".into());
+        }
+        if self.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err("from: an address such as Shop <support@shop.example>".into());
+        }
+        if self.grace_secs > 86_400 {
+            return Err("wait: at most 86400 seconds".into());
+        }
+        Ok(())
+    }
+}
+
+/// Why a mail is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Purpose {
+    /// Replies a visitor has not seen, up to a message.
+    Digest {
+        /// The conversation.
+        conversation: u64,
+        /// The last reply in it.
+        up_to_seq: u64,
+    },
+    /// A new conversation while nobody was online, to an operator.
+    NewConversation {
+        /// The conversation.
+        conversation: u64,
+    },
+    /// The console's "send test e-mail".
+    Test,
+}
+
+/// Where a queued mail stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Waiting for its next attempt.
+    Queued,
+    /// Handed to the SMTP server right now (a mail found in this state after a crash may or may not have
+    /// gone out: it is not sent again, and the console shows it).
+    Sending,
+    /// Accepted by the SMTP server.
+    Sent,
+    /// Refused for good (or failed too often).
+    Failed,
+    /// The server stopped while sending it: delivery unknown, not retried so it never arrives twice.
+    Unknown,
+}
+
+/// A mail in the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outgoing {
+    /// Id.
+    pub id: MailId,
+    /// Recipient address.
+    pub to: String,
+    /// Subject.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+    /// Why.
+    pub purpose: Purpose,
+    /// Where it stands.
+    pub status: Status,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// When the next attempt is due (Unix ms).
+    pub next_at: u64,
+    /// The SMTP server's last answer when it failed.
+    pub last_error: String,
+    /// When it was queued (Unix ms).
+    pub created_at: u64,
+}
+
+/// The wait before attempt `attempts + 1` after a passing failure: 30 s, 2 min, 8 min, ... up to 6 h.
+pub fn backoff_ms(attempts: u32) -> u64 {
+    let base: u64 = 30_000;
+    base.saturating_mul(4u64.saturating_pow(attempts.saturating_sub(1)))
+        .min(6 * 3_600_000)
+}
+
+/// The signature that makes a conversation link unguessable.
+pub fn conversation_token(secret: &str, conversation: u64) -> String {
+    format!(
+        "{conversation}.{}",
+        identity::user_hash(secret, &format!("conversation:{conversation}"))
+    )
+}
+
+/// The conversation a link token opens, if its signature is right.
+pub fn open_conversation_token(secret: &str, token: &str) -> Option<u64> {
+    let (id, hash) = token.split_once('.')?;
+    let conversation: u64 = id.parse().ok()?;
+    identity::verify(secret, &format!("conversation:{conversation}"), hash).then_some(conversation)
+}
+
+/// The signed unsubscribe token of a customer.
+pub fn unsubscribe_token(secret: &str, visitor: u64) -> String {
+    format!(
+        "{visitor}.{}",
+        identity::user_hash(secret, &format!("unsubscribe:{visitor}"))
+    )
+}
+
+/// The customer an unsubscribe token names, if its signature is right.
+pub fn open_unsubscribe_token(secret: &str, token: &str) -> Option<u64> {
+    let (id, hash) = token.split_once('.')?;
+    let visitor: u64 = id.parse().ok()?;
+    identity::verify(secret, &format!("unsubscribe:{visitor}"), hash).then_some(visitor)
+}
+
+/// A digest of replies for a visitor, in their language (`ja` or not): subject and body.
+pub fn digest(
+    ja: bool,
+    shop: &str,
+    replies: &[(String, String)],
+    link: &str,
+    unsubscribe: &str,
+) -> (String, String) {
+    let mut body = String::new();
+    if ja {
+        body.push_str(&format!(
+            "{shop}からお問い合わせへの返信が届いています。\n\n"
+        ));
+    } else {
+        body.push_str(&format!("You have a reply from {shop}.\n\n"));
+    }
+    for (author, text) in replies {
+        body.push_str(&format!("{author}:\n{text}\n\n"));
+    }
+    if ja {
+        body.push_str(&format!(
+            "会話を開いて返信する:\n{link}\n\n今後このようなメールを受け取らない:\n{unsubscribe}\n"
+        ));
+        (format!("{shop}から返信が届きました"), body)
+    } else {
+        body.push_str(&format!(
+            "Open the conversation to answer:\n{link}\n\nStop these e-mails:\n{unsubscribe}\n"
+        ));
+        (format!("New reply from {shop}"), body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_up_to_six_hours() {
+        assert_eq!(backoff_ms(1), 30_000);
+        assert_eq!(backoff_ms(2), 120_000);
+        assert_eq!(backoff_ms(3), 480_000);
+        assert_eq!(backoff_ms(20), 6 * 3_600_000);
+    }
+
+    #[test]
+    fn links_are_signed() {
+        let t = conversation_token("secret", 42);
+        assert_eq!(open_conversation_token("secret", &t), Some(42));
+        assert_eq!(open_conversation_token("other", &t), None);
+        let forged = t.replacen("42.", "43.", 1);
+        assert_eq!(open_conversation_token("secret", &forged), None);
+        assert_eq!(open_conversation_token("secret", "nonsense"), None);
+        let u = unsubscribe_token("secret", 7);
+        assert_eq!(open_unsubscribe_token("secret", &u), Some(7));
+        assert_eq!(
+            open_conversation_token("secret", &u),
+            None,
+            "one kind of link is not the other"
+        );
+    }
+
+    #[test]
+    fn digests_speak_the_visitors_language() {
+        let replies = [("Hana".to_owned(), "Yes, in 2 days.".to_owned())];
+        let (subject, body) = digest(
+            false,
+            "Test Shop",
+            &replies,
+            "https://x/c/1",
+            "https://x/u/1",
+        );
+        assert_eq!(subject, "New reply from Test Shop");
+        assert!(body.contains("Hana:\nYes, in 2 days.") && body.contains("https://x/c/1"));
+        let (subject, body) = digest(true, "テスト店", &replies, "https://x/c/1", "https://x/u/1");
+        assert_eq!(subject, "テスト店から返信が届きました");
+        assert!(body.contains("会話を開いて返信する") && body.contains("https://x/u/1"));
+    }
+
+    #[test]
+    fn settings_are_checked() {
+        let good = SmtpSettings {
+            host: "smtp.example.com".into(),
+            from: "Shop <support@shop.example>".into(),
+            ..SmtpSettings::default()
+        };
+        assert!(good.check().is_ok() && good.configured());
+        let bad_from = SmtpSettings {
+            from: "not an address".into(),
+            ..good.clone()
+        };
+        assert!(bad_from.check().unwrap_err().starts_with("from"));
+        let bad_host = SmtpSettings {
+            host: "smtp example".into(),
+            ..good
+        };
+        assert!(bad_host.check().unwrap_err().starts_with("host"));
+        assert!(!SmtpSettings::default().configured());
+    }
+}
