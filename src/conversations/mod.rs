@@ -112,6 +112,9 @@ pub struct Conversation {
     /// The FAQ bot's part in it, if it had one.
     #[serde(default)]
     pub bot: Option<BotState>,
+    /// When the reply digest for a visitor who left is due (Unix ms).
+    #[serde(default)]
+    pub digest_due: Option<u64>,
 }
 
 /// Where the FAQ bot stands in a conversation.
@@ -344,6 +347,7 @@ mod tests {
             auto_replied: false,
             autoreply_due: None,
             bot: None,
+            digest_due: None,
         };
         assert_eq!(c.effective_status(99), Status::Snoozed);
         assert_eq!(c.effective_status(100), Status::Open);

@@ -58,6 +58,8 @@ pub struct Profile {
     pub attributes: Attributes,
     /// What is in the cart now.
     pub cart: Vec<CartItem>,
+    /// Asked for no more e-mails (the unsubscribe link).
+    pub unsubscribed: bool,
 }
 
 impl Profile {
@@ -114,6 +116,8 @@ impl Profile {
         if !other.cart.is_empty() {
             self.cart = other.cart;
         }
+        // Whoever asked for no e-mails on either record keeps that choice.
+        self.unsubscribed |= other.unsubscribed;
         for (key, value) in other.attributes {
             self.attributes.entry(key).or_insert(value);
         }

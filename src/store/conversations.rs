@@ -240,6 +240,7 @@ impl Store {
                                 auto_replied: false,
                                 autoreply_due: None,
                                 bot: None,
+                                digest_due: None,
                             };
                             (c, None, true)
                         }

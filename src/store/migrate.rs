@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::codec::{decode, encode};
 use super::tables::{
-    ACTIVITY, API_TOKEN_DIGESTS, API_TOKENS, ARTICLES, ATTRIBUTE_KEYS, AUTOREPLIES, CANNED,
+    ACTIVITY, API_TOKEN_DIGESTS, API_TOKENS, ARTICLES, ATTRIBUTE_KEYS, AUTOREPLIES, CANNED, DIGESTS, MAIL_DUE, MAILS,
     CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, INVITES, MEMBERSHIPS,
     MESSAGES, META, NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS, PAGE_VIEW_LOG,
     PAGE_VIEWS, RECHECKS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS,
@@ -131,13 +131,15 @@ fn create_v4(txn: &WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
-/// Proactive messages, pending automatic replies, canned replies, FAQ articles.
+/// Proactive messages, pending automatic replies, canned replies, FAQ articles, the mail queue.
 fn create_v5(txn: &WriteTransaction) -> Result<(), Error> {
-    for def in [TRIGGERS, TRIGGER_COUNTS, CANNED, ARTICLES] {
+    for def in [TRIGGERS, TRIGGER_COUNTS, CANNED, ARTICLES, MAILS] {
         txn.open_table(def)?;
     }
     txn.open_table(TRIGGER_SEEN)?;
-    txn.open_table(AUTOREPLIES)?;
+    for def in [AUTOREPLIES, MAIL_DUE, DIGESTS] {
+        txn.open_table(def)?;
+    }
     Ok(())
 }
 
@@ -157,6 +159,7 @@ pub fn create_missing_tables(txn: &WriteTransaction) -> Result<(), Error> {
         TRIGGER_COUNTS,
         CANNED,
         ARTICLES,
+        MAILS,
     ] {
         txn.open_table(def)?;
     }
@@ -179,6 +182,8 @@ pub fn create_missing_tables(txn: &WriteTransaction) -> Result<(), Error> {
         SEGMENT_MEMBERS,
         RECHECKS,
         AUTOREPLIES,
+        MAIL_DUE,
+        DIGESTS,
     ] {
         txn.open_table(def)?;
     }

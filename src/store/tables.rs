@@ -137,3 +137,12 @@ pub const CANNED: TableDefinition<u64, &[u8]> = TableDefinition::new("canned_id_
 
 /// `article_id -> Article (JSON)`: the FAQ.
 pub const ARTICLES: TableDefinition<u64, &[u8]> = TableDefinition::new("article_id_article");
+
+/// `mail_id -> Outgoing (JSON)`: the mail queue and its history.
+pub const MAILS: TableDefinition<u64, &[u8]> = TableDefinition::new("mail_id_mail");
+
+/// `(next_at_ms, mail_id) -> ()`: queued mails by when they are due.
+pub const MAIL_DUE: TableDefinition<(u64, u64), ()> = TableDefinition::new("nextatms_mailid");
+
+/// `(due_ms, conversation_id) -> ()`: reply digests to e-mail unless the visitor reads them first.
+pub const DIGESTS: TableDefinition<(u64, u64), ()> = TableDefinition::new("duems_conversationid_digest");

@@ -1,0 +1,355 @@
+//! The mail queue (stored, retried with back-off, marked before each send so nothing goes out twice after a
+//! crash), the SMTP settings, and reply digests for visitors who left.
+
+use redb::{ReadableTable, WriteTransaction};
+
+use super::codec::{decode, encode};
+use super::conversations::{load, next_id, save};
+use super::tables::{DIGESTS, MAIL_DUE, MAILS, MESSAGES, SETTINGS};
+use super::visitors::load_visitor;
+use super::{Error, Store};
+use crate::conversations::{Author, ConversationId, Message};
+use crate::mail::transport::SendError;
+use crate::mail::{self, MAX_ATTEMPTS, MailId, Outgoing, Purpose, SmtpSettings, Status};
+
+const SMTP_SETTING: &str = "smtp";
+const SECRET_SETTING: &str = "mail_secret";
+const NEXT_MAIL_KEY: &str = "next_mail_id";
+
+/// What a digest needs from the server: where links point.
+#[derive(Debug, Clone)]
+pub struct LinkBase {
+    /// The server's public URL (`https://chat.shop.example`).
+    pub public_url: String,
+}
+
+fn settings(txn: &WriteTransaction) -> Result<SmtpSettings, Error> {
+    txn.open_table(SETTINGS)?
+        .get(SMTP_SETTING)?
+        .map(|v| decode(v.value()))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+/// The secret that signs mail links, made on first use.
+fn secret(txn: &WriteTransaction) -> Result<String, Error> {
+    let mut table = txn.open_table(SETTINGS)?;
+    if let Some(v) = table.get(SECRET_SETTING)? {
+        return decode(v.value());
+    }
+    let secret = crate::tokens::random();
+    table.insert(SECRET_SETTING, encode(&secret)?.as_slice())?;
+    Ok(secret)
+}
+
+/// Puts a mail in the queue, due now.
+fn enqueue(
+    txn: &WriteTransaction,
+    to: String,
+    subject: String,
+    body: String,
+    purpose: Purpose,
+) -> Result<MailId, Error> {
+    let now = crate::clock::now_millis();
+    let mail = Outgoing {
+        id: next_id(txn, NEXT_MAIL_KEY)?,
+        to,
+        subject,
+        body,
+        purpose,
+        status: Status::Queued,
+        attempts: 0,
+        next_at: now,
+        last_error: String::new(),
+        created_at: now,
+    };
+    txn.open_table(MAILS)?
+        .insert(mail.id, encode(&mail)?.as_slice())?;
+    txn.open_table(MAIL_DUE)?.insert((now, mail.id), ())?;
+    Ok(mail.id)
+}
+
+/// The replies a digest carries: operators' messages after what the visitor read, up to `up_to`.
+fn unseen_replies(
+    txn: &WriteTransaction,
+    conversation: ConversationId,
+    after: u64,
+) -> Result<Vec<Message>, Error> {
+    txn.open_table(MESSAGES)?
+        .range((conversation, after + 1)..=(conversation, u64::MAX))?
+        .map(|e| decode::<Message>(e?.1.value()))
+        .filter(|m| {
+            m.as_ref().map_or(true, |m| {
+                m.visible_to_visitor() && matches!(m.author, Author::Operator { .. })
+            })
+        })
+        .collect()
+}
+
+impl Store {
+    /// The SMTP settings (empty until saved).
+    pub async fn smtp_settings(&self) -> Result<SmtpSettings, Error> {
+        self.read(|txn| {
+            txn.open_table(SETTINGS)?
+                .get(SMTP_SETTING)?
+                .map(|v| decode(v.value()))
+                .transpose()
+                .map(Option::unwrap_or_default)
+        })
+        .await
+    }
+
+    /// Replaces the SMTP settings (checked by the caller).
+    pub async fn set_smtp_settings(&self, settings: SmtpSettings) -> Result<(), Error> {
+        self.write(move |txn| {
+            txn.open_table(SETTINGS)?
+                .insert(SMTP_SETTING, encode(&settings)?.as_slice())?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The secret that signs links in mails.
+    pub async fn mail_secret(&self) -> Result<String, Error> {
+        self.write(secret).await
+    }
+
+    /// Queues a mail; it goes out with the next sweep.
+    pub async fn queue_mail(
+        &self,
+        to: String,
+        subject: String,
+        body: String,
+        purpose: Purpose,
+    ) -> Result<MailId, Error> {
+        self.write(move |txn| enqueue(txn, to, subject, body, purpose))
+            .await
+    }
+
+    /// The latest mails, newest first (for the console).
+    pub async fn recent_mails(&self, limit: usize) -> Result<Vec<Outgoing>, Error> {
+        self.read(move |txn| {
+            txn.open_table(MAILS)?
+                .iter()?
+                .rev()
+                .take(limit)
+                .map(|e| decode(e?.1.value()))
+                .collect()
+        })
+        .await
+    }
+
+    /// After a restart: mails that were being sent when the server stopped may have gone out; they are
+    /// marked unknown rather than sent again. Returns how many.
+    pub async fn reconcile_mails(&self) -> Result<usize, Error> {
+        self.write(|txn| {
+            let sending: Vec<Outgoing> = txn
+                .open_table(MAILS)?
+                .iter()?
+                .map(|e| decode::<Outgoing>(e?.1.value()))
+                .filter(|m| m.as_ref().map_or(true, |m| m.status == Status::Sending))
+                .collect::<Result<_, _>>()?;
+            let mut table = txn.open_table(MAILS)?;
+            for mut m in sending.iter().cloned() {
+                m.status = Status::Unknown;
+                m.last_error = "the server stopped while sending it; not sent again".into();
+                table.insert(m.id, encode(&m)?.as_slice())?;
+            }
+            Ok(sending.len())
+        })
+        .await
+    }
+
+    /// Takes up to `limit` mails due by `now_ms` and marks them as being sent (durably, before any is
+    /// sent), with the settings to send them with. Nothing when SMTP is not set up.
+    pub async fn take_due_mails(
+        &self,
+        now_ms: u64,
+        limit: usize,
+    ) -> Result<(SmtpSettings, Vec<Outgoing>), Error> {
+        let any = self
+            .read(move |txn| {
+                Ok(txn
+                    .open_table(MAIL_DUE)?
+                    .range((0, 0)..=(now_ms, u64::MAX))?
+                    .next()
+                    .is_some())
+            })
+            .await?;
+        if !any {
+            return Ok((SmtpSettings::default(), Vec::new()));
+        }
+        self.write(move |txn| {
+            let settings = settings(txn)?;
+            if !settings.configured() {
+                return Ok((settings, Vec::new()));
+            }
+            let due: Vec<(u64, u64)> = txn
+                .open_table(MAIL_DUE)?
+                .range((0, 0)..=(now_ms, u64::MAX))?
+                .take(limit)
+                .map(|e| e.map(|(k, _)| k.value()))
+                .collect::<Result<_, _>>()?;
+            let mut taken = Vec::new();
+            for (at, id) in due {
+                txn.open_table(MAIL_DUE)?.remove((at, id))?;
+                let mut table = txn.open_table(MAILS)?;
+                let Some(mail) = table.get(id)?.map(|v| decode::<Outgoing>(v.value())) else {
+                    continue;
+                };
+                let mut mail = mail?;
+                mail.status = Status::Sending;
+                mail.attempts += 1;
+                table.insert(id, encode(&mail)?.as_slice())?;
+                taken.push(mail);
+            }
+            Ok((settings, taken))
+        })
+        .await
+    }
+
+    /// Records how sending a mail went: sent; queued again after a back-off; or failed for good.
+    pub async fn mail_sent(&self, id: MailId, result: Result<(), SendError>) -> Result<(), Error> {
+        self.write(move |txn| {
+            let mut table = txn.open_table(MAILS)?;
+            let Some(mail) = table.get(id)?.map(|v| decode::<Outgoing>(v.value())) else {
+                return Ok(());
+            };
+            let mut mail = mail?;
+            match result {
+                Ok(()) => {
+                    mail.status = Status::Sent;
+                    mail.last_error.clear();
+                }
+                Err(e) if e.permanent || mail.attempts >= MAX_ATTEMPTS => {
+                    mail.status = Status::Failed;
+                    mail.last_error = e.message;
+                }
+                Err(e) => {
+                    mail.status = Status::Queued;
+                    mail.last_error = e.message;
+                    mail.next_at = crate::clock::now_millis() + mail::backoff_ms(mail.attempts);
+                    txn.open_table(MAIL_DUE)?.insert((mail.next_at, id), ())?;
+                }
+            }
+            table.insert(id, encode(&mail)?.as_slice())?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// After an operator's reply to a visitor with no widget open: e-mail the replies after the grace
+    /// period unless the visitor reads them first (a digest already pending stays as it is).
+    pub async fn schedule_digest(&self, conversation: ConversationId) -> Result<(), Error> {
+        self.write(move |txn| {
+            let grace = settings(txn)?.grace_secs;
+            let Some(mut c) = load(txn, conversation)? else {
+                return Ok(());
+            };
+            if c.digest_due.is_some() {
+                return Ok(());
+            }
+            let due = crate::clock::now_millis() + u64::from(grace) * 1000;
+            c.digest_due = Some(due);
+            txn.open_table(DIGESTS)?.insert((due, conversation), ())?;
+            save(txn, &c, Some(c.last_activity_at))
+        })
+        .await
+    }
+
+    /// Turns the digests due by `now_ms` into queued mails: one per conversation with the replies the
+    /// visitor has not read, in their language, with a link to the conversation and an unsubscribe link.
+    /// None for a visitor who read them, has no e-mail address, or unsubscribed. Returns how many were
+    /// queued.
+    pub async fn queue_due_digests(&self, now_ms: u64, base: LinkBase) -> Result<usize, Error> {
+        let any = self
+            .read(move |txn| {
+                Ok(txn
+                    .open_table(DIGESTS)?
+                    .range((0, 0)..=(now_ms, u64::MAX))?
+                    .next()
+                    .is_some())
+            })
+            .await?;
+        if !any {
+            return Ok(0);
+        }
+        self.write(move |txn| {
+            let due: Vec<(u64, u64)> = txn
+                .open_table(DIGESTS)?
+                .range((0, 0)..=(now_ms, u64::MAX))?
+                .take(100)
+                .map(|e| e.map(|(k, _)| k.value()))
+                .collect::<Result<_, _>>()?;
+            let smtp = settings(txn)?;
+            let secret = secret(txn)?;
+            let shop = smtp
+                .from
+                .parse::<lettre::message::Mailbox>()
+                .ok()
+                .map(|m| m.name.unwrap_or_else(|| m.email.to_string()))
+                .unwrap_or_default();
+            let mut queued = 0;
+            for (at, id) in due {
+                txn.open_table(DIGESTS)?.remove((at, id))?;
+                let Some(mut c) = load(txn, id)? else {
+                    continue;
+                };
+                c.digest_due = None;
+                save(txn, &c, Some(c.last_activity_at))?;
+                let Some(visitor) = load_visitor(txn, c.visitor_id)? else {
+                    continue;
+                };
+                let to = visitor.profile.email.trim().to_owned();
+                if to.is_empty() || visitor.profile.unsubscribed {
+                    continue;
+                }
+                let replies = unseen_replies(txn, id, c.read_by_visitor_seq)?;
+                let Some(last) = replies.last().map(|m| m.seq) else {
+                    continue;
+                };
+                let texts: Vec<(String, String)> = replies
+                    .iter()
+                    .map(|m| match &m.author {
+                        Author::Operator { name, .. } => (name.clone(), m.body.clone()),
+                        _ => (String::new(), m.body.clone()),
+                    })
+                    .collect();
+                let ja = visitor.profile.language.to_ascii_lowercase().starts_with("ja");
+                let link = format!(
+                    "{}/c/{}",
+                    base.public_url,
+                    mail::conversation_token(&secret, id)
+                );
+                let unsubscribe = format!(
+                    "{}/unsubscribe/{}",
+                    base.public_url,
+                    mail::unsubscribe_token(&secret, visitor.id)
+                );
+                let (subject, body) = mail::digest(ja, &shop, &texts, &link, &unsubscribe);
+                let purpose = Purpose::Digest {
+                    conversation: id,
+                    up_to_seq: last,
+                };
+                enqueue(txn, to, subject, body, purpose)?;
+                queued += 1;
+            }
+            Ok(queued)
+        })
+        .await
+    }
+
+    /// Records that a customer asked for no more e-mails; whether they exist.
+    pub async fn unsubscribe(&self, visitor: crate::visitors::VisitorId) -> Result<bool, Error> {
+        self.write(move |txn| {
+            let Some(old) = load_visitor(txn, visitor)? else {
+                return Ok(false);
+            };
+            let mut v = old.clone();
+            v.profile.unsubscribed = true;
+            super::visitors::save_visitor(txn, &v, Some(&old))?;
+            Ok(true)
+        })
+        .await
+    }
+}
