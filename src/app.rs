@@ -73,7 +73,12 @@ impl App {
         }
 
         let hub = Hub::start();
-        crate::upkeep::start(&store, hub.clone());
+        crate::upkeep::start(
+            &store,
+            hub.clone(),
+            public_url.clone(),
+            config.mail_retry_secs,
+        );
         let state = web::State::new(config, store.clone(), hub, public_url.clone(), setup_token);
         let server =
             web::server(listener, state).map_err(|e| BuildError::Bind(addr.to_string(), e))?;

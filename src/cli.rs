@@ -96,6 +96,9 @@ pub struct ServeArgs {
     /// The most chat widget sockets one client address may hold open [default: 200]
     #[arg(long, env = "SODAN_MAX_SOCKETS_PER_IP", value_name = "N")]
     pub max_sockets_per_ip: Option<usize>,
+    /// Seconds before a mail that failed is tried again, four times longer each time [default: 30]
+    #[arg(long, env = "SODAN_MAIL_RETRY_SECS", value_name = "SECS")]
+    pub mail_retry_secs: Option<u64>,
     /// Page views kept per customer, newest first; counters keep counting [default: 1000]
     #[arg(long, env = "SODAN_HISTORY_PAGE_VIEWS", value_name = "N")]
     pub history_page_views: Option<usize>,

@@ -16,6 +16,8 @@ pub const DEFAULT_DATA_DIR: &str = "sodan-data";
 /// Widget sockets one client address may hold open when nothing says otherwise (a shop's visitors behind one
 /// office or mobile-carrier NAT share an address).
 pub const DEFAULT_MAX_SOCKETS_PER_IP: usize = 200;
+/// The first retry of a failed mail, in seconds.
+pub const DEFAULT_MAIL_RETRY_SECS: u64 = 30;
 /// The configuration file read when it exists and no other is named.
 pub const DEFAULT_CONFIG_FILE: &str = "sodan.toml";
 
@@ -41,6 +43,9 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     /// How much page-view and event history each customer keeps.
     pub history: HistoryLimits,
+    /// The wait before a mail that failed for a passing reason is tried again (then four times longer
+    /// each time, up to six hours).
+    pub mail_retry_secs: u64,
 }
 
 /// A secret setting whose `Debug` does not print it.
@@ -66,6 +71,7 @@ impl Config {
             metrics_token: None,
             max_sockets_per_ip: DEFAULT_MAX_SOCKETS_PER_IP,
             history: HistoryLimits::default(),
+            mail_retry_secs: DEFAULT_MAIL_RETRY_SECS,
         }
     }
 
@@ -113,6 +119,11 @@ impl Config {
                 .max_sockets_per_ip
                 .or(file.max_sockets_per_ip)
                 .unwrap_or(DEFAULT_MAX_SOCKETS_PER_IP),
+            mail_retry_secs: args
+                .mail_retry_secs
+                .or(file.mail_retry_secs)
+                .unwrap_or(DEFAULT_MAIL_RETRY_SECS)
+                .max(1),
             history: HistoryLimits {
                 page_views: args
                     .history_page_views
@@ -154,6 +165,7 @@ struct FileConfig {
     max_upload_mb: Option<u64>,
     metrics_token: Option<String>,
     max_sockets_per_ip: Option<usize>,
+    mail_retry_secs: Option<u64>,
     history_page_views: Option<usize>,
     history_events: Option<usize>,
 }

@@ -284,6 +284,58 @@ pub struct Texts {
     pub score_title: &'static str,
     /// score_help
     pub score_help: &'static str,
+    /// Your conversation
+    pub mail_conversation_title: &'static str,
+    /// Your reply
+    pub mail_reply: &'static str,
+    /// E-mail notifications
+    pub unsubscribe_title: &'static str,
+    /// Stop e-mails about replies to your questions?
+    pub unsubscribe_help: &'static str,
+    /// Stop these e-mails
+    pub unsubscribe_button: &'static str,
+    /// Done: you will get no more e-mails about replies.
+    pub unsubscribe_done: &'static str,
+    /// E-mail
+    pub email_title: &'static str,
+    /// email_help
+    pub email_help: &'static str,
+    /// SMTP server
+    pub email_host: &'static str,
+    /// Port
+    pub email_port: &'static str,
+    /// Security (starttls: port 587, tls: port 465, none: local relay only)
+    pub email_security: &'static str,
+    /// User name (empty: no login)
+    pub email_username: &'static str,
+    /// Password
+    pub email_password: &'static str,
+    /// (saved; leave empty to keep it)
+    pub email_password_set: &'static str,
+    /// From (Shop <support@shop.example>)
+    pub email_from: &'static str,
+    /// Wait before e-mailing a reply to a visitor who left (seconds)
+    pub email_grace: &'static str,
+    /// Send a test e-mail to
+    pub email_test: &'static str,
+    /// Send test e-mail
+    pub email_test_button: &'static str,
+    /// The server accepted the test e-mail for
+    pub email_test_sent: &'static str,
+    /// The server did not accept the test e-mail:
+    pub email_test_failed: &'static str,
+    /// Save the SMTP settings first.
+    pub email_not_configured: &'static str,
+    /// Latest mails
+    pub email_recent: &'static str,
+    /// To
+    pub email_to: &'static str,
+    /// Subject
+    pub email_subject: &'static str,
+    /// Status
+    pub email_status: &'static str,
+    /// Server's answer
+    pub email_error: &'static str,
     /// Only during business hours (when they are set)
     pub trigger_in_hours: &'static str,
     /// Online
@@ -708,6 +760,32 @@ static EN: Texts = Texts {
     builder_remove: "Remove",
     score_title: "Intent score",
     score_help: "One rule per line: points, then the rule. The score is the sum of the points of the rules a customer meets; segments and proactive messages can use it as intent.",
+    mail_conversation_title: "Your conversation",
+    mail_reply: "Your reply",
+    unsubscribe_title: "E-mail notifications",
+    unsubscribe_help: "Stop e-mails about replies to your questions?",
+    unsubscribe_button: "Stop these e-mails",
+    unsubscribe_done: "Done: you will get no more e-mails about replies.",
+    email_title: "E-mail",
+    email_help: "Replies to visitors who left are e-mailed to them (one digest, in their language, with a link back to the conversation), unless they read them first. The mail queue is kept: failed mails are retried, and mails refused for good are listed below with the server's answer.",
+    email_host: "SMTP server",
+    email_port: "Port",
+    email_security: "Security (starttls: port 587, tls: port 465, none: local relay only)",
+    email_username: "User name (empty: no login)",
+    email_password: "Password",
+    email_password_set: "(saved; leave empty to keep it)",
+    email_from: "From (Shop <support@shop.example>)",
+    email_grace: "Wait before e-mailing a reply to a visitor who left (seconds)",
+    email_test: "Send a test e-mail to",
+    email_test_button: "Send test e-mail",
+    email_test_sent: "The server accepted the test e-mail for",
+    email_test_failed: "The server did not accept the test e-mail:",
+    email_not_configured: "Save the SMTP settings first.",
+    email_recent: "Latest mails",
+    email_to: "To",
+    email_subject: "Subject",
+    email_status: "Status",
+    email_error: "Server's answer",
     trigger_in_hours: "Only during business hours (when they are set)",
     status_online: "Online",
     status_away: "Away",
@@ -1006,6 +1084,32 @@ static JA: Texts = Texts {
     builder_remove: "削除",
     score_title: "購買意欲スコア",
     score_help: "1行に1ルール: 点数、続けてルール。顧客が満たすルールの点数の合計がスコアになり、セグメントやプロアクティブメッセージで intent として使えます。",
+    mail_conversation_title: "お問い合わせ",
+    mail_reply: "返信",
+    unsubscribe_title: "メール通知",
+    unsubscribe_help: "お問い合わせへの返信メールを停止しますか？",
+    unsubscribe_button: "メールを停止する",
+    unsubscribe_done: "停止しました。今後、返信のお知らせメールは届きません。",
+    email_title: "メール",
+    email_help: "ページを離れた訪問者への返信は、先に読まれない限りメールで届きます（まとめて1通、訪問者の言語で、会話へのリンク付き）。送信待ちのメールは保存され、失敗したものは再送し、受け付けられなかったものはサーバーの応答とともに下に表示します。",
+    email_host: "SMTPサーバー",
+    email_port: "ポート",
+    email_security: "暗号化（starttls: 587番、tls: 465番、none: ローカル中継のみ）",
+    email_username: "ユーザー名（空欄: 認証なし）",
+    email_password: "パスワード",
+    email_password_set: "（保存済み。空欄のままなら変更しません）",
+    email_from: "差出人（Shop <support@shop.example>）",
+    email_grace: "離れた訪問者に返信をメールするまでの待ち時間（秒）",
+    email_test: "テストメールの送信先",
+    email_test_button: "テストメールを送信",
+    email_test_sent: "テストメールがサーバーに受け付けられました:",
+    email_test_failed: "テストメールはサーバーに受け付けられませんでした:",
+    email_not_configured: "先にSMTPの設定を保存してください。",
+    email_recent: "最近のメール",
+    email_to: "宛先",
+    email_subject: "件名",
+    email_status: "状態",
+    email_error: "サーバーの応答",
     trigger_in_hours: "営業時間内のみ（設定している場合）",
     status_online: "オンライン",
     status_away: "離席中",

@@ -25,7 +25,8 @@ pub const RECHECK_EVERY: Duration = Duration::from_millis(500);
 const RECHECK_CHUNK: usize = 500;
 
 /// Starts the background tasks on the current runtime.
-pub fn start(store: &Store, hub: Hub) {
+pub fn start(store: &Store, hub: Hub, public_url: String, mail_retry_secs: u64) {
+    tokio::spawn(mail(store.downgrade(), public_url, mail_retry_secs * 1000));
     tokio::spawn(backfill(store.downgrade(), store.backfill_signal()));
     tokio::spawn(rechecks(store.downgrade()));
     tokio::spawn(announce(
@@ -34,6 +35,53 @@ pub fn start(store: &Store, hub: Hub) {
         hub.clone(),
     ));
     tokio::spawn(autoreplies(store.downgrade(), hub));
+}
+
+/// How often the mail queue and the reply digests are looked at.
+const MAIL_EVERY: Duration = Duration::from_millis(1000);
+
+/// Sends queued mail: first marks what a crash left half-sent, then every [`MAIL_EVERY`] turns due digests
+/// into mails and sends what is due, each marked before it is handed to the SMTP server.
+async fn mail(store: WeakStore, public_url: String, first_retry_ms: u64) {
+    if let Some(strong) = store.upgrade() {
+        match strong.reconcile_mails().await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                mails = n,
+                "mails being sent when the server stopped are marked unknown"
+            ),
+            Err(e) => tracing::warn!(error = %e, "reconciling the mail queue failed"),
+        }
+    }
+    loop {
+        tokio::time::sleep(MAIL_EVERY).await;
+        let Some(strong) = store.upgrade() else {
+            return;
+        };
+        let now = crate::clock::now_millis();
+        let base = crate::store::LinkBase {
+            public_url: public_url.clone(),
+        };
+        if let Err(e) = strong.queue_due_digests(now, base).await {
+            tracing::warn!(error = %e, "queuing reply digests failed");
+        }
+        let (settings, due) = match strong.take_due_mails(now, 20).await {
+            Ok(taken) => taken,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the mail queue failed");
+                continue;
+            }
+        };
+        for m in due {
+            let result = crate::mail::transport::send(&settings, &m.to, &m.subject, &m.body).await;
+            if let Err(e) = &result {
+                tracing::warn!(mail = m.id, error = %e.message, permanent = e.permanent, "a mail was not accepted");
+            }
+            if let Err(e) = strong.mail_sent(m.id, result, first_retry_ms).await {
+                tracing::error!(mail = m.id, error = %e, "recording a sent mail failed");
+            }
+        }
+    }
 }
 
 /// Posts due automatic replies every [`RECHECK_EVERY`]; after a restart the first sweep handles what came

@@ -79,6 +79,14 @@ pub async fn publish_automatic(hub: &Hub, conversation: &Conversation, message: 
         .await;
 }
 
+/// A reply to a visitor with no widget open is e-mailed after a grace period, unless they read it first.
+async fn digest_if_away(store: &Store, hub: &Hub, posted: &Posted) -> Result<(), Refused> {
+    if !hub.visitor_online(posted.conversation.visitor_id).await {
+        store.schedule_digest(posted.conversation.id).await?;
+    }
+    Ok(())
+}
+
 /// What an operator writes: a reply, or a private note for the team.
 #[derive(Debug, Clone, Copy)]
 pub struct Reply<'a> {
@@ -146,6 +154,9 @@ pub async fn post_from_operator(
         .ok_or(Refused::NotFound)?;
     if !posted.duplicate {
         publish_posted(hub, &posted, from).await;
+        if !reply.note {
+            digest_if_away(store, hub, &posted).await?;
+        }
     }
     Ok(posted)
 }
@@ -198,6 +209,7 @@ pub async fn attach_from_operator(
         .await?
         .ok_or(Refused::NotFound)?;
     publish_posted(hub, &posted, from).await;
+    digest_if_away(store, hub, &posted).await?;
     Ok(posted)
 }
 

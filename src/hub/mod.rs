@@ -70,6 +70,10 @@ enum Command {
     Operators {
         reply: oneshot::Sender<Vec<OperatorId>>,
     },
+    VisitorOnline {
+        visitor: VisitorId,
+        reply: oneshot::Sender<bool>,
+    },
 }
 
 /// A cheap, cloneable handle on the hub task.
@@ -160,6 +164,16 @@ impl Hub {
     pub async fn connections(&self) -> usize {
         let (visitors, operators) = self.counts().await;
         visitors + operators
+    }
+
+    /// Whether a visitor has a widget open (in any tab).
+    pub async fn visitor_online(&self, visitor: VisitorId) -> bool {
+        let (reply, answer) = oneshot::channel();
+        let command = Command::VisitorOnline { visitor, reply };
+        if self.commands.send(command).await.is_err() {
+            return false;
+        }
+        answer.await.unwrap_or(false)
     }
 
     /// The operators with a console open, each once.
@@ -276,6 +290,12 @@ async fn run(mut queue: mpsc::Receiver<Command>) {
                     );
                     remove(&mut audiences, &mut audience_of, id);
                 }
+            }
+            Command::VisitorOnline { visitor, reply } => {
+                let online = audiences
+                    .get(&Audience::Visitor(visitor))
+                    .is_some_and(|a| !a.is_empty());
+                let _ = reply.send(online);
             }
             Command::Operators { reply } => {
                 let mut ids: Vec<OperatorId> = owners.values().map(|o| o.operator).collect();

@@ -173,10 +173,11 @@ pub struct Outgoing {
     pub created_at: u64,
 }
 
-/// The wait before attempt `attempts + 1` after a passing failure: 30 s, 2 min, 8 min, ... up to 6 h.
-pub fn backoff_ms(attempts: u32) -> u64 {
-    let base: u64 = 30_000;
-    base.saturating_mul(4u64.saturating_pow(attempts.saturating_sub(1)))
+/// The wait before attempt `attempts + 1` after a passing failure: `first_ms`, four times that, sixteen
+/// times... up to 6 h.
+pub fn backoff_ms(attempts: u32, first_ms: u64) -> u64 {
+    first_ms
+        .saturating_mul(4u64.saturating_pow(attempts.saturating_sub(1)))
         .min(6 * 3_600_000)
 }
 
@@ -248,10 +249,10 @@ mod tests {
 
     #[test]
     fn retries_back_off_up_to_six_hours() {
-        assert_eq!(backoff_ms(1), 30_000);
-        assert_eq!(backoff_ms(2), 120_000);
-        assert_eq!(backoff_ms(3), 480_000);
-        assert_eq!(backoff_ms(20), 6 * 3_600_000);
+        assert_eq!(backoff_ms(1, 30_000), 30_000);
+        assert_eq!(backoff_ms(2, 30_000), 120_000);
+        assert_eq!(backoff_ms(3, 30_000), 480_000);
+        assert_eq!(backoff_ms(20, 30_000), 6 * 3_600_000);
     }
 
     #[test]

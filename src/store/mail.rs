@@ -209,7 +209,12 @@ impl Store {
     }
 
     /// Records how sending a mail went: sent; queued again after a back-off; or failed for good.
-    pub async fn mail_sent(&self, id: MailId, result: Result<(), SendError>) -> Result<(), Error> {
+    pub async fn mail_sent(
+        &self,
+        id: MailId,
+        result: Result<(), SendError>,
+        first_retry_ms: u64,
+    ) -> Result<(), Error> {
         self.write(move |txn| {
             let mut table = txn.open_table(MAILS)?;
             let Some(mail) = table.get(id)?.map(|v| decode::<Outgoing>(v.value())) else {
@@ -228,7 +233,8 @@ impl Store {
                 Err(e) => {
                     mail.status = Status::Queued;
                     mail.last_error = e.message;
-                    mail.next_at = crate::clock::now_millis() + mail::backoff_ms(mail.attempts);
+                    mail.next_at = crate::clock::now_millis()
+                        + mail::backoff_ms(mail.attempts, first_retry_ms);
                     txn.open_table(MAIL_DUE)?.insert((mail.next_at, id), ())?;
                 }
             }
@@ -315,7 +321,11 @@ impl Store {
                         _ => (String::new(), m.body.clone()),
                     })
                     .collect();
-                let ja = visitor.profile.language.to_ascii_lowercase().starts_with("ja");
+                let ja = visitor
+                    .profile
+                    .language
+                    .to_ascii_lowercase()
+                    .starts_with("ja");
                 let link = format!(
                     "{}/c/{}",
                     base.public_url,

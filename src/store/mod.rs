@@ -39,6 +39,7 @@ use data_file::DataFile;
 pub use conversations::{Draft, NewUpload, Posted};
 pub use customers::{CardData, Claim, ImportSummary, NoteChange, TimelineEntry};
 pub use faq::BotStats;
+pub use mail::LinkBase;
 pub use migrate::SCHEMA_VERSION;
 pub use segments::{Backfill, SegmentDraft};
 pub use stats::{BUCKETS, StatsSnapshot};

@@ -145,4 +145,5 @@ pub const MAILS: TableDefinition<u64, &[u8]> = TableDefinition::new("mail_id_mai
 pub const MAIL_DUE: TableDefinition<(u64, u64), ()> = TableDefinition::new("nextatms_mailid");
 
 /// `(due_ms, conversation_id) -> ()`: reply digests to e-mail unless the visitor reads them first.
-pub const DIGESTS: TableDefinition<(u64, u64), ()> = TableDefinition::new("duems_conversationid_digest");
+pub const DIGESTS: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("duems_conversationid_digest");

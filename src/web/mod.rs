@@ -8,6 +8,7 @@ mod console;
 mod csrf;
 mod error;
 mod health;
+mod mail_links;
 mod metrics;
 mod render;
 mod request;
@@ -158,6 +159,7 @@ pub fn server(listener: TcpListener, state: State) -> std::io::Result<Server> {
             .configure(console::routes)
             .configure(widget::routes)
             .configure(api::routes)
+            .configure(mail_links::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound)
             }))

@@ -51,6 +51,13 @@ pub async fn spawn_app_in(data_dir: &Path) -> TestApp {
     start(Config::with_data_dir(data_dir)).await
 }
 
+/// Starts a server on an existing data directory with a configuration changed by `tweak`.
+pub async fn spawn_app_in_with(data_dir: &Path, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = Config::with_data_dir(data_dir);
+    tweak(&mut config);
+    start(config).await
+}
+
 async fn start(mut config: Config) -> TestApp {
     let data_dir = config.data_dir.clone();
     let data_dir = data_dir.as_path();

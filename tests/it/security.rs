@@ -56,6 +56,7 @@ fn console_pages(conversation: u64) -> Vec<String> {
         "/settings/hours",
         "/settings/canned",
         "/settings/faq",
+        "/settings/email",
         "/settings/api",
         "/account",
     ]

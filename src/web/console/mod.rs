@@ -8,6 +8,7 @@ mod canned;
 mod card;
 mod customer_settings;
 mod customers;
+mod email_settings;
 mod faq_settings;
 mod hours_settings;
 mod import;
@@ -128,6 +129,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(faq_settings::delete_article),
         )
         .route("/settings/faq/bot", web::post().to(faq_settings::save_bot))
+        .route("/settings/email", web::get().to(email_settings::page))
+        .route("/settings/email", web::post().to(email_settings::save))
+        .route("/settings/email/test", web::post().to(email_settings::test))
         .route("/settings/hours", web::get().to(hours_settings::page))
         .route(
             "/settings/hours",
