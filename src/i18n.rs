@@ -284,6 +284,8 @@ pub struct Texts {
     pub score_title: &'static str,
     /// score_help
     pub score_help: &'static str,
+    /// E-mail me about new conversations that start while nobody is online
+    pub account_new_conversation_mail: &'static str,
     /// Your conversation
     pub mail_conversation_title: &'static str,
     /// Your reply
@@ -760,6 +762,7 @@ static EN: Texts = Texts {
     builder_remove: "Remove",
     score_title: "Intent score",
     score_help: "One rule per line: points, then the rule. The score is the sum of the points of the rules a customer meets; segments and proactive messages can use it as intent.",
+    account_new_conversation_mail: "E-mail me about new conversations that start while nobody is online",
     mail_conversation_title: "Your conversation",
     mail_reply: "Your reply",
     unsubscribe_title: "E-mail notifications",
@@ -1084,6 +1087,7 @@ static JA: Texts = Texts {
     builder_remove: "削除",
     score_title: "購買意欲スコア",
     score_help: "1行に1ルール: 点数、続けてルール。顧客が満たすルールの点数の合計がスコアになり、セグメントやプロアクティブメッセージで intent として使えます。",
+    account_new_conversation_mail: "オンラインのスタッフがいない間に始まった会話をメールで知らせる",
     mail_conversation_title: "お問い合わせ",
     mail_reply: "返信",
     unsubscribe_title: "メール通知",

@@ -67,6 +67,9 @@ pub struct Operator {
     /// Set themselves away: not counted as online even with the console open.
     #[serde(default)]
     pub away: bool,
+    /// Wants no mail about new conversations that start while nobody is online.
+    #[serde(default)]
+    pub mute_new_conversation_mail: bool,
     /// When the account was created (Unix seconds).
     pub created_at: u64,
 }

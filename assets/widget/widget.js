@@ -20,6 +20,8 @@
       refused: "The chat is not available on this site.",
       readMore: "Read more", dismiss: "Close", automatic: "Automatic reply", bot: "FAQ bot",
       online: "We're online", later: "We reply as soon as we can",
+      mailAsk: "Get the reply by e-mail:", mailSave: "Save", mailSaved: "We'll e-mail replies to ",
+      invalid_email: "That is not an e-mail address.",
       bot_off: "The assistant is not answering now.", bad_choice: "That choice is no longer available."
     },
     ja: {
@@ -31,6 +33,8 @@
       refused: "このサイトではチャットを利用できません。",
       readMore: "詳しく見る", dismiss: "閉じる", automatic: "自動応答", bot: "FAQボット",
       online: "スタッフ対応中", later: "順次お返事します",
+      mailAsk: "返信をメールで受け取る:", mailSave: "保存", mailSaved: "返信をメールでお知らせします: ",
+      invalid_email: "メールアドレスの形式が正しくありません。",
       bot_off: "現在、自動案内はご利用いただけません。", bad_choice: "その選択肢は現在ご利用いただけません。"
     }
   }[lang];
@@ -104,6 +108,11 @@
     ".article:empty{display:none}.article h4{margin:0 0 4px;font-size:15px}.article p{margin:4px 0}" +
     ".choices{display:flex;flex-wrap:wrap;gap:6px}.choices button{border:1px solid var(--c);color:var(--c);background:#fff;" +
     "border-radius:14px;padding:5px 10px;font-size:13px;cursor:pointer}.choices button:disabled{opacity:.5}" +
+    ".mail{display:flex;gap:6px;align-items:center;padding:6px 10px;border-top:1px solid #d8dde3;font-size:13px;background:#fff}" +
+    ".mail[hidden]{display:none}.mail .em{flex:1;min-width:0;padding:5px 8px;border:1px solid #d8dde3;border-radius:6px;font-size:13px}" +
+    ".mail .ms{border:0;border-radius:6px;background:var(--c);color:#fff;padding:5px 10px;cursor:pointer}" +
+    ".mailok{padding:4px 12px;font-size:12px;color:#656d76;background:#f6f7f9}.mailok:empty{display:none}" +
+    ".envelope{border:0;background:none;font-size:16px;cursor:pointer;padding:0 2px;color:#656d76}" +
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100vh;max-height:none;border-radius:0}}" +
     "</style>" +
     "<button class='launch' type='button' aria-haspopup='dialog' aria-expanded='false' hidden><span class='label'></span><span class='badge'></span></button>" +
@@ -112,8 +121,10 @@
     "<div class='head'><p><span class='greet'></span><small class='presence'></small></p><button class='x' type='button'>×</button></div>" +
     "<ul class='log' aria-live='polite'></ul><div class='typing'></div><div class='note' role='alert'></div>" +
     "<div class='bot' hidden><p class='bt'></p><div class='article'></div><div class='choices'></div></div>" +
-    "<form><button class='clip' type='button'><svg width='18' height='18' viewBox='0 0 24 24' fill='none' stroke='#656d76' stroke-width='2'><path d='M21 12l-8.5 8.5a5 5 0 01-7-7L14 5a3.5 3.5 0 015 5l-8.5 8.5a2 2 0 01-3-3L15 8'/></svg></button><input class='file' type='file' hidden accept='image/png,image/jpeg,image/gif,image/webp,application/pdf'>" +
-    "<textarea rows='2'></textarea><button class='send' type='submit'></button></form></div>";
+    "<form class='compose'><button class='envelope' type='button'>✉</button><button class='clip' type='button'><svg width='18' height='18' viewBox='0 0 24 24' fill='none' stroke='#656d76' stroke-width='2'><path d='M21 12l-8.5 8.5a5 5 0 01-7-7L14 5a3.5 3.5 0 015 5l-8.5 8.5a2 2 0 01-3-3L15 8'/></svg></button><input class='file' type='file' hidden accept='image/png,image/jpeg,image/gif,image/webp,application/pdf'>" +
+    "<textarea rows='2'></textarea><button class='send' type='submit'></button></form>" +
+    "<form class='mail' hidden novalidate><label class='ml'></label><input class='em' type='email' autocomplete='email'><button class='ms' type='submit'></button></form>" +
+    "<div class='mailok' role='status'></div></div>";
   var $ = function (sel) { return root.querySelector(sel); };
   var launcher = $(".launch"), panel = $(".panel"), log = $(".log"), input = $("textarea"),
       badge = $(".badge"), typingLine = $(".typing"), note = $(".note"), greet = $(".greet");
@@ -303,6 +314,8 @@
     switch (f.type) {
       case "welcome": {
         state.token = f.token;
+        state.email = f.email || "";
+        mailOk.textContent = state.email ? TEXT.mailSaved + state.email : "";
         save("token", f.token);
         applySite(f.site);
         var c = f.conversations[f.conversations.length - 1];
@@ -338,11 +351,18 @@
       }
       case "message":
         if (addMessage(f.message, false)) render();
+        // After an automatic reply, ask where to send the real one.
+        if (f.message.author.kind === "system") askEmail(true);
         // A person answers from here: the bot's buttons are done.
         if (f.message.author.kind === "operator") showBot(null);
         break;
       case "bot":
         showBot(f);
+        break;
+      case "email_saved":
+        state.email = f.email;
+        mailForm.hidden = true;
+        mailOk.textContent = TEXT.mailSaved + f.email;
         break;
       case "messages":
         f.messages.forEach(function (m) { addMessage(m, true); });
@@ -413,6 +433,7 @@
     save("outbox", state.pending);
     input.value = "";
     wroteMessage();
+    askEmail(false);
     send({ type: "message", client_id: p.client_id, body: body });
     render();
   }
@@ -446,7 +467,7 @@
   launcher.addEventListener("click", function () { setOpen(!state.open); });
   $(".x").addEventListener("click", function () { setOpen(false); });
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") setOpen(false); });
-  $("form").addEventListener("submit", function (e) { e.preventDefault(); submit(); });
+  $("form.compose").addEventListener("submit", function (e) { e.preventDefault(); submit(); });
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
   });
@@ -478,6 +499,28 @@
   });
   window.addEventListener("popstate", pageChanged);
   window.addEventListener("hashchange", pageChanged);
+
+  // ----- the visitor's e-mail address, for replies that come after they left -----
+  var mailForm = $(".mail"), mailInput = mailForm.querySelector(".em"), mailOk = $(".mailok");
+  mailForm.querySelector(".ml").textContent = TEXT.mailAsk;
+  mailForm.querySelector(".ms").textContent = TEXT.mailSave;
+  mailInput.setAttribute("aria-label", TEXT.mailAsk);
+  var envelope = $(".envelope");
+  envelope.setAttribute("aria-label", TEXT.mailAsk);
+  envelope.title = TEXT.mailAsk;
+  // Asked when nobody is online to answer now, or after an automatic reply; any time with the envelope.
+  function askEmail(afterAutoReply) {
+    if (state.email) return;
+    if (afterAutoReply || (state.site && !state.site.online)) mailForm.hidden = false;
+  }
+  envelope.addEventListener("click", function () { mailForm.hidden = !mailForm.hidden; if (!mailForm.hidden) mailInput.focus(); });
+  mailForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var address = mailInput.value.trim();
+    if (!address) { note.textContent = TEXT.invalid_email; return; }
+    note.textContent = "";
+    send({ type: "email", address: address });
+  });
 
   // ----- the FAQ bot: its line of text, an article, and buttons -----
   var botBox = $(".bot"), botText = botBox.querySelector(".bt"), botArticle = botBox.querySelector(".article"),

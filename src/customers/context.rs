@@ -51,6 +51,38 @@ fn clean(text: &str) -> String {
         .to_owned()
 }
 
+/// Saves the e-mail address a visitor typed into the widget (for replies after they left); an identified
+/// customer's address from the shop stays. Returns the address replies go to.
+pub async fn give_email(
+    store: &Store,
+    visitor: VisitorId,
+    address: &str,
+) -> Result<String, Refused> {
+    let address = address.trim();
+    let valid = address.len() <= 254 && address.parse::<lettre::Address>().is_ok();
+    if !valid {
+        return Err(Refused::Invalid(
+            "invalid_email",
+            format!("{address:?} is not an e-mail address"),
+        ));
+    }
+    let address = address.to_owned();
+    let saved = store
+        .update_customer(visitor, move |v| {
+            if !v.profile.identified() || v.profile.email.is_empty() {
+                v.profile.email = address;
+                v.profile.unsubscribed = false;
+            }
+            Ok(())
+        })
+        .await?;
+    match saved {
+        Some(Ok(v)) => Ok(v.profile.email),
+        Some(Err(e)) => Err(invalid(e)),
+        None => Err(Refused::Invalid("not_found", "No such visitor.".into())),
+    }
+}
+
 /// Records language, time zone, screen and device, writing only when something changed.
 pub async fn remember_browser(
     store: &Store,

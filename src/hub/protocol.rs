@@ -99,6 +99,11 @@ pub enum VisitorFrame {
     },
     /// Asks for the proactive messages again (after `triggers_changed`).
     Triggers,
+    /// The visitor's e-mail address, for replies that come after they left.
+    Email {
+        /// The address.
+        address: String,
+    },
     /// A button of the FAQ bot: a menu path (`2.1`), an offered article (`a:ID`), `menu` or `person`.
     Bot {
         /// Which.
@@ -330,6 +335,13 @@ pub enum ToVisitor {
         site: SiteOut,
         /// Conversations, oldest first.
         conversations: Vec<VisitorConversation>,
+        /// The e-mail address replies go to when the visitor has left (empty: none yet; the widget asks).
+        email: String,
+    },
+    /// The e-mail address the visitor gave was saved.
+    EmailSaved {
+        /// As stored.
+        email: String,
     },
     /// Identify was applied (a new welcome follows when the visitor joined another customer's history).
     Identified {

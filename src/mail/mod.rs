@@ -2,6 +2,7 @@
 //! writes (a digest of replies for a visitor who left, with a signed link to the conversation and an
 //! unsubscribe link). Sending is `transport` (lettre); the queue lives in the store.
 
+pub mod alerts;
 pub mod transport;
 
 use serde::{Deserialize, Serialize};

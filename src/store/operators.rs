@@ -30,6 +30,7 @@ pub(super) fn insert_operator(txn: &WriteTransaction, new: NewOperator) -> Resul
         disabled: false,
         lang: None,
         away: false,
+        mute_new_conversation_mail: false,
         created_at: crate::clock::now(),
     };
     emails.insert(operator.email.as_str(), id)?;
@@ -156,6 +157,18 @@ impl Store {
     pub async fn set_language(&self, id: OperatorId, lang: Option<Lang>) -> Result<(), Error> {
         self.write(move |txn| update_operator(txn, id, |op| op.lang = lang).map(|_| ()))
             .await
+    }
+
+    /// Whether an operator gets mail about new conversations while nobody is online.
+    pub async fn set_new_conversation_mail(
+        &self,
+        id: OperatorId,
+        wanted: bool,
+    ) -> Result<(), Error> {
+        self.write(move |txn| {
+            update_operator(txn, id, |op| op.mute_new_conversation_mail = !wanted).map(|_| ())
+        })
+        .await
     }
 
     /// Sets an operator away (or back online).

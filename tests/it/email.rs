@@ -321,3 +321,117 @@ async fn a_failed_delivery_is_retried_after_a_restart_and_delivered_once() {
     assert_eq!(smtp.received().len(), 1, "delivered once");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn operators_hear_of_new_conversations_while_nobody_is_online_unless_they_opt_out() {
+    let smtp = Smtp::start().await;
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    set_smtp(&app, &owner, smtp.port, 60).await;
+    // Nobody has the console open.
+    let (mut ws, _) = crate::ws::visitor_hello(&app, &site, None).await;
+    ws.send(json!({"type": "message", "client_id": "n1", "body": "Anyone there?"}))
+        .await;
+    ws.recv_type("ack").await;
+    let mails = smtp.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(mails[0]["to"], crate::helpers::OWNER_EMAIL);
+    assert_eq!(mails[0]["subject"], "New conversation waiting");
+    assert!(mails[0]["body"].as_str().unwrap().contains("Anyone there?"));
+
+    let response = app.submit(&owner, "/account", "/account/mail", &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (mut other, _) = crate::ws::visitor_hello(&app, &site, None).await;
+    other
+        .send(json!({"type": "message", "client_id": "n2", "body": "Hello?"}))
+        .await;
+    other.recv_type("ack").await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(smtp.received().len(), 1, "opted out");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_widget_asks_for_an_email_when_nobody_is_online_and_the_reply_arrives_there() {
+    let smtp = Smtp::start().await;
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let (shop, _site) = crate::shop::open_shop(&app, &owner, "en").await;
+    set_smtp(&app, &owner, smtp.port, 1).await;
+    let browser = crate::browser::Browser::launch().await;
+    browser.goto(&format!("{}/item/9", shop.origin)).await;
+    crate::widget_browser::wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+    let presence = crate::widget_browser::widget_js(
+        &browser,
+        "root.querySelector('.launch').click(); return root.querySelector('.presence').textContent",
+    )
+    .await;
+    assert_eq!(presence, "We reply as soon as we can");
+    browser
+        .client()
+        .execute(
+            "const root = document.getElementById('sodan-widget').shadowRoot; \
+             root.querySelector('textarea').value = 'Is this in stock?'; \
+             root.querySelector('form').requestSubmit();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    crate::widget_browser::wait_widget(&browser, "!root.querySelector('.mail').hidden").await;
+    // A mistake is explained; a good address is saved.
+    crate::widget_browser::widget_js(
+        &browser,
+        "root.querySelector('.mail .em').value = 'nope'; root.querySelector('.mail').requestSubmit()",
+    )
+    .await;
+    crate::widget_browser::wait_widget(
+        &browser,
+        "root.querySelector('.note').textContent.includes('not an e-mail address')",
+    )
+    .await;
+    crate::widget_browser::widget_js(
+        &browser,
+        "root.querySelector('.mail .em').value = 'buyer@example.com'; root.querySelector('.mail').requestSubmit()",
+    )
+    .await;
+    crate::widget_browser::wait_widget(
+        &browser,
+        "root.querySelector('.mailok').textContent.includes('buyer@example.com') && root.querySelector('.mail').hidden",
+    )
+    .await;
+    let shot = browser.screenshot("widget-email").await;
+    assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
+
+    // The visitor leaves (closes the browser); the reply reaches the address they gave.
+    browser.close().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !app
+        .page(&owner, "/healthz")
+        .await
+        .contains("\"connections\":0")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the widget's socket closes"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let conversation = {
+        let page = app.page(&owner, "/inbox").await;
+        page.split("data-id=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let mut feed = console(&app, &owner).await;
+    reply(&mut feed, conversation, "s1", "Yes, 3 left.").await;
+    let mails = smtp.wait_for(2, Duration::from_secs(15)).await;
+    let digest = mails
+        .iter()
+        .find(|m| m["to"] == "buyer@example.com")
+        .expect("the digest");
+    assert!(digest["body"].as_str().unwrap().contains("Yes, 3 left."));
+    app.stop().await;
+}

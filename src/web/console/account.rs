@@ -20,6 +20,7 @@ struct AccountPage {
     c: Chrome,
     email: String,
     lang_choice: &'static str,
+    new_conversation_mail: bool,
     notice: Option<&'static str>,
     error: Option<&'static str>,
 }
@@ -36,6 +37,7 @@ fn account_page(
         c: Chrome::new(request::language(req, Some(me)), csrf, Some(me), "account"),
         email: me.email.as_str().to_owned(),
         lang_choice: me.lang.map(Lang::code).unwrap_or(""),
+        new_conversation_mail: !me.mute_new_conversation_mail,
         notice,
         error,
     };
@@ -142,6 +144,31 @@ pub struct LanguageForm {
     csrf: String,
     #[serde(default)]
     lang: String,
+}
+
+/// The mail preference form.
+#[derive(Deserialize)]
+pub struct MailForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    new_conversations: Option<String>,
+}
+
+/// `POST /account/mail`: whether to get mail about new conversations while nobody is online.
+pub async fn set_mail(
+    state: web::Data<State>,
+    me: CurrentOperator,
+    csrf: CsrfCookie,
+    form: web::Form<MailForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf.verify(&form.csrf)?;
+    let wanted = form.new_conversations.is_some();
+    state
+        .store
+        .set_new_conversation_mail(me.operator.id, wanted)
+        .await?;
+    Ok(render::see_other("/account"))
 }
 
 /// The away switch.

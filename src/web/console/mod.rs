@@ -92,6 +92,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(account::change_language),
         )
         .route("/account/away", web::post().to(account::set_away))
+        .route("/account/mail", web::post().to(account::set_mail))
         .route("/settings/segments", web::get().to(segment_settings::page))
         .route("/settings/segments", web::post().to(segment_settings::save))
         .route(

@@ -320,10 +320,15 @@ impl VisitorSocket {
                 site_out.greeting_away_ja = rules.greeting_away_ja;
             }
         }
+        let email = match store.visitor(visitor).await {
+            Ok(v) => v.map(|v| v.profile.email).unwrap_or_default(),
+            Err(e) => return refused(session, Refused::Store(e)).await,
+        };
         let welcome = ToVisitor::Welcome {
             token: self.token.clone().unwrap_or_default(),
             site: site_out,
             conversations: out,
+            email,
         };
         if let Flow::Close = send(session, &welcome).await {
             return Flow::Close;
@@ -504,6 +509,16 @@ impl Handler for VisitorSocket {
                         if let Flow::Close = send(session, &ack).await {
                             return Flow::Close;
                         }
+                        if posted.new_conversation && posted.conversation.bot.is_none() {
+                            let public_url = &self.state.public_url;
+                            let c = &posted.conversation;
+                            if let Err(e) =
+                                crate::mail::alerts::new_conversation(store, hub, public_url, c)
+                                    .await
+                            {
+                                tracing::warn!(error = %e, "mailing operators about a new conversation failed");
+                            }
+                        }
                         let bot_handles = posted.conversation.bot == Some(BotState::Active);
                         match self
                             .bot
@@ -626,6 +641,12 @@ impl Handler for VisitorSocket {
                 self.react(session, visitor, id, reaction).await
             }
             VisitorFrame::Triggers => self.offer_triggers(session, visitor, true).await,
+            VisitorFrame::Email { address } => {
+                match customer_context::give_email(store, visitor, &address).await {
+                    Ok(email) => send(session, &ToVisitor::EmailSaved { email }).await,
+                    Err(why) => refused_context(session, why).await,
+                }
+            }
             VisitorFrame::Bot { choice } => {
                 let Some(bot) = &self.bot else {
                     return refuse(session, "bot_off", "The assistant is not answering now.").await;
