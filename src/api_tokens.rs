@@ -17,14 +17,22 @@ pub enum Scope {
     /// Post events for customers.
     #[serde(rename = "events:write")]
     EventsWrite,
+    /// Read conversations and their messages.
+    #[serde(rename = "conversations:read")]
+    ConversationsRead,
+    /// Post messages, change status and assignment.
+    #[serde(rename = "conversations:write")]
+    ConversationsWrite,
 }
 
 impl Scope {
     /// Every scope, in the order the settings page lists them.
-    pub const ALL: [Scope; 3] = [
+    pub const ALL: [Scope; 5] = [
         Scope::CustomersRead,
         Scope::CustomersWrite,
         Scope::EventsWrite,
+        Scope::ConversationsRead,
+        Scope::ConversationsWrite,
     ];
 
     /// The stable name (`customers:read`).
@@ -33,6 +41,8 @@ impl Scope {
             Scope::CustomersRead => "customers:read",
             Scope::CustomersWrite => "customers:write",
             Scope::EventsWrite => "events:write",
+            Scope::ConversationsRead => "conversations:read",
+            Scope::ConversationsWrite => "conversations:write",
         }
     }
 

@@ -66,6 +66,22 @@ async fn publish_posted(hub: &Hub, posted: &Posted, from: Option<ConnectionId>) 
     }
 }
 
+/// Stores a message from the bot (the REST API's `"as": "bot"`), then pushes it like an automatic one.
+pub async fn post_from_bot(
+    store: &Store,
+    hub: &Hub,
+    conversation: ConversationId,
+    body: &str,
+) -> Result<Message, Refused> {
+    let body = conversations::parse_body(body)?;
+    let (c, message) = store
+        .post_bot_reply(conversation, body)
+        .await?
+        .ok_or(Refused::NotFound)?;
+    publish_automatic(hub, &c, &message).await;
+    Ok(message)
+}
+
 /// Pushes an automatic reply (posted by Sodan itself) to consoles and to every widget of the visitor.
 pub async fn publish_automatic(hub: &Hub, conversation: &Conversation, message: &Message) {
     publish_conversation(hub, conversation, false).await;

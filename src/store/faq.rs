@@ -129,6 +129,23 @@ impl Store {
         .await
     }
 
+    /// Posts a message as the bot in any conversation (from the REST API); `Ok(None)` when it does not
+    /// exist.
+    pub async fn post_bot_reply(
+        &self,
+        conversation: ConversationId,
+        text: String,
+    ) -> Result<Option<(Conversation, Message)>, Error> {
+        self.write(move |txn| {
+            let Some(mut c) = load(txn, conversation)? else {
+                return Ok(None);
+            };
+            let message = bot_message(txn, &mut c, text)?;
+            Ok(Some((c, message)))
+        })
+        .await
+    }
+
     /// Hands a bot conversation over to the team: open, in the inbox, waiting for an answer (the
     /// auto-responder applies from here), with the bot's note `text`. `Ok(None)` when the bot was not
     /// handling it.

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::helpers::{Agent, TestApp, hidden_field, spawn_app, spawn_app_with};
 
 /// Creates an API token with `scopes` in Settings → API tokens; returns its secret.
-async fn api_token(app: &TestApp, admin: &Agent, scopes: &[&str]) -> String {
+pub async fn api_token(app: &TestApp, admin: &Agent, scopes: &[&str]) -> String {
     let mut form: Vec<(&str, &str)> = vec![("name", "CRM sync")];
     form.extend(scopes.iter().map(|s| ("scope", *s)));
     let response = app
@@ -22,14 +22,14 @@ async fn api_token(app: &TestApp, admin: &Agent, scopes: &[&str]) -> String {
         .to_owned()
 }
 
-async fn call(
+pub async fn call(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,
     token: Option<&str>,
     body: Option<String>,
 ) -> (StatusCode, Value) {
-    let mut request = reqwest::Client::new().request(method, app.url(path));
+    let mut request = reqwest::Client::new().request(method.clone(), app.url(path));
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -41,10 +41,15 @@ async fn call(
     let response = request.send().await.unwrap();
     let status = response.status();
     let text = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    crate::api_schema::check(&doc, method.as_str(), path, status.as_u16(), &body);
+    (status, body)
 }
 
 async fn put(app: &TestApp, id: &str, token: &str, body: Value) -> (StatusCode, Value) {
@@ -83,7 +88,12 @@ async fn tokens_are_scoped_and_a_revoked_token_fails() {
     assert_eq!(status, StatusCode::OK);
     let (status, body) = get(&app, "c-1", &writer).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(body["error"].as_str().unwrap().contains("customers:read"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("customers:read")
+    );
     let (status, body) = get(&app, "c-1", &reader).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -129,7 +139,10 @@ async fn tokens_are_scoped_and_a_revoked_token_fails() {
     let (status, body) = get(&app, "c-1", revoked).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(
-        body["error"].as_str().unwrap().contains("revoked"),
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("revoked"),
         "{body}"
     );
     // An operator who is not an admin cannot create tokens.
@@ -206,7 +219,7 @@ async fn bad_api_input_gets_a_clear_error_and_loses_nothing() {
             &body[..body.len().min(60)]
         );
         assert!(
-            answer["error"]
+            answer["error"]["message"]
                 .as_str()
                 .unwrap_or_default()
                 .contains(needle),

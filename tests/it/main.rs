@@ -2,6 +2,7 @@
 //! directory and talks to it over HTTP (and, in `browser`, through headless Chromium).
 
 mod accounts;
+mod api_schema;
 mod attachments;
 mod autoreply;
 mod backup;
@@ -9,6 +10,7 @@ mod browser;
 mod canned;
 mod cli;
 mod console_browser;
+mod conversation_api;
 mod crash;
 mod customer_api;
 mod customer_browser;

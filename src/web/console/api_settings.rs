@@ -25,7 +25,7 @@ struct TokenRow {
 #[template(path = "console/api_settings.html")]
 struct ApiPage {
     c: Chrome,
-    scopes: [&'static str; 3],
+    scopes: [&'static str; 5],
     tokens: Vec<TokenRow>,
     /// A secret just created: shown this once.
     created: Option<String>,
