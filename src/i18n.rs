@@ -284,6 +284,18 @@ pub struct Texts {
     pub score_title: &'static str,
     /// score_help
     pub score_help: &'static str,
+    /// Webhooks
+    pub webhooks_title: &'static str,
+    /// webhooks_help
+    pub webhooks_help: &'static str,
+    /// Events
+    pub webhooks_events: &'static str,
+    /// Signing secret
+    pub webhooks_secret: &'static str,
+    /// Add webhook
+    pub webhooks_add: &'static str,
+    /// Latest deliveries
+    pub webhooks_deliveries: &'static str,
     /// E-mail me about new conversations that start while nobody is online
     pub account_new_conversation_mail: &'static str,
     /// Your conversation
@@ -762,6 +774,12 @@ static EN: Texts = Texts {
     builder_remove: "Remove",
     score_title: "Intent score",
     score_help: "One rule per line: points, then the rule. The score is the sum of the points of the rules a customer meets; segments and proactive messages can use it as intent.",
+    webhooks_title: "Webhooks",
+    webhooks_help: "Sodan posts JSON to these addresses when the chosen events happen, signed in the X-Sodan-Signature header (t=TIMESTAMP,v1=HMAC-SHA256 of \"TIMESTAMP.BODY\" with the secret). Deliveries are stored and retried until the receiver answers 2xx.",
+    webhooks_events: "Events",
+    webhooks_secret: "Signing secret",
+    webhooks_add: "Add webhook",
+    webhooks_deliveries: "Latest deliveries",
     account_new_conversation_mail: "E-mail me about new conversations that start while nobody is online",
     mail_conversation_title: "Your conversation",
     mail_reply: "Your reply",
@@ -1087,6 +1105,12 @@ static JA: Texts = Texts {
     builder_remove: "削除",
     score_title: "購買意欲スコア",
     score_help: "1行に1ルール: 点数、続けてルール。顧客が満たすルールの点数の合計がスコアになり、セグメントやプロアクティブメッセージで intent として使えます。",
+    webhooks_title: "Webhook",
+    webhooks_help: "選んだイベントが起きると、Sodan はこれらのアドレスに JSON を送ります。X-Sodan-Signature ヘッダー（t=時刻,v1=シークレットによる「時刻.本文」の HMAC-SHA256）で署名します。配信は保存され、受信側が 2xx を返すまで再送します。",
+    webhooks_events: "イベント",
+    webhooks_secret: "署名シークレット",
+    webhooks_add: "Webhookを追加",
+    webhooks_deliveries: "最近の配信",
     account_new_conversation_mail: "オンラインのスタッフがいない間に始まった会話をメールで知らせる",
     mail_conversation_title: "お問い合わせ",
     mail_reply: "返信",

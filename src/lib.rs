@@ -19,6 +19,7 @@
 //! - [`hours`]: business hours: weekly ranges in the shop's time zone, holidays, the next opening (pure).
 //! - [`mail`]: e-mail: SMTP settings, the queue's records and retry schedule, digests and signed links;
 //!   sending with lettre.
+//! - [`webhooks`]: outgoing webhooks: events, signed deliveries, and the JSON shapes the API shares.
 //! - [`presence`]: whether the team is online (business hours, open consoles, operators not away).
 //! - [`upkeep`]: background work: segment back-fills, window re-checks, live membership changes to consoles.
 //! - [`api_tokens`]: scoped, revocable tokens for the back-office REST API.
@@ -73,3 +74,4 @@ pub mod upkeep;
 pub mod uploads;
 pub mod visitors;
 pub mod web;
+pub mod webhooks;

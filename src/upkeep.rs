@@ -25,8 +25,9 @@ pub const RECHECK_EVERY: Duration = Duration::from_millis(500);
 const RECHECK_CHUNK: usize = 500;
 
 /// Starts the background tasks on the current runtime.
-pub fn start(store: &Store, hub: Hub, public_url: String, mail_retry_secs: u64) {
-    tokio::spawn(mail(store.downgrade(), public_url, mail_retry_secs * 1000));
+pub fn start(store: &Store, hub: Hub, public_url: String, retry_secs: u64) {
+    tokio::spawn(mail(store.downgrade(), public_url, retry_secs * 1000));
+    tokio::spawn(deliveries(store.downgrade(), retry_secs * 1000));
     tokio::spawn(backfill(store.downgrade(), store.backfill_signal()));
     tokio::spawn(rechecks(store.downgrade()));
     tokio::spawn(announce(
@@ -79,6 +80,64 @@ async fn mail(store: WeakStore, public_url: String, first_retry_ms: u64) {
             }
             if let Err(e) = strong.mail_sent(m.id, result, first_retry_ms).await {
                 tracing::error!(mail = m.id, error = %e, "recording a sent mail failed");
+            }
+        }
+    }
+}
+
+/// Sends due webhook deliveries every [`MAIL_EVERY`], signed, each with a lease so that a crash mid-send
+/// means a resend rather than a loss.
+async fn deliveries(store: WeakStore, first_retry_ms: u64) {
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .user_agent(concat!("Sodan-Webhooks/", env!("CARGO_PKG_VERSION")))
+        .build()
+    {
+        Ok(client) => client,
+        Err(e) => {
+            tracing::error!(error = %e, "the webhook client could not start; webhooks are not sent");
+            return;
+        }
+    };
+    loop {
+        tokio::time::sleep(MAIL_EVERY).await;
+        let Some(strong) = store.upgrade() else {
+            return;
+        };
+        let due = match strong
+            .take_due_deliveries(crate::clock::now_millis(), 20)
+            .await
+        {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading webhook deliveries failed");
+                continue;
+            }
+        };
+        for (d, hook) in due {
+            let signature = crate::webhooks::signature(&hook.secret, crate::clock::now(), &d.body);
+            let sent = client
+                .post(&hook.url)
+                .header("content-type", "application/json")
+                .header("x-sodan-event", d.event.as_str())
+                .header("x-sodan-delivery", d.id.to_string())
+                .header("x-sodan-signature", signature)
+                .body(d.body.clone())
+                .send()
+                .await;
+            let (status, error) = match sent {
+                Ok(r) if r.status().is_success() => (Some(r.status().as_u16()), String::new()),
+                Ok(r) => (
+                    Some(r.status().as_u16()),
+                    format!("the receiver answered {}", r.status()),
+                ),
+                Err(e) => (None, e.to_string()),
+            };
+            if let Err(e) = strong
+                .delivery_done(d.id, status, error, first_retry_ms)
+                .await
+            {
+                tracing::error!(delivery = d.id, error = %e, "recording a webhook delivery failed");
             }
         }
     }

@@ -20,7 +20,7 @@ use super::{OpenError, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 13] = [
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 15] = [
     OPERATORS,
     VISITORS,
     CONVERSATIONS,
@@ -34,12 +34,14 @@ const ID_RECORDS: [TableDefinition<u64, &[u8]>; 13] = [
     CANNED,
     ARTICLES,
     MAILS,
+    WEBHOOKS,
+    DELIVERIES,
 ];
 const ID_NUMBERS: [TableDefinition<u64, u64>; 1] = [SEGMENT_SIZES];
 const TEXT_IDS: [TableDefinition<&str, u64>; 3] = [OPERATOR_EMAILS, EXTERNAL_IDS, ATTRIBUTE_KEYS];
 const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 2] = [SESSIONS, INVITES];
 const DIGEST_IDS: [TableDefinition<&[u8], u64>; 2] = [VISITOR_TOKENS, API_TOKEN_DIGESTS];
-const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 9] = [
+const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 10] = [
     VISITOR_CONVERSATIONS,
     ACTIVITY,
     CUSTOMER_NOTES,
@@ -49,6 +51,7 @@ const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 9] = [
     AUTOREPLIES,
     MAIL_DUE,
     DIGESTS,
+    DELIVERY_DUE,
 ];
 /// `PAGE_VIEWS` is read from version-2 backups only; the migration to version 3 moves its rows.
 const PAIR_RECORDS: [TableDefinition<(u64, u64), &[u8]>; 5] =

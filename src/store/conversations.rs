@@ -15,6 +15,7 @@ use crate::conversations::{
 use crate::operators::OperatorId;
 use crate::uploads::Upload;
 use crate::visitors::VisitorId;
+use crate::webhooks::{self, Event};
 
 const NEXT_CONVERSATION_KEY: &str = "next_conversation_id";
 const NEXT_MESSAGE_KEY: &str = "next_message_id";
@@ -175,6 +176,7 @@ pub(super) fn append(
             .insert((sender, client_id.as_str()), (conversation.id, message.seq))?;
     }
     save(txn, conversation, previous_activity)?;
+    super::webhooks::emit(txn, Event::MessageCreated, webhooks::message_json(&message))?;
     Ok(message)
 }
 
@@ -272,6 +274,13 @@ impl Store {
                 touch(txn, visitor, seen, now, limits)?;
                 if new_conversation {
                     conversation.assignee = super::segments::route(txn, visitor)?;
+                }
+                if new_conversation {
+                    super::webhooks::emit(
+                        txn,
+                        Event::ConversationCreated,
+                        webhooks::conversation_json(&conversation),
+                    )?;
                 }
                 let plan = if conversation.bot == Some(BotState::Active) {
                     crate::autoreply::Plan::Nothing
@@ -483,8 +492,16 @@ impl Store {
                 return Ok(None);
             };
             let previous = c.last_activity_at;
+            let was_resolved = c.status == Status::Resolved;
             change(&mut c);
             save(txn, &c, Some(previous))?;
+            if c.status == Status::Resolved && !was_resolved {
+                super::webhooks::emit(
+                    txn,
+                    Event::ConversationResolved,
+                    webhooks::conversation_json(&c),
+                )?;
+            }
             Ok(Some(c))
         })
         .await

@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use super::codec::{decode, encode};
 use super::tables::{
     ACTIVITY, API_TOKEN_DIGESTS, API_TOKENS, ARTICLES, ATTRIBUTE_KEYS, AUTOREPLIES, CANNED,
-    CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, DIGESTS, EVENTS, EXTERNAL_IDS, INVITES, MAIL_DUE,
-    MAILS, MEMBERSHIPS, MESSAGES, META, NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS,
-    PAGE_VIEW_LOG, PAGE_VIEWS, RECHECKS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS,
-    SETTINGS, TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS, UPLOADS, VISITOR_CONVERSATIONS,
-    VISITOR_TOKENS, VISITORS,
+    CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, DELIVERIES, DELIVERY_DUE, DIGESTS, EVENTS,
+    EXTERNAL_IDS, INVITES, MAIL_DUE, MAILS, MEMBERSHIPS, MESSAGES, META, NOTES, OPERATOR_EMAILS,
+    OPERATOR_SESSIONS, OPERATORS, PAGE_VIEW_LOG, PAGE_VIEWS, RECHECKS, SEEN, SEGMENT_MEMBERS,
+    SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS, TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS, UPLOADS,
+    VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS, WEBHOOKS,
 };
 use super::visitors::save_visitor;
 use super::{Error, OpenError};
@@ -131,13 +131,21 @@ fn create_v4(txn: &WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
-/// Proactive messages, pending automatic replies, canned replies, FAQ articles, the mail queue.
+/// Proactive messages, pending automatic replies, canned replies, FAQ articles, the mail queue, webhooks.
 fn create_v5(txn: &WriteTransaction) -> Result<(), Error> {
-    for def in [TRIGGERS, TRIGGER_COUNTS, CANNED, ARTICLES, MAILS] {
+    for def in [
+        TRIGGERS,
+        TRIGGER_COUNTS,
+        CANNED,
+        ARTICLES,
+        MAILS,
+        WEBHOOKS,
+        DELIVERIES,
+    ] {
         txn.open_table(def)?;
     }
     txn.open_table(TRIGGER_SEEN)?;
-    for def in [AUTOREPLIES, MAIL_DUE, DIGESTS] {
+    for def in [AUTOREPLIES, MAIL_DUE, DIGESTS, DELIVERY_DUE] {
         txn.open_table(def)?;
     }
     Ok(())
@@ -160,6 +168,8 @@ pub fn create_missing_tables(txn: &WriteTransaction) -> Result<(), Error> {
         CANNED,
         ARTICLES,
         MAILS,
+        WEBHOOKS,
+        DELIVERIES,
     ] {
         txn.open_table(def)?;
     }
@@ -184,6 +194,7 @@ pub fn create_missing_tables(txn: &WriteTransaction) -> Result<(), Error> {
         AUTOREPLIES,
         MAIL_DUE,
         DIGESTS,
+        DELIVERY_DUE,
     ] {
         txn.open_table(def)?;
     }

@@ -27,6 +27,7 @@ mod stats;
 mod tables;
 mod triggers;
 mod visitors;
+mod webhooks;
 mod writer;
 
 use std::path::{Path, PathBuf};

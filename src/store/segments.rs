@@ -200,6 +200,11 @@ fn store_membership(txn: &WriteTransaction, id: VisitorId, next: Membership) -> 
         }
     }
     for s in next.segments.iter().filter(|s| !old.segments.contains(s)) {
+        super::webhooks::emit(
+            txn,
+            crate::webhooks::Event::SegmentEntered,
+            serde_json::json!({ "customer_id": id, "segment_id": s }),
+        )?;
         members.insert((*s, id), ())?;
         let n = sizes.get(*s)?.map_or(0, |v| v.value());
         sizes.insert(*s, n + 1)?;

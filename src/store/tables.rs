@@ -147,3 +147,13 @@ pub const MAIL_DUE: TableDefinition<(u64, u64), ()> = TableDefinition::new("next
 /// `(due_ms, conversation_id) -> ()`: reply digests to e-mail unless the visitor reads them first.
 pub const DIGESTS: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("duems_conversationid_digest");
+
+/// `webhook_id -> Webhook (JSON)`.
+pub const WEBHOOKS: TableDefinition<u64, &[u8]> = TableDefinition::new("webhook_id_webhook");
+
+/// `delivery_id -> Delivery (JSON)`: webhook deliveries and their history.
+pub const DELIVERIES: TableDefinition<u64, &[u8]> = TableDefinition::new("delivery_id_delivery");
+
+/// `(next_at_ms, delivery_id) -> ()`: deliveries by when they are due.
+pub const DELIVERY_DUE: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("nextatms_deliveryid");

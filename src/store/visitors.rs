@@ -67,6 +67,13 @@ pub(super) fn save_visitor(
     }
     txn.open_table(VISITORS)?
         .insert(visitor.id, encode(visitor)?.as_slice())?;
+    if previous.is_some_and(|p| p.profile != visitor.profile) {
+        super::webhooks::emit(
+            txn,
+            crate::webhooks::Event::CustomerUpdated,
+            crate::webhooks::customer_json(visitor),
+        )?;
+    }
     super::segments::reevaluate(txn, visitor)
 }
 

@@ -31,6 +31,7 @@ mod shop;
 mod smtp;
 mod storage;
 mod triggers;
+mod webhooks;
 mod widget_browser;
 mod widget_size;
 mod widget_socket;

@@ -57,6 +57,7 @@ fn console_pages(conversation: u64) -> Vec<String> {
         "/settings/canned",
         "/settings/faq",
         "/settings/email",
+        "/settings/webhooks",
         "/settings/api",
         "/account",
     ]

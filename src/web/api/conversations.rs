@@ -9,35 +9,14 @@ use serde_json::{Value, json};
 
 use super::{Refusal, authorize, body_json, error, store_failed};
 use crate::api_tokens::Scope;
-use crate::conversations::{Conversation, Message, Status, live};
-use crate::hub::protocol::MessageOut;
+use crate::conversations::{Status, live};
 use crate::web::State;
+use crate::webhooks::{conversation_json, message_json};
 
 /// The most conversations one list answer carries.
 const MAX_LIST: usize = 200;
 /// The most messages one answer carries.
 const MAX_MESSAGES: usize = 500;
-
-/// A conversation as the API shows it.
-pub fn conversation_json(c: &Conversation) -> Value {
-    json!({
-        "id": c.id,
-        "customer_id": c.visitor_id,
-        "status": c.effective_status(crate::clock::now()).as_str(),
-        "assignee": c.assignee,
-        "labels": c.labels,
-        "created_at": c.created_at,
-        "last_activity_at": c.last_activity_at,
-        "last_seq": c.last_seq,
-        "unread": c.unread_for_operators,
-        "preview": c.preview,
-        "started_on": c.started_on,
-    })
-}
-
-fn message_json(m: &Message) -> Value {
-    serde_json::to_value(MessageOut::from(m)).unwrap_or(Value::Null)
-}
 
 fn refused(why: live::Refused) -> Refusal {
     match why {

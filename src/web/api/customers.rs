@@ -7,35 +7,11 @@ use serde_json::{Value, json};
 use super::{Refusal, authorize, body_json, error, store_failed};
 use crate::api_tokens::Scope;
 use crate::customers::{events, parse_external_id, parse_traits};
-use crate::visitors::Visitor;
 use crate::web::State;
+use crate::webhooks::customer_json;
 
 fn external_id(raw: &str) -> Result<String, Refusal> {
     parse_external_id(raw).map_err(|e| error(StatusCode::BAD_REQUEST, "bad_request", &e.0))
-}
-
-/// A customer as the API shows it.
-pub fn customer_json(c: &Visitor) -> Value {
-    let p = &c.profile;
-    json!({
-        "id": c.id,
-        "external_id": p.external_id,
-        "name": p.name,
-        "email": p.email,
-        "phone": p.phone,
-        "attributes": p.attributes,
-        "cart": p.cart,
-        "language": p.language,
-        "time_zone": p.time_zone,
-        "first_seen_at": c.created_at,
-        "last_seen_at": c.last_seen_at,
-        "counts": {
-            "visits": c.counts.visits,
-            "page_views": c.counts.page_views,
-            "events": c.counts.events,
-            "conversations": c.counts.conversations,
-        },
-    })
 }
 
 /// `GET /api/v1/customers/{external_id}` (`customers:read`).

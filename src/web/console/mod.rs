@@ -20,6 +20,7 @@ mod settings;
 mod setup;
 mod socket;
 mod trigger_settings;
+mod webhook_settings;
 mod widget_settings;
 
 use actix_web::web;
@@ -133,6 +134,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/email", web::get().to(email_settings::page))
         .route("/settings/email", web::post().to(email_settings::save))
         .route("/settings/email/test", web::post().to(email_settings::test))
+        .route("/settings/webhooks", web::get().to(webhook_settings::page))
+        .route("/settings/webhooks", web::post().to(webhook_settings::add))
+        .route(
+            "/settings/webhooks/{id}/delete",
+            web::post().to(webhook_settings::delete),
+        )
         .route("/settings/hours", web::get().to(hours_settings::page))
         .route(
             "/settings/hours",

@@ -1,0 +1,207 @@
+//! Webhooks: the receivers, and their deliveries, queued in the same transaction as the change they report
+//! (so none is lost), sent with a lease (a crash mid-send means a resend, never a loss) and retried with
+//! back-off.
+
+use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+use serde_json::Value;
+
+use super::codec::{decode, encode};
+use super::conversations::next_id;
+use super::tables::{DELIVERIES, DELIVERY_DUE, WEBHOOKS};
+use super::{Error, Store};
+use crate::customers::Invalid;
+use crate::webhooks::{
+    self, Delivery, DeliveryStatus, Event, LEASE_MS, MAX_ATTEMPTS, MAX_WEBHOOKS, Webhook, WebhookId,
+};
+
+const NEXT_WEBHOOK_KEY: &str = "next_webhook_id";
+const NEXT_DELIVERY_KEY: &str = "next_delivery_id";
+
+/// Queues `event` with `data` for every webhook that subscribed to it (nothing when there are none).
+pub(super) fn emit(txn: &WriteTransaction, event: Event, data: Value) -> Result<(), Error> {
+    let hooks: Vec<Webhook> = {
+        let table = txn.open_table(WEBHOOKS)?;
+        if table.is_empty()? {
+            return Ok(());
+        }
+        table
+            .iter()?
+            .map(|e| decode::<Webhook>(e?.1.value()))
+            .filter(|w| w.as_ref().map_or(true, |w| w.events.contains(&event)))
+            .collect::<Result<_, _>>()?
+    };
+    let now = crate::clock::now_millis();
+    for hook in hooks {
+        let id = next_id(txn, NEXT_DELIVERY_KEY)?;
+        let delivery = Delivery {
+            id,
+            webhook: hook.id,
+            event,
+            body: webhooks::body(id, event, data.clone(), now),
+            status: DeliveryStatus::Queued,
+            attempts: 0,
+            next_at: now,
+            last_status: None,
+            last_error: String::new(),
+            created_at: now,
+        };
+        txn.open_table(DELIVERIES)?
+            .insert(id, encode(&delivery)?.as_slice())?;
+        txn.open_table(DELIVERY_DUE)?.insert((now, id), ())?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Every webhook, by id.
+    pub async fn webhooks(&self) -> Result<Vec<Webhook>, Error> {
+        self.read(|txn| {
+            txn.open_table(WEBHOOKS)?
+                .iter()?
+                .map(|e| decode(e?.1.value()))
+                .collect()
+        })
+        .await
+    }
+
+    /// Registers a receiver (URL checked by the caller) with a new signing secret.
+    pub async fn add_webhook(
+        &self,
+        url: String,
+        events: Vec<Event>,
+    ) -> Result<Result<Webhook, Invalid>, Error> {
+        self.write(move |txn| {
+            if txn.open_table(WEBHOOKS)?.len()? >= MAX_WEBHOOKS as u64 {
+                return Ok(Err(Invalid(format!("at most {MAX_WEBHOOKS} webhooks"))));
+            }
+            let hook = Webhook {
+                id: next_id(txn, NEXT_WEBHOOK_KEY)?,
+                url,
+                events,
+                secret: format!("whsec_{}", crate::tokens::random()),
+                created_at: crate::clock::now_millis(),
+            };
+            txn.open_table(WEBHOOKS)?
+                .insert(hook.id, encode(&hook)?.as_slice())?;
+            Ok(Ok(hook))
+        })
+        .await
+    }
+
+    /// Removes a receiver (its queued deliveries are dropped when they come due); whether it existed.
+    pub async fn delete_webhook(&self, id: WebhookId) -> Result<bool, Error> {
+        self.write(move |txn| Ok(txn.open_table(WEBHOOKS)?.remove(id)?.is_some()))
+            .await
+    }
+
+    /// The latest deliveries, newest first.
+    pub async fn recent_deliveries(&self, limit: usize) -> Result<Vec<Delivery>, Error> {
+        self.read(move |txn| {
+            txn.open_table(DELIVERIES)?
+                .iter()?
+                .rev()
+                .take(limit)
+                .map(|e| decode(e?.1.value()))
+                .collect()
+        })
+        .await
+    }
+
+    /// Takes up to `limit` deliveries due by `now_ms`, each with its webhook, and leases them: due again
+    /// after [`LEASE_MS`] unless their result is recorded first (so a crash mid-send resends).
+    pub async fn take_due_deliveries(
+        &self,
+        now_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<(Delivery, Webhook)>, Error> {
+        let any = self
+            .read(move |txn| {
+                Ok(txn
+                    .open_table(DELIVERY_DUE)?
+                    .range((0, 0)..=(now_ms, u64::MAX))?
+                    .next()
+                    .is_some())
+            })
+            .await?;
+        if !any {
+            return Ok(Vec::new());
+        }
+        self.write(move |txn| {
+            let due: Vec<(u64, u64)> = txn
+                .open_table(DELIVERY_DUE)?
+                .range((0, 0)..=(now_ms, u64::MAX))?
+                .take(limit)
+                .map(|e| e.map(|(k, _)| k.value()))
+                .collect::<Result<_, _>>()?;
+            let mut taken = Vec::new();
+            for (at, id) in due {
+                txn.open_table(DELIVERY_DUE)?.remove((at, id))?;
+                let Some(d) = txn
+                    .open_table(DELIVERIES)?
+                    .get(id)?
+                    .map(|v| decode::<Delivery>(v.value()))
+                else {
+                    continue;
+                };
+                let mut d = d?;
+                let hook = txn
+                    .open_table(WEBHOOKS)?
+                    .get(d.webhook)?
+                    .map(|v| decode::<Webhook>(v.value()))
+                    .transpose()?;
+                let Some(hook) = hook else {
+                    d.status = DeliveryStatus::Failed;
+                    d.last_error = "the webhook was removed".into();
+                    txn.open_table(DELIVERIES)?
+                        .insert(id, encode(&d)?.as_slice())?;
+                    continue;
+                };
+                d.attempts += 1;
+                d.next_at = now_ms + LEASE_MS;
+                txn.open_table(DELIVERIES)?
+                    .insert(id, encode(&d)?.as_slice())?;
+                txn.open_table(DELIVERY_DUE)?.insert((d.next_at, id), ())?;
+                taken.push((d, hook));
+            }
+            Ok(taken)
+        })
+        .await
+    }
+
+    /// Records an attempt: delivered (2xx), or due again after a back-off, or failed after
+    /// [`MAX_ATTEMPTS`].
+    pub async fn delivery_done(
+        &self,
+        id: u64,
+        status: Option<u16>,
+        error: String,
+        first_retry_ms: u64,
+    ) -> Result<(), Error> {
+        self.write(move |txn| {
+            let Some(d) = txn
+                .open_table(DELIVERIES)?
+                .get(id)?
+                .map(|v| decode::<Delivery>(v.value()))
+            else {
+                return Ok(());
+            };
+            let mut d = d?;
+            txn.open_table(DELIVERY_DUE)?.remove((d.next_at, id))?;
+            d.last_status = status;
+            d.last_error = error;
+            if status.is_some_and(|s| (200..300).contains(&s)) {
+                d.status = DeliveryStatus::Delivered;
+            } else if d.attempts >= MAX_ATTEMPTS {
+                d.status = DeliveryStatus::Failed;
+            } else {
+                d.next_at = crate::clock::now_millis()
+                    + crate::mail::backoff_ms(d.attempts, first_retry_ms);
+                txn.open_table(DELIVERY_DUE)?.insert((d.next_at, id), ())?;
+            }
+            txn.open_table(DELIVERIES)?
+                .insert(id, encode(&d)?.as_slice())?;
+            Ok(())
+        })
+        .await
+    }
+}

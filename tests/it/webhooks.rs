@@ -1,0 +1,293 @@
+//! Outgoing webhooks over the real server and a receiver started by the test: signed deliveries a receiver
+//! can verify, a retry after a 500, and nothing lost across a restart.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hmac::{KeyInit, Mac};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::helpers::{Agent, TestApp, spawn_app_in_with};
+use crate::smtp::free_port;
+use crate::ws::{SHOP_ORIGIN, visitor_hello};
+
+/// One request the receiver got: lower-cased headers and the body.
+type Request = (HashMap<String, String>, String);
+
+/// A webhook receiver on `port`: answers the queued statuses in order, then 200.
+struct Receiver {
+    got: Arc<Mutex<Vec<Request>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Receiver {
+    async fn start(port: u16, answers: &[u16]) -> Receiver {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let got: Arc<Mutex<Vec<Request>>> = Arc::default();
+        let answers = Arc::new(Mutex::new(
+            answers.iter().copied().collect::<VecDeque<u16>>(),
+        ));
+        let (g, a) = (got.clone(), answers.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (g, a) = (g.clone(), a.clone());
+                tokio::spawn(async move {
+                    let mut data = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    let (head, body_start) = loop {
+                        let n = stream.read(&mut buf).await.unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        data.extend_from_slice(&buf[..n]);
+                        if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break (String::from_utf8_lossy(&data[..i]).to_string(), i + 4);
+                        }
+                    };
+                    let headers: HashMap<String, String> = head
+                        .lines()
+                        .skip(1)
+                        .filter_map(|l| l.split_once(':'))
+                        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_owned()))
+                        .collect();
+                    let length: usize = headers
+                        .get("content-length")
+                        .and_then(|l| l.parse().ok())
+                        .unwrap_or(0);
+                    while data.len() < body_start + length {
+                        let n = stream.read(&mut buf).await.unwrap_or(0);
+                        if n == 0 {
+                            break;
+                        }
+                        data.extend_from_slice(&buf[..n]);
+                    }
+                    let body = String::from_utf8_lossy(&data[body_start..]).to_string();
+                    let status = a.lock().unwrap().pop_front().unwrap_or(200);
+                    g.lock().unwrap().push((headers, body));
+                    let answer = format!(
+                        "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    );
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                });
+            }
+        });
+        Receiver { got, task }
+    }
+
+    /// Waits up to 20 s for a request matching `wanted`.
+    async fn wait_for(&self, wanted: impl Fn(&Request) -> bool) -> Request {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(r) = self.got.lock().unwrap().iter().find(|r| wanted(r)) {
+                return r.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no such delivery: {:?}",
+                self.got.lock().unwrap()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn count(&self, wanted: impl Fn(&Request) -> bool) -> usize {
+        self.got
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| wanted(r))
+            .count()
+    }
+}
+
+fn event_of(r: &Request) -> String {
+    serde_json::from_str::<Value>(&r.1).unwrap()["event"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Registers a webhook for `events`; returns its secret.
+async fn add_webhook(app: &TestApp, admin: &Agent, url: &str, events: &[&str]) -> String {
+    let mut form = vec![("url", url)];
+    form.extend(events.iter().map(|e| ("event", *e)));
+    let response = app
+        .submit(admin, "/settings/webhooks", "/settings/webhooks", &form)
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let page = app.page(admin, "/settings/webhooks").await;
+    page.split("<code class=\"secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// What a receiver would do with its own HMAC code: check `t=…,v1=…` over `t.body`.
+fn receiver_verifies(secret: &str, header: &str, body: &str) -> bool {
+    let t = header
+        .split(',')
+        .find_map(|p| p.strip_prefix("t="))
+        .unwrap();
+    let v1 = header
+        .split(',')
+        .find_map(|p| p.strip_prefix("v1="))
+        .unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.{body}").as_bytes());
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    expected == v1
+}
+
+#[tokio::test]
+async fn deliveries_are_signed_and_retried_after_a_500() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app_in_with(dir.path(), |c| c.mail_retry_secs = 1).await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    let port = free_port();
+    // The first delivery gets a 500.
+    let receiver = Receiver::start(port, &[500]).await;
+    let url = format!("http://127.0.0.1:{port}/hooks");
+    let secret = add_webhook(
+        &app,
+        &owner,
+        &url,
+        &["conversation.created", "message.created"],
+    )
+    .await;
+    let bad = app
+        .submit(
+            &owner,
+            "/settings/webhooks",
+            "/settings/webhooks",
+            &[("url", "ftp://x"), ("event", "message.created")],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (mut widget, _) = visitor_hello(&app, &site, None).await;
+    widget
+        .send(json!({"type": "message", "client_id": "w1", "body": "Hello hooks"}))
+        .await;
+    let conversation = widget.recv_type("ack").await["conversation"]
+        .as_u64()
+        .unwrap();
+
+    let created = receiver
+        .wait_for(|r| event_of(r) == "conversation.created" && r.0.contains_key("x-sodan-event"))
+        .await;
+    let body: Value = serde_json::from_str(&created.1).unwrap();
+    assert_eq!(body["data"]["id"], conversation);
+    let message = receiver
+        .wait_for(|r| event_of(r) == "message.created")
+        .await;
+    let m: Value = serde_json::from_str(&message.1).unwrap();
+    assert_eq!(m["data"]["body"], "Hello hooks");
+    for (headers, body) in [&created, &message] {
+        let signature = &headers["x-sodan-signature"];
+        assert!(receiver_verifies(&secret, signature, body), "{signature}");
+        assert!(sodan::webhooks::verify(
+            &secret,
+            signature,
+            body,
+            sodan::clock::now(),
+            300
+        ));
+        assert!(
+            !receiver_verifies(&secret, signature, &format!("{body} ")),
+            "tampered"
+        );
+    }
+    // The delivery that got the 500 came again, with the same id, and was then delivered.
+    let first = receiver.got.lock().unwrap()[0].clone();
+    let id = first.0["x-sodan-delivery"].clone();
+    receiver
+        .wait_for(|r| r.0["x-sodan-delivery"] == id && r.1 == first.1)
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while receiver.count(|r| r.0["x-sodan-delivery"] == id) < 2 {
+        assert!(Instant::now() < deadline, "the 500 is retried");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = app.page(&owner, "/settings/webhooks").await;
+    assert!(page.contains("delivered (200)"), "{page}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn nothing_is_lost_when_the_receiver_is_down_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let fast = |c: &mut sodan::config::Config| c.mail_retry_secs = 1;
+    let app = spawn_app_in_with(dir.path(), fast).await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    let port = free_port();
+    add_webhook(
+        &app,
+        &owner,
+        &format!("http://127.0.0.1:{port}/"),
+        &["message.created"],
+    )
+    .await;
+    let (mut widget, _) = visitor_hello(&app, &site, None).await;
+    for i in 0..3 {
+        widget.send(json!({"type": "message", "client_id": format!("d{i}"), "body": format!("note {i}")})).await;
+        widget.recv_type("ack").await;
+    }
+    // Nobody listens: the attempts fail and wait in the queue.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let page = app.page(&owner, "/settings/webhooks").await;
+        let attempted = page.matches("queued · ").count() >= 3 && !page.contains("queued · 0");
+        if attempted {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the failures are recorded: {page}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(widget);
+    app.stop().await;
+
+    let receiver = Receiver::start(port, &[]).await;
+    let app = spawn_app_in_with(dir.path(), fast).await;
+    for i in 0..3 {
+        let text = format!("note {i}");
+        receiver
+            .wait_for(move |r| {
+                serde_json::from_str::<Value>(&r.1).unwrap()["data"]["body"] == text.as_str()
+            })
+            .await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        receiver.count(|_| true),
+        3,
+        "each delivered once after the restart"
+    );
+    app.stop().await;
+}
