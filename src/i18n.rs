@@ -284,6 +284,16 @@ pub struct Texts {
     pub score_title: &'static str,
     /// score_help
     pub score_help: &'static str,
+    /// line_help
+    pub line_help: &'static str,
+    /// Webhook URL
+    pub line_webhook_url: &'static str,
+    /// Channel secret
+    pub line_secret: &'static str,
+    /// Channel access token
+    pub line_token: &'static str,
+    /// Messaging API address
+    pub line_api_base: &'static str,
     /// Webhooks
     pub webhooks_title: &'static str,
     /// webhooks_help
@@ -774,6 +784,11 @@ static EN: Texts = Texts {
     builder_remove: "Remove",
     score_title: "Intent score",
     score_help: "One rule per line: points, then the rule. The score is the sum of the points of the rules a customer meets; segments and proactive messages can use it as intent.",
+    line_help: "Customers who write to your LINE official account chat in the same inbox; replies go back through LINE. In the LINE Developers console, paste the webhook URL below and turn \"Use webhook\" on.",
+    line_webhook_url: "Webhook URL",
+    line_secret: "Channel secret",
+    line_token: "Channel access token",
+    line_api_base: "Messaging API address",
     webhooks_title: "Webhooks",
     webhooks_help: "Sodan posts JSON to these addresses when the chosen events happen, signed in the X-Sodan-Signature header (t=TIMESTAMP,v1=HMAC-SHA256 of \"TIMESTAMP.BODY\" with the secret). Deliveries are stored and retried until the receiver answers 2xx.",
     webhooks_events: "Events",
@@ -1105,6 +1120,11 @@ static JA: Texts = Texts {
     builder_remove: "削除",
     score_title: "購買意欲スコア",
     score_help: "1行に1ルール: 点数、続けてルール。顧客が満たすルールの点数の合計がスコアになり、セグメントやプロアクティブメッセージで intent として使えます。",
+    line_help: "LINE公式アカウントに届いたメッセージも同じ受信箱で対応でき、返信はLINEで届きます。LINE Developersコンソールで下のWebhook URLを設定し、「Webhookの利用」をオンにしてください。",
+    line_webhook_url: "Webhook URL",
+    line_secret: "チャネルシークレット",
+    line_token: "チャネルアクセストークン",
+    line_api_base: "Messaging APIのアドレス",
     webhooks_title: "Webhook",
     webhooks_help: "選んだイベントが起きると、Sodan はこれらのアドレスに JSON を送ります。X-Sodan-Signature ヘッダー（t=時刻,v1=シークレットによる「時刻.本文」の HMAC-SHA256）で署名します。配信は保存され、受信側が 2xx を返すまで再送します。",
     webhooks_events: "イベント",

@@ -17,6 +17,7 @@
 //! - [`faq`]: FAQ articles (Markdown rendered safely), their search with Japanese tokenising, and the bot's
 //!   menu and modes (pure).
 //! - [`hours`]: business hours: weekly ranges in the shop's time zone, holidays, the next opening (pure).
+//! - [`line`]: the LINE channel: webhook signatures and events, the Messaging API (profile, push).
 //! - [`mail`]: e-mail: SMTP settings, the queue's records and retry schedule, digests and signed links;
 //!   sending with lettre.
 //! - [`webhooks`]: outgoing webhooks: events, signed deliveries, and the JSON shapes the API shares.
@@ -61,6 +62,7 @@ pub mod fuzz;
 pub mod hours;
 pub mod hub;
 pub mod i18n;
+pub mod line;
 pub mod mail;
 pub mod operators;
 pub mod presence;

@@ -123,6 +123,7 @@ pub async fn seed(data_dir: &Path, count: usize, history: (usize, usize)) {
                             page_url: Some(format!("https://shop.test/items/{i}")),
                             trigger: None,
                             bot: false,
+                            channel: sodan::conversations::Channel::Web,
                         },
                     )
                     .await

@@ -115,6 +115,20 @@ pub struct Conversation {
     /// When the reply digest for a visitor who left is due (Unix ms).
     #[serde(default)]
     pub digest_due: Option<u64>,
+    /// Where the visitor writes from.
+    #[serde(default)]
+    pub channel: Channel,
+}
+
+/// Where a conversation happens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The widget on the shop's site.
+    #[default]
+    Web,
+    /// The shop's LINE official account.
+    Line,
 }
 
 /// Where the FAQ bot stands in a conversation.
@@ -137,6 +151,8 @@ pub struct Origin {
     pub trigger: Option<crate::triggers::TriggerId>,
     /// The FAQ bot answers now: a conversation this message starts (or reopens) goes to the bot first.
     pub bot: bool,
+    /// Where the message came from (a new conversation is on this channel).
+    pub channel: Channel,
 }
 
 impl Conversation {
@@ -348,6 +364,7 @@ mod tests {
             autoreply_due: None,
             bot: None,
             digest_due: None,
+            channel: Channel::Web,
         };
         assert_eq!(c.effective_status(99), Status::Snoozed);
         assert_eq!(c.effective_status(100), Status::Open);

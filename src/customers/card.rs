@@ -13,6 +13,7 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("phone", "Phone", "電話"),
     ("external_id", "User id", "ユーザーID"),
     ("identified", "Identity", "本人確認"),
+    ("line", "LINE", "LINE"),
     ("current_page", "Viewing now", "閲覧中のページ"),
     ("recent_pages", "Recent pages", "最近の閲覧ページ"),
     ("cart", "Cart", "カート"),

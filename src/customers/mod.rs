@@ -60,6 +60,10 @@ pub struct Profile {
     pub cart: Vec<CartItem>,
     /// Asked for no more e-mails (the unsubscribe link).
     pub unsubscribed: bool,
+    /// Their LINE user id, when they write through the LINE channel.
+    pub line_user_id: Option<String>,
+    /// Their LINE profile picture.
+    pub line_picture: String,
 }
 
 impl Profile {
@@ -118,6 +122,10 @@ impl Profile {
         }
         // Whoever asked for no e-mails on either record keeps that choice.
         self.unsubscribed |= other.unsubscribed;
+        if other.line_user_id.is_some() {
+            self.line_user_id = other.line_user_id;
+            self.line_picture = other.line_picture;
+        }
         for (key, value) in other.attributes {
             self.attributes.entry(key).or_insert(value);
         }

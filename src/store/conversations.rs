@@ -243,6 +243,7 @@ impl Store {
                                 autoreply_due: None,
                                 bot: None,
                                 digest_due: None,
+                                channel: origin.channel,
                             };
                             (c, None, true)
                         }
@@ -477,6 +478,38 @@ impl Store {
                 }
             }
             Ok(found.into_iter().collect())
+        })
+        .await
+    }
+
+    /// Posts a private notice from Sodan for the team (such as a failed delivery to another channel);
+    /// `Ok(None)` when the conversation does not exist.
+    pub async fn post_notice(
+        &self,
+        conversation: ConversationId,
+        text: String,
+    ) -> Result<Option<(Conversation, Message)>, Error> {
+        self.write(move |txn| {
+            let Some(mut c) = load(txn, conversation)? else {
+                return Ok(None);
+            };
+            let draft = Draft {
+                author: Author::System,
+                client_id: None,
+                body: text,
+                note: true,
+                upload: None,
+            };
+            let previous = c.last_activity_at;
+            let message = append(
+                txn,
+                &mut c,
+                Some(previous),
+                "s",
+                draft,
+                crate::clock::now_millis(),
+            )?;
+            Ok(Some((c, message)))
         })
         .await
     }

@@ -9,10 +9,10 @@ use super::codec::{decode, encode};
 use super::tables::{
     ACTIVITY, API_TOKEN_DIGESTS, API_TOKENS, ARTICLES, ATTRIBUTE_KEYS, AUTOREPLIES, CANNED,
     CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, DELIVERIES, DELIVERY_DUE, DIGESTS, EVENTS,
-    EXTERNAL_IDS, INVITES, MAIL_DUE, MAILS, MEMBERSHIPS, MESSAGES, META, NOTES, OPERATOR_EMAILS,
-    OPERATOR_SESSIONS, OPERATORS, PAGE_VIEW_LOG, PAGE_VIEWS, RECHECKS, SEEN, SEGMENT_MEMBERS,
-    SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS, TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS, UPLOADS,
-    VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS, WEBHOOKS,
+    EXTERNAL_IDS, INVITES, LINE_USERS, MAIL_DUE, MAILS, MEMBERSHIPS, MESSAGES, META, NOTES,
+    OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS, PAGE_VIEW_LOG, PAGE_VIEWS, RECHECKS, SEEN,
+    SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS, TRIGGER_COUNTS, TRIGGER_SEEN,
+    TRIGGERS, UPLOADS, VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS, WEBHOOKS,
 };
 use super::visitors::save_visitor;
 use super::{Error, OpenError};
@@ -131,7 +131,8 @@ fn create_v4(txn: &WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
-/// Proactive messages, pending automatic replies, canned replies, FAQ articles, the mail queue, webhooks.
+/// Proactive messages, pending automatic replies, canned replies, FAQ articles, the mail queue, webhooks,
+/// LINE users.
 fn create_v5(txn: &WriteTransaction) -> Result<(), Error> {
     for def in [
         TRIGGERS,
@@ -148,6 +149,7 @@ fn create_v5(txn: &WriteTransaction) -> Result<(), Error> {
     for def in [AUTOREPLIES, MAIL_DUE, DIGESTS, DELIVERY_DUE] {
         txn.open_table(def)?;
     }
+    txn.open_table(LINE_USERS)?;
     Ok(())
 }
 
@@ -174,7 +176,7 @@ pub fn create_missing_tables(txn: &WriteTransaction) -> Result<(), Error> {
         txn.open_table(def)?;
     }
     txn.open_table(SEGMENT_SIZES)?;
-    for def in [OPERATOR_EMAILS, EXTERNAL_IDS, ATTRIBUTE_KEYS] {
+    for def in [OPERATOR_EMAILS, EXTERNAL_IDS, ATTRIBUTE_KEYS, LINE_USERS] {
         txn.open_table(def)?;
     }
     for def in [SESSIONS, INVITES] {

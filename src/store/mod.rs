@@ -17,6 +17,7 @@ mod data_file;
 mod faq;
 mod files;
 mod invites;
+mod line;
 mod mail;
 mod migrate;
 mod operators;

@@ -157,3 +157,6 @@ pub const DELIVERIES: TableDefinition<u64, &[u8]> = TableDefinition::new("delive
 /// `(next_at_ms, delivery_id) -> ()`: deliveries by when they are due.
 pub const DELIVERY_DUE: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("nextatms_deliveryid");
+
+/// `LINE user id -> visitor_id`: customers who write through the LINE channel.
+pub const LINE_USERS: TableDefinition<&str, u64> = TableDefinition::new("lineuserid_visitor_id");

@@ -8,6 +8,7 @@ mod console;
 mod csrf;
 mod error;
 mod health;
+mod line_webhook;
 mod mail_links;
 mod metrics;
 mod render;
@@ -160,6 +161,7 @@ pub fn server(listener: TcpListener, state: State) -> std::io::Result<Server> {
             .configure(widget::routes)
             .configure(api::routes)
             .configure(mail_links::routes)
+            .configure(line_webhook::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound)
             }))

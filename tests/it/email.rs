@@ -76,6 +76,16 @@ async fn reply(feed: &mut Ws, conversation: u64, id: &str, body: &str) {
     }
 }
 
+/// Waits until the server counts `n` open sockets (a closed widget is unregistered a moment after it goes).
+async fn wait_connections(app: &TestApp, admin: &Agent, n: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let wanted = format!("\"connections\":{n},");
+    while !app.page(admin, "/healthz").await.contains(&wanted) {
+        assert!(std::time::Instant::now() < deadline, "{n} sockets open");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn link(body: &str, path: &str) -> String {
     body.split_whitespace()
         .find(|word| word.starts_with("http://127.0.0.1") && word.contains(path))
@@ -93,6 +103,7 @@ async fn a_visitor_who_left_gets_one_digest_in_their_language_with_a_working_lin
     let mut feed = console(&app, &owner).await;
     let (ws, conversation) = customer(&app, &owner, &site, "yuki@example.jp", "ja-JP").await;
     ws.close().await;
+    wait_connections(&app, &owner, 1).await;
 
     // Two replies in quick succession: one mail with both.
     reply(&mut feed, conversation, "r1", "明日お届けします。").await;
@@ -187,6 +198,7 @@ async fn no_mail_when_the_visitor_is_there_or_reads_the_reply_in_time() {
     // Gone when the reply came, back and reading it within the grace period: no mail either.
     let (away, conversation) = customer(&app, &owner, &site, "back@example.com", "en").await;
     away.close().await;
+    wait_connections(&app, &owner, 2).await;
     reply(
         &mut feed,
         conversation,
@@ -260,6 +272,7 @@ async fn the_test_mail_reports_the_servers_answer_and_refused_mails_are_listed()
     let mut feed = console(&app, &owner).await;
     let (ws, conversation) = customer(&app, &owner, &site, "bounce@example.com", "en").await;
     ws.close().await;
+    wait_connections(&app, &owner, 1).await;
     reply(&mut feed, conversation, "x1", "Hello?").await;
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
@@ -290,6 +303,7 @@ async fn a_failed_delivery_is_retried_after_a_restart_and_delivered_once() {
     let mut feed = console(&app, &owner).await;
     let (ws, conversation) = customer(&app, &owner, &site, "later@example.com", "en").await;
     ws.close().await;
+    wait_connections(&app, &owner, 1).await;
     reply(&mut feed, conversation, "l1", "Your parcel left today.").await;
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {

@@ -22,6 +22,7 @@ mod fuzz_inputs;
 mod helpers;
 mod inbox;
 mod install;
+mod line;
 mod live_browser;
 mod load_smoke;
 mod metrics;

@@ -58,6 +58,7 @@ fn console_pages(conversation: u64) -> Vec<String> {
         "/settings/faq",
         "/settings/email",
         "/settings/webhooks",
+        "/settings/line",
         "/settings/api",
         "/account",
     ]

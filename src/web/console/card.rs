@@ -205,6 +205,13 @@ pub fn build(data: &CardData, lang: Lang, viewer: OperatorId, back: String) -> C
                     None => CardValue::Nothing,
                 },
                 "referrer" => text(&p.referrer),
+                "line" => match &p.line_user_id {
+                    Some(_) if p.line_picture.starts_with("https://") => {
+                        CardValue::Link(p.line_picture.clone(), format!("LINE · {}", p.name))
+                    }
+                    Some(_) => CardValue::Text(format!("LINE · {}", p.name)),
+                    None => CardValue::Nothing,
+                },
                 "language" => text(&p.language),
                 "time_zone" => text(&p.time_zone),
                 "first_seen" => CardValue::Text(time(c.created_at)),

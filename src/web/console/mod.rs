@@ -13,6 +13,7 @@ mod faq_settings;
 mod hours_settings;
 mod import;
 mod inbox;
+mod line_settings;
 mod login;
 mod pages;
 mod segment_settings;
@@ -140,6 +141,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/settings/webhooks/{id}/delete",
             web::post().to(webhook_settings::delete),
         )
+        .route("/settings/line", web::get().to(line_settings::page))
+        .route("/settings/line", web::post().to(line_settings::save))
         .route("/settings/hours", web::get().to(hours_settings::page))
         .route(
             "/settings/hours",

@@ -288,6 +288,7 @@ impl BotContext {
             page_url,
             trigger: None,
             bot: true,
+            channel: crate::conversations::Channel::Web,
         };
         let posted =
             live::post_from_visitor(store, hub, None, visitor, &client_id, text, origin).await?;

@@ -495,6 +495,7 @@ impl Handler for VisitorSocket {
                         page_url: self.page_url.clone(),
                         trigger: self.triggers.engaged,
                         bot: self.bot.is_some(),
+                        channel: crate::conversations::Channel::Web,
                     },
                 )
                 .await

@@ -127,6 +127,7 @@ pub async fn upload(
         page_url: visitor.current_page.map(|p| p.url),
         trigger: None,
         bot: false,
+        channel: crate::conversations::Channel::Web,
     };
     match live::attach_from_visitor(&state.store, &state.hub, None, visitor.id, new, page).await {
         Ok(posted) => {

@@ -1,0 +1,82 @@
+//! The LINE channel's settings and the customers who write through it.
+
+use redb::ReadableTable;
+
+use super::codec::{decode, encode};
+use super::tables::{LINE_USERS, SETTINGS, VISITORS};
+use super::visitors::{follow, new_visitor, save_visitor};
+use super::{Error, Store};
+use crate::line::LineSettings;
+use crate::visitors::Visitor;
+
+const LINE_SETTING: &str = "line";
+
+impl Store {
+    /// The LINE channel's settings (not set up until saved).
+    pub async fn line_settings(&self) -> Result<LineSettings, Error> {
+        self.read(|txn| {
+            txn.open_table(SETTINGS)?
+                .get(LINE_SETTING)?
+                .map(|v| decode(v.value()))
+                .transpose()
+                .map(Option::unwrap_or_default)
+        })
+        .await
+    }
+
+    /// Replaces the LINE channel's settings.
+    pub async fn set_line_settings(&self, settings: LineSettings) -> Result<(), Error> {
+        self.write(move |txn| {
+            txn.open_table(SETTINGS)?
+                .insert(LINE_SETTING, encode(&settings)?.as_slice())?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The customer who writes as this LINE user, if they wrote before.
+    pub async fn line_customer(&self, user_id: String) -> Result<Option<Visitor>, Error> {
+        self.read(move |txn| {
+            let Some(id) = txn
+                .open_table(LINE_USERS)?
+                .get(user_id.as_str())?
+                .map(|v| v.value())
+            else {
+                return Ok(None);
+            };
+            follow(&txn.open_table(VISITORS)?, id)
+        })
+        .await
+    }
+
+    /// The customer for a LINE user, created with their LINE profile on first contact (a second call for the
+    /// same user finds the first one's record).
+    pub async fn line_customer_or_new(
+        &self,
+        user_id: String,
+        name: String,
+        picture: String,
+    ) -> Result<Visitor, Error> {
+        self.write(move |txn| {
+            let known = txn
+                .open_table(LINE_USERS)?
+                .get(user_id.as_str())?
+                .map(|v| v.value());
+            if let Some(id) = known
+                && let Some(v) = follow(&txn.open_table(VISITORS)?, id)?
+            {
+                return Ok(v);
+            }
+            let now = crate::clock::now_millis();
+            let mut visitor = new_visitor(txn, now)?;
+            visitor.profile.name = name.chars().take(200).collect();
+            visitor.profile.line_picture = picture.chars().take(1000).collect();
+            visitor.profile.line_user_id = Some(user_id.clone());
+            save_visitor(txn, &visitor, None)?;
+            txn.open_table(LINE_USERS)?
+                .insert(user_id.as_str(), visitor.id)?;
+            Ok(visitor)
+        })
+        .await
+    }
+}

@@ -1,0 +1,95 @@
+//! Settings → LINE (admins): the channel secret and access token from the LINE Developers console (the
+//! token is kept and never shown again), the Messaging API's address, and the webhook URL to paste there.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::line::{DEFAULT_API_BASE, LineSettings};
+use crate::web::csrf::CsrfCookie;
+use crate::web::render::{self, Chrome};
+use crate::web::session::Admin;
+use crate::web::{AppError, State, request};
+
+#[derive(Template)]
+#[template(path = "console/line_settings.html")]
+struct LinePage {
+    c: Chrome,
+    webhook_url: String,
+    channel_secret_set: bool,
+    token_set: bool,
+    api_base: String,
+    error: Option<String>,
+}
+
+/// `GET /settings/line`.
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<State>,
+    Admin(me): Admin,
+    csrf: CsrfCookie,
+) -> Result<HttpResponse, AppError> {
+    let s = state.store.line_settings().await?;
+    let page = LinePage {
+        c: Chrome::new(
+            request::language(&req, Some(&me.operator)),
+            &csrf,
+            Some(&me.operator),
+            "settings",
+        ),
+        webhook_url: format!("{}/line/webhook", state.public_url),
+        channel_secret_set: !s.channel_secret.is_empty(),
+        token_set: !s.access_token.is_empty(),
+        api_base: s.api_base,
+        error: None,
+    };
+    render::page(StatusCode::OK, &page, &csrf)
+}
+
+/// The LINE form: empty secret or token fields keep the saved ones.
+#[derive(Deserialize)]
+pub struct LineForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    channel_secret: String,
+    #[serde(default)]
+    access_token: String,
+    #[serde(default)]
+    api_base: String,
+}
+
+/// `POST /settings/line`.
+pub async fn save(
+    state: web::Data<State>,
+    Admin(_me): Admin,
+    csrf: CsrfCookie,
+    form: web::Form<LineForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf.verify(&form.csrf)?;
+    let saved = state.store.line_settings().await?;
+    let keep = |new: &str, old: String| {
+        if new.trim().is_empty() {
+            old
+        } else {
+            new.trim().to_owned()
+        }
+    };
+    let api_base = form.api_base.trim();
+    let api_base = if api_base.is_empty() {
+        DEFAULT_API_BASE
+    } else {
+        api_base
+    };
+    if !(api_base.starts_with("https://") || api_base.starts_with("http://")) {
+        return Err(AppError::BadRequest("api_base: an http(s) address".into()));
+    }
+    let settings = LineSettings {
+        channel_secret: keep(&form.channel_secret, saved.channel_secret),
+        access_token: keep(&form.access_token, saved.access_token),
+        api_base: api_base.trim_end_matches('/').to_owned(),
+    };
+    state.store.set_line_settings(settings).await?;
+    Ok(render::see_other("/settings/line"))
+}

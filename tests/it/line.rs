@@ -1,0 +1,235 @@
+//! The LINE channel over the real server and a local server that behaves like LINE's Messaging API: a
+//! signed webhook starts a conversation with the LINE profile on the card, a bad signature is refused, a
+//! redelivery is stored once, and an operator's reply reaches the push endpoint with LINE's documented JSON
+//! and the channel access token.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::helpers::spawn_app;
+use crate::ws::console;
+
+const SECRET: &str = "line-channel-secret";
+const TOKEN: &str = "line-access-token";
+
+/// A request the LINE-like server got: method, path, lower-cased headers, body.
+type Seen = (String, String, HashMap<String, String>, String);
+
+/// Answers like LINE: the profile of any user, 200 `{}` for a push; records every request.
+async fn line_like_server() -> (String, Arc<Mutex<Vec<Seen>>>, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+    let log = seen.clone();
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut data = Vec::new();
+                let mut buf = [0u8; 4096];
+                let (head, start) = loop {
+                    let n = stream.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    data.extend_from_slice(&buf[..n]);
+                    if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break (String::from_utf8_lossy(&data[..i]).to_string(), i + 4);
+                    }
+                };
+                let mut lines = head.lines();
+                let request_line: Vec<String> = lines
+                    .next()
+                    .unwrap_or("")
+                    .split(' ')
+                    .map(str::to_owned)
+                    .collect();
+                let headers: HashMap<String, String> = lines
+                    .filter_map(|l| l.split_once(':'))
+                    .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_owned()))
+                    .collect();
+                let length: usize = headers
+                    .get("content-length")
+                    .and_then(|l| l.parse().ok())
+                    .unwrap_or(0);
+                while data.len() < start + length {
+                    let n = stream.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    data.extend_from_slice(&buf[..n]);
+                }
+                let body = String::from_utf8_lossy(&data[start..]).to_string();
+                let (method, path) = (request_line[0].clone(), request_line[1].clone());
+                let authorized = headers.get("authorization").map(String::as_str)
+                    == Some(&format!("Bearer {TOKEN}"));
+                let (status, answer) = if !authorized {
+                    (401, json!({"message": "Authentication failed"}).to_string())
+                } else if method == "GET" && path.starts_with("/v2/bot/profile/") {
+                    let user = path.trim_start_matches("/v2/bot/profile/");
+                    (200, json!({"userId": user, "displayName": "山田 花子",
+                        "pictureUrl": "https://profile.line-scdn.net/abc", "statusMessage": "", "language": "ja"}).to_string())
+                } else if method == "POST" && path == "/v2/bot/message/push" {
+                    (200, "{}".to_owned())
+                } else {
+                    (404, json!({"message": "Not found"}).to_string())
+                };
+                log.lock().unwrap().push((method, path, headers, body));
+                let response = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    (base, seen, task)
+}
+
+/// LINE's webhook body for one text message from `user`.
+fn text_event(event_id: &str, user: &str, text: &str, redelivery: bool) -> String {
+    json!({
+        "destination": "Uxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "events": [{
+            "type": "message", "mode": "active", "timestamp": 1_700_000_000_000u64,
+            "source": {"type": "user", "userId": user},
+            "webhookEventId": event_id,
+            "deliveryContext": {"isRedelivery": redelivery},
+            "replyToken": "b60d432864f44d079f6d8efe86cf404b",
+            "message": {"id": "444573844083572737", "type": "text", "quoteToken": "q", "text": text}
+        }]
+    })
+    .to_string()
+}
+
+async fn deliver(app: &crate::helpers::TestApp, body: &str, signature: &str) -> StatusCode {
+    reqwest::Client::new()
+        .post(app.url("/line/webhook"))
+        .header("content-type", "application/json")
+        .header("x-line-signature", signature)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn line_messages_land_in_the_inbox_and_replies_go_back_through_line() {
+    let (base, seen, _server) = line_like_server().await;
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let response = app
+        .submit(
+            &owner,
+            "/settings/line",
+            "/settings/line",
+            &[
+                ("channel_secret", SECRET),
+                ("access_token", TOKEN),
+                ("api_base", &base),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let settings = app.page(&owner, "/settings/line").await;
+    assert!(
+        settings.contains(&format!("{}/line/webhook", app.address)),
+        "the URL to paste"
+    );
+    assert!(
+        !settings.contains(TOKEN) && !settings.contains(SECRET),
+        "secrets are not shown again"
+    );
+    let mut feed = console(&app, &owner).await;
+
+    // A bad signature is refused, and nothing is stored.
+    let body = text_event(
+        "01HZ0000000000000000000001",
+        "U4af4980629",
+        "送料はいくらですか？",
+        false,
+    );
+    assert_eq!(
+        deliver(&app, &body, "bm90IHRoZSByaWdodCBzaWduYXR1cmU=").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(deliver(&app, &body, "").await, StatusCode::UNAUTHORIZED);
+
+    // Signed: a conversation on the LINE channel, the profile on the card.
+    let signature = sodan::line::sign(SECRET, body.as_bytes());
+    assert_eq!(deliver(&app, &body, &signature).await, StatusCode::OK);
+    let message = feed.recv_type("message").await;
+    assert_eq!(message["message"]["body"], "送料はいくらですか？");
+    let conversation = message["message"]["conversation"].as_u64().unwrap();
+    let page = app.page(&owner, &format!("/inbox/{conversation}")).await;
+    assert!(
+        page.contains("山田 花子"),
+        "the LINE display name is the customer's name"
+    );
+    assert!(
+        page.contains("https://profile.line-scdn.net/abc"),
+        "the picture is on the card"
+    );
+    assert!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|s| s.0 == "GET" && s.1 == "/v2/bot/profile/U4af4980629")
+    );
+
+    // A redelivery of the same event is not stored again.
+    let again = text_event(
+        "01HZ0000000000000000000001",
+        "U4af4980629",
+        "送料はいくらですか？",
+        true,
+    );
+    let signature = sodan::line::sign(SECRET, again.as_bytes());
+    assert_eq!(deliver(&app, &again, &signature).await, StatusCode::OK);
+    let more = feed.collect_type("message", Duration::from_secs(1)).await;
+    assert!(more.is_empty(), "{more:?}");
+    let page = app.page(&owner, &format!("/inbox/{conversation}")).await;
+    assert_eq!(
+        page.matches("<div class=\"body\">送料はいくらですか？</div>")
+            .count(),
+        1,
+        "stored once"
+    );
+
+    // The operator's reply goes out through the push endpoint.
+    feed.send(json!({"type": "message", "conversation": conversation, "client_id": "r1", "body": "全国一律500円です。"}))
+        .await;
+    feed.recv_type("ack").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let push = loop {
+        if let Some(p) = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|s| s.1 == "/v2/bot/message/push")
+            .cloned()
+        {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "the reply reaches LINE");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(push.0, "POST");
+    assert_eq!(push.2["authorization"], format!("Bearer {TOKEN}"));
+    assert!(push.2["content-type"].starts_with("application/json"));
+    let sent: Value = serde_json::from_str(&push.3).unwrap();
+    assert_eq!(
+        sent,
+        json!({"to": "U4af4980629", "messages": [{"type": "text", "text": "全国一律500円です。"}]})
+    );
+    app.stop().await;
+}
