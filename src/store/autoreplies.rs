@@ -164,25 +164,12 @@ impl Store {
         now_ms: u64,
         limit: usize,
     ) -> Result<Vec<(Conversation, Message)>, Error> {
-        let any_due = self
-            .read(move |txn| {
-                Ok(txn
-                    .open_table(AUTOREPLIES)?
-                    .range((0, 0)..=(now_ms, u64::MAX))?
-                    .next()
-                    .is_some())
-            })
-            .await?;
+        let any_due = self.any_due(AUTOREPLIES, now_ms).await?;
         if !any_due {
             return Ok(Vec::new());
         }
         self.write(move |txn| {
-            let due: Vec<(u64, u64)> = txn
-                .open_table(AUTOREPLIES)?
-                .range((0, 0)..=(now_ms, u64::MAX))?
-                .take(limit)
-                .map(|e| e.map(|(k, _)| k.value()))
-                .collect::<Result<_, _>>()?;
+            let due: Vec<(u64, u64)> = super::due_keys(txn, AUTOREPLIES, now_ms, limit)?;
             let rules: Rules = get(&txn.open_table(SETTINGS)?, RULES_SETTING)?.unwrap_or_default();
             let mut posted = Vec::new();
             for (at, id) in due {

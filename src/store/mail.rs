@@ -167,15 +167,7 @@ impl Store {
         now_ms: u64,
         limit: usize,
     ) -> Result<(SmtpSettings, Vec<Outgoing>), Error> {
-        let any = self
-            .read(move |txn| {
-                Ok(txn
-                    .open_table(MAIL_DUE)?
-                    .range((0, 0)..=(now_ms, u64::MAX))?
-                    .next()
-                    .is_some())
-            })
-            .await?;
+        let any = self.any_due(MAIL_DUE, now_ms).await?;
         if !any {
             return Ok((SmtpSettings::default(), Vec::new()));
         }
@@ -184,12 +176,7 @@ impl Store {
             if !settings.configured() {
                 return Ok((settings, Vec::new()));
             }
-            let due: Vec<(u64, u64)> = txn
-                .open_table(MAIL_DUE)?
-                .range((0, 0)..=(now_ms, u64::MAX))?
-                .take(limit)
-                .map(|e| e.map(|(k, _)| k.value()))
-                .collect::<Result<_, _>>()?;
+            let due: Vec<(u64, u64)> = super::due_keys(txn, MAIL_DUE, now_ms, limit)?;
             let mut taken = Vec::new();
             for (at, id) in due {
                 txn.open_table(MAIL_DUE)?.remove((at, id))?;
@@ -268,25 +255,12 @@ impl Store {
     /// None for a visitor who read them, has no e-mail address, or unsubscribed. Returns how many were
     /// queued.
     pub async fn queue_due_digests(&self, now_ms: u64, base: LinkBase) -> Result<usize, Error> {
-        let any = self
-            .read(move |txn| {
-                Ok(txn
-                    .open_table(DIGESTS)?
-                    .range((0, 0)..=(now_ms, u64::MAX))?
-                    .next()
-                    .is_some())
-            })
-            .await?;
+        let any = self.any_due(DIGESTS, now_ms).await?;
         if !any {
             return Ok(0);
         }
         self.write(move |txn| {
-            let due: Vec<(u64, u64)> = txn
-                .open_table(DIGESTS)?
-                .range((0, 0)..=(now_ms, u64::MAX))?
-                .take(100)
-                .map(|e| e.map(|(k, _)| k.value()))
-                .collect::<Result<_, _>>()?;
+            let due: Vec<(u64, u64)> = super::due_keys(txn, DIGESTS, now_ms, 100)?;
             let smtp = settings(txn)?;
             let secret = secret(txn)?;
             let shop = smtp

@@ -153,61 +153,6 @@ fn create_v5(txn: &WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
-/// Creates every table of the current schema that is missing (a restored backup has no rows, and so no
-/// table, for what was empty when it was made).
-pub fn create_missing_tables(txn: &WriteTransaction) -> Result<(), Error> {
-    for def in [
-        OPERATORS,
-        VISITORS,
-        CONVERSATIONS,
-        UPLOADS,
-        NOTES,
-        API_TOKENS,
-        SEGMENTS,
-        MEMBERSHIPS,
-        TRIGGERS,
-        TRIGGER_COUNTS,
-        CANNED,
-        ARTICLES,
-        MAILS,
-        WEBHOOKS,
-        DELIVERIES,
-    ] {
-        txn.open_table(def)?;
-    }
-    txn.open_table(SEGMENT_SIZES)?;
-    for def in [OPERATOR_EMAILS, EXTERNAL_IDS, ATTRIBUTE_KEYS, LINE_USERS] {
-        txn.open_table(def)?;
-    }
-    for def in [SESSIONS, INVITES] {
-        txn.open_table(def)?;
-    }
-    txn.open_table(SETTINGS)?;
-    for def in [VISITOR_TOKENS, API_TOKEN_DIGESTS] {
-        txn.open_table(def)?;
-    }
-    for def in [
-        VISITOR_CONVERSATIONS,
-        ACTIVITY,
-        CUSTOMER_NOTES,
-        SEEN,
-        SEGMENT_MEMBERS,
-        RECHECKS,
-        AUTOREPLIES,
-        MAIL_DUE,
-        DIGESTS,
-        DELIVERY_DUE,
-    ] {
-        txn.open_table(def)?;
-    }
-    for def in [MESSAGES, PAGE_VIEW_LOG, EVENTS, TRIGGER_SEEN] {
-        txn.open_table(def)?;
-    }
-    txn.open_table(OPERATOR_SESSIONS)?;
-    txn.open_table(CLIENT_IDS)?;
-    Ok(())
-}
-
 /// Reads the stored version (0 for a new file).
 pub fn read_version(meta: &impl ReadableTable<&'static str, u64>) -> Result<u64, Error> {
     Ok(meta.get(VERSION_KEY)?.map(|v| v.value()).unwrap_or(0))

@@ -34,7 +34,7 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use redb::{ReadTransaction, ReadableDatabase, WriteTransaction};
+use redb::{ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
 
 use data_file::DataFile;
 
@@ -157,6 +157,23 @@ impl Store {
         self.inner.writer.write(f).await
     }
 
+    /// Whether a `(due_ms, id)` queue has anything due by `now_ms`, read without writing, so that an idle
+    /// sweep costs no commit.
+    async fn any_due(
+        &self,
+        queue: redb::TableDefinition<'static, (u64, u64), ()>,
+        now_ms: u64,
+    ) -> Result<bool, Error> {
+        self.read(move |txn| {
+            Ok(txn
+                .open_table(queue)?
+                .range((0, 0)..=(now_ms, u64::MAX))?
+                .next()
+                .is_some())
+        })
+        .await
+    }
+
     /// A handle that does not keep the data file open, for background tasks that must end with the server.
     pub fn downgrade(&self) -> WeakStore {
         WeakStore(Arc::downgrade(&self.inner))
@@ -204,6 +221,20 @@ impl Store {
         self.read(|txn| migrate::read_version(&txn.open_table(tables::META)?))
             .await
     }
+}
+
+/// The first `limit` keys of a `(due_ms, id)` queue that are due by `now_ms`.
+fn due_keys(
+    txn: &WriteTransaction,
+    queue: redb::TableDefinition<(u64, u64), ()>,
+    now_ms: u64,
+    limit: usize,
+) -> Result<Vec<(u64, u64)>, Error> {
+    txn.open_table(queue)?
+        .range((0, 0)..=(now_ms, u64::MAX))?
+        .take(limit)
+        .map(|e| e.map(|(k, _)| k.value()).map_err(Error::from))
+        .collect()
 }
 
 /// Why the data file could not be opened; each message names the fix.

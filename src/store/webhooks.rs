@@ -114,25 +114,12 @@ impl Store {
         now_ms: u64,
         limit: usize,
     ) -> Result<Vec<(Delivery, Webhook)>, Error> {
-        let any = self
-            .read(move |txn| {
-                Ok(txn
-                    .open_table(DELIVERY_DUE)?
-                    .range((0, 0)..=(now_ms, u64::MAX))?
-                    .next()
-                    .is_some())
-            })
-            .await?;
+        let any = self.any_due(DELIVERY_DUE, now_ms).await?;
         if !any {
             return Ok(Vec::new());
         }
         self.write(move |txn| {
-            let due: Vec<(u64, u64)> = txn
-                .open_table(DELIVERY_DUE)?
-                .range((0, 0)..=(now_ms, u64::MAX))?
-                .take(limit)
-                .map(|e| e.map(|(k, _)| k.value()))
-                .collect::<Result<_, _>>()?;
+            let due: Vec<(u64, u64)> = super::due_keys(txn, DELIVERY_DUE, now_ms, limit)?;
             let mut taken = Vec::new();
             for (at, id) in due {
                 txn.open_table(DELIVERY_DUE)?.remove((at, id))?;

@@ -3,95 +3,37 @@
 //! redelivery is stored once, and an operator's reply reaches the push endpoint with LINE's documented JSON
 //! and the channel access token.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::spawn_app;
+use crate::http_stub::{Request, Stub};
 use crate::ws::console;
 
 const SECRET: &str = "line-channel-secret";
 const TOKEN: &str = "line-access-token";
 
-/// A request the LINE-like server got: method, path, lower-cased headers, body.
-type Seen = (String, String, HashMap<String, String>, String);
-
-/// Answers like LINE: the profile of any user, 200 `{}` for a push; records every request.
-async fn line_like_server() -> (String, Arc<Mutex<Vec<Seen>>>, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
-    let log = seen.clone();
-    let task = tokio::spawn(async move {
-        loop {
-            let Ok((mut stream, _)) = listener.accept().await else {
-                return;
-            };
-            let log = log.clone();
-            tokio::spawn(async move {
-                let mut data = Vec::new();
-                let mut buf = [0u8; 4096];
-                let (head, start) = loop {
-                    let n = stream.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    data.extend_from_slice(&buf[..n]);
-                    if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-                        break (String::from_utf8_lossy(&data[..i]).to_string(), i + 4);
-                    }
-                };
-                let mut lines = head.lines();
-                let request_line: Vec<String> = lines
-                    .next()
-                    .unwrap_or("")
-                    .split(' ')
-                    .map(str::to_owned)
-                    .collect();
-                let headers: HashMap<String, String> = lines
-                    .filter_map(|l| l.split_once(':'))
-                    .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_owned()))
-                    .collect();
-                let length: usize = headers
-                    .get("content-length")
-                    .and_then(|l| l.parse().ok())
-                    .unwrap_or(0);
-                while data.len() < start + length {
-                    let n = stream.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        break;
-                    }
-                    data.extend_from_slice(&buf[..n]);
-                }
-                let body = String::from_utf8_lossy(&data[start..]).to_string();
-                let (method, path) = (request_line[0].clone(), request_line[1].clone());
-                let authorized = headers.get("authorization").map(String::as_str)
-                    == Some(&format!("Bearer {TOKEN}"));
-                let (status, answer) = if !authorized {
-                    (401, json!({"message": "Authentication failed"}).to_string())
-                } else if method == "GET" && path.starts_with("/v2/bot/profile/") {
-                    let user = path.trim_start_matches("/v2/bot/profile/");
-                    (200, json!({"userId": user, "displayName": "山田 花子",
-                        "pictureUrl": "https://profile.line-scdn.net/abc", "statusMessage": "", "language": "ja"}).to_string())
-                } else if method == "POST" && path == "/v2/bot/message/push" {
-                    (200, "{}".to_owned())
-                } else {
-                    (404, json!({"message": "Not found"}).to_string())
-                };
-                log.lock().unwrap().push((method, path, headers, body));
-                let response = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
-                    answer.len()
-                );
-                let _ = stream.write_all(response.as_bytes()).await;
-            });
+/// Answers like LINE's Messaging API: the profile of any user, 200 `{}` for a push, 401 without the token.
+async fn line_like_server() -> Stub {
+    Stub::start(0, |r: &Request| {
+        let authorized = r.headers.get("authorization").map(String::as_str)
+            == Some(format!("Bearer {TOKEN}").as_str());
+        if !authorized {
+            (401, json!({"message": "Authentication failed"}).to_string())
+        } else if r.method == "GET" && r.path.starts_with("/v2/bot/profile/") {
+            let user = r.path.trim_start_matches("/v2/bot/profile/");
+            let profile = json!({"userId": user, "displayName": "山田 花子",
+                "pictureUrl": "https://profile.line-scdn.net/abc", "statusMessage": "", "language": "ja"});
+            (200, profile.to_string())
+        } else if r.method == "POST" && r.path == "/v2/bot/message/push" {
+            (200, "{}".to_owned())
+        } else {
+            (404, json!({"message": "Not found"}).to_string())
         }
-    });
-    (base, seen, task)
+    })
+    .await
 }
 
 /// LINE's webhook body for one text message from `user`.
@@ -124,7 +66,8 @@ async fn deliver(app: &crate::helpers::TestApp, body: &str, signature: &str) -> 
 
 #[tokio::test]
 async fn line_messages_land_in_the_inbox_and_replies_go_back_through_line() {
-    let (base, seen, _server) = line_like_server().await;
+    let line = line_like_server().await;
+    let (base, seen) = (line.base.clone(), line.seen.clone());
     let (app, _dir) = spawn_app().await;
     let owner = app.set_up_owner().await;
     let response = app
@@ -183,7 +126,7 @@ async fn line_messages_land_in_the_inbox_and_replies_go_back_through_line() {
         seen.lock()
             .unwrap()
             .iter()
-            .any(|s| s.0 == "GET" && s.1 == "/v2/bot/profile/U4af4980629")
+            .any(|s| s.method == "GET" && s.path == "/v2/bot/profile/U4af4980629")
     );
 
     // A redelivery of the same event is not stored again.
@@ -215,7 +158,7 @@ async fn line_messages_land_in_the_inbox_and_replies_go_back_through_line() {
             .lock()
             .unwrap()
             .iter()
-            .find(|s| s.1 == "/v2/bot/message/push")
+            .find(|s| s.path == "/v2/bot/message/push")
             .cloned()
         {
             break p;
@@ -223,10 +166,10 @@ async fn line_messages_land_in_the_inbox_and_replies_go_back_through_line() {
         assert!(Instant::now() < deadline, "the reply reaches LINE");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert_eq!(push.0, "POST");
-    assert_eq!(push.2["authorization"], format!("Bearer {TOKEN}"));
-    assert!(push.2["content-type"].starts_with("application/json"));
-    let sent: Value = serde_json::from_str(&push.3).unwrap();
+    assert_eq!(push.method, "POST");
+    assert_eq!(push.headers["authorization"], format!("Bearer {TOKEN}"));
+    assert!(push.headers["content-type"].starts_with("application/json"));
+    let sent: Value = serde_json::from_str(&push.body).unwrap();
     assert_eq!(
         sent,
         json!({"to": "U4af4980629", "messages": [{"type": "text", "text": "全国一律500円です。"}]})

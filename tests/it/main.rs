@@ -20,6 +20,7 @@ mod email;
 mod faq;
 mod fuzz_inputs;
 mod helpers;
+mod http_stub;
 mod inbox;
 mod install;
 mod line;

@@ -1,121 +1,64 @@
 //! Outgoing webhooks over the real server and a receiver started by the test: signed deliveries a receiver
 //! can verify, a retry after a 500, and nothing lost across a restart.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::collections::VecDeque;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use hmac::{KeyInit, Mac};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{Agent, TestApp, spawn_app_in_with};
+use crate::http_stub::{Request, Stub};
 use crate::smtp::free_port;
 use crate::ws::{SHOP_ORIGIN, visitor_hello};
 
-/// One request the receiver got: lower-cased headers and the body.
-type Request = (HashMap<String, String>, String);
-
 /// A webhook receiver on `port`: answers the queued statuses in order, then 200.
 struct Receiver {
-    got: Arc<Mutex<Vec<Request>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    stub: Stub,
 }
 
 impl Receiver {
     async fn start(port: u16, answers: &[u16]) -> Receiver {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .unwrap();
-        let got: Arc<Mutex<Vec<Request>>> = Arc::default();
-        let answers = Arc::new(Mutex::new(
-            answers.iter().copied().collect::<VecDeque<u16>>(),
-        ));
-        let (g, a) = (got.clone(), answers.clone());
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((mut stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let (g, a) = (g.clone(), a.clone());
-                tokio::spawn(async move {
-                    let mut data = Vec::new();
-                    let mut buf = [0u8; 4096];
-                    let (head, body_start) = loop {
-                        let n = stream.read(&mut buf).await.unwrap_or(0);
-                        if n == 0 {
-                            return;
-                        }
-                        data.extend_from_slice(&buf[..n]);
-                        if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break (String::from_utf8_lossy(&data[..i]).to_string(), i + 4);
-                        }
-                    };
-                    let headers: HashMap<String, String> = head
-                        .lines()
-                        .skip(1)
-                        .filter_map(|l| l.split_once(':'))
-                        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_owned()))
-                        .collect();
-                    let length: usize = headers
-                        .get("content-length")
-                        .and_then(|l| l.parse().ok())
-                        .unwrap_or(0);
-                    while data.len() < body_start + length {
-                        let n = stream.read(&mut buf).await.unwrap_or(0);
-                        if n == 0 {
-                            break;
-                        }
-                        data.extend_from_slice(&buf[..n]);
-                    }
-                    let body = String::from_utf8_lossy(&data[body_start..]).to_string();
-                    let status = a.lock().unwrap().pop_front().unwrap_or(200);
-                    g.lock().unwrap().push((headers, body));
-                    let answer = format!(
-                        "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    );
-                    let _ = stream.write_all(answer.as_bytes()).await;
-                });
-            }
-        });
-        Receiver { got, task }
+        let answers = Mutex::new(answers.iter().copied().collect::<VecDeque<u16>>());
+        let stub = Stub::start(port, move |_| {
+            (
+                answers.lock().unwrap().pop_front().unwrap_or(200),
+                String::new(),
+            )
+        })
+        .await;
+        Receiver { stub }
+    }
+
+    fn got(&self) -> Vec<Request> {
+        self.stub.seen.lock().unwrap().clone()
     }
 
     /// Waits up to 20 s for a request matching `wanted`.
     async fn wait_for(&self, wanted: impl Fn(&Request) -> bool) -> Request {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Some(r) = self.got.lock().unwrap().iter().find(|r| wanted(r)) {
-                return r.clone();
+            if let Some(r) = self.got().into_iter().find(|r| wanted(r)) {
+                return r;
             }
             assert!(
                 Instant::now() < deadline,
                 "no such delivery: {:?}",
-                self.got.lock().unwrap()
+                self.got()
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
     fn count(&self, wanted: impl Fn(&Request) -> bool) -> usize {
-        self.got
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|r| wanted(r))
-            .count()
+        self.got().iter().filter(|r| wanted(r)).count()
     }
 }
 
 fn event_of(r: &Request) -> String {
-    serde_json::from_str::<Value>(&r.1).unwrap()["event"]
+    serde_json::from_str::<Value>(&r.body).unwrap()["event"]
         .as_str()
         .unwrap()
         .to_owned()
@@ -196,17 +139,19 @@ async fn deliveries_are_signed_and_retried_after_a_500() {
         .unwrap();
 
     let created = receiver
-        .wait_for(|r| event_of(r) == "conversation.created" && r.0.contains_key("x-sodan-event"))
+        .wait_for(|r| {
+            event_of(r) == "conversation.created" && r.headers.contains_key("x-sodan-event")
+        })
         .await;
-    let body: Value = serde_json::from_str(&created.1).unwrap();
+    let body: Value = serde_json::from_str(&created.body).unwrap();
     assert_eq!(body["data"]["id"], conversation);
     let message = receiver
         .wait_for(|r| event_of(r) == "message.created")
         .await;
-    let m: Value = serde_json::from_str(&message.1).unwrap();
+    let m: Value = serde_json::from_str(&message.body).unwrap();
     assert_eq!(m["data"]["body"], "Hello hooks");
-    for (headers, body) in [&created, &message] {
-        let signature = &headers["x-sodan-signature"];
+    for request in [&created, &message] {
+        let (signature, body) = (&request.headers["x-sodan-signature"], &request.body);
         assert!(receiver_verifies(&secret, signature, body), "{signature}");
         assert!(sodan::webhooks::verify(
             &secret,
@@ -221,13 +166,13 @@ async fn deliveries_are_signed_and_retried_after_a_500() {
         );
     }
     // The delivery that got the 500 came again, with the same id, and was then delivered.
-    let first = receiver.got.lock().unwrap()[0].clone();
-    let id = first.0["x-sodan-delivery"].clone();
+    let first = receiver.got()[0].clone();
+    let id = first.headers["x-sodan-delivery"].clone();
     receiver
-        .wait_for(|r| r.0["x-sodan-delivery"] == id && r.1 == first.1)
+        .wait_for(|r| r.headers["x-sodan-delivery"] == id && r.body == first.body)
         .await;
     let deadline = Instant::now() + Duration::from_secs(20);
-    while receiver.count(|r| r.0["x-sodan-delivery"] == id) < 2 {
+    while receiver.count(|r| r.headers["x-sodan-delivery"] == id) < 2 {
         assert!(Instant::now() < deadline, "the 500 is retried");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -279,7 +224,7 @@ async fn nothing_is_lost_when_the_receiver_is_down_across_a_restart() {
         let text = format!("note {i}");
         receiver
             .wait_for(move |r| {
-                serde_json::from_str::<Value>(&r.1).unwrap()["data"]["body"] == text.as_str()
+                serde_json::from_str::<Value>(&r.body).unwrap()["data"]["body"] == text.as_str()
             })
             .await;
     }
