@@ -20,6 +20,8 @@
 //! - [`line`]: the LINE channel: webhook signatures and events, the Messaging API (profile, push).
 //! - [`mail`]: e-mail: SMTP settings, the queue's records and retry schedule, digests and signed links;
 //!   sending with lettre.
+//! - [`reports`]: the arithmetic of reports: medians, percentiles, the business-hours split, local days and
+//!   hours, purchases attributed to chats (pure).
 //! - [`webhooks`]: outgoing webhooks: events, signed deliveries, and the JSON shapes the API shares.
 //! - [`presence`]: whether the team is online (business hours, open consoles, operators not away).
 //! - [`upkeep`]: background work: segment back-fills, window re-checks, live membership changes to consoles.
@@ -66,6 +68,7 @@ pub mod line;
 pub mod mail;
 pub mod operators;
 pub mod presence;
+pub mod reports;
 pub mod segments;
 pub mod sites;
 pub mod store;
