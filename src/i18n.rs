@@ -284,6 +284,8 @@ pub struct Texts {
     pub score_title: &'static str,
     /// score_help
     pub score_help: &'static str,
+    /// Export everything about this customer (JSON)
+    pub customer_export: &'static str,
     /// line_help
     pub line_help: &'static str,
     /// Webhook URL
@@ -784,6 +786,7 @@ static EN: Texts = Texts {
     builder_remove: "Remove",
     score_title: "Intent score",
     score_help: "One rule per line: points, then the rule. The score is the sum of the points of the rules a customer meets; segments and proactive messages can use it as intent.",
+    customer_export: "Export everything about this customer (JSON)",
     line_help: "Customers who write to your LINE official account chat in the same inbox; replies go back through LINE. In the LINE Developers console, paste the webhook URL below and turn \"Use webhook\" on.",
     line_webhook_url: "Webhook URL",
     line_secret: "Channel secret",
@@ -1120,6 +1123,7 @@ static JA: Texts = Texts {
     builder_remove: "削除",
     score_title: "購買意欲スコア",
     score_help: "1行に1ルール: 点数、続けてルール。顧客が満たすルールの点数の合計がスコアになり、セグメントやプロアクティブメッセージで intent として使えます。",
+    customer_export: "この顧客の全データをエクスポート（JSON）",
     line_help: "LINE公式アカウントに届いたメッセージも同じ受信箱で対応でき、返信はLINEで届きます。LINE Developersコンソールで下のWebhook URLを設定し、「Webhookの利用」をオンにしてください。",
     line_webhook_url: "Webhook URL",
     line_secret: "チャネルシークレット",

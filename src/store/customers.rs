@@ -717,7 +717,10 @@ impl Store {
     }
 }
 
-fn visitor_conversations(txn: &ReadTransaction, id: VisitorId) -> Result<Vec<Conversation>, Error> {
+pub(super) fn visitor_conversations(
+    txn: &ReadTransaction,
+    id: VisitorId,
+) -> Result<Vec<Conversation>, Error> {
     let conversations = txn.open_table(CONVERSATIONS)?;
     let ids: Vec<u64> = txn
         .open_table(VISITOR_CONVERSATIONS)?
@@ -734,7 +737,7 @@ fn visitor_conversations(txn: &ReadTransaction, id: VisitorId) -> Result<Vec<Con
     Ok(out)
 }
 
-fn customer_notes(txn: &ReadTransaction, id: VisitorId) -> Result<Vec<Note>, Error> {
+pub(super) fn customer_notes(txn: &ReadTransaction, id: VisitorId) -> Result<Vec<Note>, Error> {
     let notes = txn.open_table(NOTES)?;
     let mut out = Vec::new();
     for entry in txn

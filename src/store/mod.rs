@@ -21,6 +21,7 @@ mod line;
 mod mail;
 mod migrate;
 mod operators;
+mod privacy;
 mod segments;
 mod sessions;
 mod site;

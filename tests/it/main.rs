@@ -27,6 +27,7 @@ mod line;
 mod live_browser;
 mod load_smoke;
 mod metrics;
+mod privacy;
 mod security;
 mod segments;
 mod shop;

@@ -128,3 +128,41 @@ pub async fn post_event(
     };
     run.await.unwrap_or_else(Refusal::response)
 }
+
+/// `GET /api/v1/customers/{external_id}/export` (`customers:read`): everything stored about the customer.
+pub async fn export(
+    req: HttpRequest,
+    state: web::Data<State>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let run = async {
+        authorize(&req, &state, Scope::CustomersRead).await?;
+        let id = external_id(&path)?;
+        let customer = state
+            .store
+            .customer_by_external_id(id)
+            .await
+            .map_err(store_failed)?
+            .ok_or_else(|| {
+                error(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    "no customer with this id",
+                )
+            })?;
+        let data = state
+            .store
+            .customer_export(customer.id)
+            .await
+            .map_err(store_failed)?
+            .ok_or_else(|| {
+                error(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    "no customer with this id",
+                )
+            })?;
+        Ok(HttpResponse::Ok().json(data))
+    };
+    run.await.unwrap_or_else(Refusal::response)
+}

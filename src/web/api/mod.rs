@@ -37,6 +37,7 @@ endpoints! {
     get "/customers/{external_id}" => customers::get_customer,
     put "/customers/{external_id}" => customers::put_customer,
     post "/customers/{external_id}/events" => customers::post_event,
+    get "/customers/{external_id}/export" => customers::export,
     get "/conversations" => conversations::list,
     get "/conversations/{id}" => conversations::get,
     patch "/conversations/{id}" => conversations::patch,

@@ -81,6 +81,10 @@ pub fn document(public_url: &str) -> Value {
                 "post": operation("Record an event for a customer", "events:write", json!({
                     "parameters": [customer], "requestBody": body("EventInput"), "responses": ok("201", "Stored", "Stored") }))
             },
+            "/customers/{external_id}/export": {
+                "get": operation("Everything stored about a customer (privacy export)", "customers:read", json!({
+                    "parameters": [customer], "responses": ok("200", "The export", "CustomerExport") }))
+            },
             "/conversations": {
                 "get": operation("List conversations, newest activity first", "conversations:read", json!({
                     "parameters": [
@@ -131,6 +135,18 @@ pub fn document(public_url: &str) -> Value {
                     "name": { "type": "string" }, "email": { "type": "string" }, "phone": { "type": "string" }, "attributes": { "type": "object" } } },
                 "EventInput": { "type": "object", "required": ["name"], "properties": {
                     "name": { "type": "string" }, "properties": { "type": "object" }, "timestamp": { "type": "integer", "description": "Unix milliseconds; default now" } } },
+                "CustomerExport": { "type": "object",
+                    "required": ["exported_at", "customer", "segments", "intent", "page_views", "events", "conversations", "notes"],
+                    "properties": {
+                        "exported_at": { "type": "integer" },
+                        "customer": { "$ref": "#/components/schemas/Customer" },
+                        "segments": { "type": "array", "items": { "type": "integer" } },
+                        "intent": { "type": "integer" },
+                        "page_views": { "type": "array", "items": { "type": "object", "required": ["url", "at"] } },
+                        "events": { "type": "array", "items": { "type": "object", "required": ["name"] } },
+                        "conversations": { "type": "array", "items": { "type": "object", "required": ["id", "messages"],
+                            "properties": { "messages": { "type": "array", "items": { "$ref": "#/components/schemas/Message" } } } } },
+                        "notes": { "type": "array", "items": { "type": "object", "required": ["id", "body", "author_name"] } } } },
                 "Stored": { "type": "object", "additionalProperties": false, "required": ["stored"], "properties": { "stored": { "type": "boolean" } } },
                 "Conversation": { "type": "object", "additionalProperties": false,
                     "required": ["id", "customer_id", "status", "assignee", "labels", "created_at", "last_activity_at", "last_seq", "unread", "preview", "started_on"],

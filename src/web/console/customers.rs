@@ -325,3 +325,24 @@ mod tests {
         }
     }
 }
+
+/// `GET /customers/{id}/export` (admins): everything stored about the customer, as a JSON download.
+pub async fn export(
+    state: web::Data<State>,
+    _admin: crate::web::session::Admin,
+    path: web::Path<u64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let data = state
+        .store
+        .customer_export(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"customer-{id}.json\""),
+        ))
+        .json(data))
+}

@@ -61,6 +61,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(import::preview)),
         )
         .route("/customers/{id}", web::get().to(customers::show))
+        .route("/customers/{id}/export", web::get().to(customers::export))
         .route("/customers/{id}/notes", web::post().to(customers::add_note))
         .route(
             "/customers/{id}/notes/{note}/edit",

@@ -1,0 +1,78 @@
+//! The customer's right to their data: everything stored about one customer, as one JSON document.
+
+use serde_json::{Value, json};
+
+use super::codec::decode;
+use super::customers::{customer_notes, visitor_conversations};
+use super::tables::{EVENTS, MEMBERSHIPS, MESSAGES, PAGE_VIEW_LOG, VISITORS};
+use super::visitors::follow;
+use super::{Error, Store};
+use crate::conversations::Message;
+use crate::customers::Event;
+use crate::segments::Membership;
+use crate::visitors::{PageView, VisitorId};
+
+/// A customer's kept history of one kind, oldest first.
+fn history<T: serde::de::DeserializeOwned>(
+    txn: &redb::ReadTransaction,
+    def: redb::TableDefinition<(u64, u64), &[u8]>,
+    id: VisitorId,
+) -> Result<Vec<T>, Error> {
+    txn.open_table(def)?
+        .range((id, 0)..=(id, u64::MAX))?
+        .map(|e| decode(e?.1.value()))
+        .collect()
+}
+
+impl Store {
+    /// Everything stored about a customer: profile and attributes, page views, events, segments, every
+    /// conversation with all its messages (private notes included, marked) and the team's notes. `Ok(None)`
+    /// when there is no such customer. Nothing about anyone else is read.
+    pub async fn customer_export(&self, id: VisitorId) -> Result<Option<Value>, Error> {
+        self.read(move |txn| {
+            let Some(customer) = follow(&txn.open_table(VISITORS)?, id)? else {
+                return Ok(None);
+            };
+            let cid = customer.id;
+            let page_views: Vec<PageView> = history(txn, PAGE_VIEW_LOG, cid)?;
+            let events: Vec<Event> = history(txn, EVENTS, cid)?;
+            let membership: Membership = txn
+                .open_table(MEMBERSHIPS)?
+                .get(cid)?
+                .map(|v| decode(v.value()))
+                .transpose()?
+                .unwrap_or_default();
+            let messages = txn.open_table(MESSAGES)?;
+            let mut conversations = Vec::new();
+            for c in visitor_conversations(txn, cid)?.into_iter().rev() {
+                let list: Vec<Value> = messages
+                    .range((c.id, 0)..=(c.id, u64::MAX))?
+                    .map(|e| -> Result<Value, Error> {
+                        let m: Message = decode(e?.1.value())?;
+                        Ok(crate::webhooks::message_json(&m))
+                    })
+                    .collect::<Result<_, _>>()?;
+                let mut view = crate::webhooks::conversation_json(&c);
+                view["messages"] = Value::Array(list);
+                conversations.push(view);
+            }
+            let notes = customer_notes(txn, cid)?;
+            Ok(Some(json!({
+                "exported_at": crate::clock::now_millis(),
+                "customer": crate::webhooks::customer_json(&customer),
+                "device": customer.profile.device,
+                "referrer": customer.profile.referrer,
+                "screen": customer.profile.screen,
+                "unverified_id": customer.profile.unverified_id,
+                "line_user_id": customer.profile.line_user_id,
+                "segments": membership.segments,
+                "intent": membership.intent,
+                "page_views": page_views,
+                "events": events,
+                "conversations": conversations,
+                "notes": notes,
+            })))
+        })
+        .await
+    }
+}
