@@ -307,25 +307,6 @@ pub async fn delete_note(
     Ok(render::see_other(&back_to(&form.back, customer)))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::back_to;
-
-    #[test]
-    fn note_forms_return_only_to_our_own_pages() {
-        assert_eq!(back_to("/inbox/3?view=all", 7), "/inbox/3?view=all");
-        for bad in [
-            "https://evil.example/",
-            "//evil.example/",
-            "/\\evil",
-            "",
-            "javascript:x",
-        ] {
-            assert_eq!(back_to(bad, 7), "/customers/7", "{bad}");
-        }
-    }
-}
-
 /// `GET /customers/{id}/export` (admins): everything stored about the customer, as a JSON download.
 pub async fn export(
     state: web::Data<State>,
@@ -345,4 +326,23 @@ pub async fn export(
             format!("attachment; filename=\"customer-{id}.json\""),
         ))
         .json(data))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::back_to;
+
+    #[test]
+    fn note_forms_return_only_to_our_own_pages() {
+        assert_eq!(back_to("/inbox/3?view=all", 7), "/inbox/3?view=all");
+        for bad in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil",
+            "",
+            "javascript:x",
+        ] {
+            assert_eq!(back_to(bad, 7), "/customers/7", "{bad}");
+        }
+    }
 }
