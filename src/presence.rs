@@ -4,15 +4,23 @@
 //! Online means inside business hours (or with none set) and at least one operator with a console open who
 //! has not set themselves away.
 
+use crate::hours::Hours;
 use crate::hub::Hub;
 use crate::store::{Error, Store};
 
 /// Whether the team counts as online now.
 pub async fn team_online(store: &Store, hub: &Hub) -> Result<bool, Error> {
-    let open = store
-        .business_hours()
-        .await?
-        .is_none_or(|h| h.is_open(crate::clock::now_millis()));
+    let hours = store.business_hours().await?;
+    team_online_in(store, hub, hours.as_ref()).await
+}
+
+/// [`team_online`] with the business hours already read.
+pub async fn team_online_in(
+    store: &Store,
+    hub: &Hub,
+    hours: Option<&Hours>,
+) -> Result<bool, Error> {
+    let open = hours.is_none_or(|h| h.is_open(crate::clock::now_millis()));
     if !open {
         return Ok(false);
     }

@@ -83,12 +83,15 @@ fn after_answer() -> Vec<ChoiceOut> {
 
 impl BotContext {
     /// The bot for a socket, when it answers now (its mode, and whether the shop is open).
-    pub async fn load(store: &Store, browser_language: &str) -> Result<Option<BotContext>, Error> {
+    pub async fn load(
+        store: &Store,
+        browser_language: &str,
+        hours: Option<&Hours>,
+    ) -> Result<Option<BotContext>, Error> {
         let settings = store.bot_settings().await?;
         if settings.mode == faq::Mode::Off {
             return Ok(None);
         }
-        let hours: Option<Hours> = store.business_hours().await?;
         let open = hours.is_none_or(|h| h.is_open(crate::clock::now_millis()));
         if !settings.active(open) {
             return Ok(None);

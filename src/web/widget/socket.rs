@@ -309,11 +309,15 @@ impl VisitorSocket {
             Ok(hours) => hours,
             Err(e) => return refused(session, Refused::Store(e)).await,
         };
-        site_out.online = match crate::presence::team_online(store, &self.state.hub).await {
-            Ok(online) => online,
-            Err(e) => return refused(session, Refused::Store(e)).await,
-        };
-        if hours.is_some_and(|h| !h.is_open(crate::clock::now_millis())) {
+        site_out.online =
+            match crate::presence::team_online_in(store, &self.state.hub, hours.as_ref()).await {
+                Ok(online) => online,
+                Err(e) => return refused(session, Refused::Store(e)).await,
+            };
+        if hours
+            .as_ref()
+            .is_some_and(|h| !h.is_open(crate::clock::now_millis()))
+        {
             site_out.away = true;
             if let Ok(rules) = store.autoreply_rules().await {
                 site_out.greeting_away_en = rules.greeting_away_en;
@@ -333,7 +337,7 @@ impl VisitorSocket {
         if let Flow::Close = send(session, &welcome).await {
             return Flow::Close;
         }
-        self.bot = match BotContext::load(store, &self.language).await {
+        self.bot = match BotContext::load(store, &self.language, hours.as_ref()).await {
             Ok(bot) => bot,
             Err(e) => return refused(session, Refused::Store(e)).await,
         };
