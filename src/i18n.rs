@@ -284,6 +284,14 @@ pub struct Texts {
     pub score_title: &'static str,
     /// score_help
     pub score_help: &'static str,
+    /// Audit log
+    pub audit_title: &'static str,
+    /// When
+    pub audit_when: &'static str,
+    /// Who
+    pub audit_who: &'static str,
+    /// What
+    pub audit_what: &'static str,
     /// Export everything about this customer (JSON)
     pub customer_export: &'static str,
     /// line_help
@@ -786,6 +794,10 @@ static EN: Texts = Texts {
     builder_remove: "Remove",
     score_title: "Intent score",
     score_help: "One rule per line: points, then the rule. The score is the sum of the points of the rules a customer meets; segments and proactive messages can use it as intent.",
+    audit_title: "Audit log",
+    audit_when: "When",
+    audit_who: "Who",
+    audit_what: "What",
     customer_export: "Export everything about this customer (JSON)",
     line_help: "Customers who write to your LINE official account chat in the same inbox; replies go back through LINE. In the LINE Developers console, paste the webhook URL below and turn \"Use webhook\" on.",
     line_webhook_url: "Webhook URL",
@@ -1123,6 +1135,10 @@ static JA: Texts = Texts {
     builder_remove: "削除",
     score_title: "購買意欲スコア",
     score_help: "1行に1ルール: 点数、続けてルール。顧客が満たすルールの点数の合計がスコアになり、セグメントやプロアクティブメッセージで intent として使えます。",
+    audit_title: "監査ログ",
+    audit_when: "日時",
+    audit_who: "実行者",
+    audit_what: "操作",
     customer_export: "この顧客の全データをエクスポート（JSON）",
     line_help: "LINE公式アカウントに届いたメッセージも同じ受信箱で対応でき、返信はLINEで届きます。LINE Developersコンソールで下のWebhook URLを設定し、「Webhookの利用」をオンにしてください。",
     line_webhook_url: "Webhook URL",

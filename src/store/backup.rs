@@ -20,7 +20,7 @@ use super::{OpenError, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 15] = [
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 16] = [
     OPERATORS,
     VISITORS,
     CONVERSATIONS,
@@ -36,6 +36,7 @@ const ID_RECORDS: [TableDefinition<u64, &[u8]>; 15] = [
     MAILS,
     WEBHOOKS,
     DELIVERIES,
+    AUDIT,
 ];
 const ID_NUMBERS: [TableDefinition<u64, u64>; 1] = [SEGMENT_SIZES];
 const TEXT_IDS: [TableDefinition<&str, u64>; 4] =

@@ -7,6 +7,7 @@
 //! for the writer.
 
 mod api_tokens;
+mod audit;
 mod autoreplies;
 pub mod backup;
 mod canned;
@@ -39,6 +40,7 @@ use redb::{ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
 
 use data_file::DataFile;
 
+pub use audit::AuditEntry;
 pub use conversations::{Draft, NewUpload, Posted};
 pub use customers::{CardData, Claim, ImportSummary, NoteChange, TimelineEntry};
 pub use faq::BotStats;

@@ -160,3 +160,6 @@ pub const DELIVERY_DUE: TableDefinition<(u64, u64), ()> =
 
 /// `LINE user id -> visitor_id`: customers who write through the LINE channel.
 pub const LINE_USERS: TableDefinition<&str, u64> = TableDefinition::new("lineuserid_visitor_id");
+
+/// `entry_id -> AuditEntry (JSON)`: admin actions, oldest first.
+pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_id_entry");

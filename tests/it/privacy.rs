@@ -150,5 +150,20 @@ async fn the_export_holds_everything_about_the_customer_and_nothing_about_others
         .get(&operator, &format!("/customers/{customer_id}/export"))
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    // Both exports are in the audit log, naming who and which customer, not their data.
+    let audit = app.page(&owner, "/settings/audit").await;
+    assert_eq!(audit.matches("customer.export").count(), 2, "{audit}");
+    assert!(audit.contains("API token") && audit.contains("Hana Owner"));
+    assert!(audit.contains(&format!("customer {customer_id}")));
+    assert!(
+        !audit.contains("aiko@example.jp"),
+        "no personal data in the log"
+    );
+    assert!(audit.contains("api_token.create"));
+    assert_eq!(
+        app.get(&operator, "/settings/audit").await.status(),
+        StatusCode::FORBIDDEN
+    );
     app.stop().await;
 }

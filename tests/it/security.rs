@@ -59,6 +59,7 @@ fn console_pages(conversation: u64) -> Vec<String> {
         "/settings/email",
         "/settings/webhooks",
         "/settings/line",
+        "/settings/audit",
         "/settings/api",
         "/account",
     ]

@@ -136,7 +136,7 @@ pub async fn export(
     path: web::Path<String>,
 ) -> HttpResponse {
     let run = async {
-        authorize(&req, &state, Scope::CustomersRead).await?;
+        let token = authorize(&req, &state, Scope::CustomersRead).await?;
         let id = external_id(&path)?;
         let customer = state
             .store
@@ -162,6 +162,13 @@ pub async fn export(
                     "no customer with this id",
                 )
             })?;
+        let actor = format!("API token {:?}", token.name);
+        let target = format!("customer {}", customer.id);
+        state
+            .store
+            .audit(actor, "customer.export", target)
+            .await
+            .map_err(store_failed)?;
         Ok(HttpResponse::Ok().json(data))
     };
     run.await.unwrap_or_else(Refusal::response)

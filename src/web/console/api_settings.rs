@@ -120,6 +120,11 @@ pub async fn create(
         .create_api_token(name, scopes, me.operator.id, crate::tokens::digest(&secret))
         .await?;
     tracing::info!(by = me.operator.id, token = token.id, "API token created");
+    let target = format!("token {}", token.id);
+    state
+        .store
+        .audit(me.operator.name.clone(), "api_token.create", target)
+        .await?;
     render_page(&req, &state, &me, &csrf, StatusCode::OK, Some(secret), None).await
 }
 
@@ -137,5 +142,10 @@ pub async fn revoke(
         return Err(AppError::NotFound);
     }
     tracing::info!(by = me.operator.id, token = id, "API token revoked");
+    let target = format!("token {id}");
+    state
+        .store
+        .audit(me.operator.name.clone(), "api_token.revoke", target)
+        .await?;
     Ok(render::see_other("/settings/api"))
 }

@@ -310,10 +310,15 @@ pub async fn delete_note(
 /// `GET /customers/{id}/export` (admins): everything stored about the customer, as a JSON download.
 pub async fn export(
     state: web::Data<State>,
-    _admin: crate::web::session::Admin,
+    crate::web::session::Admin(me): crate::web::session::Admin,
     path: web::Path<u64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
+    let target = format!("customer {id}");
+    state
+        .store
+        .audit(me.operator.name.clone(), "customer.export", target)
+        .await?;
     let data = state
         .store
         .customer_export(id)

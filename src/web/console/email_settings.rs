@@ -125,6 +125,11 @@ pub async fn save(
     match settings.check() {
         Ok(()) => {
             state.store.set_smtp_settings(settings).await?;
+            let actor = me.operator.name.clone();
+            state
+                .store
+                .audit(actor, "settings.email", String::new())
+                .await?;
             Ok(render::see_other("/settings/email"))
         }
         Err(e) => {

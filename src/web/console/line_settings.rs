@@ -63,7 +63,7 @@ pub struct LineForm {
 /// `POST /settings/line`.
 pub async fn save(
     state: web::Data<State>,
-    Admin(_me): Admin,
+    Admin(me): Admin,
     csrf: CsrfCookie,
     form: web::Form<LineForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -91,5 +91,10 @@ pub async fn save(
         api_base: api_base.trim_end_matches('/').to_owned(),
     };
     state.store.set_line_settings(settings).await?;
+    let actor = me.operator.name.clone();
+    state
+        .store
+        .audit(actor, "settings.line", String::new())
+        .await?;
     Ok(render::see_other("/settings/line"))
 }

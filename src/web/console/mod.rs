@@ -4,6 +4,7 @@
 mod account;
 mod api_settings;
 mod attachments;
+mod audit_log;
 mod canned;
 mod card;
 mod customer_settings;
@@ -144,6 +145,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/settings/line", web::get().to(line_settings::page))
         .route("/settings/line", web::post().to(line_settings::save))
+        .route("/settings/audit", web::get().to(audit_log::page))
         .route("/settings/hours", web::get().to(hours_settings::page))
         .route(
             "/settings/hours",

@@ -102,7 +102,17 @@ pub async fn add(
         }
     });
     let result = match checked {
-        Ok(url) => state.store.add_webhook(url, events).await?.map_err(|e| e.0),
+        Ok(url) => {
+            let added = state.store.add_webhook(url, events).await?.map_err(|e| e.0);
+            if let Ok(hook) = &added {
+                let target = format!("webhook {}", hook.id);
+                state
+                    .store
+                    .audit(me.operator.name.clone(), "webhook.create", target)
+                    .await?;
+            }
+            added
+        }
         Err(e) => Err(e),
     };
     match result {

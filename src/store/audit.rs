@@ -1,0 +1,63 @@
+//! The audit log: what admins (and API tokens) did, without the personal data it concerned.
+
+use redb::ReadableTable;
+use serde::{Deserialize, Serialize};
+
+use super::codec::{decode, encode};
+use super::conversations::next_id;
+use super::tables::AUDIT;
+use super::{Error, Store};
+
+const NEXT_AUDIT_KEY: &str = "next_audit_id";
+
+/// One recorded action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Id.
+    pub id: u64,
+    /// When (Unix ms).
+    pub at: u64,
+    /// Who: an operator's name, or `API token "NAME"`.
+    pub actor: String,
+    /// What, as a stable name (`customer.export`, `api_token.create`...).
+    pub action: String,
+    /// On what: an id, never personal data.
+    pub target: String,
+}
+
+impl Store {
+    /// Records an action.
+    pub async fn audit(
+        &self,
+        actor: String,
+        action: &'static str,
+        target: String,
+    ) -> Result<(), Error> {
+        self.write(move |txn| {
+            let entry = AuditEntry {
+                id: next_id(txn, NEXT_AUDIT_KEY)?,
+                at: crate::clock::now_millis(),
+                actor,
+                action: action.to_owned(),
+                target,
+            };
+            txn.open_table(AUDIT)?
+                .insert(entry.id, encode(&entry)?.as_slice())?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The latest entries, newest first.
+    pub async fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>, Error> {
+        self.read(move |txn| {
+            txn.open_table(AUDIT)?
+                .iter()?
+                .rev()
+                .take(limit)
+                .map(|e| decode(e?.1.value()))
+                .collect()
+        })
+        .await
+    }
+}
