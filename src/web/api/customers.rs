@@ -7,11 +7,22 @@ use serde_json::{Value, json};
 use super::{Refusal, authorize, body_json, error, store_failed};
 use crate::api_tokens::Scope;
 use crate::customers::{events, parse_external_id, parse_traits};
+use crate::visitors::Visitor;
 use crate::web::State;
 use crate::webhooks::customer_json;
 
 fn external_id(raw: &str) -> Result<String, Refusal> {
     parse_external_id(raw).map_err(|e| error(StatusCode::BAD_REQUEST, "bad_request", &e.0))
+}
+
+/// The customer with the shop's user id `id`, or 404 with `missing` as the message.
+async fn find(state: &State, id: String, missing: &str) -> Result<Visitor, Refusal> {
+    state
+        .store
+        .customer_by_external_id(id)
+        .await
+        .map_err(store_failed)?
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, "not_found", missing))
 }
 
 /// `GET /api/v1/customers/{external_id}` (`customers:read`).
@@ -23,19 +34,8 @@ pub async fn get_customer(
     let run = async {
         authorize(&req, &state, Scope::CustomersRead).await?;
         let id = external_id(&path)?;
-        match state
-            .store
-            .customer_by_external_id(id)
-            .await
-            .map_err(store_failed)?
-        {
-            Some(c) => Ok(HttpResponse::Ok().json(customer_json(&c))),
-            None => Err(error(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "no customer with this id",
-            )),
-        }
+        let c = find(&state, id, "no customer with this id").await?;
+        Ok(HttpResponse::Ok().json(customer_json(&c)))
     };
     run.await.unwrap_or_else(Refusal::response)
 }
@@ -107,18 +107,12 @@ pub async fn post_event(
         };
         let event = events::parse_event(name, &input["properties"], at)
             .map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &e.0))?;
-        let customer = state
-            .store
-            .customer_by_external_id(id)
-            .await
-            .map_err(store_failed)?
-            .ok_or_else(|| {
-                error(
-                    StatusCode::NOT_FOUND,
-                    "not_found",
-                    "no customer with this id; create it with PUT /api/v1/customers/{id} first",
-                )
-            })?;
+        let customer = find(
+            &state,
+            id,
+            "no customer with this id; create it with PUT /api/v1/customers/{id} first",
+        )
+        .await?;
         state
             .store
             .track(customer.id, event, false)
@@ -138,18 +132,7 @@ pub async fn export(
     let run = async {
         let token = authorize(&req, &state, Scope::CustomersRead).await?;
         let id = external_id(&path)?;
-        let customer = state
-            .store
-            .customer_by_external_id(id)
-            .await
-            .map_err(store_failed)?
-            .ok_or_else(|| {
-                error(
-                    StatusCode::NOT_FOUND,
-                    "not_found",
-                    "no customer with this id",
-                )
-            })?;
+        let customer = find(&state, id, "no customer with this id").await?;
         let data = state
             .store
             .customer_export(customer.id)
