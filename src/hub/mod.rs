@@ -59,6 +59,9 @@ enum Command {
     Unregister {
         id: ConnectionId,
     },
+    DropAudience {
+        audience: Audience,
+    },
     Publish {
         audience: Audience,
         frame: Frame,
@@ -115,6 +118,12 @@ impl Hub {
                 except_session,
             })
             .await;
+    }
+
+    /// Closes every open widget of `visitor` (their data was just deleted).
+    pub async fn disconnect_visitor(&self, visitor: VisitorId) {
+        let audience = Audience::Visitor(visitor);
+        let _ = self.commands.send(Command::DropAudience { audience }).await;
     }
 
     async fn register_owned(
@@ -264,6 +273,16 @@ async fn run(mut queue: mpsc::Receiver<Command>) {
                 for id in cut {
                     owners.remove(&id);
                     remove(&mut audiences, &mut audience_of, id);
+                }
+            }
+            Command::DropAudience { audience } => {
+                for id in audiences
+                    .remove(&audience)
+                    .into_iter()
+                    .flat_map(|a| a.into_keys())
+                {
+                    audience_of.remove(&id);
+                    owners.remove(&id);
                 }
             }
             Command::Unregister { id } => {

@@ -25,6 +25,25 @@ pub struct AuditEntry {
     pub target: String,
 }
 
+/// Records an action inside a write transaction (with the change it describes).
+pub(super) fn record(
+    txn: &redb::WriteTransaction,
+    actor: String,
+    action: &str,
+    target: String,
+) -> Result<(), Error> {
+    let entry = AuditEntry {
+        id: next_id(txn, NEXT_AUDIT_KEY)?,
+        at: crate::clock::now_millis(),
+        actor,
+        action: action.to_owned(),
+        target,
+    };
+    txn.open_table(AUDIT)?
+        .insert(entry.id, encode(&entry)?.as_slice())?;
+    Ok(())
+}
+
 impl Store {
     /// Records an action.
     pub async fn audit(
@@ -33,19 +52,8 @@ impl Store {
         action: &'static str,
         target: String,
     ) -> Result<(), Error> {
-        self.write(move |txn| {
-            let entry = AuditEntry {
-                id: next_id(txn, NEXT_AUDIT_KEY)?,
-                at: crate::clock::now_millis(),
-                actor,
-                action: action.to_owned(),
-                target,
-            };
-            txn.open_table(AUDIT)?
-                .insert(entry.id, encode(&entry)?.as_slice())?;
-            Ok(())
-        })
-        .await
+        self.write(move |txn| record(txn, actor, action, target))
+            .await
     }
 
     /// The latest entries, newest first.

@@ -97,6 +97,27 @@ fn name(def: &dyn redb::TableHandle) -> &str {
     def.name()
 }
 
+/// The name of every table an export writes.
+fn exported_tables() -> Vec<String> {
+    let mut names: Vec<String> = [
+        name(&META),
+        name(&OPERATOR_SESSIONS),
+        name(&SETTINGS),
+        name(&CLIENT_IDS),
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    names.extend(ID_RECORDS.iter().map(|d| name(d).to_owned()));
+    names.extend(ID_NUMBERS.iter().map(|d| name(d).to_owned()));
+    names.extend(TEXT_IDS.iter().map(|d| name(d).to_owned()));
+    names.extend(DIGEST_RECORDS.iter().map(|d| name(d).to_owned()));
+    names.extend(DIGEST_IDS.iter().map(|d| name(d).to_owned()));
+    names.extend(PAIR_SETS.iter().map(|d| name(d).to_owned()));
+    names.extend(PAIR_RECORDS.iter().map(|d| name(d).to_owned()));
+    names
+}
+
 /// The format version written in the header.
 pub const FORMAT: u64 = 1;
 
@@ -219,6 +240,17 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
     dump(&txn, CLIENT_IDS, |(a, b), (c, d)| {
         line(name(&CLIENT_IDS), json!([a, b]), json!([c, d]))
     })?;
+
+    // Every table in the file is in the export, so a backup is also a complete view of what is stored.
+    let known = exported_tables();
+    for table in txn.list_tables().map_err(err)? {
+        if !known.iter().any(|k| k == name(&table)) {
+            return Err(err(format!(
+                "table {} is not part of the backup format",
+                name(&table)
+            )));
+        }
+    }
 
     let files = db_path.parent().unwrap_or(Path::new(".")).join("uploads");
     for entry in txn.open_table(UPLOADS).map_err(err)?.iter().map_err(err)? {

@@ -167,3 +167,210 @@ async fn the_export_holds_everything_about_the_customer_and_nothing_about_others
     );
     app.stop().await;
 }
+
+/// Every row of every table, as `sodan backup` writes it from the running server (the backup refuses to
+/// run if the file holds a table it does not know, so this is a full scan of the store).
+async fn every_table(dir: &std::path::Path) -> String {
+    let data = dir.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        crate::cli::sodan()
+            .args(["backup", "-", "--data-dir"])
+            .arg(data)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The customer id the conversation's card names.
+async fn customer_of(app: &TestApp, owner: &crate::helpers::Agent, conversation: u64) -> u64 {
+    app.page(owner, &format!("/inbox/{conversation}"))
+        .await
+        .split("data-customer=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .and_then(|s| s.parse().ok())
+        .expect("the card names the customer")
+}
+
+#[tokio::test]
+async fn deleting_a_customer_leaves_no_trace_of_their_personal_data_in_the_store() {
+    let (app, dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    let secret = identity_secret(&app, &owner).await;
+    // Webhook deliveries carry customer data too (the receiver is down, so they stay queued).
+    let response = app
+        .submit(
+            &owner,
+            "/settings/webhooks",
+            "/settings/webhooks",
+            &[
+                ("url", "http://127.0.0.1:9/hook"),
+                ("event", "customer.updated"),
+                ("event", "message.created"),
+                ("event", "conversation.created"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+
+    let (mut aiko, welcome) = visitor_hello(&app, &site, None).await;
+    let token = welcome["token"].as_str().unwrap().to_owned();
+    aiko.send(json!({"type": "identify", "user_id": "u-4471", "user_hash": user_hash(&secret, "u-4471"),
+        "traits": {"name": "Aiko Tanaka", "email": "aiko.tanaka@example.jp", "phone": "090-1234-5678",
+                   "plan": "gold"}}))
+        .await;
+    aiko.recv_type("identified").await;
+    aiko.send(json!({"type": "page", "url": "http://shop.test/checkout?email=aiko.tanaka@example.jp", "title": "Checkout"}))
+        .await;
+    aiko.send(json!({"type": "track", "name": "purchase", "properties": {"total": 4200, "ship_to": "Aiko Tanaka, Shibuya"}}))
+        .await;
+    aiko.send(json!({"type": "message", "client_id": "a1", "body": "I am Aiko Tanaka, my parcel did not arrive"}))
+        .await;
+    let a = aiko.recv_type("ack").await["conversation"]
+        .as_u64()
+        .unwrap();
+    let upload = crate::attachments::upload(
+        &app,
+        &site,
+        &token,
+        "aiko-tanaka-receipt.png",
+        crate::attachments::PNG.to_vec(),
+    )
+    .await;
+    assert_eq!(upload.status(), StatusCode::CREATED);
+    let b = customer(
+        &app,
+        &site,
+        &secret,
+        "ben",
+        "ben@example.com",
+        "Ben asks about returns",
+    )
+    .await;
+    let mut console = crate::ws::console(&app, &owner).await;
+    console
+        .send(
+            json!({"type": "message", "conversation": a, "client_id": "r1",
+        "body": "Sorry Aiko Tanaka, we will resend it"}),
+        )
+        .await;
+    console.recv_type("ack").await;
+    let aiko_id = customer_of(&app, &owner, a).await;
+    let response = app
+        .submit(
+            &owner,
+            &format!("/customers/{aiko_id}"),
+            &format!("/customers/{aiko_id}/notes"),
+            &[("body", "Aiko Tanaka prefers e-mail")],
+        )
+        .await;
+    assert!(response.status().is_redirection());
+    let uploads = dir.path().join("uploads");
+    assert_eq!(std::fs::read_dir(&uploads).unwrap().count(), 1);
+    let before = every_table(dir.path()).await;
+    let traces = [
+        "Aiko Tanaka",
+        "aiko.tanaka@example.jp",
+        "090-1234-5678",
+        "u-4471",
+    ];
+    for trace in traces {
+        assert!(before.contains(trace), "the scan sees {trace:?} before");
+    }
+
+    // Operators may not delete; a form without the choice is refused with a reason.
+    let invite = app.invite(&owner, "kenji@shop.example", "operator").await;
+    let operator = app
+        .accept_invite(&invite, "Kenji", "operator password 1")
+        .await;
+    let page = format!("/customers/{aiko_id}");
+    let action = format!("/customers/{aiko_id}/delete");
+    let refused = app
+        .submit(&operator, "/inbox", &action, &[("conversations", "shells")])
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let unclear = app.submit(&owner, &page, &action, &[]).await;
+    assert_eq!(unclear.status(), StatusCode::BAD_REQUEST);
+    assert!(unclear.text().await.unwrap().contains("shells or remove"));
+
+    let deleted = app
+        .submit(&owner, &page, &action, &[("conversations", "shells")])
+        .await;
+    assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
+    assert!(aiko.closed_within(std::time::Duration::from_secs(5)).await);
+
+    let after = every_table(dir.path()).await;
+    for trace in traces.into_iter().chain([
+        "parcel did not arrive",
+        "we will resend it",
+        "prefers e-mail",
+        "Shibuya",
+        "aiko-tanaka-receipt",
+        "Checkout",
+    ]) {
+        assert!(!after.contains(trace), "{trace:?} is gone from the store");
+    }
+    assert_eq!(
+        std::fs::read_dir(&uploads).unwrap().count(),
+        0,
+        "the attachment's file is gone"
+    );
+    // Ben is untouched (so the scan does read what is there), and Aiko's conversation is an empty shell.
+    assert!(after.contains("ben@example.com") && after.contains("Ben asks about returns"));
+    let shell = app.page(&owner, &format!("/inbox/{a}")).await;
+    assert!(!shell.contains("Aiko"));
+    assert_eq!(
+        app.get(&owner, &format!("/customers/{aiko_id}/export"))
+            .await
+            .status(),
+        StatusCode::OK,
+        "the shell's owner is an empty record"
+    );
+    let customers = app.page(&owner, "/customers").await;
+    assert!(!customers.contains("Aiko") && customers.contains("Name of ben"));
+
+    // The audit log names the deletion by id only.
+    let audit = app.page(&owner, "/settings/audit").await;
+    assert!(audit.contains("customer.delete"), "{audit}");
+    assert!(audit.contains(&format!(
+        "customer {aiko_id} (conversations kept as anonymised shells)"
+    )));
+    assert!(!audit.contains("Aiko"));
+
+    // Removing entirely takes the conversation too.
+    let ben_id = customer_of(&app, &owner, b).await;
+    let removed = app
+        .submit(
+            &owner,
+            &format!("/customers/{ben_id}"),
+            &format!("/customers/{ben_id}/delete"),
+            &[("conversations", "remove")],
+        )
+        .await;
+    assert_eq!(removed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get(&owner, &format!("/inbox/{b}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let last = every_table(dir.path()).await;
+    assert!(!last.contains("ben@example.com") && !last.contains("Ben asks"));
+    assert!(
+        last.contains(&format!(
+            "{{\"k\":{a},\"t\":\"conversation_id_conversation\""
+        )),
+        "the shell stays"
+    );
+    assert!(!last.contains(&format!(
+        "{{\"k\":{b},\"t\":\"conversation_id_conversation\""
+    )));
+    app.stop().await;
+}

@@ -333,6 +333,51 @@ pub async fn export(
         .json(data))
 }
 
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    csrf: String,
+    /// `shells` or `remove`.
+    #[serde(default)]
+    conversations: String,
+}
+
+/// `POST /customers/{id}/delete` (admins): erases the customer, closes their open widgets, and returns
+/// to the customers list.
+pub async fn delete(
+    state: web::Data<State>,
+    crate::web::session::Admin(me): crate::web::session::Admin,
+    csrf: CsrfCookie,
+    path: web::Path<u64>,
+    form: web::Form<DeleteForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf.verify(&form.csrf)?;
+    let mode = match form.conversations.as_str() {
+        "shells" => crate::store::Erase::KeepShells,
+        "remove" => crate::store::Erase::RemoveAll,
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choose what happens to the conversations: shells or remove. / 会話の扱いを選んでください。".into(),
+            ));
+        }
+    };
+    let erased = state
+        .store
+        .delete_customer(path.into_inner(), mode, me.operator.name.clone())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    for visitor in &erased.visitors {
+        state.hub.disconnect_visitor(*visitor).await;
+    }
+    tracing::info!(
+        conversations = erased.conversations,
+        messages = erased.messages,
+        files = erased.files,
+        "customer deleted"
+    );
+    Ok(render::see_other("/customers"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::back_to;

@@ -63,6 +63,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/customers/{id}", web::get().to(customers::show))
         .route("/customers/{id}/export", web::get().to(customers::export))
+        .route("/customers/{id}/delete", web::post().to(customers::delete))
         .route("/customers/{id}/notes", web::post().to(customers::add_note))
         .route(
             "/customers/{id}/notes/{note}/edit",

@@ -1,0 +1,375 @@
+//! Erasure: a customer's personal data removed on request (the right to be forgotten), and whole
+//! conversations removed by the retention job. Files of removed attachments are deleted after the commit.
+
+use std::collections::HashSet;
+
+use redb::{ReadableTable, WriteTransaction};
+use serde_json::Value;
+
+use super::codec::{decode, encode};
+use super::conversations::save;
+use super::tables::{
+    ACTIVITY, AUTOREPLIES, CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, DELIVERIES, DELIVERY_DUE,
+    DIGESTS, EVENTS, EXTERNAL_IDS, LINE_USERS, MAIL_DUE, MAILS, MEMBERSHIPS, MESSAGES, NOTES,
+    PAGE_VIEW_LOG, PAGE_VIEWS, RECHECKS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, TRIGGER_SEEN,
+    UPLOADS, VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
+};
+use super::visitors::follow;
+use super::{Error, Store};
+use crate::conversations::{Author, Conversation, ConversationId, Message, Status};
+use crate::mail::{Outgoing, Purpose};
+use crate::segments::Membership;
+use crate::visitors::{Visitor, VisitorId};
+use crate::webhooks::{Delivery, Event};
+
+/// What happens to a deleted customer's conversations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Erase {
+    /// Kept as anonymised shells (no messages, no preview, resolved), so counts and reports still add up.
+    KeepShells,
+    /// Removed with everything in them.
+    RemoveAll,
+}
+
+impl Erase {
+    /// The stable name shown in the audit log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Erase::KeepShells => "conversations kept as anonymised shells",
+            Erase::RemoveAll => "conversations removed",
+        }
+    }
+}
+
+/// What an erasure removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Erased {
+    /// The customer's id (and the ids of visitors merged into them), whose live widgets must be closed.
+    pub visitors: Vec<VisitorId>,
+    /// Conversations emptied or removed.
+    pub conversations: usize,
+    /// Messages removed.
+    pub messages: usize,
+    /// Attachment files removed.
+    pub files: usize,
+}
+
+/// A page address without its query and fragment, which may carry personal data (`?email=`).
+fn bare_url(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or_default().to_owned()
+}
+
+/// Removes a conversation's messages and attachments (their file names go to `files`), its pending
+/// automatic reply and digest, and then either the conversation itself or everything in it that could
+/// identify anyone (a shell). Returns how many messages went.
+pub(super) fn drop_conversation(
+    txn: &WriteTransaction,
+    c: &Conversation,
+    keep_shell: bool,
+    files: &mut Vec<String>,
+) -> Result<usize, Error> {
+    let mut messages = txn.open_table(MESSAGES)?;
+    let rows: Vec<Message> = messages
+        .range((c.id, 0)..=(c.id, u64::MAX))?
+        .map(|e| decode(e?.1.value()))
+        .collect::<Result<_, _>>()?;
+    let mut uploads = txn.open_table(UPLOADS)?;
+    let mut client_ids = txn.open_table(CLIENT_IDS)?;
+    for m in &rows {
+        messages.remove((c.id, m.seq))?;
+        if let Some(a) = &m.attachment
+            && let Some(upload) = uploads.remove(a.upload_id)?
+        {
+            let upload: crate::uploads::Upload = decode(upload.value())?;
+            files.push(upload.stored_as);
+        }
+        let sender = match &m.author {
+            Author::Visitor => format!("v{}", c.visitor_id),
+            Author::Operator { id, .. } => format!("o{id}"),
+            _ => continue,
+        };
+        if let Some(client_id) = &m.client_id {
+            let points_here = client_ids
+                .get((sender.as_str(), client_id.as_str()))?
+                .is_some_and(|v| v.value() == (c.id, m.seq));
+            if points_here {
+                client_ids.remove((sender.as_str(), client_id.as_str()))?;
+            }
+        }
+    }
+    if let Some(due) = c.autoreply_due {
+        txn.open_table(AUTOREPLIES)?.remove((due, c.id))?;
+    }
+    if let Some(due) = c.digest_due {
+        txn.open_table(DIGESTS)?.remove((due, c.id))?;
+    }
+    if keep_shell {
+        let mut shell = c.clone();
+        shell.preview = String::new();
+        shell.status = Status::Resolved;
+        shell.snoozed_until = None;
+        shell.unread_for_operators = 0;
+        shell.waiting_since = None;
+        shell.autoreply_due = None;
+        shell.digest_due = None;
+        shell.started_on = shell.started_on.as_deref().map(bare_url);
+        save(txn, &shell, Some(c.last_activity_at))?;
+    } else {
+        txn.open_table(CONVERSATIONS)?.remove(c.id)?;
+        txn.open_table(ACTIVITY)?
+            .remove((c.last_activity_at, c.id))?;
+        txn.open_table(VISITOR_CONVERSATIONS)?
+            .remove((c.visitor_id, c.id))?;
+    }
+    Ok(rows.len())
+}
+
+/// Removes queued and sent mails to `address` or about one of `conversations`.
+fn drop_mails(
+    txn: &WriteTransaction,
+    address: &str,
+    conversations: &HashSet<ConversationId>,
+) -> Result<(), Error> {
+    let mut mails = txn.open_table(MAILS)?;
+    let doomed: Vec<Outgoing> = mails
+        .iter()?
+        .map(|e| decode::<Outgoing>(e?.1.value()))
+        .filter(|m| {
+            m.as_ref().map_or(true, |m| {
+                let about = match m.purpose {
+                    Purpose::Digest { conversation, .. } => Some(conversation),
+                    Purpose::NewConversation { conversation } => Some(conversation),
+                    Purpose::Test => None,
+                };
+                (!address.is_empty() && m.to.eq_ignore_ascii_case(address))
+                    || about.is_some_and(|c| conversations.contains(&c))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let mut due = txn.open_table(MAIL_DUE)?;
+    for m in doomed {
+        mails.remove(m.id)?;
+        due.remove((m.next_at, m.id))?;
+    }
+    Ok(())
+}
+
+/// Whether a webhook body is about the customer `id` or one of `conversations`.
+fn delivery_about(d: &Delivery, id: VisitorId, conversations: &HashSet<ConversationId>) -> bool {
+    let Ok(body) = serde_json::from_str::<Value>(&d.body) else {
+        return false;
+    };
+    let data = &body["data"];
+    let number = |key: &str| data[key].as_u64();
+    match d.event {
+        Event::CustomerUpdated => number("id") == Some(id),
+        Event::SegmentEntered => number("customer_id") == Some(id),
+        Event::MessageCreated => number("conversation").is_some_and(|c| conversations.contains(&c)),
+        _ => {
+            number("customer_id") == Some(id)
+                || number("id").is_some_and(|c| conversations.contains(&c))
+        }
+    }
+}
+
+/// Removes webhook deliveries (queued or done) whose body is about the customer.
+fn drop_deliveries(
+    txn: &WriteTransaction,
+    id: VisitorId,
+    conversations: &HashSet<ConversationId>,
+) -> Result<(), Error> {
+    let mut deliveries = txn.open_table(DELIVERIES)?;
+    let doomed: Vec<Delivery> = deliveries
+        .iter()?
+        .map(|e| decode::<Delivery>(e?.1.value()))
+        .filter(|d| {
+            d.as_ref()
+                .map_or(true, |d| delivery_about(d, id, conversations))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut due = txn.open_table(DELIVERY_DUE)?;
+    for d in doomed {
+        deliveries.remove(d.id)?;
+        due.remove((d.next_at, d.id))?;
+    }
+    Ok(())
+}
+
+/// Removes every row of `(id, n)` keyed history.
+fn drop_history(
+    txn: &WriteTransaction,
+    def: redb::TableDefinition<(u64, u64), &[u8]>,
+    id: VisitorId,
+) -> Result<(), Error> {
+    txn.open_table(def)?
+        .retain_in((id, 0)..=(id, u64::MAX), |_, _| false)?;
+    Ok(())
+}
+
+/// The visitor records merged (directly or through others) into `id`.
+fn merged_into(txn: &WriteTransaction, id: VisitorId) -> Result<Vec<VisitorId>, Error> {
+    let visitors = txn.open_table(VISITORS)?;
+    let mut found = Vec::new();
+    for entry in visitors.iter()? {
+        let (k, v) = entry?;
+        let visitor: Visitor = decode(v.value())?;
+        if visitor.merged_into.is_some()
+            && follow(&visitors, visitor.id)?.is_some_and(|end| end.id == id)
+        {
+            found.push(k.value());
+        }
+    }
+    Ok(found)
+}
+
+/// Removes the customer's segment memberships, keeping member counts right.
+fn drop_membership(txn: &WriteTransaction, id: VisitorId) -> Result<(), Error> {
+    let Some(membership) = txn
+        .open_table(MEMBERSHIPS)?
+        .remove(id)?
+        .map(|v| decode::<Membership>(v.value()))
+        .transpose()?
+    else {
+        return Ok(());
+    };
+    let mut members = txn.open_table(SEGMENT_MEMBERS)?;
+    let mut sizes = txn.open_table(SEGMENT_SIZES)?;
+    for s in membership.segments {
+        if members.remove((s, id))?.is_some() {
+            let n = sizes.get(s)?.map_or(0, |v| v.value());
+            sizes.insert(s, n.saturating_sub(1))?;
+        }
+    }
+    if let Some(t) = membership.recheck_at {
+        txn.open_table(RECHECKS)?.remove((t, id))?;
+    }
+    Ok(())
+}
+
+/// Deletes the customer `customer` (following merges) inside a write transaction.
+fn erase_customer(
+    txn: &WriteTransaction,
+    customer: Visitor,
+    mode: Erase,
+    files: &mut Vec<String>,
+) -> Result<Erased, Error> {
+    let id = customer.id;
+    let mut ids = merged_into(txn, id)?;
+    ids.push(id);
+    let all: HashSet<VisitorId> = ids.iter().copied().collect();
+
+    txn.open_table(VISITOR_TOKENS)?
+        .retain(|_, v| !all.contains(&v))?;
+    let p = &customer.profile;
+    if let Some(external) = &p.external_id {
+        txn.open_table(EXTERNAL_IDS)?.remove(external.as_str())?;
+    }
+    if let Some(line) = &p.line_user_id {
+        txn.open_table(LINE_USERS)?.remove(line.as_str())?;
+    }
+    txn.open_table(SEEN)?.remove((customer.last_seen_at, id))?;
+    for &v in &ids {
+        for def in [PAGE_VIEW_LOG, PAGE_VIEWS, EVENTS] {
+            drop_history(txn, def, v)?;
+        }
+        let prefix = format!("v{v}");
+        txn.open_table(CLIENT_IDS)?.retain_in(
+            (prefix.as_str(), "")..=(prefix.as_str(), "\u{10ffff}"),
+            |_, _| false,
+        )?;
+    }
+    {
+        let mut links = txn.open_table(CUSTOMER_NOTES)?;
+        let notes: Vec<u64> = links
+            .range((id, 0)..=(id, u64::MAX))?
+            .map(|e| e.map(|(k, _)| k.value().1))
+            .collect::<Result<_, _>>()?;
+        let mut table = txn.open_table(NOTES)?;
+        for n in notes {
+            links.remove((id, n))?;
+            table.remove(n)?;
+        }
+    }
+    drop_membership(txn, id)?;
+    txn.open_table(TRIGGER_SEEN)?
+        .retain(|(_, v), _| !all.contains(&v))?;
+
+    let mut erased = Erased::default();
+    let mut conversations = HashSet::new();
+    for &v in &ids {
+        let list: Vec<u64> = txn
+            .open_table(VISITOR_CONVERSATIONS)?
+            .range((v, 0)..=(v, u64::MAX))?
+            .map(|e| e.map(|(k, _)| k.value().1))
+            .collect::<Result<_, _>>()?;
+        for cid in list {
+            let Some(c) = super::conversations::load(txn, cid)? else {
+                continue;
+            };
+            let before = files.len();
+            erased.messages += drop_conversation(txn, &c, mode == Erase::KeepShells, files)?;
+            erased.files += files.len() - before;
+            erased.conversations += 1;
+            conversations.insert(cid);
+        }
+    }
+    drop_mails(txn, &p.email, &conversations)?;
+    drop_deliveries(txn, id, &conversations)?;
+
+    let mut visitors = txn.open_table(VISITORS)?;
+    for &v in &ids {
+        visitors.remove(v)?;
+    }
+    if mode == Erase::KeepShells && !conversations.is_empty() {
+        // An empty record, so the shells still point at someone: no name, no history, not listed.
+        let shell = Visitor::new(id, customer.created_at);
+        visitors.insert(id, encode(&shell)?.as_slice())?;
+    }
+    erased.visitors = ids;
+    Ok(erased)
+}
+
+impl Store {
+    /// Deletes everything personal about a customer: profile, attributes, page views, events, notes,
+    /// segment memberships, tokens, message bodies and attachments, mails and webhook deliveries about
+    /// them; their conversations become anonymised shells or go entirely, as `mode` says. The deletion is
+    /// recorded in the audit log by id only, in the same transaction. `Ok(None)` when there is no such
+    /// customer.
+    pub async fn delete_customer(
+        &self,
+        id: VisitorId,
+        mode: Erase,
+        actor: String,
+    ) -> Result<Option<Erased>, Error> {
+        let (erased, files) = self
+            .write(move |txn| {
+                let Some(customer) = follow(&txn.open_table(VISITORS)?, id)? else {
+                    return Ok((None, Vec::new()));
+                };
+                let target = format!("customer {} ({})", customer.id, mode.as_str());
+                let mut files = Vec::new();
+                let erased = erase_customer(txn, customer, mode, &mut files)?;
+                super::audit::record(txn, actor, "customer.delete", target)?;
+                Ok((Some(erased), files))
+            })
+            .await?;
+        for name in files {
+            self.discard_file(name).await;
+        }
+        Ok(erased)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bare_url;
+
+    #[test]
+    fn shells_keep_the_page_but_not_its_query() {
+        assert_eq!(
+            bare_url("https://shop.example/p?email=a@b.c#x"),
+            "https://shop.example/p"
+        );
+        assert_eq!(bare_url("https://shop.example/p"), "https://shop.example/p");
+    }
+}
