@@ -49,10 +49,11 @@ impl Store {
     pub async fn audit(
         &self,
         actor: String,
-        action: &'static str,
+        action: impl Into<String>,
         target: String,
     ) -> Result<(), Error> {
-        self.write(move |txn| record(txn, actor, action, target))
+        let action = action.into();
+        self.write(move |txn| record(txn, actor, &action, target))
             .await
     }
 

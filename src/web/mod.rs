@@ -152,6 +152,9 @@ pub fn server(listener: TcpListener, state: State) -> std::io::Result<Server> {
                     }),
             )
             .wrap(Compress::default())
+            .wrap(actix_web::middleware::from_fn(
+                console::audit_log::record_admin_posts,
+            ))
             .wrap(actix_web::middleware::from_fn(request_log::log_request))
             .wrap(security_headers())
             .route("/healthz", web::get().to(health::healthz))

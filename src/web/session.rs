@@ -57,6 +57,8 @@ impl FromRequest for Admin {
         Box::pin(async move {
             let current = current.await?;
             if current.operator.role.is_admin() {
+                let actor = super::console::audit_log::AdminActor(current.operator.name.clone());
+                actix_web::HttpMessage::extensions_mut(&req).insert(actor);
                 Ok(Admin(current))
             } else {
                 let t = super::request::language(&req, Some(&current.operator)).texts();

@@ -161,6 +161,30 @@ async fn the_export_holds_everything_about_the_customer_and_nothing_about_others
         "no personal data in the log"
     );
     assert!(audit.contains("api_token.create"));
+    // Every admin form is recorded: the widget settings saved at the start, the invitation.
+    for action in ["settings.widget", "operator.invite"] {
+        assert!(audit.contains(action), "{action} in {audit}");
+    }
+    assert!(!audit.contains("kenji@shop.example"));
+    // An operator's own actions (a personal canned reply) are not admin actions.
+    let saved = app
+        .submit(
+            &operator,
+            "/settings/canned",
+            "/settings/canned",
+            &[
+                ("shortcut", "thanks"),
+                ("title", "Thanks"),
+                ("body", "Thank you!"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    assert!(
+        !app.page(&owner, "/settings/audit")
+            .await
+            .contains("settings.canned")
+    );
     assert_eq!(
         app.get(&operator, "/settings/audit").await.status(),
         StatusCode::FORBIDDEN

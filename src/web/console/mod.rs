@@ -4,7 +4,7 @@
 mod account;
 mod api_settings;
 mod attachments;
-mod audit_log;
+pub mod audit_log;
 mod canned;
 mod card;
 mod customer_settings;
