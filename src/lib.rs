@@ -69,6 +69,7 @@ pub mod mail;
 pub mod operators;
 pub mod presence;
 pub mod reports;
+pub mod retention;
 pub mod segments;
 pub mod sites;
 pub mod store;

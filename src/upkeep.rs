@@ -36,6 +36,62 @@ pub fn start(store: &Store, hub: Hub, public_url: String, retry_secs: u64) {
         hub.clone(),
     ));
     tokio::spawn(autoreplies(store.downgrade(), hub));
+    tokio::spawn(retention(store.downgrade(), store.retention_signal()));
+}
+
+/// How often the retention job runs without being woken by a settings change.
+const RETENTION_EVERY: Duration = Duration::from_secs(3_600);
+/// Rows of each kind one retention pass looks at.
+const RETENTION_PASS: usize = 10_000;
+
+/// Deletes what the retention settings no longer allow: at start, every hour, and when they change;
+/// pass by pass, with the progress in the log.
+async fn retention(store: WeakStore, wanted: std::sync::Arc<tokio::sync::Notify>) {
+    let mut every = tokio::time::interval(RETENTION_EVERY);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            () = wanted.notified() => {}
+        }
+        let Some(strong) = store.upgrade() else {
+            return;
+        };
+        let mut total = crate::store::Removed::default();
+        loop {
+            match strong
+                .apply_retention(crate::clock::now_millis(), RETENTION_PASS)
+                .await
+            {
+                Ok(pass) if pass.is_empty() => break,
+                Ok(pass) => {
+                    total.page_views += pass.page_views;
+                    total.events += pass.events;
+                    total.conversations += pass.conversations;
+                    total.messages += pass.messages;
+                    tracing::info!(
+                        page_views = total.page_views,
+                        events = total.events,
+                        conversations = total.conversations,
+                        messages = total.messages,
+                        "retention: removing expired data"
+                    );
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "retention pass failed");
+                    break;
+                }
+            }
+        }
+        if !total.is_empty() {
+            tracing::info!(
+                page_views = total.page_views,
+                events = total.events,
+                conversations = total.conversations,
+                messages = total.messages,
+                "retention: done"
+            );
+        }
+    }
 }
 
 /// How often the mail queue and the reply digests are looked at.

@@ -24,6 +24,7 @@ mod mail;
 mod migrate;
 mod operators;
 mod privacy;
+mod retention;
 mod segments;
 mod sessions;
 mod site;
@@ -48,6 +49,7 @@ pub use erasure::{Erase, Erased};
 pub use faq::BotStats;
 pub use mail::LinkBase;
 pub use migrate::SCHEMA_VERSION;
+pub use retention::Removed;
 pub use segments::{Backfill, SegmentDraft};
 pub use stats::{BUCKETS, StatsSnapshot};
 pub use triggers::Offered;
@@ -96,6 +98,7 @@ struct Inner {
     files: PathBuf,
     /// Woken when segment definitions change.
     backfill_wanted: Arc<tokio::sync::Notify>,
+    retention_wanted: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for Store {
@@ -136,6 +139,7 @@ impl Store {
                 writer,
                 files,
                 backfill_wanted: Arc::new(tokio::sync::Notify::new()),
+                retention_wanted: Arc::new(tokio::sync::Notify::new()),
             }),
         })
     }

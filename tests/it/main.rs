@@ -2,6 +2,7 @@
 //! directory and talks to it over HTTP (and, in `browser`, through headless Chromium).
 
 mod accounts;
+mod aging;
 mod api_schema;
 mod attachments;
 mod autoreply;

@@ -398,3 +398,154 @@ async fn deleting_a_customer_leaves_no_trace_of_their_personal_data_in_the_store
     )));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn retention_removes_old_history_and_resolved_conversations_and_the_counts_still_add_up() {
+    use crate::aging::{DAY_MS, restored_with, shift};
+    let (app, dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    let secret = identity_secret(&app, &owner).await;
+    // Mika browses an old page and a new one, tracks an old and a new event, and chats (old, resolved).
+    let (mut mika, _) = visitor_hello(&app, &site, None).await;
+    mika.send(
+        json!({"type": "identify", "user_id": "mika", "user_hash": user_hash(&secret, "mika"),
+        "traits": {"name": "Mika"}}),
+    )
+    .await;
+    mika.recv_type("identified").await;
+    for page in ["old-page", "new-page"] {
+        mika.send(json!({"type": "page", "url": format!("http://shop.test/{page}")}))
+            .await;
+        mika.send(json!({"type": "track", "name": page.replace("-page", "_event")}))
+            .await;
+    }
+    mika.send(json!({"type": "message", "client_id": "m1", "body": "old question"}))
+        .await;
+    let old_resolved = mika.recv_type("ack").await["conversation"]
+        .as_u64()
+        .unwrap();
+    mika.close().await;
+    let old_open = customer(&app, &site, &secret, "nao", "nao@example.jp", "still open").await;
+    let new_resolved = customer(&app, &site, &secret, "rui", "rui@example.jp", "recent").await;
+    for c in [old_resolved, new_resolved] {
+        let response = app
+            .submit(
+                &owner,
+                &format!("/inbox/{c}"),
+                &format!("/inbox/{c}/status"),
+                &[("status", "resolved")],
+            )
+            .await;
+        assert!(response.status().is_redirection());
+    }
+    let mika_id = customer_of(&app, &owner, old_resolved).await;
+    let before = app
+        .get(&owner, &format!("/customers/{mika_id}/export"))
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert!(before["page_views"].to_string().contains("old-page"));
+
+    // A year later for the old rows.
+    let year = 365 * DAY_MS;
+    let aged = restored_with(dir.path(), move |table, key, value| match table {
+        "visitorid_n_pageview" if value["url"].as_str().unwrap().contains("old-page") => {
+            shift(value, "at", year)
+        }
+        "visitorid_n_event" if value["name"] == "old_event" => shift(value, "at", year),
+        "conversation_id_conversation"
+            if [old_resolved, old_open].contains(&key.as_u64().unwrap()) =>
+        {
+            shift(value, "last_activity_at", year);
+            shift(value, "created_at", year);
+        }
+        "activityms_conversationid"
+            if [old_resolved, old_open].contains(&key[1].as_u64().unwrap()) =>
+        {
+            key[0] = json!(key[0].as_u64().unwrap() - year);
+        }
+        _ => {}
+    })
+    .await;
+    app.stop().await;
+    let app = crate::helpers::spawn_app_in(aged.path()).await;
+    let owner = app.client();
+    app.login(
+        &owner,
+        crate::helpers::OWNER_EMAIL,
+        crate::helpers::OWNER_PASSWORD,
+    )
+    .await;
+
+    let refused = app
+        .submit(
+            &owner,
+            "/settings/privacy",
+            "/settings/privacy",
+            &[("history_days", "-3")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(refused.text().await.unwrap().contains("whole number"));
+    let saved = app
+        .submit(
+            &owner,
+            "/settings/privacy",
+            "/settings/privacy",
+            &[("history_days", "90"), ("conversation_months", "6")],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let after = loop {
+        let export = app
+            .get(&owner, &format!("/customers/{mika_id}/export"))
+            .await
+            .json::<serde_json::Value>()
+            .await
+            .unwrap();
+        if export["conversations"].as_array().unwrap().is_empty() {
+            break export;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "retention ran: {export}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let text = after.to_string();
+    assert!(
+        text.contains("new-page") && text.contains("new_event"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("old-page") && !text.contains("old_event"),
+        "{text}"
+    );
+    // The lifetime counts still count what was removed.
+    assert_eq!(after["customer"]["counts"], before["customer"]["counts"]);
+    assert!(
+        after["page_views"].as_array().unwrap().len()
+            < before["page_views"].as_array().unwrap().len()
+    );
+    assert_eq!(
+        app.get(&owner, &format!("/inbox/{old_resolved}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND,
+        "the old resolved conversation is gone"
+    );
+    for kept in [old_open, new_resolved] {
+        assert_eq!(
+            app.get(&owner, &format!("/inbox/{kept}")).await.status(),
+            StatusCode::OK,
+            "an open or recent conversation stays"
+        );
+    }
+    let page = app.page(&owner, "/settings/privacy").await;
+    assert!(page.contains("value=\"90\"") && page.contains("value=\"6\""));
+    app.stop().await;
+}

@@ -60,6 +60,7 @@ fn console_pages(conversation: u64) -> Vec<String> {
         "/settings/webhooks",
         "/settings/line",
         "/settings/audit",
+        "/settings/privacy",
         "/settings/api",
         "/account",
     ]

@@ -17,6 +17,7 @@ mod inbox;
 mod line_settings;
 mod login;
 mod pages;
+mod privacy_settings;
 mod segment_settings;
 mod settings;
 mod setup;
@@ -147,6 +148,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/line", web::get().to(line_settings::page))
         .route("/settings/line", web::post().to(line_settings::save))
         .route("/settings/audit", web::get().to(audit_log::page))
+        .route("/settings/privacy", web::get().to(privacy_settings::page))
+        .route("/settings/privacy", web::post().to(privacy_settings::save))
         .route("/settings/hours", web::get().to(hours_settings::page))
         .route(
             "/settings/hours",

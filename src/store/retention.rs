@@ -1,0 +1,169 @@
+//! Retention: the settings, and the passes of the background job that delete what is older than they allow.
+
+use redb::{ReadableTable, TableDefinition};
+use serde::Deserialize;
+
+use super::codec::{decode, encode};
+use super::erasure::drop_conversation;
+use super::tables::{ACTIVITY, CONVERSATIONS, EVENTS, PAGE_VIEW_LOG, SETTINGS};
+use super::{Error, Store};
+use crate::conversations::{Conversation, Status};
+use crate::retention::Retention;
+
+const SETTING: &str = "retention";
+/// Rows removed per write transaction, so chat messages queued behind a pass wait only milliseconds.
+const CHUNK: usize = 500;
+/// Conversations removed per write transaction (each takes its messages along).
+const CONVERSATION_CHUNK: usize = 50;
+
+/// What one pass removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Removed {
+    /// Page views.
+    pub page_views: usize,
+    /// Tracked events.
+    pub events: usize,
+    /// Resolved conversations.
+    pub conversations: usize,
+    /// Their messages.
+    pub messages: usize,
+}
+
+impl Removed {
+    /// Whether the pass found nothing to remove.
+    pub fn is_empty(&self) -> bool {
+        self.page_views + self.events + self.conversations == 0
+    }
+}
+
+/// Only the time of a history entry (page view or event), read without the rest.
+#[derive(Deserialize)]
+struct When {
+    #[serde(default)]
+    at: u64,
+}
+
+impl Store {
+    /// The retention settings (keep everything until set).
+    pub async fn retention(&self) -> Result<Retention, Error> {
+        self.read(|txn| {
+            txn.open_table(SETTINGS)?
+                .get(SETTING)?
+                .map(|v| decode(v.value()))
+                .transpose()
+                .map(Option::unwrap_or_default)
+        })
+        .await
+    }
+
+    /// Saves the retention settings and wakes the retention job.
+    pub async fn set_retention(&self, retention: Retention) -> Result<(), Error> {
+        self.write(move |txn| {
+            txn.open_table(SETTINGS)?
+                .insert(SETTING, encode(&retention)?.as_slice())?;
+            Ok(())
+        })
+        .await?;
+        self.inner.retention_wanted.notify_one();
+        Ok(())
+    }
+
+    /// Woken when the retention settings change.
+    pub fn retention_signal(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.inner.retention_wanted.clone()
+    }
+
+    /// One pass of the retention job at `now_ms`: finds up to `limit` expired rows of each kind, then
+    /// removes them a chunk per transaction. Call again until it returns an empty [`Removed`].
+    pub async fn apply_retention(&self, now_ms: u64, limit: usize) -> Result<Removed, Error> {
+        let cutoffs = self.retention().await?.cutoffs(now_ms);
+        let mut removed = Removed::default();
+        if let Some(before) = cutoffs.history {
+            removed.page_views = self.drop_old_history(PAGE_VIEW_LOG, before, limit).await?;
+            removed.events = self.drop_old_history(EVENTS, before, limit).await?;
+        }
+        if let Some(before) = cutoffs.conversations {
+            let candidates: Vec<(u64, u64)> = self
+                .read(move |txn| {
+                    let conversations = txn.open_table(CONVERSATIONS)?;
+                    let mut found = Vec::new();
+                    for entry in txn.open_table(ACTIVITY)?.range((0, 0)..(before, 0))? {
+                        let key = entry?.0.value();
+                        let resolved = conversations
+                            .get(key.1)?
+                            .map(|v| decode::<Conversation>(v.value()))
+                            .transpose()?
+                            .is_some_and(|c| c.status == Status::Resolved);
+                        if resolved {
+                            found.push(key);
+                            if found.len() == limit {
+                                break;
+                            }
+                        }
+                    }
+                    Ok(found)
+                })
+                .await?;
+            for chunk in candidates.chunks(CONVERSATION_CHUNK) {
+                let chunk = chunk.to_vec();
+                let (conversations, messages, files) = self
+                    .write(move |txn| {
+                        let (mut conversations, mut messages, mut files) = (0, 0, Vec::new());
+                        for (_, id) in chunk {
+                            let Some(c) = super::conversations::load(txn, id)? else {
+                                continue;
+                            };
+                            if c.status == Status::Resolved && c.last_activity_at < before {
+                                messages += drop_conversation(txn, &c, false, &mut files)?;
+                                conversations += 1;
+                            }
+                        }
+                        Ok((conversations, messages, files))
+                    })
+                    .await?;
+                removed.conversations += conversations;
+                removed.messages += messages;
+                for name in files {
+                    self.discard_file(name).await;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Removes up to `limit` rows of a customer history table older than `before`; returns how many.
+    async fn drop_old_history(
+        &self,
+        def: TableDefinition<'static, (u64, u64), &'static [u8]>,
+        before: u64,
+        limit: usize,
+    ) -> Result<usize, Error> {
+        let old: Vec<(u64, u64)> = self
+            .read(move |txn| {
+                let mut old = Vec::new();
+                for entry in txn.open_table(def)?.iter()? {
+                    let (k, v) = entry?;
+                    if decode::<When>(v.value())?.at < before {
+                        old.push(k.value());
+                        if old.len() == limit {
+                            break;
+                        }
+                    }
+                }
+                Ok(old)
+            })
+            .await?;
+        for chunk in old.chunks(CHUNK) {
+            let chunk = chunk.to_vec();
+            self.write(move |txn| {
+                let mut table = txn.open_table(def)?;
+                for key in chunk {
+                    table.remove(key)?;
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        Ok(old.len())
+    }
+}
