@@ -5,6 +5,9 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+use serde::{Deserialize, Serialize};
+
+use crate::conversations::{Channel, Conversation};
 use crate::hours::Hours;
 
 const DAY_MS: u64 = 86_400_000;
@@ -98,6 +101,313 @@ pub fn attributed(chat_at: u64, purchases: &[(u64, f64)], window_days: u64) -> O
 /// A share in whole percent (0 when there is nothing to share).
 pub fn percent(part: u64, whole: u64) -> u64 {
     (part * 100).checked_div(whole).unwrap_or(0)
+}
+
+/// One conversation as reports see it: times, who answered, where it started, the rating. No message
+/// text and nothing personal, so it outlives the conversation (retention, a customer's deletion).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fact {
+    /// The conversation.
+    pub id: u64,
+    /// The customer (0 once they were deleted).
+    pub customer: u64,
+    /// When it started (Unix ms).
+    pub created_at: u64,
+    /// Widget or LINE.
+    #[serde(default)]
+    pub channel: Channel,
+    /// The customer's segments when it started.
+    #[serde(default)]
+    pub segments: Vec<u64>,
+    /// Started inside business hours (`None`: unknown).
+    #[serde(default)]
+    pub in_hours: Option<bool>,
+    /// The page it started on, without query or fragment.
+    #[serde(default)]
+    pub started_on: Option<String>,
+    /// The proactive message that started it.
+    #[serde(default)]
+    pub trigger: Option<u64>,
+    /// The first operator reply (Unix ms).
+    #[serde(default)]
+    pub first_response_at: Option<u64>,
+    /// Its operator.
+    #[serde(default)]
+    pub first_responder: Option<u64>,
+    /// The bot or an automatic reply answered.
+    #[serde(default)]
+    pub automated: bool,
+    /// First resolved (Unix ms).
+    #[serde(default)]
+    pub resolved_at: Option<u64>,
+    /// The visitor's rating, 1 to 5.
+    #[serde(default)]
+    pub rating: Option<u8>,
+}
+
+impl Fact {
+    /// The fact of a conversation as it stands.
+    pub fn of(c: &Conversation) -> Fact {
+        Fact {
+            id: c.id,
+            customer: c.visitor_id,
+            created_at: c.created_at,
+            channel: c.channel,
+            segments: c.stats.segments.clone(),
+            in_hours: c.stats.in_hours,
+            started_on: c.started_on.as_deref().map(page_of),
+            trigger: c.trigger,
+            first_response_at: c.stats.first_response_at,
+            first_responder: c.stats.first_responder,
+            automated: c.stats.automated,
+            resolved_at: c.stats.resolved_at,
+            rating: c.stats.csat.as_ref().map(|r| r.rating),
+        }
+    }
+
+    /// Answered only by the bot or automatic replies: no operator replied.
+    pub fn automated_only(&self) -> bool {
+        self.automated && self.first_response_at.is_none()
+    }
+}
+
+/// A page address as reports group it: without query and fragment (which may carry personal data).
+pub fn page_of(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or_default().to_owned()
+}
+
+/// What a report is narrowed to, besides its dates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Filters {
+    /// Only customers in this segment when the conversation started.
+    pub segment: Option<u64>,
+    /// Only this channel.
+    pub channel: Option<Channel>,
+    /// Only conversations this operator answered first.
+    pub operator: Option<u64>,
+}
+
+impl Filters {
+    /// Whether a fact passes.
+    pub fn pass(&self, f: &Fact) -> bool {
+        self.segment.is_none_or(|s| f.segments.contains(&s))
+            && self.channel.is_none_or(|c| f.channel == c)
+            && self.operator.is_none_or(|o| f.first_responder == Some(o))
+    }
+}
+
+/// The Unix-ms span of the local dates `from..=to` in `zone`, and the dates themselves (at most
+/// [`MAX_DAYS`]); `None` for dates that are not real or out of order.
+pub fn span(from: &str, to: &str, zone: &str) -> Option<(u64, u64, Vec<String>)> {
+    let tz = TimeZone::get(zone).unwrap_or(TimeZone::UTC);
+    let from: jiff::civil::Date = from.parse().ok()?;
+    let to: jiff::civil::Date = to.parse().ok()?;
+    if to < from || (to - from).get_days() as usize >= MAX_DAYS {
+        return None;
+    }
+    let start = from
+        .to_zoned_datetime(tz.clone())
+        .ok()?
+        .timestamp()
+        .as_millisecond();
+    let end = to
+        .tomorrow()
+        .ok()?
+        .to_zoned_datetime(tz)
+        .ok()?
+        .timestamp()
+        .as_millisecond();
+    let days = from
+        .series(jiff::Span::new().days(1))
+        .take_while(|d| *d <= to)
+        .map(|d| d.to_string())
+        .collect();
+    Some((u64::try_from(start).ok()?, u64::try_from(end).ok()?, days))
+}
+
+/// The longest range a report covers.
+pub const MAX_DAYS: usize = 366;
+
+/// Durations summed up: how many, median and 90th percentile (seconds).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Times {
+    /// How many.
+    pub count: usize,
+    /// Median, in seconds.
+    pub median_s: Option<f64>,
+    /// 90th percentile, in seconds.
+    pub p90_s: Option<u64>,
+}
+
+impl Times {
+    /// From durations in milliseconds.
+    pub fn of(ms: &[u64]) -> Times {
+        let secs: Vec<u64> = ms.iter().map(|m| m / 1000).collect();
+        Times {
+            count: secs.len(),
+            median_s: median(&secs),
+            p90_s: percentile(&secs, 90.0),
+        }
+    }
+}
+
+/// One operator's line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperatorLine {
+    /// The operator.
+    pub operator: u64,
+    /// Conversations they answered first.
+    pub conversations: u64,
+    /// Their first-response times.
+    pub first_response: Times,
+    /// Their ratings' count and mean.
+    pub ratings: u64,
+    /// Mean rating.
+    pub csat: Option<f64>,
+}
+
+/// A computed report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    /// Conversations started.
+    pub total: u64,
+    /// Per local date, every day of the range.
+    pub by_day: Vec<(String, u64)>,
+    /// `[weekday (Mon = 0)][hour]`.
+    pub heat: [[u64; 24]; 7],
+    /// First-response times: all, inside business hours, outside.
+    pub first_response: [Times; 3],
+    /// Resolution times: all, inside business hours, outside.
+    pub resolution: [Times; 3],
+    /// Per operator, most conversations first.
+    pub operators: Vec<OperatorLine>,
+    /// Answered by the bot or automatic replies alone.
+    pub automated_only: u64,
+    /// Start pages, most first.
+    pub pages: Vec<(String, u64)>,
+    /// Proactive messages that started conversations, most first.
+    pub triggers: Vec<(u64, u64)>,
+    /// Ratings 1..=5.
+    pub ratings: [u64; 5],
+    /// Per local date: (ratings, mean).
+    pub csat_by_day: Vec<(String, u64, Option<f64>)>,
+}
+
+/// Builds the report of `facts` (already limited to the range) for the local `days` in `zone`.
+pub fn build(facts: &[Fact], filters: Filters, days: &[String], zone: &str) -> Report {
+    let mut r = Report {
+        by_day: days.iter().map(|d| (d.clone(), 0)).collect(),
+        csat_by_day: days.iter().map(|d| (d.clone(), 0, None)).collect(),
+        ..Report::default()
+    };
+    let index = |date: &str| days.binary_search_by(|d| d.as_str().cmp(date)).ok();
+    let (mut first, mut resolution) = ([vec![], vec![], vec![]], [vec![], vec![], vec![]]);
+    let mut per_operator: std::collections::BTreeMap<u64, (u64, Vec<u64>, Vec<u8>)> =
+        Default::default();
+    let mut pages: std::collections::HashMap<String, u64> = Default::default();
+    let mut triggers: std::collections::HashMap<u64, u64> = Default::default();
+    let mut day_ratings: Vec<Vec<u8>> = vec![vec![]; days.len()];
+    for f in facts.iter().filter(|f| filters.pass(f)) {
+        let at = local(f.created_at, zone);
+        let Some(day) = index(&at.date) else {
+            continue;
+        };
+        r.total += 1;
+        r.by_day[day].1 += 1;
+        r.heat[at.weekday][at.hour] += 1;
+        let split = if f.in_hours.unwrap_or(true) { 1 } else { 2 };
+        if let Some(t) = f.first_response_at {
+            let d = t.saturating_sub(f.created_at);
+            first[0].push(d);
+            first[split].push(d);
+        }
+        if let Some(t) = f.resolved_at {
+            let d = t.saturating_sub(f.created_at);
+            resolution[0].push(d);
+            resolution[split].push(d);
+        }
+        if let Some(op) = f.first_responder {
+            let line = per_operator.entry(op).or_default();
+            line.0 += 1;
+            if let Some(t) = f.first_response_at {
+                line.1.push(t.saturating_sub(f.created_at));
+            }
+            if let Some(rating) = f.rating {
+                line.2.push(rating);
+            }
+        }
+        if f.automated_only() {
+            r.automated_only += 1;
+        }
+        if let Some(page) = &f.started_on {
+            *pages.entry(page.clone()).or_default() += 1;
+        }
+        if let Some(t) = f.trigger {
+            *triggers.entry(t).or_default() += 1;
+        }
+        if let Some(rating) = f.rating.filter(|r| (1..=5).contains(r)) {
+            r.ratings[usize::from(rating) - 1] += 1;
+            day_ratings[day].push(rating);
+        }
+    }
+    r.first_response = first.map(|v| Times::of(&v));
+    r.resolution = resolution.map(|v| Times::of(&v));
+    r.operators = per_operator
+        .into_iter()
+        .map(|(operator, (conversations, times, ratings))| OperatorLine {
+            operator,
+            conversations,
+            first_response: Times::of(&times),
+            ratings: ratings.len() as u64,
+            csat: mean(&ratings),
+        })
+        .collect();
+    r.operators.sort_by(|a, b| {
+        b.conversations
+            .cmp(&a.conversations)
+            .then(a.operator.cmp(&b.operator))
+    });
+    r.pages = ranked(pages);
+    r.triggers = ranked(triggers);
+    for (line, ratings) in r.csat_by_day.iter_mut().zip(day_ratings) {
+        line.1 = ratings.len() as u64;
+        line.2 = mean(&ratings);
+    }
+    r
+}
+
+/// The mean of ratings, rounded to two decimals.
+pub fn mean(ratings: &[u8]) -> Option<f64> {
+    (!ratings.is_empty()).then(|| {
+        let sum: u64 = ratings.iter().map(|r| u64::from(*r)).sum();
+        (sum as f64 / ratings.len() as f64 * 100.0).round() / 100.0
+    })
+}
+
+/// Counts, most first (ties by key), the top [`TOP`].
+fn ranked<K: Ord + Clone>(counts: std::collections::HashMap<K, u64>) -> Vec<(K, u64)> {
+    let mut v: Vec<(K, u64)> = counts.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    v.truncate(TOP);
+    v
+}
+
+/// Rows shown in "top" lists.
+pub const TOP: usize = 10;
+
+/// Conversions after chat compared with visitors of the same pages who did not chat.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Outcome {
+    /// Customers who chatted in the range.
+    pub chatted: u64,
+    /// Of them, those with the outcome event within the window after their chat.
+    pub chatted_converted: u64,
+    /// The sum of those events' totals.
+    pub revenue: f64,
+    /// Visitors of the chat start pages in the range who did not chat.
+    pub others: u64,
+    /// Of them, those with the outcome event within the window after their visit.
+    pub others_converted: u64,
 }
 
 #[cfg(test)]

@@ -22,7 +22,8 @@
       online: "We're online", later: "We reply as soon as we can",
       mailAsk: "Get the reply by e-mail:", mailSave: "Save", mailSaved: "We'll e-mail replies to ",
       invalid_email: "That is not an e-mail address.",
-      bot_off: "The assistant is not answering now.", bad_choice: "That choice is no longer available."
+      bot_off: "The assistant is not answering now.", bad_choice: "That choice is no longer available.",
+      rateAsk: "How did we do?", rateComment: "Anything to add? (optional)", rateSend: "Send rating", rated: "Thank you for your rating!"
     },
     ja: {
       open: "チャットで相談", close: "チャットを閉じる", placeholder: "メッセージを入力…", send: "送信",
@@ -35,7 +36,8 @@
       online: "スタッフ対応中", later: "順次お返事します",
       mailAsk: "返信をメールで受け取る:", mailSave: "保存", mailSaved: "返信をメールでお知らせします: ",
       invalid_email: "メールアドレスの形式が正しくありません。",
-      bot_off: "現在、自動案内はご利用いただけません。", bad_choice: "その選択肢は現在ご利用いただけません。"
+      bot_off: "現在、自動案内はご利用いただけません。", bad_choice: "その選択肢は現在ご利用いただけません。",
+      rateAsk: "対応はいかがでしたか？", rateComment: "ご意見があればどうぞ（任意）", rateSend: "評価を送信", rated: "評価ありがとうございました！"
     }
   }[lang];
 
@@ -102,6 +104,9 @@
     ".tip[hidden]{display:none}.tip .tx{margin:0;white-space:pre-wrap;word-wrap:break-word}" +
     ".tip .more{display:inline-block;margin-top:6px;color:var(--c);font-weight:600}.tip .more[hidden]{display:none}" +
     ".tip .close{position:absolute;top:6px;right:8px;background:none;border:0;font-size:18px;cursor:pointer;color:#656d76;line-height:1}" +
+    ".rate{padding:8px 12px;border-top:1px solid #d8dde3;background:#fff;font-size:13px}.rate[hidden]{display:none}.rate p{margin:0 0 4px}" +
+    ".stars button{border:0;background:none;font-size:22px;cursor:pointer;color:#c4c9cf;padding:0 2px}.stars button.on{color:#e3a008}" +
+    ".rate .rc{width:100%;box-sizing:border-box;margin:4px 0;font:inherit}.rate .rs{border:0;border-radius:6px;background:var(--c);color:#fff;padding:5px 10px;cursor:pointer}" +
     ".bot{padding:8px 12px;background:#f6f7f9;border-top:1px solid #d8dde3;max-height:50%;overflow-y:auto;font-size:14px}" +
     ".bot[hidden]{display:none}.bot .bt{margin:0 0 6px}.bot .bt:empty{display:none}" +
     ".article{background:#fff;border:1px solid #d8dde3;border-radius:10px;padding:8px 12px;margin-bottom:6px;line-height:1.45}" +
@@ -124,7 +129,8 @@
     "<form class='compose'><button class='envelope' type='button'>✉</button><button class='clip' type='button'><svg width='18' height='18' viewBox='0 0 24 24' fill='none' stroke='#656d76' stroke-width='2'><path d='M21 12l-8.5 8.5a5 5 0 01-7-7L14 5a3.5 3.5 0 015 5l-8.5 8.5a2 2 0 01-3-3L15 8'/></svg></button><input class='file' type='file' hidden accept='image/png,image/jpeg,image/gif,image/webp,application/pdf'>" +
     "<textarea rows='2'></textarea><button class='send' type='submit'></button></form>" +
     "<form class='mail' hidden novalidate><label class='ml'></label><input class='em' type='email' autocomplete='email'><button class='ms' type='submit'></button></form>" +
-    "<div class='mailok' role='status'></div></div>";
+    "<div class='mailok' role='status'></div>" +
+    "<form class='rate' hidden><p class='ra'></p><div class='stars'></div><textarea class='rc' rows='2' maxlength='1000'></textarea><button class='rs' type='submit'></button></form></div>";
   var $ = function (sel) { return root.querySelector(sel); };
   var launcher = $(".launch"), panel = $(".panel"), log = $(".log"), input = $("textarea"),
       badge = $(".badge"), typingLine = $(".typing"), note = $(".note"), greet = $(".greet");
@@ -321,6 +327,8 @@
         var c = f.conversations[f.conversations.length - 1];
         // After identify joined this visitor to a customer's history, show that history instead.
         if (c && state.conversation && c.id !== state.conversation) { state.messages = []; state.seen = {}; }
+        // A resolved conversation without a rating asks for one.
+        askRating(c && c.status === "resolved" && c.rating == null ? c.id : null);
         if (c) {
           state.conversation = c.id;
           state.readSeq = c.read_by_operator_seq;
@@ -358,6 +366,13 @@
         break;
       case "bot":
         showBot(f);
+        break;
+      case "resolved":
+        askRating(f.conversation);
+        break;
+      case "rated":
+        rateForm.hidden = true;
+        mailOk.textContent = TEXT.rated;
         break;
       case "email_saved":
         state.email = f.email;
@@ -520,6 +535,32 @@
     if (!address) { note.textContent = TEXT.invalid_email; return; }
     note.textContent = "";
     send({ type: "email", address: address });
+  });
+
+  // ----- the rating of a resolved conversation: 1 to 5 stars and an optional comment -----
+  var rateForm = $(".rate"), rateStars = rateForm.querySelector(".stars"), rateComment = rateForm.querySelector(".rc"), rating = 0;
+  rateForm.querySelector(".ra").textContent = TEXT.rateAsk;
+  rateForm.querySelector(".rs").textContent = TEXT.rateSend;
+  rateComment.placeholder = TEXT.rateComment;
+  [1, 2, 3, 4, 5].forEach(function (n) {
+    var b = el("button", "", "★");
+    b.type = "button";
+    b.setAttribute("aria-label", n + " / 5");
+    b.addEventListener("click", function () {
+      rating = n;
+      [].forEach.call(rateStars.children, function (s, i) { s.className = i < n ? "on" : ""; });
+    });
+    rateStars.appendChild(b);
+  });
+  function askRating(conversation) {
+    rateForm.hidden = !conversation;
+    rateForm.conversation = conversation;
+  }
+  rateForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (!rating) { note.textContent = TEXT.rateAsk; return; }
+    note.textContent = "";
+    send({ type: "rate", conversation: rateForm.conversation, rating: rating, comment: rateComment.value });
   });
 
   // ----- the FAQ bot: its line of text, an article, and buttons -----

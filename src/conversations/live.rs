@@ -279,6 +279,30 @@ pub async fn update(
     Ok(updated)
 }
 
+/// Stores the visitor's rating of their resolved conversation and tells consoles. `Ok(Err(reason))` when
+/// the rating is refused (not resolved yet, out of range, comment too long).
+pub async fn rate(
+    store: &Store,
+    hub: &Hub,
+    visitor: VisitorId,
+    conversation: ConversationId,
+    rating: u8,
+    comment: String,
+) -> Result<Result<u8, &'static str>, Refused> {
+    let c = owned_by(store, visitor, conversation).await?;
+    if c.status != Status::Resolved {
+        return Ok(Err(
+            "A conversation can be rated once it is resolved. / 解決済みの会話だけ評価できます。",
+        ));
+    }
+    let csat = match super::Csat::parse(rating, &comment, crate::clock::now_millis()) {
+        Ok(csat) => csat,
+        Err(why) => return Ok(Err(why)),
+    };
+    update(store, hub, conversation, move |c| c.stats.csat = Some(csat)).await?;
+    Ok(Ok(rating))
+}
+
 /// Sets a conversation's status; snoozing needs `until` (Unix seconds).
 pub async fn set_status(
     store: &Store,
@@ -287,7 +311,12 @@ pub async fn set_status(
     status: Status,
     until: Option<u64>,
 ) -> Result<Conversation, Refused> {
-    update(store, hub, conversation, move |c| {
+    let was = store
+        .conversation(conversation)
+        .await?
+        .ok_or(Refused::NotFound)?
+        .status;
+    let updated = update(store, hub, conversation, move |c| {
         c.status = status;
         c.snoozed_until = if status == Status::Snoozed {
             until
@@ -295,7 +324,13 @@ pub async fn set_status(
             None
         };
     })
-    .await
+    .await?;
+    if status == Status::Resolved && was != Status::Resolved {
+        let frame = encode(&ToVisitor::Resolved { conversation });
+        hub.publish(Audience::Visitor(updated.visitor_id), frame)
+            .await;
+    }
+    Ok(updated)
 }
 
 /// An operator has seen the conversation up to `up_to_seq`: clears its unread count and tells the visitor

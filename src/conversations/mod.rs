@@ -118,6 +118,74 @@ pub struct Conversation {
     /// Where the visitor writes from.
     #[serde(default)]
     pub channel: Channel,
+    /// What reports need, kept up to date as the conversation goes.
+    #[serde(default)]
+    pub stats: ConversationStats,
+}
+
+/// What reports need about a conversation: how fast and by whom it was answered, when it was resolved,
+/// how the visitor rated it, and the circumstances it started in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationStats {
+    /// The first reply of an operator (Unix ms).
+    #[serde(default)]
+    pub first_response_at: Option<u64>,
+    /// Who sent it.
+    #[serde(default)]
+    pub first_responder: Option<OperatorId>,
+    /// The FAQ bot or an automatic reply answered.
+    #[serde(default)]
+    pub automated: bool,
+    /// When it was first resolved (Unix ms).
+    #[serde(default)]
+    pub resolved_at: Option<u64>,
+    /// Whether it started inside business hours (`None`: not known, from before this was recorded).
+    #[serde(default)]
+    pub in_hours: Option<bool>,
+    /// The customer's segments when it started.
+    #[serde(default)]
+    pub segments: Vec<crate::segments::SegmentId>,
+    /// The visitor's rating.
+    #[serde(default)]
+    pub csat: Option<Csat>,
+}
+
+/// The visitor's rating of a resolved conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Csat {
+    /// 1 (bad) to 5 (great).
+    pub rating: u8,
+    /// What they added, if anything.
+    #[serde(default)]
+    pub comment: String,
+    /// When (Unix ms).
+    pub at: u64,
+}
+
+/// The longest CSAT comment kept.
+pub const MAX_CSAT_COMMENT: usize = 1_000;
+
+impl Csat {
+    /// Checks a rating sent by the widget.
+    pub fn parse(rating: u8, comment: &str, at: u64) -> Result<Csat, &'static str> {
+        if !(1..=5).contains(&rating) {
+            return Err("The rating must be from 1 to 5. / 評価は1から5で選んでください。");
+        }
+        let comment = comment.trim();
+        if comment.chars().count() > MAX_CSAT_COMMENT {
+            return Err(
+                "The comment is too long (1,000 characters at most). / コメントは1,000文字までです。",
+            );
+        }
+        Ok(Csat {
+            rating,
+            comment: comment
+                .chars()
+                .filter(|c| !c.is_control() || *c == '\n')
+                .collect(),
+            at,
+        })
+    }
 }
 
 /// Where a conversation happens.
@@ -365,6 +433,7 @@ mod tests {
             bot: None,
             digest_due: None,
             channel: Channel::Web,
+            stats: ConversationStats::default(),
         };
         assert_eq!(c.effective_status(99), Status::Snoozed);
         assert_eq!(c.effective_status(100), Status::Open);

@@ -104,6 +104,16 @@ pub enum VisitorFrame {
         /// The address.
         address: String,
     },
+    /// The visitor's rating of a resolved conversation (a second rating replaces the first).
+    Rate {
+        /// Which conversation.
+        conversation: ConversationId,
+        /// 1 (bad) to 5 (great).
+        rating: u8,
+        /// Anything they want to add.
+        #[serde(default)]
+        comment: String,
+    },
     /// A button of the FAQ bot: a menu path (`2.1`), an offered article (`a:ID`), `menu` or `person`.
     Bot {
         /// Which.
@@ -215,6 +225,8 @@ pub struct VisitorConversation {
     pub last_seq: Seq,
     /// The visitor's messages up to here were read by an operator.
     pub read_by_operator_seq: Seq,
+    /// The visitor's rating, once given (a resolved conversation without one asks for it).
+    pub rating: Option<u8>,
     /// The latest messages (no notes), oldest first.
     pub messages: Vec<MessageOut>,
 }
@@ -337,6 +349,18 @@ pub enum ToVisitor {
         conversations: Vec<VisitorConversation>,
         /// The e-mail address replies go to when the visitor has left (empty: none yet; the widget asks).
         email: String,
+    },
+    /// The conversation was resolved: the widget asks for a rating.
+    Resolved {
+        /// Which.
+        conversation: ConversationId,
+    },
+    /// The rating was saved.
+    Rated {
+        /// Which conversation.
+        conversation: ConversationId,
+        /// As stored.
+        rating: u8,
     },
     /// The e-mail address the visitor gave was saved.
     EmailSaved {

@@ -5,7 +5,7 @@ use redb::{ReadableTable, WriteTransaction};
 
 use super::codec::{decode, encode};
 use super::tables::{
-    ACTIVITY, CLIENT_IDS, CONVERSATIONS, MESSAGES, META, UPLOADS, VISITOR_CONVERSATIONS,
+    ACTIVITY, CLIENT_IDS, CONVERSATIONS, MESSAGES, META, SETTINGS, UPLOADS, VISITOR_CONVERSATIONS,
 };
 use super::visitors::{Seen, touch};
 use super::{Error, Store};
@@ -97,7 +97,7 @@ pub(super) fn save(
     activity.insert((conversation.last_activity_at, conversation.id), ())?;
     txn.open_table(CONVERSATIONS)?
         .insert(conversation.id, encode(conversation)?.as_slice())?;
-    Ok(())
+    super::reports::record(txn, conversation)
 }
 
 /// The message stored earlier under this sender's client id, if any.
@@ -166,6 +166,17 @@ pub(super) fn append(
     };
     conversation.last_seq = message.seq;
     conversation.last_activity_at = now_ms;
+    if !message.note {
+        let stats = &mut conversation.stats;
+        match &message.author {
+            Author::Operator { id, .. } if stats.first_response_at.is_none() => {
+                stats.first_response_at = Some(now_ms);
+                stats.first_responder = Some(*id);
+            }
+            Author::Bot | Author::System => stats.automated = true,
+            _ => {}
+        }
+    }
     if message.visible_to_visitor() {
         conversation.preview = conversations::preview(&message.body);
     }
@@ -244,6 +255,7 @@ impl Store {
                                 bot: None,
                                 digest_due: None,
                                 channel: origin.channel,
+                                stats: Default::default(),
                             };
                             (c, None, true)
                         }
@@ -275,6 +287,10 @@ impl Store {
                 touch(txn, visitor, seen, now, limits)?;
                 if new_conversation {
                     conversation.assignee = super::segments::route(txn, visitor)?;
+                    let settings = txn.open_table(SETTINGS)?;
+                    conversation.stats.in_hours =
+                        Some(super::autoreplies::shop_open(&settings, now)?);
+                    conversation.stats.segments = super::segments::segments_of(txn, visitor)?;
                 }
                 if new_conversation {
                     super::webhooks::emit(
@@ -527,6 +543,9 @@ impl Store {
             let previous = c.last_activity_at;
             let was_resolved = c.status == Status::Resolved;
             change(&mut c);
+            if c.status == Status::Resolved && c.stats.resolved_at.is_none() {
+                c.stats.resolved_at = Some(crate::clock::now_millis());
+            }
             save(txn, &c, Some(previous))?;
             if c.status == Status::Resolved && !was_resolved {
                 super::webhooks::emit(

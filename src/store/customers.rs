@@ -74,7 +74,7 @@ pub struct CardData {
 #[derive(Debug, Clone)]
 pub enum TimelineEntry {
     /// A conversation started.
-    Conversation(Conversation),
+    Conversation(Box<Conversation>),
     /// A page view.
     Page(PageView),
     /// A tracked event.
@@ -383,6 +383,7 @@ impl Store {
             };
             let mut next = current.clone();
             next.counts.events += 1;
+            super::reports::event_tracked(txn, &event.name, &event.properties, next.id, event.at)?;
             if by_visitor {
                 next.counts.activity(event.at);
                 next.last_seen_at = next.last_seen_at.max(event.at);
@@ -562,7 +563,7 @@ impl Store {
                 .into_iter()
                 .filter(|c| c.created_at < before_ms)
                 .take(limit)
-                .map(TimelineEntry::Conversation)
+                .map(|c| TimelineEntry::Conversation(Box::new(c)))
                 .collect();
             for entry in txn
                 .open_table(PAGE_VIEW_LOG)?

@@ -113,6 +113,9 @@ pub(super) fn drop_conversation(
         shell.autoreply_due = None;
         shell.digest_due = None;
         shell.started_on = shell.started_on.as_deref().map(bare_url);
+        if let Some(csat) = &mut shell.stats.csat {
+            csat.comment = String::new();
+        }
         save(txn, &shell, Some(c.last_activity_at))?;
     } else {
         txn.open_table(CONVERSATIONS)?.remove(c.id)?;
@@ -314,6 +317,7 @@ fn erase_customer(
         }
     }
     drop_mails(txn, &p.email, &conversations)?;
+    super::reports::forget_customer(txn, &all, &conversations)?;
     drop_deliveries(txn, id, &conversations)?;
 
     let mut visitors = txn.open_table(VISITORS)?;

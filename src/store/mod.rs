@@ -24,6 +24,7 @@ mod mail;
 mod migrate;
 mod operators;
 mod privacy;
+mod reports;
 mod retention;
 mod segments;
 mod sessions;

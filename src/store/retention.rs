@@ -5,7 +5,9 @@ use serde::Deserialize;
 
 use super::codec::{decode, encode};
 use super::erasure::drop_conversation;
-use super::tables::{ACTIVITY, CONVERSATIONS, EVENTS, PAGE_VIEW_LOG, SETTINGS};
+use super::tables::{
+    ACTIVITY, CONVERSATIONS, EVENTS, OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VISITORS, SETTINGS,
+};
 use super::{Error, Store};
 use crate::conversations::{Conversation, Status};
 use crate::retention::Retention;
@@ -81,6 +83,11 @@ impl Store {
         if let Some(before) = cutoffs.history {
             removed.page_views = self.drop_old_history(PAGE_VIEW_LOG, before, limit).await?;
             removed.events = self.drop_old_history(EVENTS, before, limit).await?;
+            // The report indexes of the same page views and events.
+            self.drop_old_triples(PAGE_VISITORS, 1, before, limit)
+                .await?;
+            self.drop_old_triples(OUTCOME_EVENTS, 2, before, limit)
+                .await?;
         }
         if let Some(before) = cutoffs.conversations {
             let candidates: Vec<(u64, u64)> = self
@@ -129,6 +136,43 @@ impl Store {
             }
         }
         Ok(removed)
+    }
+
+    /// Removes up to `limit` rows of a report index whose key's `time`-th part is before `before`.
+    async fn drop_old_triples(
+        &self,
+        def: TableDefinition<'static, (u64, u64, u64), u64>,
+        time: usize,
+        before: u64,
+        limit: usize,
+    ) -> Result<usize, Error> {
+        let old: Vec<(u64, u64, u64)> = self
+            .read(move |txn| {
+                let mut old = Vec::new();
+                for entry in txn.open_table(def)?.iter()? {
+                    let key = entry?.0.value();
+                    if [key.0, key.1, key.2][time] < before {
+                        old.push(key);
+                        if old.len() == limit {
+                            break;
+                        }
+                    }
+                }
+                Ok(old)
+            })
+            .await?;
+        for chunk in old.chunks(CHUNK) {
+            let chunk = chunk.to_vec();
+            self.write(move |txn| {
+                let mut table = txn.open_table(def)?;
+                for key in chunk {
+                    table.remove(key)?;
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        Ok(old.len())
     }
 
     /// Removes up to `limit` rows of a customer history table older than `before`; returns how many.

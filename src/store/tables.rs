@@ -163,3 +163,20 @@ pub const LINE_USERS: TableDefinition<&str, u64> = TableDefinition::new("lineuse
 
 /// `entry_id -> AuditEntry (JSON)`: admin actions, oldest first.
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_id_entry");
+
+// Schema version 6: reports.
+
+/// `conversation_id -> Fact (JSON)`: what reports need about a conversation; outlives it.
+pub const REPORT_FACTS: TableDefinition<u64, &[u8]> = TableDefinition::new("conversation_id_fact");
+
+/// `(started_ms, conversation_id) -> ()`: facts by when their conversation started.
+pub const REPORT_STARTS: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("startedms_conversationid");
+
+/// `(page key, at_ms, visitor_id) -> 0`: who viewed which page (without query) when.
+pub const PAGE_VISITORS: TableDefinition<(u64, u64, u64), u64> =
+    TableDefinition::new("pagekey_atms_visitorid");
+
+/// `(event name key, visitor_id, at_ms) -> total in cents`: tracked events for outcome reports.
+pub const OUTCOME_EVENTS: TableDefinition<(u64, u64, u64), u64> =
+    TableDefinition::new("eventkey_visitorid_atms_cents");

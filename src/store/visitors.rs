@@ -127,6 +127,7 @@ pub(super) fn touch(
         visitor.counts.conversations += 1;
     }
     if let Some(page) = seen.page {
+        super::reports::page_visited(txn, &page.url, id, page.at)?;
         visitor.counts.page_views += 1;
         append_bounded(
             &mut txn.open_table(PAGE_VIEW_LOG)?,

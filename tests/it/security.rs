@@ -61,6 +61,7 @@ fn console_pages(conversation: u64) -> Vec<String> {
         "/settings/line",
         "/settings/audit",
         "/settings/privacy",
+        "/reports",
         "/settings/api",
         "/account",
     ]

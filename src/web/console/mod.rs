@@ -18,6 +18,7 @@ mod line_settings;
 mod login;
 mod pages;
 mod privacy_settings;
+mod reports;
 mod segment_settings;
 mod settings;
 mod setup;
@@ -149,6 +150,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/line", web::post().to(line_settings::save))
         .route("/settings/audit", web::get().to(audit_log::page))
         .route("/settings/privacy", web::get().to(privacy_settings::page))
+        .route("/reports", web::get().to(reports::page))
+        .route("/reports.csv", web::get().to(reports::export))
         .route("/settings/privacy", web::post().to(privacy_settings::save))
         .route("/settings/hours", web::get().to(hours_settings::page))
         .route(

@@ -284,6 +284,7 @@ impl VisitorSocket {
                 status: c.effective_status(crate::clock::now()),
                 last_seq: c.last_seq,
                 read_by_operator_seq: c.read_by_operator_seq,
+                rating: c.stats.csat.as_ref().map(|r| r.rating),
                 messages: messages
                     .iter()
                     .filter(|m| m.visible_to_visitor())
@@ -652,6 +653,24 @@ impl Handler for VisitorSocket {
                     Err(why) => refused_context(session, why).await,
                 }
             }
+            VisitorFrame::Rate {
+                conversation,
+                rating,
+                comment,
+            } => match live::rate(store, hub, visitor, conversation, rating, comment).await {
+                Ok(Ok(rating)) => {
+                    send(
+                        session,
+                        &ToVisitor::Rated {
+                            conversation,
+                            rating,
+                        },
+                    )
+                    .await
+                }
+                Ok(Err(why)) => refuse(session, "rating", why).await,
+                Err(why) => refused(session, why).await,
+            },
             VisitorFrame::Bot { choice } => {
                 let Some(bot) = &self.bot else {
                     return refuse(session, "bot_off", "The assistant is not answering now.").await;
