@@ -29,6 +29,7 @@ mod live_browser;
 mod load_smoke;
 mod metrics;
 mod privacy;
+mod reports;
 mod security;
 mod segments;
 mod shop;
