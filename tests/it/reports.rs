@@ -258,3 +258,116 @@ async fn a_data_set_with_known_answers_gives_exactly_those_numbers_in_the_report
     assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_rating_given_in_the_widget_appears_in_the_reports_charts() {
+    use crate::widget_browser::{wait_widget, widget_js};
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let (shop, _site) = crate::shop::open_shop(&app, &owner, "en").await;
+    let mut console = crate::ws::console(&app, &owner).await;
+
+    let browser = crate::browser::Browser::launch().await;
+    browser.goto(&format!("{}/item/7", shop.origin)).await;
+    wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+    widget_js(
+        &browser,
+        "root.querySelector('.launch').click(); \
+         root.querySelector('textarea').value = 'Is this in stock?'; \
+         root.querySelector('form').requestSubmit();",
+    )
+    .await;
+    let message = console.recv_type("message").await;
+    let conversation = message["message"]["conversation"].as_u64().unwrap();
+    console
+        .send(json!({"type": "message", "conversation": conversation, "client_id": "r1", "body": "Yes, 3 left."}))
+        .await;
+    console.recv_type("ack").await;
+    let resolved = app
+        .submit(
+            &owner,
+            &format!("/inbox/{conversation}"),
+            &format!("/inbox/{conversation}/status"),
+            &[("status", "resolved")],
+        )
+        .await;
+    assert!(resolved.status().is_redirection());
+
+    // The widget asks; sending without stars says what is missing; four stars and a comment are saved.
+    wait_widget(&browser, "!root.querySelector('.rate').hidden").await;
+    assert_eq!(
+        widget_js(
+            &browser,
+            "return root.querySelector('.rate .ra').textContent"
+        )
+        .await,
+        "How did we do?"
+    );
+    widget_js(&browser, "root.querySelector('.rate').requestSubmit()").await;
+    wait_widget(
+        &browser,
+        "root.querySelector('.note').textContent === 'How did we do?'",
+    )
+    .await;
+    widget_js(
+        &browser,
+        "root.querySelectorAll('.stars button')[3].click(); \
+         root.querySelector('.rate .rc').value = 'Quick answer'; ",
+    )
+    .await;
+    browser.screenshot("csat-widget").await;
+    widget_js(&browser, "root.querySelector('.rate').requestSubmit()").await;
+    wait_widget(
+        &browser,
+        "root.querySelector('.rate').hidden && root.querySelector('.mailok').textContent.includes('Thank you')",
+    )
+    .await;
+    // Reloading does not ask again.
+    browser.goto(&format!("{}/item/7", shop.origin)).await;
+    wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        widget_js(&browser, "return root.querySelector('.rate').hidden").await,
+        true
+    );
+    browser.close().await;
+
+    // The console's Reports page draws its charts, and the rating is in them and in the table.
+    let console_browser = crate::browser::Browser::launch().await;
+    console_browser
+        .sign_in(&app.url(""), OWNER_EMAIL, OWNER_PASSWORD)
+        .await;
+    console_browser.goto(&app.url("/reports")).await;
+    console_browser
+        .wait_until("document.querySelectorAll('svg.chart').length === 3")
+        .await;
+    let drawn = console_browser
+        .client()
+        .execute(
+            "return [document.querySelectorAll('#chart-days rect.bar').length, \
+              document.querySelectorAll('#chart-heat rect.cell').length, \
+              [...document.querySelectorAll('#chart-csat rect.bar')].map(r => r.getBBox().height > 0), \
+              document.querySelector('#chart-csat rect.bar:nth-of-type(4) title').textContent, \
+              document.querySelector('#chart-csat').getBoundingClientRect().width > 100];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(drawn[0], 30, "a bar per day of the last 30 days");
+    assert_eq!(drawn[1], 168);
+    assert_eq!(
+        drawn[2],
+        json!([false, false, false, true, false]),
+        "one 4-star rating"
+    );
+    assert_eq!(drawn[3], "4★: 1");
+    assert_eq!(drawn[4], true);
+    let csat = console_browser
+        .text("table[data-table='csat'] tbody tr:nth-child(4) td:nth-child(2)")
+        .await;
+    assert_eq!(csat, "1");
+    let shot = console_browser.screenshot("reports-page").await;
+    assert!(std::fs::metadata(shot).unwrap().len() > 10_000);
+    console_browser.close().await;
+    app.stop().await;
+}
