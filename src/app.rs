@@ -20,12 +20,17 @@ pub struct App {
     store: Store,
 }
 
+/// Installs the TLS provider (ring) that outgoing HTTPS clients (webhooks, LINE) use: once per process; a
+/// repeat is a no-op. Every process that builds a client calls it first.
+pub fn install_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl App {
     /// Opens the data file, binds the listener and prepares the server. When no account exists yet, a
     /// one-time setup link is logged and written to `setup-url` in the data directory.
     pub async fn build(config: Config) -> Result<App, BuildError> {
-        // TLS for outgoing connections (webhooks) uses ring; installed once per process, a repeat is a no-op.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls();
         let store = Store::open_with(&config.database_path(), config.history).await?;
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| BuildError::Bind(config.bind.clone(), e))?;

@@ -204,6 +204,7 @@ impl Drop for Server {
 impl Server {
     /// Starts `binary` on `data_dir` and waits until it listens.
     pub fn start(binary: &Path, data_dir: &Path) -> Server {
+        sodan::app::install_tls();
         let mut child = Command::new(binary)
             .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)

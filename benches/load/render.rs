@@ -44,6 +44,12 @@ pub struct RenderReport {
     pub customer_page: Latency,
     /// `GET /customers?q=WORD`: search among every customer.
     pub customer_search: Latency,
+    /// `GET /reports`: the last 30 days (every conversation of the store), charts and tables.
+    pub reports: Latency,
+    /// `GET /reports.csv?table=operators`.
+    pub reports_csv: Latency,
+    /// Conversations the report counted (checks it read every fact).
+    pub reported: u64,
 }
 
 impl RenderReport {
@@ -69,6 +75,8 @@ impl RenderReport {
             ("GET /inbox/{id} with the full-history card", &self.card),
             ("GET /customers/{id} (card + timeline)", &self.customer_page),
             ("GET /customers?q=word (search)", &self.customer_search),
+            ("GET /reports (30 days, every conversation)", &self.reports),
+            ("GET /reports.csv?table=operators", &self.reports_csv),
         ] {
             t += &format!(
                 "| {name} | {:.2} / {:.2} / {:.2} ms | {:.1}x |\n",
@@ -261,6 +269,21 @@ pub async fn run(
     )
     .await;
     assert!(page.contains("id=\"customers\""), "customers found");
+    let (reports, page) = time(&http, &format!("{base}/reports"), &cookie, rounds).await;
+    let reported = page
+        .split("data-table=\"summary\"")
+        .nth(1)
+        .and_then(|s| s.split("<td>").nth(1))
+        .and_then(|s| s.split('<').next())
+        .and_then(|s| s.parse().ok())
+        .expect("the report's summary");
+    let (reports_csv, _) = time(
+        &http,
+        &format!("{base}/reports.csv?table=operators"),
+        &cookie,
+        rounds,
+    )
+    .await;
     RenderReport {
         conversations: count,
         seed_seconds,
@@ -274,5 +297,8 @@ pub async fn run(
         card,
         customer_page,
         customer_search,
+        reports,
+        reports_csv,
+        reported,
     }
 }

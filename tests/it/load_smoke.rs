@@ -52,6 +52,7 @@ async fn the_render_benchmark_runs_on_a_generated_store() {
     );
     assert_eq!(report.inbox.count, 3);
     assert!(report.healthz.p50_us > 0 && report.search.p50_us > 0);
+    assert_eq!(report.reported, 600, "the report counts every conversation");
 }
 
 #[path = "../../benches/load/segments.rs"]
