@@ -24,11 +24,18 @@ pub(super) fn key_of(text: &str) -> u64 {
 pub(super) fn record(txn: &WriteTransaction, c: &Conversation) -> Result<(), Error> {
     let fact = Fact::of(c);
     let mut facts = txn.open_table(REPORT_FACTS)?;
-    let known = facts.get(c.id)?.is_some();
+    let known: Option<Fact> = facts.get(c.id)?.map(|v| decode(v.value())).transpose()?;
     facts.insert(c.id, encode(&fact)?.as_slice())?;
-    if !known {
-        txn.open_table(REPORT_STARTS)?
-            .insert((c.created_at, c.id), ())?;
+    let mut starts = txn.open_table(REPORT_STARTS)?;
+    match known {
+        Some(old) if old.created_at == c.created_at => {}
+        Some(old) => {
+            starts.remove((old.created_at, c.id))?;
+            starts.insert((c.created_at, c.id), ())?;
+        }
+        None => {
+            starts.insert((c.created_at, c.id), ())?;
+        }
     }
     Ok(())
 }

@@ -213,6 +213,24 @@ async fn every_table(dir: &std::path::Path) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// "Conversations started" in the report of the last 365 days.
+async fn reported_total(app: &TestApp, owner: &crate::helpers::Agent) -> String {
+    // Back to a year ago: the aged conversations are that old.
+    let now = sodan::clock::now();
+    let range = format!(
+        "from={}&to={}",
+        sodan::clock::date(now - 365 * 86_400),
+        sodan::clock::date(now)
+    );
+    let page = app.page(owner, &format!("/reports?{range}")).await;
+    page.split("data-table=\"summary\"")
+        .nth(1)
+        .and_then(|s| s.split("<td>").nth(1))
+        .and_then(|s| s.split('<').next())
+        .expect("the report's summary")
+        .to_owned()
+}
+
 /// The customer id the conversation's card names.
 async fn customer_of(app: &TestApp, owner: &crate::helpers::Agent, conversation: u64) -> u64 {
     app.page(owner, &format!("/inbox/{conversation}"))
@@ -455,13 +473,13 @@ async fn retention_removes_old_history_and_resolved_conversations_and_the_counts
             shift(value, "at", year)
         }
         "visitorid_n_event" if value["name"] == "old_event" => shift(value, "at", year),
-        "conversation_id_conversation"
+        "conversation_id_conversation" | "conversation_id_fact"
             if [old_resolved, old_open].contains(&key.as_u64().unwrap()) =>
         {
             shift(value, "last_activity_at", year);
             shift(value, "created_at", year);
         }
-        "activityms_conversationid"
+        "activityms_conversationid" | "startedms_conversationid"
             if [old_resolved, old_open].contains(&key[1].as_u64().unwrap()) =>
         {
             key[0] = json!(key[0].as_u64().unwrap() - year);
@@ -479,6 +497,8 @@ async fn retention_removes_old_history_and_resolved_conversations_and_the_counts
     )
     .await;
 
+    let started_before = reported_total(&app, &owner).await;
+    assert_eq!(started_before, "3");
     let refused = app
         .submit(
             &owner,
@@ -547,5 +567,10 @@ async fn retention_removes_old_history_and_resolved_conversations_and_the_counts
     }
     let page = app.page(&owner, "/settings/privacy").await;
     assert!(page.contains("value=\"90\"") && page.contains("value=\"6\""));
+    assert_eq!(
+        reported_total(&app, &owner).await,
+        started_before,
+        "reports still count the removed conversation"
+    );
     app.stop().await;
 }
