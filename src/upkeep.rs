@@ -130,7 +130,7 @@ async fn mail(store: WeakStore, public_url: String, first_retry_ms: u64) {
             }
         };
         for m in due {
-            let result = crate::mail::transport::send(&settings, &m.to, &m.subject, &m.body).await;
+            let result = crate::mail::transport::send(&settings, &m).await;
             if let Err(e) = &result {
                 tracing::warn!(mail = m.id, error = %e.message, permanent = e.permanent, "a mail was not accepted");
             }

@@ -26,28 +26,12 @@ pub async fn new_conversation(
             continue;
         }
         let ja = operator.lang == Some(crate::i18n::Lang::Ja);
-        let (subject, body) = if ja {
-            (
-                "新しいお問い合わせがあります".to_owned(),
-                format!(
-                    "オンラインのスタッフがいない間に新しい会話が始まりました。\n\n{}\n\n受信箱で開く:\n{link}\n",
-                    conversation.preview
-                ),
-            )
-        } else {
-            (
-                "New conversation waiting".to_owned(),
-                format!(
-                    "A new conversation started while nobody was online.\n\n{}\n\nOpen it in the inbox:\n{link}\n",
-                    conversation.preview
-                ),
-            )
-        };
+        let composed = crate::mail::compose::new_conversation(ja, &conversation.preview, &link);
         let purpose = Purpose::NewConversation {
             conversation: conversation.id,
         };
         store
-            .queue_mail(operator.email.as_str().to_owned(), subject, body, purpose)
+            .queue_mail(operator.email.as_str().to_owned(), composed, purpose)
             .await?;
         queued += 1;
     }

@@ -3,6 +3,7 @@
 //! unsubscribe link). Sending is `transport` (lettre); the queue lives in the store.
 
 pub mod alerts;
+pub mod compose;
 pub mod transport;
 
 use serde::{Deserialize, Serialize};
@@ -160,6 +161,13 @@ pub struct Outgoing {
     pub subject: String,
     /// Plain-text body.
     pub body: String,
+    /// The same in HTML, sent beside the text as multipart/alternative (empty in mails queued before HTML
+    /// parts existed: those go out as text only).
+    #[serde(default)]
+    pub html: String,
+    /// The one-click unsubscribe address (RFC 8058) for mails a customer can stop; empty otherwise.
+    #[serde(default)]
+    pub unsubscribe: String,
     /// Why.
     pub purpose: Purpose,
     /// Where it stands.
@@ -172,6 +180,27 @@ pub struct Outgoing {
     pub last_error: String,
     /// When it was queued (Unix ms).
     pub created_at: u64,
+}
+
+impl Outgoing {
+    /// A mail sent at once rather than through the queue (the console's test mail).
+    pub fn direct(to: String, composed: compose::Composed) -> Outgoing {
+        let now = crate::clock::now_millis();
+        Outgoing {
+            id: 0,
+            to,
+            subject: composed.subject,
+            body: composed.text,
+            html: composed.html,
+            unsubscribe: String::new(),
+            purpose: Purpose::Test,
+            status: Status::Sending,
+            attempts: 1,
+            next_at: now,
+            last_error: String::new(),
+            created_at: now,
+        }
+    }
 }
 
 /// The wait before attempt `attempts + 1` after a passing failure: `first_ms`, four times that, sixteen
@@ -212,38 +241,6 @@ pub fn open_unsubscribe_token(secret: &str, token: &str) -> Option<u64> {
     identity::verify(secret, &format!("unsubscribe:{visitor}"), hash).then_some(visitor)
 }
 
-/// A digest of replies for a visitor, in their language (`ja` or not): subject and body.
-pub fn digest(
-    ja: bool,
-    shop: &str,
-    replies: &[(String, String)],
-    link: &str,
-    unsubscribe: &str,
-) -> (String, String) {
-    let mut body = String::new();
-    if ja {
-        body.push_str(&format!(
-            "{shop}からお問い合わせへの返信が届いています。\n\n"
-        ));
-    } else {
-        body.push_str(&format!("You have a reply from {shop}.\n\n"));
-    }
-    for (author, text) in replies {
-        body.push_str(&format!("{author}:\n{text}\n\n"));
-    }
-    if ja {
-        body.push_str(&format!(
-            "会話を開いて返信する:\n{link}\n\n今後このようなメールを受け取らない:\n{unsubscribe}\n"
-        ));
-        (format!("{shop}から返信が届きました"), body)
-    } else {
-        body.push_str(&format!(
-            "Open the conversation to answer:\n{link}\n\nStop these e-mails:\n{unsubscribe}\n"
-        ));
-        (format!("New reply from {shop}"), body)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,23 +268,6 @@ mod tests {
             None,
             "one kind of link is not the other"
         );
-    }
-
-    #[test]
-    fn digests_speak_the_visitors_language() {
-        let replies = [("Hana".to_owned(), "Yes, in 2 days.".to_owned())];
-        let (subject, body) = digest(
-            false,
-            "Test Shop",
-            &replies,
-            "https://x/c/1",
-            "https://x/u/1",
-        );
-        assert_eq!(subject, "New reply from Test Shop");
-        assert!(body.contains("Hana:\nYes, in 2 days.") && body.contains("https://x/c/1"));
-        let (subject, body) = digest(true, "テスト店", &replies, "https://x/c/1", "https://x/u/1");
-        assert_eq!(subject, "テスト店から返信が届きました");
-        assert!(body.contains("会話を開いて返信する") && body.contains("https://x/u/1"));
     }
 
     #[test]

@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::{Security, SmtpSettings};
+use super::{Outgoing, Purpose, Security, SmtpSettings};
 
 /// How long one SMTP conversation may take.
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -28,27 +28,82 @@ fn permanent(message: String) -> SendError {
     }
 }
 
-/// Sends one plain-text mail; returns once the server accepted it.
-pub async fn send(
-    settings: &SmtpSettings,
-    to: &str,
-    subject: &str,
-    body: &str,
-) -> Result<(), SendError> {
+/// The domain of the sender's address: Message-IDs are made under it (RFC 5322 3.6.4).
+fn domain(from: &Mailbox) -> String {
+    from.email.domain().to_owned()
+}
+
+/// The Message-ID of a queued mail: the same on every attempt, so a retry is recognisably the same mail.
+pub fn message_id(mail: &Outgoing, from: &Mailbox) -> String {
+    format!("<sodan.{}.{}@{}>", mail.id, mail.created_at, domain(from))
+}
+
+/// The id every mail about one conversation refers to (`In-Reply-To`, `References`), so mail clients show
+/// successive digests of a conversation as one thread.
+pub fn thread_id(conversation: u64, from: &Mailbox) -> String {
+    format!("<sodan.conversation.{conversation}@{}>", domain(from))
+}
+
+/// Builds the mail as it goes on the wire: Message-ID, Date, MIME-Version, Reply-To, thread headers,
+/// one-click unsubscribe (RFC 8058) where the mail has one, and a text/plain + text/html
+/// multipart/alternative body (RFC 2046 5.1.4).
+pub fn build(settings: &SmtpSettings, mail: &Outgoing) -> Result<Message, SendError> {
     let from: Mailbox = settings
         .from
         .parse()
         .map_err(|e| permanent(format!("from address: {e}")))?;
-    let to: Mailbox = to
+    let to: Mailbox = mail
+        .to
         .parse()
         .map_err(|e| permanent(format!("recipient address: {e}")))?;
-    let email = Message::builder()
-        .from(from)
+    let mut builder = Message::builder()
+        .message_id(Some(message_id(mail, &from)))
+        .from(from.clone())
+        .reply_to(from.clone())
         .to(to)
-        .subject(subject)
+        .subject(mail.subject.as_str());
+    let thread = match mail.purpose {
+        Purpose::Digest { conversation, .. } => Some(thread_id(conversation, &from)),
+        Purpose::NewConversation { conversation } => Some(format!(
+            "<sodan.operators.conversation.{conversation}@{}>",
+            domain(&from)
+        )),
+        Purpose::Test => None,
+    };
+    if let Some(thread) = thread {
+        builder = builder.in_reply_to(thread.clone()).references(thread);
+    }
+    if !mail.unsubscribe.is_empty() {
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{}>", mail.unsubscribe),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+    }
+    let text = SinglePart::builder()
         .header(ContentType::TEXT_PLAIN)
-        .body(body.to_owned())
-        .map_err(|e| permanent(format!("message: {e}")))?;
+        .body(mail.body.clone());
+    let built = if mail.html.is_empty() {
+        builder.singlepart(text)
+    } else {
+        builder.multipart(
+            MultiPart::alternative().singlepart(text).singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_HTML)
+                    .body(mail.html.clone()),
+            ),
+        )
+    };
+    built.map_err(|e| permanent(format!("message: {e}")))
+}
+
+/// Sends one queued mail; returns once the server accepted it.
+pub async fn send(settings: &SmtpSettings, mail: &Outgoing) -> Result<(), SendError> {
+    let email = build(settings, mail)?;
     let builder = match settings.security {
         Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host),
         Security::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host),

@@ -9,6 +9,7 @@ use super::tables::{DIGESTS, MAIL_DUE, MAILS, MESSAGES, SETTINGS};
 use super::visitors::load_visitor;
 use super::{Error, Store};
 use crate::conversations::{Author, ConversationId, Message};
+use crate::mail::compose::Composed;
 use crate::mail::transport::SendError;
 use crate::mail::{self, MAX_ATTEMPTS, MailId, Outgoing, Purpose, SmtpSettings, Status};
 
@@ -46,16 +47,18 @@ fn secret(txn: &WriteTransaction) -> Result<String, Error> {
 fn enqueue(
     txn: &WriteTransaction,
     to: String,
-    subject: String,
-    body: String,
+    composed: Composed,
     purpose: Purpose,
+    unsubscribe: String,
 ) -> Result<MailId, Error> {
     let now = crate::clock::now_millis();
     let mail = Outgoing {
         id: next_id(txn, NEXT_MAIL_KEY)?,
         to,
-        subject,
-        body,
+        subject: composed.subject,
+        body: composed.text,
+        html: composed.html,
+        unsubscribe,
         purpose,
         status: Status::Queued,
         attempts: 0,
@@ -118,11 +121,10 @@ impl Store {
     pub async fn queue_mail(
         &self,
         to: String,
-        subject: String,
-        body: String,
+        composed: Composed,
         purpose: Purpose,
     ) -> Result<MailId, Error> {
-        self.write(move |txn| enqueue(txn, to, subject, body, purpose))
+        self.write(move |txn| enqueue(txn, to, composed, purpose, String::new()))
             .await
     }
 
@@ -310,12 +312,12 @@ impl Store {
                     base.public_url,
                     mail::unsubscribe_token(&secret, visitor.id)
                 );
-                let (subject, body) = mail::digest(ja, &shop, &texts, &link, &unsubscribe);
+                let composed = mail::compose::digest(ja, &shop, &texts, &link, &unsubscribe);
                 let purpose = Purpose::Digest {
                     conversation: id,
                     up_to_seq: last,
                 };
-                enqueue(txn, to, subject, body, purpose)?;
+                enqueue(txn, to, composed, purpose, unsubscribe)?;
                 queued += 1;
             }
             Ok(queued)

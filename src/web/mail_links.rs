@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::conversations::{Author, Origin, live};
 use crate::mail;
-use crate::web::csrf::{CsrfCookie, CsrfForm};
+use crate::web::csrf::CsrfCookie;
 use crate::web::render::{self, Chrome};
 use crate::web::{AppError, State, request};
 
@@ -175,20 +175,40 @@ pub async fn unsubscribe_page(
     render::page(StatusCode::OK, &page, &csrf)
 }
 
-/// `POST /unsubscribe/{token}`: no more e-mails for this customer.
+/// The unsubscribe form: the page's button (with its CSRF token), or a mail client's one-click POST.
+#[derive(Deserialize)]
+pub struct UnsubscribeForm {
+    #[serde(default)]
+    csrf: String,
+    /// `List-Unsubscribe=One-Click`, sent by mail clients (RFC 8058 3.2) without cookies.
+    #[serde(rename = "List-Unsubscribe", default)]
+    one_click: String,
+}
+
+/// `POST /unsubscribe/{token}`: no more e-mails for this customer. A mail client's one-click request
+/// (RFC 8058) carries no session or CSRF cookie: the signed token in the address is its authority, as it
+/// is for the page's button, which also sends the page's CSRF token.
 pub async fn unsubscribe(
     req: HttpRequest,
     state: web::Data<State>,
     csrf: CsrfCookie,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    form: web::Form<UnsubscribeForm>,
 ) -> Result<HttpResponse, AppError> {
-    csrf.verify(&form.csrf)?;
+    let one_click = form.one_click == "One-Click";
+    if !one_click {
+        csrf.verify(&form.csrf)?;
+    }
     let token = path.into_inner();
     let secret = state.store.mail_secret().await?;
     let visitor = mail::open_unsubscribe_token(&secret, &token).ok_or(AppError::NotFound)?;
     if !state.store.unsubscribe(visitor).await? {
         return Err(AppError::NotFound);
+    }
+    if one_click {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body("Unsubscribed. / 配信を停止しました。\n"));
     }
     let page = UnsubscribePage {
         c: Chrome::new(request::language(&req, None), &csrf, None, ""),

@@ -14,7 +14,7 @@ use crate::smtp::{Smtp, free_port};
 use crate::ws::{SHOP_ORIGIN, Ws, console, visitor};
 
 /// Points Sodan at the SMTP server on `port` (plain, local), with a short grace period.
-async fn set_smtp(app: &TestApp, admin: &Agent, port: u16, grace_secs: u32) {
+pub(crate) async fn set_smtp(app: &TestApp, admin: &Agent, port: u16, grace_secs: u32) {
     let port = port.to_string();
     let grace = grace_secs.to_string();
     let response = app
@@ -36,7 +36,7 @@ async fn set_smtp(app: &TestApp, admin: &Agent, port: u16, grace_secs: u32) {
 
 /// A visitor identified with `email`, speaking `language`, who wrote a message; returns the socket and the
 /// conversation.
-async fn customer(
+pub(crate) async fn customer(
     app: &TestApp,
     admin: &Agent,
     site: &str,
@@ -64,7 +64,7 @@ async fn customer(
 }
 
 /// An operator's reply through the console socket.
-async fn reply(feed: &mut Ws, conversation: u64, id: &str, body: &str) {
+pub(crate) async fn reply(feed: &mut Ws, conversation: u64, id: &str, body: &str) {
     feed.send(
         json!({"type": "message", "conversation": conversation, "client_id": id, "body": body}),
     )
@@ -77,7 +77,7 @@ async fn reply(feed: &mut Ws, conversation: u64, id: &str, body: &str) {
 }
 
 /// Waits until the server counts `n` open sockets (a closed widget is unregistered a moment after it goes).
-async fn wait_connections(app: &TestApp, admin: &Agent, n: usize) {
+pub(crate) async fn wait_connections(app: &TestApp, admin: &Agent, n: usize) {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let wanted = format!("\"connections\":{n},");
     while !app.page(admin, "/healthz").await.contains(&wanted) {
@@ -86,7 +86,7 @@ async fn wait_connections(app: &TestApp, admin: &Agent, n: usize) {
     }
 }
 
-fn link(body: &str, path: &str) -> String {
+pub(crate) fn link(body: &str, path: &str) -> String {
     body.split_whitespace()
         .find(|word| word.starts_with("http://127.0.0.1") && word.contains(path))
         .expect("the link")

@@ -27,6 +27,7 @@ mod install;
 mod line;
 mod live_browser;
 mod load_smoke;
+mod mail_headers;
 mod metrics;
 mod privacy;
 mod reports;

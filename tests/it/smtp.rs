@@ -22,7 +22,9 @@ class Handler(Mailbox):
         return "250 OK"
 "#;
 
-/// Reads the maildir as JSON: `[{"to", "subject", "body"}]`, oldest first.
+/// Reads the maildir as JSON, oldest first: `{"to", "from", "subject", "body" (the text/plain part),
+/// "html" (the text/html part or null), "content_type", "headers" ({name: [values]}), "defects"}`, parsed by
+/// Python's `email` package with `policy.default` (RFC 5322 and MIME as a strict modern parser reads them).
 const READER: &str = r#"
 import json, mailbox, os, sys, email.policy, email
 box = sys.argv[1]
@@ -32,7 +34,16 @@ names = sorted(os.listdir(new), key=lambda n: os.path.getmtime(os.path.join(new,
 for name in names:
     with open(os.path.join(new, name), "rb") as f:
         msg = email.message_from_binary_file(f, policy=email.policy.default)
-    out.append({"to": str(msg["To"]), "from": str(msg["From"]), "subject": str(msg["Subject"]), "body": msg.get_content()})
+    text = msg.get_body(preferencelist=("plain",))
+    html = msg.get_body(preferencelist=("html",))
+    headers = {}
+    for key, value in msg.items():
+        headers.setdefault(key.lower(), []).append(str(value))
+    defects = [repr(d) for part in msg.walk() for d in part.defects]
+    out.append({"to": str(msg["To"]), "from": str(msg["From"]), "subject": str(msg["Subject"]),
+                "body": text.get_content() if text is not None else None,
+                "html": html.get_content() if html is not None else None,
+                "content_type": msg.get_content_type(), "headers": headers, "defects": defects})
 print(json.dumps(out))
 "#;
 

@@ -180,14 +180,9 @@ pub async fn test(
         )
         .await;
     }
-    let result = mail::transport::send(
-        &settings,
-        form.to.trim(),
-        "Sodan test e-mail / テストメール",
-        "This is a test e-mail from Sodan: your SMTP settings work.\n\
-         Sodanからのテストメールです。SMTPの設定は正しく動作しています。\n",
-    )
-    .await;
+    let composed = mail::compose::test_mail(&format!("{}/inbox", state.public_url));
+    let test = mail::Outgoing::direct(form.to.trim().to_owned(), composed);
+    let result = mail::transport::send(&settings, &test).await;
     let (status, view) = match result {
         Ok(()) => (
             StatusCode::OK,
