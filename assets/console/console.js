@@ -389,11 +389,17 @@
       }
     }
     // After a reconnect, fetch what was missed by sequence number: nothing lost, nothing twice.
-    function catchUp() {
+    // A full batch (500) means more may follow: ask again after its last one. A message that also arrived
+    // live is shown once (appendMessage skips ids it holds).
+    function catchUp(after) {
       if (!openId) return;
-      fetch("/inbox/" + openId + "/messages?after=" + lastSeq, { credentials: "same-origin" })
+      var id = openId, from = after === undefined ? lastSeq : after;
+      fetch("/inbox/" + id + "/messages?after=" + from, { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : []; })
-        .then(function (messages) { messages.forEach(appendMessage); });
+        .then(function (messages) {
+          messages.forEach(appendMessage);
+          if (messages.length >= 500 && id === openId) catchUp(messages[messages.length - 1].seq);
+        });
     }
     connect();
 

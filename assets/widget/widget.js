@@ -54,6 +54,10 @@
     conversation: null,
     messages: [],          // {id, seq, author, body, created_at, attachment}
     seen: {},              // message id -> true
+    range: null,           // {conv, lo, hi}: every seq from lo to hi is held (notes are never sent)
+    fill: null,            // {lo, after, until}: a hole being fetched with resume after a reconnect
+    more: false,           // older messages exist before range.lo
+    loadingOlder: false,
     pending: load("outbox", []), // [{client_id, body}] not yet acknowledged
     readSeq: 0,            // the team read the visitor's messages up to here
     open: false,
@@ -155,7 +159,8 @@
     if (m.author.kind !== "visitor") return "";
     return m.seq <= state.readSeq ? TEXT.read : TEXT.sent;
   }
-  function render() {
+  // anchor ({h, t}: the log's height and scroll before older messages were added) keeps the view still.
+  function render(anchor) {
     var atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
     log.textContent = "";
     var all = state.messages.slice().sort(function (a, b) { return a.seq - b.seq; });
@@ -180,7 +185,8 @@
       if (st) li.appendChild(el("div", "st", st));
       log.appendChild(li);
     });
-    if (atBottom || state.open) log.scrollTop = log.scrollHeight;
+    if (anchor) log.scrollTop = log.scrollHeight - anchor.h + anchor.t;
+    else if (atBottom || state.open) log.scrollTop = log.scrollHeight;
     badge.textContent = state.unread ? String(state.unread) : "";
     badge.className = "badge" + (state.unread ? " on" : "");
   }
@@ -245,6 +251,28 @@
     return true;
   }
 
+  // The contiguous range held grows with what arrives live on this socket (registered before the welcome
+  // was read, so nothing after the welcome is missed).
+  function held(conversation, seq) {
+    var r = state.range;
+    if (!r || r.conv !== conversation) {
+      state.range = { conv: conversation, lo: seq, hi: seq };
+      state.more = seq > 1;
+    } else {
+      r.hi = Math.max(r.hi, seq);
+    }
+  }
+  // Scrolling up (or a log too short to scroll) asks for the page before the held range.
+  function loadOlder() {
+    if (!state.range || !state.more || state.loadingOlder || !state.connected) return;
+    state.loadingOlder = true;
+    send({ type: "history", conversation: state.range.conv, before_seq: state.range.lo });
+  }
+  function fillView() {
+    if (state.open && log.scrollHeight <= log.clientHeight + 40) loadOlder();
+  }
+  log.addEventListener("scroll", function () { if (log.scrollTop < 40) loadOlder(); });
+
   var lastSeq = function () {
     return state.messages.reduce(function (max, m) { return Math.max(max, m.seq); }, 0);
   };
@@ -303,6 +331,7 @@
     ws.onclose = function () {
       var wasOpen = state.connected;
       state.connected = false;
+      state.loadingOlder = false;
       if (state.socket !== ws) return;
       if (!wasOpen && !state.site && state.retry === 0) {
         console.error("Sodan: the chat server refused this page. Add " + location.origin + " to the allowed sites in Settings → Widget.");
@@ -333,13 +362,25 @@
           state.conversation = c.id;
           state.readSeq = c.read_by_operator_seq;
           c.messages.forEach(function (m) { addMessage(m, true); });
-          if (lastSeq() < c.last_seq) send({ type: "resume", conversation: c.id, after_seq: lastSeq() });
+          var old = state.range, w = { conv: c.id, lo: c.from_seq, hi: c.through_seq };
+          state.fill = null;
+          if (old && old.conv === c.id && old.hi + 1 < w.lo) {
+            // More arrived while offline than a welcome carries: fetch the hole after what is held.
+            state.fill = { lo: old.lo, after: old.hi, until: w.lo };
+            send({ type: "resume", conversation: c.id, after_seq: old.hi });
+          } else if (old && old.conv === c.id) {
+            w.lo = Math.min(w.lo, old.lo);
+            w.hi = Math.max(w.hi, old.hi);
+          }
+          state.range = w;
+          state.more = w.lo > 1;
         }
         // Customer context called before the socket was up, then messages typed while offline (or before a
         // reload): the server stores each message once.
         context.splice(0).forEach(send);
         state.pending.forEach(function (p) { send({ type: "message", client_id: p.client_id, body: p.body }); });
         render();
+        fillView();
         break;
       }
       case "ack": {
@@ -350,6 +391,7 @@
         });
         save("outbox", state.pending);
         state.conversation = f.conversation;
+        held(f.conversation, f.seq);
         var sent = state.messages.some(function (m) { return m.id === f.id; });
         if (!sent) {
           addMessage({ id: f.id, seq: f.seq, conversation: f.conversation, author: { kind: "visitor" }, body: body }, true);
@@ -358,6 +400,7 @@
         break;
       }
       case "message":
+        held(f.message.conversation, f.message.seq);
         if (addMessage(f.message, false)) render();
         // After an automatic reply, ask where to send the real one.
         if (f.message.author.kind === "system") askEmail(true);
@@ -379,11 +422,34 @@
         mailForm.hidden = true;
         mailOk.textContent = TEXT.mailSaved + f.email;
         break;
-      case "messages":
+      case "messages": {
+        // The answer to a resume: through_seq says how far it read, even when it carried nothing visible.
         f.messages.forEach(function (m) { addMessage(m, true); });
+        var fl = state.fill;
+        if (fl && state.range && state.range.conv === f.conversation) {
+          fl.after = Math.max(fl.after, f.through_seq);
+          if (fl.after + 1 >= fl.until || !f.more) {
+            if (fl.after + 1 >= fl.until) state.range.lo = Math.min(state.range.lo, fl.lo);
+            state.more = state.range.lo > 1;
+            state.fill = null;
+          } else {
+            send({ type: "resume", conversation: f.conversation, after_seq: fl.after });
+          }
+        }
         render();
-        if (f.messages.length && lastSeq() < f.messages[f.messages.length - 1].seq) send({ type: "resume", conversation: f.conversation, after_seq: lastSeq() });
         break;
+      }
+      case "history": {
+        state.loadingOlder = false;
+        if (!state.range || state.range.conv !== f.conversation) break;
+        var anchor = { h: log.scrollHeight, t: log.scrollTop };
+        f.messages.forEach(function (m) { addMessage(m, true); });
+        state.range.lo = Math.min(state.range.lo, f.from_seq);
+        state.more = f.more;
+        render(anchor);
+        fillView();
+        break;
+      }
       case "typing":
         typingLine.textContent = f.name + TEXT.typing;
         clearTimeout(handle.typingTimer);
@@ -465,6 +531,7 @@
       state.unread = 0;
       markRead();
       render();
+      fillView();
       input.focus();
     } else {
       closedPanel();

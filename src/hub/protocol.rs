@@ -81,12 +81,20 @@ pub enum VisitorFrame {
         /// Up to which message.
         up_to_seq: Seq,
     },
-    /// After a reconnect: send what came after `after_seq`.
+    /// After a reconnect: send what came after `after_seq` (answered by `messages`, whose `through_seq`
+    /// is where the next resume starts while `more` is true).
     Resume {
         /// Which conversation.
         conversation: ConversationId,
-        /// The last message the widget has.
+        /// The end of the contiguous range of messages the widget holds.
         after_seq: Seq,
+    },
+    /// Scrolling up: send the messages before `before_seq` (answered by `history`).
+    History {
+        /// Which conversation.
+        conversation: ConversationId,
+        /// The start of the contiguous range of messages the widget holds.
+        before_seq: Seq,
     },
     /// The visitor navigated (including single-page-app navigations).
     Page(PageIn),
@@ -229,6 +237,11 @@ pub struct VisitorConversation {
     pub rating: Option<u8>,
     /// The latest messages (no notes), oldest first.
     pub messages: Vec<MessageOut>,
+    /// `messages` cover every sequence number from here to `through_seq` (notes left out): the widget
+    /// asks for older ones with `history {before_seq: from_seq}`.
+    pub from_seq: Seq,
+    /// The newest sequence number read for `messages`; anything after it arrives as a live frame.
+    pub through_seq: Seq,
 }
 
 /// The widget settings a widget needs.
@@ -394,8 +407,23 @@ pub enum ToVisitor {
     Messages {
         /// Conversation.
         conversation: ConversationId,
-        /// The messages.
+        /// The messages (notes left out, so a batch may be empty and still not the end).
         messages: Vec<MessageOut>,
+        /// Every sequence number up to here was read: the next resume starts after it.
+        through_seq: Seq,
+        /// Whether the conversation has messages after `through_seq`.
+        more: bool,
+    },
+    /// Older messages, answering `history`, oldest first.
+    History {
+        /// Conversation.
+        conversation: ConversationId,
+        /// The messages (notes left out, so a batch may be empty and still not the start).
+        messages: Vec<MessageOut>,
+        /// Every sequence number from here up to the request's `before_seq` was read.
+        from_seq: Seq,
+        /// Whether the conversation has messages before `from_seq`.
+        more: bool,
     },
     /// An operator is typing.
     Typing {

@@ -100,6 +100,12 @@ pub(super) fn save(
     super::reports::record(txn, conversation)
 }
 
+/// The sender key under which an operator's client ids are remembered: idempotency keys are per
+/// conversation, so the same client id sent to two conversations stores two messages.
+pub(super) fn operator_sender(operator: OperatorId, conversation: ConversationId) -> String {
+    format!("o{operator}/{conversation}")
+}
+
 /// The message stored earlier under this sender's client id, if any.
 fn earlier(
     txn: &WriteTransaction,
@@ -331,7 +337,7 @@ impl Store {
     ) -> Result<Option<Posted>, Error> {
         let posted = self
             .write(move |txn| {
-                let sender = format!("o{operator}");
+                let sender = operator_sender(operator, conversation);
                 if let Some(message) = earlier(txn, &sender, draft.client_id.as_deref())? {
                     let conversation = load(txn, message.conversation)?
                         .ok_or_else(|| Error::Storage("message without conversation".into()))?;

@@ -85,7 +85,7 @@ pub(super) fn drop_conversation(
         }
         let sender = match &m.author {
             Author::Visitor => format!("v{}", c.visitor_id),
-            Author::Operator { id, .. } => format!("o{id}"),
+            Author::Operator { id, .. } => super::conversations::operator_sender(*id, c.id),
             _ => continue,
         };
         if let Some(client_id) = &m.client_id {

@@ -48,7 +48,7 @@ pub const MESSAGES: TableDefinition<(u64, u64), &[u8]> =
     TableDefinition::new("conversationid_seq_message");
 
 /// `(sender key, client id) -> (conversation_id, seq)`: de-duplicates retried sends. The sender key is
-/// `v<visitor_id>` or `o<operator_id>`.
+/// `v<visitor_id>` or `o<operator_id>/<conversation_id>` (an operator's keys are per conversation).
 pub const CLIENT_IDS: TableDefinition<(&str, &str), (u64, u64)> =
     TableDefinition::new("sender_clientid_message");
 

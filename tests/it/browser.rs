@@ -67,6 +67,10 @@ fn ensure_installed() {
     *done = true;
 }
 
+/// How long a browser test waits for a page to reach an expected state: generous, so a busy machine only
+/// makes a test slower.
+pub const WAIT: Duration = Duration::from_secs(30);
+
 /// One headless Chromium with its own profile and chromedriver.
 pub struct Browser {
     client: Client,
@@ -143,26 +147,30 @@ impl Browser {
             .unwrap_or_else(|e| panic!("goto {url}: {e}"));
     }
 
-    /// Waits (up to 10 s) for an element matching `css` to appear.
+    /// Waits (up to [`WAIT`]) for an element matching `css` to appear.
     pub async fn wait_for(&self, css: &str) -> Element {
         self.client
             .wait()
-            .at_most(Duration::from_secs(10))
+            .at_most(WAIT)
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
     }
 
-    /// Waits up to 10 s for a JavaScript expression to be true in the page (errors count as false).
+    /// Waits up to [`WAIT`] for a JavaScript expression to be true in the page (errors count as false).
     pub async fn wait_until(&self, condition: &str) {
         let script = format!("try {{ return !!({condition}); }} catch (e) {{ return false; }}");
-        for _ in 0..100 {
+        let deadline = std::time::Instant::now() + WAIT;
+        while std::time::Instant::now() < deadline {
             if self.client.execute(&script, vec![]).await.unwrap() == json!(true) {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("condition never held: {condition}");
+        panic!(
+            "condition never held within {} s: {condition}",
+            WAIT.as_secs()
+        );
     }
 
     /// Types `text` into the field matching `css`.

@@ -21,6 +21,7 @@ mod email;
 mod faq;
 mod fuzz_inputs;
 mod helpers;
+mod history;
 mod http_stub;
 mod inbox;
 mod install;

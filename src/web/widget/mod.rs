@@ -1,6 +1,7 @@
 //! The visitor side: the widget script and its WebSocket.
 
 mod bot;
+mod history;
 mod socket;
 mod uploads;
 

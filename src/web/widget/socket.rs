@@ -13,8 +13,7 @@ use crate::conversations::live::{self, Refused};
 use crate::conversations::{BotState, Origin};
 use crate::customers::context as customer_context;
 use crate::hub::protocol::{
-    self, EnvIn, MessageOut, PageIn, SiteOut, ToConsole, ToVisitor, TriggerOut,
-    VisitorConversation, VisitorFrame,
+    self, EnvIn, PageIn, SiteOut, ToConsole, ToVisitor, TriggerOut, VisitorFrame,
 };
 use crate::hub::{Audience, Registration};
 use crate::sites::Site;
@@ -23,12 +22,9 @@ use crate::triggers::{Reaction, TriggerId};
 use crate::visitors::{PageView, VisitorId};
 use crate::web::socket::{self, Flow, Handler, error_frame};
 use crate::web::widget::bot::BotContext;
+use crate::web::widget::history;
 use crate::web::{AppError, State};
 
-/// How many recent messages a welcome carries per conversation (older ones load on scroll).
-const WELCOME_MESSAGES: usize = 50;
-/// How many messages one resume answer carries at most; the widget asks again for more.
-const RESUME_BATCH: usize = 500;
 /// Typing indicators are forwarded at most this often.
 const TYPING_EVERY: Duration = Duration::from_millis(1500);
 
@@ -263,7 +259,12 @@ impl VisitorSocket {
     }
 
     /// Registers the socket for `visitor`'s live frames and sends the welcome with their conversations.
+    /// The registration comes before the read, so a message committed meanwhile is in the welcome, or live,
+    /// or both (the widget drops the second copy by id), never in neither.
     async fn welcome(&mut self, session: &mut Session, visitor: VisitorId) -> Flow {
+        // A new registration replaces (and so unregisters) the previous one.
+        let (registration, outbox) = self.state.hub.register(Audience::Visitor(visitor)).await;
+        self.registration = Some(registration);
         let store = &self.state.store;
         let conversations = match store.visitor_conversations(visitor).await {
             Ok(list) => list,
@@ -272,29 +273,11 @@ impl VisitorSocket {
         let bot_greets = BotContext::greets(conversations.last());
         let mut out = Vec::with_capacity(conversations.len());
         for c in conversations {
-            let messages = match store
-                .messages_before(c.id, u64::MAX, WELCOME_MESSAGES)
-                .await
-            {
-                Ok(messages) => messages,
+            match history::welcome(store, c).await {
+                Ok(c) => out.push(c),
                 Err(e) => return refused(session, Refused::Store(e)).await,
-            };
-            out.push(VisitorConversation {
-                id: c.id,
-                status: c.effective_status(crate::clock::now()),
-                last_seq: c.last_seq,
-                read_by_operator_seq: c.read_by_operator_seq,
-                rating: c.stats.csat.as_ref().map(|r| r.rating),
-                messages: messages
-                    .iter()
-                    .filter(|m| m.visible_to_visitor())
-                    .map(MessageOut::from)
-                    .collect(),
-            });
+            }
         }
-        // A new registration replaces (and so unregisters) the previous one.
-        let (registration, outbox) = self.state.hub.register(Audience::Visitor(visitor)).await;
-        self.registration = Some(registration);
         self.visitor = Some(visitor);
         // The site settings are needed only for the first welcome: an idle socket should hold as little as
         // possible.
@@ -577,25 +560,20 @@ impl Handler for VisitorSocket {
                 if let Err(why) = live::owned_by(store, visitor, conversation).await {
                     return refused(session, why).await;
                 }
-                match store
-                    .messages_after(conversation, after_seq, RESUME_BATCH)
-                    .await
-                {
-                    Ok(messages) => {
-                        let messages = messages
-                            .iter()
-                            .filter(|m| m.visible_to_visitor())
-                            .map(MessageOut::from)
-                            .collect();
-                        send(
-                            session,
-                            &ToVisitor::Messages {
-                                conversation,
-                                messages,
-                            },
-                        )
-                        .await
-                    }
+                match history::resume(store, conversation, after_seq).await {
+                    Ok(frame) => send(session, &frame).await,
+                    Err(e) => refused(session, Refused::Store(e)).await,
+                }
+            }
+            VisitorFrame::History {
+                conversation,
+                before_seq,
+            } => {
+                if let Err(why) = live::owned_by(store, visitor, conversation).await {
+                    return refused(session, why).await;
+                }
+                match history::older(store, conversation, before_seq).await {
+                    Ok(frame) => send(session, &frame).await,
                     Err(e) => refused(session, Refused::Store(e)).await,
                 }
             }
