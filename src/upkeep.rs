@@ -147,6 +147,9 @@ async fn deliveries(store: WeakStore, first_retry_ms: u64) {
     let client = match reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .user_agent(concat!("Sodan-Webhooks/", env!("CARGO_PKG_VERSION")))
+        // A redirect would turn the POST into a body-less GET (and could point anywhere): a 3xx answer is
+        // a failed attempt, retried and finally shown as failed, as Stripe and Standard Webhooks treat it.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
     {
         Ok(client) => client,

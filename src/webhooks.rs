@@ -34,6 +34,10 @@ pub enum Event {
     /// A message was stored (visitor, operator, bot or automatic; notes included, marked).
     #[serde(rename = "message.created")]
     MessageCreated,
+    /// A customer appeared: created through the API or an import, or a visitor who identified, gave a
+    /// name or address, or started a chat (anonymous page visits are not customers yet).
+    #[serde(rename = "customer.created")]
+    CustomerCreated,
     /// A customer's profile changed.
     #[serde(rename = "customer.updated")]
     CustomerUpdated,
@@ -44,10 +48,11 @@ pub enum Event {
 
 impl Event {
     /// Every event, in the order the console lists them.
-    pub const ALL: [Event; 5] = [
+    pub const ALL: [Event; 6] = [
         Event::ConversationCreated,
         Event::ConversationResolved,
         Event::MessageCreated,
+        Event::CustomerCreated,
         Event::CustomerUpdated,
         Event::SegmentEntered,
     ];
@@ -58,6 +63,7 @@ impl Event {
             Event::ConversationCreated => "conversation.created",
             Event::ConversationResolved => "conversation.resolved",
             Event::MessageCreated => "message.created",
+            Event::CustomerCreated => "customer.created",
             Event::CustomerUpdated => "customer.updated",
             Event::SegmentEntered => "segment.entered",
         }

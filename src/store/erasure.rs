@@ -165,7 +165,7 @@ fn delivery_about(d: &Delivery, id: VisitorId, conversations: &HashSet<Conversat
     let data = &body["data"];
     let number = |key: &str| data[key].as_u64();
     match d.event {
-        Event::CustomerUpdated => number("id") == Some(id),
+        Event::CustomerCreated | Event::CustomerUpdated => number("id") == Some(id),
         Event::SegmentEntered => number("customer_id") == Some(id),
         Event::MessageCreated => number("conversation").is_some_and(|c| conversations.contains(&c)),
         _ => {

@@ -67,12 +67,18 @@ pub(super) fn save_visitor(
     }
     txn.open_table(VISITORS)?
         .insert(visitor.id, encode(visitor)?.as_slice())?;
-    if previous.is_some_and(|p| p.profile != visitor.profile) {
-        super::webhooks::emit(
-            txn,
-            crate::webhooks::Event::CustomerUpdated,
-            crate::webhooks::customer_json(visitor),
-        )?;
+    // The shop hears of a customer once they are one (listed: identified, named, with an address, or
+    // chatting), not of every anonymous page visit; after that, of each change to their profile.
+    let was_listed = previous.is_some_and(Visitor::listed);
+    let event = if visitor.listed() && !was_listed {
+        Some(crate::webhooks::Event::CustomerCreated)
+    } else if was_listed && previous.is_some_and(|p| p.profile != visitor.profile) {
+        Some(crate::webhooks::Event::CustomerUpdated)
+    } else {
+        None
+    };
+    if let Some(event) = event {
+        super::webhooks::emit(txn, event, crate::webhooks::customer_json(visitor))?;
     }
     super::segments::reevaluate(txn, visitor)
 }

@@ -124,6 +124,7 @@ async fn a_visitor_who_left_gets_one_digest_in_their_language_with_a_working_lin
     // The link opens the conversation without the widget, and the visitor can answer there.
     let client = reqwest::Client::builder()
         .cookie_store(true)
+        .pool_max_idle_per_host(0)
         .build()
         .unwrap();
     let url = link(body, "/c/");

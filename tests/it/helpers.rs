@@ -88,12 +88,15 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
-    /// A browser-like client: its own cookie jar, redirects not followed (so tests see them).
+    /// A browser-like client: its own cookie jar, redirects not followed (so tests see them). Each request
+    /// opens its own connection: one the server may be closing as idle is never reused (on a busy machine
+    /// that race reset requests).
     pub fn client(&self) -> Agent {
         let jar = Arc::new(Jar::default());
         let client = Client::builder()
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(0)
             .build()
             .expect("HTTP client");
         Agent {

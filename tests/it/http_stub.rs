@@ -95,8 +95,14 @@ impl Stub {
                     };
                     let (status, body) = answer(&request);
                     log.lock().unwrap().push(request);
+                    // A redirect names where to go, as a real server's would.
+                    let location = if (300..400).contains(&status) {
+                        "Location: /redirected\r\n"
+                    } else {
+                        ""
+                    };
                     let response = format!(
-                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n{location}Content-Length: {}\r\n\
                          Connection: close\r\n\r\n{body}",
                         body.len()
                     );

@@ -236,3 +236,154 @@ async fn nothing_is_lost_when_the_receiver_is_down_across_a_restart() {
     );
     app.stop().await;
 }
+
+/// A receiver that answers every POST to `/hooks` with 302 to `/redirected`.
+async fn redirecting_receiver() -> Stub {
+    Stub::start(0, |r| {
+        let status = if r.path == "/hooks" { 302 } else { 200 };
+        (status, String::new())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_receiver_answering_302_is_retried_then_failed_and_never_counted_delivered() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app_in_with(dir.path(), |c| c.mail_retry_secs = 1).await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    let stub = redirecting_receiver().await;
+    add_webhook(
+        &app,
+        &owner,
+        &format!("{}/hooks", stub.base),
+        &["conversation.created"],
+    )
+    .await;
+    let (mut widget, _) = visitor_hello(&app, &site, None).await;
+    widget
+        .send(json!({"type": "message", "client_id": "w1", "body": "Hello"}))
+        .await;
+    widget.recv_type("ack").await;
+    let attempts = || {
+        stub.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.path == "/hooks")
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while attempts() < 2 {
+        assert!(Instant::now() < deadline, "the 302 is retried");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = app.page(&owner, "/settings/webhooks").await;
+    assert!(page.contains("queued (302)"), "{page}");
+    assert!(!page.contains("delivered"), "{page}");
+    app.stop().await;
+
+    // Near its last attempt (moved there through a backup), the delivery ends as failed, not delivered.
+    let aged = crate::aging::restored_with(dir.path(), |table, _, value| {
+        if table == "delivery_id_delivery" {
+            value["attempts"] = json!(sodan::webhooks::MAX_ATTEMPTS - 1);
+        }
+    })
+    .await;
+    let app = crate::helpers::spawn_app_in_with(aged.path(), |c| c.mail_retry_secs = 1).await;
+    let owner = app.client();
+    let signed_in = app
+        .login(
+            &owner,
+            crate::helpers::OWNER_EMAIL,
+            crate::helpers::OWNER_PASSWORD,
+        )
+        .await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let page = app.page(&owner, "/settings/webhooks").await;
+        if page.contains("failed (302)") {
+            assert!(!page.contains("delivered"), "{page}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the delivery fails: {page}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let followed = stub
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.path == "/redirected")
+        .count();
+    assert_eq!(followed, 0, "the redirect is never followed");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn customers_are_announced_once_when_they_appear_then_on_each_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app_in_with(dir.path(), |_| {}).await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    let port = free_port();
+    let receiver = Receiver::start(port, &[]).await;
+    add_webhook(
+        &app,
+        &owner,
+        &format!("http://127.0.0.1:{port}/hooks"),
+        &["customer.created", "customer.updated"],
+    )
+    .await;
+    let token = crate::customer_api::api_token(&app, &owner, &["customers:write"]).await;
+    let (status, _) = crate::customer_api::call(
+        &app,
+        reqwest::Method::PUT,
+        "/api/v1/customers/crm-7",
+        Some(&token),
+        Some(json!({"name": "Aiko"}).to_string()),
+    )
+    .await;
+    assert!(status.is_success(), "{status}");
+    let created = receiver
+        .wait_for(|r| event_of(r) == "customer.created")
+        .await;
+    let body: Value = serde_json::from_str(&created.body).unwrap();
+    assert_eq!(body["data"]["name"], "Aiko", "{body}");
+
+    // An anonymous visitor browsing is no customer yet; writing makes them one.
+    let (mut widget, _) = visitor_hello(&app, &site, None).await;
+    widget
+        .send(json!({"type": "page", "url": "http://shop.test/item/2", "title": "Item 2"}))
+        .await;
+    widget
+        .send(json!({"type": "message", "client_id": "w1", "body": "Hello"}))
+        .await;
+    widget.recv_type("ack").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while receiver.count(|r| event_of(r) == "customer.created") < 2 {
+        assert!(Instant::now() < deadline, "{:?}", receiver.got());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    widget
+        .send(json!({"type": "email", "address": "aiko@example.jp"}))
+        .await;
+    widget.recv_type("email_saved").await;
+    receiver
+        .wait_for(|r| event_of(r) == "customer.updated")
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        receiver.count(|r| event_of(r) == "customer.created"),
+        2,
+        "each customer announced once"
+    );
+    assert_eq!(
+        receiver.count(|r| event_of(r) == "customer.updated"),
+        1,
+        "the first connection was no update: {:?}",
+        receiver.got()
+    );
+    app.stop().await;
+}

@@ -20,7 +20,7 @@ struct WebhooksPage {
     c: Chrome,
     hooks: Vec<Webhook>,
     deliveries: Vec<Delivery>,
-    events: [Event; 5],
+    events: [Event; 6],
     error: Option<String>,
 }
 
