@@ -35,6 +35,11 @@ pub fn start(store: &Store, hub: Hub, public_url: String, retry_secs: u64) {
         store.membership_changes(),
         hub.clone(),
     ));
+    tokio::spawn(crate::line::outbox::run(
+        store.downgrade(),
+        hub.clone(),
+        retry_secs * 1000,
+    ));
     tokio::spawn(autoreplies(store.downgrade(), hub));
     tokio::spawn(retention(store.downgrade(), store.retention_signal()));
 }

@@ -95,40 +95,21 @@ pub async fn publish_automatic(hub: &Hub, conversation: &Conversation, message: 
         .await;
 }
 
-/// Sends an operator's reply in a LINE conversation through LINE's push endpoint, in the background; a
-/// failure is left as a private notice in the conversation so the team knows it did not arrive.
-fn deliver_to_line(store: Store, hub: Hub, posted: &Posted) {
-    let (conversation, visitor) = (posted.conversation.id, posted.conversation.visitor_id);
-    let text = posted.message.body.clone();
-    tokio::spawn(async move {
-        let result = async {
-            let settings = store.line_settings().await.map_err(|e| e.to_string())?;
-            let user = store
-                .visitor(visitor)
-                .await
-                .map_err(|e| e.to_string())?
-                .and_then(|v| v.profile.line_user_id)
-                .ok_or("the customer has no LINE user id")?;
-            crate::line::push(&settings, &user, &text).await
-        }
-        .await;
-        if let Err(e) = result {
-            tracing::warn!(conversation, error = %e, "a reply did not reach LINE");
-            let notice = format!("This reply was not delivered to LINE: {e}");
-            if let Ok(Some((c, m))) = store.post_notice(conversation, notice).await {
-                publish_conversation(&hub, &c, false).await;
-                let frame = encode(&ToConsole::Message {
-                    message: MessageOut::from(&m),
-                });
-                hub.publish(Audience::Operators, frame).await;
-            }
-        }
+/// Pushes a private notice Sodan left in a conversation (a message LINE refused, say) to consoles.
+pub async fn publish_notice(hub: &Hub, conversation: &Conversation, notice: &Message) {
+    publish_conversation(hub, conversation, false).await;
+    let frame = encode(&ToConsole::Message {
+        message: MessageOut::from(notice),
     });
+    hub.publish(Audience::Operators, frame).await;
 }
 
-/// A reply to a visitor with no widget open is e-mailed after a grace period, unless they read it first.
+/// A reply to a visitor with no widget open is e-mailed after a grace period, unless they read it first
+/// (where the conversation's channel says so: LINE conversations are pushed by the store's outbox).
 async fn digest_if_away(store: &Store, hub: &Hub, posted: &Posted) -> Result<(), Refused> {
-    if !hub.visitor_online(posted.conversation.visitor_id).await {
+    let mailed = conversations::outbound(&posted.conversation, &posted.message)
+        == Some(conversations::Outbound::MailIfAway);
+    if mailed && !hub.visitor_online(posted.conversation.visitor_id).await {
         store.schedule_digest(posted.conversation.id).await?;
     }
     Ok(())
@@ -201,13 +182,7 @@ pub async fn post_from_operator(
         .ok_or(Refused::NotFound)?;
     if !posted.duplicate {
         publish_posted(hub, &posted, from).await;
-        if !reply.note {
-            if posted.conversation.channel == conversations::Channel::Line {
-                deliver_to_line(store.clone(), hub.clone(), &posted);
-            } else {
-                digest_if_away(store, hub, &posted).await?;
-            }
-        }
+        digest_if_away(store, hub, &posted).await?;
     }
     Ok(posted)
 }

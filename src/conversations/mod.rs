@@ -199,6 +199,30 @@ pub enum Channel {
     Line,
 }
 
+/// How a stored message reaches a visitor who is not watching the widget: the one rule every caller
+/// (operators' replies, the bot, automatic replies, the API) goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outbound {
+    /// Pushed to the customer's LINE chat, from the stored queue.
+    Line,
+    /// E-mailed in a digest if the visitor has no widget open (operators' replies on the web).
+    MailIfAway,
+}
+
+/// Where `message` goes beyond the live sockets, in `conversation`'s channel: every message the visitor
+/// should see of a LINE conversation goes to LINE; on the web, operators' replies may be mailed. Notes and
+/// the visitor's own messages go nowhere.
+pub fn outbound(conversation: &Conversation, message: &Message) -> Option<Outbound> {
+    if !message.visible_to_visitor() || message.author == Author::Visitor {
+        return None;
+    }
+    match (conversation.channel, &message.author) {
+        (Channel::Line, _) => Some(Outbound::Line),
+        (Channel::Web, Author::Operator { .. }) => Some(Outbound::MailIfAway),
+        (Channel::Web, _) => None,
+    }
+}
+
 /// Where the FAQ bot stands in a conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -20,7 +20,7 @@ use super::{OpenError, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 17] = [
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 18] = [
     OPERATORS,
     VISITORS,
     CONVERSATIONS,
@@ -38,6 +38,7 @@ const ID_RECORDS: [TableDefinition<u64, &[u8]>; 17] = [
     DELIVERIES,
     AUDIT,
     REPORT_FACTS,
+    LINE_PUSHES,
 ];
 /// `(a, b, c) -> number` tables.
 const TRIPLE_NUMBERS: [TableDefinition<(u64, u64, u64), u64>; 2] = [PAGE_VISITORS, OUTCOME_EVENTS];
@@ -46,7 +47,7 @@ const TEXT_IDS: [TableDefinition<&str, u64>; 4] =
     [OPERATOR_EMAILS, EXTERNAL_IDS, ATTRIBUTE_KEYS, LINE_USERS];
 const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 2] = [SESSIONS, INVITES];
 const DIGEST_IDS: [TableDefinition<&[u8], u64>; 2] = [VISITOR_TOKENS, API_TOKEN_DIGESTS];
-const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 11] = [
+const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 12] = [
     VISITOR_CONVERSATIONS,
     ACTIVITY,
     CUSTOMER_NOTES,
@@ -58,6 +59,7 @@ const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 11] = [
     DIGESTS,
     DELIVERY_DUE,
     REPORT_STARTS,
+    LINE_PUSH_DUE,
 ];
 /// `PAGE_VIEWS` is read from version-2 backups only; the migration to version 3 moves its rows.
 const PAIR_RECORDS: [TableDefinition<(u64, u64), &[u8]>; 5] =

@@ -194,6 +194,9 @@ pub(super) fn append(
     }
     save(txn, conversation, previous_activity)?;
     super::webhooks::emit(txn, Event::MessageCreated, webhooks::message_json(&message))?;
+    if conversations::outbound(conversation, &message) == Some(conversations::Outbound::Line) {
+        super::line_pushes::queue(txn, conversation, &message)?;
+    }
     Ok(message)
 }
 

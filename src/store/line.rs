@@ -9,7 +9,8 @@ use super::{Error, Store};
 use crate::line::LineSettings;
 use crate::visitors::Visitor;
 
-const LINE_SETTING: &str = "line";
+/// The key of the LINE settings in `SETTINGS`.
+pub(super) const LINE_SETTING: &str = "line";
 
 impl Store {
     /// The LINE channel's settings (not set up until saved).
@@ -76,6 +77,35 @@ impl Store {
             txn.open_table(LINE_USERS)?
                 .insert(user_id.as_str(), visitor.id)?;
             Ok(visitor)
+        })
+        .await
+    }
+
+    /// Puts a LINE user's profile on their card: the display name replaces the stand-in (their user id)
+    /// unless someone named them meanwhile; the picture is LINE's.
+    pub async fn set_line_profile(
+        &self,
+        user_id: String,
+        name: String,
+        picture: String,
+    ) -> Result<(), Error> {
+        self.write(move |txn| {
+            let Some(id) = txn
+                .open_table(LINE_USERS)?
+                .get(user_id.as_str())?
+                .map(|v| v.value())
+            else {
+                return Ok(());
+            };
+            let Some(old) = follow(&txn.open_table(VISITORS)?, id)? else {
+                return Ok(());
+            };
+            let mut v = old.clone();
+            if !name.is_empty() && (v.profile.name.is_empty() || v.profile.name == user_id) {
+                v.profile.name = name.chars().take(200).collect();
+            }
+            v.profile.line_picture = picture.chars().take(1000).collect();
+            save_visitor(txn, &v, Some(&old))
         })
         .await
     }

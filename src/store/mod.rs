@@ -20,6 +20,7 @@ mod faq;
 mod files;
 mod invites;
 mod line;
+mod line_pushes;
 mod mail;
 mod migrate;
 mod operators;

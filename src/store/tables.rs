@@ -180,3 +180,10 @@ pub const PAGE_VISITORS: TableDefinition<(u64, u64, u64), u64> =
 /// `(event name key, visitor_id, at_ms) -> total in cents`: tracked events for outcome reports.
 pub const OUTCOME_EVENTS: TableDefinition<(u64, u64, u64), u64> =
     TableDefinition::new("eventkey_visitorid_atms_cents");
+
+/// `push_id -> Push (JSON)`: messages on their way to LINE (the outbox), kept after delivery for the record.
+pub const LINE_PUSHES: TableDefinition<u64, &[u8]> = TableDefinition::new("linepush_id_push");
+
+/// `(next_at_ms, push_id) -> ()`: pushes due for an attempt, soonest first.
+pub const LINE_PUSH_DUE: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("nextatms_linepushid");

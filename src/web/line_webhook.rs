@@ -1,6 +1,8 @@
 //! `POST /line/webhook`: LINE's webhook. Anything not signed with the channel secret is refused with 401;
-//! text messages become visitor messages in the LINE user's conversation (a redelivered event, same
-//! `webhookEventId`, is stored once: the id is the message's client id).
+//! text messages from one-to-one chats become visitor messages in the LINE user's conversation (a
+//! redelivered event, same `webhookEventId`, is stored once: the id is the message's client id) and the
+//! answer comes once they are stored, before any call to LINE; texts in groups and rooms are logged and
+//! left out.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -24,6 +26,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 fn answer(status: StatusCode, message: &str) -> HttpResponse {
     HttpResponse::build(status).json(json!({ "error": message }))
+}
+
+/// Reads a new LINE customer's profile in the background and puts it on their card when LINE answers.
+fn fill_profile_later(store: crate::store::Store, settings: line::LineSettings, user_id: String) {
+    actix_web::rt::spawn(async move {
+        match line::profile(&settings, &user_id).await {
+            Ok(profile) => {
+                if let Err(e) = store
+                    .set_line_profile(user_id, profile.display_name, profile.picture_url)
+                    .await
+                {
+                    tracing::warn!(error = %e, "storing a LINE profile failed");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "reading a LINE profile failed"),
+        }
+    });
 }
 
 /// Receives LINE's events.
@@ -52,33 +71,31 @@ pub async fn receive(req: HttpRequest, state: web::Data<State>, body: web::Bytes
         Err(e) => return answer(StatusCode::BAD_REQUEST, &e),
     };
     for m in messages {
+        if m.source != line::Source::User {
+            tracing::info!(
+                source = ?m.source,
+                "a LINE text from a group or room was not taken in: only one-to-one chats with the shop are"
+            );
+            continue;
+        }
         let customer = match state.store.line_customer(m.user_id.clone()).await {
             Ok(Some(v)) => v,
-            Ok(None) => {
-                // First contact: the LINE profile goes on the card (without it, the user id is the name).
-                let profile = line::profile(&settings, &m.user_id)
-                    .await
-                    .unwrap_or_else(|e| {
-                        tracing::warn!(error = %e, "reading a LINE profile failed");
-                        line::Profile::default()
-                    });
-                let name = if profile.display_name.is_empty() {
-                    m.user_id.clone()
-                } else {
-                    profile.display_name
-                };
-                match state
-                    .store
-                    .line_customer_or_new(m.user_id.clone(), name, profile.picture_url)
-                    .await
-                {
-                    Ok(v) => v,
-                    Err(e) => {
-                        tracing::error!(error = %e, "storing a LINE customer failed");
-                        return answer(StatusCode::SERVICE_UNAVAILABLE, "try again");
-                    }
+            // First contact: the user id stands in for the name until LINE's profile arrives (LINE asks
+            // for the webhook to be answered at once and the work done afterwards).
+            Ok(None) => match state
+                .store
+                .line_customer_or_new(m.user_id.clone(), m.user_id.clone(), String::new())
+                .await
+            {
+                Ok(v) => {
+                    fill_profile_later(state.store.clone(), settings.clone(), m.user_id.clone());
+                    v
                 }
-            }
+                Err(e) => {
+                    tracing::error!(error = %e, "storing a LINE customer failed");
+                    return answer(StatusCode::SERVICE_UNAVAILABLE, "try again");
+                }
+            },
             Err(e) => {
                 tracing::error!(error = %e, "reading a LINE customer failed");
                 return answer(StatusCode::SERVICE_UNAVAILABLE, "try again");

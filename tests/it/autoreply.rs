@@ -10,7 +10,12 @@ use crate::helpers::{Agent, TestApp, spawn_app, spawn_app_in};
 use crate::ws::{SHOP_ORIGIN, Ws, console, visitor};
 
 /// Saves the auto-responder settings: in-hours after `wait_secs` (`None`: off), out-of-hours on or off.
-async fn set_rules(app: &TestApp, admin: &Agent, wait_secs: Option<u32>, out_of_hours: bool) {
+pub(crate) async fn set_rules(
+    app: &TestApp,
+    admin: &Agent,
+    wait_secs: Option<u32>,
+    out_of_hours: bool,
+) {
     let wait = wait_secs.unwrap_or(60).to_string();
     let mut form = vec![
         ("wait_secs", wait.as_str()),

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -25,6 +26,8 @@ pub struct Stub {
     pub base: String,
     /// Every request so far.
     pub seen: Arc<Mutex<Vec<Request>>>,
+    /// Every answer written so far: `METHOD path`.
+    pub answered: Arc<Mutex<Vec<String>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -80,21 +83,37 @@ impl Stub {
         port: u16,
         answer: impl Fn(&Request) -> (u16, String) + Send + Sync + 'static,
     ) -> Stub {
+        Stub::start_slow(port, |_| Duration::ZERO, answer).await
+    }
+
+    /// Like [`Stub::start`], but waits `delay(request)` before answering (a slow service). Every answer
+    /// written is recorded in `answered` (method and path).
+    pub async fn start_slow(
+        port: u16,
+        delay: impl Fn(&Request) -> Duration + Send + Sync + 'static,
+        answer: impl Fn(&Request) -> (u16, String) + Send + Sync + 'static,
+    ) -> Stub {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let seen: Arc<Mutex<Vec<Request>>> = Arc::default();
-        let (log, answer) = (seen.clone(), Arc::new(answer));
+        let answered: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (log, done) = (seen.clone(), answered.clone());
+        let (answer, delay) = (Arc::new(answer), Arc::new(delay));
         let task = tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
-                let (log, answer) = (log.clone(), answer.clone());
+                let (log, done) = (log.clone(), done.clone());
+                let (answer, delay) = (answer.clone(), delay.clone());
                 tokio::spawn(async move {
                     let Some(request) = read_request(&mut stream).await else {
                         return;
                     };
                     let (status, body) = answer(&request);
+                    let wait = delay(&request);
+                    let what = format!("{} {}", request.method, request.path);
                     log.lock().unwrap().push(request);
+                    tokio::time::sleep(wait).await;
                     // A redirect names where to go, as a real server's would.
                     let location = if (300..400).contains(&status) {
                         "Location: /redirected\r\n"
@@ -107,9 +126,15 @@ impl Stub {
                         body.len()
                     );
                     let _ = stream.write_all(response.as_bytes()).await;
+                    done.lock().unwrap().push(what);
                 });
             }
         });
-        Stub { base, seen, task }
+        Stub {
+            base,
+            seen,
+            answered,
+            task,
+        }
     }
 }

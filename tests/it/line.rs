@@ -12,11 +12,11 @@ use crate::helpers::spawn_app;
 use crate::http_stub::{Request, Stub};
 use crate::ws::console;
 
-const SECRET: &str = "line-channel-secret";
-const TOKEN: &str = "line-access-token";
+pub(crate) const SECRET: &str = "line-channel-secret";
+pub(crate) const TOKEN: &str = "line-access-token";
 
 /// Answers like LINE's Messaging API: the profile of any user, 200 `{}` for a push, 401 without the token.
-async fn line_like_server() -> Stub {
+pub(crate) async fn line_like_server() -> Stub {
     Stub::start(0, |r: &Request| {
         let authorized = r.headers.get("authorization").map(String::as_str)
             == Some(format!("Bearer {TOKEN}").as_str());
@@ -37,7 +37,7 @@ async fn line_like_server() -> Stub {
 }
 
 /// LINE's webhook body for one text message from `user`.
-fn text_event(event_id: &str, user: &str, text: &str, redelivery: bool) -> String {
+pub(crate) fn text_event(event_id: &str, user: &str, text: &str, redelivery: bool) -> String {
     json!({
         "destination": "Uxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
         "events": [{
@@ -52,7 +52,11 @@ fn text_event(event_id: &str, user: &str, text: &str, redelivery: bool) -> Strin
     .to_string()
 }
 
-async fn deliver(app: &crate::helpers::TestApp, body: &str, signature: &str) -> StatusCode {
+pub(crate) async fn deliver(
+    app: &crate::helpers::TestApp,
+    body: &str,
+    signature: &str,
+) -> StatusCode {
     reqwest::Client::new()
         .post(app.url("/line/webhook"))
         .header("content-type", "application/json")
@@ -113,11 +117,19 @@ async fn line_messages_land_in_the_inbox_and_replies_go_back_through_line() {
     let message = feed.recv_type("message").await;
     assert_eq!(message["message"]["body"], "送料はいくらですか？");
     let conversation = message["message"]["conversation"].as_u64().unwrap();
-    let page = app.page(&owner, &format!("/inbox/{conversation}")).await;
-    assert!(
-        page.contains("山田 花子"),
-        "the LINE display name is the customer's name"
-    );
+    // The profile is read after the webhook was answered, and reaches the card soon after.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let page = loop {
+        let page = app.page(&owner, &format!("/inbox/{conversation}")).await;
+        if page.contains("山田 花子") {
+            break page;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the LINE display name is the customer's name"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert!(
         page.contains("https://profile.line-scdn.net/abc"),
         "the picture is on the card"

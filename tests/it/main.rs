@@ -26,6 +26,7 @@ mod http_stub;
 mod inbox;
 mod install;
 mod line;
+mod line_outbox;
 mod live_browser;
 mod load_smoke;
 mod mail_headers;

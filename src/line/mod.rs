@@ -2,14 +2,19 @@
 //!
 //! LINE posts webhook events signed with the channel secret (`X-Line-Signature`: base64 of HMAC-SHA256 of
 //! the raw body); text messages become visitor messages, de-duplicated by `webhookEventId` (LINE redelivers);
-//! the sender's LINE profile (display name, picture) goes on the customer card; operators' replies go out
-//! through the Messaging API's push endpoint. The API's base URL is a setting, so tests can point it at a
-//! local server that behaves like LINE's.
+//! the sender's LINE profile (display name, picture) goes on the customer card once LINE answers; everything
+//! the customer should see (replies, the bot's answers, automatic replies) goes out through the Messaging
+//! API's push endpoint from a stored queue ([`outbox`]). The API's base URL is a setting, so tests can point
+//! it at a local server that behaves like LINE's.
+
+pub mod api;
+pub mod outbox;
+
+pub use api::{Profile, profile};
 
 use base64::Engine;
 use hmac::{KeyInit, Mac};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sha2::Sha256;
 
 /// LINE's Messaging API.
@@ -72,6 +77,19 @@ pub struct TextMessage {
     pub user_id: String,
     /// The text.
     pub text: String,
+    /// Where it was written: one-to-one with the shop, or in a group or room the account is in.
+    pub source: Source,
+}
+
+/// Where a LINE message was written (the webhook's `source.type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A one-to-one chat with the shop's account.
+    User,
+    /// A group chat: a reply pushed to the user would go privately, so such texts are not taken in.
+    Group,
+    /// A multi-person chat ("room"), likewise.
+    Room,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +114,8 @@ struct EventIn {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SourceIn {
+    #[serde(rename = "type", default)]
+    kind: String,
     #[serde(default)]
     user_id: String,
 }
@@ -117,75 +137,22 @@ pub fn text_messages(body: &[u8]) -> Result<Vec<TextMessage>, String> {
         .into_iter()
         .filter(|e| e.kind == "message" && !e.webhook_event_id.is_empty())
         .filter_map(|e| {
-            let user_id = e.source?.user_id;
+            let source_in = e.source?;
+            let source = match source_in.kind.as_str() {
+                "group" => Source::Group,
+                "room" => Source::Room,
+                _ => Source::User,
+            };
+            let user_id = source_in.user_id;
             let message = e.message?;
             (message.kind == "text" && !user_id.is_empty()).then_some(TextMessage {
                 event_id: e.webhook_event_id,
                 user_id,
                 text: message.text,
+                source,
             })
         })
         .collect())
-}
-
-/// A LINE user's profile.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Profile {
-    /// Display name.
-    pub display_name: String,
-    /// Picture URL.
-    pub picture_url: String,
-}
-
-fn client() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .map_err(|e| e.to_string())
-}
-
-/// `GET /v2/bot/profile/{userId}`.
-pub async fn profile(settings: &LineSettings, user_id: &str) -> Result<Profile, String> {
-    let url = format!(
-        "{}/v2/bot/profile/{user_id}",
-        settings.api_base.trim_end_matches('/')
-    );
-    let response = client()?
-        .get(url)
-        .bearer_auth(&settings.access_token)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !response.status().is_success() {
-        return Err(format!("LINE answered {}", response.status()));
-    }
-    let bytes = response.bytes().await.map_err(|e| e.to_string())?;
-    serde_json::from_slice(&bytes).map_err(|e| e.to_string())
-}
-
-/// `POST /v2/bot/message/push`: one text message to a user.
-pub async fn push(settings: &LineSettings, user_id: &str, text: &str) -> Result<(), String> {
-    let url = format!(
-        "{}/v2/bot/message/push",
-        settings.api_base.trim_end_matches('/')
-    );
-    let body = json!({ "to": user_id, "messages": [{ "type": "text", "text": text }] });
-    let response = client()?
-        .post(url)
-        .bearer_auth(&settings.access_token)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if response.status().is_success() {
-        Ok(())
-    } else {
-        let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        Err(format!("LINE answered {status}: {text}"))
-    }
 }
 
 #[cfg(test)]
@@ -215,7 +182,8 @@ mod tests {
             [TextMessage {
                 event_id: "01E1".into(),
                 user_id: "U123".into(),
-                text: "送料は？".into()
+                text: "送料は？".into(),
+                source: Source::User,
             }]
         );
         assert!(text_messages(b"nope").is_err());

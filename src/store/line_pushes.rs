@@ -1,0 +1,201 @@
+//! The LINE outbox's rows: a push queued in the same transaction as the message it carries, taken with a
+//! lease, and recorded after each attempt (a refusal for good leaves a private notice in the
+//! conversation). What an answer means is decided in [`crate::line::outbox`].
+
+use std::collections::HashSet;
+
+use redb::{ReadableTable, WriteTransaction};
+
+use super::codec::{decode, encode};
+use super::conversations::{append, load, next_id};
+use super::tables::{LINE_PUSH_DUE, LINE_PUSHES, SETTINGS, VISITORS};
+use super::{Error, Store};
+use crate::conversations::{Author, Conversation, ConversationId, Message};
+use crate::line::LineSettings;
+use crate::line::outbox::{self, LEASE_MS, MAX_ATTEMPTS, Outcome, Push, PushStatus};
+use crate::store::Draft;
+use crate::visitors::Visitor;
+
+const NEXT_PUSH_KEY: &str = "next_line_push_id";
+
+/// Queues `message` for the LINE chat of `conversation`'s customer, due now.
+pub(super) fn queue(
+    txn: &WriteTransaction,
+    conversation: &Conversation,
+    message: &Message,
+) -> Result<(), Error> {
+    let now = crate::clock::now_millis();
+    let text = match &message.attachment {
+        Some(a) => format!("📎 {}", a.filename),
+        None => message.body.clone(),
+    };
+    let push = Push {
+        id: next_id(txn, NEXT_PUSH_KEY)?,
+        conversation: conversation.id,
+        seq: message.seq,
+        visitor: conversation.visitor_id,
+        text,
+        retry_key: outbox::retry_key(),
+        status: PushStatus::Queued,
+        attempts: 0,
+        next_at: now,
+        last_status: None,
+        last_error: String::new(),
+        created_at: now,
+    };
+    txn.open_table(LINE_PUSHES)?
+        .insert(push.id, encode(&push)?.as_slice())?;
+    txn.open_table(LINE_PUSH_DUE)?.insert((now, push.id), ())?;
+    Ok(())
+}
+
+/// Removes the pushes of `conversations` (their customer is being deleted).
+pub(super) fn drop_for(
+    txn: &WriteTransaction,
+    conversations: &HashSet<ConversationId>,
+) -> Result<(), Error> {
+    let mut pushes = txn.open_table(LINE_PUSHES)?;
+    let doomed: Vec<Push> = pushes
+        .iter()?
+        .map(|e| decode::<Push>(e?.1.value()))
+        .filter(|p| {
+            p.as_ref()
+                .map_or(true, |p| conversations.contains(&p.conversation))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut due = txn.open_table(LINE_PUSH_DUE)?;
+    for p in doomed {
+        pushes.remove(p.id)?;
+        due.remove((p.next_at, p.id))?;
+    }
+    Ok(())
+}
+
+fn save(txn: &WriteTransaction, push: &Push) -> Result<(), Error> {
+    txn.open_table(LINE_PUSHES)?
+        .insert(push.id, encode(push)?.as_slice())?;
+    Ok(())
+}
+
+impl Store {
+    /// Takes up to `limit` pushes due by `now_ms`, each with its customer's LINE user id (if they still
+    /// have one), and leases them: due again after [`LEASE_MS`] unless recorded first. Nothing while the
+    /// channel is not set up.
+    pub async fn take_due_line_pushes(
+        &self,
+        now_ms: u64,
+        limit: usize,
+    ) -> Result<(LineSettings, Vec<(Push, Option<String>)>), Error> {
+        let any = self.any_due(LINE_PUSH_DUE, now_ms).await?;
+        if !any {
+            return Ok((LineSettings::default(), Vec::new()));
+        }
+        self.write(move |txn| {
+            let settings: LineSettings = txn
+                .open_table(SETTINGS)?
+                .get(super::line::LINE_SETTING)?
+                .map(|v| decode(v.value()))
+                .transpose()?
+                .unwrap_or_default();
+            if !settings.configured() {
+                return Ok((settings, Vec::new()));
+            }
+            let due: Vec<(u64, u64)> = super::due_keys(txn, LINE_PUSH_DUE, now_ms, limit)?;
+            let mut taken = Vec::new();
+            for (at, id) in due {
+                txn.open_table(LINE_PUSH_DUE)?.remove((at, id))?;
+                let Some(push) = txn
+                    .open_table(LINE_PUSHES)?
+                    .get(id)?
+                    .map(|v| decode::<Push>(v.value()))
+                else {
+                    continue;
+                };
+                let mut push = push?;
+                let user = super::visitors::follow(&txn.open_table(VISITORS)?, push.visitor)?
+                    .and_then(|v: Visitor| v.profile.line_user_id);
+                push.attempts += 1;
+                push.next_at = now_ms + LEASE_MS;
+                save(txn, &push)?;
+                txn.open_table(LINE_PUSH_DUE)?
+                    .insert((push.next_at, id), ())?;
+                taken.push((push, user));
+            }
+            Ok((settings, taken))
+        })
+        .await
+    }
+
+    /// Records an attempt: delivered; due again after a back-off; or failed (refused for good, or after
+    /// [`MAX_ATTEMPTS`]), which leaves a private notice in the conversation, returned for the consoles.
+    pub async fn line_push_done(
+        &self,
+        id: u64,
+        outcome: Outcome,
+        status: Option<u16>,
+        error: String,
+        first_retry_ms: u64,
+    ) -> Result<Option<(Conversation, Message)>, Error> {
+        self.write(move |txn| {
+            let Some(push) = txn
+                .open_table(LINE_PUSHES)?
+                .get(id)?
+                .map(|v| decode::<Push>(v.value()))
+            else {
+                return Ok(None);
+            };
+            let mut push = push?;
+            txn.open_table(LINE_PUSH_DUE)?.remove((push.next_at, id))?;
+            push.last_status = status;
+            push.last_error = error;
+            let failed = match outcome {
+                Outcome::Delivered => {
+                    push.status = PushStatus::Delivered;
+                    false
+                }
+                Outcome::Retry if push.attempts < MAX_ATTEMPTS => {
+                    push.next_at = crate::clock::now_millis()
+                        + crate::mail::backoff_ms(push.attempts, first_retry_ms);
+                    txn.open_table(LINE_PUSH_DUE)?
+                        .insert((push.next_at, id), ())?;
+                    false
+                }
+                Outcome::Retry | Outcome::Refused => {
+                    push.status = PushStatus::Failed;
+                    true
+                }
+            };
+            save(txn, &push)?;
+            if !failed {
+                return Ok(None);
+            }
+            let Some(mut c) = load(txn, push.conversation)? else {
+                return Ok(None);
+            };
+            let draft = Draft {
+                author: Author::System,
+                client_id: None,
+                body: outbox::notice(&push),
+                note: true,
+                upload: None,
+            };
+            let previous = c.last_activity_at;
+            let now = crate::clock::now_millis();
+            let m = append(txn, &mut c, Some(previous), "s", draft, now)?;
+            Ok(Some((c, m)))
+        })
+        .await
+    }
+
+    /// The pushes of a conversation, oldest first (for the console and tests).
+    pub async fn line_pushes(&self, conversation: ConversationId) -> Result<Vec<Push>, Error> {
+        self.read(move |txn| {
+            txn.open_table(LINE_PUSHES)?
+                .iter()?
+                .map(|e| decode::<Push>(e?.1.value()))
+                .filter(|p| p.as_ref().map_or(true, |p| p.conversation == conversation))
+                .collect()
+        })
+        .await
+    }
+}
