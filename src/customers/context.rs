@@ -59,7 +59,7 @@ pub async fn give_email(
     address: &str,
 ) -> Result<String, Refused> {
     let address = address.trim();
-    let valid = address.len() <= 254 && address.parse::<lettre::Address>().is_ok();
+    let valid = super::valid_email(address);
     if !valid {
         return Err(Refused::Invalid(
             "invalid_email",

@@ -201,7 +201,7 @@ pub fn parse_external_id(input: &str) -> Result<String, Invalid> {
     if id.is_empty() {
         return Err(Invalid("the user id is empty".into()));
     }
-    if id.chars().count() > MAX_ID_CHARS || id.chars().any(char::is_control) {
+    if input.chars().count() > MAX_ID_CHARS || id.chars().any(char::is_control) {
         return Err(Invalid(format!(
             "the user id must be at most {MAX_ID_CHARS} characters without control characters"
         )));
@@ -210,22 +210,47 @@ pub fn parse_external_id(input: &str) -> Result<String, Invalid> {
 }
 
 fn contact(key: &str, value: &Value) -> Result<Option<String>, Invalid> {
-    let text = match value {
+    let raw = match value {
         Value::Null => return Ok(Some(String::new())),
-        Value::String(s) => s.trim().to_owned(),
-        Value::Number(n) if key == "phone" => n.to_string(),
+        Value::String(s) => s,
         _ => return Err(Invalid(format!("{key} must be text"))),
     };
-    if text.chars().count() > MAX_CONTACT_CHARS || text.chars().any(char::is_control) {
+    if raw.chars().count() > MAX_CONTACT_CHARS || raw.chars().any(char::is_control) {
         return Err(Invalid(format!(
             "{key} must be at most {MAX_CONTACT_CHARS} characters without control characters"
         )));
     }
-    if key == "email" && !text.is_empty() && !text.contains('@') {
+    let text = raw.trim().to_owned();
+    if key == "email" && !text.is_empty() && !valid_email(&text) {
         return Err(Invalid(format!("email {text:?} is not an e-mail address")));
     }
     Ok(Some(text))
 }
+
+/// Whether `address` is an e-mail address as HTML's `<input type=email>` defines one (WHATWG HTML,
+/// "valid e-mail address"): the one check the widget, identify and the API share, and the pattern the
+/// OpenAPI document states.
+pub fn valid_email(address: &str) -> bool {
+    const LOCAL_SPECIALS: &str = ".!#$%&'*+/=?^_`{|}~-";
+    let Some((local, domain)) = address.split_once('@') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || LOCAL_SPECIALS.contains(c));
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    address.len() <= MAX_CONTACT_CHARS && local_ok && domain.split('.').all(label_ok)
+}
+
+/// [`valid_email`] as a regular expression, for the OpenAPI document (WHATWG HTML's own pattern).
+pub const EMAIL_PATTERN: &str = "^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$";
 
 /// Reads traits from a JSON object: `name`, `email`, `phone` are contact fields, everything else (and the
 /// members of an `attributes` object) is an attribute, checked against the declared schema `defs`.
@@ -276,7 +301,35 @@ mod tests {
         assert_eq!(traits.attributes["plan"], json!("gold"));
         assert_eq!(traits.attributes["rank"], json!(3));
         assert!(parse_traits(&json!({"email": "not an address"}), &[]).is_err());
+        assert!(
+            parse_traits(&json!({"phone": 90}), &[]).is_err(),
+            "a phone number is text"
+        );
         assert!(parse_traits(&json!("text"), &[]).is_err());
+    }
+
+    #[test]
+    fn e_mail_addresses_are_checked_as_html_input_type_email_does() {
+        for good in [
+            "aiko@example.jp",
+            "a.b+c@sub.example.co.jp",
+            "x!#$%&'*+/=?^_`{|}~-@localhost",
+        ] {
+            assert!(valid_email(good), "{good}");
+        }
+        for bad in [
+            "",
+            "aiko",
+            "@example.jp",
+            "aiko@",
+            "a b@example.jp",
+            "aiko@-x.jp",
+            "aiko@x..jp",
+            "a@b@c",
+            "アイコ@example.jp",
+        ] {
+            assert!(!valid_email(bad), "{bad}");
+        }
     }
 
     #[test]

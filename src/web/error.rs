@@ -18,6 +18,9 @@ pub enum AppError {
     BadRequest(String),
     /// No such page or record (or not one this caller may see).
     NotFound,
+    /// The data file cannot be written or read right now (a full disk, say): try again later. The detail
+    /// goes to the log.
+    Unavailable(String),
     /// Something failed on our side; the detail goes to the log, not to the user.
     Internal(String),
 }
@@ -33,6 +36,11 @@ impl std::fmt::Display for AppError {
             Self::Forbidden(why) => f.write_str(why),
             Self::BadRequest(why) => f.write_str(why),
             Self::NotFound => f.write_str("Not found. / ページが見つかりません。"),
+            Self::Unavailable(_) => f.write_str(
+                "The chat server cannot save or read data right now (is its disk full?). Try again in a \
+                 moment. / サーバーが今データを保存・読み込みできません（ディスクがいっぱいかもしれません）。\
+                 しばらくしてからもう一度お試しください。",
+            ),
             Self::Internal(_) => f.write_str(
                 "Something went wrong on the server. Try again in a moment. / \
                  サーバーで問題が発生しました。しばらくしてからもう一度お試しください。",
@@ -48,12 +56,13 @@ impl ResponseError for AppError {
             Self::Csrf | Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Self::Internal(detail) = self {
+        if let Self::Internal(detail) | Self::Unavailable(detail) = self {
             tracing::error!(%detail, "request failed");
         }
         let mut response = HttpResponse::build(self.status_code());
@@ -69,6 +78,9 @@ impl ResponseError for AppError {
 
 impl From<crate::store::Error> for AppError {
     fn from(e: crate::store::Error) -> Self {
-        AppError::Internal(e.to_string())
+        match e {
+            crate::store::Error::Storage(detail) => AppError::Unavailable(detail),
+            conflict => AppError::Internal(conflict.to_string()),
+        }
     }
 }

@@ -112,8 +112,9 @@ fn security_headers() -> DefaultHeaders {
         .add(("Referrer-Policy", "same-origin"))
 }
 
-/// The largest form body accepted (sign-in and settings forms are small).
-const FORM_LIMIT_BYTES: usize = 16 * 1024;
+/// The largest form body accepted: the longest reply (5,000 characters) percent-encoded as UTF-8 is up to
+/// 45 KB (a Japanese character is 3 bytes, each written `%XX`), plus the form's other fields.
+const FORM_LIMIT_BYTES: usize = 64 * 1024;
 
 /// Resolves on SIGINT or SIGTERM, or when a [`ServerHandle`] asks to stop; then marks the state as closing.
 async fn stop_signal(closing: watch::Sender<bool>) {

@@ -40,6 +40,18 @@ pub fn error_frame(code: &str, message: &str) -> String {
     serde_json::json!({ "type": "error", "code": code, "message": message }).to_string()
 }
 
+/// The close code for a frame the stream could not read (RFC 6455 7.4.1): 1009 for one over the size
+/// limit, 1007 for a text frame that is not UTF-8, 1002 for any other breach of the protocol.
+fn close_code(e: &actix_ws::ProtocolError) -> CloseCode {
+    match e {
+        actix_ws::ProtocolError::Overflow => CloseCode::Size,
+        actix_ws::ProtocolError::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+            CloseCode::Invalid
+        }
+        _ => CloseCode::Protocol,
+    }
+}
+
 /// Limits the incoming stream to [`MAX_FRAME_BYTES`] per frame.
 pub fn limit(stream: actix_ws::MessageStream) -> AggregatedMessageStream {
     stream
@@ -101,7 +113,7 @@ pub async fn run<H: Handler>(
                         // Oversized or malformed at the WebSocket level: the stream cannot be trusted further.
                         let frame = error_frame("protocol", &format!("Invalid WebSocket frame: {e}"));
                         let _ = session.text(frame).await;
-                        reason = Some(CloseReason { code: CloseCode::Size, description: Some(e.to_string()) });
+                        reason = Some(CloseReason { code: close_code(&e), description: Some(e.to_string()) });
                         Flow::Close
                     }
                 };

@@ -189,8 +189,8 @@ async fn the_back_office_reads_and_answers_conversations_through_the_api() {
             path.clone(),
             Some(&token),
             Some(json!({"body": "x", "operator_id": 42}).to_string()),
-            422,
-            "invalid",
+            404,
+            "not_found",
         ),
     ];
     for (method, path, auth, body, expected, code) in cases {

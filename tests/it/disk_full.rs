@@ -113,6 +113,48 @@ async fn a_full_disk_refuses_messages_clearly_and_recovers_when_space_is_back() 
     let said = health.text().await.unwrap();
     assert!(said.contains("cannot be read"), "{said}");
 
+    // Every door says the server cannot store right now (503 with a message), never a bare 500, and a
+    // signed-in operator is not told to sign in again.
+    let inbox = app.get(&owner, "/inbox").await;
+    let status = inbox.status().as_u16();
+    let text = inbox.text().await.unwrap();
+    assert!(
+        status == 200 || status == 503,
+        "/inbox answered {status}: {text}"
+    );
+    if status == 503 {
+        assert!(text.contains("disk"), "{text}");
+    }
+    let widget = crate::ws::connect(
+        &app,
+        &format!("/widget/ws?site={site}"),
+        &[("origin", crate::ws::SHOP_ORIGIN)],
+    )
+    .await;
+    assert!(
+        widget.as_ref().err().is_none_or(|s| *s == 503),
+        "widget upgrade: {:?}",
+        widget.as_ref().err()
+    );
+    let cookie = owner.cookie_header();
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let console = crate::ws::connect(
+        &app,
+        "/console/ws",
+        &[
+            ("cookie", &cookie),
+            ("origin", &app.address),
+            ("host", &host),
+        ],
+    )
+    .await;
+    assert!(
+        console.as_ref().err().is_none_or(|s| *s == 503),
+        "console upgrade: {:?}",
+        console.as_ref().err()
+    );
+    drop((widget, console));
+
     // Space is back: the widget's retry of the refused message is stored, and new messages too.
     std::fs::remove_file(&filler).unwrap();
     let mut stored = false;

@@ -251,3 +251,37 @@ async fn messages_page_back_and_catch_up_by_sequence() {
     );
     app.stop().await;
 }
+
+/// The console's form (no JavaScript) takes a reply as long as a message may be: 5,000 Japanese characters
+/// are 45 KB once percent-encoded.
+#[tokio::test]
+async fn the_plain_reply_form_takes_a_reply_of_the_longest_message() {
+    let (app, _dir) = crate::helpers::spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let site = app
+        .configure_widget(&owner, &[crate::ws::SHOP_ORIGIN])
+        .await;
+    let (mut ws, _) = crate::ws::visitor_hello(&app, &site, None).await;
+    ws.send(
+        serde_json::json!({"type": "message", "client_id": "m1", "body": "長い説明をお願いします"}),
+    )
+    .await;
+    let conversation = ws.recv_type("ack").await["conversation"].as_u64().unwrap();
+    let long = "説".repeat(sodan::conversations::MAX_BODY_CHARS);
+    let page = format!("/inbox/{conversation}");
+    let response = app
+        .submit(
+            &owner,
+            &page,
+            &format!("{page}/messages"),
+            &[("body", &long)],
+        )
+        .await;
+    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+    let reply = ws.recv_type("message").await;
+    assert_eq!(
+        reply["message"]["body"].as_str().unwrap().chars().count(),
+        sodan::conversations::MAX_BODY_CHARS
+    );
+    app.stop().await;
+}

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod aging;
+mod api_errors;
 mod api_schema;
 mod attachments;
 mod autoreply;
@@ -33,6 +34,7 @@ mod mail_headers;
 mod metrics;
 mod privacy;
 mod reports;
+mod schemathesis;
 mod security;
 mod segments;
 mod shop;

@@ -401,3 +401,30 @@ async fn ending_access_closes_the_live_feed_at_once() {
     assert!(!owner_feed.closed_within(Duration::from_millis(300)).await);
     app.stop().await;
 }
+
+/// RFC 6455 7.4.1: a frame over the limit closes the socket with 1009, a text frame that is not UTF-8
+/// with 1007; each after an `error` frame saying why.
+#[tokio::test]
+async fn oversized_and_non_utf8_frames_close_with_the_standard_codes() {
+    let (app, _dir, _owner, site) = shop().await;
+    let (mut ws, _) = crate::ws::visitor_hello(&app, &site, None).await;
+    let big = json!({"type": "message", "client_id": "big",
+        "body": "x".repeat(sodan::hub::protocol::MAX_FRAME_BYTES)});
+    ws.send(big).await;
+    assert_eq!(
+        ws.close_code_within(Duration::from_secs(30)).await,
+        Some(1009)
+    );
+
+    let (mut ws, _) = crate::ws::visitor_hello(&app, &site, None).await;
+    ws.send_raw_text(vec![b'{', 0xff, 0xfe, b'}']).await;
+    assert_eq!(
+        ws.close_code_within(Duration::from_secs(30)).await,
+        Some(1007)
+    );
+
+    // Nothing was stored from either.
+    let (mut ws, _) = crate::ws::visitor_hello(&app, &site, None).await;
+    say(&mut ws, "after", "still fine").await;
+    app.stop().await;
+}

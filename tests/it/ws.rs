@@ -187,6 +187,26 @@ impl Ws {
         }
     }
 
+    /// Sends a text frame whose payload is `bytes` as they are (even when they are not UTF-8).
+    pub async fn send_raw_text(&mut self, bytes: Vec<u8>) {
+        use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+        use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+        let frame = Frame::message(bytes, OpCode::Data(Data::Text), true);
+        self.stream.send(Message::Frame(frame)).await.expect("send");
+    }
+
+    /// The code of the close frame the server sends within `wait` (frames before it are skipped).
+    pub async fn close_code_within(&mut self, wait: Duration) -> Option<u16> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Ok(Some(Ok(Message::Close(frame)))) => return frame.map(|f| u16::from(f.code)),
+                Ok(Some(Ok(_))) => continue,
+                _ => return None,
+            }
+        }
+    }
+
     /// Closes the socket from the client side.
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;

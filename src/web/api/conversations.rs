@@ -7,7 +7,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Refusal, authorize, body_json, error, store_failed};
+use super::input::{self, Fields};
+use super::{Refusal, authorize, error, store_failed};
 use crate::api_tokens::Scope;
 use crate::conversations::{Status, live};
 use crate::web::State;
@@ -40,9 +41,43 @@ pub struct ListQuery {
     #[serde(default)]
     status: Option<String>,
     #[serde(default)]
-    limit: Option<usize>,
+    limit: Option<u64>,
     #[serde(default)]
     before: Option<u64>,
+}
+
+/// A page size from the query: absent means `default`; outside 1 to `max` is refused, as documented.
+fn limit(given: Option<u64>, default: usize, max: usize) -> Result<usize, Refusal> {
+    match given {
+        None => Ok(default),
+        Some(n) if (1..=max as u64).contains(&n) => Ok(n as usize),
+        Some(_) => Err(error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            &format!("limit: 1 to {max}"),
+        )),
+    }
+}
+
+/// An operator the API names (an author or an assignee): 404 when there is no such active operator.
+async fn operator(
+    state: &State,
+    id: u64,
+    field: &str,
+) -> Result<crate::operators::Operator, Refusal> {
+    state
+        .store
+        .operator(id)
+        .await
+        .map_err(store_failed)?
+        .filter(|o| !o.disabled)
+        .ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                &format!("{field}: no such operator"),
+            )
+        })
 }
 
 /// `GET /api/v1/conversations?status=&limit=&before=` (`conversations:read`): newest activity first;
@@ -55,7 +90,7 @@ pub async fn list(
     let run = async {
         authorize(&req, &state, Scope::ConversationsRead).await?;
         let status = match query.status.as_deref() {
-            None | Some("") => None,
+            None => None,
             Some(s) => Some(Status::parse(s).ok_or_else(|| {
                 error(
                     StatusCode::BAD_REQUEST,
@@ -64,7 +99,7 @@ pub async fn list(
                 )
             })?),
         };
-        let limit = query.limit.unwrap_or(50).clamp(1, MAX_LIST);
+        let limit = limit(query.limit, 50, MAX_LIST)?;
         let before = query.before.unwrap_or(u64::MAX);
         let now = crate::clock::now();
         let list = state
@@ -105,7 +140,7 @@ pub struct MessagesQuery {
     #[serde(default)]
     after: Option<u64>,
     #[serde(default)]
-    limit: Option<usize>,
+    limit: Option<u64>,
 }
 
 /// `GET /api/v1/conversations/{id}/messages?after=&limit=` (`conversations:read`): oldest first, private
@@ -119,13 +154,13 @@ pub async fn messages(
     let run = async {
         authorize(&req, &state, Scope::ConversationsRead).await?;
         let id = path.into_inner();
+        let limit = limit(query.limit, 100, MAX_MESSAGES)?;
         state
             .store
             .conversation(id)
             .await
             .map_err(store_failed)?
             .ok_or_else(not_found)?;
-        let limit = query.limit.unwrap_or(100).clamp(1, MAX_MESSAGES);
         let list = state
             .store
             .messages_after(id, query.after.unwrap_or(0), limit)
@@ -149,36 +184,28 @@ pub async fn post_message(
     let run = async {
         authorize(&req, &state, Scope::ConversationsWrite).await?;
         let id = path.into_inner();
-        let input = body_json(&body)?;
-        let text = input["body"].as_str().unwrap_or("");
-        let note = input["note"].as_bool().unwrap_or(false);
-        let client_id = input["client_id"].as_str();
+        let input = input::json(&req, &body)?;
+        let fields = Fields::of(&input, &["body", "as", "operator_id", "note", "client_id"])?;
+        let invalid = |m: &str| error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m);
+        let text = fields
+            .text("body")?
+            .ok_or_else(|| invalid("body: the message is required"))?;
+        if text.chars().count() > crate::conversations::MAX_BODY_CHARS {
+            return Err(invalid(crate::conversations::Invalid::TooLong.message()));
+        }
+        let note = fields.flag("note")?;
+        let client_id = fields.text("client_id")?;
         let (store, hub) = (&state.store, &state.hub);
-        let message = match input["as"].as_str().unwrap_or("operator") {
+        let message = match fields.text("as")?.unwrap_or("operator") {
             "operator" => {
-                let operator_id = input["operator_id"].as_u64().ok_or_else(|| {
-                    error(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "invalid",
-                        "operator_id: the operator the message is from",
-                    )
-                })?;
-                let operator = store
-                    .operator(operator_id)
-                    .await
-                    .map_err(store_failed)?
-                    .filter(|o| !o.disabled)
-                    .ok_or_else(|| {
-                        error(
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            "invalid",
-                            "operator_id: no such operator",
-                        )
-                    })?;
+                let operator_id = fields
+                    .id("operator_id")?
+                    .ok_or_else(|| invalid("operator_id: the operator the message is from"))?;
+                let operator = operator(&state, operator_id, "operator_id").await?;
                 let reply = live::Reply {
                     client_id,
                     body: text,
-                    note,
+                    note: note.unwrap_or(false),
                 };
                 live::post_from_operator(store, hub, None, &operator, id, reply)
                     .await
@@ -186,24 +213,20 @@ pub async fn post_message(
                     .message
             }
             "bot" => {
-                if note {
-                    return Err(error(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "invalid",
-                        "note: the bot writes to the visitor only",
-                    ));
+                if note == Some(true) {
+                    return Err(invalid("note: the bot writes to the visitor only"));
+                }
+                if fields.has("operator_id") {
+                    return Err(invalid("operator_id: only with \"as\": \"operator\""));
+                }
+                if let Some(c) = client_id {
+                    crate::conversations::parse_client_id(c).map_err(|e| invalid(e.message()))?;
                 }
                 live::post_from_bot(store, hub, id, text)
                     .await
                     .map_err(refused)?
             }
-            _ => {
-                return Err(error(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid",
-                    "as: operator or bot",
-                ));
-            }
+            _ => return Err(invalid("as: operator or bot")),
         };
         Ok(HttpResponse::Created().json(message_json(&message)))
     };
@@ -221,17 +244,11 @@ pub async fn patch(
     let run = async {
         authorize(&req, &state, Scope::ConversationsWrite).await?;
         let id = path.into_inner();
-        let input = body_json(&body)?;
-        let Some(fields) = input.as_object() else {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "the body must be a JSON object",
-            ));
-        };
-        let status = match fields.get("status") {
+        let input = input::json(&req, &body)?;
+        let fields = Fields::of(&input, &["status", "assignee"])?;
+        let status = match fields.text("status")? {
             None => None,
-            Some(v) => match v.as_str().and_then(Status::parse) {
+            Some(v) => match Status::parse(v) {
                 Some(Status::Snoozed) | None => {
                     return Err(error(
                         StatusCode::UNPROCESSABLE_ENTITY,
@@ -242,36 +259,14 @@ pub async fn patch(
                 Some(s) => Some(s),
             },
         };
-        let assignee = match fields.get("assignee") {
+        let assignee = match fields.all().get("assignee") {
             None => None,
             Some(Value::Null) => Some(None),
-            Some(v) => {
-                let operator = match v.as_u64() {
-                    Some(o) => state.store.operator(o).await.map_err(store_failed)?,
-                    None => None,
-                };
-                match operator.filter(|o| !o.disabled) {
-                    Some(o) => Some(Some(o.id)),
-                    None => {
-                        return Err(error(
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            "invalid",
-                            "assignee: an operator's id, or null",
-                        ));
-                    }
-                }
-            }
+            Some(_) => match fields.id("assignee")? {
+                Some(o) => Some(Some(operator(&state, o, "assignee").await?.id)),
+                None => None,
+            },
         };
-        if let Some(unknown) = fields
-            .keys()
-            .find(|k| !["status", "assignee"].contains(&k.as_str()))
-        {
-            return Err(error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                &format!("{unknown}: only status and assignee can be changed"),
-            ));
-        }
         let updated = live::update(&state.store, &state.hub, id, move |c| {
             if let Some(s) = status {
                 c.status = s;

@@ -4,7 +4,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::{Refusal, authorize, body_json, error, store_failed};
+use super::input::{self, Fields};
+use super::{Refusal, authorize, error, store_failed};
 use crate::api_tokens::Scope;
 use crate::customers::{events, parse_external_id, parse_traits};
 use crate::visitors::Visitor;
@@ -51,7 +52,7 @@ pub async fn put_customer(
     let run = async {
         authorize(&req, &state, Scope::CustomersWrite).await?;
         let id = external_id(&path)?;
-        let input = body_json(&body)?;
+        let input = input::json(&req, &body)?;
         if !input.is_object() {
             return Err(error(
                 StatusCode::BAD_REQUEST,
@@ -76,7 +77,8 @@ pub async fn put_customer(
                 };
                 Ok(HttpResponse::build(status).json(customer_json(&c)))
             }
-            Err(e) => Err(error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &e.0)),
+            // The input was fine; what the customer already holds refuses it (too many attributes).
+            Err(e) => Err(error(StatusCode::CONFLICT, "conflict", &e.0)),
         }
     };
     run.await.unwrap_or_else(Refusal::response)
@@ -93,19 +95,20 @@ pub async fn post_event(
     let run = async {
         authorize(&req, &state, Scope::EventsWrite).await?;
         let id = external_id(&path)?;
-        let input = body_json(&body)?;
-        let name = input["name"].as_str().unwrap_or("");
-        let at = match &input["timestamp"] {
-            Value::Null => crate::clock::now_millis(),
-            v => v.as_u64().ok_or_else(|| {
-                error(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid",
-                    "timestamp must be Unix milliseconds",
-                )
-            })?,
-        };
-        let event = events::parse_event(name, &input["properties"], at)
+        let input = input::json(&req, &body)?;
+        let fields = Fields::of(&input, &["name", "properties", "timestamp"])?;
+        let name = fields.text("name")?.ok_or_else(|| {
+            error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "name: the event's name is required",
+            )
+        })?;
+        let at = fields
+            .number("timestamp")?
+            .unwrap_or_else(crate::clock::now_millis);
+        let properties = fields.object("properties")?.cloned().unwrap_or(Value::Null);
+        let event = events::parse_event(name, &properties, at)
             .map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &e.0))?;
         let customer = find(
             &state,

@@ -6,28 +6,34 @@
 
 mod conversations;
 mod customers;
+mod errors;
+mod input;
 pub mod openapi;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::AUTHORIZATION;
-use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Value, json};
+use actix_web::http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
+use actix_web::{HttpRequest, HttpResponse, Route, web};
+use serde_json::json;
 
 use crate::api_tokens::{ApiToken, Scope};
 use crate::web::State;
 
-/// The largest request body the API reads.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub use input::MAX_BODY_BYTES;
 
-/// Declares the API's routes once: registration and the list the OpenAPI document is checked against.
+/// Declares the API's routes once: registration (one resource per path, so a method it lacks answers 405
+/// with `Allow`; HEAD wherever GET is) and the list the OpenAPI document is checked against.
 macro_rules! endpoints {
     ($( $method:ident $path:literal => $handler:path ),* $(,)?) => {
         /// Every route as `(method, path)`, paths as the OpenAPI document writes them (checked against it).
-        #[cfg(test)]
         pub const ENDPOINTS: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
 
-        fn register(scope: actix_web::Scope) -> actix_web::Scope {
-            scope $(.route($path, web::$method().to($handler)))*
+        /// Every route with its handler; a GET's HEAD twin comes with it.
+        fn handlers() -> Vec<(&'static str, Route, Option<Route>)> {
+            vec![$((
+                $path,
+                web::$method().to($handler),
+                (stringify!($method) == "get").then(|| web::head().to($handler)),
+            )),*]
         }
     };
 }
@@ -45,17 +51,56 @@ endpoints! {
     post "/conversations/{id}/messages" => conversations::post_message,
 }
 
-/// Registers the API's routes.
+/// The methods a path answers, for `Allow` (HEAD wherever GET is).
+pub fn allowed_methods(path: &str) -> String {
+    let mut methods: Vec<&str> = Vec::new();
+    for (method, p) in ENDPOINTS {
+        if *p == path {
+            methods.push(method);
+            if *method == "get" {
+                methods.push("head");
+            }
+        }
+    }
+    methods
+        .iter()
+        .map(|m| m.to_ascii_uppercase())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Registers the API's routes, each path one resource, with framework errors (path, query, body size,
+/// method) answered as the documented JSON error.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        register(web::scope("/api/v1").app_data(web::PayloadConfig::new(MAX_BODY_BYTES * 4)))
-            .default_service(web::to(|| async {
-                error(StatusCode::NOT_FOUND, "not_found", "no such API endpoint").response()
-            })),
-    );
+    let mut scope = web::scope("/api/v1")
+        .app_data(web::PayloadConfig::new(MAX_BODY_BYTES * 4))
+        .app_data(errors::path_config())
+        .app_data(errors::query_config())
+        .wrap(actix_web::middleware::from_fn(errors::as_json));
+    let mut rest = handlers();
+    while let Some(path) = rest.first().map(|(p, _, _)| *p) {
+        let (mine, others): (Vec<_>, Vec<_>) = rest.into_iter().partition(|(p, _, _)| *p == path);
+        rest = others;
+        let allow = allowed_methods(path);
+        let mut resource = web::resource(path).default_service(web::to(move || {
+            let allow = allow.clone();
+            async move { errors::method_not_allowed(&allow) }
+        }));
+        for (_, route, head) in mine {
+            resource = resource.route(route);
+            if let Some(head) = head {
+                resource = resource.route(head);
+            }
+        }
+        scope = scope.service(resource);
+    }
+    cfg.service(scope.default_service(web::to(|| async {
+        error(StatusCode::NOT_FOUND, "not_found", "no such API endpoint").response()
+    })));
 }
 
 /// Why a request was refused: the status, a stable code and a message for the caller's developer.
+#[derive(Debug)]
 pub(super) struct Refusal {
     status: StatusCode,
     code: &'static str,
@@ -64,8 +109,20 @@ pub(super) struct Refusal {
 
 impl Refusal {
     fn response(self) -> HttpResponse {
-        HttpResponse::build(self.status)
-            .json(json!({ "error": { "code": self.code, "message": self.message } }))
+        let mut response = HttpResponse::build(self.status)
+            .json(json!({ "error": { "code": self.code, "message": self.message } }));
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 6750 3: a 401 names the scheme the client should use.
+            let challenge = if self.message.starts_with("send an API token") {
+                "Bearer realm=\"sodan\""
+            } else {
+                "Bearer realm=\"sodan\", error=\"invalid_token\""
+            };
+            response
+                .headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+        }
+        response
     }
 }
 
@@ -77,15 +134,23 @@ fn error(status: StatusCode, code: &'static str, message: &str) -> Refusal {
     }
 }
 
-/// Checks the bearer token and its scope.
-async fn authorize(req: &HttpRequest, state: &State, scope: Scope) -> Result<ApiToken, Refusal> {
-    let secret = req
+/// The token of an `Authorization: Bearer …` header; the scheme is case-insensitive (RFC 9110 11.1).
+fn bearer(req: &HttpRequest) -> &str {
+    let value = req
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .unwrap_or("");
+        .unwrap_or("")
+        .trim();
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+        _ => "",
+    }
+}
+
+/// Checks the bearer token and its scope.
+async fn authorize(req: &HttpRequest, state: &State, scope: Scope) -> Result<ApiToken, Refusal> {
+    let secret = bearer(req);
     let unauthorized = |message: &str| error(StatusCode::UNAUTHORIZED, "unauthorized", message);
     if secret.is_empty() {
         return Err(unauthorized(
@@ -114,23 +179,6 @@ async fn authorize(req: &HttpRequest, state: &State, scope: Scope) -> Result<Api
         )),
         None => Err(unauthorized("unknown API token")),
     }
-}
-
-fn body_json(body: &web::Bytes) -> Result<Value, Refusal> {
-    if body.len() > MAX_BODY_BYTES {
-        return Err(error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            &format!("the body is larger than {MAX_BODY_BYTES} bytes"),
-        ));
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        error(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            &format!("invalid JSON: {e}"),
-        )
-    })
 }
 
 fn store_failed(e: crate::store::Error) -> Refusal {

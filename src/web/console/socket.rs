@@ -42,11 +42,17 @@ pub async fn connect(
     req: HttpRequest,
     body: web::Payload,
     state: web::Data<State>,
-    me: Option<CurrentOperator>,
+    me: Result<CurrentOperator, AppError>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(me) = me else {
-        return Ok(HttpResponse::Unauthorized()
-            .body("Sign in to the console first. / 先にコンソールにログインしてください。"));
+    // Signed out is 401 (a socket cannot follow the sign-in redirect); a store that cannot answer is
+    // not a sign-out (503, from the error).
+    let me = match me {
+        Ok(me) => me,
+        Err(AppError::SignInRequired) => {
+            return Ok(HttpResponse::Unauthorized()
+                .body("Sign in to the console first. / 先にコンソールにログインしてください。"));
+        }
+        Err(e) => return Err(e),
     };
     if !same_origin(&req) {
         return Err(AppError::Forbidden(
