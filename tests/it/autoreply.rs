@@ -90,11 +90,9 @@ async fn the_in_hours_reply_comes_after_the_wait_once_and_never_after_an_operato
             break frame;
         }
     };
+    // Not before the wait (how soon after it depends on the machine: the benchmark measures that).
     let after = sent.elapsed();
-    assert!(
-        after >= Duration::from_millis(1_900) && after < Duration::from_millis(3_500),
-        "after {after:?}"
-    );
+    assert!(after >= Duration::from_millis(1_900), "after {after:?}");
     assert_eq!(
         reply["message"]["body"],
         "We usually answer within minutes."
@@ -198,15 +196,35 @@ async fn outside_business_hours_the_reply_comes_at_once_with_the_next_opening() 
         welcome["site"]["greeting_away_en"],
         "We are away; leave a message."
     );
-    let sent = Instant::now();
-    write(&mut ws, "n1", "Are you there?").await;
+    let conversation = write(&mut ws, "n1", "Are you there?").await;
     let reply = loop {
         let frame = ws.recv_type("message").await;
         if frame["message"]["author"]["kind"] == "system" {
             break frame;
         }
     };
-    assert!(sent.elapsed() < Duration::from_secs(1), "at once");
+    // At once: stored with the visitor's message, in the same transaction, so at the same instant.
+    let stored: Value = app
+        .get(&owner, &format!("/inbox/{conversation}/messages"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let question = stored
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["body"] == "Are you there?")
+        .expect("the visitor's message")
+        .clone();
+    assert_eq!(
+        reply["message"]["seq"],
+        question["seq"].as_u64().unwrap() + 1
+    );
+    assert_eq!(
+        reply["message"]["created_at"], question["created_at"],
+        "at once"
+    );
     assert_eq!(
         reply["message"]["body"],
         "We are closed; back tomorrow at 10:00."

@@ -87,7 +87,7 @@ async fn a_full_disk_refuses_messages_clearly_and_recovers_when_space_is_back() 
         ws.send(json!({"type": "message", "client_id": id, "body": format!("{id}:{body}")}))
             .await;
         let reply = loop {
-            let frame = ws.try_recv(Duration::from_secs(10)).await.expect("a reply");
+            let frame = ws.try_recv(Duration::from_secs(60)).await.expect("a reply");
             if frame["type"] == "ack" || frame["type"] == "error" {
                 break frame;
             }
@@ -162,7 +162,7 @@ async fn a_full_disk_refuses_messages_clearly_and_recovers_when_space_is_back() 
         ws.send(json!({"type": "message", "client_id": refused_id, "body": format!("{refused_id}:{body}")}))
             .await;
         let reply = loop {
-            let frame = ws.try_recv(Duration::from_secs(10)).await.expect("a reply");
+            let frame = ws.try_recv(Duration::from_secs(60)).await.expect("a reply");
             if frame["type"] == "ack" || frame["type"] == "error" {
                 break frame;
             }

@@ -113,7 +113,7 @@ impl Smtp {
             .stdout(Stdio::null())
             .spawn()
             .expect("aiosmtpd starts");
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + Duration::from_secs(60);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "the SMTP server listens");
             tokio::time::sleep(Duration::from_millis(100)).await;

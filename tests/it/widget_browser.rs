@@ -13,7 +13,7 @@ pub async fn widget_js(browser: &Browser, script: &str) -> serde_json::Value {
     browser.client().execute(&full, vec![]).await.unwrap()
 }
 
-/// Waits up to 10 s for `condition` (JavaScript over the widget's shadow `root`) to be true.
+/// Waits (up to `browser::WAIT`) for `condition` (JavaScript over the widget's shadow `root`) to be true.
 pub async fn wait_widget(browser: &Browser, condition: &str) {
     let full = format!(
         "(() => {{ const host = document.getElementById('sodan-widget'); if (!host) return false; \
