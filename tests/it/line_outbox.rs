@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Agent, TestApp, spawn_app, spawn_app_in_with};
 use crate::http_stub::{Request, Stub};
-use crate::line::{SECRET, TOKEN, deliver, line_like_server, text_event};
+use crate::line::{SECRET, TOKEN, deliver, line_like_server};
+use crate::line_sdk;
 use crate::ws::console;
 
 async fn set_line(app: &TestApp, owner: &Agent, base: &str) {
@@ -33,9 +34,9 @@ async fn set_line(app: &TestApp, owner: &Agent, base: &str) {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 }
 
-/// Delivers a signed webhook with one text from `user`; asserts LINE would see 200.
+/// Delivers a signed webhook with one text from `user`, built with LINE's SDK; asserts LINE would see 200.
 async fn write_from_line(app: &TestApp, event: &str, user: &str, text: &str) {
-    let body = text_event(event, user, text, false);
+    let body = line_sdk::webhook_body(&[(event, user, text, None)]).await;
     let signature = sodan::line::sign(SECRET, body.as_bytes());
     assert_eq!(deliver(app, &body, &signature).await, StatusCode::OK);
 }
@@ -115,8 +116,10 @@ async fn the_bots_messages_and_automatic_replies_reach_line_too() {
     .await;
     assert_eq!(status, StatusCode::CREATED);
     let bot = wait_pushed(&line, "10時から18時までです。", 1).await;
-    let sent: Value = serde_json::from_str(&bot[0].body).unwrap();
-    assert_eq!(sent["to"], "U1");
+    // Read back with LINE's SDK: the request is one its PushMessageRequest model accepts.
+    let (to, texts) = line_sdk::read_push(&bot[0].body).await;
+    assert_eq!(to, "U1");
+    assert_eq!(texts, ["10時から18時までです。"]);
 
     // A private note never leaves.
     feed.send(
@@ -347,13 +350,18 @@ async fn the_webhook_is_answered_before_a_slow_profile_and_group_texts_stay_out(
     assert_eq!(profiles.load(Ordering::SeqCst), 1);
 
     // A text in a group the account is in: answered 200 (LINE must not redeliver), not taken in.
-    let group = json!({"destination": "Ux", "events": [{
-        "type": "message", "mode": "active", "timestamp": 1, "webhookEventId": "01HZ0000000000000000000042",
-        "deliveryContext": {"isRedelivery": false}, "replyToken": "r",
-        "source": {"type": "group", "groupId": "Cgroup", "userId": "U4"},
-        "message": {"id": "1", "type": "text", "quoteToken": "q", "text": "group chatter"}}]})
-    .to_string();
+    let group = line_sdk::webhook_body(&[(
+        "01HZ0000000000000000000042",
+        "U4",
+        "group chatter",
+        Some("Cgroup"),
+    )])
+    .await;
     let signature = sodan::line::sign(SECRET, group.as_bytes());
+    assert!(
+        line_sdk::sdk_verifies(SECRET, &group, &signature).await,
+        "LINE's SDK accepts the signature Sodan computes"
+    );
     assert_eq!(deliver(&app, &group, &signature).await, StatusCode::OK);
     let frames = feed.collect_type("message", Duration::from_secs(2)).await;
     assert!(frames.is_empty(), "{frames:?}");

@@ -28,6 +28,7 @@ mod inbox;
 mod install;
 mod line;
 mod line_outbox;
+mod line_sdk;
 mod live_browser;
 mod load_smoke;
 mod mail_headers;
