@@ -285,6 +285,13 @@ impl std::ops::Deref for Agent {
     }
 }
 
+/// A new client signed in as the owner (after a restart, say).
+pub async fn owner_agent(app: &TestApp) -> Agent {
+    let agent = app.client();
+    assert_signed_in(app, &agent).await;
+    agent
+}
+
 /// Signs `agent` in as the owner and checks the console opens.
 pub async fn assert_signed_in(app: &TestApp, agent: &Agent) {
     let response = app.login(agent, OWNER_EMAIL, OWNER_PASSWORD).await;

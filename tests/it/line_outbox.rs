@@ -223,15 +223,7 @@ async fn a_push_refused_with_500_is_retried_with_the_same_key_and_delivered_once
 
     let line_again = flaky_line(vec![]).await;
     let app = spawn_app_in_with(dir.path(), |c| c.mail_retry_secs = 1).await;
-    let owner = app.client();
-    let signed_in = app
-        .login(
-            &owner,
-            crate::helpers::OWNER_EMAIL,
-            crate::helpers::OWNER_PASSWORD,
-        )
-        .await;
-    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let owner = crate::helpers::owner_agent(&app).await;
     set_line(&app, &owner, &line_again.base).await;
     let delivered = wait_pushed(&line_again, "明日発送します。", 1).await;
     assert_eq!(

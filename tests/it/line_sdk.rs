@@ -3,8 +3,7 @@
 //! requests are read back with its `PushMessageRequest` model, and its `SignatureValidator` checks the
 //! signature Sodan's signing computes.
 
-use std::process::{Command, Stdio};
-use std::sync::Once;
+use std::process::Command;
 
 use serde_json::{Value, json};
 
@@ -38,30 +37,9 @@ elif task["do"] == "verify":
     print(json.dumps(SignatureValidator(task["secret"]).validate(task["body"], task["signature"])))
 "#;
 
-static INSTALL: Once = Once::new();
-
-fn ensure_installed() {
-    INSTALL.call_once(|| {
-        let present = Command::new("python3")
-            .args(["-c", "import linebot.v3"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if present {
-            return;
-        }
-        eprintln!("installing {SDK} for the LINE tests (once)...");
-        let status = Command::new("python3")
-            .args(["-m", "pip", "install", "--user", "--quiet", SDK])
-            .status()
-            .expect("python3 runs");
-        assert!(status.success(), "installing {SDK} with pip failed");
-    });
-}
-
 async fn run(task: Value) -> String {
     tokio::task::spawn_blocking(move || {
-        ensure_installed();
+        crate::python::ensure("linebot.v3", SDK);
         let out = Command::new("python3")
             .args(["-c", SCRIPT, &task.to_string()])
             .output()

@@ -34,6 +34,7 @@ mod load_smoke;
 mod mail_headers;
 mod metrics;
 mod privacy;
+mod python;
 mod reports;
 mod schemathesis;
 mod security;

@@ -4,8 +4,7 @@
 //! documented, invalid input refused, valid input accepted, 405 with `Allow` for undocumented methods,
 //! authentication not ignored), with a token of every scope and seeded data.
 
-use std::process::{Command, Stdio};
-use std::sync::Once;
+use std::process::Command;
 
 use serde_json::json;
 
@@ -15,34 +14,11 @@ use crate::ws::{SHOP_ORIGIN, visitor_hello};
 /// The version the checks were written against (a newer one may add checks).
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 
-static INSTALL: Once = Once::new();
-
-fn ensure_installed() {
-    INSTALL.call_once(|| {
-        let present = Command::new("python3")
-            .args(["-m", "schemathesis.cli", "--version"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if present {
-            return;
-        }
-        eprintln!("installing {SCHEMATHESIS} for the API conformance test (once)...");
-        let status = Command::new("python3")
-            .args(["-m", "pip", "install", "--user", "--quiet", SCHEMATHESIS])
-            .status()
-            .expect("python3 runs");
-        assert!(
-            status.success(),
-            "installing {SCHEMATHESIS} with pip failed"
-        );
-    });
-}
-
 #[tokio::test]
 async fn schemathesis_finds_no_failure_against_the_openapi_document() {
-    tokio::task::spawn_blocking(ensure_installed).await.unwrap();
+    tokio::task::spawn_blocking(|| crate::python::ensure("schemathesis", SCHEMATHESIS))
+        .await
+        .unwrap();
     let (app, _dir) = spawn_app().await;
     let owner = app.set_up_owner().await;
     let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;

@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -47,27 +46,6 @@ for name in names:
 print(json.dumps(out))
 "#;
 
-static INSTALL: Once = Once::new();
-
-fn ensure_installed() {
-    INSTALL.call_once(|| {
-        let present = Command::new("python3")
-            .args(["-c", "import aiosmtpd"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if present {
-            return;
-        }
-        eprintln!("installing aiosmtpd for the mail tests (once)...");
-        let status = Command::new("python3")
-            .args(["-m", "pip", "install", "--user", "--quiet", "aiosmtpd"])
-            .status()
-            .expect("python3 runs");
-        assert!(status.success(), "installing aiosmtpd with pip failed");
-    });
-}
-
 /// A running SMTP server; stopped when dropped.
 pub struct Smtp {
     /// Its port on 127.0.0.1.
@@ -100,7 +78,9 @@ impl Smtp {
 
     /// Starts a server on `port`.
     pub async fn start_on(port: u16) -> Smtp {
-        tokio::task::spawn_blocking(ensure_installed).await.unwrap();
+        tokio::task::spawn_blocking(|| crate::python::ensure("aiosmtpd", "aiosmtpd"))
+            .await
+            .unwrap();
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("sodan_smtp_handler.py"), HANDLER).unwrap();
         let maildir = dir.path().join("maildir");

@@ -291,15 +291,7 @@ async fn a_receiver_answering_302_is_retried_then_failed_and_never_counted_deliv
     })
     .await;
     let app = crate::helpers::spawn_app_in_with(aged.path(), |c| c.mail_retry_secs = 1).await;
-    let owner = app.client();
-    let signed_in = app
-        .login(
-            &owner,
-            crate::helpers::OWNER_EMAIL,
-            crate::helpers::OWNER_PASSWORD,
-        )
-        .await;
-    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let owner = crate::helpers::owner_agent(&app).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let page = app.page(&owner, "/settings/webhooks").await;
