@@ -44,8 +44,43 @@ impl LoginLimiter {
 
     /// `Err(wait)` when this account or address has failed too often; `wait` is when it may try again.
     pub fn check(&self, account: &str, address: &str) -> Result<(), Duration> {
-        let now = Instant::now();
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let wait = self.wait(&mut failures, account, address, Instant::now());
+        if wait.is_zero() { Ok(()) } else { Err(wait) }
+    }
+
+    /// Counts an attempt before its password is checked, so simultaneous guesses cannot all pass the check
+    /// before any failure is recorded: `Err(wait)` when this account or address is at its limit. A
+    /// successful attempt gives its place back with [`LoginLimiter::succeeded`].
+    pub fn reserve(&self, account: &str, address: &str) -> Result<(), Duration> {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let wait = self.wait(&mut failures, account, address, now);
+        if !wait.is_zero() {
+            return Err(wait);
+        }
+        Self::push(&mut failures, account, address, now, self.window);
+        Ok(())
+    }
+
+    /// A reserved attempt succeeded: the account's failures are forgotten and the address gets its place
+    /// back.
+    pub fn succeeded(&self, account: &str, address: &str) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        failures.remove(&format!("account:{account}"));
+        if let Some(times) = failures.get_mut(&format!("address:{address}")) {
+            times.pop_back();
+        }
+    }
+
+    /// How long `account` or `address` must wait (zero: not at a limit), dropping expired failures.
+    fn wait(
+        &self,
+        failures: &mut HashMap<String, VecDeque<Instant>>,
+        account: &str,
+        address: &str,
+        now: Instant,
+    ) -> Duration {
         let mut wait = Duration::ZERO;
         for (key, is_account) in Self::keys(account, address) {
             let max = if is_account {
@@ -67,15 +102,17 @@ impl LoginLimiter {
                 }
             }
         }
-        if wait.is_zero() { Ok(()) } else { Err(wait) }
+        wait
     }
 
-    /// Records one failed sign-in.
-    pub fn record_failure(&self, account: &str, address: &str) {
-        let now = Instant::now();
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+    fn push(
+        failures: &mut HashMap<String, VecDeque<Instant>>,
+        account: &str,
+        address: &str,
+        now: Instant,
+        window: Duration,
+    ) {
         if failures.len() > PRUNE_ABOVE {
-            let window = self.window;
             failures.retain(|_, times| {
                 times
                     .back()
@@ -85,6 +122,12 @@ impl LoginLimiter {
         for (key, _) in Self::keys(account, address) {
             failures.entry(key).or_default().push_back(now);
         }
+    }
+
+    /// Records one failed sign-in.
+    pub fn record_failure(&self, account: &str, address: &str) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        Self::push(&mut failures, account, address, Instant::now(), self.window);
     }
 
     /// Forgets an account's failures after it signed in successfully (the address keeps its count).
@@ -97,6 +140,20 @@ impl LoginLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reserved_attempts_count_before_the_password_is_checked() {
+        let limiter = LoginLimiter::new(Duration::from_secs(60), 5, 20);
+        let granted = (0..30)
+            .filter(|_| limiter.reserve("a@x.jp", "10.0.0.1").is_ok())
+            .count();
+        assert_eq!(granted, 5, "only five checks, however many arrive at once");
+        limiter.succeeded("a@x.jp", "10.0.0.1");
+        assert!(
+            limiter.reserve("a@x.jp", "10.0.0.1").is_ok(),
+            "a success frees the account"
+        );
+    }
 
     #[test]
     fn account_limit_applies_across_addresses() {

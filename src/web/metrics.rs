@@ -40,6 +40,15 @@ pub async fn metrics(req: HttpRequest, state: web::Data<State>) -> HttpResponse 
     let _ = writeln!(out, "sodan_open_sockets{{kind=\"operator\"}} {operators}");
     let _ = writeln!(
         out,
+        "# HELP sodan_password_checks_total Passwords checked at sign-in.\n# TYPE sodan_password_checks_total counter"
+    );
+    let _ = writeln!(
+        out,
+        "sodan_password_checks_total {}",
+        state.hashing.checks()
+    );
+    let _ = writeln!(
+        out,
         "# HELP sodan_messages_total Chat messages stored.\n# TYPE sodan_messages_total counter"
     );
     let _ = writeln!(out, "sodan_messages_total {}", stats.messages);

@@ -45,6 +45,8 @@ pub struct State {
     pub public_url: String,
     /// Failed sign-in counters.
     pub limiter: LoginLimiter,
+    /// Password hashing, a bounded number at once.
+    pub hashing: crate::auth::password::Hashing,
     /// Live connections.
     pub hub: Hub,
     /// Open widget sockets per client address.
@@ -69,6 +71,7 @@ impl State {
             store,
             public_url,
             limiter: LoginLimiter::default(),
+            hashing: Default::default(),
             hub,
             widget_sockets: socket_limit::SocketLimit::default(),
             closing: watch::channel(false).0,

@@ -40,6 +40,7 @@ mod schemathesis;
 mod security;
 mod segments;
 mod shop;
+mod sign_in_limits;
 mod smtp;
 mod storage;
 mod triggers;

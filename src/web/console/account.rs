@@ -5,7 +5,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::password;
 use crate::i18n::Lang;
 use crate::operators::{self, Operator};
 use crate::tokens;
@@ -78,7 +77,7 @@ pub async fn change_password(
     let t = request::language(&req, Some(&me.operator)).texts();
     let address = request::client_address(&req, &state);
     let account_key = me.operator.email.as_str();
-    if state.limiter.check(account_key, &address).is_err() {
+    if state.limiter.reserve(account_key, &address).is_err() {
         return account_page(
             &req,
             &me.operator,
@@ -88,13 +87,14 @@ pub async fn change_password(
             Some(t.too_many_attempts),
         );
     }
-    if !password::verify(
-        form.current_password,
-        Some(me.operator.password_hash.clone()),
-    )
-    .await
+    if !state
+        .hashing
+        .verify(
+            form.current_password,
+            Some(me.operator.password_hash.clone()),
+        )
+        .await
     {
-        state.limiter.record_failure(account_key, &address);
         return account_page(
             &req,
             &me.operator,
@@ -114,7 +114,8 @@ pub async fn change_password(
             Some(t.invalid(why)),
         );
     }
-    let hash = password::hash(form.password).await;
+    state.limiter.succeeded(account_key, &address);
+    let hash = state.hashing.hash(form.password).await;
     state
         .store
         .set_password(me.operator.id, hash, Some(tokens::digest(&me.token)))

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::{password, session};
+use crate::auth::session;
 use crate::operators::Email;
 use crate::web::csrf::{CsrfCookie, CsrfForm};
 use crate::web::render::{self, Chrome};
@@ -69,7 +69,8 @@ pub async fn submit(
 
     let account_key = form.email.trim().to_lowercase();
     let address = request::client_address(&req, &state);
-    if let Err(wait) = state.limiter.check(&account_key, &address) {
+    // The attempt counts before the password is checked, so a burst cannot outrun the limit.
+    if let Err(wait) = state.limiter.reserve(&account_key, &address) {
         tracing::warn!(%address, "sign-in refused: too many failures");
         let mut response = refuse(
             StatusCode::TOO_MANY_REQUESTS,
@@ -88,8 +89,7 @@ pub async fn submit(
         Err(_) => None,
     };
     let hash = operator.as_ref().map(|op| op.password_hash.clone());
-    if !password::verify(form.password, hash).await {
-        state.limiter.record_failure(&account_key, &address);
+    if !state.hashing.verify(form.password, hash).await {
         tracing::info!(%address, "sign-in failed");
         return refuse(StatusCode::UNAUTHORIZED, t.wrong_credentials, form.email);
     }
@@ -98,7 +98,7 @@ pub async fn submit(
     if operator.disabled {
         return refuse(StatusCode::FORBIDDEN, t.account_disabled, form.email);
     }
-    state.limiter.clear_account(&account_key);
+    state.limiter.succeeded(&account_key, &address);
     tracing::info!(operator = operator.id, "signed in");
     web_session::signed_in(&req, &state, &csrf, &operator).await
 }

@@ -6,7 +6,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::password;
 use crate::operators::{self, Email, Invite, NewOperator, Operator, OperatorId, Role};
 use crate::store;
 use crate::tokens;
@@ -350,7 +349,7 @@ pub async fn invite_accept(
         email: invite.email,
         name,
         role: invite.role,
-        password_hash: password::hash(form.password).await,
+        password_hash: state.hashing.hash(form.password).await,
     };
     let operator = match state.store.accept_invite(digest, new).await {
         Ok(Some(operator)) => operator,

@@ -5,7 +5,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::password;
 use crate::operators::{self, Email, NewOperator, Role};
 use crate::web::csrf::CsrfCookie;
 use crate::web::render::{self, Chrome};
@@ -116,7 +115,7 @@ pub async fn submit(
         email,
         name,
         role: Role::Owner,
-        password_hash: password::hash(form.password).await,
+        password_hash: state.hashing.hash(form.password).await,
     };
     let Some(owner) = state.store.create_first_operator(new).await? else {
         return Ok(render::see_other("/login"));
