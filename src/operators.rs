@@ -28,6 +28,17 @@ impl Role {
         matches!(self, Role::Owner | Role::Admin)
     }
 
+    /// Whether someone with this role may give `role` to a new account: admins only, and never a role
+    /// above their own (checked again when the invitation is accepted, against the inviter's role then).
+    pub fn may_grant(self, role: Role) -> bool {
+        let rank = |r: Role| match r {
+            Role::Owner => 2,
+            Role::Admin => 1,
+            Role::Operator => 0,
+        };
+        self.is_admin() && rank(self) >= rank(role)
+    }
+
     /// The role's name as stored and sent in forms.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -40,8 +40,26 @@ pub fn start(store: &Store, hub: Hub, public_url: String, retry_secs: u64) {
         hub.clone(),
         retry_secs * 1000,
     ));
+    tokio::spawn(sessions(store.downgrade(), hub.clone()));
     tokio::spawn(autoreplies(store.downgrade(), hub));
     tokio::spawn(retention(store.downgrade(), store.retention_signal()));
+}
+
+/// How often expired console sessions are looked for.
+const SESSIONS_EVERY: Duration = Duration::from_secs(30);
+
+/// Ends expired console sessions and closes their sockets, so a console left open does not outlive its
+/// session.
+async fn sessions(store: WeakStore, hub: Hub) {
+    loop {
+        tokio::time::sleep(SESSIONS_EVERY).await;
+        let Some(strong) = store.upgrade() else {
+            return;
+        };
+        if let Err(e) = crate::auth::session::end_expired(&strong, &hub).await {
+            tracing::warn!(error = %e, "ending expired sessions failed");
+        }
+    }
 }
 
 /// How often the retention job runs without being woken by a settings change.

@@ -54,8 +54,22 @@ pub async fn resolve(store: &Store, token: &str) -> Result<Option<Operator>, sto
 
 /// A short key of a session, to tell its live connections from the operator's others.
 pub fn key(token: &str) -> u64 {
-    let digest = tokens::digest(token);
+    key_of_digest(&tokens::digest(token))
+}
+
+/// [`key`] from the stored digest of the token.
+pub fn key_of_digest(digest: &[u8; 32]) -> u64 {
     u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"))
+}
+
+/// Ends the sessions whose time is up, and closes their console sockets. Returns how many ended.
+pub async fn end_expired(store: &Store, hub: &crate::hub::Hub) -> Result<usize, store::Error> {
+    let ended = store.end_expired_sessions(crate::clock::now()).await?;
+    for (digest, operator) in &ended {
+        hub.disconnect_session(*operator, key_of_digest(digest))
+            .await;
+    }
+    Ok(ended.len())
 }
 
 /// Ends the session behind `token` (sign-out).

@@ -55,6 +55,7 @@ enum Command {
     Disconnect {
         operator: OperatorId,
         except_session: Option<u64>,
+        only_session: Option<u64>,
     },
     Unregister {
         id: ConnectionId,
@@ -116,6 +117,19 @@ impl Hub {
             .send(Command::Disconnect {
                 operator,
                 except_session,
+                only_session: None,
+            })
+            .await;
+    }
+
+    /// Closes the console sockets of one session of `operator` (it signed out or expired).
+    pub async fn disconnect_session(&self, operator: OperatorId, session: u64) {
+        let _ = self
+            .commands
+            .send(Command::Disconnect {
+                operator,
+                except_session: None,
+                only_session: Some(session),
             })
             .await;
     }
@@ -264,10 +278,15 @@ async fn run(mut queue: mpsc::Receiver<Command>) {
             Command::Disconnect {
                 operator,
                 except_session,
+                only_session,
             } => {
                 let cut: Vec<ConnectionId> = owners
                     .iter()
-                    .filter(|(_, o)| o.operator == operator && Some(o.session) != except_session)
+                    .filter(|(_, o)| {
+                        o.operator == operator
+                            && Some(o.session) != except_session
+                            && only_session.is_none_or(|s| s == o.session)
+                    })
                     .map(|(id, _)| *id)
                     .collect();
                 for id in cut {

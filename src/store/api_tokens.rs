@@ -1,6 +1,6 @@
 //! Back-office API tokens.
 
-use redb::ReadableTable;
+use redb::{ReadableTable, WriteTransaction};
 
 use super::codec::{decode, encode};
 use super::conversations::next_id;
@@ -10,6 +10,24 @@ use crate::api_tokens::{ApiToken, Scope};
 use crate::operators::OperatorId;
 
 const NEXT_TOKEN_KEY: &str = "next_api_token_id";
+
+/// Revokes every token `operator` created (their account was disabled).
+pub(super) fn revoke_created_by(txn: &WriteTransaction, operator: OperatorId) -> Result<(), Error> {
+    let mut tokens = txn.open_table(API_TOKENS)?;
+    let theirs: Vec<ApiToken> = tokens
+        .iter()?
+        .map(|e| decode::<ApiToken>(e?.1.value()))
+        .filter(|t| {
+            t.as_ref()
+                .map_or(true, |t| t.created_by == operator && t.revoked_at.is_none())
+        })
+        .collect::<Result<_, _>>()?;
+    for mut token in theirs {
+        token.revoked_at = Some(crate::clock::now_millis());
+        tokens.insert(token.id, encode(&token)?.as_slice())?;
+    }
+    Ok(())
+}
 
 impl Store {
     /// Stores a new token under the digest of its secret.

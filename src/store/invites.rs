@@ -65,7 +65,12 @@ impl Store {
                 .map(|v| decode::<Invite>(v.value()))
                 .transpose()?;
             match invite {
-                Some(invite) if !invite.is_expired(crate::clock::now()) => {
+                // The inviter must still be allowed to give this role (not disabled, not demoted).
+                Some(invite)
+                    if !invite.is_expired(crate::clock::now())
+                        && super::operators::load(txn, invite.invited_by)?
+                            .is_some_and(|by| !by.disabled && by.role.may_grant(invite.role)) =>
+                {
                     // Checks the address before writing, so a conflict leaves the invitation in place.
                     let operator = insert_operator(txn, new)?;
                     txn.open_table(INVITES)?.remove(&digest[..])?;

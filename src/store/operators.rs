@@ -4,7 +4,7 @@ use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 
 use super::codec::{decode, encode};
 use super::sessions::end_sessions;
-use super::tables::{META, OPERATOR_EMAILS, OPERATORS};
+use super::tables::{INVITES, META, OPERATOR_EMAILS, OPERATORS};
 use super::{Error, Store};
 use crate::auth::password::PasswordHash;
 use crate::i18n::Lang;
@@ -37,6 +37,14 @@ pub(super) fn insert_operator(txn: &WriteTransaction, new: NewOperator) -> Resul
     txn.open_table(OPERATORS)?
         .insert(id, encode(&operator)?.as_slice())?;
     Ok(operator)
+}
+
+/// One account, read inside `txn`.
+pub(super) fn load(txn: &WriteTransaction, id: OperatorId) -> Result<Option<Operator>, Error> {
+    txn.open_table(OPERATORS)?
+        .get(id)?
+        .map(|v| decode::<Operator>(v.value()))
+        .transpose()
 }
 
 /// Reads, changes and writes back one account inside `txn`; `None` when there is no such account.
@@ -147,6 +155,11 @@ impl Store {
             let operator = update_operator(txn, id, |op| op.disabled = disabled)?;
             if disabled {
                 end_sessions(txn, id, None)?;
+                // What they handed out goes with them: their invitations and API tokens.
+                txn.open_table(INVITES)?.retain(|_, v| {
+                    decode::<crate::operators::Invite>(v).map_or(true, |i| i.invited_by != id)
+                })?;
+                super::api_tokens::revoke_created_by(txn, id)?;
             }
             Ok(operator)
         })

@@ -64,6 +64,46 @@ impl Store {
         .await
     }
 
+    /// Deletes every session that expired by `now` (Unix seconds); returns each one's digest and operator.
+    pub async fn end_expired_sessions(
+        &self,
+        now: u64,
+    ) -> Result<Vec<([u8; 32], OperatorId)>, Error> {
+        let any = self
+            .read(move |txn| {
+                for entry in txn.open_table(SESSIONS)?.iter()? {
+                    if decode::<Session>(entry?.1.value())?.expires_at <= now {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            })
+            .await?;
+        if !any {
+            return Ok(Vec::new());
+        }
+        self.write(move |txn| {
+            let mut sessions = txn.open_table(SESSIONS)?;
+            let mut ended = Vec::new();
+            for entry in sessions.iter()? {
+                let (k, v) = entry?;
+                let session: Session = decode(v.value())?;
+                if session.expires_at <= now
+                    && let Ok(digest) = <[u8; 32]>::try_from(k.value())
+                {
+                    ended.push((digest, session.operator_id));
+                }
+            }
+            let mut index = txn.open_table(OPERATOR_SESSIONS)?;
+            for (digest, operator) in &ended {
+                sessions.remove(&digest[..])?;
+                index.remove((*operator, &digest[..]))?;
+            }
+            Ok(ended)
+        })
+        .await
+    }
+
     /// Ends one session (sign-out, or an expired one found on use).
     pub async fn delete_session(&self, digest: [u8; 32]) -> Result<(), Error> {
         self.write(move |txn| {

@@ -39,6 +39,7 @@ mod reports;
 mod schemathesis;
 mod security;
 mod segments;
+mod session_ends;
 mod shop;
 mod sign_in_limits;
 mod smtp;

@@ -112,6 +112,11 @@ pub async fn logout(
 ) -> Result<HttpResponse, AppError> {
     csrf.verify(&form.csrf)?;
     session::end(&state.store, &me.token).await?;
+    // The session is over: so are its live feeds.
+    state
+        .hub
+        .disconnect_session(me.operator.id, session::key(&me.token))
+        .await;
     let mut response = render::see_other("/login");
     response
         .add_cookie(&web_session::removal_cookie())
