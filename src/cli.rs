@@ -90,6 +90,10 @@ pub struct ServeArgs {
     /// Trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy in front of Sodan
     #[arg(long, env = "SODAN_BEHIND_PROXY")]
     pub behind_proxy: Option<bool>,
+    /// How many proxies in front of Sodan append to X-Forwarded-For: the client is the address that many
+    /// entries from the right [default: 1]
+    #[arg(long, env = "SODAN_TRUSTED_PROXIES", value_name = "N")]
+    pub trusted_proxies: Option<usize>,
     /// Largest attachment visitors and operators may upload, in megabytes [default: 10]
     #[arg(long, env = "SODAN_MAX_UPLOAD_MB", value_name = "MB")]
     pub max_upload_mb: Option<u64>,

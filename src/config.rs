@@ -35,6 +35,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Whether a reverse proxy's X-Forwarded-* headers are trusted (client address, HTTPS).
     pub behind_proxy: bool,
+    /// How many trusted proxies append to X-Forwarded-For (the client is that many entries from the right).
+    pub trusted_proxies: usize,
     /// The largest attachment accepted, in bytes.
     pub max_upload_bytes: u64,
     /// The most widget sockets one client address may hold open.
@@ -67,6 +69,7 @@ impl Config {
             public_url: None,
             log_format: LogFormat::Text,
             behind_proxy: false,
+            trusted_proxies: 1,
             max_upload_bytes: crate::uploads::DEFAULT_MAX_MB * 1024 * 1024,
             metrics_token: None,
             max_sockets_per_ip: DEFAULT_MAX_SOCKETS_PER_IP,
@@ -104,6 +107,11 @@ impl Config {
             public_url,
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
             behind_proxy: args.behind_proxy.or(file.behind_proxy).unwrap_or(false),
+            trusted_proxies: args
+                .trusted_proxies
+                .or(file.trusted_proxies)
+                .unwrap_or(1)
+                .max(1),
             max_upload_bytes: args
                 .max_upload_mb
                 .or(file.max_upload_mb)
@@ -162,6 +170,7 @@ struct FileConfig {
     public_url: Option<String>,
     log_format: Option<LogFormat>,
     behind_proxy: Option<bool>,
+    trusted_proxies: Option<usize>,
     max_upload_mb: Option<u64>,
     metrics_token: Option<String>,
     max_sockets_per_ip: Option<usize>,

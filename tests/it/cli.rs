@@ -206,6 +206,7 @@ fn help_documents_every_server_option() {
         "--log-format",
         "--config",
         "--behind-proxy",
+        "--trusted-proxies",
     ] {
         assert!(
             help.contains(option),

@@ -143,3 +143,54 @@ async fn sixty_simultaneous_sign_ins_from_one_address_keep_memory_bounded() {
     );
     assert!(peak < 200 << 20, "peak RSS {} MB", peak >> 20);
 }
+
+/// Behind a proxy, the address the limits count is the one the proxy appended to X-Forwarded-For (RFC 7239
+/// section 8.1 warns that what a client sends there itself is untrustworthy): spoofed entries further left
+/// and a client-sent `Forwarded` header change nothing.
+#[tokio::test]
+async fn spoofed_forwarding_headers_do_not_change_the_address_the_limits_see() {
+    let (app, _dir) = crate::helpers::spawn_app_with(|c| c.behind_proxy = true).await;
+    app.set_up_owner().await;
+    let base = app.address.clone();
+    let mut statuses = Vec::new();
+    for i in 0..21 {
+        let (client, csrf) = at_the_form(&base).await;
+        let email = format!("nobody{i}@shop.example");
+        let status = client
+            .post(format!("{base}/login"))
+            .header("x-forwarded-for", format!("10.9.{i}.1, 198.51.100.9"))
+            .header("forwarded", format!("for=10.8.{i}.1"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("email", &email),
+                ("password", "wrong guess"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        statuses.push(status);
+    }
+    assert!(statuses[..20].iter().all(|s| *s == 401), "{statuses:?}");
+    assert_eq!(
+        statuses[20], 429,
+        "the 21st from 198.51.100.9 is refused: {statuses:?}"
+    );
+    // Another client behind the same proxy is not.
+    let (client, csrf) = at_the_form(&base).await;
+    let other = client
+        .post(format!("{base}/login"))
+        .header("x-forwarded-for", "198.51.100.10")
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "x@shop.example"),
+            ("password", "guess"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(other, StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
