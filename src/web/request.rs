@@ -56,6 +56,31 @@ pub fn is_https(req: &HttpRequest, state: &State) -> bool {
     state.public_url.starts_with("https://") || (state.config.behind_proxy && proxied_https())
 }
 
+/// Percent-encodes everything but unreserved characters (RFC 3986), for query strings and
+/// `filename*=` headers.
+pub fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The language for this request: the operator's choice, else the browser's preference.
+pub fn language(req: &HttpRequest, operator: Option<&Operator>) -> Lang {
+    operator.and_then(|op| op.lang).unwrap_or_else(|| {
+        let header = req
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        Lang::from_accept_language(header)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::forwarded_client;
@@ -84,29 +109,4 @@ mod tests {
             "fewer entries than proxies"
         );
     }
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986), for query strings and
-/// `filename*=` headers.
-pub fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The language for this request: the operator's choice, else the browser's preference.
-pub fn language(req: &HttpRequest, operator: Option<&Operator>) -> Lang {
-    operator.and_then(|op| op.lang).unwrap_or_else(|| {
-        let header = req
-            .headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        Lang::from_accept_language(header)
-    })
 }
