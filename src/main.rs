@@ -101,7 +101,12 @@ fn backup(args: BackupArgs) -> Result<(), AnyError> {
         backup::export(&db, &mut std::io::stdout().lock())?
     } else {
         let partial = args.file.with_extension("part");
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+        // A backup holds every secret (SMTP password, LINE token, identity secret): owner-only, 0600.
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut out = std::io::BufWriter::new(options.open(&partial)?);
         let summary = backup::export(&db, &mut out)?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(&partial, &args.file)?;

@@ -80,6 +80,19 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
     }
 }
 
+/// Whether `name` can be the name an upload's bytes are stored under: a plain file name inside the
+/// uploads folder (letters, digits, `.`, `_`, `-`; no path, not `.` or `..`). Names Sodan makes are 32 hex
+/// digits; a backup line with anything else is refused, so a restore cannot point at files elsewhere.
+pub fn is_stored_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name != "."
+        && name != ".."
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 /// A file name safe to show and to put in a Content-Disposition header: no path, no control characters
 /// or quotes, at most 100 characters; `file` when nothing is left.
 pub fn clean_filename(name: &str) -> String {
@@ -100,6 +113,23 @@ pub fn clean_filename(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_names_stay_inside_the_uploads_folder() {
+        assert!(is_stored_name("3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7"));
+        for bad in [
+            "",
+            ".",
+            "..",
+            "/etc/passwd",
+            "../sodan.redb",
+            "a/b",
+            "a\\b",
+            "名前",
+        ] {
+            assert!(!is_stored_name(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn only_raster_images_and_pdfs_are_recognised() {

@@ -347,8 +347,14 @@ pub fn import(input: impl BufRead, db_path: &Path) -> Result<Summary, BackupErro
             let row: Value = serde_json::from_str(&line)
                 .map_err(|e| err(format!("line {}: {e}", number + 2)))?;
             if let Some(name) = row["file"].as_str() {
-                let name = crate::uploads::clean_filename(name);
-                std::fs::write(files.join(name), unhex(&text(&row["hex"])?)?).map_err(err)?;
+                if !crate::uploads::is_stored_name(name) {
+                    return Err(err(format!(
+                        "line {}: {name:?} is not a file name inside the uploads folder",
+                        number + 2
+                    )));
+                }
+                super::files::write_private(&files.join(name), &unhex(&text(&row["hex"])?)?)
+                    .map_err(err)?;
                 summary.files += 1;
                 continue;
             }
@@ -373,6 +379,14 @@ fn json_bytes(v: &Value) -> Result<Vec<u8>, BackupError> {
 
 fn insert(txn: &WriteTransaction, table: &str, k: &Value, v: &Value) -> Result<(), BackupError> {
     let named = |d: &dyn redb::TableHandle| d.name() == table;
+    if named(&UPLOADS) {
+        let stored = v["stored_as"].as_str().unwrap_or("");
+        if !crate::uploads::is_stored_name(stored) {
+            return Err(err(format!(
+                "upload {k}: {stored:?} is not a file name inside the uploads folder"
+            )));
+        }
+    }
     if let Some(def) = ID_RECORDS.into_iter().find(|d| named(d)) {
         txn.open_table(def)
             .map_err(err)?

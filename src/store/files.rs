@@ -14,6 +14,17 @@ fn io(e: std::io::Error) -> Error {
     Error::Storage(format!("upload file: {e}"))
 }
 
+/// Writes `bytes` to a new file only the owner may read (0600) and syncs it.
+pub(super) fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
 impl Store {
     /// Writes `bytes` durably under a new random name and returns that name.
     pub async fn save_file(&self, bytes: Vec<u8>) -> Result<String, Error> {
@@ -21,9 +32,7 @@ impl Store {
         tokio::task::spawn_blocking(move || {
             let name = crate::tokens::random()[..32].to_owned();
             let partial = dir.join(format!("{name}.part"));
-            let mut file = std::fs::File::create(&partial).map_err(io)?;
-            file.write_all(&bytes).map_err(io)?;
-            file.sync_all().map_err(io)?;
+            write_private(&partial, &bytes).map_err(io)?;
             std::fs::rename(&partial, dir.join(&name)).map_err(io)?;
             std::fs::File::open(&dir)
                 .and_then(|d| d.sync_all())

@@ -127,13 +127,18 @@ impl Store {
 
     fn open_blocking(path: &Path, limits: HistoryLimits) -> Result<Store, OpenError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| OpenError::Io(dir.to_owned(), e))?;
+            create_private_dir(dir).map_err(|e| OpenError::Io(dir.to_owned(), e))?;
         }
+        let new_file = !path.exists();
         let file = Arc::new(DataFile::open(path)?);
+        if new_file {
+            // The data file holds every secret: only its owner reads it.
+            make_private(path, 0o600).map_err(|e| OpenError::Io(path.to_owned(), e))?;
+        }
         let writer =
             writer::Writer::start(file.clone()).map_err(|e| OpenError::Io(path.to_owned(), e))?;
         let files = path.parent().unwrap_or(Path::new(".")).join("uploads");
-        std::fs::create_dir_all(&files).map_err(|e| OpenError::Io(files.clone(), e))?;
+        create_private_dir(&files).map_err(|e| OpenError::Io(files.clone(), e))?;
         Ok(Store {
             inner: Arc::new(Inner {
                 file,
@@ -324,3 +329,25 @@ storage_error_from!(
     redb::StorageError,
     redb::CommitError
 );
+
+/// Creates `dir` (and its parents) if missing; a folder Sodan creates is its owner's only (0700). A
+/// folder that exists keeps the permissions the admin gave it.
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    make_private(dir, 0o700)
+}
+
+/// Sets `path`'s permission bits to `mode` (on Unix).
+pub(crate) fn make_private(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}

@@ -128,3 +128,55 @@ async fn a_live_store_round_trips_through_backup_and_restore() {
     assert_eq!(&file.bytes().await.unwrap()[..], PNG);
     app.stop().await;
 }
+
+/// A backup holds every secret, so it is its owner's only (0600), as are the data folder Sodan creates
+/// (0700) and its data file (0600); a backup whose upload record points outside the uploads folder is
+/// refused as a whole.
+#[tokio::test]
+async fn backups_are_private_and_a_restore_cannot_reach_outside_the_uploads_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let data = parent.path().join("fresh");
+    let app = spawn_app_in(&data).await;
+    app.set_up_owner().await;
+    app.stop().await;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "the data folder Sodan created");
+    assert_eq!(mode(&data.join("sodan.redb")), 0o600, "the data file");
+
+    let file = parent.path().join("backup.jsonl");
+    let (dir, target) = (data.clone(), file.clone());
+    tokio::task::spawn_blocking(move || run(&["backup", target.to_str().unwrap()], &dir))
+        .await
+        .unwrap();
+    assert_eq!(mode(&file), 0o600, "the backup");
+
+    for hostile in ["/etc/passwd", "../sodan.redb"] {
+        let mut text = std::fs::read_to_string(&file).unwrap();
+        text.push_str(
+            &json!({"t": "upload_id_upload", "k": 99, "v": {"id": 99, "conversation": 1,
+                "stored_as": hostile, "filename": "x.png", "content_type": "image/png", "size": 1,
+                "created_at": 1}})
+            .to_string(),
+        );
+        text.push('\n');
+        let bad = parent.path().join("hostile.jsonl");
+        std::fs::write(&bad, text).unwrap();
+        let into = parent.path().join(format!("restored-{}", hostile.len()));
+        let output = tokio::task::spawn_blocking(move || {
+            sodan()
+                .args(["restore", bad.to_str().unwrap(), "--data-dir"])
+                .arg(into)
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        assert!(!output.status.success(), "{hostile} is refused");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("inside the uploads folder"),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
