@@ -33,6 +33,10 @@ pub struct Visitor {
     /// here continue there.
     #[serde(default)]
     pub merged_into: Option<VisitorId>,
+    /// The empty record left when a customer was deleted, so the conversations kept as shells point at
+    /// someone: nothing may reach it any more (mail links included).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub erased: bool,
 }
 
 impl Visitor {
@@ -46,6 +50,7 @@ impl Visitor {
             profile: Profile::default(),
             counts: Counts::default(),
             merged_into: None,
+            erased: false,
         }
     }
 

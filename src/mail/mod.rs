@@ -211,19 +211,30 @@ pub fn backoff_ms(attempts: u32, first_ms: u64) -> u64 {
         .min(6 * 3_600_000)
 }
 
-/// The signature that makes a conversation link unguessable.
-pub fn conversation_token(secret: &str, conversation: u64) -> String {
+/// How long a conversation link in a mail works (each new mail carries a fresh one).
+pub const LINK_LIFETIME_SECS: u64 = 30 * 86_400;
+
+/// The signed token of a conversation link that works until `expires_at` (Unix seconds).
+pub fn conversation_token(secret: &str, conversation: u64, expires_at: u64) -> String {
     format!(
-        "{conversation}.{}",
-        identity::user_hash(secret, &format!("conversation:{conversation}"))
+        "{conversation}.{expires_at}.{}",
+        identity::user_hash(secret, &format!("conversation:{conversation}:{expires_at}"))
     )
 }
 
-/// The conversation a link token opens, if its signature is right.
-pub fn open_conversation_token(secret: &str, token: &str) -> Option<u64> {
-    let (id, hash) = token.split_once('.')?;
-    let conversation: u64 = id.parse().ok()?;
-    identity::verify(secret, &format!("conversation:{conversation}"), hash).then_some(conversation)
+/// The conversation a link token opens at `now` (Unix seconds): its signature is right and it has not
+/// expired.
+pub fn open_conversation_token(secret: &str, token: &str, now: u64) -> Option<u64> {
+    let mut parts = token.splitn(3, '.');
+    let conversation: u64 = parts.next()?.parse().ok()?;
+    let expires_at: u64 = parts.next()?.parse().ok()?;
+    let hash = parts.next()?;
+    let signed = identity::verify(
+        secret,
+        &format!("conversation:{conversation}:{expires_at}"),
+        hash,
+    );
+    (signed && now < expires_at).then_some(conversation)
 }
 
 /// The signed unsubscribe token of a customer.
@@ -255,16 +266,27 @@ mod tests {
 
     #[test]
     fn links_are_signed() {
-        let t = conversation_token("secret", 42);
-        assert_eq!(open_conversation_token("secret", &t), Some(42));
-        assert_eq!(open_conversation_token("other", &t), None);
+        let t = conversation_token("secret", 42, 2_000);
+        assert_eq!(open_conversation_token("secret", &t, 1_000), Some(42));
+        assert_eq!(
+            open_conversation_token("secret", &t, 2_000),
+            None,
+            "expired"
+        );
+        assert_eq!(open_conversation_token("other", &t, 1_000), None);
         let forged = t.replacen("42.", "43.", 1);
-        assert_eq!(open_conversation_token("secret", &forged), None);
-        assert_eq!(open_conversation_token("secret", "nonsense"), None);
+        assert_eq!(open_conversation_token("secret", &forged, 1_000), None);
+        let extended = t.replacen(".2000.", ".9000.", 1);
+        assert_eq!(
+            open_conversation_token("secret", &extended, 1_000),
+            None,
+            "the expiry is signed"
+        );
+        assert_eq!(open_conversation_token("secret", "nonsense", 1_000), None);
         let u = unsubscribe_token("secret", 7);
         assert_eq!(open_unsubscribe_token("secret", &u), Some(7));
         assert_eq!(
-            open_conversation_token("secret", &u),
+            open_conversation_token("secret", &u, 1_000),
             None,
             "one kind of link is not the other"
         );

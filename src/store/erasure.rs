@@ -327,7 +327,8 @@ fn erase_customer(
     }
     if mode == Erase::KeepShells && !conversations.is_empty() {
         // An empty record, so the shells still point at someone: no name, no history, not listed.
-        let shell = Visitor::new(id, customer.created_at);
+        let mut shell = Visitor::new(id, customer.created_at);
+        shell.erased = true;
         visitors.insert(id, encode(&shell)?.as_slice())?;
     }
     erased.visitors = ids;

@@ -112,9 +112,21 @@ impl Store {
         .await
     }
 
-    /// The secret that signs links in mails.
+    /// The secret that signs links in mails. Read without the writer once it exists, so opening a link
+    /// (even a forged one) costs no commit.
     pub async fn mail_secret(&self) -> Result<String, Error> {
-        self.write(secret).await
+        let stored = self
+            .read(|txn| {
+                txn.open_table(SETTINGS)?
+                    .get(SECRET_SETTING)?
+                    .map(|v| decode::<String>(v.value()))
+                    .transpose()
+            })
+            .await?;
+        match stored {
+            Some(secret) => Ok(secret),
+            None => self.write(secret).await,
+        }
     }
 
     /// Queues a mail; it goes out with the next sweep.
@@ -305,7 +317,7 @@ impl Store {
                 let link = format!(
                     "{}/c/{}",
                     base.public_url,
-                    mail::conversation_token(&secret, id)
+                    mail::conversation_token(&secret, id, now_ms / 1000 + mail::LINK_LIFETIME_SECS)
                 );
                 let unsubscribe = format!(
                     "{}/unsubscribe/{}",

@@ -39,12 +39,18 @@ async fn opened(
     token: &str,
 ) -> Result<crate::conversations::Conversation, AppError> {
     let secret = state.store.mail_secret().await?;
-    let id = mail::open_conversation_token(&secret, token).ok_or(AppError::NotFound)?;
-    state
+    let id = mail::open_conversation_token(&secret, token, crate::clock::now())
+        .ok_or(AppError::NotFound)?;
+    let c = state
         .store
         .conversation(id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    // A deleted customer's link opens nothing, not even the anonymised conversation left behind.
+    match state.store.visitor(c.visitor_id).await? {
+        Some(v) if !v.erased => Ok(c),
+        _ => Err(AppError::NotFound),
+    }
 }
 
 async fn show(

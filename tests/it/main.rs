@@ -32,6 +32,7 @@ mod line_sdk;
 mod live_browser;
 mod load_smoke;
 mod mail_headers;
+mod mail_links;
 mod metrics;
 mod privacy;
 mod python;
