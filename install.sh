@@ -55,6 +55,8 @@ Restart=on-failure
 RestartSec=2
 TimeoutStopSec=20
 UMask=0077
+# Every connection is a file descriptor: the default 1,024 is too few for a busy shop or a flood.
+LimitNOFILE=65536
 
 # Hardening: Sodan needs only its data directory and the network.
 NoNewPrivileges=yes

@@ -31,6 +31,9 @@ impl App {
     /// one-time setup link is logged and written to `setup-url` in the data directory.
     pub async fn build(config: Config) -> Result<App, BuildError> {
         install_tls();
+        if let Some(limit) = crate::web::request_bounds::raise_open_files() {
+            tracing::debug!(limit, "open-file limit");
+        }
         let store = Store::open_with(&config.database_path(), config.history).await?;
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| BuildError::Bind(config.bind.clone(), e))?;

@@ -97,6 +97,22 @@ pub struct ServeArgs {
     /// Largest attachment visitors and operators may upload, in megabytes [default: 10]
     #[arg(long, env = "SODAN_MAX_UPLOAD_MB", value_name = "MB")]
     pub max_upload_mb: Option<u64>,
+    /// Chat messages one visitor may send a minute (and at once); ten times that per address [default: 20]
+    #[arg(long, env = "SODAN_VISITOR_MESSAGES_PER_MINUTE", value_name = "N")]
+    pub visitor_messages_per_minute: Option<u32>,
+    /// Page views one visitor may report a minute; ten times that per address [default: 60]
+    #[arg(long, env = "SODAN_VISITOR_PAGE_VIEWS_PER_MINUTE", value_name = "N")]
+    pub visitor_page_views_per_minute: Option<u32>,
+    /// Events (track, set, cart, identify) one visitor may send a minute; ten times that per address
+    /// [default: 120]
+    #[arg(long, env = "SODAN_VISITOR_EVENTS_PER_MINUTE", value_name = "N")]
+    pub visitor_events_per_minute: Option<u32>,
+    /// New visitors (widgets without a token) one client address may start a minute [default: 30]
+    #[arg(long, env = "SODAN_NEW_VISITORS_PER_MINUTE", value_name = "N")]
+    pub new_visitors_per_minute: Option<u32>,
+    /// Files one visitor may upload a day [default: 30]
+    #[arg(long, env = "SODAN_VISITOR_UPLOADS_PER_DAY", value_name = "N")]
+    pub visitor_uploads_per_day: Option<u32>,
     /// The most chat widget sockets one client address may hold open [default: 200]
     #[arg(long, env = "SODAN_MAX_SOCKETS_PER_IP", value_name = "N")]
     pub max_sockets_per_ip: Option<usize>,

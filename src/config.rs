@@ -41,6 +41,8 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// The most widget sockets one client address may hold open.
     pub max_sockets_per_ip: usize,
+    /// What one visitor or address may make Sodan store.
+    pub budgets: crate::budgets::Budgets,
     /// Bearer token that opens `/metrics` to other hosts; without it only loopback clients may read it.
     pub metrics_token: Option<Secret>,
     /// How much page-view and event history each customer keeps.
@@ -73,6 +75,7 @@ impl Config {
             max_upload_bytes: crate::uploads::DEFAULT_MAX_MB * 1024 * 1024,
             metrics_token: None,
             max_sockets_per_ip: DEFAULT_MAX_SOCKETS_PER_IP,
+            budgets: crate::budgets::Budgets::default(),
             history: HistoryLimits::default(),
             mail_retry_secs: DEFAULT_MAIL_RETRY_SECS,
         }
@@ -93,6 +96,7 @@ impl Config {
     /// configuration file.
     pub fn from_args(args: &ServeArgs) -> Result<Self, ConfigError> {
         let file = FileConfig::load(&args.data)?;
+        let budgets = budgets(args, &file);
         let public_url = match args.public_url.clone().or(file.public_url) {
             Some(url) => Some(validate_public_url(&url)?),
             None => None,
@@ -123,6 +127,7 @@ impl Config {
                 .or(file.metrics_token)
                 .filter(|t| !t.is_empty())
                 .map(Secret),
+            budgets,
             max_sockets_per_ip: args
                 .max_sockets_per_ip
                 .or(file.max_sockets_per_ip)
@@ -174,6 +179,11 @@ struct FileConfig {
     max_upload_mb: Option<u64>,
     metrics_token: Option<String>,
     max_sockets_per_ip: Option<usize>,
+    visitor_messages_per_minute: Option<u32>,
+    visitor_page_views_per_minute: Option<u32>,
+    visitor_events_per_minute: Option<u32>,
+    new_visitors_per_minute: Option<u32>,
+    visitor_uploads_per_day: Option<u32>,
     mail_retry_secs: Option<u64>,
     history_page_views: Option<usize>,
     history_events: Option<usize>,
@@ -248,6 +258,47 @@ impl std::fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+/// The budgets from flags, environment and file (a rate of N a minute allows N at once).
+fn budgets(args: &ServeArgs, file: &FileConfig) -> crate::budgets::Budgets {
+    use crate::budgets::{Budgets, Rate};
+    let mut b = Budgets::default();
+    let rate = |n: u32| Rate {
+        burst: n.max(1),
+        per_minute: n.max(1),
+    };
+    if let Some(n) = args
+        .visitor_messages_per_minute
+        .or(file.visitor_messages_per_minute)
+    {
+        b.messages = rate(n);
+    }
+    if let Some(n) = args
+        .visitor_page_views_per_minute
+        .or(file.visitor_page_views_per_minute)
+    {
+        b.pages = rate(n);
+    }
+    if let Some(n) = args
+        .visitor_events_per_minute
+        .or(file.visitor_events_per_minute)
+    {
+        b.events = rate(n);
+    }
+    if let Some(n) = args
+        .new_visitors_per_minute
+        .or(file.new_visitors_per_minute)
+    {
+        b.new_visitors = rate(n);
+    }
+    if let Some(n) = args
+        .visitor_uploads_per_day
+        .or(file.visitor_uploads_per_day)
+    {
+        b.uploads_per_day = n;
+    }
+    b
+}
 
 #[cfg(test)]
 mod tests {

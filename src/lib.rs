@@ -24,6 +24,8 @@
 //!   hours, purchases attributed to chats (pure).
 //! - [`webhooks`]: outgoing webhooks: events, signed deliveries, and the JSON shapes the API shares.
 //! - [`presence`]: whether the team is online (business hours, open consoles, operators not away).
+//! - [`budgets`]: what one visitor or one client address may make Sodan store (rates, daily uploads).
+//! - [`disk_guard`]: free space on the data disk, and which writes stop first when it runs low.
 //! - [`upkeep`]: background work: segment back-fills, window re-checks, live membership changes to consoles.
 //! - [`api_tokens`]: scoped, revocable tokens for the back-office REST API.
 //! - [`conversations`]: conversations and messages, their statuses and checks.
@@ -53,12 +55,14 @@ pub mod api_tokens;
 pub mod app;
 pub mod auth;
 pub mod autoreply;
+pub mod budgets;
 pub mod canned;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod conversations;
 pub mod customers;
+pub mod disk_guard;
 pub mod faq;
 pub mod fuzz;
 pub mod hours;

@@ -469,6 +469,16 @@
         send({ type: "triggers" });
         break;
       case "error":
+        // Over a budget, or the server could not store: what the visitor typed is kept and sent again later.
+        if (f.code === "rate_limited" || f.code === "unavailable") {
+          clearTimeout(handle.resendTimer);
+          if (state.pending.length) {
+            handle.resendTimer = setTimeout(function () {
+              state.pending.forEach(function (p) { send({ type: "message", client_id: p.client_id, body: p.body }); });
+            }, f.retry_after_ms || 5000);
+          }
+          if (f.code === "rate_limited") break;
+        }
         // Mistakes in the shop's calls to the JavaScript API are for its developer, not the visitor.
         if (/^(identity_refused|invalid_identity|invalid_customer_data)$/.test(f.code)) console.error("Sodan: " + f.message);
         else note.textContent = TEXT[f.code] || f.message;

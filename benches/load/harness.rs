@@ -211,6 +211,11 @@ impl Server {
             .env("SODAN_LOG", "warn,sodan=info")
             // Every simulated visitor comes from 127.0.0.1.
             .env("SODAN_MAX_SOCKETS_PER_IP", "1000000")
+            .env("SODAN_NEW_VISITORS_PER_MINUTE", "1000000")
+            // A simulated visitor writes far faster than a person: the budgets are not what is measured.
+            .env("SODAN_VISITOR_MESSAGES_PER_MINUTE", "1000000")
+            .env("SODAN_VISITOR_PAGE_VIEWS_PER_MINUTE", "1000000")
+            .env("SODAN_VISITOR_EVENTS_PER_MINUTE", "1000000")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

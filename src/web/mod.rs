@@ -13,6 +13,7 @@ mod mail_links;
 mod metrics;
 mod render;
 mod request;
+pub mod request_bounds;
 mod request_log;
 mod session;
 mod socket;
@@ -47,6 +48,12 @@ pub struct State {
     pub limiter: LoginLimiter,
     /// Password hashing, a bounded number at once.
     pub hashing: crate::auth::password::Hashing,
+    /// What visitors and addresses have spent of their budgets.
+    pub meter: crate::budgets::Meter,
+    /// Free space on the data disk.
+    pub disk: crate::disk_guard::DiskGuard,
+    /// Plain HTTP requests in flight per client address.
+    requests: socket_limit::SocketLimit,
     /// Live connections.
     pub hub: Hub,
     /// Open widget sockets per client address.
@@ -66,12 +73,17 @@ impl State {
         public_url: String,
         setup_token: Option<String>,
     ) -> Self {
+        let data_dir = config.data_dir.clone();
+        let budgets = config.budgets.clone();
         Self {
             config,
             store,
             public_url,
             limiter: LoginLimiter::default(),
             hashing: Default::default(),
+            meter: crate::budgets::Meter::new(budgets),
+            disk: crate::disk_guard::DiskGuard::new(data_dir),
+            requests: socket_limit::SocketLimit::default(),
             hub,
             widget_sockets: socket_limit::SocketLimit::default(),
             closing: watch::channel(false).0,
@@ -159,6 +171,7 @@ pub fn server(listener: TcpListener, state: State) -> std::io::Result<Server> {
             .wrap(actix_web::middleware::from_fn(
                 console::audit_log::record_admin_posts,
             ))
+            .wrap(actix_web::middleware::from_fn(request_bounds::bound))
             .wrap(actix_web::middleware::from_fn(request_log::log_request))
             .wrap(security_headers())
             .route("/healthz", web::get().to(health::healthz))

@@ -21,6 +21,10 @@ pub enum UploadRefused {
     Broken(String),
     /// The file could not be saved.
     Store(String),
+    /// Over the sender's upload budget; try again after this long.
+    RateLimited(std::time::Duration),
+    /// The data disk is nearly full: uploads wait until an admin makes room.
+    DiskLow,
 }
 
 impl UploadRefused {
@@ -40,6 +44,20 @@ impl UploadRefused {
             Self::Empty => (400, "empty", "The file is empty. / ファイルが空です。".into()),
             Self::Broken(e) => (400, "broken", format!("The upload was interrupted: {e}")),
             Self::Store(_) => (503, "unavailable", "The file could not be saved. Try again. / 保存できませんでした。".into()),
+            Self::RateLimited(wait) => (
+                429,
+                "rate_limited",
+                format!(
+                    "Too many files today: try again in {} minutes. / 本日の送信上限に達しました（{}分後に再送信できます）。",
+                    wait.as_secs() / 60 + 1,
+                    wait.as_secs() / 60 + 1
+                ),
+            ),
+            Self::DiskLow => (
+                507,
+                "storage_low",
+                "Files cannot be received right now; send a message instead. / 現在ファイルを受け付けられません。メッセージでお送りください。".into(),
+            ),
         }
     }
 
@@ -61,17 +79,29 @@ pub async fn receive(
     state: &crate::web::State,
     body: web::Payload,
     filename: &str,
+    charge: impl FnOnce(u64) -> Result<(), std::time::Duration>,
 ) -> Result<NewUpload, UploadRefused> {
     let max = state.config.max_upload_bytes;
-    read_and_save(&state.store, content_length(req), body, filename, max).await
+    read_and_save(
+        &state.store,
+        content_length(req),
+        body,
+        filename,
+        max,
+        charge,
+    )
+    .await
 }
 
+/// Reads, checks and saves; `charge` spends the sender's budget for the bytes read before anything is
+/// written.
 async fn read_and_save(
     store: &Store,
     declared_length: Option<u64>,
     mut body: web::Payload,
     filename: &str,
     max: u64,
+    charge: impl FnOnce(u64) -> Result<(), std::time::Duration>,
 ) -> Result<NewUpload, UploadRefused> {
     if declared_length.is_some_and(|len| len > max) {
         return Err(UploadRefused::TooLarge(max));
@@ -89,6 +119,7 @@ async fn read_and_save(
     }
     let kind = uploads::sniff(&bytes).ok_or(UploadRefused::WrongType)?;
     let size = bytes.len() as u64;
+    charge(size).map_err(UploadRefused::RateLimited)?;
     let stored_as = store
         .save_file(bytes)
         .await

@@ -23,6 +23,8 @@ pub fn start_server(data_dir: &Path) -> (Child, String, Vec<String>) {
     let mut child = sodan()
         .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
+        // The crash test writes from one visitor as fast as it can, beyond any visitor's budget.
+        .env("SODAN_VISITOR_MESSAGES_PER_MINUTE", "1000000")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

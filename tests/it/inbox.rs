@@ -201,7 +201,9 @@ async fn statuses_views_assignment_labels_and_search_filter_the_inbox() {
 
 #[tokio::test]
 async fn messages_page_back_and_catch_up_by_sequence() {
-    let (app, _dir) = spawn_app().await;
+    // One visitor writes hundreds of messages as fast as the test can: beyond any visitor's budget.
+    let (app, _dir) =
+        crate::helpers::spawn_app_with(|c| c.budgets = sodan::budgets::Budgets::unbounded()).await;
     let owner = app.set_up_owner().await;
     let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
     let (mut visitor, conversation) = conversation_with(&app, &site, "message 1").await;

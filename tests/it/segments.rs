@@ -219,7 +219,9 @@ async fn new_conversations_of_a_routed_segment_go_to_its_operator_and_come_first
 
 #[tokio::test]
 async fn editing_a_segment_back_fills_ten_thousand_customers_while_chat_goes_on() {
-    let (app, _dir) = spawn_app().await;
+    // One visitor keeps writing while the back-fill runs: beyond a visitor's budget.
+    let (app, _dir) =
+        crate::helpers::spawn_app_with(|c| c.budgets = sodan::budgets::Budgets::unbounded()).await;
     let owner = app.set_up_owner().await;
     let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
     let mut csv = String::from("id,name,rank\n");

@@ -56,7 +56,7 @@ pub async fn upload(
         .conversation(id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let new = match uploads::receive(&req, &state, body, &query.name).await {
+    let new = match uploads::receive(&req, &state, body, &query.name, |_| Ok(())).await {
         Ok(new) => new,
         Err(why) => return Ok(why.response()),
     };

@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::Session;
 use serde::Deserialize;
 
+use crate::budgets;
 use crate::conversations::live::{self, Refused};
 use crate::conversations::{BotState, Origin};
 use crate::customers::context as customer_context;
@@ -57,6 +58,7 @@ pub async fn connect(
         .map_err(|e| AppError::BadRequest(format!("WebSocket handshake: {e}")))?;
     let closing = state.closing();
     let handler = VisitorSocket {
+        address: address.clone(),
         state: state.into_inner(),
         site: Some(site),
         visitor: None,
@@ -86,6 +88,8 @@ pub async fn connect(
 
 struct VisitorSocket {
     state: Arc<State>,
+    /// The client address whose budgets this socket spends.
+    address: String,
     /// The site settings, until the welcome has used them.
     site: Option<Site>,
     /// The visitor, once hello has identified them.
@@ -168,6 +172,21 @@ async fn refuse(session: &mut Session, code: &str, message: &str) -> Flow {
     }
 }
 
+/// Refuses a frame over budget, saying when to try again (the widget waits, then resends what the visitor
+/// typed).
+async fn rate_limited(session: &mut Session, wait: Duration) -> Flow {
+    let frame = serde_json::json!({
+        "type": "error",
+        "code": "rate_limited",
+        "message": "Too many at once: try again in a moment. / 送信が多すぎます。少し待ってからお試しください。",
+        "retry_after_ms": wait.as_millis() as u64,
+    });
+    match session.text(frame.to_string()).await {
+        Ok(()) => Flow::Continue,
+        Err(_) => Flow::Close,
+    }
+}
+
 async fn refused(session: &mut Session, why: Refused) -> Flow {
     match why {
         Refused::Invalid(invalid) => refuse(session, invalid.code(), invalid.message()).await,
@@ -221,6 +240,15 @@ impl VisitorSocket {
         let (visitor, token) = match known {
             Ok(Some(visitor)) => (visitor, token.unwrap_or_default()),
             Ok(None) => {
+                // Every hello without a known token makes a visitor record: one address gets a budget.
+                if let Err(wait) =
+                    self.state
+                        .meter
+                        .spend(budgets::Kind::NewVisitor, None, &self.address)
+                {
+                    let _ = rate_limited(session, wait).await;
+                    return Flow::Close;
+                }
                 let token = tokens::random();
                 match store.create_visitor(tokens::digest(&token)).await {
                     Ok(visitor) => (visitor, token),
@@ -449,6 +477,50 @@ async fn refused_context(session: &mut Session, why: customer_context::Refused) 
     }
 }
 
+impl VisitorSocket {
+    /// Checks `frame` against the disk guard and the visitor's and address's budgets before anything is
+    /// stored; `Some(flow)` when it was refused (after telling the widget why).
+    async fn over_budget(
+        &self,
+        session: &mut Session,
+        frame: &VisitorFrame,
+        visitor: VisitorId,
+    ) -> Option<Flow> {
+        let kind = match frame {
+            VisitorFrame::Message { .. } | VisitorFrame::Bot { .. } => budgets::Kind::Message,
+            VisitorFrame::Page(_) => budgets::Kind::Page,
+            VisitorFrame::Identify { .. }
+            | VisitorFrame::Set { .. }
+            | VisitorFrame::Track { .. }
+            | VisitorFrame::Cart { .. } => budgets::Kind::Event,
+            _ => return None,
+        };
+        let disk = &self.state.disk;
+        let room = match kind {
+            budgets::Kind::Message => disk.allows_messages(),
+            _ => disk.allows_extras(),
+        };
+        if !room && kind == budgets::Kind::Message {
+            return Some(
+                refuse(
+                    session,
+                    "unavailable",
+                    "The message could not be saved. It will be sent again.",
+                )
+                .await,
+            );
+        }
+        if !room {
+            // Page views and events are dropped quietly while the disk is low: nothing the visitor typed.
+            return Some(Flow::Continue);
+        }
+        match self.state.meter.spend(kind, Some(visitor), &self.address) {
+            Ok(()) => None,
+            Err(wait) => Some(rate_limited(session, wait).await),
+        }
+    }
+}
+
 impl Handler for VisitorSocket {
     async fn handle(&mut self, text: &str, session: &mut Session) -> Flow {
         let frame: VisitorFrame = match serde_json::from_str(text) {
@@ -467,6 +539,9 @@ impl Handler for VisitorSocket {
         let Some(visitor) = self.visitor else {
             return refuse(session, "hello_first", "Send hello first.").await;
         };
+        if let Some(flow) = self.over_budget(session, &frame, visitor).await {
+            return flow;
+        }
         let (store, hub) = (&self.state.store, &self.state.hub);
         match frame {
             VisitorFrame::Hello { .. } => Flow::Continue,

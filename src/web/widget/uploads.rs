@@ -112,7 +112,13 @@ pub async fn upload(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let new = match uploads::receive(&req, &state, body, &query.name).await {
+    if !state.disk.allows_extras() {
+        let (status, code, message) = UploadRefused::DiskLow.parts();
+        return json_error(Some(&origin), status, code, &message);
+    }
+    let address = crate::web::request::client_address(&req, &state);
+    let charge = |bytes| state.meter.spend_upload(visitor.id, &address, bytes);
+    let new = match uploads::receive(&req, &state, body, &query.name, charge).await {
         Ok(new) => new,
         Err(why) => {
             let (status, code, message) = why.parts();
