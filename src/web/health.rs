@@ -13,6 +13,7 @@ pub async fn healthz(state: web::Data<State>) -> HttpResponse {
             "version": env!("CARGO_PKG_VERSION"),
             "schema": schema,
             "connections": state.hub.connections().await,
+            "disk": state.disk.level().as_str(),
         })),
         Err(e) => {
             tracing::error!(error = %e, "health check cannot read the data file");

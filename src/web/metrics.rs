@@ -40,6 +40,11 @@ pub async fn metrics(req: HttpRequest, state: web::Data<State>) -> HttpResponse 
     let _ = writeln!(out, "sodan_open_sockets{{kind=\"operator\"}} {operators}");
     let _ = writeln!(
         out,
+        "# HELP sodan_disk_level Room on the data disk: 0 plenty, 1 low (uploads, page views and events stop), 2 critical (visitors' messages stop too).\n# TYPE sodan_disk_level gauge"
+    );
+    let _ = writeln!(out, "sodan_disk_level {}", state.disk.level() as u8);
+    let _ = writeln!(
+        out,
         "# HELP sodan_password_checks_total Passwords checked at sign-in.\n# TYPE sodan_password_checks_total counter"
     );
     let _ = writeln!(

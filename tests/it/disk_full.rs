@@ -229,3 +229,106 @@ async fn a_full_disk_refuses_messages_clearly_and_recovers_when_space_is_back() 
     ws.close().await;
     app.stop().await;
 }
+
+/// Fills the disk holding `dir` until about `leave` bytes are free; returns the filler's path.
+fn fill_leaving(dir: &Path, leave: u64, name: &str) -> PathBuf {
+    let (free, _) = sodan::disk_guard::free_space(dir).unwrap();
+    let path = dir.join(name);
+    let mut file = std::fs::File::create(&path).unwrap();
+    let mut left = free.saturating_sub(leave);
+    let chunk = vec![7u8; 1 << 20];
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        file.write_all(&chunk[..n]).unwrap();
+        left -= n as u64;
+    }
+    file.sync_all().unwrap();
+    path
+}
+
+/// Answers to one message: `ack` or the error's code.
+async fn try_message(ws: &mut crate::ws::Ws, id: &str) -> String {
+    ws.send(json!({"type": "message", "client_id": id, "body": id}))
+        .await;
+    loop {
+        let frame = ws.try_recv(Duration::from_secs(30)).await.expect("a reply");
+        match frame["type"].as_str() {
+            Some("ack") => return "ack".into(),
+            Some("error") => return frame["code"].as_str().unwrap_or("").to_owned(),
+            _ => {}
+        }
+    }
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
+
+/// The disk guard on a 200 MB disk (threshold 5% = 10 MB): under it, uploads are refused but chat goes on;
+/// under a quarter of it, visitors' messages are refused too; with room again, everything is taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_disk_stops_uploads_first_and_chat_messages_last() {
+    let disk = SmallDisk::mount(200);
+    let data_dir = disk.path.join("data");
+    let app = spawn_app_in(&data_dir).await;
+    let owner = app.set_up_owner().await;
+    let site = app
+        .configure_widget(&owner, &[crate::ws::SHOP_ORIGIN])
+        .await;
+    let (mut ws, welcome) = visitor_hello(&app, &site, None).await;
+    let token = welcome["token"].as_str().unwrap().to_owned();
+    assert_eq!(try_message(&mut ws, "plenty").await, "ack");
+    let upload = || {
+        reqwest::Client::new()
+            .post(app.url(&format!("/widget/uploads?site={site}&name=p.png")))
+            .header("origin", crate::ws::SHOP_ORIGIN)
+            .header("authorization", format!("Bearer {token}"))
+            .body(PNG.to_vec())
+            .send()
+    };
+    assert_eq!(upload().await.unwrap().status(), 201);
+    let health = || async {
+        reqwest::get(app.url("/healthz"))
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()["disk"]
+            .clone()
+    };
+    assert_eq!(health().await, "ok");
+
+    // Low: 6 MB left.
+    let low = fill_leaving(&disk.path, 6 << 20, "filler-low");
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert_eq!(health().await, "low");
+    let refused = upload().await.unwrap();
+    assert_eq!(refused.status(), 507);
+    assert_eq!(
+        refused.json::<serde_json::Value>().await.unwrap()["code"],
+        "storage_low"
+    );
+    assert_eq!(
+        try_message(&mut ws, "low").await,
+        "ack",
+        "chat goes on while the disk is low"
+    );
+
+    // Critical: 1 MB left.
+    let critical = fill_leaving(&disk.path, 1 << 20, "filler-critical");
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert_eq!(health().await, "critical");
+    assert_eq!(try_message(&mut ws, "critical").await, "unavailable");
+
+    // Room again.
+    std::fs::remove_file(critical).unwrap();
+    std::fs::remove_file(low).unwrap();
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert_eq!(health().await, "ok");
+    assert_eq!(
+        try_message(&mut ws, "critical").await,
+        "ack",
+        "the refused message is taken now"
+    );
+    assert_eq!(upload().await.unwrap().status(), 201);
+    ws.close().await;
+    app.stop().await;
+}
