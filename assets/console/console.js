@@ -238,6 +238,8 @@
       socket = new WebSocket(proto + location.host + "/console/ws");
       socket.onopen = function () {
         connected = true;
+        // Opening a conversation is reading it: said over the socket, never by loading the page.
+        if (openId && lastSeq && !document.hidden) send({ type: "read", conversation: openId, up_to_seq: lastSeq });
         if (retry > 0) catchUp();
         retry = 0;
         if (typing) typing.textContent = "";

@@ -55,10 +55,23 @@ async fn replies_and_notes_from_the_form_reach_the_right_people() {
         view.contains("http://shop.test/item/1"),
         "where the visitor is"
     );
+    // Loading the page changes nothing (no state change on GET: a cross-site link could load it)...
+    assert!(
+        visitor
+            .collect_type("read", std::time::Duration::from_secs(1))
+            .await
+            .is_empty(),
+        "a GET sends no read receipt"
+    );
+    // ...the console says it read the conversation over its socket.
+    let mut console = ws::console(&app, &owner).await;
+    console
+        .send(json!({"type": "read", "conversation": conversation, "up_to_seq": 1}))
+        .await;
     assert_eq!(
         visitor.recv_type("read").await["up_to_seq"],
         1,
-        "opening it marks it read for the visitor"
+        "reading it marks it read for the visitor"
     );
 
     let response = act(

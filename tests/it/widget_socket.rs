@@ -258,6 +258,20 @@ async fn sockets_refuse_foreign_origins_unknown_sites_and_anonymous_consoles() {
     )
     .await;
     assert_eq!(hijack.err(), Some(403));
+    // Same host and port but another scheme, or another port: not this console's origin.
+    let host = app.address.trim_start_matches("http://").to_owned();
+    for origin in [
+        app.address.replace("http://", "https://"),
+        format!("http://{}:1", host.split(':').next().unwrap()),
+    ] {
+        let other = ws::connect(
+            &app,
+            "/console/ws",
+            &[("cookie", &cookie), ("origin", &origin), ("host", &host)],
+        )
+        .await;
+        assert_eq!(other.err(), Some(403), "{origin}");
+    }
     app.stop().await;
 }
 

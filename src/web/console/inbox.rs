@@ -371,16 +371,13 @@ pub async fn show(
     filters: web::Query<Filters>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let c = state
+    // Showing the page changes nothing (a cross-site link could load it): the console marks the
+    // conversation read over its socket once the page is open and seen.
+    state
         .store
         .conversation(id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if c.unread_for_operators > 0 || c.read_by_operator_seq < c.last_seq {
-        live::read_by_operator(&state.store, &state.hub, id, c.last_seq)
-            .await
-            .map_err(refused)?;
-    }
     inbox_page(&req, &state, &me.operator, &csrf, &filters, Some(id)).await
 }
 

@@ -19,8 +19,9 @@ use crate::web::{AppError, State};
 /// Typing indicators are forwarded at most this often.
 const TYPING_EVERY: Duration = Duration::from_millis(1500);
 
-/// Whether the Origin header names the host the request was sent to (blocks cross-site WebSocket hijacking).
-fn same_origin(req: &HttpRequest) -> bool {
+/// Whether the Origin header is exactly this console's origin: scheme, host and port (blocks cross-site
+/// WebSocket hijacking, RFC 6455 10.2; an `http://` page must not reach an `https://` console).
+fn same_origin(req: &HttpRequest, state: &State) -> bool {
     let origin = req
         .headers()
         .get(header::ORIGIN)
@@ -29,10 +30,13 @@ fn same_origin(req: &HttpRequest) -> bool {
         .headers()
         .get(header::HOST)
         .and_then(|v| v.to_str().ok());
+    let scheme = if crate::web::request::is_https(req, state) {
+        "https"
+    } else {
+        "http"
+    };
     match (origin, host) {
-        (Some(origin), Some(host)) => origin
-            .split_once("://")
-            .is_some_and(|(_, origin_host)| origin_host.eq_ignore_ascii_case(host)),
+        (Some(origin), Some(host)) => origin.eq_ignore_ascii_case(&format!("{scheme}://{host}")),
         _ => false,
     }
 }
@@ -54,7 +58,7 @@ pub async fn connect(
         }
         Err(e) => return Err(e),
     };
-    if !same_origin(&req) {
+    if !same_origin(&req, &state) {
         return Err(AppError::Forbidden(
             "Cross-origin console connections are refused.",
         ));
