@@ -497,9 +497,20 @@
     presence.className = "presence" + (s.online ? " on" : "");
     updateLauncher();
   }
+  // `*` is any run of characters; matched piece by piece left to right (linear, as the server does it: a
+  // regular expression with several `.*` backtracks for seconds on a long path).
   function wildcard(pattern, text) {
-    var re = new RegExp("^" + pattern.split("*").map(function (p) { return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join(".*") + "$");
-    return re.test(text);
+    var parts = pattern.split("*");
+    if (parts.length === 1) return pattern === text;
+    var first = parts[0], last = parts[parts.length - 1];
+    if (text.length < first.length + last.length || text.indexOf(first) !== 0 || text.slice(text.length - last.length) !== last) return false;
+    var rest = text.slice(first.length, text.length - last.length);
+    for (var i = 1; i < parts.length - 1; i++) {
+      var at = rest.indexOf(parts[i]);
+      if (at < 0) return false;
+      rest = rest.slice(at + parts[i].length);
+    }
+    return true;
   }
   function updateLauncher() {
     var paths = (state.site && state.site.launcher_paths) || [];

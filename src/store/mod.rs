@@ -163,6 +163,11 @@ impl Store {
             .map_err(|e| Error::Storage(e.to_string()))?
     }
 
+    /// Whether the writer thread is running (it survives a panicking write; `/healthz` says if not).
+    pub fn writer_running(&self) -> bool {
+        self.inner.writer.running()
+    }
+
     /// Applies `f` in the writer's next transaction and returns once it is durably committed. An `Err`
     /// from `f` must come before `f` writes anything (the rest of the batch still commits).
     async fn write<T, F>(&self, f: F) -> Result<T, Error>

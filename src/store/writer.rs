@@ -114,6 +114,11 @@ impl Writer {
         self.stats.message();
     }
 
+    /// Whether the writer thread is still running (`/healthz` reports one that stopped).
+    pub(super) fn running(&self) -> bool {
+        !self.thread.is_finished()
+    }
+
     /// Stops taking jobs, finishes the queued ones and waits for the thread to end.
     pub(super) fn stop(self) {
         drop(self.jobs);
@@ -137,7 +142,19 @@ fn run(
         }
         let (writes, started) = (batch.len(), std::time::Instant::now());
         ANNOUNCED.with_borrow_mut(Vec::clear);
-        if commit_batch(file, batch) {
+        // A job that panics must not take the writer (and so every later write) down with it: its
+        // batch's transaction is dropped unwritten, its callers are told the write failed, and the writer
+        // goes on with the next batch.
+        let committed =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commit_batch(file, batch)));
+        let committed = committed.unwrap_or_else(|_| {
+            tracing::error!(
+                jobs = writes,
+                "a write panicked; its batch was not committed"
+            );
+            false
+        });
+        if committed {
             stats.commit(writes, started.elapsed());
             for change in ANNOUNCED.with_borrow_mut(std::mem::take) {
                 // Nobody listening is fine.
@@ -194,6 +211,19 @@ fn commit_batch(file: &DataFile, batch: Vec<Job>) -> bool {
 mod tests {
     use crate::operators::{Email, NewOperator, Role};
     use crate::store::{Error, Store};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_write_fails_its_caller_and_the_writer_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("sodan.redb")).await.unwrap();
+        let failed = store
+            .write(|_txn| -> Result<(), Error> { panic!("a bug in a write job") })
+            .await;
+        assert!(failed.is_err(), "the caller hears the write failed");
+        assert!(store.writer_running(), "the writer thread lives on");
+        let later = store.write(|_txn| Ok(7)).await;
+        assert_eq!(later.ok(), Some(7), "later writes are committed");
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_writes_are_all_committed_and_conflicts_stay_isolated() {

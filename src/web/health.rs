@@ -7,6 +7,13 @@ use crate::web::State;
 
 /// 200 with the version and schema when the data file answers; 503 otherwise.
 pub async fn healthz(state: web::Data<State>) -> HttpResponse {
+    if !state.store.writer_running() {
+        tracing::error!("health check: the writer has stopped");
+        return HttpResponse::ServiceUnavailable().json(json!({
+            "status": "error",
+            "error": "the writer has stopped: nothing can be saved",
+        }));
+    }
     match state.store.schema_version().await {
         Ok(schema) => HttpResponse::Ok().json(json!({
             "status": "ok",

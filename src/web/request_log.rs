@@ -10,13 +10,40 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Instrument;
 
+/// Paths whose last segment is a secret (an invitation, a mail link, an unsubscribe link): the log shows the
+/// path without it.
+const SECRET_PATHS: [&str; 3] = ["/invite/", "/c/", "/unsubscribe/"];
+
+/// `path` as the log may show it: a secret segment becomes `…`.
+pub fn redacted(path: &str) -> String {
+    for prefix in SECRET_PATHS {
+        if path.starts_with(prefix) && path.len() > prefix.len() {
+            return format!("{prefix}…");
+        }
+    }
+    path.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn secrets_in_paths_never_reach_the_log() {
+        assert_eq!(redacted("/invite/0123abcd"), "/invite/…");
+        assert_eq!(redacted("/c/42.1700000000.cafe"), "/c/…");
+        assert_eq!(redacted("/unsubscribe/7.beef"), "/unsubscribe/…");
+        assert_eq!(redacted("/inbox/42"), "/inbox/42");
+    }
+}
+
 /// The middleware function (see `actix_web::middleware::from_fn`).
 pub async fn log_request<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<B>, Error> {
     let id = crate::tokens::random()[..12].to_owned();
-    let (method, path) = (req.method().clone(), req.path().to_owned());
+    let (method, path) = (req.method().clone(), redacted(req.path()));
     let quiet = path.starts_with("/assets/") || path == "/healthz" || path == "/metrics";
     let span = tracing::info_span!("request", id = %id);
     let started = Instant::now();
