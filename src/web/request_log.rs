@@ -24,19 +24,6 @@ pub fn redacted(path: &str) -> String {
     path.to_owned()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::redacted;
-
-    #[test]
-    fn secrets_in_paths_never_reach_the_log() {
-        assert_eq!(redacted("/invite/0123abcd"), "/invite/…");
-        assert_eq!(redacted("/c/42.1700000000.cafe"), "/c/…");
-        assert_eq!(redacted("/unsubscribe/7.beef"), "/unsubscribe/…");
-        assert_eq!(redacted("/inbox/42"), "/inbox/42");
-    }
-}
-
 /// The middleware function (see `actix_web::middleware::from_fn`).
 pub async fn log_request<B: MessageBody>(
     req: ServiceRequest,
@@ -63,4 +50,17 @@ pub async fn log_request<B: MessageBody>(
         }
     });
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn secrets_in_paths_never_reach_the_log() {
+        assert_eq!(redacted("/invite/0123abcd"), "/invite/…");
+        assert_eq!(redacted("/c/42.1700000000.cafe"), "/c/…");
+        assert_eq!(redacted("/unsubscribe/7.beef"), "/unsubscribe/…");
+        assert_eq!(redacted("/inbox/42"), "/inbox/42");
+    }
 }
