@@ -42,6 +42,25 @@ impl Default for LineSettings {
     }
 }
 
+/// Reads the Messaging API's address as a base URL only: `http(s)://host[:port]`, no path, query or user
+/// (so the token cannot be sent along to somewhere else on a server).
+pub fn parse_api_base(input: &str) -> Result<String, &'static str> {
+    let input = input.trim().trim_end_matches('/');
+    let rest = input
+        .strip_prefix("https://")
+        .or_else(|| input.strip_prefix("http://"))
+        .ok_or("api_base: an http(s) address such as https://api.line.me")?;
+    let ok = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if ok {
+        Ok(input.to_owned())
+    } else {
+        Err("api_base: the address only (scheme, host, port), without a path")
+    }
+}
+
 impl LineSettings {
     /// Whether the channel is set up.
     pub fn configured(&self) -> bool {
@@ -158,6 +177,26 @@ pub fn text_messages(body: &[u8]) -> Result<Vec<TextMessage>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_api_address_is_a_base_url_only() {
+        assert_eq!(
+            parse_api_base("https://api.line.me/").unwrap(),
+            "https://api.line.me"
+        );
+        assert_eq!(
+            parse_api_base("http://127.0.0.1:8081").unwrap(),
+            "http://127.0.0.1:8081"
+        );
+        for bad in [
+            "ftp://x",
+            "https://evil.test/collect?x=",
+            "https://user@evil.test",
+            "https://",
+        ] {
+            assert!(parse_api_base(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn signatures_are_base64_hmac_of_the_raw_body() {

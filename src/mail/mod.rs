@@ -89,6 +89,15 @@ impl SmtpSettings {
         !self.host.is_empty() && !self.from.is_empty()
     }
 
+    /// Whether a form that leaves the password empty may keep `saved`'s: only for the same server and
+    /// account, so nobody can send the stored password to a server of their choosing.
+    pub fn may_keep_password_of(&self, saved: &SmtpSettings) -> bool {
+        self.host.eq_ignore_ascii_case(&saved.host)
+            && self.port == saved.port
+            && self.security == saved.security
+            && self.username == saved.username
+    }
+
     /// Checks the fields; the message names the one to fix.
     pub fn check(&self) -> Result<(), String> {
         let host_ok = !self.host.is_empty()

@@ -35,6 +35,7 @@ mod load_smoke;
 mod mail_headers;
 mod mail_links;
 mod metrics;
+mod outbound_settings;
 mod privacy;
 mod python;
 mod reports;

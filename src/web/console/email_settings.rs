@@ -105,16 +105,13 @@ pub async fn save(
     csrf.verify(&form.csrf)?;
     let saved = state.store.smtp_settings().await?;
     let form = form.into_inner();
-    let settings = SmtpSettings {
+    let keep_password = form.password.is_empty();
+    let mut settings = SmtpSettings {
         host: form.host.trim().to_owned(),
         port: form.port.trim().parse().unwrap_or(0),
         security: Security::parse(form.security.trim()).unwrap_or_default(),
         username: form.username.trim().to_owned(),
-        password: if form.password.is_empty() {
-            saved.password
-        } else {
-            form.password
-        },
+        password: form.password,
         from: form.from.trim().to_owned(),
         grace_secs: form
             .grace_secs
@@ -122,7 +119,18 @@ pub async fn save(
             .parse()
             .unwrap_or(mail::DEFAULT_GRACE_SECS),
     };
-    match settings.check() {
+    let checked = settings.check().and_then(|()| {
+        if !keep_password {
+            return Ok(());
+        }
+        if saved.password.is_empty() || settings.may_keep_password_of(&saved) {
+            settings.password = saved.password.clone();
+            Ok(())
+        } else {
+            Err("password: enter the password again for another server or user".to_owned())
+        }
+    });
+    match checked {
         Ok(()) => {
             state.store.set_smtp_settings(settings).await?;
             let actor = me.operator.name.clone();

@@ -82,13 +82,21 @@ pub async fn save(
     } else {
         api_base
     };
-    if !(api_base.starts_with("https://") || api_base.starts_with("http://")) {
-        return Err(AppError::BadRequest("api_base: an http(s) address".into()));
+    let api_base = crate::line::parse_api_base(api_base)
+        .map_err(|why| AppError::BadRequest(why.to_owned()))?;
+    // The saved token goes only to the address it was saved for: another address needs it typed again.
+    if form.access_token.trim().is_empty()
+        && !saved.access_token.is_empty()
+        && api_base != saved.api_base
+    {
+        return Err(AppError::BadRequest(
+            "access_token: enter the channel access token again for another API address".into(),
+        ));
     }
     let settings = LineSettings {
         channel_secret: keep(&form.channel_secret, saved.channel_secret),
         access_token: keep(&form.access_token, saved.access_token),
-        api_base: api_base.trim_end_matches('/').to_owned(),
+        api_base,
     };
     state.store.set_line_settings(settings).await?;
     let actor = me.operator.name.clone();
