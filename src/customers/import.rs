@@ -10,6 +10,9 @@ use super::{AttributeDef, Invalid, Traits, attributes, parse_external_id, parse_
 
 /// The most data rows one import takes.
 pub const MAX_ROWS: usize = 50_000;
+/// The most columns a file may have: the preview offers every column a choice of mappings, so its size
+/// grows with the square of the columns (2,000 made a 204 MB page).
+pub const MAX_COLUMNS: usize = 200;
 
 /// A parsed CSV file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +99,12 @@ pub fn read(text: &str) -> Result<Sheet, Invalid> {
         .collect();
     if headers.iter().all(String::is_empty) {
         return Err(Invalid("the file has no header row".into()));
+    }
+    if headers.len() > MAX_COLUMNS {
+        return Err(Invalid(format!(
+            "at most {MAX_COLUMNS} columns per import (this file has {}); remove the ones not needed",
+            headers.len()
+        )));
     }
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -191,6 +200,15 @@ mod tests {
     use super::*;
     use crate::customers::AttrKind;
     use serde_json::json;
+
+    #[test]
+    fn a_file_with_too_many_columns_is_refused_before_any_preview() {
+        let wide: Vec<String> = (0..=MAX_COLUMNS).map(|i| format!("c{i}")).collect();
+        let err = read(&format!("{}\n", wide.join(","))).unwrap_err();
+        assert!(err.0.contains("at most 200 columns"), "{}", err.0);
+        let ok: Vec<String> = (0..MAX_COLUMNS).map(|i| format!("c{i}")).collect();
+        assert!(read(&format!("{}\nx\n", ok.join(","))).is_ok());
+    }
 
     #[test]
     fn a_bad_row_is_reported_by_line_and_the_rest_imported() {
