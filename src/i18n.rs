@@ -83,6 +83,8 @@ pub struct Texts {
     pub wrong_credentials: &'static str,
     pub account_disabled: &'static str,
     pub too_many_attempts: &'static str,
+    /// When the sign-in lock ends (`{}`: minutes).
+    pub locked_for: &'static str,
     pub setup_title: &'static str,
     pub setup_intro: &'static str,
     pub setup_button: &'static str,
@@ -628,6 +630,11 @@ pub struct Texts {
 }
 
 impl Texts {
+    /// When a sign-in lock ends, in words.
+    pub fn locked_minutes(&self, minutes: u64) -> String {
+        self.locked_for.replace("{}", &minutes.to_string())
+    }
+
     /// The message for refused account input.
     pub fn invalid(&self, why: InvalidInput) -> &'static str {
         match why {
@@ -665,6 +672,7 @@ static EN: Texts = Texts {
     wrong_credentials: "The e-mail address or password is incorrect.",
     account_disabled: "This account is disabled. Ask an admin of your team to enable it.",
     too_many_attempts: "Too many failed sign-ins. Try again in a few minutes.",
+    locked_for: "about {} more minutes",
     setup_title: "Welcome to Sodan",
     setup_intro: "Create the owner account. You can invite your team afterwards.",
     setup_button: "Create owner account",
@@ -1055,6 +1063,7 @@ static JA: Texts = Texts {
     wrong_credentials: "メールアドレスまたはパスワードが正しくありません。",
     account_disabled: "このアカウントは無効になっています。チームの管理者に有効化を依頼してください。",
     too_many_attempts: "ログインの失敗が多すぎます。数分後にもう一度お試しください。",
+    locked_for: "あと約{}分",
     setup_title: "Sodan へようこそ",
     setup_intro: "オーナーアカウントを作成してください。チームへの招待はその後でできます。",
     setup_button: "オーナーアカウントを作成",

@@ -3,6 +3,7 @@
 //! Framework-free: the actix extractors that use these live in `web/`.
 
 pub mod csrf;
+pub mod device;
 pub mod password;
 pub mod rate_limit;
 pub mod session;

@@ -194,3 +194,76 @@ async fn spoofed_forwarding_headers_do_not_change_the_address_the_limits_see() {
     assert_eq!(other, StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
+
+/// OWASP's device cookies: guesses from elsewhere lock the account, but not for the browser its owner
+/// signed in with before, which is counted on its own; the lock says when it ends.
+#[tokio::test]
+async fn a_locked_account_stays_open_to_the_browser_its_owner_used_before() {
+    let (app, _dir) = crate::helpers::spawn_app().await;
+    app.set_up_owner().await;
+    let base = app.address.clone();
+    let (owner_browser, csrf) = at_the_form(&base).await;
+    let first = sign_in(
+        &base,
+        (owner_browser.clone(), csrf),
+        OWNER_EMAIL,
+        OWNER_PASSWORD,
+    )
+    .await;
+    assert_eq!(first, 303, "signed in once: the browser is known");
+    let inbox = owner_browser
+        .get(format!("{base}/inbox"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden_field(&inbox, "csrf").expect("the console has a CSRF token");
+    let out = owner_browser
+        .post(format!("{base}/logout"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER, "signed out");
+
+    for _ in 0..5 {
+        let guess = sign_in(&base, at_the_form(&base).await, OWNER_EMAIL, "wrong guess").await;
+        assert_eq!(guess, 401);
+    }
+    let (stranger, csrf) = at_the_form(&base).await;
+    let locked = stranger
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", OWNER_EMAIL),
+            ("password", OWNER_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        locked.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "locked for everyone else"
+    );
+    let page = locked.text().await.unwrap();
+    assert!(
+        page.contains("more minutes"),
+        "says when the lock ends: {page}"
+    );
+
+    let page = owner_browser
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden_field(&page, "csrf").unwrap();
+    let back = sign_in(&base, (owner_browser, csrf), OWNER_EMAIL, OWNER_PASSWORD).await;
+    assert_eq!(back, 303, "the owner's browser signs in");
+    app.stop().await;
+}

@@ -17,7 +17,7 @@ use crate::web::{AppError, State, request};
 struct LoginPage {
     c: Chrome,
     email: String,
-    error: Option<&'static str>,
+    error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -58,7 +58,7 @@ pub async fn submit(
     let form = form.into_inner();
     let lang = request::language(&req, None);
     let t = lang.texts();
-    let refuse = |status: StatusCode, error: &'static str, email: String| {
+    let refuse = |status: StatusCode, error: String, email: String| {
         let page = LoginPage {
             c: Chrome::new(lang, &csrf, None, ""),
             email,
@@ -67,14 +67,25 @@ pub async fn submit(
         render::page(status, &page, &csrf)
     };
 
-    let account_key = form.email.trim().to_lowercase();
+    let email_key = form.email.trim().to_lowercase();
+    // A browser that signed in to this account before is counted on its own: guesses from elsewhere
+    // that lock the account do not lock its owner out.
+    let device_secret = state.store.device_secret().await?;
+    let device = req
+        .cookie(crate::auth::device::COOKIE)
+        .and_then(|c| crate::auth::device::recognise(&device_secret, &email_key, c.value()));
+    let account_key = match &device {
+        Some(id) => format!("{email_key}#device:{id}"),
+        None => email_key.clone(),
+    };
     let address = request::client_address(&req, &state);
     // The attempt counts before the password is checked, so a burst cannot outrun the limit.
     if let Err(wait) = state.limiter.reserve(&account_key, &address) {
         tracing::warn!(%address, "sign-in refused: too many failures");
+        let minutes = wait.as_secs().div_ceil(60).max(1);
         let mut response = refuse(
             StatusCode::TOO_MANY_REQUESTS,
-            t.too_many_attempts,
+            format!("{} ({})", t.too_many_attempts, t.locked_minutes(minutes)),
             form.email,
         )?;
         response.headers_mut().insert(
@@ -91,16 +102,38 @@ pub async fn submit(
     let hash = operator.as_ref().map(|op| op.password_hash.clone());
     if !state.hashing.verify(form.password, hash).await {
         tracing::info!(%address, "sign-in failed");
-        return refuse(StatusCode::UNAUTHORIZED, t.wrong_credentials, form.email);
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            t.wrong_credentials.to_owned(),
+            form.email,
+        );
     }
     let operator =
         operator.ok_or_else(|| AppError::Internal("verified without an account".into()))?;
     if operator.disabled {
-        return refuse(StatusCode::FORBIDDEN, t.account_disabled, form.email);
+        return refuse(
+            StatusCode::FORBIDDEN,
+            t.account_disabled.to_owned(),
+            form.email,
+        );
     }
     state.limiter.succeeded(&account_key, &address);
     tracing::info!(operator = operator.id, "signed in");
-    web_session::signed_in(&req, &state, &csrf, &operator).await
+    let mut response = web_session::signed_in(&req, &state, &csrf, &operator).await?;
+    let device = crate::auth::device::issue(&device_secret, &email_key);
+    let cookie = actix_web::cookie::Cookie::build(crate::auth::device::COOKIE, device)
+        .path("/login")
+        .http_only(true)
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .secure(request::is_https(&req, &state))
+        .max_age(actix_web::cookie::time::Duration::seconds(
+            crate::auth::device::LIFETIME_SECS,
+        ))
+        .finish();
+    response
+        .add_cookie(&cookie)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(response)
 }
 
 /// `POST /logout`: ends this session and clears its cookie.
