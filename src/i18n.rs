@@ -83,6 +83,8 @@ pub struct Texts {
     pub wrong_credentials: &'static str,
     pub account_disabled: &'static str,
     pub too_many_attempts: &'static str,
+    /// The banner admins see while the data disk is low.
+    pub disk_low: &'static str,
     /// When the sign-in lock ends (`{}`: minutes).
     pub locked_for: &'static str,
     pub setup_title: &'static str,
@@ -673,6 +675,7 @@ static EN: Texts = Texts {
     account_disabled: "This account is disabled. Ask an admin of your team to enable it.",
     too_many_attempts: "Too many failed sign-ins. Try again in a few minutes.",
     locked_for: "about {} more minutes",
+    disk_low: "The server's disk is nearly full: visitors' files, page views and events are not being saved. Free some space (old backups, logs) on the data disk.",
     setup_title: "Welcome to Sodan",
     setup_intro: "Create the owner account. You can invite your team afterwards.",
     setup_button: "Create owner account",
@@ -1064,6 +1067,7 @@ static JA: Texts = Texts {
     account_disabled: "このアカウントは無効になっています。チームの管理者に有効化を依頼してください。",
     too_many_attempts: "ログインの失敗が多すぎます。数分後にもう一度お試しください。",
     locked_for: "あと約{}分",
+    disk_low: "サーバーのディスクの空きが少なくなっています。訪問者のファイル・閲覧履歴・イベントは保存されていません。データ用ディスクの空き容量を確保してください（古いバックアップやログの削除など）。",
     setup_title: "Sodan へようこそ",
     setup_intro: "オーナーアカウントを作成してください。チームへの招待はその後でできます。",
     setup_button: "オーナーアカウントを作成",

@@ -311,6 +311,10 @@ async fn a_low_disk_stops_uploads_first_and_chat_messages_last() {
         "ack",
         "chat goes on while the disk is low"
     );
+    assert!(
+        app.page(&owner, "/inbox").await.contains("id=\"disk-low\""),
+        "admins see a banner"
+    );
 
     // Critical: 1 MB left.
     let critical = fill_leaving(&disk.path, 1 << 20, "filler-critical");
@@ -329,6 +333,7 @@ async fn a_low_disk_stops_uploads_first_and_chat_messages_last() {
         "the refused message is taken now"
     );
     assert_eq!(upload().await.unwrap().status(), 201);
+    assert!(!app.page(&owner, "/inbox").await.contains("id=\"disk-low\""));
     ws.close().await;
     app.stop().await;
 }

@@ -133,6 +133,8 @@ struct InboxPage {
     open: Option<Open>,
     card: Option<CardView>,
     operators: Vec<(OperatorId, String)>,
+    /// For admins: the data disk is low (what visitors may store is being refused).
+    disk_low: bool,
 }
 
 /// A Unix-milliseconds time as operators read it (UTC; `console.js` shows it in local time).
@@ -346,6 +348,7 @@ async fn inbox_page(
         open,
         card,
         operators,
+        disk_low: me.role.is_admin() && !state.disk.allows_extras(),
     };
     render::page(StatusCode::OK, &page, csrf)
 }
