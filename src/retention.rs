@@ -10,8 +10,15 @@ const MONTH_DAYS: u64 = 30;
 /// The longest period that can be set (ten years), so a typo cannot overflow anything.
 pub const MAX_DAYS: u32 = 3_650;
 
+/// Days after which an anonymous visitor who never chatted is forgotten, unless the admin says otherwise.
+pub const DEFAULT_ANONYMOUS_DAYS: u32 = 90;
+
+fn default_anonymous_days() -> u32 {
+    DEFAULT_ANONYMOUS_DAYS
+}
+
 /// The retention settings; 0 keeps forever.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Retention {
     /// Page views and tracked events older than this many days are deleted.
     #[serde(default)]
@@ -20,6 +27,33 @@ pub struct Retention {
     /// with their messages and attachments.
     #[serde(default)]
     pub conversation_months: u32,
+    /// Visitors who never identified, gave no name or address and never chatted are deleted (with their
+    /// page views and events) this many days after they were last seen: otherwise every anonymous visit
+    /// would be kept for ever.
+    #[serde(default = "default_anonymous_days")]
+    pub anonymous_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            history_days: 0,
+            conversation_months: 0,
+            anonymous_days: DEFAULT_ANONYMOUS_DAYS,
+        }
+    }
+}
+
+/// Whether retention may forget `visitor` once `before` (Unix ms) has passed their last visit: an
+/// anonymous visitor nobody knows anything of (not identified, no name or address, no conversation, not a
+/// record others were merged into or that was merged into someone).
+pub fn forgettable(visitor: &crate::visitors::Visitor, before: u64) -> bool {
+    !visitor.listed()
+        && !visitor.erased
+        && visitor.merged_into.is_none()
+        && visitor.counts.conversations == 0
+        && visitor.profile.line_user_id.is_none()
+        && visitor.last_seen_at < before
 }
 
 /// Where retention stands at `now`: what is older than these Unix-ms times goes.
@@ -29,11 +63,17 @@ pub struct Cutoffs {
     pub history: Option<u64>,
     /// Resolved conversations last active before this go.
     pub conversations: Option<u64>,
+    /// Anonymous visitors last seen before this go.
+    pub anonymous: Option<u64>,
 }
 
 impl Retention {
     /// Checks the numbers typed in the settings form.
-    pub fn parse(history_days: &str, conversation_months: &str) -> Result<Retention, String> {
+    pub fn parse(
+        history_days: &str,
+        conversation_months: &str,
+        anonymous_days: &str,
+    ) -> Result<Retention, String> {
         let number = |text: &str, what: &str, max: u32| -> Result<u32, String> {
             let text = text.trim();
             if text.is_empty() {
@@ -53,6 +93,7 @@ impl Retention {
                 "Months of conversations",
                 MAX_DAYS / MONTH_DAYS as u32,
             )?,
+            anonymous_days: number(anonymous_days, "Days of anonymous visitors", MAX_DAYS)?,
         })
     }
 
@@ -62,6 +103,7 @@ impl Retention {
         Cutoffs {
             history: before(u64::from(self.history_days)),
             conversations: before(u64::from(self.conversation_months) * MONTH_DAYS),
+            anonymous: before(u64::from(self.anonymous_days)),
         }
     }
 }
@@ -73,22 +115,51 @@ mod tests {
     #[test]
     fn zero_keeps_forever_and_periods_count_back_from_now() {
         let now = 1_000 * DAY_MS;
-        assert_eq!(Retention::default().cutoffs(now), Cutoffs::default());
-        let r = Retention::parse("90", "2").unwrap();
+        let forever = Retention::parse("0", "0", "0").unwrap();
+        assert_eq!(forever.cutoffs(now), Cutoffs::default());
+        assert_eq!(
+            Retention::default().cutoffs(now).anonymous,
+            Some(910 * DAY_MS),
+            "anonymous visitors go after 90 days unless told otherwise"
+        );
+        let r = Retention::parse("90", "2", "30").unwrap();
         assert_eq!(
             r.cutoffs(now),
             Cutoffs {
                 history: Some(910 * DAY_MS),
-                conversations: Some(940 * DAY_MS)
+                conversations: Some(940 * DAY_MS),
+                anonymous: Some(970 * DAY_MS),
             }
         );
     }
 
     #[test]
     fn form_numbers_are_checked() {
-        assert_eq!(Retention::parse("", " ").unwrap(), Retention::default());
-        assert!(Retention::parse("-1", "").is_err());
-        assert!(Retention::parse("30", "x").is_err());
-        assert!(Retention::parse("9999", "").is_err());
+        assert_eq!(
+            Retention::parse("", " ", "90").unwrap(),
+            Retention::default()
+        );
+        assert!(Retention::parse("-1", "", "").is_err());
+        assert!(Retention::parse("30", "x", "").is_err());
+        assert!(Retention::parse("9999", "", "").is_err());
+        assert!(Retention::parse("", "", "x").is_err());
+    }
+
+    #[test]
+    fn only_visitors_nobody_knows_anything_of_are_forgotten() {
+        let mut v = crate::visitors::Visitor::new(1, 10 * DAY_MS);
+        assert!(forgettable(&v, 20 * DAY_MS));
+        assert!(!forgettable(&v, 5 * DAY_MS), "seen since");
+        v.counts.conversations = 1;
+        assert!(!forgettable(&v, 20 * DAY_MS), "chatted");
+        v.counts.conversations = 0;
+        v.profile.email = "a@b.jp".into();
+        assert!(!forgettable(&v, 20 * DAY_MS), "left an address");
+        v.profile.email.clear();
+        v.merged_into = Some(7);
+        assert!(
+            !forgettable(&v, 20 * DAY_MS),
+            "tokens lead to a customer through it"
+        );
     }
 }

@@ -91,11 +91,13 @@ async fn retention(store: WeakStore, wanted: std::sync::Arc<tokio::sync::Notify>
                     total.events += pass.events;
                     total.conversations += pass.conversations;
                     total.messages += pass.messages;
+                    total.visitors += pass.visitors;
                     tracing::info!(
                         page_views = total.page_views,
                         events = total.events,
                         conversations = total.conversations,
                         messages = total.messages,
+                        visitors = total.visitors,
                         "retention: removing expired data"
                     );
                 }
@@ -111,6 +113,7 @@ async fn retention(store: WeakStore, wanted: std::sync::Arc<tokio::sync::Notify>
                 events = total.events,
                 conversations = total.conversations,
                 messages = total.messages,
+                visitors = total.visitors,
                 "retention: done"
             );
         }

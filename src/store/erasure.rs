@@ -226,7 +226,7 @@ fn merged_into(txn: &WriteTransaction, id: VisitorId) -> Result<Vec<VisitorId>, 
 }
 
 /// Removes the customer's segment memberships, keeping member counts right.
-fn drop_membership(txn: &WriteTransaction, id: VisitorId) -> Result<(), Error> {
+pub(super) fn drop_membership(txn: &WriteTransaction, id: VisitorId) -> Result<(), Error> {
     let Some(membership) = txn
         .open_table(MEMBERSHIPS)?
         .remove(id)?

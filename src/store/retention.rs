@@ -6,7 +6,8 @@ use serde::Deserialize;
 use super::codec::{decode, encode};
 use super::erasure::drop_conversation;
 use super::tables::{
-    ACTIVITY, CONVERSATIONS, EVENTS, OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VISITORS, SETTINGS,
+    ACTIVITY, CLIENT_IDS, CONVERSATIONS, EVENTS, OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VIEWS,
+    PAGE_VISITORS, SETTINGS, TRIGGER_SEEN, VISITOR_TOKENS, VISITORS,
 };
 use super::{Error, Store};
 use crate::conversations::{Conversation, Status};
@@ -29,12 +30,14 @@ pub struct Removed {
     pub conversations: usize,
     /// Their messages.
     pub messages: usize,
+    /// Anonymous visitors forgotten.
+    pub visitors: usize,
 }
 
 impl Removed {
     /// Whether the pass found nothing to remove.
     pub fn is_empty(&self) -> bool {
-        self.page_views + self.events + self.conversations == 0
+        self.page_views + self.events + self.conversations + self.visitors == 0
     }
 }
 
@@ -135,7 +138,70 @@ impl Store {
                 }
             }
         }
+        if let Some(before) = cutoffs.anonymous {
+            removed.visitors = self.forget_anonymous(before, limit).await?;
+        }
         Ok(removed)
+    }
+
+    /// Deletes up to `limit` anonymous visitors last seen before `before` (see
+    /// [`crate::retention::forgettable`]), with their tokens, page views, events, client ids, segment
+    /// memberships and proactive-message records, in chunks.
+    async fn forget_anonymous(&self, before: u64, limit: usize) -> Result<usize, Error> {
+        let candidates: Vec<u64> = self
+            .read(move |txn| {
+                let mut found = Vec::new();
+                for entry in txn.open_table(VISITORS)?.iter()? {
+                    let (k, v) = entry?;
+                    let visitor: crate::visitors::Visitor = decode(v.value())?;
+                    if crate::retention::forgettable(&visitor, before) {
+                        found.push(k.value());
+                        if found.len() == limit {
+                            break;
+                        }
+                    }
+                }
+                Ok(found)
+            })
+            .await?;
+        let mut forgotten = 0;
+        for chunk in candidates.chunks(CHUNK) {
+            let chunk = chunk.to_vec();
+            forgotten += self
+                .write(move |txn| {
+                    let mut gone = std::collections::HashSet::new();
+                    for id in chunk {
+                        let Some(v) = super::visitors::load_visitor(txn, id)? else {
+                            continue;
+                        };
+                        // Checked again: they may have come back or written since the read.
+                        if !crate::retention::forgettable(&v, before) {
+                            continue;
+                        }
+                        txn.open_table(VISITORS)?.remove(id)?;
+                        for def in [PAGE_VIEW_LOG, PAGE_VIEWS, EVENTS] {
+                            txn.open_table(def)?
+                                .retain_in((id, 0)..=(id, u64::MAX), |_, _| false)?;
+                        }
+                        let prefix = format!("v{id}");
+                        txn.open_table(CLIENT_IDS)?.retain_in(
+                            (prefix.as_str(), "")..=(prefix.as_str(), "\u{10ffff}"),
+                            |_, _| false,
+                        )?;
+                        super::erasure::drop_membership(txn, id)?;
+                        gone.insert(id);
+                    }
+                    if !gone.is_empty() {
+                        txn.open_table(VISITOR_TOKENS)?
+                            .retain(|_, v| !gone.contains(&v))?;
+                        txn.open_table(TRIGGER_SEEN)?
+                            .retain(|(_, v), _| !gone.contains(&v))?;
+                    }
+                    Ok(gone.len())
+                })
+                .await?;
+        }
+        Ok(forgotten)
     }
 
     /// Removes up to `limit` rows of a report index whose key's `time`-th part is before `before`.

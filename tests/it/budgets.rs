@@ -170,3 +170,76 @@ async fn a_visitor_uploads_a_bounded_number_of_files_a_day() {
     );
     app.stop().await;
 }
+
+/// Anonymous visitors who never chatted are forgotten once they have not been seen for the retention
+/// period (90 days by default), so token-less visits cannot pile up records for ever; anyone who chatted
+/// is kept.
+#[tokio::test]
+async fn anonymous_visitors_unseen_for_ninety_days_are_forgotten() {
+    use crate::aging::{DAY_MS, restored_with, shift};
+    let dir = tempfile::tempdir().unwrap();
+    let app = crate::helpers::spawn_app_in(dir.path()).await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    let (_, lurker) = crate::ws::visitor_hello(&app, &site, None).await;
+    let lurker = lurker["token"].as_str().unwrap().to_owned();
+    let (mut chatter_ws, chatter) = crate::ws::visitor_hello(&app, &site, None).await;
+    let chatter = chatter["token"].as_str().unwrap().to_owned();
+    chatter_ws
+        .send(json!({"type": "message", "client_id": "m1", "body": "hello"}))
+        .await;
+    chatter_ws.recv_type("ack").await;
+    chatter_ws.close().await;
+
+    // A hundred days pass for everyone.
+    let aged = restored_with(dir.path(), |table, _, value| {
+        if table == "visitor_id_visitor" {
+            shift(value, "last_seen_at", 100 * DAY_MS);
+        }
+    })
+    .await;
+    app.stop().await;
+    assert_eq!(visitor_records(aged.path()).await, 2);
+    let app = crate::helpers::spawn_app_in(aged.path()).await;
+    // The retention job runs at start (watched through backups, which touch nothing).
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while visitor_records(aged.path()).await != 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the lurker is forgotten"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (_, welcome) = crate::ws::visitor_hello(&app, &site, Some(&lurker)).await;
+    assert_ne!(
+        welcome["token"],
+        lurker.as_str(),
+        "the lurker's token leads nowhere now"
+    );
+    let (_, welcome) = crate::ws::visitor_hello(&app, &site, Some(&chatter)).await;
+    assert_eq!(
+        welcome["token"],
+        chatter.as_str(),
+        "a visitor who chatted is kept"
+    );
+    assert_eq!(welcome["conversations"].as_array().unwrap().len(), 1);
+    app.stop().await;
+}
+
+/// How many visitor records the data directory holds, read with `sodan backup -` (safe while it runs).
+async fn visitor_records(data: &std::path::Path) -> usize {
+    let data = data.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        crate::cli::sodan()
+            .args(["backup", "-", "--data-dir"])
+            .arg(data)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| l.contains("\"t\":\"visitor_id_visitor\""))
+        .count()
+}

@@ -48,6 +48,8 @@ pub struct RetentionForm {
     history_days: String,
     #[serde(default)]
     conversation_months: String,
+    #[serde(default)]
+    anonymous_days: String,
 }
 
 /// `POST /settings/privacy`: saves the periods (the retention job starts at once).
@@ -59,7 +61,11 @@ pub async fn save(
     form: web::Form<RetentionForm>,
 ) -> Result<HttpResponse, AppError> {
     csrf.verify(&form.csrf)?;
-    match Retention::parse(&form.history_days, &form.conversation_months) {
+    match Retention::parse(
+        &form.history_days,
+        &form.conversation_months,
+        &form.anonymous_days,
+    ) {
         Ok(retention) => {
             state.store.set_retention(retention).await?;
             Ok(render::see_other("/settings/privacy"))
