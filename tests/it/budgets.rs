@@ -63,8 +63,8 @@ async fn shop() -> (TestApp, tempfile::TempDir, String) {
 }
 
 #[tokio::test]
-async fn a_flood_of_messages_and_page_views_from_one_visitor_is_bounded() {
-    let (app, _dir, site) = shop().await;
+async fn a_flood_of_messages_page_views_and_events_from_one_visitor_is_bounded() {
+    let (app, dir, site) = shop().await;
     let mut flooder = widget_from(&app, &site, "203.0.113.1").await;
     hello(&mut flooder, &site).await;
     let (acks, limited) = flood(
@@ -95,6 +95,23 @@ async fn a_flood_of_messages_and_page_views_from_one_visitor_is_bounded() {
         "{} of 200 page views refused",
         pages_limited.len()
     );
+    let (_, events_limited) = flood(&mut flooder, 300, |i| {
+        json!({"type": "track", "name": "view_item", "properties": {"sku": format!("S-{i}"), "pad": "p".repeat(3_000)}})
+    })
+    .await;
+    assert!(
+        events_limited.len() >= 200,
+        "{} of 300 events refused",
+        events_limited.len()
+    );
+    // What was stored, counted in the data file: bounded by the budgets, not by the flood.
+    let page_views = rows(dir.path(), "visitorid_n_pageview").await;
+    let events = rows(dir.path(), "visitorid_n_event").await;
+    assert!(
+        page_views <= 50,
+        "{page_views} page views stored of 200 sent"
+    );
+    assert!(events <= 100, "{events} events stored of 300 sent");
 
     // A customer on another address chats normally meanwhile.
     let mut customer = widget_from(&app, &site, "198.51.100.7").await;
@@ -228,7 +245,13 @@ async fn anonymous_visitors_unseen_for_ninety_days_are_forgotten() {
 
 /// How many visitor records the data directory holds, read with `sodan backup -` (safe while it runs).
 async fn visitor_records(data: &std::path::Path) -> usize {
+    rows(data, "visitor_id_visitor").await
+}
+
+/// How many rows of `table` the data directory holds, read with `sodan backup -`.
+async fn rows(data: &std::path::Path, table: &str) -> usize {
     let data = data.to_owned();
+    let wanted = format!("\"t\":\"{table}\"");
     let output = tokio::task::spawn_blocking(move || {
         crate::cli::sodan()
             .args(["backup", "-", "--data-dir"])
@@ -240,6 +263,6 @@ async fn visitor_records(data: &std::path::Path) -> usize {
     .unwrap();
     String::from_utf8_lossy(&output.stdout)
         .lines()
-        .filter(|l| l.contains("\"t\":\"visitor_id_visitor\""))
+        .filter(|l| l.contains(&wanted))
         .count()
 }
