@@ -107,3 +107,51 @@ async fn a_visitor_chats_from_a_third_party_page_and_keeps_the_history_after_rel
     browser.close().await;
     app.stop().await;
 }
+
+/// The launcher's path patterns are matched piece by piece, as the server matches them (a regular
+/// expression with several `.*` backtracked for seconds on a long path): several stars match, a long
+/// path that does not match leaves the launcher hidden.
+#[tokio::test]
+async fn launcher_path_patterns_with_several_stars_match_as_the_server_does() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let (shop, _site) = shop::open_shop(&app, &owner, "en").await;
+    let response = app
+        .submit(
+            &owner,
+            "/settings/widget",
+            "/settings/widget",
+            &[
+                ("origins", shop.origin.as_str()),
+                ("color", "#1f6feb"),
+                ("greeting_en", "Hello from the test shop"),
+                ("greeting_ja", "テストショップです"),
+                (
+                    "launcher_paths",
+                    "/shop/*/items/*/colour-*\n/*/*/*/*/*/*/*z",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+
+    let browser = Browser::launch().await;
+    browser
+        .goto(&format!("{}/shop/tea/items/42/colour-green", shop.origin))
+        .await;
+    wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+
+    let long = format!("/{}", "a".repeat(51));
+    browser.goto(&format!("{}{long}", shop.origin)).await;
+    wait_widget(&browser, "root.querySelector('.launch')").await;
+    // The welcome has been applied (the greeting is set) and the launcher stayed hidden.
+    wait_widget(
+        &browser,
+        "root.querySelector('.greet').textContent === 'Hello from the test shop'",
+    )
+    .await;
+    let hidden = widget_js(&browser, "return root.querySelector('.launch').hidden").await;
+    assert_eq!(hidden, json!(true), "{long} matches no pattern");
+    browser.close().await;
+    app.stop().await;
+}
