@@ -61,3 +61,24 @@ pub fn shift(record: &mut Value, field: &str, ms: u64) {
         record[field] = Value::from(at - ms);
     }
 }
+
+/// Every row of every table, as `sodan backup` writes it from the running server (the backup refuses to
+/// run if the file holds a table it does not know, so this is a full scan of the store).
+pub async fn every_table(dir: &std::path::Path) -> String {
+    let data = dir.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        crate::cli::sodan()
+            .args(["backup", "-", "--data-dir"])
+            .arg(data)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}

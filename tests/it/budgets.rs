@@ -250,18 +250,9 @@ async fn visitor_records(data: &std::path::Path) -> usize {
 
 /// How many rows of `table` the data directory holds, read with `sodan backup -`.
 async fn rows(data: &std::path::Path, table: &str) -> usize {
-    let data = data.to_owned();
     let wanted = format!("\"t\":\"{table}\"");
-    let output = tokio::task::spawn_blocking(move || {
-        crate::cli::sodan()
-            .args(["backup", "-", "--data-dir"])
-            .arg(data)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    String::from_utf8_lossy(&output.stdout)
+    crate::aging::every_table(data)
+        .await
         .lines()
         .filter(|l| l.contains(&wanted))
         .count()

@@ -26,17 +26,8 @@ async fn writes(app: &crate::helpers::TestApp) -> u64 {
 
 /// The secret that signs mail links, read from the store through `sodan backup -`.
 async fn mail_secret(data: &std::path::Path) -> String {
-    let data = data.to_owned();
-    let output = tokio::task::spawn_blocking(move || {
-        crate::cli::sodan()
-            .args(["backup", "-", "--data-dir"])
-            .arg(data)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    String::from_utf8_lossy(&output.stdout)
+    crate::aging::every_table(data)
+        .await
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .find(|row| row["t"] == "name_setting" && row["k"] == "mail_secret")

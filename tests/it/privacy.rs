@@ -192,27 +192,6 @@ async fn the_export_holds_everything_about_the_customer_and_nothing_about_others
     app.stop().await;
 }
 
-/// Every row of every table, as `sodan backup` writes it from the running server (the backup refuses to
-/// run if the file holds a table it does not know, so this is a full scan of the store).
-async fn every_table(dir: &std::path::Path) -> String {
-    let data = dir.to_owned();
-    let output = tokio::task::spawn_blocking(move || {
-        crate::cli::sodan()
-            .args(["backup", "-", "--data-dir"])
-            .arg(data)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
 /// "Conversations started" in the report of the last 365 days.
 async fn reported_total(app: &TestApp, owner: &crate::helpers::Agent) -> String {
     // Back to a year ago: the aged conversations are that old.
@@ -318,7 +297,7 @@ async fn deleting_a_customer_leaves_no_trace_of_their_personal_data_in_the_store
     assert!(response.status().is_redirection());
     let uploads = dir.path().join("uploads");
     assert_eq!(std::fs::read_dir(&uploads).unwrap().count(), 1);
-    let before = every_table(dir.path()).await;
+    let before = crate::aging::every_table(dir.path()).await;
     let traces = [
         "Aiko Tanaka",
         "aiko.tanaka@example.jp",
@@ -350,7 +329,7 @@ async fn deleting_a_customer_leaves_no_trace_of_their_personal_data_in_the_store
     assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
     assert!(aiko.closed_within(std::time::Duration::from_secs(5)).await);
 
-    let after = every_table(dir.path()).await;
+    let after = crate::aging::every_table(dir.path()).await;
     for trace in traces.into_iter().chain([
         "parcel did not arrive",
         "we will resend it",
@@ -403,7 +382,7 @@ async fn deleting_a_customer_leaves_no_trace_of_their_personal_data_in_the_store
         app.get(&owner, &format!("/inbox/{b}")).await.status(),
         StatusCode::NOT_FOUND
     );
-    let last = every_table(dir.path()).await;
+    let last = crate::aging::every_table(dir.path()).await;
     assert!(!last.contains("ben@example.com") && !last.contains("Ben asks"));
     assert!(
         last.contains(&format!(
