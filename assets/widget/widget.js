@@ -154,6 +154,17 @@
   }
 
   // ----- rendering -----
+  // The first character as people see it (a grapheme): 𠮷 or 👩‍💻 is one, though JavaScript counts two or more
+  // code units; charAt(0) would show half of a surrogate pair.
+  function initial(name) {
+    try {
+      if (window.Intl && Intl.Segmenter) {
+        var first = new Intl.Segmenter().segment(name)[Symbol.iterator]().next();
+        if (!first.done) return first.value.segment.toUpperCase();
+      }
+    } catch (e) { /* fall back to code points */ }
+    return (Array.from(name)[0] || "").toUpperCase();
+  }
   function statusOf(m) {
     if (m.pending) return TEXT.sending;
     if (m.author.kind !== "visitor") return "";
@@ -175,7 +186,7 @@
       if (!mine) {
         var name = m.author.kind === "system" ? TEXT.automatic : m.author.kind === "bot" ? TEXT.bot : m.author.name || TEXT.team;
         var who = el("div", "who");
-        who.appendChild(el("i", "", name.charAt(0).toUpperCase()));
+        who.appendChild(el("i", "", initial(name)));
         who.appendChild(document.createTextNode(name));
         li.appendChild(who);
       }
@@ -731,7 +742,7 @@
     tipWho.textContent = "";
     if (t.kind === "bubble") {
       var name = t.from || TEXT.team;
-      tipWho.appendChild(el("i", "", name.charAt(0).toUpperCase()));
+      tipWho.appendChild(el("i", "", initial(name)));
       tipWho.appendChild(document.createTextNode(name));
     }
     tipText.textContent = textOf(t);

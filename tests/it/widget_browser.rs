@@ -155,3 +155,52 @@ async fn launcher_path_patterns_with_several_stars_match_as_the_server_does() {
     browser.close().await;
     app.stop().await;
 }
+
+/// An operator whose name starts outside the Basic Multilingual Plane (𠮷, a common surname character) or
+/// with an emoji gets their first character, a whole grapheme, in the avatar: never half of a surrogate
+/// pair.
+#[tokio::test]
+async fn avatars_show_the_first_grapheme_of_any_name() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let (shop, _site) = shop::open_shop(&app, &owner, "en").await;
+    let mut feeds = Vec::new();
+    for (email, name) in [
+        ("yoshida@shop.example", "𠮷田 太郎"),
+        ("aya@shop.example", "👩‍💻 Aya"),
+    ] {
+        let invite = app.invite(&owner, email, "operator").await;
+        let agent = app
+            .accept_invite(&invite, name, "a long enough password")
+            .await;
+        feeds.push(ws::console(&app, &agent).await);
+    }
+
+    let browser = Browser::launch().await;
+    browser.goto(&format!("{}/item/1", shop.origin)).await;
+    wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+    widget_js(
+        &browser,
+        "root.querySelector('.launch').click(); root.querySelector('textarea').value = 'Hello'; \
+         root.querySelector('form').requestSubmit();",
+    )
+    .await;
+    let conversation = feeds[0].recv_type("message").await["message"]["conversation"]
+        .as_u64()
+        .unwrap();
+    for (i, feed) in feeds.iter_mut().enumerate() {
+        feed.send(json!({"type": "message", "conversation": conversation,
+            "client_id": format!("r{i}"), "body": format!("reply {i}")}))
+            .await;
+        feed.recv_type("ack").await;
+    }
+    wait_widget(&browser, "root.querySelectorAll('.who i').length >= 2").await;
+    let initials = widget_js(
+        &browser,
+        "return [...root.querySelectorAll('.who i')].map(i => i.textContent)",
+    )
+    .await;
+    assert_eq!(initials, json!(["𠮷", "👩‍💻"]));
+    browser.close().await;
+    app.stop().await;
+}
