@@ -443,8 +443,13 @@
       });
       // Registered first: while the picker is open, its keys (Enter included) are not the reply box's.
       cannedPicker(body, form);
+      // The Enter that confirms an IME conversion must not send (Safari: keyCode 229, isComposing false,
+      // right after compositionend).
+      var composedAt = 0;
+      body.addEventListener("compositionend", function () { composedAt = Date.now(); });
       body.addEventListener("keydown", function (e) {
-        if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+        var confirming = e.isComposing || e.keyCode === 229 || Date.now() - composedAt < 50;
+        if (e.key === "Enter" && !e.shiftKey && !confirming) {
           e.preventDefault();
           form.requestSubmit();
         }

@@ -582,8 +582,13 @@
   $(".x").addEventListener("click", function () { setOpen(false); });
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") setOpen(false); });
   $("form.compose").addEventListener("submit", function (e) { e.preventDefault(); submit(); });
+  // The Enter that confirms a Japanese (IME) conversion must not send: Chrome marks it isComposing, Safari
+  // ends the composition first and sends keyCode 229 with isComposing false.
+  var composedAt = 0;
+  input.addEventListener("compositionend", function () { composedAt = Date.now(); });
   input.addEventListener("keydown", function (e) {
-    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
+    var confirming = e.isComposing || e.keyCode === 229 || Date.now() - composedAt < 50;
+    if (e.key === "Enter" && !e.shiftKey && !confirming) { e.preventDefault(); submit(); }
   });
   input.addEventListener("input", function () {
     var now = Date.now();

@@ -204,3 +204,45 @@ async fn avatars_show_the_first_grapheme_of_any_name() {
     browser.close().await;
     app.stop().await;
 }
+
+/// Japanese input as iPhone Safari delivers it: the composition ends first, then the Enter that confirmed
+/// the conversion arrives with keyCode 229 and isComposing false. That Enter must not send the half-typed
+/// text (UI Events, "Keyboard events and input method composition events"); the next plain Enter does.
+#[tokio::test]
+async fn the_enter_that_confirms_a_japanese_conversion_does_not_send() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let (shop, _site) = shop::open_shop(&app, &owner, "ja").await;
+    let mut console = ws::console(&app, &owner).await;
+    let browser = Browser::launch().await;
+    browser.goto(&format!("{}/item/1", shop.origin)).await;
+    wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+    widget_js(
+        &browser,
+        "root.querySelector('.launch').click(); const ta = root.querySelector('textarea'); \
+         ta.value = 'そうりょう'; \
+         ta.dispatchEvent(new CompositionEvent('compositionstart', {data: ''})); \
+         ta.value = '送料'; \
+         ta.dispatchEvent(new CompositionEvent('compositionend', {data: '送料'})); \
+         ta.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', keyCode: 229, bubbles: true, cancelable: true}));",
+    )
+    .await;
+    let sent = console
+        .collect_type("message", std::time::Duration::from_secs(2))
+        .await;
+    assert!(sent.is_empty(), "the confirming Enter sent {sent:?}");
+    let kept = widget_js(&browser, "return root.querySelector('textarea').value").await;
+    assert_eq!(kept, json!("送料"));
+
+    // Later, a plain Enter sends what was typed.
+    widget_js(
+        &browser,
+        "const ta = root.querySelector('textarea'); ta.value = '送料はいくらですか？'; \
+         ta.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', keyCode: 13, bubbles: true, cancelable: true}));",
+    )
+    .await;
+    let message = console.recv_type("message").await;
+    assert_eq!(message["message"]["body"], "送料はいくらですか？");
+    browser.close().await;
+    app.stop().await;
+}
