@@ -57,6 +57,33 @@ impl Kind {
         }
     }
 
+    /// The file name extension that says what the file is.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Kind::Png => "png",
+            Kind::Jpeg => "jpg",
+            Kind::Gif => "gif",
+            Kind::Webp => "webp",
+            Kind::Pdf => "pdf",
+        }
+    }
+
+    /// `name` (already cleaned) with the extension that matches the sniffed content, whatever the sender
+    /// called it: bytes that are a PDF named `receipt.html` become `receipt.pdf`, so a downloaded file never
+    /// opens as a page. A matching extension (any case, `.jpeg` for JPEG) is kept.
+    pub fn named(self, name: &str) -> String {
+        let (stem, given) = match name.rsplit_once('.') {
+            Some((stem, ext)) if !stem.is_empty() => (stem, ext.to_ascii_lowercase()),
+            _ => (name, String::new()),
+        };
+        let matches = given == self.extension() || (self == Kind::Jpeg && given == "jpeg");
+        if matches {
+            name.to_owned()
+        } else {
+            format!("{stem}.{}", self.extension())
+        }
+    }
+
     /// Raster images may be shown inline; anything else is served as a download.
     pub fn is_image(self) -> bool {
         !matches!(self, Kind::Pdf)
@@ -113,6 +140,16 @@ pub fn clean_filename(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_name_takes_the_extension_of_what_the_file_is() {
+        assert_eq!(Kind::Pdf.named("receipt.html"), "receipt.pdf");
+        assert_eq!(Kind::Gif.named("poly.gif"), "poly.gif");
+        assert_eq!(Kind::Gif.named("poly.svg"), "poly.gif");
+        assert_eq!(Kind::Jpeg.named("IMG_1.JPEG"), "IMG_1.JPEG");
+        assert_eq!(Kind::Png.named("file"), "file.png");
+        assert_eq!(Kind::Png.named(".hidden"), ".hidden.png");
+    }
 
     #[test]
     fn stored_names_stay_inside_the_uploads_folder() {

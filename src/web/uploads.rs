@@ -126,7 +126,7 @@ async fn read_and_save(
         .map_err(|e| UploadRefused::Store(e.to_string()))?;
     Ok(NewUpload {
         stored_as,
-        filename: uploads::clean_filename(filename),
+        filename: kind.named(&uploads::clean_filename(filename)),
         content_type: kind.content_type().to_owned(),
         size,
     })

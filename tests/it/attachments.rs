@@ -287,3 +287,34 @@ async fn a_failing_disk_refuses_the_upload_clearly_and_recovers() {
     );
     app.stop().await;
 }
+
+/// A file is named for what it is, not for what the sender called it: PDF bytes that go on as HTML,
+/// uploaded as `receipt.html`, are stored and downloaded as `receipt.pdf`, so the operator's downloads folder
+/// never holds a page that runs script when opened.
+#[tokio::test]
+async fn an_uploads_name_takes_the_extension_of_its_sniffed_type() {
+    let (app, _dir) = spawn_app_with(|_| {}).await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    let mut console = ws::console(&app, &owner).await;
+    let (_ws, visitor) = ws::visitor_hello(&app, &site, None).await;
+    let token = visitor["token"].as_str().unwrap().to_owned();
+    let polyglot = b"%PDF-1.4\n<html><script>alert(document.domain)</script></html>\n".to_vec();
+    let response = upload(&app, &site, &token, "receipt.html", polyglot).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let id = response.json::<Value>().await.unwrap()["upload_id"]
+        .as_u64()
+        .unwrap();
+    let message = console.recv_type("message").await;
+    assert_eq!(message["message"]["attachment"]["filename"], "receipt.pdf");
+    let served = download(&app, &site, &token, id).await;
+    let disposition = served.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.contains("receipt.pdf") && !disposition.contains(".html"),
+        "{disposition}"
+    );
+    app.stop().await;
+}
