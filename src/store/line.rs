@@ -9,8 +9,16 @@ use super::{Error, Store};
 use crate::line::LineSettings;
 use crate::visitors::Visitor;
 
-/// The key of the LINE settings in `SETTINGS`.
-pub(super) const LINE_SETTING: &str = "line";
+const LINE_SETTING: &str = "line";
+
+/// The LINE settings as `txn` sees them (not set up until saved).
+pub(super) fn settings_in(txn: &redb::WriteTransaction) -> Result<LineSettings, Error> {
+    txn.open_table(SETTINGS)?
+        .get(LINE_SETTING)?
+        .map(|v| decode(v.value()))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
 
 impl Store {
     /// The LINE channel's settings (not set up until saved).

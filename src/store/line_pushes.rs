@@ -8,7 +8,7 @@ use redb::{ReadableTable, WriteTransaction};
 
 use super::codec::{decode, encode};
 use super::conversations::{append, load, next_id};
-use super::tables::{LINE_PUSH_DUE, LINE_PUSHES, SETTINGS, VISITORS};
+use super::tables::{LINE_PUSH_DUE, LINE_PUSHES, VISITORS};
 use super::{Error, Store};
 use crate::conversations::{Author, Conversation, ConversationId, Message};
 use crate::line::LineSettings;
@@ -91,12 +91,7 @@ impl Store {
             return Ok((LineSettings::default(), Vec::new()));
         }
         self.write(move |txn| {
-            let settings: LineSettings = txn
-                .open_table(SETTINGS)?
-                .get(super::line::LINE_SETTING)?
-                .map(|v| decode(v.value()))
-                .transpose()?
-                .unwrap_or_default();
+            let settings = super::line::settings_in(txn)?;
             if !settings.configured() {
                 return Ok((settings, Vec::new()));
             }

@@ -34,13 +34,7 @@ fn settings(txn: &WriteTransaction) -> Result<SmtpSettings, Error> {
 
 /// The secret that signs mail links, made on first use.
 fn secret(txn: &WriteTransaction) -> Result<String, Error> {
-    let mut table = txn.open_table(SETTINGS)?;
-    if let Some(v) = table.get(SECRET_SETTING)? {
-        return decode(v.value());
-    }
-    let secret = crate::tokens::random();
-    table.insert(SECRET_SETTING, encode(&secret)?.as_slice())?;
-    Ok(secret)
+    super::secret_in(txn, SECRET_SETTING)
 }
 
 /// Puts a mail in the queue, due now.
@@ -115,18 +109,7 @@ impl Store {
     /// The secret that signs links in mails. Read without the writer once it exists, so opening a link
     /// (even a forged one) costs no commit.
     pub async fn mail_secret(&self) -> Result<String, Error> {
-        let stored = self
-            .read(|txn| {
-                txn.open_table(SETTINGS)?
-                    .get(SECRET_SETTING)?
-                    .map(|v| decode::<String>(v.value()))
-                    .transpose()
-            })
-            .await?;
-        match stored {
-            Some(secret) => Ok(secret),
-            None => self.write(secret).await,
-        }
+        self.secret_setting(SECRET_SETTING).await
     }
 
     /// Queues a mail; it goes out with the next sweep.

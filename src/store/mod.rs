@@ -163,6 +163,23 @@ impl Store {
             .map_err(|e| Error::Storage(e.to_string()))?
     }
 
+    /// The random secret stored in `SETTINGS` under `key`, made on first use. Read without the writer
+    /// once it exists, so using it (checking a forged link, say) costs no commit.
+    pub(crate) async fn secret_setting(&self, key: &'static str) -> Result<String, Error> {
+        let stored = self
+            .read(move |txn| {
+                txn.open_table(tables::SETTINGS)?
+                    .get(key)?
+                    .map(|v| codec::decode::<String>(v.value()))
+                    .transpose()
+            })
+            .await?;
+        match stored {
+            Some(secret) => Ok(secret),
+            None => self.write(move |txn| secret_in(txn, key)).await,
+        }
+    }
+
     /// Whether the writer thread is running (it survives a panicking write; `/healthz` says if not).
     pub fn writer_running(&self) -> bool {
         self.inner.writer.running()
@@ -355,4 +372,15 @@ pub(crate) fn make_private(path: &Path, mode: u32) -> std::io::Result<()> {
     #[cfg(not(unix))]
     let _ = (path, mode);
     Ok(())
+}
+
+/// The secret under `key` in `SETTINGS`, made (random) inside `txn` when missing.
+pub(crate) fn secret_in(txn: &redb::WriteTransaction, key: &str) -> Result<String, Error> {
+    let mut table = txn.open_table(tables::SETTINGS)?;
+    if let Some(v) = table.get(key)? {
+        return codec::decode(v.value());
+    }
+    let secret = crate::tokens::random();
+    table.insert(key, codec::encode(&secret)?.as_slice())?;
+    Ok(secret)
 }

@@ -3,7 +3,7 @@
 use redb::{ReadableTable, WriteTransaction};
 
 use super::codec::{decode, encode};
-use super::tables::{OPERATOR_SESSIONS, OPERATORS, SESSIONS, SETTINGS};
+use super::tables::{OPERATOR_SESSIONS, OPERATORS, SESSIONS};
 use super::{Error, Store};
 use crate::auth::session::Session;
 use crate::operators::{Operator, OperatorId};
@@ -36,27 +36,7 @@ const DEVICE_SECRET: &str = "device_secret";
 impl Store {
     /// The secret that signs device cookies, made on first use (read without the writer after that).
     pub async fn device_secret(&self) -> Result<String, Error> {
-        let stored = self
-            .read(|txn| {
-                txn.open_table(SETTINGS)?
-                    .get(DEVICE_SECRET)?
-                    .map(|v| decode::<String>(v.value()))
-                    .transpose()
-            })
-            .await?;
-        if let Some(secret) = stored {
-            return Ok(secret);
-        }
-        self.write(|txn| {
-            let mut table = txn.open_table(SETTINGS)?;
-            if let Some(v) = table.get(DEVICE_SECRET)? {
-                return decode(v.value());
-            }
-            let secret = crate::tokens::random();
-            table.insert(DEVICE_SECRET, encode(&secret)?.as_slice())?;
-            Ok(secret)
-        })
-        .await
+        self.secret_setting(DEVICE_SECRET).await
     }
 
     /// Stores a new session under its token's digest.
