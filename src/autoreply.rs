@@ -9,6 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::hours::{Hours, Opening};
+use crate::i18n::messages::Message;
+use crate::msg;
 
 /// The longest text, per language.
 pub const MAX_TEXT_CHARS: usize = 1_000;
@@ -143,25 +145,25 @@ impl Rules {
     }
 
     /// Checks the texts and the wait; the message names the field to fix.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), Message> {
         if !(1..=MAX_WAIT_SECS).contains(&self.wait_secs) {
-            return Err(format!("wait: 1 to {MAX_WAIT_SECS} seconds"));
+            return Err(msg!("wait: 1 to {0} seconds", MAX_WAIT_SECS));
         }
         let texts = [
             (
-                "in-hours text",
+                msg!("in-hours text"),
                 &self.in_hours_en,
                 &self.in_hours_ja,
                 self.in_hours,
             ),
             (
-                "out-of-hours text",
+                msg!("out-of-hours text"),
                 &self.out_of_hours_en,
                 &self.out_of_hours_ja,
                 self.out_of_hours,
             ),
             (
-                "away greeting",
+                msg!("away greeting"),
                 &self.greeting_away_en,
                 &self.greeting_away_ja,
                 false,
@@ -169,10 +171,10 @@ impl Rules {
         ];
         for (field, en, ja, needed) in texts {
             if en.chars().count() > MAX_TEXT_CHARS || ja.chars().count() > MAX_TEXT_CHARS {
-                return Err(format!("{field}: at most {MAX_TEXT_CHARS} characters"));
+                return Err(msg!("{0}: at most {1} characters", field, MAX_TEXT_CHARS));
             }
             if needed && en.trim().is_empty() && ja.trim().is_empty() {
-                return Err(format!("{field}: write it in English, Japanese or both"));
+                return Err(msg!("{0}: write it in English, Japanese or both", field));
             }
         }
         Ok(())
@@ -313,7 +315,7 @@ mod tests {
         }
         .check()
         .unwrap_err();
-        assert!(e.starts_with("wait"), "{e}");
+        assert!(e.english().starts_with("wait"), "{e}");
         let e = Rules {
             in_hours_en: String::new(),
             in_hours_ja: " ".into(),
@@ -321,13 +323,13 @@ mod tests {
         }
         .check()
         .unwrap_err();
-        assert!(e.starts_with("in-hours text"), "{e}");
+        assert!(e.english().starts_with("in-hours text"), "{e}");
         let e = Rules {
             greeting_away_ja: "あ".repeat(1_001),
             ..on()
         }
         .check()
         .unwrap_err();
-        assert!(e.starts_with("away greeting"), "{e}");
+        assert!(e.english().starts_with("away greeting"), "{e}");
     }
 }

@@ -11,6 +11,8 @@ use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use serde::{Deserialize, Serialize};
 
 use crate::customers::Invalid;
+use crate::i18n::messages::Message;
+use crate::msg;
 
 /// An article's id.
 pub type ArticleId = u64;
@@ -275,7 +277,7 @@ impl Entry {
 pub fn parse_menu(
     text: &str,
     article_exists: &dyn Fn(ArticleId) -> bool,
-) -> Result<Vec<Entry>, String> {
+) -> Result<Vec<Entry>, Message> {
     let mut lines = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let trimmed = raw.trim_end();
@@ -286,7 +288,7 @@ pub fn parse_menu(
         lines.push((i + 1, indent, trimmed.trim_start()));
     }
     if lines.len() > MAX_MENU_ENTRIES {
-        return Err(format!("at most {MAX_MENU_ENTRIES} entries"));
+        return Err(msg!("at most {0} entries", MAX_MENU_ENTRIES));
     }
     let mut at = 0;
     parse_level(&lines, &mut at, 0, 1, article_exists)
@@ -298,15 +300,16 @@ fn parse_level(
     indent: usize,
     depth: usize,
     article_exists: &dyn Fn(ArticleId) -> bool,
-) -> Result<Vec<Entry>, String> {
+) -> Result<Vec<Entry>, Message> {
     let mut entries = Vec::new();
     while let Some(&(line, this_indent, text)) = lines.get(*at) {
         if this_indent < indent {
             break;
         }
         if this_indent > indent {
-            return Err(format!(
-                "line {line}: its indent matches no menu above it (a menu is a line without ->)"
+            return Err(msg!(
+                "line {0}: its indent matches no menu above it (a menu is a line without ->)",
+                line
             ));
         }
         *at += 1;
@@ -319,10 +322,10 @@ fn parse_level(
             None => (label, ""),
         };
         if label_en.is_empty() && label_ja.is_empty() {
-            return Err(format!("line {line}: the button needs a label"));
+            return Err(msg!("line {0}: the button needs a label", line));
         }
         if label_en.chars().count() > 80 || label_ja.chars().count() > 80 {
-            return Err(format!("line {line}: a label has at most 80 characters"));
+            return Err(msg!("line {0}: a label has at most 80 characters", line));
         }
         let action = match target {
             Some("person") => Action::Person,
@@ -331,17 +334,22 @@ fn parse_level(
                     .strip_prefix("article")
                     .and_then(|n| n.trim().parse().ok())
                     .ok_or_else(|| {
-                        format!("line {line}: after -> write `article NUMBER` or `person`")
+                        msg!(
+                            "line {0}: after -> write `article NUMBER` or `person`",
+                            line
+                        )
                     })?;
                 if !article_exists(id) {
-                    return Err(format!("line {line}: there is no article {id}"));
+                    return Err(msg!("line {0}: there is no article {1}", line, id));
                 }
                 Action::Article(id)
             }
             None => {
                 if depth >= MAX_MENU_DEPTH {
-                    return Err(format!(
-                        "line {line}: menus nest at most {MAX_MENU_DEPTH} deep"
+                    return Err(msg!(
+                        "line {0}: menus nest at most {1} deep",
+                        line,
+                        MAX_MENU_DEPTH
                     ));
                 }
                 let child_indent = lines
@@ -349,7 +357,10 @@ fn parse_level(
                     .map(|l| l.1)
                     .filter(|&i| i > indent)
                     .ok_or_else(|| {
-                        format!("line {line}: a menu needs entries below it, indented (or add -> article N)")
+                        msg!(
+                            "line {0}: a menu needs entries below it, indented (or add -> article N)",
+                            line
+                        )
                     })?;
                 Action::Menu(parse_level(
                     lines,
@@ -478,15 +489,15 @@ impl Draft {
     pub fn check(&self) -> Result<Article, Invalid> {
         let title = self.title.trim();
         if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
-            return Err(Invalid(format!("title: 1 to {MAX_TITLE_CHARS} characters")));
+            return Err(Invalid(msg!("title: 1 to {0} characters", MAX_TITLE_CHARS)));
         }
         let body = self.body.trim();
         if body.is_empty() || body.chars().count() > MAX_BODY_CHARS {
-            return Err(Invalid(format!("text: 1 to {MAX_BODY_CHARS} characters")));
+            return Err(Invalid(msg!("text: 1 to {0} characters", MAX_BODY_CHARS)));
         }
         let language = self.language.trim();
         if !["", "en", "ja"].contains(&language) {
-            return Err(Invalid("language: English, Japanese or any".into()));
+            return Err(Invalid(msg!("language: English, Japanese or any")));
         }
         let keywords: Vec<String> = self
             .keywords
@@ -650,7 +661,7 @@ mod tests {
             ("| -> person", "needs a label"),
         ] {
             let e = parse_menu(bad, &|id| id <= 4).unwrap_err();
-            assert!(e.contains(expected), "{bad}: {e}");
+            assert!(e.english().contains(expected), "{bad}: {e}");
         }
     }
 

@@ -9,6 +9,9 @@ use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::messages::Message;
+use crate::msg;
+
 /// Minutes in a day: a range may end at 24:00.
 const DAY_MINUTES: u16 = 24 * 60;
 /// How far ahead the next opening is looked for (a year and a few days of holidays).
@@ -62,21 +65,48 @@ pub struct Hours {
 
 /// Why a schedule was refused; the message says what to fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid(pub String);
+pub struct Invalid(pub Message);
 
 impl std::fmt::Display for Invalid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.0.english())
     }
 }
 
+/// Reads a time as people type it: `9:00`, `09:30`, `9`, `10時`, `10時30分`, `10時半` (after
+/// [`half_width`]).
 fn minutes(text: &str) -> Option<u16> {
-    let (h, m) = text.trim().split_once(':')?;
-    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
-    if m >= 60 || h > 24 || (h == 24 && m > 0) || text.trim().len() > 5 {
+    let text = text.trim();
+    let text = text.strip_suffix('分').unwrap_or(text);
+    let (h, m) = match text.split_once([':', '時']) {
+        Some((h, "半")) => (h, "30"),
+        Some((h, "")) => (h, "0"),
+        Some((h, m)) => (h, m),
+        None => (text, "0"),
+    };
+    let digits = |s: &str| !s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(h.trim()) || !digits(m.trim()) {
+        return None;
+    }
+    let (h, m): (u16, u16) = (h.trim().parse().ok()?, m.trim().parse().ok()?);
+    if m >= 60 || h > 24 || (h == 24 && m > 0) {
         return None;
     }
     Some(h * 60 + m)
+}
+
+/// Full-width digits, colon, tilde and dashes as their ASCII forms, so `９：００～１８：００` reads like
+/// `9:00~18:00` (what a Japanese keyboard in full-width mode types).
+fn half_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '：' => ':',
+            '～' | '〜' | '~' | '－' | '–' | '—' | 'ー' | '−' => '-',
+            '，' => ',',
+            c => c,
+        })
+        .collect()
 }
 
 /// `HH:MM` of minutes after midnight.
@@ -85,7 +115,8 @@ pub fn clock_text(minutes: u16) -> String {
 }
 
 /// Reads one day's ranges: `09:00-12:00, 13:00-18:00`; empty is closed.
-pub fn parse_day(text: &str) -> Result<Vec<Range>, String> {
+pub fn parse_day(text: &str) -> Result<Vec<Range>, Message> {
+    let text = half_width(text);
     let mut ranges: Vec<Range> = Vec::new();
     for part in text
         .split([',', '、'])
@@ -93,26 +124,29 @@ pub fn parse_day(text: &str) -> Result<Vec<Range>, String> {
         .filter(|p| !p.is_empty())
     {
         let (from, to) = part
-            .split_once(['-', '–', '~', '〜'])
-            .ok_or_else(|| format!("{part:?}: write a range as 09:00-18:00"))?;
+            .split_once('-')
+            .ok_or_else(|| msg!("{0}: write a range as 09:00-18:00", format!("{part:?}")))?;
         let (start, end) = match (minutes(from), minutes(to)) {
             (Some(s), Some(e)) => (s, e),
-            _ => return Err(format!("{part:?}: times are HH:MM, from 00:00 to 24:00")),
+            _ => {
+                let part = format!("{part:?}");
+                return Err(msg!("{0}: times are HH:MM, from 00:00 to 24:00", part));
+            }
         };
         if end <= start {
-            return Err(format!(
-                "{part:?}: a range must end after it starts (past midnight: end the day at 24:00 and \
-                 start the next at 00:00)"
+            return Err(msg!(
+                "{0}: a range must end after it starts (past midnight: end the day at 24:00 and start the next at 00:00)",
+                format!("{part:?}")
             ));
         }
         ranges.push(Range { start, end });
     }
     ranges.sort_by_key(|r| r.start);
     if ranges.windows(2).any(|w| w[1].start < w[0].end) {
-        return Err("ranges overlap".into());
+        return Err(msg!("ranges overlap"));
     }
     if ranges.len() > MAX_RANGES_PER_DAY {
-        return Err(format!("at most {MAX_RANGES_PER_DAY} ranges a day"));
+        return Err(msg!("at most {0} ranges a day", MAX_RANGES_PER_DAY));
     }
     Ok(ranges)
 }
@@ -128,7 +162,7 @@ pub fn day_text(ranges: &[Range]) -> String {
 
 /// Reads a list of holiday dates: one per line, the date first (`2027-01-01 New Year` and `2027/1/1` both
 /// work); blank lines and lines starting with `#` are skipped. Sorted, without repeats.
-pub fn parse_holidays(text: &str) -> Result<Vec<String>, String> {
+pub fn parse_holidays(text: &str) -> Result<Vec<String>, Message> {
     let mut dates = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim().trim_start_matches('\u{feff}');
@@ -140,14 +174,16 @@ pub fn parse_holidays(text: &str) -> Result<Vec<String>, String> {
             .next()
             .unwrap_or_default()
             .trim_matches('"');
-        let date = parse_date(first)
-            .ok_or_else(|| format!("line {}: {first:?} is not a date (YYYY-MM-DD)", i + 1))?;
+        let date = parse_date(first).ok_or_else(|| {
+            let first = format!("{first:?}");
+            msg!("line {0}: {1} is not a date (YYYY-MM-DD)", i + 1, first)
+        })?;
         dates.push(date.to_string());
     }
     dates.sort();
     dates.dedup();
     if dates.len() > MAX_HOLIDAYS {
-        return Err(format!("at most {MAX_HOLIDAYS} holidays"));
+        return Err(msg!("at most {0} holidays", MAX_HOLIDAYS));
     }
     Ok(dates)
 }
@@ -164,11 +200,12 @@ fn parse_date(text: &str) -> Option<Date> {
 }
 
 /// Checks a time zone name against the time zone database.
-pub fn parse_zone(name: &str) -> Result<String, String> {
+pub fn parse_zone(name: &str) -> Result<String, Message> {
     let name = name.trim();
-    TimeZone::get(name)
-        .map(|_| name.to_owned())
-        .map_err(|_| format!("{name:?} is not a known time zone (such as Asia/Tokyo)"))
+    TimeZone::get(name).map(|_| name.to_owned()).map_err(|_| {
+        let name = format!("{name:?}");
+        msg!("{0} is not a known time zone (such as Asia/Tokyo)", name)
+    })
 }
 
 /// When the shop opens next, and how to say it.
@@ -328,7 +365,9 @@ mod tests {
         assert_eq!(parse_day("22:00-24:00").unwrap()[0].end, 1440);
         assert_eq!(parse_day("9:00〜17:00、18:00~19:00").unwrap().len(), 2);
         for bad in [
-            "9-17",
+            "9",
+            "9時半-",
+            "123-130",
             "10:00-09:00",
             "22:00-02:00",
             "10:00-12:00, 11:00-13:00",
@@ -344,11 +383,34 @@ mod tests {
     }
 
     #[test]
+    fn hours_are_read_as_people_type_them() {
+        let nine_to_six = parse_day("09:00-18:00").unwrap();
+        for typed in [
+            "9-18",
+            "9:00～18:00",
+            "９：００〜１８：００",
+            "10時-18時",
+            "９時－１８時",
+            "9時00分-18時",
+        ] {
+            let want = if typed.starts_with("10") { 600 } else { 540 };
+            let got = parse_day(typed).unwrap_or_else(|e| panic!("{typed}: {e}"));
+            assert_eq!(
+                (got[0].start, got[0].end),
+                (want, nine_to_six[0].end),
+                "{typed}"
+            );
+        }
+        assert_eq!(parse_day("10時半-18時").unwrap()[0].start, 630);
+        assert_eq!(parse_day("９-１２，１３-１８").unwrap().len(), 2);
+    }
+
+    #[test]
     fn holiday_lists_are_imported_leniently_and_sorted() {
         let list = "# 2027\n2027-01-01 New Year\n\"2027/1/11\",Coming of Age Day\n\n2027-01-01\n";
         assert_eq!(parse_holidays(list).unwrap(), ["2027-01-01", "2027-01-11"]);
         let e = parse_holidays("2027-01-01\n2027-02-30 nope").unwrap_err();
-        assert!(e.starts_with("line 2"), "{e}");
+        assert!(e.english().starts_with("line 2"), "{e}");
     }
 
     #[test]

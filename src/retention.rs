@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::messages::Message;
+use crate::msg;
+
 /// One day in milliseconds.
 const DAY_MS: u64 = 86_400_000;
 /// A month, for retention, is 30 days.
@@ -73,27 +76,29 @@ impl Retention {
         history_days: &str,
         conversation_months: &str,
         anonymous_days: &str,
-    ) -> Result<Retention, String> {
-        let number = |text: &str, what: &str, max: u32| -> Result<u32, String> {
+    ) -> Result<Retention, Message> {
+        let number = |text: &str, what: Message, max: u32| -> Result<u32, Message> {
             let text = text.trim();
             if text.is_empty() {
                 return Ok(0);
             }
             match text.parse::<u32>() {
                 Ok(n) if n <= max => Ok(n),
-                _ => Err(format!(
-                    "{what} must be a whole number from 0 (keep forever) to {max}."
+                _ => Err(msg!(
+                    "{0} must be a whole number from 0 (keep forever) to {1}.",
+                    what,
+                    max
                 )),
             }
         };
         Ok(Retention {
-            history_days: number(history_days, "Days of history", MAX_DAYS)?,
+            history_days: number(history_days, msg!("Days of history"), MAX_DAYS)?,
             conversation_months: number(
                 conversation_months,
-                "Months of conversations",
+                msg!("Months of conversations"),
                 MAX_DAYS / MONTH_DAYS as u32,
             )?,
-            anonymous_days: number(anonymous_days, "Days of anonymous visitors", MAX_DAYS)?,
+            anonymous_days: number(anonymous_days, msg!("Days of anonymous visitors"), MAX_DAYS)?,
         })
     }
 

@@ -10,6 +10,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::customers::Invalid;
+use crate::i18n::messages::Message;
+use crate::msg;
 use crate::segments::SegmentId;
 
 /// A trigger's id.
@@ -340,71 +342,81 @@ impl Draft {
             || name.chars().count() > MAX_NAME_CHARS
             || name.contains(char::is_control)
         {
-            return Err(Invalid(format!("name: 1 to {MAX_NAME_CHARS} characters")));
+            return Err(Invalid(msg!("name: 1 to {0} characters", MAX_NAME_CHARS)));
         }
         let url = self.url.trim();
-        check_url_text("page", url)?;
+        check_url_text(msg!("page"), url)?;
         let kind = Kind::parse(self.kind.trim()).ok_or_else(|| {
-            Invalid("kind: choose a message bubble, an answer or a question".into())
+            Invalid(msg!(
+                "kind: choose a message bubble, an answer or a question"
+            ))
         })?;
         let (text_en, text_ja) = (self.text_en.trim(), self.text_ja.trim());
         if text_en.is_empty() && text_ja.is_empty() {
-            return Err(Invalid(
-                "text: write the message in English, Japanese or both".into(),
-            ));
+            return Err(Invalid(msg!(
+                "text: write the message in English, Japanese or both"
+            )));
         }
-        for (field, text) in [("English text", text_en), ("Japanese text", text_ja)] {
+        for (field, text) in [
+            (msg!("English text"), text_en),
+            (msg!("Japanese text"), text_ja),
+        ] {
             if text.chars().count() > MAX_TEXT_CHARS {
-                return Err(Invalid(format!(
-                    "{field}: at most {MAX_TEXT_CHARS} characters"
+                return Err(Invalid(msg!(
+                    "{0}: at most {1} characters",
+                    field,
+                    MAX_TEXT_CHARS
                 )));
             }
         }
         let link = self.link.trim();
-        check_url_text("link", link)?;
+        check_url_text(msg!("link"), link)?;
         if kind == Kind::Answer {
             let web = link.starts_with("https://") || link.starts_with("http://");
             if !(web || link.starts_with('/')) {
-                return Err(Invalid(
+                return Err(Invalid(msg!(
                     "link: an answer needs a link (https://… or a path such as /help/shipping)"
-                        .into(),
-                ));
+                )));
             }
         }
-        let scroll_percent = number::<u8>("scroll depth", &self.scroll_percent)?;
+        let scroll_percent = number::<u8>(msg!("scroll depth"), &self.scroll_percent)?;
         if scroll_percent.is_some_and(|p| !(1..=100).contains(&p)) {
-            return Err(Invalid("scroll depth: a percentage from 1 to 100".into()));
+            return Err(Invalid(msg!("scroll depth: a percentage from 1 to 100")));
         }
-        let seconds = |field: &str, text: &str| -> Result<Option<u32>, Invalid> {
-            let v = number::<u32>(field, text)?;
+        let seconds = |field: Message, text: &str| -> Result<Option<u32>, Invalid> {
+            let v = number::<u32>(field.clone(), text)?;
             if v.is_some_and(|s| s > MAX_SECONDS) {
-                return Err(Invalid(format!("{field}: at most {MAX_SECONDS} seconds")));
+                return Err(Invalid(msg!(
+                    "{0}: at most {1} seconds",
+                    field,
+                    MAX_SECONDS
+                )));
             }
             Ok(v)
         };
-        let every_days = number::<u32>("repeat", &self.every_days)?.unwrap_or(0);
+        let every_days = number::<u32>(msg!("repeat"), &self.every_days)?.unwrap_or(0);
         if every_days > MAX_EVERY_DAYS {
-            return Err(Invalid(format!("repeat: at most {MAX_EVERY_DAYS} days")));
+            return Err(Invalid(msg!("repeat: at most {0} days", MAX_EVERY_DAYS)));
         }
-        let min_cart_value = number::<f64>("cart value", &self.min_cart_value)?;
+        let min_cart_value = number::<f64>(msg!("cart value"), &self.min_cart_value)?;
         if min_cart_value.is_some_and(|v| !v.is_finite() || v < 0.0) {
-            return Err(Invalid("cart value: a number, 0 or more".into()));
+            return Err(Invalid(msg!("cart value: a number, 0 or more")));
         }
         Ok(Trigger {
             id: 0,
             name: name.to_owned(),
             enabled: self.enabled.is_some(),
             url: url.to_owned(),
-            idle_secs: seconds("idle", &self.idle_secs)?,
-            time_on_page_secs: seconds("time on page", &self.time_on_page_secs)?,
+            idle_secs: seconds(msg!("idle"), &self.idle_secs)?,
+            time_on_page_secs: seconds(msg!("time on page"), &self.time_on_page_secs)?,
             scroll_percent,
             exit_intent: self.exit_intent.is_some(),
-            min_visits: number("visits", &self.min_visits)?,
-            segment: number("segment", &self.segment)?,
+            min_visits: number(msg!("visits"), &self.min_visits)?,
+            segment: number(msg!("segment"), &self.segment)?,
             min_cart_value,
-            min_intent: number("intent score", &self.min_intent)?,
+            min_intent: number(msg!("intent score"), &self.min_intent)?,
             kind,
-            from_operator: number("from", &self.from_operator)?,
+            from_operator: number(msg!("from"), &self.from_operator)?,
             text_en: text_en.to_owned(),
             text_ja: text_ja.to_owned(),
             link: link.to_owned(),
@@ -418,24 +430,30 @@ impl Draft {
     }
 }
 
-fn check_url_text(field: &str, text: &str) -> Result<(), Invalid> {
+fn check_url_text(field: Message, text: &str) -> Result<(), Invalid> {
     if text.chars().count() > MAX_URL_CHARS || text.contains(char::is_whitespace) {
-        return Err(Invalid(format!(
-            "{field}: at most {MAX_URL_CHARS} characters, without spaces"
+        return Err(Invalid(msg!(
+            "{0}: at most {1} characters, without spaces",
+            field,
+            MAX_URL_CHARS
         )));
     }
     Ok(())
 }
 
 /// An optional number field: blank is `None`.
-fn number<T: std::str::FromStr>(field: &str, text: &str) -> Result<Option<T>, Invalid> {
+fn number<T: std::str::FromStr>(field: Message, text: &str) -> Result<Option<T>, Invalid> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
-    text.parse()
-        .map(Some)
-        .map_err(|_| Invalid(format!("{field}: {text:?} is not a number that fits here")))
+    text.parse().map(Some).map_err(|_| {
+        Invalid(msg!(
+            "{0}: {1} is not a number that fits here",
+            field,
+            format!("{text:?}")
+        ))
+    })
 }
 
 /// Conversations started on a trigger's pages per day, before and after it went live: whether the shop
@@ -551,7 +569,7 @@ mod tests {
             let mut d = draft();
             change(&mut d);
             let e = d.check().unwrap_err().0;
-            assert!(e.starts_with(field), "{field}: {e}");
+            assert!(e.english().starts_with(field), "{field}: {e}");
         }
         let mut d = draft();
         d.kind = "answer".into();

@@ -165,11 +165,11 @@ pub fn verify(secret: &str, header: &str, body: &str, now_secs: u64, tolerance_s
 }
 
 /// Checks a receiver URL: http(s), no spaces, at most 2,000 characters.
-pub fn check_url(url: &str) -> Result<String, String> {
+pub fn check_url(url: &str) -> Result<String, crate::i18n::messages::Message> {
     let url = url.trim();
     let web = url.starts_with("https://") || url.starts_with("http://");
     if !web || url.len() > 2_000 || url.contains(char::is_whitespace) {
-        return Err("url: an http:// or https:// address".into());
+        return Err(crate::msg!("url: an http:// or https:// address"));
     }
     Ok(url.to_owned())
 }

@@ -295,7 +295,14 @@
           li.dataset.canned = r.id;
           li.appendChild(el("strong", "", r.title));
           if (r.shortcut) li.appendChild(el("span", "sc", "/" + r.shortcut));
-          li.appendChild(el("span", "tx", r.text));
+          if (r.missing.length) {
+            li.className += " unusable";
+            li.setAttribute("aria-disabled", "true");
+            li.appendChild(el("span", "missing", i18n.cannedMissing + " " +
+              r.missing.map(function (v) { return "{{" + v + "}}"; }).join(", ")));
+          } else {
+            li.appendChild(el("span", "tx", r.text));
+          }
           li.addEventListener("mousedown", function (e) { e.preventDefault(); insert(r); });
           pop.appendChild(li);
         });
@@ -312,6 +319,9 @@
         });
       }
       function insert(r) {
+        // A reply with a variable this customer cannot fill stays in the list, saying why; it is never
+        // inserted with a hole.
+        if (r.missing.length) return;
         var caret = box.selectionStart;
         box.value = box.value.slice(0, start) + r.text + box.value.slice(caret);
         var at = start + r.text.length;

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Invalid;
+use crate::i18n::messages::Message;
+use crate::msg;
 
 /// A customer's attributes by key.
 pub type Attributes = BTreeMap<String, Value>;
@@ -78,9 +80,9 @@ impl AttributeDef {
         let key = parse_key(key)?;
         let label = label.trim();
         if label.is_empty() || label.chars().count() > 100 {
-            return Err(Invalid("the label must be 1 to 100 characters".into()));
+            return Err(Invalid(msg!("the label must be 1 to 100 characters")));
         }
-        let kind = AttrKind::parse(kind).ok_or_else(|| Invalid("unknown type".into()))?;
+        let kind = AttrKind::parse(kind).ok_or_else(|| Invalid(msg!("unknown type")))?;
         Ok(AttributeDef {
             key,
             label: label.to_owned(),
@@ -100,9 +102,10 @@ pub fn parse_key(input: &str) -> Result<String, Invalid> {
     if ok {
         Ok(key.to_owned())
     } else {
-        Err(Invalid(format!(
-            "attribute key {:?} must be 1 to {MAX_KEY_CHARS} letters, digits, _ or -",
-            key.chars().take(80).collect::<String>()
+        Err(Invalid(msg!(
+            "attribute key {0} must be 1 to {1} letters, digits, _ or -",
+            format!("{:?}", key.chars().take(80).collect::<String>()),
+            MAX_KEY_CHARS
         )))
     }
 }
@@ -121,7 +124,7 @@ fn is_date(text: &str) -> bool {
 
 /// Checks (and, from text as CSV gives it, converts) one value for a declared `kind`.
 pub fn coerce(key: &str, value: &Value, kind: AttrKind) -> Result<Value, Invalid> {
-    let wrong = || Invalid(format!("attribute {key} must be {}", describe(kind)));
+    let wrong = || Invalid(msg!("attribute {0} must be {1}", key, describe(kind)));
     let text = value.as_str().map(str::trim);
     match kind {
         AttrKind::Text => plain(key, value),
@@ -170,13 +173,13 @@ pub fn coerce(key: &str, value: &Value, kind: AttrKind) -> Result<Value, Invalid
     }
 }
 
-fn describe(kind: AttrKind) -> &'static str {
+fn describe(kind: AttrKind) -> Message {
     match kind {
-        AttrKind::Text => "text",
-        AttrKind::Number => "a number",
-        AttrKind::Date => "a date (YYYY-MM-DD)",
-        AttrKind::Boolean => "true or false",
-        AttrKind::Url => "an http(s) URL",
+        AttrKind::Text => msg!("text"),
+        AttrKind::Number => msg!("a number"),
+        AttrKind::Date => msg!("a date (YYYY-MM-DD)"),
+        AttrKind::Boolean => msg!("true or false"),
+        AttrKind::Url => msg!("an http(s) URL"),
     }
 }
 
@@ -185,11 +188,14 @@ fn plain(key: &str, value: &Value) -> Result<Value, Invalid> {
     match value {
         Value::Bool(_) | Value::Number(_) => Ok(value.clone()),
         Value::String(s) if s.chars().count() <= MAX_TEXT_CHARS => Ok(Value::from(s.trim())),
-        Value::String(_) => Err(Invalid(format!(
-            "attribute {key} is longer than {MAX_TEXT_CHARS} characters"
+        Value::String(_) => Err(Invalid(msg!(
+            "attribute {0} is longer than {1} characters",
+            key,
+            MAX_TEXT_CHARS
         ))),
-        _ => Err(Invalid(format!(
-            "attribute {key} must be text, a number or true/false"
+        _ => Err(Invalid(msg!(
+            "attribute {0} must be text, a number or true/false",
+            key
         ))),
     }
 }
@@ -200,8 +206,9 @@ pub fn check_all(
     defs: &[AttributeDef],
 ) -> Result<Attributes, Invalid> {
     if raw.len() > MAX_ATTRIBUTES {
-        return Err(Invalid(format!(
-            "at most {MAX_ATTRIBUTES} attributes may be sent at once"
+        return Err(Invalid(msg!(
+            "at most {0} attributes may be sent at once",
+            MAX_ATTRIBUTES
         )));
     }
     let mut out = Attributes::new();
@@ -223,8 +230,9 @@ pub fn merge_checked(target: &mut Attributes, changes: &Attributes) -> Result<()
     let mut next = target.clone();
     merge(&mut next, changes);
     if next.len() > MAX_ATTRIBUTES {
-        return Err(Invalid(format!(
-            "a customer keeps at most {MAX_ATTRIBUTES} attributes"
+        return Err(Invalid(msg!(
+            "a customer keeps at most {0} attributes",
+            MAX_ATTRIBUTES
         )));
     }
     *target = next;

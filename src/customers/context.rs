@@ -26,7 +26,7 @@ impl From<Error> for Refused {
 }
 
 fn invalid(e: Invalid) -> Refused {
-    Refused::Invalid("invalid_customer_data", e.0)
+    Refused::Invalid("invalid_customer_data", e.to_string())
 }
 
 /// What the browser reports about itself.
@@ -135,8 +135,8 @@ pub async fn identify(
     user_hash: Option<String>,
     traits: &Value,
 ) -> Result<(VisitorId, String, bool), Refused> {
-    let user_id =
-        parse_external_id(user_id).map_err(|e| Refused::Invalid("invalid_identity", e.0))?;
+    let user_id = parse_external_id(user_id)
+        .map_err(|e| Refused::Invalid("invalid_identity", e.to_string()))?;
     let site = store.site().await?;
     let hash = user_hash.filter(|h| !h.trim().is_empty());
     let verified = hash
@@ -168,16 +168,16 @@ pub async fn identify(
     let customer = store
         .identify(crate::tokens::digest(token), visitor, claim)
         .await?
-        .map_err(|e| Refused::Invalid("identity_refused", e.0))?;
+        .map_err(|e| Refused::Invalid("identity_refused", e.to_string()))?;
     Ok((customer, user_id, verified))
 }
 
 /// `set`: checks attributes against the schema and merges them.
 pub async fn set(store: &Store, visitor: VisitorId, input: &Value) -> Result<(), Refused> {
     let Some(object) = input.as_object() else {
-        return Err(invalid(Invalid(
-            "set() takes an object of attributes".into(),
-        )));
+        return Err(invalid(Invalid(crate::msg!(
+            "set() takes an object of attributes"
+        ))));
     };
     let defs = store.attribute_defs().await?;
     let raw = object.iter().map(|(k, v)| (k.clone(), v.clone())).collect();

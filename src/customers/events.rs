@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Invalid;
+use crate::i18n::messages::Message;
+use crate::msg;
 
 /// The longest event name.
 pub const MAX_NAME_CHARS: usize = 64;
@@ -58,22 +60,25 @@ pub fn parse_event(name: &str, properties: &Value, at: u64) -> Result<Event, Inv
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'));
     if !name_ok {
-        return Err(Invalid(format!(
-            "event name {:?} must be 1 to {MAX_NAME_CHARS} letters, digits, _ . : or -",
-            name.chars().take(80).collect::<String>()
+        return Err(Invalid(msg!(
+            "event name {0} must be 1 to {1} letters, digits, _ . : or -",
+            format!("{:?}", name.chars().take(80).collect::<String>()),
+            MAX_NAME_CHARS
         )));
     }
     let properties = match properties {
         Value::Null => Value::Object(Default::default()),
         Value::Object(_) => properties.clone(),
-        _ => return Err(Invalid("event properties must be an object".into())),
+        _ => return Err(Invalid(msg!("event properties must be an object"))),
     };
     let size = serde_json::to_vec(&properties)
         .map(|v| v.len())
         .unwrap_or(usize::MAX);
     if size > MAX_PROPERTIES_BYTES {
-        return Err(Invalid(format!(
-            "event properties are {size} bytes; at most {MAX_PROPERTIES_BYTES} are accepted"
+        return Err(Invalid(msg!(
+            "event properties are {0} bytes; at most {1} are accepted",
+            size,
+            MAX_PROPERTIES_BYTES
         )));
     }
     Ok(Event {
@@ -115,28 +120,29 @@ impl CartItem {
 /// texts, a price of zero or more and a quantity of 1 to 10,000.
 pub fn parse_cart(input: &Value) -> Result<Vec<CartItem>, Invalid> {
     let Some(items) = input.as_array() else {
-        return Err(Invalid("the cart must be an array of items".into()));
+        return Err(Invalid(msg!("the cart must be an array of items")));
     };
     if items.len() > MAX_CART_ITEMS {
-        return Err(Invalid(format!(
-            "a cart holds at most {MAX_CART_ITEMS} items"
+        return Err(Invalid(msg!(
+            "a cart holds at most {0} items",
+            MAX_CART_ITEMS
         )));
     }
     items
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            let bad = |why: &str| Invalid(format!("cart item {}: {why}", i + 1));
+            let bad = |why: Message| Invalid(msg!("cart item {0}: {1}", i + 1, why));
             let item: CartItem =
-                serde_json::from_value(item.clone()).map_err(|e| bad(&e.to_string()))?;
+                serde_json::from_value(item.clone()).map_err(|e| bad(msg!("{0}", e)))?;
             if item.sku.chars().count() > 100 || item.name.chars().count() > 200 {
-                return Err(bad("sku or name too long"));
+                return Err(bad(msg!("sku or name too long")));
             }
             if !item.price.is_finite() || item.price < 0.0 {
-                return Err(bad("price must be a number of zero or more"));
+                return Err(bad(msg!("price must be a number of zero or more")));
             }
             if !(1..=10_000).contains(&item.quantity) {
-                return Err(bad("quantity must be 1 to 10000"));
+                return Err(bad(msg!("quantity must be 1 to 10000")));
             }
             Ok(CartItem {
                 sku: item.sku.trim().to_owned(),

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{AttributeDef, Invalid, Traits, attributes, parse_external_id, parse_traits};
+use crate::msg;
 
 /// The most data rows one import takes.
 pub const MAX_ROWS: usize = 50_000;
@@ -63,7 +64,12 @@ impl Column {
             "phone" => Column::Phone,
             other => match other.strip_prefix("attr:") {
                 Some(key) => Column::Attribute(attributes::parse_key(key)?),
-                None => return Err(Invalid(format!("unknown column mapping {other:?}"))),
+                None => {
+                    return Err(Invalid(msg!(
+                        "unknown column mapping {0}",
+                        format!("{other:?}")
+                    )));
+                }
             },
         })
     }
@@ -93,16 +99,17 @@ pub fn read(text: &str) -> Result<Sheet, Invalid> {
         .from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|e| Invalid(format!("the header row cannot be read: {e}")))?
+        .map_err(|e| Invalid(msg!("the header row cannot be read: {0}", e)))?
         .iter()
         .map(|h| h.trim().to_owned())
         .collect();
     if headers.iter().all(String::is_empty) {
-        return Err(Invalid("the file has no header row".into()));
+        return Err(Invalid(msg!("the file has no header row")));
     }
     if headers.len() > MAX_COLUMNS {
-        return Err(Invalid(format!(
-            "at most {MAX_COLUMNS} columns per import (this file has {}); remove the ones not needed",
+        return Err(Invalid(msg!(
+            "at most {0} columns per import (this file has {1}); remove the ones not needed",
+            MAX_COLUMNS,
             headers.len()
         )));
     }
@@ -110,14 +117,15 @@ pub fn read(text: &str) -> Result<Sheet, Invalid> {
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
-            Invalid(format!("line {line}: {e}"))
+            Invalid(msg!("line {0}: {1}", line, e))
         })?;
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
         if rows.len() == MAX_ROWS {
-            return Err(Invalid(format!(
-                "at most {MAX_ROWS} rows per import; split the file"
+            return Err(Invalid(msg!(
+                "at most {0} rows per import; split the file",
+                MAX_ROWS
             )));
         }
         let line = record.position().map(|p| p.line()).unwrap_or(0);
@@ -138,7 +146,7 @@ pub struct Row {
 }
 
 /// A row that was not imported: its line and why.
-pub type Skipped = (u64, String);
+pub type Skipped = (u64, crate::i18n::messages::Message);
 
 /// Checks every row against `mapping` (one entry per column) and the attribute schema; returns the good
 /// rows and, for each bad one, its line and why.
@@ -148,7 +156,7 @@ pub fn rows(
     defs: &[AttributeDef],
 ) -> Result<(Vec<Row>, Vec<Skipped>), Invalid> {
     if mapping.iter().filter(|c| **c == Column::ExternalId).count() != 1 {
-        return Err(Invalid("map exactly one column to the user id".into()));
+        return Err(Invalid(msg!("map exactly one column to the user id")));
     }
     let mut good = Vec::new();
     let mut bad = Vec::new();
@@ -205,7 +213,7 @@ mod tests {
     fn a_file_with_too_many_columns_is_refused_before_any_preview() {
         let wide: Vec<String> = (0..=MAX_COLUMNS).map(|i| format!("c{i}")).collect();
         let err = read(&format!("{}\n", wide.join(","))).unwrap_err();
-        assert!(err.0.contains("at most 200 columns"), "{}", err.0);
+        assert!(err.0.english().contains("at most 200 columns"), "{}", err.0);
         let ok: Vec<String> = (0..MAX_COLUMNS).map(|i| format!("c{i}")).collect();
         assert!(read(&format!("{}\nx\n", ok.join(","))).is_ok());
     }
@@ -230,7 +238,7 @@ mod tests {
         );
         assert_eq!(good[0].traits.attributes["rank"], json!("gold"));
         assert_eq!(bad.iter().map(|b| b.0).collect::<Vec<_>>(), [3, 4, 5]);
-        assert!(bad[0].1.contains("e-mail"), "{bad:?}");
+        assert!(bad[0].1.english().contains("e-mail"), "{bad:?}");
         assert!(rows(&sheet, &vec![Column::Skip; 5], &defs).is_err());
     }
 }

@@ -18,6 +18,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::i18n::messages::Message;
+use crate::msg;
+
 pub use attributes::{AttrKind, AttributeDef, Attributes};
 pub use device::Device;
 pub use events::{CartItem, Event};
@@ -185,11 +188,11 @@ pub struct Traits {
 
 /// Why customer data was refused; the message says what to fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid(pub String);
+pub struct Invalid(pub Message);
 
 impl std::fmt::Display for Invalid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.0.english())
     }
 }
 
@@ -199,11 +202,12 @@ impl std::error::Error for Invalid {}
 pub fn parse_external_id(input: &str) -> Result<String, Invalid> {
     let id = input.trim();
     if id.is_empty() {
-        return Err(Invalid("the user id is empty".into()));
+        return Err(Invalid(msg!("the user id is empty")));
     }
     if input.chars().count() > MAX_ID_CHARS || id.chars().any(char::is_control) {
-        return Err(Invalid(format!(
-            "the user id must be at most {MAX_ID_CHARS} characters without control characters"
+        return Err(Invalid(msg!(
+            "the user id must be at most {0} characters without control characters",
+            MAX_ID_CHARS
         )));
     }
     Ok(id.to_owned())
@@ -213,16 +217,21 @@ fn contact(key: &str, value: &Value) -> Result<Option<String>, Invalid> {
     let raw = match value {
         Value::Null => return Ok(Some(String::new())),
         Value::String(s) => s,
-        _ => return Err(Invalid(format!("{key} must be text"))),
+        _ => return Err(Invalid(msg!("{0} must be text", key))),
     };
     if raw.chars().count() > MAX_CONTACT_CHARS || raw.chars().any(char::is_control) {
-        return Err(Invalid(format!(
-            "{key} must be at most {MAX_CONTACT_CHARS} characters without control characters"
+        return Err(Invalid(msg!(
+            "{0} must be at most {1} characters without control characters",
+            key,
+            MAX_CONTACT_CHARS
         )));
     }
     let text = raw.trim().to_owned();
     if key == "email" && !text.is_empty() && !valid_email(&text) {
-        return Err(Invalid(format!("email {text:?} is not an e-mail address")));
+        return Err(Invalid(msg!(
+            "email {0} is not an e-mail address",
+            format!("{text:?}")
+        )));
     }
     Ok(Some(text))
 }
@@ -259,7 +268,7 @@ pub fn parse_traits(input: &Value, defs: &[AttributeDef]) -> Result<Traits, Inva
         if input.is_null() {
             return Ok(Traits::default());
         }
-        return Err(Invalid("traits must be an object".into()));
+        return Err(Invalid(msg!("traits must be an object")));
     };
     let mut traits = Traits::default();
     let mut raw = BTreeMap::new();
@@ -270,7 +279,7 @@ pub fn parse_traits(input: &Value, defs: &[AttributeDef]) -> Result<Traits, Inva
             "phone" => traits.phone = contact(key, value)?,
             "attributes" => {
                 let Some(nested) = value.as_object() else {
-                    return Err(Invalid("attributes must be an object".into()));
+                    return Err(Invalid(msg!("attributes must be an object")));
                 };
                 for (k, v) in nested {
                     raw.insert(k.clone(), v.clone());

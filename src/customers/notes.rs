@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Invalid;
+use crate::msg;
 use crate::operators::OperatorId;
 
 /// The longest note.
@@ -32,11 +33,12 @@ pub struct Note {
 pub fn parse_body(input: &str) -> Result<String, Invalid> {
     let body = input.trim();
     if body.is_empty() {
-        return Err(Invalid("the note is empty".into()));
+        return Err(Invalid(msg!("the note is empty")));
     }
     if body.chars().count() > MAX_NOTE_CHARS {
-        return Err(Invalid(format!(
-            "a note is at most {MAX_NOTE_CHARS} characters"
+        return Err(Invalid(msg!(
+            "a note is at most {0} characters",
+            MAX_NOTE_CHARS
         )));
     }
     Ok(body.to_owned())

@@ -44,12 +44,14 @@ impl Default for LineSettings {
 
 /// Reads the Messaging API's address as a base URL only: `http(s)://host[:port]`, no path, query or user
 /// (so the token cannot be sent along to somewhere else on a server).
-pub fn parse_api_base(input: &str) -> Result<String, &'static str> {
+pub fn parse_api_base(input: &str) -> Result<String, crate::i18n::messages::Message> {
     let input = input.trim().trim_end_matches('/');
     let rest = input
         .strip_prefix("https://")
         .or_else(|| input.strip_prefix("http://"))
-        .ok_or("api_base: an http(s) address such as https://api.line.me")?;
+        .ok_or_else(|| {
+            crate::msg!("API address: an http(s) address such as https://api.line.me")
+        })?;
     let ok = !rest.is_empty()
         && rest
             .chars()
@@ -57,7 +59,9 @@ pub fn parse_api_base(input: &str) -> Result<String, &'static str> {
     if ok {
         Ok(input.to_owned())
     } else {
-        Err("api_base: the address only (scheme, host, port), without a path")
+        Err(crate::msg!(
+            "API address: the address only (scheme, host, port), without a path"
+        ))
     }
 }
 

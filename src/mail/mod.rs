@@ -99,7 +99,7 @@ impl SmtpSettings {
     }
 
     /// Checks the fields; the message names the one to fix.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), crate::i18n::messages::Message> {
         let host_ok = !self.host.is_empty()
             && self.host.len() <= 253
             && self
@@ -107,16 +107,18 @@ impl SmtpSettings {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == ':');
         if !host_ok {
-            return Err("host: a host name such as smtp.example.com".into());
+            return Err(crate::msg!("host: a host name such as smtp.example.com"));
         }
         if self.port == 0 {
-            return Err("port: 1 to 65535".into());
+            return Err(crate::msg!("port: 1 to 65535"));
         }
         if self.from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err("from: an address such as Shop <support@shop.example>".into());
+            return Err(crate::msg!(
+                "from: an address such as Shop <support@shop.example>"
+            ));
         }
         if self.grace_secs > 86_400 {
-            return Err("wait: at most 86400 seconds".into());
+            return Err(crate::msg!("wait: at most 86400 seconds"));
         }
         Ok(())
     }
@@ -313,12 +315,12 @@ mod tests {
             from: "not an address".into(),
             ..good.clone()
         };
-        assert!(bad_from.check().unwrap_err().starts_with("from"));
+        assert!(bad_from.check().unwrap_err().english().starts_with("from"));
         let bad_host = SmtpSettings {
             host: "smtp example".into(),
             ..good
         };
-        assert!(bad_host.check().unwrap_err().starts_with("host"));
+        assert!(bad_host.check().unwrap_err().english().starts_with("host"));
         assert!(!SmtpSettings::default().configured());
     }
 }

@@ -53,14 +53,15 @@ impl Segment {
 }
 
 /// Checks a segment name: 1 to [`MAX_NAME_CHARS`] characters, no control characters.
-pub fn parse_name(input: &str) -> Result<String, String> {
+pub fn parse_name(input: &str) -> Result<String, crate::i18n::messages::Message> {
     let name = input.trim();
     if name.is_empty()
         || name.chars().count() > MAX_NAME_CHARS
         || name.chars().any(char::is_control)
     {
-        return Err(format!(
-            "a segment name must be 1 to {MAX_NAME_CHARS} characters"
+        return Err(crate::msg!(
+            "a segment name must be 1 to {0} characters",
+            MAX_NAME_CHARS
         ));
     }
     Ok(name.to_owned())
@@ -218,7 +219,7 @@ pub fn parse_score_rule(text: &str) -> Result<Rule, ParseError> {
     if uses_intent(&rule) {
         return Err(ParseError {
             at: 0,
-            message: "a score rule cannot use the intent score itself".into(),
+            message: crate::msg!("a score rule cannot use the intent score itself"),
         });
     }
     Ok(rule)

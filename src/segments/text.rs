@@ -11,6 +11,8 @@
 use std::fmt;
 
 use super::rule::{Cmp, Cond, Counted, Day, Field, Literal, Ord, Rule, Test, Window};
+use crate::i18n::messages::Message;
+use crate::msg;
 
 /// The longest rule text accepted.
 pub const MAX_TEXT_BYTES: usize = 10_000;
@@ -29,12 +31,19 @@ pub struct ParseError {
     /// Character offset of the problem.
     pub at: usize,
     /// What went wrong.
-    pub message: String,
+    pub message: Message,
+}
+
+impl ParseError {
+    /// What went wrong and where, in any language.
+    pub fn message(&self) -> Message {
+        msg!("{0} (at character {1})", self.message, self.at + 1)
+    }
 }
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (at character {})", self.message, self.at + 1)
+        f.write_str(&self.message().english())
     }
 }
 
@@ -59,6 +68,16 @@ impl fmt::Display for Token {
             Token::Op(op) => write!(f, "\"{op}\""),
             Token::Str(s) => write!(f, "the text {}", quote(s)),
             Token::Word(w) => write!(f, "\"{w}\""),
+        }
+    }
+}
+
+impl Token {
+    /// The token as a message says it ("the text …" is in words).
+    fn describe(&self) -> Message {
+        match self {
+            Token::Str(s) => msg!("the text {0}", quote(s)),
+            other => msg!("{0}", other),
         }
     }
 }
@@ -91,7 +110,7 @@ fn lex(text: &str) -> Result<Vec<(usize, Token)>, ParseError> {
                     ('<', true) => "<=",
                     ('>', false) => ">",
                     ('<', false) => "<",
-                    _ => return Err(error(i, "\"!\" must be followed by \"=\"")),
+                    _ => return Err(error(i, msg!("\"!\" must be followed by \"=\""))),
                 };
                 i += usize::from(eq);
                 Token::Op(op)
@@ -102,15 +121,15 @@ fn lex(text: &str) -> Result<Vec<(usize, Token)>, ParseError> {
                     j += if chars[j] == '\\' { 2 } else { 1 };
                 }
                 if j >= chars.len() {
-                    return Err(error(i, "this text has no closing quote"));
+                    return Err(error(i, msg!("this text has no closing quote")));
                 }
                 let literal: String = chars[i..=j].iter().collect();
                 let s: String = serde_json::from_str(&literal)
-                    .map_err(|e| error(i, &format!("this text is not valid: {e}")))?;
+                    .map_err(|e| error(i, msg!("this text is not valid: {0}", e)))?;
                 if s.chars().count() > MAX_STRING_CHARS {
                     return Err(error(
                         i,
-                        &format!("texts are limited to {MAX_STRING_CHARS} characters"),
+                        msg!("texts are limited to {0} characters", MAX_STRING_CHARS),
                     ));
                 }
                 i = j;
@@ -125,7 +144,12 @@ fn lex(text: &str) -> Result<Vec<(usize, Token)>, ParseError> {
                 i = j - 1;
                 Token::Word(word)
             }
-            other => return Err(error(i, &format!("unexpected character {other:?}"))),
+            other => {
+                return Err(error(
+                    i,
+                    msg!("unexpected character {0}", format!("{other:?}")),
+                ));
+            }
         };
         out.push((start, token));
         i += 1;
@@ -133,11 +157,8 @@ fn lex(text: &str) -> Result<Vec<(usize, Token)>, ParseError> {
     Ok(out)
 }
 
-fn error(at: usize, message: &str) -> ParseError {
-    ParseError {
-        at,
-        message: message.to_owned(),
-    }
+fn error(at: usize, message: Message) -> ParseError {
+    ParseError { at, message }
 }
 
 /// Parses a rule's text.
@@ -145,7 +166,7 @@ pub fn parse(text: &str) -> Result<Rule, ParseError> {
     if text.len() > MAX_TEXT_BYTES {
         return Err(error(
             0,
-            &format!("a rule is limited to {MAX_TEXT_BYTES} bytes"),
+            msg!("a rule is limited to {0} bytes", MAX_TEXT_BYTES),
         ));
     }
     let tokens = lex(text)?;
@@ -159,7 +180,7 @@ pub fn parse(text: &str) -> Result<Rule, ParseError> {
     if let Some((at, token)) = parser.tokens.get(parser.pos) {
         return Err(error(
             *at,
-            &format!("expected the end of the rule, found {token}"),
+            msg!("expected the end of the rule, found {0}", token.describe()),
         ));
     }
     Ok(rule)
@@ -181,7 +202,7 @@ impl Parser {
         self.tokens.get(self.pos).map_or(self.end, |(at, _)| *at)
     }
 
-    fn next(&mut self, expected: &str) -> Result<(usize, Token), ParseError> {
+    fn next(&mut self, expected: &Message) -> Result<(usize, Token), ParseError> {
         match self.tokens.get(self.pos) {
             Some(t) => {
                 self.pos += 1;
@@ -189,33 +210,37 @@ impl Parser {
             }
             None => Err(error(
                 self.end,
-                &format!("expected {expected}, but the rule ends"),
+                msg!("expected {0}, but the rule ends", expected.clone()),
             )),
         }
     }
 
-    fn expect(&mut self, wanted: Token, expected: &str) -> Result<(), ParseError> {
-        let (at, token) = self.next(expected)?;
+    fn expect(&mut self, wanted: Token, expected: Message) -> Result<(), ParseError> {
+        let (at, token) = self.next(&expected)?;
         if token == wanted {
             Ok(())
         } else {
-            Err(error(at, &format!("expected {expected}, found {token}")))
+            Err(error(at, found(expected, &token)))
         }
     }
 
-    fn word(&mut self, expected: &str) -> Result<(usize, String), ParseError> {
-        match self.next(expected)? {
+    fn word(&mut self, expected: Message) -> Result<(usize, String), ParseError> {
+        match self.next(&expected)? {
             (at, Token::Word(w)) => Ok((at, w)),
-            (at, other) => Err(error(at, &format!("expected {expected}, found {other}"))),
+            (at, other) => Err(error(at, found(expected, &other))),
         }
     }
 
-    fn string(&mut self, expected: &str) -> Result<(usize, String), ParseError> {
-        match self.next(expected)? {
+    fn string(&mut self, expected: Message) -> Result<(usize, String), ParseError> {
+        match self.next(&expected)? {
             (at, Token::Str(s)) => Ok((at, s)),
             (at, other) => Err(error(
                 at,
-                &format!("expected {expected} in double quotes, found {other}"),
+                msg!(
+                    "expected {0} in double quotes, found {1}",
+                    expected,
+                    other.describe()
+                ),
             )),
         }
     }
@@ -224,7 +249,7 @@ impl Parser {
         if depth > MAX_DEPTH {
             return Err(error(
                 self.here(),
-                &format!("groups may nest at most {MAX_DEPTH} deep"),
+                msg!("groups may nest at most {0} deep", MAX_DEPTH),
             ));
         }
         let group = match self.peek() {
@@ -232,19 +257,16 @@ impl Parser {
             _ => return self.cond().map(Rule::Cond),
         };
         self.pos += 1;
-        self.expect(Token::Open, &format!("\"(\" after {group}"))?;
+        self.expect(Token::Open, msg!("\"(\" after {0}", group))?;
         let mut parts = Vec::new();
         if self.peek() != Some(&Token::Close) {
             loop {
                 parts.push(self.rule(depth + 1)?);
-                match self.next("\",\" or \")\"")? {
+                match self.next(&msg!("\",\" or \")\""))? {
                     (_, Token::Comma) => continue,
                     (_, Token::Close) => break,
                     (at, other) => {
-                        return Err(error(
-                            at,
-                            &format!("expected \",\" or \")\", found {other}"),
-                        ));
+                        return Err(error(at, found(msg!("\",\" or \")\""), &other)));
                     }
                 }
             }
@@ -255,7 +277,7 @@ impl Parser {
             "all" => Ok(Rule::All(parts)),
             "any" => Ok(Rule::Any(parts)),
             _ if parts.len() == 1 => Ok(Rule::Not(Box::new(parts.remove(0)))),
-            _ => Err(error(self.here(), "not(...) takes exactly one part")),
+            _ => Err(error(self.here(), msg!("not(...) takes exactly one part"))),
         }
     }
 
@@ -264,20 +286,19 @@ impl Parser {
         if self.conditions > MAX_CONDITIONS {
             return Err(error(
                 self.here(),
-                &format!("a rule may have at most {MAX_CONDITIONS} conditions"),
+                msg!("a rule may have at most {0} conditions", MAX_CONDITIONS),
             ));
         }
-        let (at, word) = self.word("a condition (a field such as visits or attr.plan)")?;
+        let (at, word) = self.word(msg!("a condition (a field such as visits or attr.plan)"))?;
         if matches!(word.as_str(), "pages" | "repeat_pages" | "events") {
             return self.count(&word);
         }
         let field = field(&word).ok_or_else(|| {
             error(
                 at,
-                &format!(
-                    "unknown field {word:?}; use attr.<key>, name, email, phone, language, device, \
-                     referrer, visits, conversations, cart.value, cart.items, intent, first_seen, \
-                     last_seen, identified, or pages(...), repeat_pages(...), events(...)"
+                msg!(
+                    "unknown field {0}; use attr.<key>, name, email, phone, language, device, referrer, visits, conversations, cart.value, cart.items, intent, first_seen, last_seen, identified, or pages(...), repeat_pages(...), events(...)",
+                    format!("{word:?}")
                 ),
             )
         })?;
@@ -285,54 +306,57 @@ impl Parser {
     }
 
     fn count(&mut self, what: &str) -> Result<Cond, ParseError> {
-        self.expect(Token::Open, &format!("\"(\" after {what}"))?;
+        self.expect(Token::Open, msg!("\"(\" after {0}", what))?;
         let (at, first) = self.string(if what == "events" {
-            "an event name"
+            msg!("an event name")
         } else {
-            "a URL pattern"
+            msg!("a URL pattern")
         })?;
         if first.is_empty() {
-            return Err(error(at, "this text must not be empty"));
+            return Err(error(at, msg!("this text must not be empty")));
         }
         let mut window = None;
         let mut properties = Vec::new();
         while self.peek() == Some(&Token::Comma) {
             self.pos += 1;
-            let (at, word) = self.word("a window such as 30d, or a property test")?;
+            let (at, word) = self.word(msg!("a window such as 30d, or a property test"))?;
             if what == "events" && matches!(self.peek(), Some(Token::Op(_) | Token::Word(_))) {
-                let key = crate::customers::attributes::parse_key(&word)
-                    .map_err(|e| error(at, &e.0.replace("attribute", "property")))?;
+                let key =
+                    crate::customers::attributes::parse_key(&word).map_err(|e| error(at, e.0))?;
                 properties.push((key, self.test()?));
             } else if window.is_none() && properties.is_empty() {
-                window = Some(parse_window(&word).map_err(|m| error(at, &m))?);
+                window = Some(parse_window(&word).map_err(|m| error(at, m))?);
             } else {
                 return Err(error(
                     at,
-                    &format!("expected a property test such as total > 10000, found {word:?}"),
+                    msg!(
+                        "expected a property test such as total > 10000, found {0}",
+                        format!("{word:?}")
+                    ),
                 ));
             }
         }
-        self.expect(Token::Close, "\")\"")?;
-        let (at, op) = match self.next("a comparison such as >= 1")? {
+        self.expect(Token::Close, msg!("\")\""))?;
+        let (at, op) = match self.next(&msg!("a comparison such as >= 1"))? {
             (at, Token::Op(op)) => (at, op),
             (at, other) => {
-                return Err(error(
-                    at,
-                    &format!("expected a comparison such as >= 1, found {other}"),
-                ));
+                return Err(error(at, found(msg!("a comparison such as >= 1"), &other)));
             }
         };
-        let cmp = cmp(op).ok_or_else(|| error(at, "unknown comparison"))?;
-        let (at, n) = self.word("a whole number")?;
-        let n = n
-            .parse::<u64>()
-            .map_err(|_| error(at, &format!("expected a whole number, found {n:?}")))?;
+        let cmp = cmp(op).ok_or_else(|| error(at, msg!("unknown comparison")))?;
+        let (at, n) = self.word(msg!("a whole number"))?;
+        let n = n.parse::<u64>().map_err(|_| {
+            error(
+                at,
+                msg!("expected a whole number, found {0}", format!("{n:?}")),
+            )
+        })?;
         let counted = match what {
             "pages" => Counted::Pages(first),
             "repeat_pages" => Counted::RepeatPages(first),
             _ => {
                 crate::customers::events::parse_event(&first, &serde_json::Value::Null, 0)
-                    .map_err(|e| error(at, &e.0))?;
+                    .map_err(|e| error(at, e.0))?;
                 Counted::Events {
                     name: first,
                     properties,
@@ -348,16 +372,24 @@ impl Parser {
     }
 
     fn test(&mut self) -> Result<Test, ParseError> {
-        let expected = "a test such as = \"gold\", > 3, contains \"x\", is set, before 2026-01-01 \
-                        or within 7d";
-        let (at, token) = self.next(expected)?;
+        let expected = msg!(
+            "a test such as = \"gold\", > 3, contains \"x\", is set, before 2026-01-01 or within 7d"
+        );
+        let (at, token) = self.next(&expected)?;
         let test = match token {
             Token::Op("=") => Test::Eq(self.literal()?),
             Token::Op("!=") => Test::Ne(self.literal()?),
             Token::Op(op) => {
-                let (at, word) = self.word("a number")?;
+                let (at, word) = self.word(msg!("a number"))?;
                 let n = number(&word).ok_or_else(|| {
-                    error(at, &format!("expected a number after {op}, found {word:?}"))
+                    error(
+                        at,
+                        msg!(
+                            "expected a number after {0}, found {1}",
+                            op,
+                            format!("{word:?}")
+                        ),
+                    )
                 })?;
                 let ord = match op {
                     ">" => Ord::Gt,
@@ -367,25 +399,38 @@ impl Parser {
                 };
                 Test::Compare(ord, n)
             }
-            Token::Word(w) if w == "contains" => Test::Contains(self.string("the text to find")?.1),
+            Token::Word(w) if w == "contains" => {
+                Test::Contains(self.string(msg!("the text to find"))?.1)
+            }
             Token::Word(w) if w == "is" => {
-                let (at, word) = self.word("set or not set")?;
+                let (at, word) = self.word(msg!("set or not set"))?;
                 match word.as_str() {
                     "set" => Test::IsSet,
                     "not" => {
-                        let (at, word) = self.word("set")?;
+                        let (at, word) = self.word(msg!("set"))?;
                         if word != "set" {
-                            return Err(error(at, "expected \"set\" after \"is not\""));
+                            return Err(error(at, msg!("expected \"set\" after \"is not\"")));
                         }
                         Test::IsNotSet
                     }
-                    _ => return Err(error(at, "expected \"set\" or \"not set\" after \"is\"")),
+                    _ => {
+                        return Err(error(
+                            at,
+                            msg!("expected \"set\" or \"not set\" after \"is\""),
+                        ));
+                    }
                 }
             }
             Token::Word(w) if w == "before" || w == "after" => {
-                let (at, word) = self.word("a date (YYYY-MM-DD)")?;
+                let (at, word) = self.word(msg!("a date (YYYY-MM-DD)"))?;
                 let day = crate::clock::day_number(&word).map(Day).ok_or_else(|| {
-                    error(at, &format!("expected a date (YYYY-MM-DD), found {word:?}"))
+                    error(
+                        at,
+                        msg!(
+                            "expected a date (YYYY-MM-DD), found {0}",
+                            format!("{word:?}")
+                        ),
+                    )
                 })?;
                 if w == "before" {
                     Test::Before(day)
@@ -394,31 +439,34 @@ impl Parser {
                 }
             }
             Token::Word(w) if w == "within" || w == "over" => {
-                let (at, word) = self.word("a window such as 30d")?;
-                let window = parse_window(&word).map_err(|m| error(at, &m))?;
+                let (at, word) = self.word(msg!("a window such as 30d"))?;
+                let window = parse_window(&word).map_err(|m| error(at, m))?;
                 if w == "within" {
                     Test::Within(window)
                 } else {
                     Test::Over(window)
                 }
             }
-            other => return Err(error(at, &format!("expected {expected}, found {other}"))),
+            other => return Err(error(at, found(expected, &other))),
         };
         Ok(test)
     }
 
     fn literal(&mut self) -> Result<Literal, ParseError> {
-        match self.next("a value (\"text\", a number, true or false)")? {
+        match self.next(&msg!("a value (\"text\", a number, true or false)"))? {
             (_, Token::Str(s)) => Ok(Literal::Text(s)),
             (_, Token::Word(w)) if w == "true" => Ok(Literal::Bool(true)),
             (_, Token::Word(w)) if w == "false" => Ok(Literal::Bool(false)),
             (at, Token::Word(w)) => number(&w).map(Literal::Number).ok_or_else(|| {
                 error(
                     at,
-                    &format!("expected a value (\"text\" in quotes, a number, true or false), found {w:?}"),
+                    msg!(
+                        "expected a value (\"text\" in quotes, a number, true or false), found {0}",
+                        format!("{w:?}")
+                    ),
                 )
             }),
-            (at, other) => Err(error(at, &format!("expected a value, found {other}"))),
+            (at, other) => Err(error(at, found(msg!("a value"), &other))),
         }
     }
 }
@@ -474,8 +522,13 @@ fn number(word: &str) -> Option<f64> {
 }
 
 /// Parses `30d`, `12h`, `15m` or `45s`.
-pub fn parse_window(word: &str) -> Result<Window, String> {
-    let bad = || format!("expected a window such as 30d, 12h, 15m or 45s, found {word:?}");
+pub fn parse_window(word: &str) -> Result<Window, Message> {
+    let bad = || {
+        msg!(
+            "expected a window such as 30d, 12h, 15m or 45s, found {0}",
+            format!("{word:?}")
+        )
+    };
     let unit = word.chars().last().ok_or_else(bad)?;
     let scale = match unit {
         'd' => 86_400,
@@ -493,8 +546,18 @@ pub fn parse_window(word: &str) -> Result<Window, String> {
         .ok()
         .and_then(|n| n.checked_mul(scale))
         .filter(|s| (1..=MAX_WINDOW_SECS).contains(s))
-        .ok_or_else(|| format!("a window must be between 1s and 3650d, found {word:?}"))?;
+        .ok_or_else(|| {
+            msg!(
+                "a window must be between 1s and 3650d, found {0}",
+                format!("{word:?}")
+            )
+        })?;
     Ok(Window(secs))
+}
+
+/// "expected X, found Y".
+fn found(expected: Message, token: &Token) -> Message {
+    msg!("expected {0}, found {1}", expected, token.describe())
 }
 
 fn quote(s: &str) -> String {

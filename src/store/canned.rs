@@ -46,8 +46,9 @@ impl Store {
                 }
                 None => {
                     if table.len()? >= MAX_REPLIES as u64 {
-                        return Ok(Some(Err(Invalid(format!(
-                            "at most {MAX_REPLIES} canned replies can be saved"
+                        return Ok(Some(Err(Invalid(crate::msg!(
+                            "at most {0} canned replies can be saved",
+                            MAX_REPLIES
                         )))));
                     }
                     drop(table);

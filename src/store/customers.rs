@@ -295,7 +295,7 @@ impl Store {
             if !claim.verified {
                 if current.profile.identified() {
                     return Ok(Err(Invalid(
-                        "this visitor is already identified; call reset() before identifying another user".into(),
+                        crate::msg!("this visitor is already identified; call reset() before identifying another user"),
                     )));
                 }
                 let mut next = match with_traits(&current, &claim.traits) {

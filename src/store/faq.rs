@@ -65,8 +65,9 @@ impl Store {
                 }
                 None => {
                     if txn.open_table(ARTICLES)?.len()? >= MAX_ARTICLES as u64 {
-                        return Ok(Some(Err(Invalid(format!(
-                            "at most {MAX_ARTICLES} articles"
+                        return Ok(Some(Err(Invalid(crate::msg!(
+                            "at most {0} articles",
+                            MAX_ARTICLES
                         )))));
                     }
                     article.id = next_id(txn, NEXT_ARTICLE_KEY)?;

@@ -264,16 +264,21 @@ pub(super) fn route(txn: &WriteTransaction, visitor: VisitorId) -> Result<Option
 
 fn check_draft(list: &[Segment], draft: &SegmentDraft) -> Result<(String, String), Invalid> {
     let name = segments::parse_name(&draft.name).map_err(Invalid)?;
-    let rule = segments::parse(&draft.rule).map_err(|e| Invalid(format!("rule: {e}")))?;
+    let rule =
+        segments::parse(&draft.rule).map_err(|e| Invalid(crate::msg!("rule: {0}", e.message())))?;
     let taken = list
         .iter()
         .any(|s| Some(s.id) != draft.id && s.name.to_lowercase() == name.to_lowercase());
     if taken {
-        return Err(Invalid(format!("a segment named {name:?} already exists")));
+        return Err(Invalid(crate::msg!(
+            "a segment named {0} already exists",
+            format!("{name:?}")
+        )));
     }
     if draft.id.is_none() && list.len() >= MAX_SEGMENTS {
-        return Err(Invalid(format!(
-            "at most {MAX_SEGMENTS} segments can be defined"
+        return Err(Invalid(crate::msg!(
+            "at most {0} segments can be defined",
+            MAX_SEGMENTS
         )));
     }
     Ok((name, rule.to_string()))
@@ -416,8 +421,9 @@ impl Store {
         rules: Vec<ScoreRule>,
     ) -> Result<Result<(), Invalid>, Error> {
         if rules.len() > MAX_SCORE_RULES {
-            return Ok(Err(Invalid(format!(
-                "at most {MAX_SCORE_RULES} score rules can be defined"
+            return Ok(Err(Invalid(crate::msg!(
+                "at most {0} score rules can be defined",
+                MAX_SCORE_RULES
             ))));
         }
         let mut checked = Vec::with_capacity(rules.len());
@@ -427,7 +433,10 @@ impl Store {
                     rule: rule.to_string(),
                     points: r.points,
                 }),
-                Err(e) => return Ok(Err(Invalid(format!("score rule {}: {e}", i + 1)))),
+                Err(e) => {
+                    let why = crate::msg!("score rule {0}: {1}", i + 1, e.message());
+                    return Ok(Err(Invalid(why)));
+                }
             }
         }
         self.write(move |txn| {

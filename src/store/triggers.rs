@@ -79,12 +79,12 @@ fn check_references(txn: &WriteTransaction, t: &Trigger) -> Result<Result<(), In
     if let Some(segment) = t.segment
         && txn.open_table(SEGMENTS)?.get(segment)?.is_none()
     {
-        return Ok(Err(Invalid("segment: no such segment".into())));
+        return Ok(Err(Invalid(crate::msg!("segment: no such segment"))));
     }
     if let Some(operator) = t.from_operator
         && txn.open_table(OPERATORS)?.get(operator)?.is_none()
     {
-        return Ok(Err(Invalid("from: no such operator".into())));
+        return Ok(Err(Invalid(crate::msg!("from: no such operator"))));
     }
     Ok(Ok(()))
 }
@@ -137,8 +137,9 @@ impl Store {
                 }
                 None => {
                     if txn.open_table(TRIGGERS)?.len()? >= MAX_TRIGGERS as u64 {
-                        return Ok(Some(Err(Invalid(format!(
-                            "at most {MAX_TRIGGERS} proactive messages can be defined"
+                        return Ok(Some(Err(Invalid(crate::msg!(
+                            "at most {0} proactive messages can be defined",
+                            MAX_TRIGGERS
                         )))));
                     }
                     trigger.id = next_id(txn, NEXT_TRIGGER_KEY)?;

@@ -72,7 +72,10 @@ impl Store {
     ) -> Result<Result<Webhook, Invalid>, Error> {
         self.write(move |txn| {
             if txn.open_table(WEBHOOKS)?.len()? >= MAX_WEBHOOKS as u64 {
-                return Ok(Err(Invalid(format!("at most {MAX_WEBHOOKS} webhooks"))));
+                return Ok(Err(Invalid(crate::msg!(
+                    "at most {0} webhooks",
+                    MAX_WEBHOOKS
+                ))));
             }
             let hook = Webhook {
                 id: next_id(txn, NEXT_WEBHOOK_KEY)?,

@@ -41,6 +41,22 @@ async fn the_library_checks_variables_and_who_may_change_what() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = response.text().await.unwrap();
     assert!(body.contains("unknown variable {{custmer.name}}"), "{body}");
+    // A misspelt attribute parses as an attribute, but nobody declared it and no customer has it.
+    let response = save(
+        &app,
+        &owner,
+        &[
+            ("title", "Typo"),
+            ("body", "{{customer.nmae}} 様、送料は無料です。"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("unknown variable {{customer.nmae}}"),
+        "{body}"
+    );
 
     let response = save(
         &app,
@@ -54,6 +70,37 @@ async fn the_library_checks_variables_and_who_may_change_what() {
     .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let shared = id_of(&app, &owner, "Shipping").await.unwrap();
+    // `/ship` names one reply: a second one with the same shortcut is refused, in the console's language.
+    let twice = [
+        ("title", "Shipping 2"),
+        ("shortcut", "/Ship"),
+        ("body", "Two days."),
+    ];
+    let response = save(&app, &owner, &twice).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("/ship is already used by another reply"),
+        "{body}"
+    );
+    app.submit(&owner, "/account", "/account/language", &[("lang", "ja")])
+        .await;
+    let body = save(&app, &owner, &twice).await.text().await.unwrap();
+    assert!(
+        body.contains("/ship はほかの定型文で使われています"),
+        "{body}"
+    );
+    let body = save(
+        &app,
+        &owner,
+        &[("title", "T"), ("body", "{{customer.nmae}} 様")],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(body.contains("不明な変数 {{customer.nmae}}"), "{body}");
+    assert_eq!(id_of(&app, &owner, "Shipping 2").await, None);
 
     let invite = app.invite(&owner, "kenji@shop.example", "operator").await;
     let operator = app
@@ -100,6 +147,24 @@ async fn the_slash_picker_inserts_a_reply_with_the_customers_name_for_editing() 
         false,
     )
     .await;
+    // A gold customer whose name is markup.
+    let secret = identity_secret(&app, &owner).await;
+    let (mut widget, _) = visitor_hello(&app, &site, None).await;
+    widget
+        .send(
+            json!({"type": "identify", "user_id": "c-1", "user_hash": user_hash(&secret, "c-1"),
+            "traits": {"name": "<b>Yuki</b>", "plan": "gold"}}),
+        )
+        .await;
+    widget.recv_type("identified").await;
+    widget
+        .send(json!({"type": "message", "client_id": "m1", "body": "いつ届きますか？"}))
+        .await;
+    let conversation = widget.recv_type("ack").await["conversation"]
+        .as_u64()
+        .unwrap();
+
+    // Saved once the customer exists: `customer.plan` is an attribute some customer has.
     let gold = gold.to_string();
     for fields in [
         vec![
@@ -120,29 +185,17 @@ async fn the_slash_picker_inserts_a_reply_with_the_customers_name_for_editing() 
             ("title", "Opening hours"),
             ("body", "We answer 10:00-18:00."),
         ],
+        // This customer has no phone, and the reply gives no fallback.
+        vec![
+            ("title", "Call back"),
+            ("body", "{{customer.phone}} にお電話します。"),
+        ],
     ] {
         assert_eq!(
             save(&app, &owner, &fields).await.status(),
             StatusCode::SEE_OTHER
         );
     }
-
-    // A gold customer whose name is markup.
-    let secret = identity_secret(&app, &owner).await;
-    let (mut widget, _) = visitor_hello(&app, &site, None).await;
-    widget
-        .send(
-            json!({"type": "identify", "user_id": "c-1", "user_hash": user_hash(&secret, "c-1"),
-            "traits": {"name": "<b>Yuki</b>", "plan": "gold"}}),
-        )
-        .await;
-    widget.recv_type("identified").await;
-    widget
-        .send(json!({"type": "message", "client_id": "m1", "body": "いつ届きますか？"}))
-        .await;
-    let conversation = widget.recv_type("ack").await["conversation"]
-        .as_u64()
-        .unwrap();
 
     let browser = Browser::launch().await;
     browser
@@ -153,7 +206,7 @@ async fn the_slash_picker_inserts_a_reply_with_the_customers_name_for_editing() 
         .await;
     browser.fill("#reply-body", "/").await;
     browser
-        .wait_until("!document.getElementById('canned-picker').hidden && document.querySelectorAll('#canned-picker li[data-canned]').length === 3")
+        .wait_until("!document.getElementById('canned-picker').hidden && document.querySelectorAll('#canned-picker li[data-canned]').length === 4")
         .await;
     let first = browser.text("#canned-picker li[data-canned] strong").await;
     assert_eq!(
@@ -162,6 +215,24 @@ async fn the_slash_picker_inserts_a_reply_with_the_customers_name_for_editing() 
     );
     let shot = browser.screenshot("canned-picker").await;
     assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
+
+    // The reply whose variable this customer cannot fill says so and is never inserted with a hole.
+    let missing = browser.text("#canned-picker li.unusable .missing").await;
+    assert!(missing.contains("{{customer.phone}}"), "{missing}");
+    browser
+        .client()
+        .execute(
+            "document.querySelector('#canned-picker li.unusable').dispatchEvent(new MouseEvent('mousedown', {bubbles: true}))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let value: Value = browser
+        .client()
+        .execute("return document.getElementById('reply-body').value", vec![])
+        .await
+        .unwrap();
+    assert_eq!(value, "/", "nothing inserted");
 
     // Narrow by shortcut, move with the arrows, insert with Enter: filled in, not sent.
     browser.fill("#reply-body", "sh").await;

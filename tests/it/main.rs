@@ -13,6 +13,7 @@ mod budgets;
 mod canned;
 mod cli;
 mod console_browser;
+mod console_language;
 mod conversation_api;
 mod crash;
 mod customer_api;

@@ -84,7 +84,16 @@ async fn moving_a_stored_secret_to_another_server_needs_it_typed_again() {
             &line("https://evil.test", ""),
         )
         .await;
-    assert_eq!(moved.status(), StatusCode::BAD_REQUEST);
+    // Refused saves answer 422 with the form and the message, like every settings form (not a bare
+    // text/plain 400 that loses what was typed).
+    assert_eq!(moved.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = moved.text().await.unwrap();
+    assert!(page.contains("id=\"line-form\""), "{page}");
+    assert!(
+        page.contains("enter it again for another API address"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"https://evil.test\""), "{page}");
     let with_path = app
         .submit(
             &owner,
@@ -95,8 +104,19 @@ async fn moving_a_stored_secret_to_another_server_needs_it_typed_again() {
         .await;
     assert_eq!(
         with_path.status(),
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         "a base URL only"
+    );
+    assert!(
+        with_path.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = with_path.text().await.unwrap();
+    assert!(
+        page.contains("without a path") && page.contains("https://evil.test/collect"),
+        "{page}"
     );
     app.stop().await;
 }

@@ -486,7 +486,7 @@ async fn retention_removes_old_history_and_resolved_conversations_and_the_counts
             &[("history_days", "-3")],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text().await.unwrap().contains("whole number"));
     let saved = app
         .submit(

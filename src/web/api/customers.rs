@@ -13,7 +13,8 @@ use crate::web::State;
 use crate::webhooks::customer_json;
 
 fn external_id(raw: &str) -> Result<String, Refusal> {
-    parse_external_id(raw).map_err(|e| error(StatusCode::BAD_REQUEST, "bad_request", &e.0))
+    parse_external_id(raw)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, "bad_request", &e.to_string()))
 }
 
 /// The customer with the shop's user id `id`, or 404 with `missing` as the message.
@@ -62,7 +63,7 @@ pub async fn put_customer(
         }
         let defs = state.store.attribute_defs().await.map_err(store_failed)?;
         let traits = parse_traits(&input, &defs)
-            .map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &e.0))?;
+            .map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &e.to_string()))?;
         match state
             .store
             .upsert_customer(id, traits)
@@ -78,7 +79,7 @@ pub async fn put_customer(
                 Ok(HttpResponse::build(status).json(customer_json(&c)))
             }
             // The input was fine; what the customer already holds refuses it (too many attributes).
-            Err(e) => Err(error(StatusCode::CONFLICT, "conflict", &e.0)),
+            Err(e) => Err(error(StatusCode::CONFLICT, "conflict", &e.to_string())),
         }
     };
     run.await.unwrap_or_else(Refusal::response)
@@ -109,7 +110,7 @@ pub async fn post_event(
             .unwrap_or_else(crate::clock::now_millis);
         let properties = fields.object("properties")?.cloned().unwrap_or(Value::Null);
         let event = events::parse_event(name, &properties, at)
-            .map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &e.0))?;
+            .map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &e.to_string()))?;
         let customer = find(
             &state,
             id,

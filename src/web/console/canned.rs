@@ -156,12 +156,40 @@ pub async fn save(
             return Err(AppError::Forbidden(NOT_YOURS));
         }
     }
-    let checked = draft.check(marked.clone()).map(|mut reply| {
-        // Operators keep personal replies; admins choose.
-        let personal = draft.personal.is_some() || !me.operator.role.is_admin();
-        reply.owner = personal.then_some(me.operator.id);
-        reply
-    });
+    let mut known: Vec<String> = state
+        .store
+        .attribute_defs()
+        .await?
+        .into_iter()
+        .map(|d| d.key)
+        .collect();
+    known.extend(
+        state
+            .store
+            .undeclared_attributes()
+            .await?
+            .into_iter()
+            .map(|(k, _)| k),
+    );
+    let existing = state.store.canned_replies().await?;
+    let checked = draft
+        .check(marked.clone(), &|key| known.iter().any(|k| k == key))
+        .map(|mut reply| {
+            // Operators keep personal replies; admins choose.
+            let personal = draft.personal.is_some() || !me.operator.role.is_admin();
+            reply.owner = personal.then_some(me.operator.id);
+            reply
+        })
+        .and_then(|reply| {
+            if canned::shortcut_taken(&reply, id, &existing) {
+                let taken = crate::msg!(
+                    "shortcut: /{0} is already used by another reply",
+                    reply.shortcut
+                );
+                return Err(crate::customers::Invalid(taken));
+            }
+            Ok(reply)
+        });
     let saved = match checked {
         Ok(reply) => state.store.save_canned(id, reply).await?,
         Err(invalid) => Some(Err(invalid)),
@@ -171,7 +199,8 @@ pub async fn save(
         Some(Ok(_)) => Ok(render::see_other("/settings/canned")),
         Some(Err(invalid)) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            let view = (id, draft, marked, Some(invalid.0));
+            let lang = request::language(&req, Some(&me.operator));
+            let view = (id, draft, marked, Some(invalid.0.text(lang)));
             render_page(&req, &state, &me, &csrf, status, view).await
         }
     }
@@ -201,8 +230,11 @@ struct PickerItem {
     title: String,
     shortcut: String,
     tags: Vec<String>,
-    /// The body with the variables filled in for this conversation.
+    /// The body with the variables filled in for this conversation (empty when some cannot be).
     text: String,
+    /// Variables this customer has no value for and the body gives no fallback (`customer.name`): the
+    /// picker shows them instead of inserting a reply with a hole.
+    missing: Vec<String>,
     /// Marked for one of the customer's segments.
     for_segment: bool,
 }
@@ -244,9 +276,14 @@ pub async fn picker(
         .filter(|r| visible(&me, r))
         .map(|r| {
             let for_segment = r.segments.iter().any(|s| membership.segments.contains(s));
+            let (text, missing) = match canned::fill(&r.body, &value) {
+                Ok(text) => (text, Vec::new()),
+                Err(missing) => (String::new(), missing),
+            };
             let item = PickerItem {
                 id: r.id,
-                text: canned::render(&r.body, &value),
+                text,
+                missing,
                 title: r.title,
                 shortcut: r.shortcut,
                 tags: r.tags,

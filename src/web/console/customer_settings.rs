@@ -112,18 +112,19 @@ pub async fn declare(
     form: web::Form<AttributeForm>,
 ) -> Result<HttpResponse, AppError> {
     csrf.verify(&form.csrf)?;
-    let t = request::language(&req, Some(&me.operator)).texts();
+    let lang = request::language(&req, Some(&me.operator));
+    let t = lang.texts();
     let mut defs = state.store.attribute_defs().await?;
     let def = match AttributeDef::parse(&form.key, &form.label, &form.kind) {
         Ok(def) if defs.len() < MAX_DEFS || defs.iter().any(|d| d.key == def.key) => def,
         Ok(_) => {
-            let error = format!("at most {MAX_DEFS} attributes can be declared");
+            let error = crate::msg!("at most {0} attributes can be declared", MAX_DEFS).text(lang);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return render_page(&req, &state, &me, &csrf, status, None, Some(error)).await;
         }
         Err(e) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return render_page(&req, &state, &me, &csrf, status, None, Some(e.0)).await;
+            return render_page(&req, &state, &me, &csrf, status, None, Some(e.0.text(lang))).await;
         }
     };
     match defs.iter_mut().find(|d| d.key == def.key) {

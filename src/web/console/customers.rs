@@ -240,6 +240,7 @@ fn back_to(back: &str, customer: u64) -> String {
 
 /// `POST /customers/{id}/notes`.
 pub async fn add_note(
+    req: HttpRequest,
     state: web::Data<State>,
     me: CurrentOperator,
     csrf: CsrfCookie,
@@ -248,7 +249,8 @@ pub async fn add_note(
 ) -> Result<HttpResponse, AppError> {
     csrf.verify(&form.csrf)?;
     let id = path.into_inner();
-    let body = notes::parse_body(&form.body).map_err(|e| AppError::BadRequest(e.0))?;
+    let body = notes::parse_body(&form.body)
+        .map_err(|e| AppError::BadRequest(e.0.text(request::language(&req, Some(&me.operator)))))?;
     let op = &me.operator;
     state
         .store
@@ -280,6 +282,7 @@ async fn change(
 
 /// `POST /customers/{id}/notes/{note}/edit`.
 pub async fn edit_note(
+    req: HttpRequest,
     state: web::Data<State>,
     me: CurrentOperator,
     csrf: CsrfCookie,
@@ -288,7 +291,8 @@ pub async fn edit_note(
 ) -> Result<HttpResponse, AppError> {
     csrf.verify(&form.csrf)?;
     let (customer, note) = path.into_inner();
-    let body = notes::parse_body(&form.body).map_err(|e| AppError::BadRequest(e.0))?;
+    let body = notes::parse_body(&form.body)
+        .map_err(|e| AppError::BadRequest(e.0.text(request::language(&req, Some(&me.operator)))))?;
     change(&state, &me, customer, note, Some(body)).await?;
     Ok(render::see_other(&back_to(&form.back, customer)))
 }

@@ -127,7 +127,9 @@ pub async fn save(
             settings.password = saved.password.clone();
             Ok(())
         } else {
-            Err("password: enter the password again for another server or user".to_owned())
+            Err(crate::msg!(
+                "password: enter the password again for another server or user"
+            ))
         }
     });
     match checked {
@@ -148,7 +150,11 @@ pub async fn save(
                 &me,
                 &csrf,
                 status,
-                (Some(settings), None, Some(e)),
+                (
+                    Some(settings),
+                    None,
+                    Some(e.text(request::language(&req, Some(&me.operator)))),
+                ),
             )
             .await
         }

@@ -136,6 +136,7 @@ pub async fn save_article(
     csrf.verify(&form.csrf)?;
     let ArticleForm { id, draft, .. } = form.into_inner();
     let id: Option<u64> = id.trim().parse().ok();
+    let lang = request::language(&req, Some(&me.operator));
     let saved = match draft.check() {
         Ok(article) => state.store.save_article(id, article).await?,
         Err(invalid) => Some(Err(invalid)),
@@ -147,7 +148,7 @@ pub async fn save_article(
             let view = View {
                 editing: id,
                 form: draft,
-                error: Some(invalid.0),
+                error: Some(invalid.0.text(lang)),
                 ..View::plain()
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -204,7 +205,8 @@ pub async fn save_bot(
     };
     let ids: Vec<u64> = state.store.articles().await?.iter().map(|a| a.id).collect();
     let checked = faq::parse_menu(&bot.menu, &|id| ids.contains(&id));
-    let t = request::language(&req, Some(&me.operator)).texts();
+    let lang = request::language(&req, Some(&me.operator));
+    let t = lang.texts();
     let (status, view) = match checked {
         Ok(_) => {
             state.store.set_bot_settings(bot).await?;
@@ -217,7 +219,7 @@ pub async fn save_bot(
         Err(e) => {
             let view = View {
                 bot: Some(bot),
-                error: Some(format!("menu: {e}")),
+                error: Some(crate::msg!("menu: {0}", e).text(lang)),
                 ..View::plain()
             };
             (StatusCode::UNPROCESSABLE_ENTITY, view)

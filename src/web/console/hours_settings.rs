@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::autoreply::Rules;
 use crate::hours::{self, Hours};
 use crate::i18n::Lang;
+use crate::i18n::messages::Message;
 use crate::web::render::{self, Chrome};
 use crate::web::session::{Admin, CurrentOperator};
 use crate::web::{AppError, State, csrf::CsrfCookie, request};
@@ -159,7 +160,7 @@ pub struct HoursInput {
 }
 
 /// Reads the form into hours (`None`: switched off); the message names what to fix.
-fn read_hours(input: &HoursInput, names: [&str; 7]) -> Result<Option<Hours>, String> {
+fn read_hours(input: &HoursInput, names: [&str; 7]) -> Result<Option<Hours>, Message> {
     if input.enabled.is_none() {
         return Ok(None);
     }
@@ -175,7 +176,7 @@ fn read_hours(input: &HoursInput, names: [&str; 7]) -> Result<Option<Hours>, Str
     ];
     let mut week: [Vec<hours::Range>; 7] = Default::default();
     for (i, text) in texts.iter().enumerate() {
-        week[i] = hours::parse_day(text).map_err(|e| format!("{}: {e}", names[i]))?;
+        week[i] = hours::parse_day(text).map_err(|e| crate::msg!("{0}: {1}", names[i], e))?;
     }
     let holidays = hours::parse_holidays(&input.holidays)?;
     Ok(Some(Hours {
@@ -216,7 +217,7 @@ pub async fn save_hours(
                 holidays: form.holidays.clone(),
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            let view = (Some(shown), None, None, Some(error));
+            let view = (Some(shown), None, None, Some(error.text(lang)));
             render_page(&req, &state, &me, &csrf, status, view).await
         }
     }
@@ -277,7 +278,8 @@ pub async fn save_rules(
         }
         Err(error) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            let view = (None, Some(rules), None, Some(error));
+            let lang = request::language(&req, Some(&me.operator));
+            let view = (None, Some(rules), None, Some(error.text(lang)));
             render_page(&req, &state, &me, &csrf, status, view).await
         }
     }

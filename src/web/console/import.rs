@@ -117,14 +117,15 @@ pub async fn preview(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     csrf.verify(field(&form, "csrf"))?;
-    let t = request::language(&req, Some(&me.operator)).texts();
+    let lang = request::language(&req, Some(&me.operator));
+    let t = lang.texts();
     let csv = field(&form, "csv").to_owned();
     let mut page = empty(chrome(&req, &me, &csrf));
     let sheet = match import::read(&csv) {
         Ok(sheet) => sheet,
         Err(e) => {
             page.csv = csv;
-            page.error = Some(e.0);
+            page.error = Some(e.0.text(lang));
             return render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, &csrf);
         }
     };
@@ -157,32 +158,27 @@ pub async fn run(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     csrf.verify(field(&form, "csrf"))?;
+    let lang = request::language(&req, Some(&me.operator));
     let csv = field(&form, "csv").to_owned();
     let mut page = empty(chrome(&req, &me, &csrf));
-    let outcome = async {
-        let sheet = import::read(&csv)?;
+    let defs = state.store.attribute_defs().await?;
+    let outcome = import::read(&csv).and_then(|sheet| {
         let mapping = (0..sheet.headers.len())
             .map(|i| Column::parse(field(&form, &format!("map_{i}"))))
             .collect::<Result<Vec<_>, _>>()?;
-        let defs = state
-            .store
-            .attribute_defs()
-            .await
-            .map_err(|e| crate::customers::Invalid(e.to_string()))?;
         import::rows(&sheet, &mapping, &defs)
-    }
-    .await;
+    });
     let (good, mut bad) = match outcome {
         Ok(checked) => checked,
         Err(e) => {
             page.csv = csv;
-            page.error = Some(e.0);
+            page.error = Some(e.0.text(lang));
             return render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, &csrf);
         }
     };
     let summary = state.store.import_customers(good).await?;
     bad.extend(summary.skipped);
-    bad.sort();
+    bad.sort_by_key(|(line, _)| *line);
     tracing::info!(
         by = me.operator.id,
         created = summary.created,
@@ -193,7 +189,10 @@ pub async fn run(
     page.report = Some(Report {
         created: summary.created,
         updated: summary.updated,
-        skipped: bad,
+        skipped: bad
+            .into_iter()
+            .map(|(line, why)| (line, why.text(lang)))
+            .collect(),
     });
     render::page(StatusCode::OK, &page, &csrf)
 }

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::i18n::messages::Message;
 use crate::line::{DEFAULT_API_BASE, LineSettings};
 use crate::web::csrf::CsrfCookie;
 use crate::web::render::{self, Chrome};
@@ -30,21 +31,36 @@ pub async fn page(
     Admin(me): Admin,
     csrf: CsrfCookie,
 ) -> Result<HttpResponse, AppError> {
+    render_page(&req, &state, &me, &csrf, None).await
+}
+
+/// The page, with the address as typed and what to fix when a save was refused (then 422).
+async fn render_page(
+    req: &HttpRequest,
+    state: &State,
+    me: &crate::web::session::CurrentOperator,
+    csrf: &CsrfCookie,
+    refused: Option<(String, Message)>,
+) -> Result<HttpResponse, AppError> {
     let s = state.store.line_settings().await?;
+    let lang = request::language(req, Some(&me.operator));
+    let status = match refused {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
+    let (api_base, error) = match refused {
+        Some((typed, why)) => (typed, Some(why.text(lang))),
+        None => (s.api_base, None),
+    };
     let page = LinePage {
-        c: Chrome::new(
-            request::language(&req, Some(&me.operator)),
-            &csrf,
-            Some(&me.operator),
-            "settings",
-        ),
+        c: Chrome::new(lang, csrf, Some(&me.operator), "settings"),
         webhook_url: format!("{}/line/webhook", state.public_url),
         channel_secret_set: !s.channel_secret.is_empty(),
         token_set: !s.access_token.is_empty(),
-        api_base: s.api_base,
-        error: None,
+        api_base,
+        error,
     };
-    render::page(StatusCode::OK, &page, &csrf)
+    render::page(status, &page, csrf)
 }
 
 /// The LINE form: empty secret or token fields keep the saved ones.
@@ -62,6 +78,7 @@ pub struct LineForm {
 
 /// `POST /settings/line`.
 pub async fn save(
+    req: HttpRequest,
     state: web::Data<State>,
     Admin(me): Admin,
     csrf: CsrfCookie,
@@ -82,16 +99,20 @@ pub async fn save(
     } else {
         api_base
     };
-    let api_base = crate::line::parse_api_base(api_base)
-        .map_err(|why| AppError::BadRequest(why.to_owned()))?;
+    let api_base = match crate::line::parse_api_base(api_base) {
+        Ok(api_base) => api_base,
+        Err(why) => {
+            let typed = form.api_base.clone();
+            return render_page(&req, &state, &me, &csrf, Some((typed, why))).await;
+        }
+    };
     // The saved token goes only to the address it was saved for: another address needs it typed again.
     if form.access_token.trim().is_empty()
         && !saved.access_token.is_empty()
         && api_base != saved.api_base
     {
-        return Err(AppError::BadRequest(
-            "access_token: enter the channel access token again for another API address".into(),
-        ));
+        let why = crate::msg!("channel access token: enter it again for another API address");
+        return render_page(&req, &state, &me, &csrf, Some((api_base, why))).await;
     }
     let settings = LineSettings {
         channel_secret: keep(&form.channel_secret, saved.channel_secret),

@@ -79,9 +79,9 @@ pub async fn save(
                     "settings",
                 ),
                 retention: state.store.retention().await?,
-                error: Some(error),
+                error: Some(error.text(request::language(&req, Some(&me.operator)))),
             };
-            render::page(StatusCode::BAD_REQUEST, &page, &csrf)
+            render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, &csrf)
         }
     }
 }

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::i18n::messages::Message;
 use crate::segments::{ScoreRule, Segment};
 use crate::store::{Backfill, SegmentDraft};
 use crate::web::csrf::{CsrfCookie, CsrfForm};
@@ -64,7 +65,7 @@ fn score_text(rules: &[ScoreRule]) -> String {
 }
 
 /// Reads `points rule` lines (blank lines ignored).
-fn parse_score_text(text: &str) -> Result<Vec<ScoreRule>, String> {
+fn parse_score_text(text: &str) -> Result<Vec<ScoreRule>, Message> {
     let mut rules = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -73,8 +74,8 @@ fn parse_score_text(text: &str) -> Result<Vec<ScoreRule>, String> {
         }
         let (points, rule) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
         let points: i64 = points.trim_start_matches('+').parse().map_err(|_| {
-            format!(
-                "line {}: start with the points (such as +5 or -10), then the rule",
+            crate::msg!(
+                "line {0}: start with the points (such as +5 or -10), then the rule",
                 i + 1
             )
         })?;
@@ -92,9 +93,10 @@ async fn render_page(
     me: &CurrentOperator,
     csrf: &CsrfCookie,
     status: StatusCode,
-    (form, notice, error): (FormValues, Option<&'static str>, Option<String>),
+    (form, notice, error): (FormValues, Option<&'static str>, Option<Message>),
 ) -> Result<HttpResponse, AppError> {
     let lang = request::language(req, Some(&me.operator));
+    let error = error.map(|e| e.text(lang));
     let operators: Vec<(u64, String)> = state
         .store
         .operators()
@@ -300,6 +302,7 @@ mod tests {
         assert!(
             parse_score_text("five visits > 3")
                 .unwrap_err()
+                .english()
                 .contains("line 1")
         );
     }

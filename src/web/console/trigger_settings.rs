@@ -180,7 +180,8 @@ pub async fn save(
         Some(Ok(_)) => Ok(render::see_other("/settings/triggers")),
         Some(Err(invalid)) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            let form = (id, draft, Some(invalid.0));
+            let lang = request::language(&req, Some(&me.operator));
+            let form = (id, draft, Some(invalid.0.text(lang)));
             render_page(&req, &state, &me, &csrf, status, form).await
         }
     }

@@ -96,7 +96,7 @@ pub async fn add(
         .collect();
     let checked = webhooks::check_url(field(&pairs, "url")).and_then(|url| {
         if events.is_empty() {
-            Err("events: choose at least one".to_owned())
+            Err(crate::msg!("events: choose at least one"))
         } else {
             Ok(url)
         }
@@ -119,7 +119,8 @@ pub async fn add(
         Ok(_) => Ok(render::see_other("/settings/webhooks")),
         Err(e) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            render_page(&req, &state, &me, &csrf, status, Some(e)).await
+            let error = e.text(request::language(&req, Some(&me.operator)));
+            render_page(&req, &state, &me, &csrf, status, Some(error)).await
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The console's languages: Japanese and English texts, and how the language of a request is chosen
 //! (the operator's own setting, else the browser's Accept-Language, else English).
 
+pub mod messages;
+
 use serde::{Deserialize, Serialize};
 
 use crate::operators::InvalidInput;
@@ -505,6 +507,8 @@ pub struct Texts {
     pub canned_create: &'static str,
     /// No canned reply matches.
     pub canned_none: &'static str,
+    /// The picker's note on a reply this customer lacks a value for (followed by the variables).
+    pub canned_missing: &'static str,
     /// Hours and auto-replies
     pub hours_title: &'static str,
     /// Business hours decide which automatic reply a visitor gets and which greeting the widget shows. Without them, the shop counts as always open.
@@ -989,6 +993,7 @@ static EN: Texts = Texts {
     canned_uses: "Uses",
     canned_create: "Save reply",
     canned_none: "No canned reply matches.",
+    canned_missing: "Cannot be used here: this customer has no value (and the reply no fallback) for",
     hours_title: "Hours and auto-replies",
     hours_help: "Business hours decide which automatic reply a visitor gets and which greeting the widget shows. Without them, the shop counts as always open.",
     hours_enabled: "Use business hours",
@@ -1382,6 +1387,7 @@ static JA: Texts = Texts {
     canned_uses: "使用回数",
     canned_create: "保存",
     canned_none: "一致する定型文がありません。",
+    canned_missing: "この会話では使えません。この顧客に値がなく、代わりの文字もない変数:",
     hours_title: "営業時間と自動応答",
     hours_help: "営業時間によって、訪問者に送る自動応答とウィジェットのあいさつが変わります。設定しない場合は常に営業中として扱います。",
     hours_enabled: "営業時間を設定する",
