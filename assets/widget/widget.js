@@ -183,6 +183,7 @@
     all.forEach(function (m) {
       var mine = m.author.kind === "visitor";
       var li = el("li", "m" + (mine ? " me" : ""));
+      li.setAttribute("data-seq", m.seq);
       if (!mine) {
         var name = m.author.kind === "system" ? TEXT.automatic : m.author.kind === "bot" ? TEXT.bot : m.author.name || TEXT.team;
         var who = el("div", "who");
@@ -197,6 +198,7 @@
       log.appendChild(li);
     });
     if (anchor) log.scrollTop = log.scrollHeight - anchor.h + anchor.t;
+    else if (state.pin) settle();
     else if (atBottom || state.open) log.scrollTop = log.scrollHeight;
     badge.textContent = state.unread ? String(state.unread) : "";
     badge.className = "badge" + (state.unread ? " on" : "");
@@ -218,6 +220,9 @@
     if (/^image\//.test(a.content_type)) {
       var img = el("img");
       img.alt = a.filename;
+      // An image arriving after the view was placed must not push the first unread (or newest) reply out
+      // of sight.
+      img.addEventListener("load", settle);
       fetchFile(a).then(function (url) { img.src = url; }, function () { img.alt = a.filename + " (!)"; });
       box.appendChild(img);
     } else {
@@ -373,6 +378,9 @@
           state.conversation = c.id;
           state.readSeq = c.read_by_operator_seq;
           c.messages.forEach(function (m) { addMessage(m, true); });
+          // Replies read on another page or visit stay read; the rest show on the launcher until opened.
+          state.myRead = Math.max(state.myRead || 0, c.read_by_visitor_seq);
+          if (state.open) markRead(); else state.unread = c.unread;
           var old = state.range, w = { conv: c.id, lo: c.from_seq, hi: c.through_seq };
           state.fill = null;
           if (old && old.conv === c.id && old.hi + 1 < w.lo) {
@@ -548,12 +556,36 @@
     wroteMessage();
     askEmail(false);
     send({ type: "message", client_id: p.client_id, body: body });
+    state.pin = null;
     render();
   }
   function markRead() {
     var seq = lastSeq();
+    state.myRead = Math.max(state.myRead || 0, seq);
     if (state.conversation && seq) send({ type: "read", conversation: state.conversation, up_to_seq: seq });
   }
+  // The first reply the visitor has not read yet (what opening the panel shows first), or null.
+  function firstUnread() {
+    var first = null;
+    state.messages.forEach(function (m) {
+      if (m.author.kind !== "visitor" && m.seq > (state.myRead || 0) && (first === null || m.seq < first)) first = m.seq;
+    });
+    return first;
+  }
+  // Places the view: the first unread reply at the top while it is pinned, else the newest at the bottom
+  // when the view was there.
+  function settle() {
+    var li = state.pin && log.querySelector("li[data-seq='" + state.pin + "']");
+    if (li) log.scrollTop = li.getBoundingClientRect().top - log.getBoundingClientRect().top + log.scrollTop - 8;
+    else if (state.stuck) log.scrollTop = log.scrollHeight;
+  }
+  // The visitor scrolling themselves ends the pin.
+  ["wheel", "touchstart", "keydown"].forEach(function (name) {
+    log.addEventListener(name, function () { state.pin = null; }, { passive: true });
+  });
+  log.addEventListener("scroll", function () {
+    state.stuck = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+  });
   function setOpen(open) {
     state.open = open;
     panel.className = "panel" + (open ? " on" : "");
@@ -561,11 +593,13 @@
     if (open) {
       if (!tip.hidden) hideTip();
       state.unread = 0;
+      state.pin = firstUnread();
       markRead();
       render();
       fillView();
       input.focus();
     } else {
+      state.pin = null;
       closedPanel();
       launcher.focus();
     }

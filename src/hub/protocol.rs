@@ -233,6 +233,11 @@ pub struct VisitorConversation {
     pub last_seq: Seq,
     /// The visitor's messages up to here were read by an operator.
     pub read_by_operator_seq: Seq,
+    /// The visitor has read up to here (on any page or device): replies after it are unread.
+    pub read_by_visitor_seq: Seq,
+    /// Replies (operator, bot, automatic) after `read_by_visitor_seq` among `messages`: the launcher's badge
+    /// on every page and after a return visit, until the visitor reads them.
+    pub unread: u32,
     /// The visitor's rating, once given (a resolved conversation without one asks for it).
     pub rating: Option<u8>,
     /// The latest messages (no notes), oldest first.

@@ -36,11 +36,7 @@ fn english_run(text: &str) -> Option<String> {
 type Form<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>);
 
 /// The message shown when `form` is refused; `Err` says what happened instead.
-async fn refusal(
-    app: &TestApp,
-    agent: &Agent,
-    form: &Form<'_>,
-) -> Result<String, String> {
+async fn refusal(app: &TestApp, agent: &Agent, form: &Form<'_>) -> Result<String, String> {
     let (page, action, fields) = form;
     let response = app.submit(agent, page, action, fields).await;
     let status = response.status();

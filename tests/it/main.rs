@@ -54,4 +54,5 @@ mod webhooks;
 mod widget_browser;
 mod widget_size;
 mod widget_socket;
+mod widget_unread;
 mod ws;

@@ -6,7 +6,7 @@
 //! mistaken for the end. A message may reach a widget twice (the live frame and a catch-up read on the same
 //! socket); widgets drop a message whose id they already hold.
 
-use crate::conversations::{Conversation, ConversationId, Message, Seq};
+use crate::conversations::{Author, Conversation, ConversationId, Message, Seq};
 use crate::hub::protocol::{MessageOut, ToVisitor, VisitorConversation};
 use crate::store::{Error, Store};
 
@@ -34,11 +34,18 @@ pub async fn welcome(store: &Store, c: Conversation) -> Result<VisitorConversati
         (Some(first), Some(last)) => (first.seq, last.seq),
         _ => (1, 0),
     };
+    let unread = messages
+        .iter()
+        .filter(|m| m.seq > c.read_by_visitor_seq && m.visible_to_visitor())
+        .filter(|m| m.author != Author::Visitor)
+        .count();
     Ok(VisitorConversation {
         id: c.id,
         status: c.effective_status(crate::clock::now()),
         last_seq: c.last_seq,
         read_by_operator_seq: c.read_by_operator_seq,
+        read_by_visitor_seq: c.read_by_visitor_seq,
+        unread: u32::try_from(unread).unwrap_or(u32::MAX),
         rating: c.stats.csat.as_ref().map(|r| r.rating),
         messages: visible(&messages),
         from_seq,
