@@ -108,9 +108,11 @@
     ".tip[hidden]{display:none}.tip .tx{margin:0;white-space:pre-wrap;word-wrap:break-word}" +
     ".tip .more{display:inline-block;margin-top:6px;color:var(--c);font-weight:600}.tip .more[hidden]{display:none}" +
     ".tip .close{position:absolute;top:6px;right:8px;background:none;border:0;font-size:18px;cursor:pointer;color:#656d76;line-height:1}" +
-    ".rate{padding:8px 12px;border-top:1px solid #d8dde3;background:#fff;font-size:13px}.rate[hidden]{display:none}.rate p{margin:0 0 4px}" +
-    ".stars button{border:0;background:none;font-size:22px;cursor:pointer;color:#c4c9cf;padding:0 2px}.stars button.on{color:#e3a008}" +
-    ".rate .rc{width:100%;box-sizing:border-box;margin:4px 0;font:inherit}.rate .rs{border:0;border-radius:6px;background:var(--c);color:#fff;padding:5px 10px;cursor:pointer}" +
+    // The rating form stacks (question, stars, comment, button), unlike the compose row.
+    ".rate{display:block;padding:8px 12px;border-top:1px solid #d8dde3;background:#fff;font-size:13px}.rate[hidden]{display:none}.rate p{margin:0 0 4px}" +
+    ".stars{display:flex;flex-wrap:nowrap;gap:2px}.stars button{flex:none;border:0;background:none;font-size:24px;line-height:1;cursor:pointer;color:#c4c9cf;padding:2px 3px}.stars button.on{color:#e3a008}" +
+    ".rate .rc{display:block;flex:none;width:100%;height:auto;min-height:52px;margin:6px 0;font:inherit;font-size:14px}" +
+    ".rate .rs{display:block;margin-left:auto;white-space:nowrap;border:0;border-radius:6px;background:var(--c);color:#fff;padding:7px 14px;font-size:14px;cursor:pointer}" +
     ".bot{padding:8px 12px;background:#f6f7f9;border-top:1px solid #d8dde3;max-height:50%;overflow-y:auto;font-size:14px}" +
     ".bot[hidden]{display:none}.bot .bt{margin:0 0 6px}.bot .bt:empty{display:none}" +
     ".article{background:#fff;border:1px solid #d8dde3;border-radius:10px;padding:8px 12px;margin-bottom:6px;line-height:1.45}" +

@@ -12,7 +12,7 @@ use std::time::Duration;
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -205,6 +205,31 @@ impl Browser {
             .await;
         self.click("#login-form button[type=submit]").await;
         self.wait_for("#inbox").await;
+    }
+
+    /// Sizes the window's viewport to `width` x `height` CSS pixels (a phone is 390 x 844).
+    pub async fn resize(&self, width: u32, height: u32) {
+        // The window's frame takes some room: measure it, then grow the window by that much.
+        self.client
+            .set_window_size(width, height)
+            .await
+            .expect("resize");
+        let inner: Value = self
+            .client
+            .execute("return [window.innerWidth, window.innerHeight]", vec![])
+            .await
+            .unwrap();
+        let (iw, ih) = (
+            inner[0].as_u64().unwrap() as u32,
+            inner[1].as_u64().unwrap() as u32,
+        );
+        let frame = (width.saturating_sub(iw), height.saturating_sub(ih));
+        if frame != (0, 0) {
+            self.client
+                .set_window_size(width + frame.0, height + frame.1)
+                .await
+                .expect("resize");
+        }
     }
 
     /// Saves a PNG of the viewport as `target/tmp/screenshots/NAME.png` and returns its path.

@@ -52,6 +52,7 @@ mod storage;
 mod triggers;
 mod webhooks;
 mod widget_browser;
+mod widget_layout;
 mod widget_size;
 mod widget_socket;
 mod widget_unread;

@@ -1,0 +1,102 @@
+//! The widget's forms laid out as a visitor sees them, on a desktop (1366 x 768) and a phone (390 x 844):
+//! measured in a real browser, with screenshots under the test's output folder.
+
+use serde_json::{Value, json};
+
+use crate::browser::Browser;
+use crate::helpers::{TestApp, spawn_app};
+use crate::shop::{self, Shop};
+use crate::widget_browser::{wait_widget, widget_js};
+use crate::ws;
+
+/// The sizes checked: (name, width, height).
+pub const SIZES: [(&str, u32, u32); 2] = [("desktop", 1366, 768), ("phone", 390, 844)];
+
+/// Opens the widget on the shop at `size`, sends `first` and returns the conversation's id.
+pub async fn start_chat(
+    browser: &Browser,
+    shop: &Shop,
+    console: &mut ws::Ws,
+    (width, height): (u32, u32),
+    first: &str,
+) -> u64 {
+    browser.resize(width, height).await;
+    browser.goto(&format!("{}/item/1", shop.origin)).await;
+    wait_widget(browser, "!root.querySelector('.launch').hidden").await;
+    widget_js(
+        browser,
+        &format!(
+            "root.querySelector('.launch').click(); root.querySelector('textarea').value = {}; \
+             root.querySelector('form').requestSubmit();",
+            json!(first)
+        ),
+    )
+    .await;
+    console.recv_type("message").await["message"]["conversation"]
+        .as_u64()
+        .unwrap()
+}
+
+async fn resolve(app: &TestApp, owner: &reqwest::Client, conversation: u64) {
+    let resolved = app
+        .submit(
+            owner,
+            &format!("/inbox/{conversation}"),
+            &format!("/inbox/{conversation}/status"),
+            &[("status", "resolved")],
+        )
+        .await;
+    assert!(resolved.status().is_redirection());
+}
+
+#[tokio::test]
+async fn the_rating_form_keeps_its_stars_on_one_line_and_its_comment_box_wide() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let (shop, _site) = shop::open_shop(&app, &owner, "ja").await;
+    let mut console = ws::console(&app, &owner).await;
+    for (name, width, height) in SIZES {
+        let browser = Browser::launch_in("ja").await;
+        let conversation =
+            start_chat(&browser, &shop, &mut console, (width, height), "届きました").await;
+        resolve(&app, &owner, conversation).await;
+        wait_widget(&browser, "!root.querySelector('.rate').hidden").await;
+        let shape: Value = widget_js(
+            &browser,
+            "const form = root.querySelector('.rate'), box = form.querySelector('.rc'), \
+             send = form.querySelector('.rs'), stars = [...form.querySelectorAll('.stars button')]; \
+             const f = form.getBoundingClientRect(), b = box.getBoundingClientRect(), s = send.getBoundingClientRect(); \
+             return { starTops: [...new Set(stars.map(x => Math.round(x.getBoundingClientRect().top)))].length, \
+               stars: stars.length, formWidth: f.width, boxWidth: b.width, boxHeight: b.height, \
+               sendHeight: s.height, sendLine: parseFloat(getComputedStyle(send).lineHeight) || 20, \
+               sendRight: s.right, formRight: f.right };",
+        )
+        .await;
+        let shot = browser.screenshot(&format!("widget-rating-{name}")).await;
+        assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
+        let n = |k: &str| shape[k].as_f64().unwrap();
+        assert_eq!(
+            (n("stars"), n("starTops")),
+            (5.0, 1.0),
+            "{name}: stars on one line: {shape}"
+        );
+        assert!(
+            n("boxWidth") > 0.8 * n("formWidth"),
+            "{name}: comment box wide: {shape}"
+        );
+        assert!(
+            n("boxHeight") >= 40.0,
+            "{name}: comment box tall enough: {shape}"
+        );
+        assert!(
+            n("sendHeight") < 2.0 * n("sendLine") + 16.0,
+            "{name}: button on one line: {shape}"
+        );
+        assert!(
+            n("sendRight") <= n("formRight") + 0.5,
+            "{name}: button inside the form: {shape}"
+        );
+        browser.close().await;
+    }
+    app.stop().await;
+}
