@@ -438,6 +438,13 @@
         rateForm.hidden = true;
         mailOk.textContent = TEXT.rated;
         break;
+      case "identified":
+        // The shop passed the customer's address: replies can reach them without asking.
+        if (f.email) {
+          state.email = f.email;
+          mailForm.hidden = true;
+        }
+        break;
       case "email_saved":
         state.email = f.email;
         mailForm.hidden = true;
@@ -665,8 +672,13 @@
   envelope.title = TEXT.mailAsk;
   // Asked when nobody is online to answer now, or after an automatic reply; any time with the envelope.
   function askEmail(afterAutoReply) {
-    if (state.email) return;
-    if (afterAutoReply || (state.site && !state.site.online)) mailForm.hidden = false;
+    if (state.email || !mailForm.hidden) return;
+    if (afterAutoReply || (state.site && !state.site.online)) {
+      // The form takes room from the log: keep the reply that prompted it in view.
+      var bottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+      mailForm.hidden = false;
+      if (bottom) log.scrollTop = log.scrollHeight;
+    }
   }
   envelope.addEventListener("click", function () { mailForm.hidden = !mailForm.hidden; if (!mailForm.hidden) mailInput.focus(); });
   mailForm.addEventListener("submit", function (e) {

@@ -391,6 +391,9 @@ pub enum ToVisitor {
         user_id: String,
         /// Whether it came with a valid user hash (only then is history shared across devices).
         verified: bool,
+        /// The customer's e-mail address as the shop gave it (empty: none): the widget does not ask for
+        /// one it already has.
+        email: String,
     },
     /// A message was stored: sent only after the commit.
     Ack {

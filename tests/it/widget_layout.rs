@@ -100,3 +100,94 @@ async fn the_rating_form_keeps_its_stars_on_one_line_and_its_comment_box_wide() 
     }
     app.stop().await;
 }
+
+/// Whether the last message in the log is wholly in view, with its bottom edge and the log's: [top gap,
+/// bottom gap] (both >= 0 when it is).
+const LAST_IN_VIEW: &str = "const log = root.querySelector('.log').getBoundingClientRect(); \
+     const items = root.querySelectorAll('.log li'); const r = items[items.length - 1].getBoundingClientRect(); \
+     return [Math.round(r.top - log.top), Math.round(log.bottom - r.bottom)];";
+
+#[tokio::test]
+async fn an_identified_customer_is_not_asked_for_an_email_and_the_question_hides_no_reply() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let (shop, _site) = shop::open_shop(&app, &owner, "en").await;
+    crate::autoreply::set_rules(&app, &owner, Some(1), false).await;
+    let secret = crate::customers::identity_secret(&app, &owner).await;
+    let mut console = ws::console(&app, &owner).await;
+    for (name, width, height) in SIZES {
+        // An anonymous visitor is asked after the automatic reply, and that reply stays in view.
+        let browser = Browser::launch().await;
+        start_chat(
+            &browser,
+            &shop,
+            &mut console,
+            (width, height),
+            "Do you gift-wrap?",
+        )
+        .await;
+        wait_widget(&browser, "!root.querySelector('.mail').hidden").await;
+        let gaps = widget_js(&browser, LAST_IN_VIEW).await;
+        let shot = browser
+            .screenshot(&format!("widget-email-asked-{name}"))
+            .await;
+        assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
+        let text = widget_js(
+            &browser,
+            "const i = root.querySelectorAll('.log li'); return i[i.length - 1].textContent",
+        )
+        .await;
+        assert!(
+            text.as_str()
+                .unwrap()
+                .contains("We usually answer within minutes."),
+            "{text}"
+        );
+        assert!(
+            gaps[0].as_i64().unwrap() >= 0 && gaps[1].as_i64().unwrap() >= 0,
+            "{name}: the automatic reply is hidden: {gaps}"
+        );
+        browser.close().await;
+
+        // A customer the shop identified with their address is not asked again.
+        let browser = Browser::launch().await;
+        browser.resize(width, height).await;
+        browser.goto(&format!("{}/item/1", shop.origin)).await;
+        wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+        let user = format!("cust-{name}");
+        let hash = sodan::customers::identity::user_hash(&secret, &user);
+        browser
+            .client()
+            .execute(
+                &format!("Sodan.identify('{user}', {{name: 'Aiko', email: 'aiko-{name}@example.jp'}}, '{hash}')"),
+                vec![],
+            )
+            .await
+            .unwrap();
+        widget_js(
+            &browser,
+            "root.querySelector('.launch').click(); root.querySelector('textarea').value = 'Do you gift-wrap?'; \
+             root.querySelector('form').requestSubmit();",
+        )
+        .await;
+        console.recv_type("message").await;
+        wait_widget(
+            &browser,
+            "root.querySelector('.log').textContent.includes('We usually answer within minutes.')",
+        )
+        .await;
+        // The widget asks in the same step that shows the automatic reply: it would be showing by now.
+        let asked = widget_js(&browser, "return !root.querySelector('.mail').hidden").await;
+        let shot = browser
+            .screenshot(&format!("widget-email-known-{name}"))
+            .await;
+        assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
+        assert_eq!(
+            asked,
+            json!(false),
+            "{name}: the shop gave the address already"
+        );
+        browser.close().await;
+    }
+    app.stop().await;
+}

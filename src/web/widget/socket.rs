@@ -456,7 +456,15 @@ impl VisitorSocket {
         .await
         {
             Ok((customer, user_id, verified)) => {
-                let identified = ToVisitor::Identified { user_id, verified };
+                let email = match self.state.store.visitor(customer).await {
+                    Ok(v) => v.map(|v| v.profile.email).unwrap_or_default(),
+                    Err(e) => return refused(session, Refused::Store(e)).await,
+                };
+                let identified = ToVisitor::Identified {
+                    user_id,
+                    verified,
+                    email,
+                };
                 if let Flow::Close = send(session, &identified).await {
                     return Flow::Close;
                 }
