@@ -241,8 +241,13 @@ async fn autoreplies(store: WeakStore, hub: Hub) {
         {
             Ok(posted) => {
                 for (conversation, message) in &posted {
-                    crate::conversations::live::publish_automatic(&hub, conversation, message)
-                        .await;
+                    crate::conversations::live::publish_automatic(
+                        &strong,
+                        &hub,
+                        conversation,
+                        message,
+                    )
+                    .await;
                 }
             }
             Err(e) => tracing::warn!(error = %e, "posting automatic replies failed"),

@@ -114,18 +114,22 @@
       var fits = c.status === status &&
         (view === "all" || (view === "mine" && c.assignee === me) || (view === "unassigned" && c.assignee == null));
       if (!fits) { if (existing && c.id !== openId) existing.remove(); return; }
-      var li = el("li", (c.id === openId ? "active" : "") + (c.unread > 0 && c.id !== openId ? " unread" : ""));
+      // Rendered like a server row: the customer's name, the assignee, and a priority mark the row had.
+      var priority = existing && existing.classList.contains("priority");
+      var li = el("li", (c.id === openId ? "active" : "") + (c.unread > 0 && c.id !== openId ? " unread" : "") +
+        (priority ? " priority" : ""));
       li.dataset.id = c.id;
       var a = el("a");
       a.href = "/inbox/" + c.id + "?" + inbox.dataset.query;
-      a.appendChild(el("span", "title", i18n.visitor + " #" + c.visitor_id));
+      a.appendChild(el("span", "title", c.customer_name || i18n.visitor + " #" + c.visitor_id));
       if (c.unread > 0 && c.id !== openId) a.appendChild(el("span", "count", String(c.unread)));
       a.appendChild(el("span", "preview", c.preview));
       var meta = el("span", "meta");
       var t = el("time");
       t.setAttribute("data-ts", c.last_activity_at);
       meta.appendChild(t);
-      meta.appendChild(document.createTextNode(" · " + statusName(c.status)));
+      meta.appendChild(document.createTextNode(" · " + statusName(c.status) +
+        (c.assignee_name ? " · " + c.assignee_name : "")));
       a.appendChild(meta);
       li.appendChild(a);
       localTimes(li);
@@ -219,6 +223,10 @@
             }
           }
           if (f.visitor_id === visitorId && f.page) updateCard(f.page);
+          refreshCard(f.visitor_id);
+          break;
+        case "customer":
+          refreshCard(f.visitor_id);
           break;
         case "segments":
           updateSegments(f);
@@ -374,6 +382,27 @@
       }
       var score = card.querySelector('[data-field="intent"] dd');
       if (score) score.textContent = String(f.intent);
+    }
+
+    // Cart, visits, last seen and the rest of the card: read again as the server renders it, shortly after
+    // the widget reported a change (several changes in a row make one read). Notes being typed stay.
+    function refreshCard(customer) {
+      var card = document.getElementById("customer-card");
+      if (!card || !openId || Number(card.dataset.customer) !== customer) return;
+      clearTimeout(refreshCard.timer);
+      refreshCard.timer = setTimeout(function () {
+        var back = location.pathname + location.search;
+        fetch("/inbox/" + openId + "/card?back=" + encodeURIComponent(back), { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.text() : null; })
+          .then(function (html) {
+            if (!html) return;
+            var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("#customer-card dl");
+            var now = document.querySelector("#customer-card dl");
+            if (!fresh || !now) return;
+            now.replaceWith(fresh);
+            localTimes(fresh);
+          });
+      }, 300);
     }
 
     // The customer card follows the visitor live: the page they are on now, then the pages before it.

@@ -34,12 +34,36 @@ impl From<Invalid> for Refused {
 }
 
 /// Tells consoles a conversation changed.
-pub async fn publish_conversation(hub: &Hub, conversation: &Conversation, new: bool) {
+pub async fn publish_conversation(
+    store: &Store,
+    hub: &Hub,
+    conversation: &Conversation,
+    new: bool,
+) {
     let conversation = ConversationOut::new(conversation, crate::clock::now());
-    publish_conversation_out(hub, conversation, new).await;
+    publish_conversation_out(store, hub, conversation, new).await;
 }
 
-async fn publish_conversation_out(hub: &Hub, conversation: ConversationOut, new: bool) {
+/// Sends the inbox row, with the names a server-rendered row shows: the customer's (else their e-mail)
+/// and the assignee's. A failed read leaves a name empty (the console then shows "Visitor #N").
+async fn publish_conversation_out(
+    store: &Store,
+    hub: &Hub,
+    mut conversation: ConversationOut,
+    new: bool,
+) {
+    if let Ok(Some(v)) = store.visitor(conversation.visitor_id).await {
+        conversation.customer_name = if v.profile.name.is_empty() {
+            v.profile.email
+        } else {
+            v.profile.name
+        };
+    }
+    if let Some(id) = conversation.assignee
+        && let Ok(Some(op)) = store.operator(id).await
+    {
+        conversation.assignee_name = op.name;
+    }
     hub.publish(
         Audience::Operators,
         encode(&ToConsole::Conversation { conversation, new }),
@@ -49,11 +73,11 @@ async fn publish_conversation_out(hub: &Hub, conversation: ConversationOut, new:
 
 /// Pushes a stored message to consoles and (unless a note) to the visitor, skipping the connection it came
 /// from: that one gets an ack.
-async fn publish_posted(hub: &Hub, posted: &Posted, from: Option<ConnectionId>) {
+async fn publish_posted(store: &Store, hub: &Hub, posted: &Posted, from: Option<ConnectionId>) {
     let message = MessageOut::from(&posted.message);
     let mut conversation = ConversationOut::new(&posted.conversation, crate::clock::now());
     conversation.segments = posted.segments.clone();
-    publish_conversation_out(hub, conversation, posted.new_conversation).await;
+    publish_conversation_out(store, hub, conversation, posted.new_conversation).await;
     let to_console = encode(&ToConsole::Message {
         message: message.clone(),
     });
@@ -78,13 +102,18 @@ pub async fn post_from_bot(
         .post_bot_reply(conversation, body)
         .await?
         .ok_or(Refused::NotFound)?;
-    publish_automatic(hub, &c, &message).await;
+    publish_automatic(store, hub, &c, &message).await;
     Ok(message)
 }
 
 /// Pushes an automatic reply (posted by Sodan itself) to consoles and to every widget of the visitor.
-pub async fn publish_automatic(hub: &Hub, conversation: &Conversation, message: &Message) {
-    publish_conversation(hub, conversation, false).await;
+pub async fn publish_automatic(
+    store: &Store,
+    hub: &Hub,
+    conversation: &Conversation,
+    message: &Message,
+) {
+    publish_conversation(store, hub, conversation, false).await;
     let message = MessageOut::from(message);
     let to_console = encode(&ToConsole::Message {
         message: message.clone(),
@@ -96,8 +125,13 @@ pub async fn publish_automatic(hub: &Hub, conversation: &Conversation, message: 
 }
 
 /// Pushes a private notice Sodan left in a conversation (a message LINE refused, say) to consoles.
-pub async fn publish_notice(hub: &Hub, conversation: &Conversation, notice: &Message) {
-    publish_conversation(hub, conversation, false).await;
+pub async fn publish_notice(
+    store: &Store,
+    hub: &Hub,
+    conversation: &Conversation,
+    notice: &Message,
+) {
+    publish_conversation(store, hub, conversation, false).await;
     let frame = encode(&ToConsole::Message {
         message: MessageOut::from(notice),
     });
@@ -145,10 +179,10 @@ pub async fn post_from_visitor(
     };
     let posted = store.post_visitor_message(visitor, draft, origin).await?;
     if !posted.duplicate {
-        publish_posted(hub, &posted, from).await;
+        publish_posted(store, hub, &posted, from).await;
     }
     if let Some(auto) = &posted.auto_reply {
-        publish_automatic(hub, &posted.conversation, auto).await;
+        publish_automatic(store, hub, &posted.conversation, auto).await;
     }
     Ok(posted)
 }
@@ -181,7 +215,7 @@ pub async fn post_from_operator(
         .await?
         .ok_or(Refused::NotFound)?;
     if !posted.duplicate {
-        publish_posted(hub, &posted, from).await;
+        publish_posted(store, hub, &posted, from).await;
         digest_if_away(store, hub, &posted).await?;
     }
     Ok(posted)
@@ -204,9 +238,9 @@ pub async fn attach_from_visitor(
         upload: Some(upload),
     };
     let posted = store.post_visitor_message(visitor, draft, origin).await?;
-    publish_posted(hub, &posted, from).await;
+    publish_posted(store, hub, &posted, from).await;
     if let Some(auto) = &posted.auto_reply {
-        publish_automatic(hub, &posted.conversation, auto).await;
+        publish_automatic(store, hub, &posted.conversation, auto).await;
     }
     Ok(posted)
 }
@@ -234,7 +268,7 @@ pub async fn attach_from_operator(
         .post_operator_message(conversation, operator.id, draft)
         .await?
         .ok_or(Refused::NotFound)?;
-    publish_posted(hub, &posted, from).await;
+    publish_posted(store, hub, &posted, from).await;
     digest_if_away(store, hub, &posted).await?;
     Ok(posted)
 }
@@ -250,7 +284,7 @@ pub async fn update(
         .update_conversation(conversation, change)
         .await?
         .ok_or(Refused::NotFound)?;
-    publish_conversation(hub, &updated, false).await;
+    publish_conversation(store, hub, &updated, false).await;
     Ok(updated)
 }
 

@@ -500,6 +500,10 @@ pub struct ConversationOut {
     /// The customer's segments, when the frame comes from their message (a segment-filtered inbox uses it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<crate::segments::SegmentId>>,
+    /// The customer's name, else their e-mail (empty: an anonymous visitor), as the inbox row shows it.
+    pub customer_name: String,
+    /// The assignee's name (empty: unassigned).
+    pub assignee_name: String,
 }
 
 impl ConversationOut {
@@ -516,6 +520,8 @@ impl ConversationOut {
             unread: c.unread_for_operators,
             preview: c.preview.clone(),
             segments: None,
+            customer_name: String::new(),
+            assignee_name: String::new(),
         }
     }
 }
@@ -571,6 +577,12 @@ pub enum ToConsole {
         page: Option<PageView>,
         /// Whether any widget of theirs is connected.
         online: bool,
+    },
+    /// The customer's data changed (attributes, events, cart, identity): a console showing their card
+    /// reads it again (`GET /inbox/{id}/card`).
+    Customer {
+        /// Who.
+        visitor_id: VisitorId,
     },
     /// A frame was refused; the socket stays open.
     Error {

@@ -142,7 +142,7 @@ pub async fn run(store: WeakStore, hub: Hub, first_retry_ms: u64) {
                 .line_push_done(push.id, result, status, error, first_retry_ms)
                 .await
             {
-                Ok(Some((c, m))) => live::publish_notice(&hub, &c, &m).await,
+                Ok(Some((c, m))) => live::publish_notice(&strong, &hub, &c, &m).await,
                 Ok(None) => {}
                 Err(e) => {
                     tracing::error!(push = push.id, error = %e, "recording a LINE push failed")

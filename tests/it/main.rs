@@ -14,6 +14,7 @@ mod canned;
 mod cli;
 mod console_browser;
 mod console_language;
+mod console_live;
 mod conversation_api;
 mod crash;
 mod customer_api;

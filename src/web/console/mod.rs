@@ -7,6 +7,7 @@ mod attachments;
 pub mod audit_log;
 mod canned;
 mod card;
+mod card_live;
 mod customer_settings;
 mod customers;
 mod email_settings;
@@ -122,6 +123,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(canned::delete),
         )
         .route("/inbox/{id}/canned", web::get().to(canned::picker))
+        .route("/inbox/{id}/card", web::get().to(card_live::fragment))
         .route("/canned/{id}/used", web::post().to(canned::used))
         .route("/settings/faq", web::get().to(faq_settings::page))
         .route(

@@ -183,7 +183,7 @@ impl BotContext {
         };
         match store.post_bot_message(conversation.id, text).await? {
             Some((c, message)) => {
-                live::publish_automatic(hub, &c, &message).await;
+                live::publish_automatic(store, hub, &c, &message).await;
                 Ok(Some(frame))
             }
             None => Ok(None),
@@ -211,10 +211,10 @@ impl BotContext {
             if let Some((c, message, auto)) =
                 store.hand_over(c.id, pick(HANDED_OVER, self.ja)).await?
             {
-                live::publish_conversation(hub, &c, true).await;
-                live::publish_automatic(hub, &c, &message).await;
+                live::publish_conversation(store, hub, &c, true).await;
+                live::publish_automatic(store, hub, &c, &message).await;
                 if let Some(auto) = auto {
-                    live::publish_automatic(hub, &c, &auto).await;
+                    live::publish_automatic(store, hub, &c, &auto).await;
                 }
             }
             return Ok(Some(ToVisitor::Bot {
@@ -262,7 +262,7 @@ impl BotContext {
             .await?;
         let text = format!("{}\n\n{}", article.title, faq::plain_text(&article.body));
         if let Some((c, message)) = store.post_bot_message(c.id, text).await? {
-            live::publish_automatic(hub, &c, &message).await;
+            live::publish_automatic(store, hub, &c, &message).await;
         }
         Ok(Some(ToVisitor::Bot {
             text_en: String::new(),

@@ -469,12 +469,27 @@ impl VisitorSocket {
                     return Flow::Close;
                 }
                 if customer == visitor {
-                    return self.offer_triggers(session, visitor, false).await;
+                    return self.customer_changed(session, visitor).await;
                 }
                 self.welcome(session, customer).await
             }
             Err(why) => refused_context(session, why).await,
         }
+    }
+}
+
+impl VisitorSocket {
+    /// After the shop told Sodan about the customer: consoles showing their card read it again, and the
+    /// proactive messages that depend on it are offered anew.
+    async fn customer_changed(&mut self, session: &mut Session, visitor: VisitorId) -> Flow {
+        let frame = ToConsole::Customer {
+            visitor_id: visitor,
+        };
+        self.state
+            .hub
+            .publish(Audience::Operators, protocol::encode(&frame))
+            .await;
+        self.offer_triggers(session, visitor, false).await
     }
 }
 
@@ -670,19 +685,19 @@ impl Handler for VisitorSocket {
             }
             VisitorFrame::Set { attributes } => {
                 match customer_context::set(store, visitor, &attributes).await {
-                    Ok(()) => self.offer_triggers(session, visitor, false).await,
+                    Ok(()) => self.customer_changed(session, visitor).await,
                     Err(why) => refused_context(session, why).await,
                 }
             }
             VisitorFrame::Track { name, properties } => {
                 match customer_context::track(store, visitor, &name, &properties).await {
-                    Ok(()) => self.offer_triggers(session, visitor, false).await,
+                    Ok(()) => self.customer_changed(session, visitor).await,
                     Err(why) => refused_context(session, why).await,
                 }
             }
             VisitorFrame::Cart { items } => {
                 match customer_context::set_cart(store, visitor, &items).await {
-                    Ok(()) => self.offer_triggers(session, visitor, false).await,
+                    Ok(()) => self.customer_changed(session, visitor).await,
                     Err(why) => refused_context(session, why).await,
                 }
             }
