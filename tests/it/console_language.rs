@@ -254,3 +254,53 @@ async fn every_settings_form_refuses_bad_input_in_the_consoles_language() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     app.stop().await;
 }
+
+/// Settings tabs in Japanese break between tabs, never inside a label (チー/ム, 顧/客), on a desktop and on
+/// a phone.
+#[tokio::test]
+async fn japanese_settings_tabs_never_break_inside_a_label() {
+    let (app, _dir) = spawn_app().await;
+    app.set_up_owner().await;
+    for (name, width, height) in crate::widget_layout::SIZES {
+        let browser = crate::browser::Browser::launch_in("ja").await;
+        browser.resize(width, height).await;
+        browser
+            .sign_in(&app.address, crate::helpers::OWNER_EMAIL, OWNER_PASSWORD)
+            .await;
+        browser.goto(&app.url("/settings")).await;
+        browser.wait_for("nav.subnav").await;
+        let broken = browser
+            .client()
+            .execute(
+                "return [...document.querySelectorAll('nav.subnav a, .topbar nav a')].filter(a => { \
+                   const size = parseFloat(getComputedStyle(a).fontSize); \
+                   return a.getBoundingClientRect().height > size * 1.9; }).map(a => a.textContent)",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let labels = browser
+            .client()
+            .execute(
+                "return [...document.querySelectorAll('nav.subnav a')].map(a => a.textContent)",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let shot = browser
+            .screenshot(&format!("settings-tabs-ja-{name}"))
+            .await;
+        assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
+        assert!(
+            labels.to_string().contains("チーム"),
+            "a Japanese console: {labels}"
+        );
+        assert_eq!(
+            broken,
+            serde_json::json!([]),
+            "{name}: labels broken across lines"
+        );
+        browser.close().await;
+    }
+    app.stop().await;
+}

@@ -219,3 +219,63 @@ async fn visitor_and_operator_talk_live_and_markup_stays_text() {
     console.close().await;
     app.stop().await;
 }
+
+/// The console's reply box gets Japanese input as iPhone Safari delivers it (compositionend, then the
+/// Enter with keyCode 229 and isComposing false; UI Events, "Keyboard events and input method composition
+/// events"): that Enter does not send half-typed text; the next plain Enter does.
+#[tokio::test]
+async fn the_enter_that_confirms_a_japanese_conversion_does_not_send_a_reply() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let site = app
+        .configure_widget(&owner, &[crate::ws::SHOP_ORIGIN])
+        .await;
+    let (mut widget, _) = crate::ws::visitor_hello(&app, &site, None).await;
+    widget
+        .send(json!({"type": "message", "client_id": "m1", "body": "送料はいくらですか？"}))
+        .await;
+    let conversation = widget.recv_type("ack").await["conversation"]
+        .as_u64()
+        .unwrap();
+    let browser = Browser::launch_in("ja").await;
+    browser
+        .sign_in(&app.address, OWNER_EMAIL, OWNER_PASSWORD)
+        .await;
+    browser
+        .goto(&app.url(&format!("/inbox/{conversation}")))
+        .await;
+    browser.wait_for("#reply-body").await;
+    browser
+        .client()
+        .execute(
+            "const ta = document.getElementById('reply-body'); ta.focus(); ta.value = 'むりょう'; \
+             ta.dispatchEvent(new CompositionEvent('compositionstart', {data: ''})); \
+             ta.value = '無料'; \
+             ta.dispatchEvent(new CompositionEvent('compositionend', {data: '無料'})); \
+             ta.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', keyCode: 229, bubbles: true, cancelable: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let sent = widget.collect_type("message", Duration::from_secs(2)).await;
+    assert!(sent.is_empty(), "the confirming Enter sent {sent:?}");
+    let kept = browser
+        .client()
+        .execute("return document.getElementById('reply-body').value", vec![])
+        .await
+        .unwrap();
+    assert_eq!(kept, json!("無料"));
+    browser
+        .client()
+        .execute(
+            "const ta = document.getElementById('reply-body'); ta.value = '送料は無料です。'; \
+             ta.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', keyCode: 13, bubbles: true, cancelable: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let reply = widget.recv_type("message").await;
+    assert_eq!(reply["message"]["body"], "送料は無料です。");
+    browser.close().await;
+    app.stop().await;
+}
