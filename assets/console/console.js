@@ -19,6 +19,11 @@
         box.value = (box.value.trim() ? box.value.trim() + "\n" : "") + text.trim();
       });
     });
+    // What cannot be undone asks first (deleting, replacing the identity secret).
+    document.addEventListener("submit", function (e) {
+      var form = e.target;
+      if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) e.preventDefault();
+    }, true);
     var segmentFilter = document.getElementById("segment-filter");
     if (segmentFilter) segmentFilter.addEventListener("change", function () { segmentFilter.form.submit(); });
   });

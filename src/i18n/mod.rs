@@ -158,6 +158,10 @@ pub struct Texts {
     pub note_placeholder: &'static str,
     pub note_edit: &'static str,
     pub note_delete: &'static str,
+    /// Asked before something is deleted for good.
+    pub confirm_delete: &'static str,
+    /// Asked before the identity secret is replaced.
+    pub confirm_regenerate: &'static str,
     pub note_edited: &'static str,
     pub none_known: &'static str,
     pub customer_page: &'static str,
@@ -751,6 +755,8 @@ static EN: Texts = Texts {
     note_placeholder: "A note for the team about this customer…",
     note_edit: "Edit",
     note_delete: "Delete",
+    confirm_delete: "Delete this for good? This cannot be undone.",
+    confirm_regenerate: "Replace the identity secret? Until your site signs user hashes with the new one, identify calls are refused.",
     note_edited: "edited",
     none_known: "—",
     customer_page: "Customer page",
@@ -1145,6 +1151,8 @@ static JA: Texts = Texts {
     note_placeholder: "この顧客についてチーム向けのメモ…",
     note_edit: "編集",
     note_delete: "削除",
+    confirm_delete: "完全に削除しますか？元に戻せません。",
+    confirm_regenerate: "本人確認用シークレットを作り直しますか？サイトが新しいシークレットでユーザーハッシュを作るまで、identify は拒否されます。",
     note_edited: "編集済み",
     none_known: "—",
     customer_page: "顧客ページ",

@@ -13,6 +13,7 @@ mod budgets;
 mod canned;
 mod cli;
 mod console_browser;
+mod console_friction;
 mod console_language;
 mod console_live;
 mod conversation_api;
