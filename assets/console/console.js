@@ -9,7 +9,7 @@
     if (snippet) snippet.addEventListener("focus", function () { snippet.select(); });
     localTimes(document);
     var inbox = document.getElementById("inbox");
-    if (inbox) live(inbox);
+    if (inbox) { live(inbox); shortcuts(); }
     // Settings → Hours: a list of holiday dates read from a file is added to the text box.
     var holidaysFile = document.getElementById("holidays-file");
     if (holidaysFile) holidaysFile.addEventListener("change", function () {
@@ -27,6 +27,32 @@
     var segmentFilter = document.getElementById("segment-filter");
     if (segmentFilter) segmentFilter.addEventListener("change", function () { segmentFilter.form.submit(); });
   });
+
+  // Keyboard shortcuts in the inbox (listed with "?"): e resolve/reopen, s snooze, a assign to me, r reply,
+  // j/k next/previous conversation. Keys typed into a field are the field's.
+  function shortcuts() {
+    var dialog = document.getElementById("shortcuts"), help = document.getElementById("shortcuts-open");
+    var toggle = function () { if (dialog.open) dialog.close(); else dialog.showModal(); };
+    if (help && dialog) help.addEventListener("click", toggle);
+    document.addEventListener("keydown", function (e) {
+      var t = e.target;
+      if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+      if (e.key === "?" && dialog) { e.preventDefault(); toggle(); return; }
+      if (dialog && dialog.open) return;
+      var button = document.querySelector('#quick-actions [data-key="' + e.key + '"]');
+      if (button) { e.preventDefault(); button.click(); return; }
+      if (e.key === "r") {
+        var box = document.getElementById("reply-body");
+        if (box) { e.preventDefault(); box.focus(); }
+      } else if (e.key === "j" || e.key === "k") {
+        var rows = [].slice.call(document.querySelectorAll("#conversations li[data-id] > a"));
+        var at = rows.findIndex(function (a) { return a.parentNode.classList.contains("active"); });
+        var next = at < 0 ? 0 : at + (e.key === "j" ? 1 : -1);
+        if (rows[next]) location.href = rows[next].href;
+      }
+    });
+  }
 
   function localTimes(root) {
     root.querySelectorAll("time[data-ts]").forEach(function (t) {

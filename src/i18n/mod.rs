@@ -243,6 +243,36 @@ pub struct Texts {
     pub typing: &'static str,
     pub snooze_hours: &'static str,
     pub apply: &'static str,
+    /// One-click resolve.
+    pub quick_resolve: &'static str,
+    /// One-click reopen.
+    pub quick_reopen: &'static str,
+    /// One-click snooze for a day.
+    pub quick_snooze: &'static str,
+    /// One-click assign to the operator.
+    pub assign_me: &'static str,
+    /// The detailed status, assignee and label forms.
+    pub more_actions: &'static str,
+    /// The keyboard shortcuts list's title.
+    pub shortcuts_title: &'static str,
+    /// Where the shortcut list is.
+    pub shortcuts_hint: &'static str,
+    /// Shortcut: resolve or reopen.
+    pub shortcut_resolve: &'static str,
+    /// Shortcut: snooze.
+    pub shortcut_snooze: &'static str,
+    /// Shortcut: assign to me.
+    pub shortcut_assign: &'static str,
+    /// Shortcut: reply box.
+    pub shortcut_reply: &'static str,
+    /// Shortcut: next conversation.
+    pub shortcut_next: &'static str,
+    /// Shortcut: previous conversation.
+    pub shortcut_prev: &'static str,
+    /// Shortcut: this list.
+    pub shortcut_help: &'static str,
+    /// Closes a dialog.
+    pub close: &'static str,
     pub pick_conversation: &'static str,
     pub enable_notifications: &'static str,
     pub started_on: &'static str,
@@ -838,6 +868,21 @@ static EN: Texts = Texts {
     typing: "is typing…",
     snooze_hours: "Snooze for (hours)",
     apply: "Apply",
+    quick_resolve: "Resolve",
+    quick_reopen: "Reopen",
+    quick_snooze: "Snooze 1 day",
+    assign_me: "Assign to me",
+    more_actions: "More…",
+    shortcuts_title: "Keyboard shortcuts",
+    shortcuts_hint: "Press ? for keyboard shortcuts",
+    shortcut_resolve: "Resolve or reopen",
+    shortcut_snooze: "Snooze for a day",
+    shortcut_assign: "Assign to me",
+    shortcut_reply: "Write a reply",
+    shortcut_next: "Next conversation",
+    shortcut_prev: "Previous conversation",
+    shortcut_help: "Show or hide this list",
+    close: "Close",
     pick_conversation: "Pick a conversation on the left.",
     enable_notifications: "Enable notifications",
     started_on: "Started on",
@@ -1234,6 +1279,21 @@ static JA: Texts = Texts {
     typing: "が入力中…",
     snooze_hours: "スヌーズ（時間）",
     apply: "適用",
+    quick_resolve: "解決",
+    quick_reopen: "再開",
+    quick_snooze: "1日スヌーズ",
+    assign_me: "自分に割り当て",
+    more_actions: "その他…",
+    shortcuts_title: "キーボードショートカット",
+    shortcuts_hint: "? キーでショートカット一覧",
+    shortcut_resolve: "解決／再開",
+    shortcut_snooze: "1日スヌーズ",
+    shortcut_assign: "自分に割り当て",
+    shortcut_reply: "返信を書く",
+    shortcut_next: "次の会話",
+    shortcut_prev: "前の会話",
+    shortcut_help: "この一覧を表示／非表示",
+    close: "閉じる",
     pick_conversation: "左の一覧から会話を選んでください。",
     enable_notifications: "通知を有効にする",
     started_on: "開始ページ",

@@ -86,3 +86,94 @@ async fn deleting_and_replacing_the_identity_secret_ask_first() {
     browser.close().await;
     app.stop().await;
 }
+
+/// Presses `key` as the page sees it (on `target`, a CSS selector, or the page itself).
+async fn press(browser: &Browser, key: &str, target: Option<&str>) {
+    let on = match target {
+        Some(css) => format!("document.querySelector({})", json!(css)),
+        None => "document.body".into(),
+    };
+    browser
+        .client()
+        .execute(
+            &format!("{on}.dispatchEvent(new KeyboardEvent('keydown', {{key: {}, bubbles: true, cancelable: true}}))", json!(key)),
+            vec![],
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn one_click_actions_and_keyboard_shortcuts_change_a_conversation() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let site = app
+        .configure_widget(&owner, &[crate::ws::SHOP_ORIGIN])
+        .await;
+    let (mut widget, _) = crate::ws::visitor_hello(&app, &site, None).await;
+    widget
+        .send(json!({"type": "message", "client_id": "m1", "body": "Hello"}))
+        .await;
+    let conversation = widget.recv_type("ack").await["conversation"]
+        .as_u64()
+        .unwrap();
+    let browser = Browser::launch().await;
+    browser
+        .sign_in(&app.address, OWNER_EMAIL, OWNER_PASSWORD)
+        .await;
+    browser
+        .goto(&app.url(&format!("/inbox/{conversation}")))
+        .await;
+
+    // One click resolves; "e" reopens; "a" assigns to me; keys typed in the reply box stay there.
+    browser.click("#quick-resolve").await;
+    browser.wait_for("#quick-reopen").await;
+    assert!(
+        app.page(&owner, &format!("/inbox/{conversation}"))
+            .await
+            .contains("id=\"quick-reopen\"")
+    );
+    press(&browser, "e", None).await;
+    browser.wait_for("#quick-resolve").await;
+    press(&browser, "e", Some("#reply-body")).await;
+    press(&browser, "a", None).await;
+    browser
+        .wait_until("!document.getElementById('quick-assign-me')")
+        .await;
+    let page = app.page(&owner, &format!("/inbox/{conversation}")).await;
+    assert!(
+        page.contains("id=\"quick-resolve\""),
+        "typing e in the reply box changed nothing"
+    );
+    assert!(!page.contains("id=\"quick-assign-me\""), "assigned to me");
+
+    // "?" lists the shortcuts, and closes the list again.
+    press(&browser, "?", None).await;
+    browser
+        .wait_until("document.getElementById('shortcuts').open")
+        .await;
+    let list = browser.text("#shortcuts").await;
+    assert!(
+        list.contains("Resolve or reopen") && list.contains("Next conversation"),
+        "{list}"
+    );
+    let shot = browser.screenshot("console-shortcuts").await;
+    assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
+    press(&browser, "?", None).await;
+    browser
+        .wait_until("!document.getElementById('shortcuts').open")
+        .await;
+
+    // "s" snoozes for a day.
+    press(&browser, "s", None).await;
+    browser
+        .wait_until("!document.getElementById('quick-snooze')")
+        .await;
+    let page = app.page(&owner, &format!("/inbox/{conversation}")).await;
+    assert!(
+        page.contains("<option value=\"snoozed\" selected>"),
+        "snoozed"
+    );
+    browser.close().await;
+    app.stop().await;
+}
