@@ -58,6 +58,42 @@ impl Site {
     }
 }
 
+/// What is wrong with the address the snippet points at, for a shop's visitors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicUrlProblem {
+    /// Only this machine reaches it (`127.0.0.1`, `localhost`, `::1`): visitors' browsers cannot load the
+    /// widget.
+    Loopback,
+    /// Plain HTTP: an HTTPS shop's browser refuses to load it, and the visitor's token travels unprotected.
+    PlainHttp,
+}
+
+/// Checks Sodan's public URL (`--public-url`) as a visitor's browser would reach it.
+pub fn public_url_problem(url: &str) -> Option<PublicUrlProblem> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    }
+    .to_ascii_lowercase();
+    let loopback = host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified());
+    if loopback {
+        Some(PublicUrlProblem::Loopback)
+    } else if url.starts_with("http://") {
+        Some(PublicUrlProblem::PlainHttp)
+    } else {
+        None
+    }
+}
+
 /// Normalises an origin typed by an admin: `scheme://host[:port]`, lower-case, no path or trailing slash.
 pub fn parse_origin(input: &str) -> Option<String> {
     let input = input.trim().trim_end_matches('/').to_ascii_lowercase();
@@ -101,6 +137,23 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_public_url_visitors_cannot_reach_or_that_is_plain_http_is_flagged() {
+        use PublicUrlProblem::*;
+        for (url, want) in [
+            ("http://127.0.0.1:8080", Some(Loopback)),
+            ("https://localhost:8443", Some(Loopback)),
+            ("http://[::1]:8080", Some(Loopback)),
+            ("http://0.0.0.0:8080", Some(Loopback)),
+            ("http://chat.shop.example", Some(PlainHttp)),
+            ("http://192.168.1.20:8080", Some(PlainHttp)),
+            ("https://chat.shop.example", None),
+            ("https://chat.shop.example:8443/sodan", None),
+        ] {
+            assert_eq!(public_url_problem(url), want, "{url}");
+        }
+    }
 
     #[test]
     fn origins_are_normalised_and_checked() {

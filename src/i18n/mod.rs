@@ -243,6 +243,20 @@ pub struct Texts {
     pub typing: &'static str,
     pub snooze_hours: &'static str,
     pub apply: &'static str,
+    /// The empty inbox's checklist title.
+    pub first_run_title: &'static str,
+    /// First-run step: the widget.
+    pub first_run_widget: &'static str,
+    /// First-run step: the team.
+    pub first_run_team: &'static str,
+    /// First-run step: business hours.
+    pub first_run_hours: &'static str,
+    /// Marks a first-run step done.
+    pub first_run_done: &'static str,
+    /// Settings → Widget: the public URL is a loopback address.
+    pub public_url_loopback: &'static str,
+    /// Settings → Widget: the public URL is plain HTTP.
+    pub public_url_http: &'static str,
     /// One-click resolve.
     pub quick_resolve: &'static str,
     /// One-click reopen.
@@ -868,6 +882,13 @@ static EN: Texts = Texts {
     typing: "is typing…",
     snooze_hours: "Snooze for (hours)",
     apply: "Apply",
+    first_run_title: "Get started",
+    first_run_widget: "Add your shop's address and paste the chat snippet into your site",
+    first_run_team: "Invite your team",
+    first_run_hours: "Set your business hours and automatic replies",
+    first_run_done: "Done",
+    public_url_loopback: "This snippet points at an address only this machine can reach: visitors' browsers cannot load the chat. Start Sodan with --public-url https://chat.your-shop.example behind HTTPS (the README's HTTPS recipe takes a few minutes with Caddy).",
+    public_url_http: "This snippet loads the chat over plain HTTP: browsers block it on an HTTPS shop, and visitors' messages travel unencrypted. Put Sodan behind HTTPS and start it with --public-url https://… (see the README's HTTPS recipe with Caddy).",
     quick_resolve: "Resolve",
     quick_reopen: "Reopen",
     quick_snooze: "Snooze 1 day",
@@ -1279,6 +1300,13 @@ static JA: Texts = Texts {
     typing: "が入力中…",
     snooze_hours: "スヌーズ（時間）",
     apply: "適用",
+    first_run_title: "はじめに",
+    first_run_widget: "ショップのアドレスを登録し、チャットのコードをサイトに貼り付ける",
+    first_run_team: "チームのメンバーを招待する",
+    first_run_hours: "営業時間と自動応答を設定する",
+    first_run_done: "完了",
+    public_url_loopback: "このコードはこのマシンからしか届かないアドレスを指しています。訪問者のブラウザはチャットを読み込めません。HTTPS の下で --public-url https://chat.your-shop.example を付けて Sodan を起動してください（README の HTTPS の手順なら Caddy で数分です）。",
+    public_url_http: "このコードは暗号化されていない HTTP でチャットを読み込みます。HTTPS のショップではブラウザに止められ、訪問者のメッセージも暗号化されずに送られます。Sodan を HTTPS の下に置き、--public-url https://… を付けて起動してください（README の Caddy を使った HTTPS の手順を参照）。",
     quick_resolve: "解決",
     quick_reopen: "再開",
     quick_snooze: "1日スヌーズ",

@@ -177,3 +177,76 @@ async fn one_click_actions_and_keyboard_shortcuts_change_a_conversation() {
     browser.close().await;
     app.stop().await;
 }
+
+/// Settings → Widget warns when the snippet points where visitors cannot (loopback) or should not (plain
+/// HTTP) load the chat from; an HTTPS address gets no warning.
+#[tokio::test]
+async fn the_widget_settings_warn_about_a_loopback_or_plain_http_public_url() {
+    for (public_url, warning) in [
+        (None, Some("only this machine can reach")),
+        (Some("http://chat.shop.example"), Some("plain HTTP")),
+        (Some("https://chat.shop.example"), None),
+    ] {
+        let (app, _dir) = crate::helpers::spawn_app_with(|c| {
+            c.public_url = public_url.map(str::to_owned);
+        })
+        .await;
+        let owner = app.set_up_owner().await;
+        let page = app.page(&owner, "/settings/widget").await;
+        match warning {
+            Some(text) => {
+                let shown = page
+                    .split("id=\"public-url-warning\"")
+                    .nth(1)
+                    .unwrap_or_else(|| panic!("{public_url:?}: no warning"));
+                assert!(
+                    shown.split("</p>").next().unwrap().contains(text),
+                    "{public_url:?}: {shown}"
+                );
+            }
+            None => assert!(!page.contains("public-url-warning"), "{public_url:?}"),
+        }
+        app.stop().await;
+    }
+}
+
+/// The steps of the first-run checklist on the inbox and whether each is ticked; `None` when not shown.
+fn checklist(page: &str) -> Option<Vec<bool>> {
+    let list = page
+        .split("id=\"first-run\"")
+        .nth(1)?
+        .split("</section>")
+        .next()?;
+    Some(
+        list.split("<li")
+            .skip(1)
+            .map(|li| li.starts_with(" class=\"done\""))
+            .collect(),
+    )
+}
+
+/// A new shop's empty inbox says what to do next, ticks each step once done, and steps aside when the
+/// first conversation arrives.
+#[tokio::test]
+async fn the_empty_inbox_shows_a_first_run_checklist_until_the_first_conversation() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    assert_eq!(
+        checklist(&app.page(&owner, "/inbox").await),
+        Some(vec![false, false, false])
+    );
+    let site = app
+        .configure_widget(&owner, &[crate::ws::SHOP_ORIGIN])
+        .await;
+    app.invite(&owner, "kenji@shop.example", "operator").await;
+    let page = app.page(&owner, "/inbox").await;
+    assert_eq!(checklist(&page), Some(vec![true, true, false]), "{page}");
+    assert!(page.contains("href=\"/settings/hours\""));
+    let (mut widget, _) = crate::ws::visitor_hello(&app, &site, None).await;
+    widget
+        .send(json!({"type": "message", "client_id": "m1", "body": "Hello"}))
+        .await;
+    widget.recv_type("ack").await;
+    assert_eq!(checklist(&app.page(&owner, "/inbox").await), None);
+    app.stop().await;
+}

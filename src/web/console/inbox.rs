@@ -135,6 +135,8 @@ struct InboxPage {
     operators: Vec<(OperatorId, String)>,
     /// For admins: the data disk is low (what visitors may store is being refused).
     disk_low: bool,
+    /// For admins of a shop without conversations yet: what to do next.
+    first_run: Option<Vec<super::first_run::Step>>,
 }
 
 /// A Unix-milliseconds time as operators read it (UTC; `console.js` shows it in local time).
@@ -349,6 +351,7 @@ async fn inbox_page(
         card,
         operators,
         disk_low: me.role.is_admin() && !state.disk.allows_extras(),
+        first_run: super::first_run::checklist(state, t, me.role.is_admin()).await?,
     };
     render::page(StatusCode::OK, &page, csrf)
 }

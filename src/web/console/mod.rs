@@ -12,6 +12,7 @@ mod customer_settings;
 mod customers;
 mod email_settings;
 mod faq_settings;
+mod first_run;
 mod hours_settings;
 mod import;
 mod inbox;

@@ -29,6 +29,16 @@ struct WidgetPage {
     identity_required: bool,
     notice: Option<&'static str>,
     error: Option<&'static str>,
+    /// Why the snippet's address will not work for visitors, if it will not.
+    url_warning: Option<&'static str>,
+}
+
+/// The warning for a public URL visitors cannot use (loopback) or should not (plain HTTP).
+fn url_warning(public_url: &str, t: &crate::i18n::Texts) -> Option<&'static str> {
+    crate::sites::public_url_problem(public_url).map(|p| match p {
+        crate::sites::PublicUrlProblem::Loopback => t.public_url_loopback,
+        crate::sites::PublicUrlProblem::PlainHttp => t.public_url_http,
+    })
 }
 
 /// The line that queues JavaScript API calls made before `widget.js` has loaded.
@@ -67,6 +77,10 @@ pub async fn page(
         identity_required: site.identity_required,
         notice: None,
         error: None,
+        url_warning: url_warning(
+            &state.public_url,
+            request::language(&req, Some(&me.operator)).texts(),
+        ),
     };
     render::page(StatusCode::OK, &page, &csrf)
 }
@@ -148,6 +162,7 @@ pub async fn save(
         identity_required: form.identity_required.is_some(),
         notice: error.is_none().then_some(t.saved),
         error,
+        url_warning: url_warning(&state.public_url, t),
     };
     render::page(status, &page, &csrf)
 }
