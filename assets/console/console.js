@@ -178,14 +178,18 @@
         try { new Notification(title, { body: text, tag: "sodan" }); } catch (e) { /* not supported here */ }
       }
     }
+    // Browsers keep audio suspended until the operator clicks in the page (autoplay rules): the console
+    // says so, and one click unlocks the sound and asks for notifications.
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    function audio() {
+      try { return beep.ctx || (beep.ctx = new Ctx()); } catch (e) { return null; }
+    }
     function beep() {
-      try {
-        var Ctx = window.AudioContext || window.webkitAudioContext;
-        var ctx = beep.ctx || (beep.ctx = new Ctx());
-        var o = ctx.createOscillator(), g = ctx.createGain();
-        o.frequency.value = 660; g.gain.value = 0.05;
-        o.connect(g); g.connect(ctx.destination); o.start(); o.stop(ctx.currentTime + 0.15);
-      } catch (e) { /* sound is optional */ }
+      var ctx = audio();
+      if (!ctx || ctx.state !== "running") return;
+      var o = ctx.createOscillator(), g = ctx.createGain();
+      o.frequency.value = 660; g.gain.value = 0.05;
+      o.connect(g); g.connect(ctx.destination); o.start(); o.stop(ctx.currentTime + 0.15);
     }
     document.addEventListener("visibilitychange", function () {
       if (!document.hidden) {
@@ -194,13 +198,26 @@
         if (openId && lastSeq) send({ type: "read", conversation: openId, up_to_seq: lastSeq });
       }
     });
-    var enable = document.getElementById("notify-enable");
-    if (enable && window.Notification && Notification.permission === "default") {
-      enable.hidden = false;
-      enable.addEventListener("click", function () {
-        Notification.requestPermission().then(function () { enable.hidden = true; });
-      });
+    var enable = document.getElementById("notify-enable"), blocked = document.getElementById("sound-blocked");
+    function soundState() {
+      var ctx = audio(), soundOff = !!ctx && ctx.state !== "running";
+      var ask = !!window.Notification && Notification.permission === "default";
+      if (enable) enable.hidden = !(soundOff || ask);
+      if (blocked) blocked.hidden = !soundOff;
     }
+    function unlock() {
+      var ctx = audio();
+      if (ctx && ctx.state !== "running") ctx.resume().then(soundState, soundState);
+    }
+    if (enable) enable.addEventListener("click", function () {
+      unlock();
+      if (window.Notification && Notification.permission === "default") {
+        Notification.requestPermission().then(soundState, soundState);
+      }
+    });
+    document.addEventListener("pointerdown", unlock);
+    document.addEventListener("keydown", unlock);
+    soundState();
 
     function handle(f) {
       switch (f.type) {

@@ -250,3 +250,27 @@ async fn the_empty_inbox_shows_a_first_run_checklist_until_the_first_conversatio
     assert_eq!(checklist(&app.page(&owner, "/inbox").await), None);
     app.stop().await;
 }
+
+/// Browsers keep a page's audio off until the user interacts with it (the autoplay policy): the console
+/// says so, and its one button turns the new-message sound on.
+#[tokio::test]
+async fn the_console_says_the_sound_is_off_until_a_click_and_one_click_turns_it_on() {
+    let (app, _dir) = spawn_app().await;
+    app.set_up_owner().await;
+    let browser = Browser::launch().await;
+    browser
+        .sign_in(&app.address, OWNER_EMAIL, OWNER_PASSWORD)
+        .await;
+    browser.goto(&app.url("/inbox")).await;
+    browser
+        .wait_until("!document.getElementById('sound-blocked').hidden && !document.getElementById('notify-enable').hidden")
+        .await;
+    let shot = browser.screenshot("console-sound-blocked").await;
+    assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
+    browser.click("#notify-enable").await;
+    browser
+        .wait_until("document.getElementById('sound-blocked').hidden")
+        .await;
+    browser.close().await;
+    app.stop().await;
+}
