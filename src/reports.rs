@@ -134,9 +134,10 @@ pub struct Fact {
     /// Its operator.
     #[serde(default)]
     pub first_responder: Option<u64>,
-    /// The bot or an automatic reply answered.
+    /// The FAQ bot kept it: it answered, nobody asked for a person and no operator replied. (An automatic
+    /// "we'll answer soon" reply does not count: that conversation still waits for a person.)
     #[serde(default)]
-    pub automated: bool,
+    pub bot_alone: bool,
     /// First resolved (Unix ms).
     #[serde(default)]
     pub resolved_at: Option<u64>,
@@ -159,15 +160,16 @@ impl Fact {
             trigger: c.trigger,
             first_response_at: c.stats.first_response_at,
             first_responder: c.stats.first_responder,
-            automated: c.stats.automated,
+            bot_alone: c.bot == Some(crate::conversations::BotState::Active)
+                && c.stats.first_response_at.is_none(),
             resolved_at: c.stats.resolved_at,
             rating: c.stats.csat.as_ref().map(|r| r.rating),
         }
     }
 
-    /// Answered only by the bot or automatic replies: no operator replied.
-    pub fn automated_only(&self) -> bool {
-        self.automated && self.first_response_at.is_none()
+    /// Resolved by the FAQ bot alone.
+    pub fn bot_alone(&self) -> bool {
+        self.bot_alone && self.first_response_at.is_none()
     }
 }
 
@@ -281,8 +283,8 @@ pub struct Report {
     pub resolution: [Times; 3],
     /// Per operator, most conversations first.
     pub operators: Vec<OperatorLine>,
-    /// Answered by the bot or automatic replies alone.
-    pub automated_only: u64,
+    /// Resolved by the FAQ bot alone.
+    pub bot_alone: u64,
     /// Start pages, most first.
     pub pages: Vec<(String, u64)>,
     /// Proactive messages that started conversations, most first.
@@ -336,8 +338,8 @@ pub fn build(facts: &[Fact], filters: Filters, days: &[String], zone: &str) -> R
                 line.2.push(rating);
             }
         }
-        if f.automated_only() {
-            r.automated_only += 1;
+        if f.bot_alone() {
+            r.bot_alone += 1;
         }
         if let Some(page) = &f.started_on {
             *pages.entry(page.clone()).or_default() += 1;
@@ -414,6 +416,52 @@ pub struct Outcome {
 mod tests {
     use super::*;
     use crate::hours::parse_day;
+
+    fn conversation(bot: Option<crate::conversations::BotState>, automated: bool) -> Conversation {
+        use crate::conversations::{Channel, ConversationStats, Status};
+        Conversation {
+            id: 1,
+            visitor_id: 1,
+            status: Status::Open,
+            snoozed_until: None,
+            assignee: None,
+            labels: vec![],
+            created_at: 0,
+            last_activity_at: 0,
+            last_seq: 0,
+            unread_for_operators: 0,
+            read_by_operator_seq: 0,
+            read_by_visitor_seq: 0,
+            preview: String::new(),
+            started_on: None,
+            trigger: None,
+            waiting_since: None,
+            auto_replied: automated,
+            autoreply_due: None,
+            bot,
+            digest_due: None,
+            channel: Channel::Web,
+            stats: ConversationStats {
+                automated,
+                ..ConversationStats::default()
+            },
+        }
+    }
+
+    #[test]
+    fn only_what_the_faq_bot_kept_counts_as_resolved_by_the_bot_alone() {
+        use crate::conversations::BotState;
+        // The bot answered and nobody asked for a person: resolved by the bot alone.
+        assert!(Fact::of(&conversation(Some(BotState::Active), true)).bot_alone());
+        // Only the automatic "we'll answer soon": still waiting for a person.
+        assert!(!Fact::of(&conversation(None, true)).bot_alone());
+        // Handed over to the team.
+        assert!(!Fact::of(&conversation(Some(BotState::HandedOver), true)).bot_alone());
+        // An operator replied after the bot.
+        let mut answered = conversation(Some(BotState::Active), true);
+        answered.stats.first_response_at = Some(5);
+        assert!(!Fact::of(&answered).bot_alone());
+    }
 
     #[test]
     fn medians_take_the_middle_or_the_mean_of_the_two_middles() {

@@ -106,8 +106,8 @@ fn tables(
             ],
             rows: vec![vec![
                 r.total.to_string(),
-                r.automated_only.to_string(),
-                share(r.automated_only, r.total),
+                r.bot_alone.to_string(),
+                share(r.bot_alone, r.total),
             ]],
         },
         Table {
