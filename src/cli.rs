@@ -61,6 +61,20 @@ pub struct DataOnly {
 pub enum AdminCommand {
     /// Create an account; the password is read from standard input, or prompted for on a terminal.
     Create(CreateAdminArgs),
+    /// Set a new password for an account (for an operator who forgot theirs and has no mail): read from
+    /// standard input, or prompted for on a terminal. Every session of the account ends.
+    ResetPassword(ResetPasswordArgs),
+}
+
+/// `sodan admin reset-password`.
+#[derive(Debug, Clone, Args)]
+pub struct ResetPasswordArgs {
+    /// The account's e-mail address.
+    #[arg(long)]
+    pub email: String,
+    /// Data directory and configuration file.
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 /// Options shared by every command that opens the data directory.

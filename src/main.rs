@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use sodan::app::App;
 use sodan::cli::{
-    AdminCommand, BackupArgs, Cli, Command, CreateAdminArgs, DataOnly, RoleArg, ServeArgs,
+    AdminCommand, BackupArgs, Cli, Command, CreateAdminArgs, DataOnly, ResetPasswordArgs, RoleArg,
+    ServeArgs,
 };
 use sodan::config::Config;
 use sodan::operators::{self, Email, NewOperator, Role};
@@ -21,6 +22,9 @@ fn main() -> ExitCode {
         Some(Command::Admin {
             command: AdminCommand::Create(args),
         }) => create_admin(args),
+        Some(Command::Admin {
+            command: AdminCommand::ResetPassword(args),
+        }) => reset_password(args),
         Some(Command::Backup(args)) => backup(args),
         Some(Command::Restore(args)) => restore(args),
         Some(Command::Check(args)) => check(args),
@@ -85,6 +89,46 @@ fn create_admin(args: CreateAdminArgs) -> Result<(), AnyError> {
                 role.as_str(),
                 operator.email.as_str(),
                 operator.id
+            );
+            Ok(())
+        })
+}
+
+/// `sodan admin reset-password`: a new password, checked like any other; every session of the account ends.
+fn reset_password(args: ResetPasswordArgs) -> Result<(), AnyError> {
+    let data_dir = Config::data_dir_from(&args.data)?;
+    let email = Email::parse(&args.email)
+        .map_err(|_| format!("{:?} is not an e-mail address", args.email))?;
+    let config = Config::with_data_dir(data_dir);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(async move {
+            let store = Store::open(&config.database_path()).await?;
+            let operator = store
+                .operator_by_email(&email)
+                .await?
+                .ok_or_else(|| format!("no account uses {}", email.as_str()))?;
+            let password = read_password()?;
+            operators::check_new_password(&password, &password).map_err(|_| {
+                format!(
+                    "the password must have {} to {} characters",
+                    operators::MIN_PASSWORD_CHARS,
+                    operators::MAX_PASSWORD_BYTES
+                )
+            })?;
+            let hash = sodan::auth::password::hash(password).await;
+            store.set_password(operator.id, hash, None).await?;
+            store
+                .audit(
+                    "sodan admin".into(),
+                    "account.password_reset",
+                    email.as_str().to_owned(),
+                )
+                .await?;
+            println!(
+                "new password set for {}; every session of the account ended",
+                email.as_str()
             );
             Ok(())
         })

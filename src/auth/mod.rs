@@ -6,4 +6,5 @@ pub mod csrf;
 pub mod device;
 pub mod password;
 pub mod rate_limit;
+pub mod reset;
 pub mod session;

@@ -19,6 +19,14 @@ impl std::fmt::Debug for PasswordHash {
     }
 }
 
+impl PasswordHash {
+    /// The stored hash's text, to bind a password-reset link to the password it replaces (the link stops
+    /// working once the password changed).
+    pub(crate) fn phc(&self) -> &str {
+        &self.0
+    }
+}
+
 fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default())
 }

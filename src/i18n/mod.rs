@@ -243,6 +243,26 @@ pub struct Texts {
     pub typing: &'static str,
     pub snooze_hours: &'static str,
     pub apply: &'static str,
+    /// Login page link to the reset form.
+    pub forgot_link: &'static str,
+    /// The reset request page's title.
+    pub forgot_title: &'static str,
+    /// What the reset request page does.
+    pub forgot_help: &'static str,
+    /// Sends the reset link.
+    pub forgot_button: &'static str,
+    /// Shown after a reset request, whether or not the address has an account.
+    pub forgot_sent: &'static str,
+    /// When no mail server is set up.
+    pub forgot_no_mail: &'static str,
+    /// The new password page's title.
+    pub reset_title: &'static str,
+    /// A dead reset link.
+    pub reset_invalid: &'static str,
+    /// Saves the new password.
+    pub reset_button: &'static str,
+    /// Login notice after a reset.
+    pub reset_done: &'static str,
     /// The empty inbox's checklist title.
     pub first_run_title: &'static str,
     /// First-run step: the widget.
@@ -884,6 +904,16 @@ static EN: Texts = Texts {
     typing: "is typing…",
     snooze_hours: "Snooze for (hours)",
     apply: "Apply",
+    forgot_link: "Forgot your password?",
+    forgot_title: "Reset your password",
+    forgot_help: "Enter your account's e-mail address: we send a link that sets a new password (it works for an hour, once).",
+    forgot_button: "Send the link",
+    forgot_sent: "If an account uses this address, a link is on its way. Check your inbox (and spam folder).",
+    forgot_no_mail: "This Sodan has no mail server set up, so it cannot mail a link. Ask the owner to run: sodan admin reset-password YOUR-ADDRESS",
+    reset_title: "Choose a new password",
+    reset_invalid: "This link has expired or was already used. Ask for a new one.",
+    reset_button: "Set the password and sign in again",
+    reset_done: "Your password was changed and every session signed out. Sign in with the new password.",
     first_run_title: "Get started",
     first_run_widget: "Add your shop's address and paste the chat snippet into your site",
     first_run_team: "Invite your team",
@@ -1303,6 +1333,16 @@ static JA: Texts = Texts {
     typing: "が入力中…",
     snooze_hours: "スヌーズ（時間）",
     apply: "適用",
+    forgot_link: "パスワードをお忘れですか？",
+    forgot_title: "パスワードの再設定",
+    forgot_help: "アカウントのメールアドレスを入力してください。新しいパスワードを設定するリンクを送ります（1時間以内、1回限り）。",
+    forgot_button: "リンクを送る",
+    forgot_sent: "このアドレスのアカウントがあれば、リンクを送りました。受信トレイ（と迷惑メールフォルダ）を確認してください。",
+    forgot_no_mail: "このSodanにはメールサーバーが設定されていないため、リンクを送れません。オーナーに次のコマンドを実行してもらってください: sodan admin reset-password あなたのアドレス",
+    reset_title: "新しいパスワードを設定",
+    reset_invalid: "このリンクは期限切れか、すでに使われています。もう一度リンクを請求してください。",
+    reset_button: "パスワードを設定して再度ログイン",
+    reset_done: "パスワードを変更し、すべてのセッションをログアウトしました。新しいパスワードでログインしてください。",
     first_run_title: "はじめに",
     first_run_widget: "ショップのアドレスを登録し、チャットのコードをサイトに貼り付ける",
     first_run_team: "チームのメンバーを招待する",

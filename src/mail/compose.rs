@@ -152,6 +152,38 @@ pub fn test_mail(console_url: &str) -> Composed {
     }
 }
 
+/// The mail with a password-reset link, in English and Japanese (who asks is not signed in, so their
+/// language is not known).
+pub fn password_reset(link: &str) -> Composed {
+    let en = "Someone (hopefully you) asked to reset your Sodan password. This link sets a new one; it works \
+              for an hour, once:";
+    let ja = "Sodanのパスワードの再設定を受け付けました。次のリンクから新しいパスワードを設定できます（1時間以内、1回限り）：";
+    let ignore_en = "If you did not ask, ignore this mail: your password stays as it is.";
+    let ignore_ja =
+        "お心当たりがなければ、このメールは無視してください。パスワードは変わりません。";
+    let inner = format!(
+        "<p>{}</p>\n<p>{}</p>\n<p><a href=\"{}\">{}</a></p>\n<p>{}<br>{}</p>\n",
+        escape(en),
+        escape(ja),
+        escape(link),
+        escape(link),
+        escape(ignore_en),
+        escape(ignore_ja)
+    );
+    Composed {
+        subject: "Reset your Sodan password / パスワードの再設定".into(),
+        text: format!("{en}\n{ja}\n\n{link}\n\n{ignore_en}\n{ignore_ja}\n"),
+        html: page(
+            "en",
+            "Sodan",
+            &inner,
+            "Set a new password / 新しいパスワードを設定",
+            link,
+            "",
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,6 +39,7 @@ mod mail_headers;
 mod mail_links;
 mod metrics;
 mod outbound_settings;
+mod password_reset;
 mod privacy;
 mod python;
 mod reports;

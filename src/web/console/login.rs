@@ -18,6 +18,8 @@ struct LoginPage {
     c: Chrome,
     email: String,
     error: Option<String>,
+    /// After a password reset: sign in with the new password.
+    notice: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
@@ -39,10 +41,12 @@ pub async fn form(
     if me.is_some() {
         return Ok(render::see_other("/inbox"));
     }
+    let lang = request::language(&req, None);
     let page = LoginPage {
-        c: Chrome::new(request::language(&req, None), &csrf, None, ""),
+        c: Chrome::new(lang, &csrf, None, ""),
         email: String::new(),
         error: None,
+        notice: (req.query_string() == "reset=done").then_some(lang.texts().reset_done),
     };
     render::page(StatusCode::OK, &page, &csrf)
 }
@@ -63,6 +67,7 @@ pub async fn submit(
             c: Chrome::new(lang, &csrf, None, ""),
             email,
             error: Some(error),
+            notice: None,
         };
         render::page(status, &page, &csrf)
     };

@@ -19,6 +19,7 @@ mod inbox;
 mod line_settings;
 mod login;
 mod pages;
+mod password_reset;
 mod privacy_settings;
 mod reports;
 mod segment_settings;
@@ -39,6 +40,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(login::form))
         .route("/login", web::post().to(login::submit))
         .route("/logout", web::post().to(login::logout))
+        .route(
+            "/password/forgot",
+            web::get().to(password_reset::forgot_form),
+        )
+        .route("/password/forgot", web::post().to(password_reset::forgot))
+        .route("/password/reset", web::get().to(password_reset::reset_form))
+        .route("/password/reset", web::post().to(password_reset::reset))
         .route("/invite/{token}", web::get().to(settings::invite_form))
         .route("/invite/{token}", web::post().to(settings::invite_accept))
         .route("/inbox", web::get().to(inbox::list))
