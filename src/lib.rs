@@ -70,6 +70,7 @@ pub mod hub;
 pub mod i18n;
 pub mod line;
 pub mod mail;
+pub mod money;
 pub mod operators;
 pub mod presence;
 pub mod reports;

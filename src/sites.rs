@@ -28,6 +28,13 @@ pub struct Site {
     /// as unverified but never linked to a customer's history.
     #[serde(default)]
     pub identity_required: bool,
+    /// The shop's currency (ISO 4217), for amounts on the customer card and in reports.
+    #[serde(default = "default_currency")]
+    pub currency: String,
+}
+
+fn default_currency() -> String {
+    crate::money::DEFAULT_CURRENCY.into()
 }
 
 impl Site {
@@ -43,6 +50,7 @@ impl Site {
             launcher_paths: Vec::new(),
             identity_secret: String::new(),
             identity_required: false,
+            currency: default_currency(),
         }
     }
 

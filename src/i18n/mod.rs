@@ -243,6 +243,16 @@ pub struct Texts {
     pub typing: &'static str,
     pub snooze_hours: &'static str,
     pub apply: &'static str,
+    /// The shop's currency field.
+    pub currency: &'static str,
+    /// A currency code that is not three letters.
+    pub invalid_currency: &'static str,
+    /// Weekday abbreviations, Monday first.
+    pub weekdays_short: [&'static str; 7],
+    /// The heatmap's hour axis.
+    pub reports_hour_axis: &'static str,
+    /// Seconds, minutes, hours and days, with {} for the number.
+    pub duration_units: [&'static str; 4],
     /// Login page link to the reset form.
     pub forgot_link: &'static str,
     /// The reset request page's title.
@@ -724,6 +734,40 @@ impl Texts {
         }
     }
 
+    /// A duration as people read it: `45 s`, `12 min`, `3 h 20 min`, `2 d 4 h` (`3時間20分`).
+    pub fn duration(&self, secs: f64) -> String {
+        let secs = secs.max(0.0).round() as u64;
+        let [s, m, h, d] = self.duration_units;
+        let unit = |pattern: &str, n: u64| pattern.replace("{}", &n.to_string());
+        let two = |a: String, b: String| {
+            if self.duration_units[0].starts_with("{} ") {
+                format!("{a} {b}")
+            } else {
+                format!("{a}{b}")
+            }
+        };
+        match secs {
+            0..60 => unit(s, secs),
+            60..3_600 => unit(m, (secs + 30) / 60),
+            3_600..86_400 => {
+                let minutes = (secs % 3_600 + 30) / 60;
+                match minutes {
+                    0 => unit(h, secs / 3_600),
+                    60 => unit(h, secs / 3_600 + 1),
+                    _ => two(unit(h, secs / 3_600), unit(m, minutes)),
+                }
+            }
+            _ => {
+                let hours = (secs % 86_400 + 1_800) / 3_600;
+                match hours {
+                    0 => unit(d, secs / 86_400),
+                    24 => unit(d, secs / 86_400 + 1),
+                    _ => two(unit(d, secs / 86_400), unit(h, hours)),
+                }
+            }
+        }
+    }
+
     /// The name of a role.
     pub fn role_name(&self, role: crate::operators::Role) -> &'static str {
         use crate::operators::Role;
@@ -904,6 +948,11 @@ static EN: Texts = Texts {
     typing: "is typing…",
     snooze_hours: "Snooze for (hours)",
     apply: "Apply",
+    currency: "Currency (ISO code: JPY, USD, EUR…)",
+    invalid_currency: "The currency is a three-letter ISO 4217 code such as JPY or USD.",
+    weekdays_short: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    reports_hour_axis: "Hour of the day",
+    duration_units: ["{} s", "{} min", "{} h", "{} d"],
     forgot_link: "Forgot your password?",
     forgot_title: "Reset your password",
     forgot_help: "Enter your account's e-mail address: we send a link that sets a new password (it works for an hour, once).",
@@ -1333,6 +1382,11 @@ static JA: Texts = Texts {
     typing: "が入力中…",
     snooze_hours: "スヌーズ（時間）",
     apply: "適用",
+    currency: "通貨（ISO コード: JPY、USD、EUR など）",
+    invalid_currency: "通貨は JPY や USD のような 3 文字の ISO 4217 コードで入力してください。",
+    weekdays_short: ["月", "火", "水", "木", "金", "土", "日"],
+    reports_hour_axis: "時刻",
+    duration_units: ["{}秒", "{}分", "{}時間", "{}日"],
     forgot_link: "パスワードをお忘れですか？",
     forgot_title: "パスワードの再設定",
     forgot_help: "アカウントのメールアドレスを入力してください。新しいパスワードを設定するリンクを送ります（1時間以内、1回限り）。",
@@ -1596,6 +1650,19 @@ static JA: Texts = Texts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_in_the_largest_units() {
+        let (en, ja) = (Lang::En.texts(), Lang::Ja.texts());
+        assert_eq!(en.duration(45.0), "45 s");
+        assert_eq!(en.duration(89.0), "1 min");
+        assert_eq!(en.duration(12.0 * 60.0), "12 min");
+        assert_eq!(en.duration(3.0 * 3600.0 + 20.0 * 60.0), "3 h 20 min");
+        assert_eq!(en.duration(3.0 * 3600.0 + 59.0 * 60.0 + 50.0), "4 h");
+        assert_eq!(en.duration(2.0 * 86_400.0 + 4.0 * 3600.0), "2 d 4 h");
+        assert_eq!(ja.duration(3.0 * 3600.0 + 20.0 * 60.0), "3時間20分");
+        assert_eq!(ja.duration(30.0), "30秒");
+    }
 
     #[test]
     fn accept_language_picks_the_highest_weighted_supported_language() {

@@ -68,6 +68,8 @@ pub struct CardData {
     pub segments: Vec<(u64, String)>,
     /// Their intent score.
     pub intent: i64,
+    /// The shop's currency, for the cart and purchases.
+    pub currency: String,
 }
 
 /// One line of a customer's interaction history.
@@ -490,6 +492,12 @@ impl Store {
                 notes,
                 layout: read_setting(txn, CARD_LAYOUT_KEY)?,
                 defs: read_setting(txn, ATTRIBUTE_DEFS_KEY)?,
+                currency: txn
+                    .open_table(SETTINGS)?
+                    .get("site")?
+                    .map(|v| decode::<crate::sites::Site>(v.value()))
+                    .transpose()?
+                    .map_or_else(|| crate::money::DEFAULT_CURRENCY.into(), |s| s.currency),
                 segments,
                 intent,
             }))

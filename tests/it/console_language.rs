@@ -68,6 +68,15 @@ async fn every_settings_form_refuses_bad_input_in_the_consoles_language() {
             vec![("origins", "https://shop.example"), ("color", "blue-ish")],
         ),
         (
+            "/settings/widget",
+            "/settings/widget",
+            vec![
+                ("origins", "https://shop.example"),
+                ("color", "#2255aa"),
+                ("currency", "yen!"),
+            ],
+        ),
+        (
             "/settings/hours",
             "/settings/hours",
             vec![

@@ -152,7 +152,7 @@ async fn the_operator_sees_the_customer_card_in_the_admins_order_and_shared_note
     );
     let cart = row("cart").await;
     assert!(
-        cart.contains("Sencha Green Tea × 2") && cart.contains("2400"),
+        cart.contains("Sencha Green Tea × 2 — ¥2,400") && cart.contains("¥2,400"),
         "{cart}"
     );
     let device = row("device").await;

@@ -163,8 +163,8 @@ async fn a_data_set_with_known_answers_gives_exactly_those_numbers_in_the_report
     assert_eq!(
         cells(&page, "operators"),
         [
-            ["Hana Owner", "1", "60", "60", "1", "5"],
-            ["Kenji", "1", "180", "180", "1", "3"]
+            ["Hana Owner", "1", "1 min", "1 min", "1", "5"],
+            ["Kenji", "1", "3 min", "3 min", "1", "3"]
         ]
     );
     assert_eq!(
@@ -185,7 +185,7 @@ async fn a_data_set_with_known_answers_gives_exactly_those_numbers_in_the_report
     assert_eq!(
         cells(&page, "outcome"),
         [
-            ["Customers who chatted", "3", "1", "33", "4200.00"],
+            ["Customers who chatted", "3", "1", "33", "¥4,200"],
             [
                 "Visitors of the same pages who did not chat",
                 "1",
@@ -198,6 +198,16 @@ async fn a_data_set_with_known_answers_gives_exactly_those_numbers_in_the_report
     for chart in ["chart-days", "chart-heat", "chart-csat"] {
         assert!(page.contains(&format!("<svg id=\"{chart}\"")), "{chart}");
     }
+    // People read durations in minutes and hours and money in the shop's currency; the CSV below keeps
+    // plain seconds and amounts for spreadsheets. Charts label their axes.
+    assert_eq!(
+        cells(&page, "times")[3],
+        ["Resolution", "All", "2", "15 min", "20 min"]
+    );
+    let days_chart = page.split("<svg id=\"chart-days\"").nth(1).unwrap();
+    let days_chart = days_chart.split("</svg>").next().unwrap();
+    assert!(days_chart.contains(">Date<") && days_chart.contains(">Conversations started<"));
+    assert!(days_chart.contains(">2026-11-02<") && days_chart.contains(">2026-11-08<"));
 
     let csv = app
         .get(&owner, &format!("/reports.csv?table=times&{query}"))

@@ -93,18 +93,15 @@ fn text(value: &str) -> CardValue {
     }
 }
 
-fn money(value: f64) -> String {
-    if value.fract() == 0.0 {
-        format!("{value:.0}")
-    } else {
-        format!("{value:.2}")
-    }
-}
-
-fn purchase_line(e: &Event) -> String {
+fn purchase_line(e: &Event, currency: &str) -> String {
     let p = &e.properties;
     let order = p.get("order_id").map(display).unwrap_or_default();
-    let total = p.get("total").map(display).unwrap_or_default();
+    let total = match p.get("total") {
+        Some(v) => v
+            .as_f64()
+            .map_or_else(|| display(v), |n| crate::money::format(n, currency)),
+        None => String::new(),
+    };
     format!("{order} {total} ({})", time(e.at))
         .trim()
         .to_owned()
@@ -191,14 +188,24 @@ pub fn build(data: &CardData, lang: Lang, viewer: OperatorId, back: String) -> C
                         .iter()
                         .map(|i| {
                             let name = if i.name.is_empty() { &i.sku } else { &i.name };
-                            format!("{name} × {} — {}", i.quantity, money(i.line_total()))
+                            format!(
+                                "{name} × {} — {}",
+                                i.quantity,
+                                crate::money::format(i.line_total(), &data.currency)
+                            )
                         })
                         .collect();
-                    lines.push(format!("{}: {}", t.cart_total, money(p.cart_value())));
+                    let total = crate::money::format(p.cart_value(), &data.currency);
+                    lines.push(format!("{}: {total}", t.cart_total));
                     CardValue::Lines(lines)
                 }
                 "purchases" if data.purchases.is_empty() => CardValue::Nothing,
-                "purchases" => CardValue::Lines(data.purchases.iter().map(purchase_line).collect()),
+                "purchases" => CardValue::Lines(
+                    data.purchases
+                        .iter()
+                        .map(|e| purchase_line(e, &data.currency))
+                        .collect(),
+                ),
                 "device" => match &p.device {
                     Some(d) if p.screen.is_empty() => CardValue::Text(d.summary()),
                     Some(d) => CardValue::Text(format!("{} · {}", d.summary(), p.screen)),

@@ -21,6 +21,7 @@ mod login;
 mod pages;
 mod password_reset;
 mod privacy_settings;
+mod report_charts;
 mod reports;
 mod segment_settings;
 mod settings;

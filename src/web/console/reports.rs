@@ -2,8 +2,6 @@
 //! times, operators, bot share, start pages and proactive messages, CSAT and the outcome after chat; charts
 //! drawn here as SVG (no JavaScript needed), every number also in a table, every table as CSV.
 
-use std::fmt::Write as _;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -12,6 +10,7 @@ use serde::Deserialize;
 use crate::conversations::Channel;
 use crate::i18n::Texts;
 use crate::reports::{self, Filters, Outcome, Report, Times};
+use crate::web::console::report_charts::{Axes, bars, heatmap};
 use crate::web::csrf::CsrfCookie;
 use crate::web::render::{self, Chrome};
 use crate::web::session::CurrentOperator;
@@ -70,28 +69,51 @@ struct ReportsPage {
     tables: Vec<Table>,
 }
 
-/// Seconds as a table cell.
+/// A number as a table cell (empty when unknown).
 fn secs(v: Option<f64>) -> String {
     v.map(|s| format!("{s}")).unwrap_or_default()
 }
 
-fn times_row(what: &str, which: &str, t: &Times) -> Vec<String> {
+/// How cells are written: for people (durations in minutes and hours, money in the shop's currency) or for
+/// CSV (plain numbers a spreadsheet computes with: seconds, amounts).
+enum Cells<'a> {
+    Csv,
+    Human { t: &'a Texts, currency: &'a str },
+}
+
+impl Cells<'_> {
+    fn duration(&self, secs: Option<f64>) -> String {
+        match (self, secs) {
+            (Cells::Human { t, .. }, Some(s)) => t.duration(s),
+            _ => secs.map(|s| format!("{s}")).unwrap_or_default(),
+        }
+    }
+
+    fn money(&self, amount: f64) -> String {
+        match self {
+            Cells::Human { currency, .. } => crate::money::format(amount, currency),
+            Cells::Csv => format!("{amount:.2}"),
+        }
+    }
+}
+
+fn times_row(what: &str, which: &str, t: &Times, cells: &Cells) -> Vec<String> {
     vec![
         what.to_owned(),
         which.to_owned(),
         t.count.to_string(),
-        secs(t.median_s),
-        secs(t.p90_s.map(|v| v as f64)),
+        cells.duration(t.median_s),
+        cells.duration(t.p90_s.map(|v| v as f64)),
     ]
 }
 
 /// Every table of a computed report.
 fn tables(
     t: &Texts,
-    r: &Report,
-    outcome: &Outcome,
+    (r, outcome): (&Report, &Outcome),
     names: &dyn Fn(u64) -> String,
     trigger_names: &dyn Fn(u64) -> String,
+    cells: &Cells,
 ) -> Vec<Table> {
     let weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     let share = |part: u64, whole: u64| reports::percent(part, whole).to_string();
@@ -167,9 +189,9 @@ fn tables(
             .into_iter()
             .flat_map(|(what, split)| {
                 [
-                    times_row(what, t.reports_all, &split[0]),
-                    times_row(what, t.reports_in_hours, &split[1]),
-                    times_row(what, t.reports_out_of_hours, &split[2]),
+                    times_row(what, t.reports_all, &split[0], cells),
+                    times_row(what, t.reports_in_hours, &split[1], cells),
+                    times_row(what, t.reports_out_of_hours, &split[2], cells),
                 ]
             })
             .collect(),
@@ -192,8 +214,8 @@ fn tables(
                     vec![
                         names(o.operator),
                         o.conversations.to_string(),
-                        secs(o.first_response.median_s),
-                        secs(o.first_response.p90_s.map(|v| v as f64)),
+                        cells.duration(o.first_response.median_s),
+                        cells.duration(o.first_response.p90_s.map(|v| v as f64)),
                         o.ratings.to_string(),
                         secs(o.csat),
                     ]
@@ -244,7 +266,7 @@ fn tables(
                     outcome.chatted.to_string(),
                     outcome.chatted_converted.to_string(),
                     share(outcome.chatted_converted, outcome.chatted),
-                    format!("{:.2}", outcome.revenue),
+                    cells.money(outcome.revenue),
                 ],
                 vec![
                     t.reports_not_chatted.into(),
@@ -256,85 +278,6 @@ fn tables(
             ],
         },
     ]
-}
-
-/// Escapes text for SVG.
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// A bar chart of labelled counts.
-pub fn bars(id: &str, title: &str, items: &[(String, u64)]) -> String {
-    let (w, h, pad) = (720.0, 180.0, 24.0);
-    let max = items.iter().map(|i| i.1).max().unwrap_or(0).max(1) as f64;
-    let step = (w - 2.0 * pad) / items.len().max(1) as f64;
-    let mut svg = format!(
-        "<svg id=\"{id}\" class=\"chart\" role=\"img\" viewBox=\"0 0 {w} {h}\" width=\"100%\"><title>{}</title>",
-        esc(title)
-    );
-    for (i, (label, n)) in items.iter().enumerate() {
-        let bh = (h - 2.0 * pad) * (*n as f64) / max;
-        let x = pad + i as f64 * step;
-        let _ = write!(
-            svg,
-            "<rect class=\"bar\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#2f6feb\"><title>{}: {n}</title></rect>",
-            h - pad - bh,
-            (step * 0.8).max(1.0),
-            esc(label)
-        );
-    }
-    let _ = write!(
-        svg,
-        "<text x=\"{pad}\" y=\"14\" font-size=\"11\" fill=\"#656d76\">max {max}</text><line x1=\"{pad}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"#d8dde3\"/></svg>",
-        h - pad,
-        w - pad
-    );
-    svg
-}
-
-/// The hour-of-week heatmap.
-pub fn heatmap(id: &str, title: &str, heat: &[[u64; 24]; 7]) -> String {
-    let max = heat.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
-    let (cell, left, top) = (26.0, 36.0, 16.0);
-    let mut svg = format!(
-        "<svg id=\"{id}\" class=\"chart\" role=\"img\" viewBox=\"0 0 {} {}\" width=\"100%\"><title>{}</title>",
-        left + 24.0 * cell,
-        top + 7.0 * cell,
-        esc(title)
-    );
-    for (d, day) in ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-        .iter()
-        .enumerate()
-    {
-        let y = top + d as f64 * cell;
-        let _ = write!(
-            svg,
-            "<text x=\"0\" y=\"{:.1}\" font-size=\"11\">{day}</text>",
-            y + cell * 0.65
-        );
-        for (hour, n) in heat[d].iter().enumerate() {
-            let _ = write!(
-                svg,
-                "<rect class=\"cell\" x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#2f6feb\" fill-opacity=\"{:.2}\"><title>{day} {hour}:00: {n}</title></rect>",
-                left + hour as f64 * cell,
-                cell - 2.0,
-                cell - 2.0,
-                0.06 + 0.94 * (*n as f64) / max
-            );
-        }
-    }
-    for hour in (0..24).step_by(3) {
-        let _ = write!(
-            svg,
-            "<text x=\"{:.1}\" y=\"11\" font-size=\"10\">{hour}</text>",
-            left + hour as f64 * cell
-        );
-    }
-    svg.push_str("</svg>");
-    svg
 }
 
 /// A computed report with its page parts.
@@ -498,12 +441,26 @@ pub async fn page(
                 (
                     "chart-days",
                     t.reports_by_day,
-                    bars("chart-days", t.reports_by_day, &r.by_day),
+                    bars(
+                        "chart-days",
+                        t.reports_by_day,
+                        &Axes {
+                            x: t.reports_date,
+                            y: t.reports_total,
+                        },
+                        &r.by_day,
+                    ),
                 ),
                 (
                     "chart-heat",
                     t.reports_heat,
-                    heatmap("chart-heat", t.reports_heat, &r.heat),
+                    heatmap(
+                        "chart-heat",
+                        t.reports_heat,
+                        t.weekdays_short,
+                        t.reports_hour_axis,
+                        &r.heat,
+                    ),
                 ),
                 (
                     "chart-csat",
@@ -511,15 +468,28 @@ pub async fn page(
                     bars(
                         "chart-csat",
                         t.reports_csat,
+                        &Axes {
+                            x: t.reports_rating,
+                            y: t.reports_count,
+                        },
                         &(1..=5)
                             .map(|n| (format!("{n}★"), r.ratings[n - 1]))
                             .collect::<Vec<_>>(),
                     ),
                 ),
             ];
-            page.tables = tables(t, r, &c.outcome, &|id| name_of(&operators, id), &|id| {
-                name_of(&triggers, id)
-            });
+            let currency = state.store.site().await?.currency;
+            let cells = Cells::Human {
+                t,
+                currency: &currency,
+            };
+            page.tables = tables(
+                t,
+                (r, &c.outcome),
+                &|id| name_of(&operators, id),
+                &|id| name_of(&triggers, id),
+                &cells,
+            );
             page.query = serde_urlencoded_query(&c, &query);
             page.from = c.from;
             page.to = c.to;
@@ -595,10 +565,10 @@ pub async fn export(
     let (operators, triggers) = namers(&state).await?;
     let all = tables(
         t,
-        &c.report,
-        &c.outcome,
+        (&c.report, &c.outcome),
         &|id| name_of(&operators, id),
         &|id| name_of(&triggers, id),
+        &Cells::Csv,
     );
     let Some(table) = all.iter().find(|x| x.id == query.table) else {
         let ids: Vec<&str> = all.iter().map(|x| x.id).collect();
@@ -638,17 +608,5 @@ mod tests {
             csv(&table),
             "a,b\r\n'=cmd(),\"say \"\"hi\"\", ok\"\r\n-3,'-x\r\n"
         );
-    }
-
-    #[test]
-    fn charts_scale_to_the_largest_value_and_escape_labels() {
-        let svg = bars("c", "t", &[("<a>".into(), 2), ("b".into(), 4)]);
-        assert!(svg.contains("&lt;a&gt;: 2") && svg.contains("max 4"));
-        assert_eq!(svg.matches("class=\"bar\"").count(), 2);
-        let mut heat = [[0; 24]; 7];
-        heat[0][9] = 3;
-        let svg = heatmap("h", "t", &heat);
-        assert_eq!(svg.matches("class=\"cell\"").count(), 168);
-        assert!(svg.contains("Mon 9:00: 3"));
     }
 }

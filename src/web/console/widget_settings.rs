@@ -27,6 +27,7 @@ struct WidgetPage {
     launcher_paths: String,
     identity_secret: String,
     identity_required: bool,
+    currency: String,
     notice: Option<&'static str>,
     error: Option<&'static str>,
     /// Why the snippet's address will not work for visitors, if it will not.
@@ -75,6 +76,7 @@ pub async fn page(
         launcher_paths: site.launcher_paths.join("\n"),
         identity_secret: site.identity_secret,
         identity_required: site.identity_required,
+        currency: site.currency,
         notice: None,
         error: None,
         url_warning: url_warning(
@@ -102,6 +104,9 @@ pub struct WidgetForm {
     /// A checkbox: present when ticked.
     #[serde(default)]
     identity_required: Option<String>,
+    /// The shop's currency (ISO 4217); absent keeps the saved one.
+    #[serde(default)]
+    currency: Option<String>,
 }
 
 fn lines(text: &str) -> impl Iterator<Item = &str> {
@@ -123,9 +128,14 @@ pub async fn save(
     let origins: Option<Vec<String>> = lines(&form.origins).map(sites::parse_origin).collect();
     let color = sites::parse_color(&form.color);
     let greeting_ok = |g: &str| g.chars().count() <= MAX_GREETING_CHARS;
+    let currency = match form.currency.as_deref().map(str::trim) {
+        None | Some("") => Some(site.currency.clone()),
+        Some(code) => crate::money::parse_currency(code),
+    };
     let error = match (&origins, &color) {
         (None, _) => Some(t.invalid_origin),
         (_, None) => Some(t.invalid_color),
+        _ if currency.is_none() => Some(t.invalid_currency),
         _ if !greeting_ok(&form.greeting_en) || !greeting_ok(&form.greeting_ja) => {
             Some(t.invalid_greeting)
         }
@@ -138,6 +148,7 @@ pub async fn save(
         site.greeting_ja = form.greeting_ja.trim().to_owned();
         site.launcher_paths = lines(&form.launcher_paths).map(str::to_owned).collect();
         site.identity_required = form.identity_required.is_some();
+        site.currency = currency.unwrap_or_else(|| site.currency.clone());
         state.store.set_site(site.clone()).await?;
         tracing::info!(by = me.operator.id, "widget settings saved");
         StatusCode::OK
@@ -160,6 +171,7 @@ pub async fn save(
         launcher_paths: form.launcher_paths,
         identity_secret: site.identity_secret,
         identity_required: form.identity_required.is_some(),
+        currency: form.currency.unwrap_or(site.currency),
         notice: error.is_none().then_some(t.saved),
         error,
         url_warning: url_warning(&state.public_url, t),
