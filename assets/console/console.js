@@ -54,10 +54,20 @@
     });
   }
 
+  // Times in the shop's time zone (the page's data-zone), as the server writes them, whatever the
+  // operator's computer is set to.
+  function clock(date, style) {
+    var zone = document.documentElement.dataset.zone;
+    try {
+      return date.toLocaleString(document.documentElement.lang, zone ? Object.assign({ timeZone: zone }, style) : style);
+    } catch (e) {
+      return date.toLocaleString(document.documentElement.lang, style);
+    }
+  }
   function localTimes(root) {
     root.querySelectorAll("time[data-ts]").forEach(function (t) {
       var d = new Date(Number(t.getAttribute("data-ts")));
-      t.textContent = d.toLocaleString(document.documentElement.lang, { dateStyle: "short", timeStyle: "short" });
+      t.textContent = clock(d, { dateStyle: "short", timeStyle: "short" });
       t.setAttribute("datetime", d.toISOString());
     });
   }
@@ -267,7 +277,7 @@
               a.rel = "noopener noreferrer";
               presence.appendChild(a);
             } else {
-              presence.appendChild(document.createTextNode(i18n.lastSeen + " " + new Date().toLocaleTimeString()));
+              presence.appendChild(document.createTextNode(i18n.lastSeen + " " + clock(new Date(), { timeStyle: "short" })));
             }
           }
           if (f.visitor_id === visitorId && f.page) updateCard(f.page);
@@ -473,7 +483,7 @@
         var li = el("li", "");
         li.appendChild(link());
         li.appendChild(document.createTextNode(" "));
-        li.appendChild(el("time", "", new Date(page.at || Date.now()).toLocaleTimeString()));
+        li.appendChild(el("time", "", clock(new Date(page.at || Date.now()), { dateStyle: "short", timeStyle: "short" })));
         list.insertBefore(li, list.firstChild);
       }
     }

@@ -131,6 +131,11 @@ pub(super) fn answered(
     Ok(())
 }
 
+/// The business hours, if set, read inside a transaction.
+pub(super) fn hours_in(txn: &redb::ReadTransaction) -> Result<Option<Hours>, Error> {
+    get(&txn.open_table(SETTINGS)?, HOURS_SETTING)
+}
+
 impl Store {
     /// The business hours, if set.
     pub async fn business_hours(&self) -> Result<Option<Hours>, Error> {

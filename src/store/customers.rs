@@ -70,6 +70,8 @@ pub struct CardData {
     pub intent: i64,
     /// The shop's currency, for the cart and purchases.
     pub currency: String,
+    /// The shop's time zone (that of its business hours, else UTC), for the card's times.
+    pub zone: String,
 }
 
 /// One line of a customer's interaction history.
@@ -498,6 +500,7 @@ impl Store {
                     .map(|v| decode::<crate::sites::Site>(v.value()))
                     .transpose()?
                     .map_or_else(|| crate::money::DEFAULT_CURRENCY.into(), |s| s.currency),
+                zone: super::autoreplies::hours_in(txn)?.map_or_else(|| "UTC".into(), |h| h.zone),
                 segments,
                 intent,
             }))

@@ -27,6 +27,8 @@ pub struct Chrome {
     pub css: String,
     /// The console script's versioned URL.
     pub js: String,
+    /// The shop's time zone, on pages that show times (`console.js` formats them in it).
+    pub zone: Option<String>,
 }
 
 /// The signed-in operator as the layout shows them.
@@ -59,7 +61,14 @@ impl Chrome {
             nav,
             css: asset_url("console/console.css"),
             js: asset_url("console/console.js"),
+            zone: None,
         }
+    }
+
+    /// The same page, showing its times in the shop's `zone`.
+    pub fn in_zone(mut self, zone: &str) -> Self {
+        self.zone = Some(zone.to_owned());
+        self
     }
 }
 

@@ -274,3 +274,62 @@ async fn the_console_says_the_sound_is_off_until_a_click_and_one_click_turns_it_
     browser.close().await;
     app.stop().await;
 }
+
+/// Every time in the console reads in the shop's time zone (Asia/Tokyo here, on a browser and server
+/// running in UTC): the live-formatted inbox row and the server-written "last seen" alike.
+#[tokio::test]
+async fn times_read_in_the_shops_time_zone_everywhere() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let hours = app
+        .submit(
+            &owner,
+            "/settings/hours",
+            "/settings/hours",
+            &[
+                ("enabled", "on"),
+                ("zone", "Asia/Tokyo"),
+                ("day0", "00:00-24:00"),
+            ],
+        )
+        .await;
+    assert!(hours.status().is_redirection(), "{}", hours.status());
+    let site = app
+        .configure_widget(&owner, &[crate::ws::SHOP_ORIGIN])
+        .await;
+    let (mut widget, _) = crate::ws::visitor_hello(&app, &site, None).await;
+    widget
+        .send(json!({"type": "message", "client_id": "m1", "body": "Hello"}))
+        .await;
+    let conversation = widget.recv_type("ack").await["conversation"]
+        .as_u64()
+        .unwrap();
+    let browser = Browser::launch_in("ja").await;
+    browser
+        .sign_in(&app.address, OWNER_EMAIL, OWNER_PASSWORD)
+        .await;
+    browser
+        .goto(&app.url(&format!("/inbox/{conversation}")))
+        .await;
+    browser.wait_for("#conversations time[data-ts]").await;
+    let row: serde_json::Value = browser
+        .client()
+        .execute(
+            "const t = document.querySelector('#conversations time[data-ts]'); return [t.getAttribute('data-ts'), t.textContent]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let ms: u64 = row[0].as_str().unwrap().parse().unwrap();
+    // Tokyo is UTC+9 all year.
+    let minutes = (ms / 1000 / 60 + 9 * 60) % (24 * 60);
+    let tokyo = format!("{}:{:02}", minutes / 60, minutes % 60);
+    assert!(
+        row[1].as_str().unwrap().contains(&tokyo),
+        "row {row} should read {tokyo}"
+    );
+    let header = browser.text("#presence").await;
+    assert!(header.contains("JST"), "{header}");
+    browser.close().await;
+    app.stop().await;
+}

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::api_tokens::{self, ApiToken, Scope};
-use crate::web::console::inbox::time;
+use crate::web::console::shop_time::{self, time};
 use crate::web::csrf::{CsrfCookie, CsrfForm, field};
 use crate::web::render::{self, Chrome};
 use crate::web::session::{Admin, CurrentOperator};
@@ -41,6 +41,7 @@ async fn render_page(
     created: Option<String>,
     error: Option<&'static str>,
 ) -> Result<HttpResponse, AppError> {
+    let zone = shop_time::zone(state).await?;
     let tokens = state
         .store
         .api_tokens()
@@ -55,7 +56,7 @@ async fn render_page(
                 .map(|s| s.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
-            created: time(t.created_at),
+            created: time(t.created_at, &zone),
             revoked: t.revoked_at.is_some(),
         })
         .collect();

@@ -11,7 +11,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::store::AuditEntry;
-use crate::web::console::inbox::time;
+use crate::web::console::shop_time::{self, time};
 use crate::web::csrf::CsrfCookie;
 use crate::web::render::{self, Chrome};
 use crate::web::session::Admin;
@@ -109,13 +109,14 @@ pub async fn page(
     Admin(me): Admin,
     csrf: CsrfCookie,
 ) -> Result<HttpResponse, AppError> {
+    let zone = shop_time::zone(&state).await?;
     let entries = state
         .store
         .audit_entries(SHOWN)
         .await?
         .into_iter()
         .map(|e| {
-            let at = time(e.at);
+            let at = time(e.at, &zone);
             (e, at)
         })
         .collect();

@@ -8,7 +8,7 @@ use crate::i18n::{Lang, Texts};
 use crate::operators::OperatorId;
 use crate::store::CardData;
 
-use super::inbox::time;
+use super::shop_time::time;
 
 /// How many recent pages the card lists.
 pub const CARD_PAGES: usize = 10;
@@ -93,7 +93,7 @@ fn text(value: &str) -> CardValue {
     }
 }
 
-fn purchase_line(e: &Event, currency: &str) -> String {
+fn purchase_line(e: &Event, currency: &str, zone: &str) -> String {
     let p = &e.properties;
     let order = p.get("order_id").map(display).unwrap_or_default();
     let total = match p.get("total") {
@@ -102,7 +102,7 @@ fn purchase_line(e: &Event, currency: &str) -> String {
             .map_or_else(|| display(v), |n| crate::money::format(n, currency)),
         None => String::new(),
     };
-    format!("{order} {total} ({})", time(e.at))
+    format!("{order} {total} ({})", time(e.at, zone))
         .trim()
         .to_owned()
 }
@@ -176,7 +176,7 @@ pub fn build(data: &CardData, lang: Lang, viewer: OperatorId, back: String) -> C
                             } else {
                                 v.title.clone()
                             },
-                            time: time(v.at),
+                            time: time(v.at, &data.zone),
                             at: v.at,
                         })
                         .collect(),
@@ -203,7 +203,7 @@ pub fn build(data: &CardData, lang: Lang, viewer: OperatorId, back: String) -> C
                 "purchases" => CardValue::Lines(
                     data.purchases
                         .iter()
-                        .map(|e| purchase_line(e, &data.currency))
+                        .map(|e| purchase_line(e, &data.currency, &data.zone))
                         .collect(),
                 ),
                 "device" => match &p.device {
@@ -221,8 +221,8 @@ pub fn build(data: &CardData, lang: Lang, viewer: OperatorId, back: String) -> C
                 },
                 "language" => text(&p.language),
                 "time_zone" => text(&p.time_zone),
-                "first_seen" => CardValue::Text(time(c.created_at)),
-                "last_seen" => CardValue::Text(time(c.last_seen_at)),
+                "first_seen" => CardValue::Text(time(c.created_at, &data.zone)),
+                "last_seen" => CardValue::Text(time(c.last_seen_at, &data.zone)),
                 "visits" => CardValue::Text(format!(
                     "{} ({} {})",
                     c.counts.visits, c.counts.page_views, t.page_views_word
@@ -287,7 +287,7 @@ pub fn build(data: &CardData, lang: Lang, viewer: OperatorId, back: String) -> C
         .map(|n| NoteView {
             id: n.id,
             author: n.author_name.clone(),
-            time: time(n.created_at),
+            time: time(n.created_at, &data.zone),
             body: n.body.clone(),
             mine: n.author_id == viewer,
             edited: n.edited_at.is_some(),

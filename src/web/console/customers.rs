@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::customers::notes;
 use crate::store::{NoteChange, TimelineEntry};
 use crate::web::console::card::{self, CardValue, CardView};
-use crate::web::console::inbox::time;
+use crate::web::console::shop_time::{self, time};
 use crate::web::csrf::CsrfCookie;
 use crate::web::render::{self, Chrome};
 use crate::web::session::CurrentOperator;
@@ -66,6 +66,7 @@ pub async fn list(
     csrf: CsrfCookie,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let zone = shop_time::zone(&state).await?;
     let lang = request::language(&req, Some(&me.operator));
     let t = lang.texts();
     let q = query.q.trim().chars().take(200).collect::<String>();
@@ -92,7 +93,7 @@ pub async fn list(
             name: c.display_name(t.visitor),
             email: c.profile.email.clone(),
             external_id: c.profile.external_id.clone().unwrap_or_default(),
-            last_seen: time(c.last_seen_at),
+            last_seen: time(c.last_seen_at, &zone),
             last_seen_ms: c.last_seen_at,
             conversations: c.counts.conversations,
         })
@@ -108,7 +109,7 @@ pub async fn list(
         )
     });
     let page = ListPage {
-        c: Chrome::new(lang, &csrf, Some(&me.operator), "customers"),
+        c: Chrome::new(lang, &csrf, Some(&me.operator), "customers").in_zone(&zone),
         q,
         rows,
         next,
@@ -153,6 +154,7 @@ pub async fn show(
     query: web::Query<TimelineQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
+    let zone = shop_time::zone(&state).await?;
     let lang = request::language(&req, Some(&me.operator));
     let t = lang.texts();
     let data = state
@@ -198,7 +200,7 @@ pub async fn show(
             };
             Line {
                 at,
-                time: time(at),
+                time: time(at, &zone),
                 kind,
                 text,
                 url,
@@ -207,7 +209,7 @@ pub async fn show(
         .collect();
     let back = format!("/customers/{}", data.customer.id);
     let page = CustomerPage {
-        c: Chrome::new(lang, &csrf, Some(&me.operator), "customers"),
+        c: Chrome::new(lang, &csrf, Some(&me.operator), "customers").in_zone(&zone),
         card: Some(card::build(&data, lang, me.operator.id, back)),
         lines,
         next,

@@ -13,6 +13,7 @@ use crate::hub::protocol::MessageOut;
 use crate::i18n::Texts;
 use crate::operators::{Operator, OperatorId};
 use crate::web::console::card::{self, CardValue, CardView};
+use crate::web::console::shop_time::{self, time};
 use crate::web::csrf::CsrfCookie;
 use crate::web::render::{self, Chrome};
 use crate::web::session::CurrentOperator;
@@ -139,17 +140,6 @@ struct InboxPage {
     first_run: Option<Vec<super::first_run::Step>>,
 }
 
-/// A Unix-milliseconds time as operators read it (UTC; `console.js` shows it in local time).
-pub(super) fn time(ms: u64) -> String {
-    let secs = ms / 1000;
-    format!(
-        "{} {:02}:{:02} UTC",
-        crate::clock::date(secs),
-        secs / 3600 % 24,
-        secs / 60 % 60
-    )
-}
-
 fn status_name(t: &Texts, status: Status) -> &'static str {
     match status {
         Status::Open => t.status_open,
@@ -159,7 +149,7 @@ fn status_name(t: &Texts, status: Status) -> &'static str {
     }
 }
 
-fn message_view(t: &Texts, m: &Message) -> MessageView {
+fn message_view(t: &Texts, m: &Message, zone: &str) -> MessageView {
     let (from_visitor, author) = match &m.author {
         Author::Visitor => (true, t.visitor.to_owned()),
         Author::Operator { name, .. } => (false, name.clone()),
@@ -174,7 +164,7 @@ fn message_view(t: &Texts, m: &Message) -> MessageView {
         body: m.body.clone(),
         note: m.note,
         at: m.created_at,
-        time: time(m.created_at),
+        time: time(m.created_at, zone),
         attachment: m.attachment.as_ref().map(|a| {
             (
                 a.upload_id,
@@ -196,6 +186,7 @@ async fn inbox_page(
     let lang = request::language(req, Some(me));
     let t = lang.texts();
     let now = crate::clock::now();
+    let zone = shop_time::zone(state).await?;
     let operators: Vec<(OperatorId, String)> = state
         .store
         .operators()
@@ -273,7 +264,7 @@ async fn inbox_page(
             unread: c.unread_for_operators,
             assignee: name_of(c.assignee),
             at: c.last_activity_at,
-            time: time(c.last_activity_at),
+            time: time(c.last_activity_at, &zone),
             active: Some(c.id) == open_id,
             priority: first.contains(&c.visitor_id),
         })
@@ -318,16 +309,21 @@ async fn inbox_page(
                 visitor_id: c.visitor_id,
                 title: name_of_visitor(c.visitor_id),
                 status: c.effective_status(now).as_str(),
-                snoozed_until: c.snoozed_until.map(|s| time(s * 1000)).unwrap_or_default(),
+                snoozed_until: c
+                    .snoozed_until
+                    .map(|s| time(s * 1000, &zone))
+                    .unwrap_or_default(),
                 assignee: c.assignee,
                 labels: c.labels.join(", "),
                 page_url: page.as_ref().map(|p| p.url.clone()).unwrap_or_default(),
                 page_title: page.map(|p| p.title).unwrap_or_default(),
-                last_seen: visitor.map(|v| time(v.last_seen_at)).unwrap_or_default(),
+                last_seen: visitor
+                    .map(|v| time(v.last_seen_at, &zone))
+                    .unwrap_or_default(),
                 started_on: c.started_on.clone().unwrap_or_default(),
                 first_seq: messages.first().map(|m| m.seq).unwrap_or(0),
                 last_seq: c.last_seq,
-                messages: messages.iter().map(|m| message_view(t, m)).collect(),
+                messages: messages.iter().map(|m| message_view(t, m, &zone)).collect(),
             };
             let card = data.map(|data| {
                 let back = format!("/inbox/{id}?{}", filters.query());
@@ -338,7 +334,7 @@ async fn inbox_page(
         None => (None, None),
     };
     let page = InboxPage {
-        c: Chrome::new(lang, csrf, Some(me), "inbox"),
+        c: Chrome::new(lang, csrf, Some(me), "inbox").in_zone(&zone),
         me_id: me.id,
         view: filters.view(),
         status: filters.status().as_str(),

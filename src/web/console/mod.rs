@@ -26,6 +26,7 @@ mod reports;
 mod segment_settings;
 mod settings;
 mod setup;
+mod shop_time;
 mod socket;
 mod trigger_settings;
 mod webhook_settings;

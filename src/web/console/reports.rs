@@ -393,7 +393,8 @@ pub async fn page(
     let segments = state.store.segments().await?;
     let (mut page, status) = (
         ReportsPage {
-            c: Chrome::new(lang, &csrf, Some(&me.operator), "reports"),
+            c: Chrome::new(lang, &csrf, Some(&me.operator), "reports")
+                .in_zone(&crate::web::console::shop_time::zone(&state).await?),
             from: query.from.clone(),
             to: query.to.clone(),
             event: "purchase".into(),
