@@ -316,5 +316,37 @@ async fn an_uploads_name_takes_the_extension_of_its_sniffed_type() {
         disposition.contains("receipt.pdf") && !disposition.contains(".html"),
         "{disposition}"
     );
+    // In the console, the operator is offered receipt.pdf.
+    let conversation = message["message"]["conversation"].as_u64().unwrap();
+    let browser = crate::browser::Browser::launch().await;
+    browser
+        .sign_in(
+            &app.address,
+            crate::helpers::OWNER_EMAIL,
+            crate::helpers::OWNER_PASSWORD,
+        )
+        .await;
+    browser
+        .goto(&app.url(&format!("/inbox/{conversation}")))
+        .await;
+    browser.wait_for("#log a.att").await;
+    let offered = browser
+        .client()
+        .execute(
+            "const a = document.querySelector('#log a.att'); \
+             return [a.textContent.trim(), a.getAttribute('download') || '']",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let shot = browser
+        .screenshot("console-upload-named-for-its-type")
+        .await;
+    assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
+    assert!(
+        offered.to_string().contains("receipt.pdf") && !offered.to_string().contains(".html"),
+        "{offered}"
+    );
+    browser.close().await;
     app.stop().await;
 }

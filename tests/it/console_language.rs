@@ -313,3 +313,42 @@ async fn japanese_settings_tabs_never_break_inside_a_label() {
     }
     app.stop().await;
 }
+
+/// Settings → LINE refuses an API address with a path like every settings form: the page again, with the
+/// message in the console's language and the address as typed (not a bare text/plain 400).
+#[tokio::test]
+async fn the_line_settings_refuse_a_bad_address_with_the_form_in_japanese() {
+    let (app, _dir) = spawn_app().await;
+    app.set_up_owner().await;
+    let browser = crate::browser::Browser::launch_in("ja").await;
+    browser
+        .sign_in(&app.address, crate::helpers::OWNER_EMAIL, OWNER_PASSWORD)
+        .await;
+    browser.goto(&app.url("/settings/line")).await;
+    browser
+        .client()
+        .execute(
+            "const f = document.getElementById('line-form'); \
+             f.querySelector('[name=api_base]').type = 'text'; \
+             f.querySelector('[name=api_base]').value = 'https://api.line.me/v2/bot'; f.submit();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.wait_for(".error").await;
+    let error = browser.text(".error").await;
+    let typed = browser
+        .client()
+        .execute(
+            "return document.querySelector('#line-form [name=api_base]').value",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let shot = browser.screenshot("line-settings-refused-ja").await;
+    assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
+    assert!(error.contains("パスを付けず"), "{error}");
+    assert_eq!(typed, serde_json::json!("https://api.line.me/v2/bot"));
+    browser.close().await;
+    app.stop().await;
+}
