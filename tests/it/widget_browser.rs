@@ -200,6 +200,8 @@ async fn avatars_show_the_first_grapheme_of_any_name() {
         "return [...root.querySelectorAll('.who i')].map(i => i.textContent)",
     )
     .await;
+    let shot = browser.screenshot("widget-avatars-first-grapheme").await;
+    assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
     assert_eq!(initials, json!(["𠮷", "👩‍💻"]));
     browser.close().await;
     app.stop().await;
@@ -232,6 +234,8 @@ async fn the_enter_that_confirms_a_japanese_conversion_does_not_send() {
         .await;
     assert!(sent.is_empty(), "the confirming Enter sent {sent:?}");
     let kept = widget_js(&browser, "return root.querySelector('textarea').value").await;
+    let shot = browser.screenshot("widget-ime-enter-kept").await;
+    assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
     assert_eq!(kept, json!("送料"));
 
     // Later, a plain Enter sends what was typed.
