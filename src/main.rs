@@ -56,14 +56,7 @@ fn create_admin(args: CreateAdminArgs) -> Result<(), AnyError> {
         .map_err(|_| format!("{:?} is not an e-mail address", args.email))?;
     let name = operators::parse_name(args.name.as_deref().unwrap_or(email.local_part()))
         .map_err(|_| "the name must have 1 to 80 characters")?;
-    let password = read_password()?;
-    operators::check_new_password(&password, &password).map_err(|_| {
-        format!(
-            "the password must have {} to {} characters",
-            operators::MIN_PASSWORD_CHARS,
-            operators::MAX_PASSWORD_BYTES
-        )
-    })?;
+    let password = read_new_password()?;
     let role = match args.role {
         RoleArg::Owner => Role::Owner,
         RoleArg::Admin => Role::Admin,
@@ -109,14 +102,7 @@ fn reset_password(args: ResetPasswordArgs) -> Result<(), AnyError> {
                 .operator_by_email(&email)
                 .await?
                 .ok_or_else(|| format!("no account uses {}", email.as_str()))?;
-            let password = read_password()?;
-            operators::check_new_password(&password, &password).map_err(|_| {
-                format!(
-                    "the password must have {} to {} characters",
-                    operators::MIN_PASSWORD_CHARS,
-                    operators::MAX_PASSWORD_BYTES
-                )
-            })?;
+            let password = read_new_password()?;
             let hash = sodan::auth::password::hash(password).await;
             store.set_password(operator.id, hash, None).await?;
             store
@@ -196,6 +182,19 @@ fn check(args: DataOnly) -> Result<(), AnyError> {
         summary.files
     );
     Ok(())
+}
+
+/// Reads a new password and checks it is long enough (and not too long).
+fn read_new_password() -> Result<String, AnyError> {
+    let password = read_password()?;
+    operators::check_new_password(&password, &password).map_err(|_| {
+        format!(
+            "the password must have {} to {} characters",
+            operators::MIN_PASSWORD_CHARS,
+            operators::MAX_PASSWORD_BYTES
+        )
+    })?;
+    Ok(password)
 }
 
 /// Reads the password: prompted without echo on a terminal (twice), else one line of standard input.

@@ -207,6 +207,19 @@ impl Browser {
         self.wait_for("#inbox").await;
     }
 
+    /// A new browser speaking `languages`, signed in to `app` as its owner.
+    pub async fn owner(app: &crate::helpers::TestApp, languages: &str) -> Browser {
+        let browser = Browser::launch_in(languages).await;
+        browser
+            .sign_in(
+                &app.address,
+                crate::helpers::OWNER_EMAIL,
+                crate::helpers::OWNER_PASSWORD,
+            )
+            .await;
+        browser
+    }
+
     /// Sizes the window's viewport to `width` x `height` CSS pixels (a phone is 390 x 844).
     pub async fn resize(&self, width: u32, height: u32) {
         // The window's frame takes some room: measure it, then grow the window by that much.

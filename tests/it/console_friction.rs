@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::browser::Browser;
-use crate::helpers::{OWNER_EMAIL, OWNER_PASSWORD, spawn_app};
+use crate::helpers::spawn_app;
 
 /// Replaces `window.confirm` with one that answers `answer` and records the question.
 async fn answer_confirm(browser: &Browser, answer: bool) {
@@ -31,10 +31,7 @@ async fn deleting_and_replacing_the_identity_secret_ask_first() {
         )
         .await;
     assert!(saved.status().is_redirection());
-    let browser = Browser::launch_in("ja").await;
-    browser
-        .sign_in(&app.address, OWNER_EMAIL, OWNER_PASSWORD)
-        .await;
+    let browser = Browser::owner(&app, "ja").await;
 
     browser.goto(&app.url("/settings/canned")).await;
     browser.wait_for("tr[data-canned]").await;
@@ -110,17 +107,8 @@ async fn one_click_actions_and_keyboard_shortcuts_change_a_conversation() {
     let site = app
         .configure_widget(&owner, &[crate::ws::SHOP_ORIGIN])
         .await;
-    let (mut widget, _) = crate::ws::visitor_hello(&app, &site, None).await;
-    widget
-        .send(json!({"type": "message", "client_id": "m1", "body": "Hello"}))
-        .await;
-    let conversation = widget.recv_type("ack").await["conversation"]
-        .as_u64()
-        .unwrap();
-    let browser = Browser::launch().await;
-    browser
-        .sign_in(&app.address, OWNER_EMAIL, OWNER_PASSWORD)
-        .await;
+    let (_widget, conversation) = crate::ws::visitor_writes(&app, &site, "Hello").await;
+    let browser = Browser::owner(&app, "en-US,en").await;
     browser
         .goto(&app.url(&format!("/inbox/{conversation}")))
         .await;
@@ -242,11 +230,7 @@ async fn the_empty_inbox_shows_a_first_run_checklist_until_the_first_conversatio
     let page = app.page(&owner, "/inbox").await;
     assert_eq!(checklist(&page), Some(vec![true, true, false]), "{page}");
     assert!(page.contains("href=\"/settings/hours\""));
-    let (mut widget, _) = crate::ws::visitor_hello(&app, &site, None).await;
-    widget
-        .send(json!({"type": "message", "client_id": "m1", "body": "Hello"}))
-        .await;
-    widget.recv_type("ack").await;
+    crate::ws::visitor_writes(&app, &site, "Hello").await;
     assert_eq!(checklist(&app.page(&owner, "/inbox").await), None);
     app.stop().await;
 }
@@ -257,10 +241,7 @@ async fn the_empty_inbox_shows_a_first_run_checklist_until_the_first_conversatio
 async fn the_console_says_the_sound_is_off_until_a_click_and_one_click_turns_it_on() {
     let (app, _dir) = spawn_app().await;
     app.set_up_owner().await;
-    let browser = Browser::launch().await;
-    browser
-        .sign_in(&app.address, OWNER_EMAIL, OWNER_PASSWORD)
-        .await;
+    let browser = Browser::owner(&app, "en-US,en").await;
     browser.goto(&app.url("/inbox")).await;
     browser
         .wait_until("!document.getElementById('sound-blocked').hidden && !document.getElementById('notify-enable').hidden")
@@ -297,17 +278,8 @@ async fn times_read_in_the_shops_time_zone_everywhere() {
     let site = app
         .configure_widget(&owner, &[crate::ws::SHOP_ORIGIN])
         .await;
-    let (mut widget, _) = crate::ws::visitor_hello(&app, &site, None).await;
-    widget
-        .send(json!({"type": "message", "client_id": "m1", "body": "Hello"}))
-        .await;
-    let conversation = widget.recv_type("ack").await["conversation"]
-        .as_u64()
-        .unwrap();
-    let browser = Browser::launch_in("ja").await;
-    browser
-        .sign_in(&app.address, OWNER_EMAIL, OWNER_PASSWORD)
-        .await;
+    let (_widget, conversation) = crate::ws::visitor_writes(&app, &site, "Hello").await;
+    let browser = Browser::owner(&app, "ja").await;
     browser
         .goto(&app.url(&format!("/inbox/{conversation}")))
         .await;

@@ -271,11 +271,8 @@ async fn japanese_settings_tabs_never_break_inside_a_label() {
     let (app, _dir) = spawn_app().await;
     app.set_up_owner().await;
     for (name, width, height) in crate::widget_layout::SIZES {
-        let browser = crate::browser::Browser::launch_in("ja").await;
+        let browser = crate::browser::Browser::owner(&app, "ja").await;
         browser.resize(width, height).await;
-        browser
-            .sign_in(&app.address, crate::helpers::OWNER_EMAIL, OWNER_PASSWORD)
-            .await;
         browser.goto(&app.url("/settings")).await;
         browser.wait_for("nav.subnav").await;
         let broken = browser
@@ -320,10 +317,7 @@ async fn japanese_settings_tabs_never_break_inside_a_label() {
 async fn the_line_settings_refuse_a_bad_address_with_the_form_in_japanese() {
     let (app, _dir) = spawn_app().await;
     app.set_up_owner().await;
-    let browser = crate::browser::Browser::launch_in("ja").await;
-    browser
-        .sign_in(&app.address, crate::helpers::OWNER_EMAIL, OWNER_PASSWORD)
-        .await;
+    let browser = crate::browser::Browser::owner(&app, "ja").await;
     browser.goto(&app.url("/settings/line")).await;
     browser
         .client()

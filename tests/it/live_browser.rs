@@ -230,17 +230,9 @@ async fn the_enter_that_confirms_a_japanese_conversion_does_not_send_a_reply() {
     let site = app
         .configure_widget(&owner, &[crate::ws::SHOP_ORIGIN])
         .await;
-    let (mut widget, _) = crate::ws::visitor_hello(&app, &site, None).await;
-    widget
-        .send(json!({"type": "message", "client_id": "m1", "body": "送料はいくらですか？"}))
-        .await;
-    let conversation = widget.recv_type("ack").await["conversation"]
-        .as_u64()
-        .unwrap();
-    let browser = Browser::launch_in("ja").await;
-    browser
-        .sign_in(&app.address, OWNER_EMAIL, OWNER_PASSWORD)
-        .await;
+    let (mut widget, conversation) =
+        crate::ws::visitor_writes(&app, &site, "送料はいくらですか？").await;
+    let browser = Browser::owner(&app, "ja").await;
     browser
         .goto(&app.url(&format!("/inbox/{conversation}")))
         .await;

@@ -93,6 +93,15 @@ pub async fn visitor_hello<S: Server + ?Sized>(
     (ws, welcome)
 }
 
+/// A new visitor of `site` who wrote `body`; returns their socket and the conversation it started.
+pub async fn visitor_writes(app: &TestApp, site: &str, body: &str) -> (Ws, u64) {
+    let (mut ws, _) = visitor_hello(app, site, None).await;
+    ws.send(serde_json::json!({"type": "message", "client_id": "m1", "body": body}))
+        .await;
+    let conversation = ws.recv_type("ack").await["conversation"].as_u64().unwrap();
+    (ws, conversation)
+}
+
 /// An operator's console socket, signed in as `agent`.
 pub async fn console(app: &TestApp, agent: &Agent) -> Ws {
     let cookie = agent.cookie_header();
