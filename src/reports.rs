@@ -418,34 +418,11 @@ mod tests {
     use crate::hours::parse_day;
 
     fn conversation(bot: Option<crate::conversations::BotState>, automated: bool) -> Conversation {
-        use crate::conversations::{Channel, ConversationStats, Status};
-        Conversation {
-            id: 1,
-            visitor_id: 1,
-            status: Status::Open,
-            snoozed_until: None,
-            assignee: None,
-            labels: vec![],
-            created_at: 0,
-            last_activity_at: 0,
-            last_seq: 0,
-            unread_for_operators: 0,
-            read_by_operator_seq: 0,
-            read_by_visitor_seq: 0,
-            preview: String::new(),
-            started_on: None,
-            trigger: None,
-            waiting_since: None,
-            auto_replied: automated,
-            autoreply_due: None,
-            bot,
-            digest_due: None,
-            channel: Channel::Web,
-            stats: ConversationStats {
-                automated,
-                ..ConversationStats::default()
-            },
-        }
+        let mut c = Conversation::blank(1, 1);
+        c.bot = bot;
+        c.auto_replied = automated;
+        c.stats.automated = automated;
+        c
     }
 
     #[test]

@@ -248,6 +248,35 @@ pub struct Origin {
 }
 
 impl Conversation {
+    /// An open web conversation with nothing in it, for tests that set what they need.
+    #[cfg(test)]
+    pub fn blank(id: ConversationId, visitor_id: VisitorId) -> Conversation {
+        Conversation {
+            id,
+            visitor_id,
+            status: Status::Open,
+            snoozed_until: None,
+            assignee: None,
+            labels: vec![],
+            created_at: 0,
+            last_activity_at: 0,
+            last_seq: 0,
+            unread_for_operators: 0,
+            read_by_operator_seq: 0,
+            read_by_visitor_seq: 0,
+            preview: String::new(),
+            started_on: None,
+            trigger: None,
+            waiting_since: None,
+            auto_replied: false,
+            autoreply_due: None,
+            bot: None,
+            digest_due: None,
+            channel: Channel::Web,
+            stats: ConversationStats::default(),
+        }
+    }
+
     /// The status an inbox shows now: a snooze that ran out reads as open.
     pub fn effective_status(&self, now_secs: u64) -> Status {
         match (self.status, self.snoozed_until) {
@@ -435,30 +464,9 @@ mod tests {
 
     #[test]
     fn an_expired_snooze_reads_as_open() {
-        let mut c = Conversation {
-            id: 1,
-            visitor_id: 1,
-            status: Status::Snoozed,
-            snoozed_until: Some(100),
-            assignee: None,
-            labels: vec![],
-            created_at: 0,
-            last_activity_at: 0,
-            last_seq: 0,
-            unread_for_operators: 0,
-            read_by_operator_seq: 0,
-            read_by_visitor_seq: 0,
-            preview: String::new(),
-            started_on: None,
-            trigger: None,
-            waiting_since: None,
-            auto_replied: false,
-            autoreply_due: None,
-            bot: None,
-            digest_due: None,
-            channel: Channel::Web,
-            stats: ConversationStats::default(),
-        };
+        let mut c = Conversation::blank(1, 1);
+        c.status = Status::Snoozed;
+        c.snoozed_until = Some(100);
         assert_eq!(c.effective_status(99), Status::Snoozed);
         assert_eq!(c.effective_status(100), Status::Open);
         c.status = Status::Pending;
