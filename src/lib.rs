@@ -51,6 +51,7 @@
 //!    only its own customer record, an API token only its scopes.
 #![warn(missing_docs)]
 
+pub mod ai;
 pub mod api_tokens;
 pub mod app;
 pub mod auth;

@@ -243,6 +243,40 @@ pub struct Texts {
     pub typing: &'static str,
     pub snooze_hours: &'static str,
     pub apply: &'static str,
+    /// Settings → AI.
+    pub ai_title: &'static str,
+    /// What Settings → AI does.
+    pub ai_help: &'static str,
+    /// What is sent to the endpoint.
+    pub ai_leaves: &'static str,
+    /// Turns the model on.
+    pub ai_enabled: &'static str,
+    /// The endpoint's base URL.
+    pub ai_endpoint: &'static str,
+    /// The chat model.
+    pub ai_chat_model: &'static str,
+    /// The embeddings model.
+    pub ai_embed_model: &'static str,
+    /// The API key.
+    pub ai_key: &'static str,
+    /// When the bot answers.
+    pub ai_mode: &'static str,
+    /// Mode: suggest.
+    pub ai_mode_suggest: &'static str,
+    /// Mode: out of hours.
+    pub ai_mode_out_of_hours: &'static str,
+    /// Mode: always.
+    pub ai_mode_always: &'static str,
+    /// Request time-out.
+    pub ai_timeout: &'static str,
+    /// Answer length limit.
+    pub ai_max_tokens: &'static str,
+    /// Tests the connection.
+    pub ai_test: &'static str,
+    /// Introduces the endpoint's answer.
+    pub ai_probe_answer: &'static str,
+    /// When the endpoint did not answer.
+    pub ai_no_answer: &'static str,
     /// The shop's currency field.
     pub currency: &'static str,
     /// A currency code that is not three letters.
@@ -948,6 +982,23 @@ static EN: Texts = Texts {
     typing: "is typing…",
     snooze_hours: "Snooze for (hours)",
     apply: "Apply",
+    ai_title: "AI answers",
+    ai_help: "Sodan can answer and draft replies with a language model you choose: one running beside Sodan (Ollama, llama.cpp's llama-server) or a hosted one with an OpenAI-compatible API. Off until you switch it on.",
+    ai_leaves: "What leaves this server: the visitor's question and the help passages found for it; customer-card fields only if you tick them (none are ticked).",
+    ai_enabled: "Use the model",
+    ai_endpoint: "Endpoint (OpenAI-compatible base URL)",
+    ai_chat_model: "Chat model",
+    ai_embed_model: "Embeddings model (optional)",
+    ai_key: "API key (hosted providers)",
+    ai_mode: "When the model answers",
+    ai_mode_suggest: "Suggest only: operators send its proposals",
+    ai_mode_out_of_hours: "Answer visitors outside business hours",
+    ai_mode_always: "Answer visitors at any time",
+    ai_timeout: "Time-out (seconds)",
+    ai_max_tokens: "Maximum tokens per answer",
+    ai_test: "Test the connection",
+    ai_probe_answer: "The endpoint answered:",
+    ai_no_answer: "no answer",
     currency: "Currency (ISO code: JPY, USD, EUR…)",
     invalid_currency: "The currency is a three-letter ISO 4217 code such as JPY or USD.",
     weekdays_short: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
@@ -1382,6 +1433,23 @@ static JA: Texts = Texts {
     typing: "が入力中…",
     snooze_hours: "スヌーズ（時間）",
     apply: "適用",
+    ai_title: "AI応答",
+    ai_help: "Sodan は、選んだ言語モデルで回答や返信の下書きができます。Sodan と同じマシンで動かすモデル（Ollama、llama.cpp の llama-server）か、OpenAI 互換 API のホスト型モデルを使えます。有効にするまではオフです。",
+    ai_leaves: "このサーバーから送られるもの：訪問者の質問と、それに対して見つかったヘルプの文章。顧客カードの項目は、チェックしたものだけ（初期状態では何も送りません）。",
+    ai_enabled: "モデルを使う",
+    ai_endpoint: "エンドポイント（OpenAI 互換のベース URL）",
+    ai_chat_model: "チャットモデル",
+    ai_embed_model: "埋め込みモデル（任意）",
+    ai_key: "API キー（ホスト型の場合）",
+    ai_mode: "モデルが回答するとき",
+    ai_mode_suggest: "提案のみ：オペレーターが送信",
+    ai_mode_out_of_hours: "営業時間外に訪問者へ回答",
+    ai_mode_always: "いつでも訪問者へ回答",
+    ai_timeout: "タイムアウト（秒）",
+    ai_max_tokens: "1 回答の最大トークン数",
+    ai_test: "接続をテスト",
+    ai_probe_answer: "エンドポイントの応答:",
+    ai_no_answer: "応答なし",
     currency: "通貨（ISO コード: JPY、USD、EUR など）",
     invalid_currency: "通貨は JPY や USD のような 3 文字の ISO 4217 コードで入力してください。",
     weekdays_short: ["月", "火", "水", "木", "金", "土", "日"],

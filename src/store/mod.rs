@@ -6,6 +6,7 @@
 //! afterwards is on disk. Reads run in tokio's blocking pool in their own read transaction and never wait
 //! for the writer.
 
+mod ai;
 mod api_tokens;
 mod audit;
 mod autoreplies;

@@ -218,6 +218,24 @@ async fn every_settings_form_refuses_bad_input_in_the_consoles_language() {
             vec![("url", "https://hooks.example")],
         ),
         (
+            "/settings/ai",
+            "/settings/ai",
+            vec![
+                ("base_url", "ftp://models.example"),
+                ("timeout_secs", "5"),
+                ("max_tokens", "256"),
+            ],
+        ),
+        (
+            "/settings/ai",
+            "/settings/ai",
+            vec![
+                ("enabled", "on"),
+                ("timeout_secs", "5"),
+                ("max_tokens", "256"),
+            ],
+        ),
+        (
             "/settings/privacy",
             "/settings/privacy",
             vec![("history_days", "-3")],

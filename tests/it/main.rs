@@ -3,6 +3,7 @@
 
 mod accounts;
 mod aging;
+mod ai;
 mod api_errors;
 mod api_schema;
 mod attachments;

@@ -2,6 +2,7 @@
 //! customers, settings and the operator's own account.
 
 mod account;
+mod ai_settings;
 mod api_settings;
 mod attachments;
 pub mod audit_log;
@@ -161,6 +162,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/settings/line", web::get().to(line_settings::page))
         .route("/settings/line", web::post().to(line_settings::save))
+        .route("/settings/ai", web::get().to(ai_settings::page))
+        .route("/settings/ai", web::post().to(ai_settings::save))
+        .route("/settings/ai/test", web::post().to(ai_settings::test))
         .route("/settings/audit", web::get().to(audit_log::page))
         .route("/settings/privacy", web::get().to(privacy_settings::page))
         .route("/reports", web::get().to(reports::page))

@@ -1,0 +1,175 @@
+//! Settings → AI (admins): the OpenAI-compatible endpoint, its models and API key (kept, never shown
+//! again), when the model answers, and "test connection", which shows the endpoint's exact answer.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::ai::{self, AiSettings, Mode};
+use crate::web::csrf::CsrfCookie;
+use crate::web::render::{self, Chrome};
+use crate::web::session::{Admin, CurrentOperator};
+use crate::web::{AppError, State, request};
+
+#[derive(Template)]
+#[template(path = "console/ai_settings.html")]
+struct AiPage {
+    c: Chrome,
+    /// The settings shown (the key blanked).
+    ai: AiSettings,
+    key_set: bool,
+    presets: [(&'static str, &'static str); 3],
+    notice: Option<&'static str>,
+    error: Option<String>,
+    /// The endpoint's answer to "test connection": (status, body).
+    probe: Option<(String, String)>,
+}
+
+/// What one page view shows besides the saved settings.
+#[derive(Default)]
+struct View {
+    shown: Option<AiSettings>,
+    notice: Option<&'static str>,
+    error: Option<String>,
+    probe: Option<(String, String)>,
+}
+
+async fn render_page(
+    req: &HttpRequest,
+    state: &State,
+    me: &CurrentOperator,
+    csrf: &CsrfCookie,
+    status: StatusCode,
+    view: View,
+) -> Result<HttpResponse, AppError> {
+    let saved = state.store.ai_settings().await?;
+    let key_set = !saved.api_key.is_empty();
+    let mut ai = view.shown.unwrap_or(saved);
+    ai.api_key.clear();
+    let page = AiPage {
+        c: Chrome::new(
+            request::language(req, Some(&me.operator)),
+            csrf,
+            Some(&me.operator),
+            "settings",
+        ),
+        ai,
+        key_set,
+        presets: ai::PRESETS,
+        notice: view.notice,
+        error: view.error,
+        probe: view.probe,
+    };
+    render::page(status, &page, csrf)
+}
+
+/// `GET /settings/ai`.
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<State>,
+    Admin(me): Admin,
+    csrf: CsrfCookie,
+) -> Result<HttpResponse, AppError> {
+    render_page(&req, &state, &me, &csrf, StatusCode::OK, View::default()).await
+}
+
+/// The form: an empty key keeps the saved one (for the same endpoint only).
+#[derive(Deserialize)]
+pub struct AiForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    enabled: Option<String>,
+    #[serde(default)]
+    base_url: String,
+    #[serde(default)]
+    chat_model: String,
+    #[serde(default)]
+    embed_model: String,
+    #[serde(default)]
+    api_key: String,
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    timeout_secs: String,
+    #[serde(default)]
+    max_tokens: String,
+}
+
+/// `POST /settings/ai`.
+pub async fn save(
+    req: HttpRequest,
+    state: web::Data<State>,
+    Admin(me): Admin,
+    csrf: CsrfCookie,
+    form: web::Form<AiForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf.verify(&form.csrf)?;
+    let form = form.into_inner();
+    let saved = state.store.ai_settings().await?;
+    let mut settings = AiSettings {
+        enabled: form.enabled.is_some(),
+        base_url: form.base_url.trim().to_owned(),
+        chat_model: form.chat_model.trim().to_owned(),
+        embed_model: form.embed_model.trim().to_owned(),
+        api_key: form.api_key.trim().to_owned(),
+        mode: Mode::parse(form.mode.trim()).unwrap_or_default(),
+        card_fields: saved.card_fields.clone(),
+        timeout_secs: form.timeout_secs.trim().parse().unwrap_or(0),
+        max_tokens: form.max_tokens.trim().parse().unwrap_or(0),
+    };
+    let checked = settings.check().and_then(|()| {
+        if !settings.api_key.is_empty() || saved.api_key.is_empty() {
+            Ok(())
+        } else if settings.may_keep_key_of(&saved) {
+            settings.api_key = saved.api_key.clone();
+            Ok(())
+        } else {
+            // The saved key goes only to the endpoint it was saved for.
+            Err(crate::msg!("API key: enter it again for another endpoint"))
+        }
+    });
+    let lang = request::language(&req, Some(&me.operator));
+    match checked {
+        Ok(()) => {
+            state.store.set_ai_settings(settings).await?;
+            state
+                .store
+                .audit(me.operator.name.clone(), "settings.ai", String::new())
+                .await?;
+            Ok(render::see_other("/settings/ai"))
+        }
+        Err(why) => {
+            let view = View {
+                shown: Some(settings),
+                error: Some(why.text(lang)),
+                ..View::default()
+            };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_page(&req, &state, &me, &csrf, status, view).await
+        }
+    }
+}
+
+/// `POST /settings/ai/test`: calls the saved endpoint's model list and shows its exact answer.
+pub async fn test(
+    req: HttpRequest,
+    state: web::Data<State>,
+    Admin(me): Admin,
+    csrf: CsrfCookie,
+    form: web::Form<crate::web::csrf::CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf.verify(&form.csrf)?;
+    let settings = state.store.ai_settings().await?;
+    let probe = ai::client::probe(&settings).await;
+    let t = request::language(&req, Some(&me.operator)).texts();
+    let status = probe
+        .status
+        .map_or_else(|| t.ai_no_answer.to_owned(), |s| s.to_string());
+    let view = View {
+        probe: Some((status, probe.body)),
+        ..View::default()
+    };
+    render_page(&req, &state, &me, &csrf, StatusCode::OK, view).await
+}
