@@ -538,6 +538,39 @@
         body.value = "";
         if (noteBox) noteBox.checked = false;
       });
+      // "Draft a reply": the shop's model drafts from the conversation and the help passages; the draft is
+      // put in the reply box for editing (never sent by itself), with the articles it used.
+      var draftButton = document.getElementById("ai-draft"), sources = document.getElementById("ai-sources");
+      if (draftButton) draftButton.addEventListener("click", function () {
+        var label = draftButton.textContent;
+        draftButton.disabled = true;
+        draftButton.textContent = draftButton.dataset.busy;
+        fetch("/inbox/" + openId + "/draft", {
+          method: "POST", credentials: "same-origin",
+          headers: { "X-CSRF-Token": form.querySelector("input[name=csrf]").value }
+        }).then(function (r) { return r.json(); }).then(function (answer) {
+          sources.textContent = "";
+          if (answer.draft) {
+            body.value = answer.draft;
+            body.focus();
+            if (answer.sources.length) {
+              sources.appendChild(document.createTextNode(sources.dataset.label + " "));
+              answer.sources.forEach(function (s, i) {
+                var a = el("a", "", s.title);
+                a.href = "/settings/faq/articles/" + s.id;
+                if (i) sources.appendChild(document.createTextNode(", "));
+                sources.appendChild(a);
+              });
+            }
+          } else {
+            sources.textContent = answer.error || "";
+          }
+          sources.hidden = !sources.textContent;
+        }, function () { sources.hidden = true; }).then(function () {
+          draftButton.disabled = false;
+          draftButton.textContent = label;
+        });
+      });
       // Registered first: while the picker is open, its keys (Enter included) are not the reply box's.
       cannedPicker(body, form);
       // The Enter that confirms an IME conversion must not send (Safari: keyCode 229, isComposing false,

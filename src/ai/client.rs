@@ -66,3 +66,119 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     }
     text
 }
+
+/// One message of a chat (`system`, `user` or `assistant`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ChatMessage {
+    /// Who says it.
+    pub role: &'static str,
+    /// What.
+    pub content: String,
+}
+
+/// What the model answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// The answer's text.
+    pub text: String,
+    /// Tokens the endpoint counted (0 when it did not say).
+    pub tokens: u64,
+}
+
+/// Why there is no answer, in words an admin can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure(pub String);
+
+/// What the connection has done since start, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct Stats {
+    requests: std::sync::atomic::AtomicU64,
+    failures: std::sync::atomic::AtomicU64,
+    tokens: std::sync::atomic::AtomicU64,
+    millis: std::sync::atomic::AtomicU64,
+    /// Requests in flight are bounded: a burst of questions waits instead of piling up on the model.
+    slots: std::sync::OnceLock<tokio::sync::Semaphore>,
+}
+
+/// How many requests go to the model at once.
+pub const CONCURRENCY: usize = 2;
+
+impl Stats {
+    /// (requests, failures, tokens, total milliseconds).
+    pub fn totals(&self) -> (u64, u64, u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.requests.load(Relaxed),
+            self.failures.load(Relaxed),
+            self.tokens.load(Relaxed),
+            self.millis.load(Relaxed),
+        )
+    }
+}
+
+/// `POST {base}/chat/completions` (not streamed): the model's answer to `messages`, within the settings'
+/// time-out and token limit, at most [`CONCURRENCY`] at once.
+pub async fn chat(
+    settings: &AiSettings,
+    stats: &Stats,
+    messages: &[ChatMessage],
+) -> Result<Completion, Failure> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let slots = stats
+        .slots
+        .get_or_init(|| tokio::sync::Semaphore::new(CONCURRENCY));
+    let _slot = slots.acquire().await.map_err(|e| Failure(e.to_string()))?;
+    let started = std::time::Instant::now();
+    stats.requests.fetch_add(1, Relaxed);
+    let result = send_chat(settings, messages).await;
+    stats
+        .millis
+        .fetch_add(started.elapsed().as_millis() as u64, Relaxed);
+    match &result {
+        Ok(c) => {
+            stats.tokens.fetch_add(c.tokens, Relaxed);
+        }
+        Err(f) => {
+            stats.failures.fetch_add(1, Relaxed);
+            tracing::warn!(error = %f.0, "the model did not answer");
+        }
+    }
+    result
+}
+
+async fn send_chat(settings: &AiSettings, messages: &[ChatMessage]) -> Result<Completion, Failure> {
+    let client = client(settings).map_err(Failure)?;
+    let body = serde_json::json!({
+        "model": settings.chat_model,
+        "messages": messages,
+        "max_tokens": settings.max_tokens,
+        "temperature": 0.2,
+        "stream": false,
+    });
+    let mut request = client
+        .post(url(settings, "/chat/completions"))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_string());
+    if !settings.api_key.is_empty() {
+        request = request.bearer_auth(&settings.api_key);
+    }
+    let response = request.send().await.map_err(|e| Failure(error_chain(&e)))?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| Failure(error_chain(&e)))?;
+    if !status.is_success() {
+        let head: String = text.chars().take(300).collect();
+        return Err(Failure(format!("the endpoint answered {status}: {head}")));
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| Failure(format!("not a chat completion: {e}")))?;
+    let answer = value["choices"][0]["message"]["content"]
+        .as_str()
+        .ok_or_else(|| Failure("the answer has no choices[0].message.content".into()))?;
+    Ok(Completion {
+        text: answer.trim().to_owned(),
+        tokens: value["usage"]["total_tokens"].as_u64().unwrap_or(0),
+    })
+}

@@ -3,6 +3,7 @@
 //! configured endpoint with bounded requests. Off until an admin switches it on in Settings → AI.
 
 pub mod client;
+pub mod draft;
 
 use serde::{Deserialize, Serialize};
 

@@ -243,6 +243,16 @@ pub struct Texts {
     pub typing: &'static str,
     pub snooze_hours: &'static str,
     pub apply: &'static str,
+    /// Draft refused: AI is off.
+    pub ai_off: &'static str,
+    /// The model did not answer.
+    pub ai_failed: &'static str,
+    /// The Draft a reply button.
+    pub ai_draft: &'static str,
+    /// While the model drafts.
+    pub ai_drafting: &'static str,
+    /// Introduces a draft's sources.
+    pub ai_sources: &'static str,
     /// Settings → AI.
     pub ai_title: &'static str,
     /// What Settings → AI does.
@@ -982,6 +992,11 @@ static EN: Texts = Texts {
     typing: "is typing…",
     snooze_hours: "Snooze for (hours)",
     apply: "Apply",
+    ai_off: "AI answers are off: an admin turns them on in Settings → AI.",
+    ai_failed: "The model did not answer; write the reply yourself",
+    ai_draft: "Draft a reply",
+    ai_drafting: "Drafting…",
+    ai_sources: "Sources:",
     ai_title: "AI answers",
     ai_help: "Sodan can answer and draft replies with a language model you choose: one running beside Sodan (Ollama, llama.cpp's llama-server) or a hosted one with an OpenAI-compatible API. Off until you switch it on.",
     ai_leaves: "What leaves this server: the visitor's question and the help passages found for it; customer-card fields only if you tick them (none are ticked).",
@@ -1433,6 +1448,11 @@ static JA: Texts = Texts {
     typing: "が入力中…",
     snooze_hours: "スヌーズ（時間）",
     apply: "適用",
+    ai_off: "AI 応答はオフです。管理者が「設定 → AI応答」で有効にできます。",
+    ai_failed: "モデルが応答しませんでした。返信はご自身で書いてください",
+    ai_draft: "返信を下書き",
+    ai_drafting: "下書き中…",
+    ai_sources: "出典:",
     ai_title: "AI応答",
     ai_help: "Sodan は、選んだ言語モデルで回答や返信の下書きができます。Sodan と同じマシンで動かすモデル（Ollama、llama.cpp の llama-server）か、OpenAI 互換 API のホスト型モデルを使えます。有効にするまではオフです。",
     ai_leaves: "このサーバーから送られるもの：訪問者の質問と、それに対して見つかったヘルプの文章。顧客カードの項目は、チェックしたものだけ（初期状態では何も送りません）。",

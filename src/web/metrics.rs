@@ -52,6 +52,19 @@ pub async fn metrics(req: HttpRequest, state: web::Data<State>) -> HttpResponse 
         "sodan_password_checks_total {}",
         state.hashing.checks()
     );
+    let (requests, failures, tokens, millis) = state.ai.totals();
+    let _ = writeln!(
+        out,
+        "# HELP sodan_ai_requests_total Requests to the AI model.\n# TYPE sodan_ai_requests_total counter\n\
+         sodan_ai_requests_total {requests}\n\
+         # HELP sodan_ai_failures_total Requests to the AI model that got no usable answer.\n# TYPE sodan_ai_failures_total counter\n\
+         sodan_ai_failures_total {failures}\n\
+         # HELP sodan_ai_tokens_total Tokens the AI endpoint counted.\n# TYPE sodan_ai_tokens_total counter\n\
+         sodan_ai_tokens_total {tokens}\n\
+         # HELP sodan_ai_request_seconds_total Time spent waiting for the AI model.\n# TYPE sodan_ai_request_seconds_total counter\n\
+         sodan_ai_request_seconds_total {:.3}",
+        millis as f64 / 1000.0
+    );
     let _ = writeln!(
         out,
         "# HELP sodan_messages_total Chat messages stored.\n# TYPE sodan_messages_total counter"

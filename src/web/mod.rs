@@ -52,6 +52,8 @@ pub struct State {
     pub meter: crate::budgets::Meter,
     /// Free space on the data disk.
     pub disk: crate::disk_guard::DiskGuard,
+    /// Calls to the AI model: bounded, and counted for `/metrics`.
+    pub ai: crate::ai::client::Stats,
     /// Plain HTTP requests in flight per client address.
     requests: socket_limit::SocketLimit,
     /// Live connections.
@@ -83,6 +85,7 @@ impl State {
             hashing: Default::default(),
             meter: crate::budgets::Meter::new(budgets),
             disk: crate::disk_guard::DiskGuard::new(data_dir),
+            ai: Default::default(),
             requests: socket_limit::SocketLimit::default(),
             hub,
             widget_sockets: socket_limit::SocketLimit::default(),

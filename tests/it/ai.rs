@@ -132,3 +132,177 @@ async fn test_connection_shows_an_error_answer_and_an_endpoint_that_is_down() {
     }
     app.stop().await;
 }
+
+/// Turns the AI on against `endpoint` (a stub's base URL).
+async fn enable(app: &TestApp, owner: &reqwest::Client, endpoint: &str) {
+    let base = format!("{endpoint}/v1");
+    let saved = save(
+        app,
+        owner,
+        &[
+            ("enabled", "on"),
+            ("base_url", base.as_str()),
+            ("chat_model", "qwen2.5:7b"),
+            ("mode", "suggest"),
+            ("timeout_secs", "3"),
+            ("max_tokens", "256"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+}
+
+/// Asks for a draft of `conversation` as `owner`.
+async fn draft(
+    app: &TestApp,
+    owner: &reqwest::Client,
+    conversation: u64,
+) -> (StatusCode, serde_json::Value) {
+    let page = app.page(owner, &format!("/inbox/{conversation}")).await;
+    let csrf = crate::helpers::hidden_field(&page, "csrf").unwrap();
+    let response = owner
+        .post(app.url(&format!("/inbox/{conversation}/draft")))
+        .header("X-CSRF-Token", csrf)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
+/// "Draft a reply" (OpenAI's chat completions API): the model gets the conversation and the FAQ passage
+/// that answers the customer's question, and no customer-card field (none is ticked); the draft comes
+/// back with its source, and a Chromium console puts it in the reply box without sending it.
+#[tokio::test]
+async fn a_draft_comes_from_the_conversation_and_the_faq_without_card_fields() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let saved = app
+        .submit(
+            &owner,
+            "/settings/faq",
+            "/settings/faq/articles",
+            &[
+                ("title", "送料について"),
+                (
+                    "body",
+                    "送料は全国一律500円です。5,000円以上のご注文で無料になります。",
+                ),
+                ("language", "ja"),
+                ("keywords", "送料, 配送料"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let completion = r#"{"id":"c1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"送料は全国一律500円です。5,000円以上で無料になります。"},"finish_reason":"stop"}],"usage":{"prompt_tokens":30,"completion_tokens":12,"total_tokens":42}}"#;
+    let endpoint = Stub::start(0, move |r| {
+        if r.path == "/v1/chat/completions" {
+            (200, completion.to_owned())
+        } else {
+            (404, "{}".to_owned())
+        }
+    })
+    .await;
+    enable(&app, &owner, &endpoint.base).await;
+    let site = app
+        .configure_widget(&owner, &[crate::ws::SHOP_ORIGIN])
+        .await;
+    let (mut widget, _) = crate::ws::visitor_hello(&app, &site, None).await;
+    widget
+        .send(serde_json::json!({"type": "identify", "user_id": "c-1",
+            "traits": {"name": "Aiko", "email": "aiko@example.jp"}}))
+        .await;
+    widget.recv_type("identified").await;
+    widget
+        .send(serde_json::json!({"type": "message", "client_id": "m1", "body": "送料はいくらですか？"}))
+        .await;
+    let conversation = widget.recv_type("ack").await["conversation"]
+        .as_u64()
+        .unwrap();
+
+    let (status, answer) = draft(&app, &owner, conversation).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        answer["draft"],
+        "送料は全国一律500円です。5,000円以上で無料になります。"
+    );
+    assert_eq!(answer["sources"][0]["title"], "送料について");
+    let seen = endpoint.seen.lock().unwrap().clone();
+    let request: serde_json::Value = serde_json::from_str(&seen[0].body).unwrap();
+    assert_eq!(request["model"], "qwen2.5:7b");
+    assert_eq!(request["max_tokens"], 256);
+    let sent = request["messages"].to_string();
+    assert!(
+        sent.contains("全国一律500円") && sent.contains("送料はいくらですか"),
+        "{sent}"
+    );
+    assert!(
+        !sent.contains("aiko@example.jp") && !sent.contains("Aiko"),
+        "no card field: {sent}"
+    );
+    let metrics = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("sodan_ai_requests_total 1\n")
+            && metrics.contains("sodan_ai_tokens_total 42\n"),
+        "{metrics}"
+    );
+
+    // In the console: the draft lands in the reply box, with its source; nothing is sent.
+    let browser = crate::browser::Browser::owner(&app, "ja").await;
+    browser
+        .goto(&app.url(&format!("/inbox/{conversation}")))
+        .await;
+    browser.click("#ai-draft").await;
+    browser
+        .wait_until("document.getElementById('reply-body').value.includes('全国一律500円')")
+        .await;
+    assert!(browser.text("#ai-sources").await.contains("送料について"));
+    let shot = browser.screenshot("console-ai-draft").await;
+    assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
+    let replies = widget
+        .collect_type("message", std::time::Duration::from_millis(500))
+        .await;
+    assert!(
+        replies.is_empty(),
+        "a draft is never sent by itself: {replies:?}"
+    );
+    browser.close().await;
+    app.stop().await;
+}
+
+/// A model that answers 500 or is off leaves the operator to write: a clear 503, counted as a failure.
+#[tokio::test]
+async fn a_failed_or_switched_off_model_says_so() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let site = app
+        .configure_widget(&owner, &[crate::ws::SHOP_ORIGIN])
+        .await;
+    let (_widget, conversation) = crate::ws::visitor_writes(&app, &site, "Hello").await;
+    let (status, answer) = draft(&app, &owner, conversation).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        answer["error"].as_str().unwrap().contains("Settings → AI"),
+        "{answer}"
+    );
+    let endpoint = Stub::start(0, |_| (500, r#"{"error":"out of memory"}"#.to_owned())).await;
+    enable(&app, &owner, &endpoint.base).await;
+    let (status, answer) = draft(&app, &owner, conversation).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        answer["error"].as_str().unwrap().contains("out of memory"),
+        "{answer}"
+    );
+    let metrics = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("sodan_ai_failures_total 1\n"), "{metrics}");
+    app.stop().await;
+}

@@ -138,6 +138,8 @@ struct InboxPage {
     disk_low: bool,
     /// For admins of a shop without conversations yet: what to do next.
     first_run: Option<Vec<super::first_run::Step>>,
+    /// The AI can draft replies.
+    ai_enabled: bool,
 }
 
 fn status_name(t: &Texts, status: Status) -> &'static str {
@@ -348,6 +350,7 @@ async fn inbox_page(
         operators,
         disk_low: me.role.is_admin() && !state.disk.allows_extras(),
         first_run: super::first_run::checklist(state, t, me.role.is_admin()).await?,
+        ai_enabled: state.store.ai_settings().await?.enabled,
     };
     render::page(StatusCode::OK, &page, csrf)
 }

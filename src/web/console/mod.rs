@@ -2,6 +2,7 @@
 //! customers, settings and the operator's own account.
 
 mod account;
+mod ai_actions;
 mod ai_settings;
 mod api_settings;
 mod attachments;
@@ -136,6 +137,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/inbox/{id}/canned", web::get().to(canned::picker))
         .route("/inbox/{id}/card", web::get().to(card_live::fragment))
+        .route("/inbox/{id}/draft", web::post().to(ai_actions::draft_reply))
         .route("/canned/{id}/used", web::post().to(canned::used))
         .route("/settings/faq", web::get().to(faq_settings::page))
         .route(
