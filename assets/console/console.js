@@ -99,6 +99,42 @@
     var baseTitle = document.title;
     if (log) log.scrollTop = log.scrollHeight;
 
+    // With the AI on, each visitor message offers a translation into the console's language, shown under it.
+    var aiOn = !!document.getElementById("ai-draft");
+    function csrfToken() {
+      var input = document.querySelector("input[name=csrf]");
+      return input ? input.value : "";
+    }
+    function aiTranslate(li) {
+      if (!aiOn || !li.classList.contains("visitor") || li.querySelector(".ai-translate")) return;
+      var button = el("button", "small secondary ai-translate", i18n.translate);
+      button.type = "button";
+      button.addEventListener("click", function () {
+        button.disabled = true;
+        var data = new URLSearchParams({ text: li.querySelector(".body").textContent, to: document.documentElement.lang });
+        fetch("/inbox/" + openId + "/translate", {
+          method: "POST", credentials: "same-origin", body: data,
+          headers: { "X-CSRF-Token": csrfToken() }
+        }).then(function (r) { return r.json(); }).then(function (answer) {
+          var out = el("div", "translation", answer.translation || answer.error || "");
+          button.replaceWith(out);
+        }, function () { button.disabled = false; });
+      });
+      li.appendChild(button);
+    }
+    if (log) [].forEach.call(log.querySelectorAll("li.msg.visitor"), aiTranslate);
+    var summaryButton = document.getElementById("ai-summary");
+    if (summaryButton) summaryButton.addEventListener("click", function () {
+      var label = summaryButton.textContent;
+      summaryButton.disabled = true;
+      summaryButton.textContent = summaryButton.dataset.busy;
+      fetch("/inbox/" + openId + "/summary", {
+        method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrfToken() }
+      }).then(function (r) { return r.json(); }).then(function (answer) {
+        if (answer.error) { var s = document.getElementById("ai-sources"); s.textContent = answer.error; s.hidden = false; }
+      }).then(function () { summaryButton.disabled = false; summaryButton.textContent = label; });
+    });
+
     function messageItem(m) {
       var fromVisitor = m.author.kind === "visitor";
       var li = el("li", "msg " + (fromVisitor ? "visitor" : "team") + (m.note ? " note" : ""));
@@ -129,6 +165,7 @@
         li.appendChild(a);
       }
       localTimes(li);
+      aiTranslate(li);
       return li;
     }
 

@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod draft;
+pub mod tasks;
 
 use serde::{Deserialize, Serialize};
 

@@ -243,6 +243,12 @@ pub struct Texts {
     pub typing: &'static str,
     pub snooze_hours: &'static str,
     pub apply: &'static str,
+    /// Heads the AI summary note.
+    pub ai_summary_note: &'static str,
+    /// The Summarise button.
+    pub ai_summarise: &'static str,
+    /// The Translate link.
+    pub ai_translate: &'static str,
     /// Draft refused: AI is off.
     pub ai_off: &'static str,
     /// The model did not answer.
@@ -992,6 +998,9 @@ static EN: Texts = Texts {
     typing: "is typing…",
     snooze_hours: "Snooze for (hours)",
     apply: "Apply",
+    ai_summary_note: "Summary by the AI (for the team):",
+    ai_summarise: "Summarise",
+    ai_translate: "Translate",
     ai_off: "AI answers are off: an admin turns them on in Settings → AI.",
     ai_failed: "The model did not answer; write the reply yourself",
     ai_draft: "Draft a reply",
@@ -1448,6 +1457,9 @@ static JA: Texts = Texts {
     typing: "が入力中…",
     snooze_hours: "スヌーズ（時間）",
     apply: "適用",
+    ai_summary_note: "AIによる要約（チーム向け）:",
+    ai_summarise: "要約",
+    ai_translate: "翻訳",
     ai_off: "AI 応答はオフです。管理者が「設定 → AI応答」で有効にできます。",
     ai_failed: "モデルが応答しませんでした。返信はご自身で書いてください",
     ai_draft: "返信を下書き",

@@ -306,3 +306,72 @@ async fn a_failed_or_switched_off_model_says_so() {
     assert!(metrics.contains("sodan_ai_failures_total 1\n"), "{metrics}");
     app.stop().await;
 }
+
+/// A chat completion whose answer is `text`.
+fn completion(text: &str) -> String {
+    serde_json::json!({"object": "chat.completion",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": {"total_tokens": 10}})
+    .to_string()
+}
+
+/// "Summarise" leaves the model's summary as a private note (never sent to the visitor); "Translate" turns
+/// a visitor's message into the console's language, shown under it in Chromium.
+#[tokio::test]
+async fn summaries_are_private_notes_and_translations_show_under_the_message() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let endpoint = Stub::start(0, |r| {
+        let answer = if r.body.contains("Summarise") {
+            "お客様は送料を知りたい。まだ回答していない。"
+        } else if r.body.contains("Translate") {
+            "How much is shipping?"
+        } else {
+            "…"
+        };
+        (200, completion(answer))
+    })
+    .await;
+    enable(&app, &owner, &endpoint.base).await;
+    let site = app
+        .configure_widget(&owner, &[crate::ws::SHOP_ORIGIN])
+        .await;
+    let (mut widget, conversation) =
+        crate::ws::visitor_writes(&app, &site, "送料はいくらですか？").await;
+
+    let browser = crate::browser::Browser::owner(&app, "en-US,en").await;
+    browser
+        .goto(&app.url(&format!("/inbox/{conversation}")))
+        .await;
+    browser.click("#log li.msg.visitor .ai-translate").await;
+    browser
+        .wait_until("!!document.querySelector('#log li.msg.visitor .translation')")
+        .await;
+    assert_eq!(
+        browser.text("#log li.msg.visitor .translation").await,
+        "How much is shipping?"
+    );
+    browser.click("#ai-summary").await;
+    browser
+        .wait_until("[...document.querySelectorAll('#log li.note')].some(l => l.textContent.includes('送料を知りたい'))")
+        .await;
+    let shot = browser.screenshot("console-ai-summary-translation").await;
+    assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
+    let sent = widget
+        .collect_type("message", std::time::Duration::from_millis(500))
+        .await;
+    assert!(sent.is_empty(), "a summary is a private note: {sent:?}");
+    let asked: Vec<String> = endpoint
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| r.body.clone())
+        .collect();
+    assert!(
+        asked.iter().any(|b| b.contains("into English")),
+        "{asked:?}"
+    );
+    browser.close().await;
+    app.stop().await;
+}

@@ -1,6 +1,8 @@
 //! The AI's help in a conversation: "Draft a reply" (`POST /inbox/{id}/draft`) asks the shop's model for a
-//! reply from the conversation and the help passages found for the customer's last question. The console
-//! puts the draft in the reply box with its sources; nothing is sent by itself.
+//! reply from the conversation and the help passages found for the customer's last question (the console
+//! puts the draft in the reply box with its sources; nothing is sent by itself); "Summarise"
+//! (`POST /inbox/{id}/summary`) leaves a private note for the team; "Translate" (`POST /inbox/{id}/translate`)
+//! turns a message into the other language.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -21,6 +23,128 @@ fn answer(status: StatusCode, body: serde_json::Value) -> HttpResponse {
         .json(body)
 }
 
+/// Checks the CSRF header; the AI settings when the AI is on, else the 503 answer to give.
+async fn ready(
+    req: &HttpRequest,
+    state: &State,
+    csrf: &CsrfCookie,
+    t: &crate::i18n::Texts,
+) -> Result<Result<crate::ai::AiSettings, HttpResponse>, AppError> {
+    let token = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    csrf.verify(token)?;
+    let settings = state.store.ai_settings().await?;
+    if settings.enabled {
+        Ok(Ok(settings))
+    } else {
+        Ok(Err(answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({ "error": t.ai_off }),
+        )))
+    }
+}
+
+fn failed(t: &crate::i18n::Texts, failure: &crate::ai::client::Failure) -> HttpResponse {
+    answer(
+        StatusCode::SERVICE_UNAVAILABLE,
+        json!({ "error": format!("{} ({})", t.ai_failed, failure.0) }),
+    )
+}
+
+/// `POST /inbox/{id}/summary` (CSRF token in `X-CSRF-Token`): the model's summary of the conversation, in
+/// the operator's language, left as a private note by the operator who asked (`{ok: true}`).
+pub async fn summarise(
+    req: HttpRequest,
+    state: web::Data<State>,
+    me: CurrentOperator,
+    csrf: CsrfCookie,
+    path: web::Path<ConversationId>,
+) -> Result<HttpResponse, AppError> {
+    let lang = request::language(&req, Some(&me.operator));
+    let t = lang.texts();
+    let settings = match ready(&req, &state, &csrf, t).await? {
+        Ok(settings) => settings,
+        Err(refused) => return Ok(refused),
+    };
+    let id = path.into_inner();
+    let messages = state
+        .store
+        .messages_before(id, u64::MAX, crate::ai::tasks::SUMMARY_TURNS)
+        .await?;
+    if messages.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let chat = crate::ai::tasks::summary_prompt(&messages, lang);
+    let summary = match crate::ai::client::chat(&settings, &state.ai, &chat).await {
+        Ok(done) => done.text,
+        Err(failure) => return Ok(failed(t, &failure)),
+    };
+    let body = format!("✨ {}\n{summary}", t.ai_summary_note);
+    let body: String = body
+        .chars()
+        .take(crate::conversations::MAX_BODY_CHARS)
+        .collect();
+    crate::conversations::live::post_from_operator(
+        &state.store,
+        &state.hub,
+        None,
+        &me.operator,
+        id,
+        crate::conversations::live::Reply {
+            client_id: None,
+            body: &body,
+            note: true,
+        },
+    )
+    .await
+    .map_err(super::inbox::refused)?;
+    Ok(answer(StatusCode::OK, json!({ "ok": true })))
+}
+
+/// What to translate.
+#[derive(serde::Deserialize)]
+pub struct TranslateForm {
+    /// The text.
+    text: String,
+    /// Into `en` or `ja`.
+    to: String,
+}
+
+/// `POST /inbox/{id}/translate` (CSRF token in `X-CSRF-Token`; form `text`, `to`): `{translation}`.
+pub async fn translate(
+    req: HttpRequest,
+    state: web::Data<State>,
+    me: CurrentOperator,
+    csrf: CsrfCookie,
+    path: web::Path<ConversationId>,
+    form: web::Form<TranslateForm>,
+) -> Result<HttpResponse, AppError> {
+    let t = request::language(&req, Some(&me.operator)).texts();
+    let settings = match ready(&req, &state, &csrf, t).await? {
+        Ok(settings) => settings,
+        Err(refused) => return Ok(refused),
+    };
+    state
+        .store
+        .conversation(path.into_inner())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let to = crate::i18n::Lang::parse(form.to.trim())
+        .ok_or_else(|| AppError::BadRequest("to: en or ja".into()))?;
+    let text = form.text.trim();
+    if text.is_empty() || text.chars().count() > crate::conversations::MAX_BODY_CHARS {
+        return Err(AppError::BadRequest("text: 1 to 5000 characters".into()));
+    }
+    let chat = crate::ai::tasks::translation_prompt(text, to);
+    match crate::ai::client::chat(&settings, &state.ai, &chat).await {
+        Ok(done) => Ok(answer(StatusCode::OK, json!({ "translation": done.text }))),
+        Err(failure) => Ok(failed(t, &failure)),
+    }
+}
+
 /// `POST /inbox/{id}/draft` (CSRF token in `X-CSRF-Token`): `{draft, sources: [{id, title}]}`, or
 /// `{error}` (503 when the AI is off or the model did not answer: the operator writes as usual).
 pub async fn draft_reply(
@@ -30,26 +154,17 @@ pub async fn draft_reply(
     csrf: CsrfCookie,
     path: web::Path<ConversationId>,
 ) -> Result<HttpResponse, AppError> {
-    let token = req
-        .headers()
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    csrf.verify(token)?;
     let t = request::language(&req, Some(&me.operator)).texts();
+    let settings = match ready(&req, &state, &csrf, t).await? {
+        Ok(settings) => settings,
+        Err(refused) => return Ok(refused),
+    };
     let id = path.into_inner();
     state
         .store
         .conversation(id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let settings = state.store.ai_settings().await?;
-    if !settings.enabled {
-        return Ok(answer(
-            StatusCode::SERVICE_UNAVAILABLE,
-            json!({ "error": t.ai_off }),
-        ));
-    }
     let messages = state
         .store
         .messages_before(id, u64::MAX, draft::MAX_TURNS * 2)
@@ -79,9 +194,6 @@ pub async fn draft_reply(
                 json!({ "draft": done.text, "sources": sources }),
             ))
         }
-        Err(failure) => Ok(answer(
-            StatusCode::SERVICE_UNAVAILABLE,
-            json!({ "error": format!("{} ({})", t.ai_failed, failure.0) }),
-        )),
+        Err(failure) => Ok(failed(t, &failure)),
     }
 }

@@ -386,7 +386,7 @@ pub async fn show(
     inbox_page(&req, &state, &me.operator, &csrf, &filters, Some(id)).await
 }
 
-fn refused(why: Refused) -> AppError {
+pub(super) fn refused(why: Refused) -> AppError {
     match why {
         Refused::Invalid(invalid) => AppError::BadRequest(invalid.message().to_owned()),
         Refused::NotFound => AppError::NotFound,

@@ -138,6 +138,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/inbox/{id}/canned", web::get().to(canned::picker))
         .route("/inbox/{id}/card", web::get().to(card_live::fragment))
         .route("/inbox/{id}/draft", web::post().to(ai_actions::draft_reply))
+        .route("/inbox/{id}/summary", web::post().to(ai_actions::summarise))
+        .route(
+            "/inbox/{id}/translate",
+            web::post().to(ai_actions::translate),
+        )
         .route("/canned/{id}/used", web::post().to(canned::used))
         .route("/settings/faq", web::get().to(faq_settings::page))
         .route(
