@@ -71,3 +71,37 @@ pub fn last_question(messages: &[Message]) -> Option<&str> {
         .find(|m| m.author == Author::Visitor && !m.note)
         .map(|m| m.body.as_str())
 }
+
+/// The ticked customer-card `fields` of `profile`, as (field, value) lines for the model; empty values are
+/// left out, and nothing is sent for a field the admin did not tick.
+pub fn card_lines(profile: &crate::customers::Profile, fields: &[String]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .filter_map(|field| {
+            let value = match field.as_str() {
+                "name" => profile.name.clone(),
+                "email" => profile.email.clone(),
+                "phone" => profile.phone.clone(),
+                "language" => profile.language.clone(),
+                "cart" => profile
+                    .cart
+                    .iter()
+                    .map(|i| {
+                        format!(
+                            "{} × {}",
+                            if i.name.is_empty() { &i.sku } else { &i.name },
+                            i.quantity
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other
+                    .strip_prefix(crate::customers::card::ATTRIBUTE_PREFIX)
+                    .and_then(|key| profile.attributes.get(key))
+                    .map(crate::customers::attributes::display)
+                    .unwrap_or_default(),
+            };
+            (!value.trim().is_empty()).then(|| (field.clone(), value))
+        })
+        .collect()
+}

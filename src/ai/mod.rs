@@ -90,6 +90,18 @@ impl Default for AiSettings {
     }
 }
 
+/// The customer-card fields an admin may let go to the model with a question (besides declared
+/// attributes, `attr:KEY`).
+pub const SHAREABLE_FIELDS: [&str; 5] = ["name", "email", "phone", "language", "cart"];
+
+/// Whether `field` may be ticked for the model.
+pub fn shareable(field: &str) -> bool {
+    SHAREABLE_FIELDS.contains(&field)
+        || field
+            .strip_prefix(crate::customers::card::ATTRIBUTE_PREFIX)
+            .is_some_and(|k| crate::customers::attributes::parse_key(k).is_ok())
+}
+
 /// Endpoints an admin picks from: (name, base URL).
 pub const PRESETS: [(&str, &str); 3] = [
     ("Ollama", "http://127.0.0.1:11434/v1"),

@@ -243,6 +243,8 @@ pub struct Texts {
     pub typing: &'static str,
     pub snooze_hours: &'static str,
     pub apply: &'static str,
+    /// The card fields that may go to the model.
+    pub ai_card_fields: &'static str,
     /// Heads the AI summary note.
     pub ai_summary_note: &'static str,
     /// The Summarise button.
@@ -998,6 +1000,7 @@ static EN: Texts = Texts {
     typing: "is typing…",
     snooze_hours: "Snooze for (hours)",
     apply: "Apply",
+    ai_card_fields: "Customer-card fields the model may read (none by default)",
     ai_summary_note: "Summary by the AI (for the team):",
     ai_summarise: "Summarise",
     ai_translate: "Translate",
@@ -1457,6 +1460,7 @@ static JA: Texts = Texts {
     typing: "が入力中…",
     snooze_hours: "スヌーズ（時間）",
     apply: "適用",
+    ai_card_fields: "モデルに渡してよい顧客カードの項目（初期状態ではなし）",
     ai_summary_note: "AIによる要約（チーム向け）:",
     ai_summarise: "要約",
     ai_translate: "翻訳",

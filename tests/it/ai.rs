@@ -170,10 +170,11 @@ async fn draft(
 }
 
 /// "Draft a reply" (OpenAI's chat completions API): the model gets the conversation and the FAQ passage
-/// that answers the customer's question, and no customer-card field (none is ticked); the draft comes
-/// back with its source, and a Chromium console puts it in the reply box without sending it.
+/// that answers the customer's question, and no customer-card field until one is ticked (then only that
+/// one); the draft comes back with its source, and a Chromium console puts it in the reply box without
+/// sending it.
 #[tokio::test]
-async fn a_draft_comes_from_the_conversation_and_the_faq_without_card_fields() {
+async fn a_draft_comes_from_the_conversation_the_faq_and_only_the_ticked_card_fields() {
     let (app, _dir) = spawn_app().await;
     let owner = app.set_up_owner().await;
     let saved = app
@@ -249,6 +250,35 @@ async fn a_draft_comes_from_the_conversation_and_the_faq_without_card_fields() {
         metrics.contains("sodan_ai_requests_total 1\n")
             && metrics.contains("sodan_ai_tokens_total 42\n"),
         "{metrics}"
+    );
+
+    // Ticking the name in Settings → AI sends the name, and still not the e-mail address.
+    let base = format!("{}/v1", endpoint.base);
+    let ticked = save(
+        &app,
+        &owner,
+        &[
+            ("enabled", "on"),
+            ("base_url", base.as_str()),
+            ("chat_model", "qwen2.5:7b"),
+            ("timeout_secs", "3"),
+            ("max_tokens", "256"),
+            ("card_field", "name"),
+            ("card_field", "password_hash"),
+        ],
+    )
+    .await;
+    assert_eq!(ticked.status(), StatusCode::SEE_OTHER);
+    assert!(
+        app.page(&owner, "/settings/ai")
+            .await
+            .contains("value=\"name\" checked")
+    );
+    assert_eq!(draft(&app, &owner, conversation).await.0, StatusCode::OK);
+    let second = endpoint.seen.lock().unwrap()[1].body.clone();
+    assert!(
+        second.contains("name: Aiko") && !second.contains("aiko@example.jp"),
+        "{second}"
     );
 
     // In the console: the draft lands in the reply box, with its source; nothing is sent.

@@ -160,11 +160,12 @@ pub async fn draft_reply(
         Err(refused) => return Ok(refused),
     };
     let id = path.into_inner();
-    state
+    let conversation_visitor = state
         .store
         .conversation(id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound)?
+        .visitor_id;
     let messages = state
         .store
         .messages_before(id, u64::MAX, draft::MAX_TURNS * 2)
@@ -182,7 +183,18 @@ pub async fn draft_reply(
             text: crate::faq::plain_text(&a.body),
         })
         .collect();
-    let chat = draft::prompt(&messages, &passages, &[]);
+    // Only the card fields the admin ticked go with the question.
+    let card = if settings.card_fields.is_empty() {
+        Vec::new()
+    } else {
+        state
+            .store
+            .visitor(conversation_visitor)
+            .await?
+            .map(|v| draft::card_lines(&v.profile, &settings.card_fields))
+            .unwrap_or_default()
+    };
+    let chat = draft::prompt(&messages, &passages, &card);
     match crate::ai::client::chat(&settings, &state.ai, &chat).await {
         Ok(done) => {
             let sources: Vec<_> = passages

@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
 use crate::ai::{self, AiSettings, Mode};
 use crate::web::csrf::CsrfCookie;
@@ -20,6 +19,8 @@ struct AiPage {
     ai: AiSettings,
     key_set: bool,
     presets: [(&'static str, &'static str); 3],
+    /// Customer-card fields that may go to the model: (field, label, ticked).
+    fields: Vec<(String, String, bool)>,
     notice: Option<&'static str>,
     error: Option<String>,
     /// The endpoint's answer to "test connection": (status, body).
@@ -47,14 +48,23 @@ async fn render_page(
     let key_set = !saved.api_key.is_empty();
     let mut ai = view.shown.unwrap_or(saved);
     ai.api_key.clear();
+    let lang = request::language(req, Some(&me.operator));
+    let defs = state.store.attribute_defs().await?;
+    let keys = ai::SHAREABLE_FIELDS
+        .iter()
+        .map(|f| (*f).to_owned())
+        .chain(defs.iter().map(|d| format!("attr:{}", d.key)));
+    let fields = keys
+        .map(|f| {
+            let label = crate::customers::card::label(&f, lang, &defs);
+            let ticked = ai.card_fields.contains(&f);
+            (f, label, ticked)
+        })
+        .collect();
     let page = AiPage {
-        c: Chrome::new(
-            request::language(req, Some(&me.operator)),
-            csrf,
-            Some(&me.operator),
-            "settings",
-        ),
+        c: Chrome::new(lang, csrf, Some(&me.operator), "settings"),
         ai,
+        fields,
         key_set,
         presets: ai::PRESETS,
         notice: view.notice,
@@ -74,50 +84,33 @@ pub async fn page(
     render_page(&req, &state, &me, &csrf, StatusCode::OK, View::default()).await
 }
 
-/// The form: an empty key keeps the saved one (for the same endpoint only).
-#[derive(Deserialize)]
-pub struct AiForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    enabled: Option<String>,
-    #[serde(default)]
-    base_url: String,
-    #[serde(default)]
-    chat_model: String,
-    #[serde(default)]
-    embed_model: String,
-    #[serde(default)]
-    api_key: String,
-    #[serde(default)]
-    mode: String,
-    #[serde(default)]
-    timeout_secs: String,
-    #[serde(default)]
-    max_tokens: String,
-}
-
-/// `POST /settings/ai`.
+/// `POST /settings/ai`: an empty key keeps the saved one (for the same endpoint only); `card_field` repeats
+/// for each ticked customer-card field.
 pub async fn save(
     req: HttpRequest,
     state: web::Data<State>,
     Admin(me): Admin,
     csrf: CsrfCookie,
-    form: web::Form<AiForm>,
+    form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    csrf.verify(&form.csrf)?;
-    let form = form.into_inner();
+    let pairs = form.into_inner();
+    let field = |name: &str| crate::web::csrf::field(&pairs, name).trim().to_owned();
+    csrf.verify(&field("csrf"))?;
     let saved = state.store.ai_settings().await?;
     let mut settings = AiSettings {
-        enabled: form.enabled.is_some(),
-        base_url: form.base_url.trim().to_owned(),
-        chat_model: form.chat_model.trim().to_owned(),
-        embed_model: form.embed_model.trim().to_owned(),
-        api_key: form.api_key.trim().to_owned(),
-        mode: Mode::parse(form.mode.trim()).unwrap_or_default(),
-        card_fields: saved.card_fields.clone(),
-        timeout_secs: form.timeout_secs.trim().parse().unwrap_or(0),
-        max_tokens: form.max_tokens.trim().parse().unwrap_or(0),
+        enabled: pairs.iter().any(|(k, _)| k == "enabled"),
+        base_url: field("base_url"),
+        chat_model: field("chat_model"),
+        embed_model: field("embed_model"),
+        api_key: field("api_key"),
+        mode: Mode::parse(&field("mode")).unwrap_or_default(),
+        card_fields: pairs
+            .iter()
+            .filter(|(k, v)| k == "card_field" && ai::shareable(v))
+            .map(|(_, v)| v.clone())
+            .collect(),
+        timeout_secs: field("timeout_secs").parse().unwrap_or(0),
+        max_tokens: field("max_tokens").parse().unwrap_or(0),
     };
     let checked = settings.check().and_then(|()| {
         if !settings.api_key.is_empty() || saved.api_key.is_empty() {
