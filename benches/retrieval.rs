@@ -20,7 +20,10 @@ struct Question {
 }
 
 fn main() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/retrieval/shop_faq.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/benches/retrieval/shop_faq.json"
+    );
     let set: Set = serde_json::from_str(&std::fs::read_to_string(path).expect("the question set"))
         .expect("the question set parses");
     let (mut answerable, mut at1, mut at3, mut unanswerable, mut not_found) = (0, 0, 0, 0, 0);
