@@ -29,8 +29,7 @@ fn main() {
     let (mut answerable, mut at1, mut at3, mut unanswerable, mut not_found) = (0, 0, 0, 0, 0);
     let mut misses = Vec::new();
     for question in &set.questions {
-        // Today's bot searches with the browser's language unknown: every article is a candidate.
-        let found: Vec<u64> = search(&set.articles, &question.q, "", 3)
+        let found: Vec<u64> = search(&set.articles, &question.q, 3)
             .into_iter()
             .map(|(id, _)| id)
             .collect();

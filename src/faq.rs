@@ -1,11 +1,5 @@
-//! The FAQ: articles (Markdown, rendered safely), their search (Japanese included), and the bot's menu.
-//!
-//! Search tokenises Latin text into words and Japanese (and other CJK) runs into overlapping pairs of
-//! characters, so that 「送料はいくらですか」 finds an article about 送料 without a dictionary; matches weigh
-//! more in titles and keywords, and tokens found in every article weigh little. The bot's menu is written
-//! as indented lines (see [`parse_menu`]). Everything here is pure.
-
-use std::collections::{HashMap, HashSet};
+//! The FAQ: articles (Markdown, rendered safely), their search (through [`crate::retrieval`]), and the
+//! bot's menu, written as indented lines (see [`parse_menu`]). Everything here is pure.
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use serde::{Deserialize, Serialize};
@@ -126,115 +120,17 @@ pub fn plain_text(markdown: &str) -> String {
     out.trim().to_owned()
 }
 
-fn cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x3040..=0x30FF   // hiragana, katakana
-        | 0x3400..=0x4DBF // CJK extension A
-        | 0x4E00..=0x9FFF // CJK unified ideographs
-        | 0xF900..=0xFAFF // compatibility ideographs
-        | 0xFF66..=0xFF9F // half-width katakana
-        | 0xAC00..=0xD7AF) // hangul
-}
-
-fn hiragana(c: char) -> bool {
-    ('\u{3040}'..='\u{309F}').contains(&c)
-}
-
-/// Search tokens: lower-cased words for alphabetic text, overlapping character pairs for CJK runs (a lone
-/// CJK character is its own token). Pairs of hiragana only (particles, endings such as です) are dropped.
-pub fn tokens(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let mut run: Vec<char> = Vec::new();
-    let flush_run = |run: &mut Vec<char>, out: &mut Vec<String>| {
-        if run.len() == 1 && !hiragana(run[0]) {
-            out.push(run[0].to_string());
-        }
-        for pair in run.windows(2) {
-            if !(hiragana(pair[0]) && hiragana(pair[1])) {
-                out.push(pair.iter().collect());
-            }
-        }
-        run.clear();
-    };
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if cjk(c) {
-            if !word.is_empty() {
-                out.push(std::mem::take(&mut word));
-            }
-            run.push(c);
-        } else if c.is_alphanumeric() {
-            flush_run(&mut run, &mut out);
-            word.push(c);
-        } else {
-            flush_run(&mut run, &mut out);
-            if !word.is_empty() {
-                out.push(std::mem::take(&mut word));
-            }
-        }
-    }
-    flush_run(&mut run, &mut out);
-    if !word.is_empty() {
-        out.push(word);
-    }
-    out
-}
-
 /// Articles that answer `query`, best first, with their scores (at most `limit`; none when nothing
-/// meaningful matches). `language` (`en`, `ja`) prefers articles in it and leaves out those in another.
-pub fn search(
-    articles: &[Article],
-    query: &str,
-    language: &str,
-    limit: usize,
-) -> Vec<(ArticleId, f64)> {
-    let wanted: HashSet<String> = tokens(query).into_iter().collect();
-    if wanted.is_empty() {
-        return Vec::new();
-    }
-    let candidates: Vec<&Article> = articles
-        .iter()
-        .filter(|a| a.language.is_empty() || language.is_empty() || a.language == language)
-        .collect();
-    // Each article's tokens by field weight: title and keywords 3, body 1.
-    let fields: Vec<HashMap<String, f64>> = candidates
-        .iter()
-        .map(|a| {
-            let mut weights: HashMap<String, f64> = HashMap::new();
-            let mut add = |text: &str, w: f64| {
-                for t in tokens(text) {
-                    let e = weights.entry(t).or_insert(0.0);
-                    *e = e.max(w);
-                }
-            };
-            add(&plain_text(&a.body), 1.0);
-            add(&a.title, 3.0);
-            add(&a.keywords.join(" "), 3.0);
-            weights
+/// answers it well enough). Articles in both languages are searched; see [`crate::retrieval`].
+pub fn search(articles: &[Article], query: &str, limit: usize) -> Vec<(ArticleId, f64)> {
+    crate::retrieval::shared(articles)
+        .search(query, limit)
+        .into_iter()
+        .filter_map(|hit| match hit.source {
+            crate::retrieval::Source::Article(id) => Some((id, hit.score)),
+            crate::retrieval::Source::Answer(_) => None,
         })
-        .collect();
-    let n = candidates.len() as f64;
-    let mut scored: Vec<(ArticleId, f64)> = candidates
-        .iter()
-        .zip(&fields)
-        .filter_map(|(a, weights)| {
-            let mut score = 0.0;
-            for t in &wanted {
-                if let Some(w) = weights.get(t) {
-                    let df = fields.iter().filter(|f| f.contains_key(t)).count() as f64;
-                    score += w * (1.0 + n / df).ln();
-                }
-            }
-            (score > 0.0).then_some((a.id, score))
-        })
-        .collect();
-    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    // Weak matches (a fraction of the best) are noise.
-    if let Some(best) = scored.first().map(|s| s.1) {
-        scored.retain(|s| s.1 >= best * 0.35);
-    }
-    scored.truncate(limit);
-    scored
+        .collect()
 }
 
 /// What a menu entry does.
@@ -556,47 +452,34 @@ mod tests {
                 4,
                 "お支払い方法",
                 "クレジットカード、コンビニ払い、代金引換がご利用いただけます。",
-                &[],
+                &["代引き"],
             ),
         ]
     }
 
     #[test]
-    fn japanese_questions_find_japanese_articles_without_a_dictionary() {
-        let lib = library();
-        assert_eq!(search(&lib, "送料はいくらですか？", "", 3)[0].0, 1);
-        assert_eq!(search(&lib, "返品できますか", "", 3)[0].0, 2);
-        assert_eq!(
-            search(&lib, "代引きは使えますか、コンビニ払いは？", "", 3)[0].0,
-            4
-        );
-        assert_eq!(search(&lib, "配送料", "", 3)[0].0, 1, "keywords count");
-        assert_eq!(search(&lib, "How much is shipping?", "", 3)[0].0, 3);
-        assert_eq!(search(&lib, "DELIVERY", "", 3)[0].0, 3);
-        assert!(
-            search(&lib, "ですか", "", 3).is_empty(),
-            "particles alone match nothing"
-        );
-        assert!(search(&lib, "   ", "", 3).is_empty());
-        assert!(search(&lib, "zebra", "", 3).is_empty());
-    }
-
-    #[test]
-    fn tokens_are_words_and_character_pairs() {
-        assert_eq!(tokens("Free shipping!"), ["free", "shipping"]);
-        assert_eq!(tokens("送料は無料"), ["送料", "料は", "は無", "無料"]);
-        assert_eq!(tokens("です"), Vec::<String>::new());
-        assert_eq!(tokens("iPhoneケース"), ["iphone", "ケー", "ース"]);
-        assert_eq!(tokens("円"), ["円"]);
-    }
-
-    #[test]
-    fn language_narrows_the_articles() {
+    fn questions_find_articles_in_either_language_and_nonsense_finds_none() {
         let mut lib = library();
         lib[0].language = "ja".into();
         lib[2].language = "en".into();
-        assert!(search(&lib, "送料", "en", 3).iter().all(|(id, _)| *id != 1));
-        assert_eq!(search(&lib, "送料", "ja", 3)[0].0, 1);
+        assert_eq!(search(&lib, "送料はいくらですか？", 3)[0].0, 1);
+        assert_eq!(search(&lib, "返品できますか", 3)[0].0, 2);
+        assert_eq!(
+            search(&lib, "代引きは使えますか、コンビニ払いは？", 3)[0].0,
+            4
+        );
+        assert_eq!(search(&lib, "配送料", 3)[0].0, 1, "keywords count");
+        assert_eq!(search(&lib, "How much is shipping?", 3)[0].0, 3);
+        assert!(
+            search(&lib, "そうりょう", 3).iter().any(|(id, _)| *id == 1),
+            "kana finds kanji"
+        );
+        assert!(
+            search(&lib, "ですか", 3).is_empty(),
+            "particles alone match nothing"
+        );
+        assert!(search(&lib, "   ", 3).is_empty());
+        assert!(search(&lib, "zebra", 3).is_empty());
     }
 
     #[test]

@@ -76,6 +76,7 @@ pub mod operators;
 pub mod presence;
 pub mod reports;
 pub mod retention;
+pub mod retrieval;
 pub mod segments;
 pub mod sites;
 pub mod store;

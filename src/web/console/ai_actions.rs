@@ -172,7 +172,7 @@ pub async fn draft_reply(
         .await?;
     let articles = state.store.articles().await?;
     let found = draft::last_question(&messages)
-        .map(|q| crate::faq::search(&articles, q, "", PASSAGES))
+        .map(|q| crate::faq::search(&articles, q, PASSAGES))
         .unwrap_or_default();
     let passages: Vec<Passage> = found
         .iter()

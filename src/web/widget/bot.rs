@@ -41,8 +41,6 @@ pub struct BotContext {
     menu: Vec<Entry>,
     /// The visitor speaks Japanese (from the browser's language).
     ja: bool,
-    /// `en` or `ja`, to pick articles.
-    language: &'static str,
 }
 
 fn pick(texts: (&str, &str), ja: bool) -> String {
@@ -101,7 +99,6 @@ impl BotContext {
             menu: settings.entries(),
             settings,
             ja,
-            language: if ja { "ja" } else { "en" },
         }))
     }
 
@@ -146,7 +143,7 @@ impl BotContext {
         question: &str,
     ) -> Result<Option<ToVisitor>, Error> {
         let articles = store.articles().await?;
-        let found: Vec<&Article> = faq::search(&articles, question, self.language, ANSWERS)
+        let found: Vec<&Article> = faq::search(&articles, question, ANSWERS)
             .into_iter()
             .filter_map(|(id, _)| articles.iter().find(|a| a.id == id))
             .collect();
