@@ -20,7 +20,9 @@ const B: f64 = 0.75;
 /// A passage grows to about this many characters before the next starts.
 const PASSAGE_CHARS: usize = 400;
 /// The share of a question's content words its best match must cover to count as found.
-pub const FOUND_COVERAGE: f64 = 0.3;
+pub const FOUND_COVERAGE: f64 = 0.35;
+/// How much a passage's score rests on covering the question's words rather than on its terms alone.
+const FIT: f64 = 0.25;
 /// The fewest passages rarity is reckoned over.
 const MIN_CORPUS: usize = 50;
 /// The least score that counts as found (BM25 of a good match on this scale is 5 to 30).
@@ -66,9 +68,16 @@ struct Passage {
     language: String,
     title: String,
     text: String,
+    /// Title, keywords and text, lower-cased, to find a question's words in.
+    text_lower: String,
+    /// How all of that reads, to find a question's sounds in.
+    reading: String,
     tf: HashMap<String, f64>,
     len: f64,
 }
+
+/// A passage before indexing: where from, language, title, text, and its fields with their weights.
+type Unindexed = (Source, String, String, String, Vec<(String, f64)>);
 
 /// The searchable passages of a shop.
 pub struct Index {
@@ -105,51 +114,58 @@ impl Index {
     /// Indexes the articles, passage by passage (title and keywords weigh three times the text), and
     /// the answered questions (the question weighs twice the reply).
     pub fn new(articles: &[Article], answered: &[Answered]) -> Index {
-        let mut passages = Vec::new();
+        let mut raw: Vec<Unindexed> = Vec::new();
         for a in articles {
             for text in passages_of(&a.body) {
-                let mut tf = HashMap::new();
-                add_terms(&mut tf, &a.title, 3.0);
-                add_terms(&mut tf, &a.keywords.join("、"), 3.0);
-                add_terms(&mut tf, &text, 1.0);
-                passages.push((
+                let fields = vec![
+                    (a.title.clone(), 3.0),
+                    (a.keywords.join("、"), 3.0),
+                    (text.clone(), 1.0),
+                ];
+                raw.push((
                     Source::Article(a.id),
                     a.language.clone(),
-                    &a.title,
+                    a.title.clone(),
                     text,
-                    tf,
+                    fields,
                 ));
             }
         }
         for q in answered {
-            let mut tf = HashMap::new();
-            add_terms(&mut tf, &q.question, 2.0);
-            add_terms(&mut tf, &q.reply, 1.0);
             let language = if terms::is_japanese(&q.question) {
                 "ja"
             } else {
                 "en"
             };
-            passages.push((
+            let fields = vec![(q.question.clone(), 2.0), (q.reply.clone(), 1.0)];
+            raw.push((
                 Source::Answer(q.conversation),
                 language.to_owned(),
-                &q.question,
+                q.question.clone(),
                 q.reply.clone(),
-                tf,
+                fields,
             ));
         }
         let mut df: HashMap<String, usize> = HashMap::new();
-        let passages: Vec<Passage> = passages
+        let passages: Vec<Passage> = raw
             .into_iter()
-            .map(|(source, language, title, text, tf)| {
+            .map(|(source, language, title, text, fields)| {
+                let mut tf = HashMap::new();
+                for (field, weight) in &fields {
+                    add_terms(&mut tf, field, *weight);
+                }
                 for term in tf.keys() {
                     *df.entry(term.clone()).or_insert(0) += 1;
                 }
+                let all: Vec<&str> = fields.iter().map(|f| f.0.as_str()).collect();
+                let all = all.join("\n");
                 Passage {
                     source,
                     language,
-                    title: title.clone(),
+                    title,
                     text,
+                    text_lower: all.to_lowercase(),
+                    reading: readings::reading(&all),
                     len: tf.values().sum(),
                     tf,
                 }
@@ -171,28 +187,31 @@ impl Index {
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
-    /// The share of a question's content words a passage matches, each weighing as rare as it is.
+    /// The share of a question's content words a passage matches, each weighing as rare as it is:
+    /// all of a word whose text or sound the passage has, else the share of its terms it has.
     fn coverage(&self, q: &terms::Question, p: &Passage) -> f64 {
         let rarity = |terms: &[String]| terms.iter().map(|t| self.idf(t)).sum::<f64>();
         let (mut found, mut total) = (0.0, 0.0);
         for unit in &q.units {
-            let weight = rarity(&unit.own) / unit.own.len().max(1) as f64;
-            // Readings are looser than writing: most of one must be found.
-            let matched = unit.alternatives.iter().any(|alt| {
-                let all = rarity(alt);
-                let seen: Vec<String> = alt
+            let weight = unit.weight * rarity(&unit.own) / unit.own.len().max(1) as f64;
+            let outright = unit
+                .phrases
+                .iter()
+                .any(|t| p.text_lower.contains(&t.to_lowercase()))
+                || unit.sounds.iter().any(|s| p.reading.contains(s.as_str()));
+            let share = if outright {
+                1.0
+            } else {
+                let all = rarity(&unit.terms);
+                let seen: Vec<String> = unit
+                    .terms
                     .iter()
                     .filter(|t| p.tf.contains_key(*t))
                     .cloned()
                     .collect();
-                let needed = if alt.first().is_some_and(|t| t.starts_with("r:")) {
-                    0.7
-                } else {
-                    0.5
-                };
-                all > 0.0 && rarity(&seen) >= needed * all
-            });
-            found += if matched { weight } else { 0.0 };
+                if all > 0.0 { rarity(&seen) / all } else { 0.0 }
+            };
+            found += weight * share;
             total += weight;
         }
         if total > 0.0 { found / total } else { 0.0 }
@@ -226,7 +245,7 @@ impl Index {
             }
             // A passage that matches all the question's words beats one that repeats a few.
             let coverage = self.coverage(&q, p);
-            score *= 0.25 + coverage;
+            score *= FIT + coverage;
             if best.get(&p.source).is_some_and(|b| b.score >= score) {
                 continue;
             }

@@ -146,12 +146,56 @@ pub struct Question {
 
 /// A content word of a question (an English or romaji word, a run of kanji or katakana, or a kana-only
 /// phrase) and the ways a passage may match it.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Unit {
     /// The terms that tell how rare the word is.
     pub own: Vec<String>,
-    /// Ways to match it, each a set of terms of which half (by rarity) must be found.
-    pub alternatives: Vec<Vec<String>>,
+    /// How much it counts: words of the question's last sentence, where the question usually is,
+    /// count twice.
+    pub weight: f64,
+    /// Its terms: the share of them a passage has is the share of the word it matches.
+    pub terms: Vec<String>,
+    /// Text that, found in a passage, matches the word outright (the word itself, its glossary terms).
+    pub phrases: Vec<String>,
+    /// Sounds that, found in a passage's reading, match the word outright (a misspelt kanji word,
+    /// kana, romaji).
+    pub sounds: Vec<String>,
+}
+
+/// The polite endings a kana-only question ends with, which say nothing of what it asks.
+const ENDINGS: &[&str] = &[
+    "ありますか",
+    "できますか",
+    "ますか",
+    "ですか",
+    "ません",
+    "ください",
+    "ほしい",
+    "したい",
+    "たい",
+    "ます",
+    "です",
+    "か",
+];
+
+fn strip_ending(phrase: &str) -> &str {
+    ENDINGS
+        .iter()
+        .find_map(|e| {
+            phrase
+                .strip_suffix(e)
+                .filter(|rest| rest.chars().count() >= 2)
+        })
+        .unwrap_or(phrase)
+}
+
+/// The question's last sentence (where a long message usually asks), or empty when it has one only.
+fn last_sentence(text: &str) -> &str {
+    let trimmed = text.trim_end_matches(|c: char| "。？！?!．. \n".contains(c));
+    match trimmed.rfind(|c: char| "。？！?!\n".contains(c)) {
+        Some(i) => &trimmed[i..],
+        None => "",
+    }
 }
 
 fn read_terms(text: &str) -> Vec<String> {
@@ -195,46 +239,72 @@ pub fn of_question(text: &str) -> Question {
     let mut written = Vec::new();
     written_pairs(text, &mut written);
     let read = question_readings(text);
-    q.terms.extend(written.iter().map(|t| (t.clone(), 1.0)));
+    // A pair with kana in it (使え, 料は) is half a word and half its ending.
+    q.terms.extend(written.iter().map(|t| {
+        let w = if t.chars().any(hiragana) { 0.5 } else { 1.0 };
+        (t.clone(), w)
+    }));
     q.terms.extend(read.iter().map(|t| (t.clone(), 0.6)));
+    let last = last_sentence(text);
+    let weight = |word: &str| if last.contains(word) { 2.0 } else { 1.0 };
     // Japanese content words: runs of kanji and katakana; kana-only questions count each phrase.
     let runs: Vec<&str> = text
         .split(|c: char| !cjk(c) || hiragana(c) || c == 'ー')
         .filter(|r| !r.is_empty())
         .collect();
-    let kana_only: Vec<&str> = text
-        .split(|c: char| !(hiragana(c) || c == 'ー'))
-        .filter(|r| r.chars().count() > 1)
-        .collect();
-    for run in if runs.is_empty() { kana_only } else { runs } {
-        let mut own = Vec::new();
-        written_pairs(run, &mut own);
-        let read = read_terms(run);
-        if own.is_empty() {
-            own = read.clone();
+    for run in &runs {
+        let mut unit = Unit {
+            weight: weight(run),
+            phrases: vec![run.to_string()],
+            ..Unit::default()
+        };
+        written_pairs(run, &mut unit.terms);
+        if run.chars().count() > 1 {
+            unit.sounds.push(readings::reading(run));
         }
-        q.units.push(Unit {
-            alternatives: vec![own.clone(), read],
-            own,
-        });
+        unit.own = unit.terms.clone();
+        q.units.push(unit);
+    }
+    if runs.is_empty() {
+        let phrases = text
+            .split(|c: char| !(hiragana(c) || c == 'ー'))
+            .map(strip_ending)
+            .filter(|r| r.chars().count() > 1);
+        for phrase in phrases {
+            let sound = readings::reading(phrase);
+            let mut unit = Unit {
+                weight: weight(phrase),
+                terms: read_terms(&sound),
+                ..Unit::default()
+            };
+            if sound.chars().count() > 2 {
+                unit.sounds.push(sound);
+            }
+            unit.own = unit.terms.clone();
+            q.units.push(unit);
+        }
     }
     let words: Vec<String> = english_words(text)
         .into_iter()
         .filter(|w| !STOPWORDS.contains(&w.as_str()))
         .collect();
     let stems: Vec<String> = words.iter().map(|w| stem(w)).collect();
+    let last_words = english_words(last);
     for (i, w) in words.iter().enumerate() {
         let term = format!("w:{}", stems[i]);
         q.terms.push((term.clone(), 1.0));
         let mut unit = Unit {
             own: vec![term.clone()],
-            alternatives: vec![vec![term]],
+            weight: if last_words.contains(w) { 2.0 } else { 1.0 },
+            terms: vec![term],
+            ..Unit::default()
         };
         if let Some(kana) = readings::romaji(w) {
-            let mut pairs = Vec::new();
-            read_pairs(&kana, &mut pairs);
-            q.terms.extend(pairs.iter().map(|t| (t.clone(), 0.6)));
-            unit.alternatives.push(pairs);
+            q.terms
+                .extend(read_terms(&kana).into_iter().map(|t| (t, 0.6)));
+            if kana.chars().count() > 2 {
+                unit.sounds.push(kana);
+            }
         }
         for (english, japanese) in glossary() {
             let n = english.len();
@@ -245,8 +315,8 @@ pub fn of_question(text: &str) -> Question {
                 for term in japanese {
                     let mut pairs = Vec::new();
                     written_pairs(term, &mut pairs);
-                    q.terms.extend(pairs.iter().map(|t| (t.clone(), 0.4)));
-                    unit.alternatives.push(pairs);
+                    q.terms.extend(pairs.into_iter().map(|t| (t, 0.4)));
+                    unit.phrases.push(term.clone());
                 }
             }
         }
