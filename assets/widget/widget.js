@@ -18,7 +18,7 @@
       empty: "The message is empty.", too_long: "The message is too long (5,000 characters at most).",
       unavailable: "The message could not be saved yet. It will be sent again.",
       refused: "The chat is not available on this site.",
-      readMore: "Read more", dismiss: "Close", automatic: "Automatic reply", bot: "FAQ bot",
+      readMore: "Read more", dismiss: "Close", automatic: "Automatic reply", bot: "FAQ bot", aiWriting: "Automatic answer (AI)",
       online: "We're online", later: "We reply as soon as we can",
       mailAsk: "Get the reply by e-mail:", mailSave: "Save", mailSaved: "We'll e-mail replies to ",
       invalid_email: "That is not an e-mail address.",
@@ -32,7 +32,7 @@
       empty: "メッセージが空です。", too_long: "メッセージが長すぎます（5,000文字まで）。",
       unavailable: "メッセージをまだ保存できませんでした。再送します。",
       refused: "このサイトではチャットを利用できません。",
-      readMore: "詳しく見る", dismiss: "閉じる", automatic: "自動応答", bot: "FAQボット",
+      readMore: "詳しく見る", dismiss: "閉じる", automatic: "自動応答", bot: "FAQボット", aiWriting: "AIによる自動回答",
       online: "スタッフ対応中", later: "順次お返事します",
       mailAsk: "返信をメールで受け取る:", mailSave: "保存", mailSaved: "返信をメールでお知らせします: ",
       invalid_email: "メールアドレスの形式が正しくありません。",
@@ -114,7 +114,7 @@
     ".rate .rc{display:block;flex:none;width:100%;height:auto;min-height:52px;margin:6px 0;font:inherit;font-size:14px}" +
     ".rate .rs{display:block;margin-left:auto;white-space:nowrap;border:0;border-radius:6px;background:var(--c);color:#fff;padding:7px 14px;font-size:14px;cursor:pointer}" +
     ".bot{padding:8px 12px;background:#f6f7f9;border-top:1px solid #d8dde3;max-height:50%;overflow-y:auto;font-size:14px}" +
-    ".bot[hidden]{display:none}.bot .bt{margin:0 0 6px}.bot .bt:empty{display:none}" +
+    ".bot[hidden]{display:none}.bot .bt{margin:0 0 6px}.bot .bt:empty{display:none}.bot small.ai{display:block;color:#656d76;font-size:11px}" +
     ".article{background:#fff;border:1px solid #d8dde3;border-radius:10px;padding:8px 12px;margin-bottom:6px;line-height:1.45}" +
     ".article:empty{display:none}.article h4{margin:0 0 4px;font-size:15px}.article p{margin:4px 0}" +
     ".choices{display:flex;flex-wrap:wrap;gap:6px}.choices button{border:1px solid var(--c);color:var(--c);background:#fff;" +
@@ -431,6 +431,18 @@
       case "bot":
         showBot(f);
         break;
+      case "bot_delta":
+        // The model's answer as it is written; the stored message and the buttons follow.
+        if (!botBox.streaming) {
+          showBot(null);
+          botBox.streaming = true;
+          botText.textContent = "";
+          botArticle.textContent = "";
+          botArticle.appendChild(el("small", "ai", TEXT.aiWriting));
+        }
+        botText.textContent += f.text;
+        botBox.hidden = false;
+        break;
       case "resolved":
         askRating(f.conversation);
         break;
@@ -719,6 +731,7 @@
   var botBox = $(".bot"), botText = botBox.querySelector(".bt"), botArticle = botBox.querySelector(".article"),
       botChoices = botBox.querySelector(".choices");
   function showBot(f) {
+    botBox.streaming = false;
     var text = f ? (lang === "ja" ? f.text_ja || f.text_en : f.text_en || f.text_ja) : "";
     botText.textContent = text;
     botArticle.textContent = "";

@@ -123,6 +123,26 @@ pub async fn chat(
     stats: &Stats,
     messages: &[ChatMessage],
 ) -> Result<Completion, Failure> {
+    call(settings, stats, messages, None).await
+}
+
+/// Like [`chat`], streamed: each piece of the answer goes to `pieces` as the endpoint sends it
+/// (server-sent events), and the whole answer is returned at the end. The time-out bounds the whole answer.
+pub async fn chat_streamed(
+    settings: &AiSettings,
+    stats: &Stats,
+    messages: &[ChatMessage],
+    pieces: tokio::sync::mpsc::UnboundedSender<String>,
+) -> Result<Completion, Failure> {
+    call(settings, stats, messages, Some(pieces)).await
+}
+
+async fn call(
+    settings: &AiSettings,
+    stats: &Stats,
+    messages: &[ChatMessage],
+    pieces: Option<tokio::sync::mpsc::UnboundedSender<String>>,
+) -> Result<Completion, Failure> {
     use std::sync::atomic::Ordering::Relaxed;
     let slots = stats
         .slots
@@ -130,7 +150,10 @@ pub async fn chat(
     let _slot = slots.acquire().await.map_err(|e| Failure(e.to_string()))?;
     let started = std::time::Instant::now();
     stats.requests.fetch_add(1, Relaxed);
-    let result = send_chat(settings, messages).await;
+    let result = match pieces {
+        None => send_chat(settings, messages).await,
+        Some(pieces) => stream_chat(settings, messages, pieces).await,
+    };
     stats
         .millis
         .fetch_add(started.elapsed().as_millis() as u64, Relaxed);
@@ -146,15 +169,23 @@ pub async fn chat(
     result
 }
 
-async fn send_chat(settings: &AiSettings, messages: &[ChatMessage]) -> Result<Completion, Failure> {
+/// Sends a chat request; a failure when the endpoint cannot be reached or answers an error status.
+async fn post_chat(
+    settings: &AiSettings,
+    messages: &[ChatMessage],
+    stream: bool,
+) -> Result<reqwest::Response, Failure> {
     let client = client(settings).map_err(Failure)?;
-    let body = serde_json::json!({
+    let mut body = serde_json::json!({
         "model": settings.chat_model,
         "messages": messages,
         "max_tokens": settings.max_tokens,
         "temperature": 0.2,
-        "stream": false,
+        "stream": stream,
     });
+    if stream {
+        body["stream_options"] = serde_json::json!({ "include_usage": true });
+    }
     let mut request = client
         .post(url(settings, "/chat/completions"))
         .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -163,6 +194,67 @@ async fn send_chat(settings: &AiSettings, messages: &[ChatMessage]) -> Result<Co
         request = request.bearer_auth(&settings.api_key);
     }
     let response = request.send().await.map_err(|e| Failure(error_chain(&e)))?;
+    let status = response.status();
+    if !status.is_success() {
+        let text = response.text().await.unwrap_or_default();
+        let head: String = text.chars().take(300).collect();
+        return Err(Failure(format!("the endpoint answered {status}: {head}")));
+    }
+    Ok(response)
+}
+
+/// Reads a streamed answer: `data: {json}` events, each with `choices[0].delta.content`, until
+/// `data: [DONE]` or the end of the body.
+async fn stream_chat(
+    settings: &AiSettings,
+    messages: &[ChatMessage],
+    pieces: tokio::sync::mpsc::UnboundedSender<String>,
+) -> Result<Completion, Failure> {
+    let mut response = post_chat(settings, messages, true).await?;
+    let mut pending: Vec<u8> = Vec::new();
+    let (mut text, mut tokens) = (String::new(), 0);
+    loop {
+        let chunk = response
+            .chunk()
+            .await
+            .map_err(|e| Failure(error_chain(&e)))?;
+        let Some(chunk) = chunk else { break };
+        pending.extend_from_slice(&chunk);
+        while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            let line = String::from_utf8_lossy(&line);
+            let Some(data) = line.trim().strip_prefix("data:").map(str::trim) else {
+                continue;
+            };
+            if data == "[DONE]" {
+                return finish(text, tokens);
+            }
+            let event: serde_json::Value = serde_json::from_str(data)
+                .map_err(|e| Failure(format!("not a chat completion chunk: {e}")))?;
+            if let Some(piece) = event["choices"][0]["delta"]["content"].as_str()
+                && !piece.is_empty()
+            {
+                text.push_str(piece);
+                let _ = pieces.send(piece.to_owned());
+            }
+            tokens = event["usage"]["total_tokens"].as_u64().unwrap_or(tokens);
+        }
+    }
+    finish(text, tokens)
+}
+
+fn finish(text: String, tokens: u64) -> Result<Completion, Failure> {
+    if text.trim().is_empty() {
+        return Err(Failure("the endpoint's answer was empty".into()));
+    }
+    Ok(Completion {
+        text: text.trim().to_owned(),
+        tokens,
+    })
+}
+
+async fn send_chat(settings: &AiSettings, messages: &[ChatMessage]) -> Result<Completion, Failure> {
+    let response = post_chat(settings, messages, false).await?;
     let status = response.status();
     let text = response
         .text()

@@ -2,8 +2,10 @@
 //! llama.cpp's `llama-server` beside Sodan, or a hosted provider). No model runs inside Sodan; it calls the
 //! configured endpoint with bounded requests. Off until an admin switches it on in Settings → AI.
 
+pub mod answer;
 pub mod client;
 pub mod draft;
+pub mod stats;
 pub mod tasks;
 
 use serde::{Deserialize, Serialize};

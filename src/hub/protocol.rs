@@ -467,6 +467,12 @@ pub enum ToVisitor {
         /// Buttons.
         choices: Vec<ChoiceOut>,
     },
+    /// A piece of the model's answer as it is written (the widget shows the answer grow); the stored
+    /// message and a `bot` frame with sources and ratings follow when it is done.
+    BotDelta {
+        /// The next piece of text.
+        text: String,
+    },
     /// A frame was refused; the socket stays open.
     Error {
         /// Stable code.

@@ -243,6 +243,22 @@ pub struct Texts {
     pub typing: &'static str,
     pub snooze_hours: &'static str,
     pub apply: &'static str,
+    /// Heads the AI's weekly figures.
+    pub ai_stats: &'static str,
+    /// The week column.
+    pub ai_week: &'static str,
+    /// Questions the model answered.
+    pub ai_answered: &'static str,
+    /// Answers in conversations nobody handed over.
+    pub ai_answered_alone: &'static str,
+    /// Hand-overs after an automatic answer.
+    pub ai_hand_overs: &'static str,
+    /// Ratings.
+    pub ai_helpful: &'static str,
+    /// The endpoint failed; the keyword answer went.
+    pub ai_fallbacks: &'static str,
+    /// Questions without an answer.
+    pub ai_unanswered: &'static str,
     /// The card fields that may go to the model.
     pub ai_card_fields: &'static str,
     /// Heads the AI summary note.
@@ -1000,6 +1016,14 @@ static EN: Texts = Texts {
     typing: "is typing…",
     snooze_hours: "Snooze for (hours)",
     apply: "Apply",
+    ai_stats: "What the AI did, by week",
+    ai_week: "Week from",
+    ai_answered: "Answered",
+    ai_answered_alone: "Without a person",
+    ai_hand_overs: "Handed over",
+    ai_helpful: "Helpful / not",
+    ai_fallbacks: "Model failures",
+    ai_unanswered: "Could not answer (FAQ gaps to write next)",
     ai_card_fields: "Customer-card fields the model may read (none by default)",
     ai_summary_note: "Summary by the AI (for the team):",
     ai_summarise: "Summarise",
@@ -1460,6 +1484,14 @@ static JA: Texts = Texts {
     typing: "が入力中…",
     snooze_hours: "スヌーズ（時間）",
     apply: "適用",
+    ai_stats: "AIの対応状況（週ごと）",
+    ai_week: "週の始まり",
+    ai_answered: "回答",
+    ai_answered_alone: "スタッフなしで解決",
+    ai_hand_overs: "スタッフへの引き継ぎ",
+    ai_helpful: "役に立った／立たなかった",
+    ai_fallbacks: "モデルの応答失敗",
+    ai_unanswered: "回答できなかった質問（次に書くべきFAQ）",
     ai_card_fields: "モデルに渡してよい顧客カードの項目（初期状態ではなし）",
     ai_summary_note: "AIによる要約（チーム向け）:",
     ai_summarise: "要約",

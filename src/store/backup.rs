@@ -20,7 +20,7 @@ use super::{OpenError, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 18] = [
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 19] = [
     OPERATORS,
     VISITORS,
     CONVERSATIONS,
@@ -39,6 +39,7 @@ const ID_RECORDS: [TableDefinition<u64, &[u8]>; 18] = [
     AUDIT,
     REPORT_FACTS,
     LINE_PUSHES,
+    AI_EVENTS,
 ];
 /// `(a, b, c) -> number` tables.
 const TRIPLE_NUMBERS: [TableDefinition<(u64, u64, u64), u64>; 2] = [PAGE_VISITORS, OUTCOME_EVENTS];

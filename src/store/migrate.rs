@@ -7,13 +7,14 @@ use std::collections::BTreeMap;
 
 use super::codec::{decode, encode};
 use super::tables::{
-    ACTIVITY, API_TOKEN_DIGESTS, API_TOKENS, ARTICLES, ATTRIBUTE_KEYS, AUDIT, AUTOREPLIES, CANNED,
-    CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, DELIVERIES, DELIVERY_DUE, DIGESTS, EVENTS,
-    EXTERNAL_IDS, INVITES, LINE_PUSH_DUE, LINE_PUSHES, LINE_USERS, MAIL_DUE, MAILS, MEMBERSHIPS,
-    MESSAGES, META, NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS, OUTCOME_EVENTS,
-    PAGE_VIEW_LOG, PAGE_VIEWS, PAGE_VISITORS, RECHECKS, REPORT_FACTS, REPORT_STARTS, SEEN,
-    SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS, TRIGGER_COUNTS, TRIGGER_SEEN,
-    TRIGGERS, UPLOADS, VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS, WEBHOOKS,
+    ACTIVITY, AI_EVENTS, API_TOKEN_DIGESTS, API_TOKENS, ARTICLES, ATTRIBUTE_KEYS, AUDIT,
+    AUTOREPLIES, CANNED, CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, DELIVERIES, DELIVERY_DUE,
+    DIGESTS, EVENTS, EXTERNAL_IDS, INVITES, LINE_PUSH_DUE, LINE_PUSHES, LINE_USERS, MAIL_DUE,
+    MAILS, MEMBERSHIPS, MESSAGES, META, NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS,
+    OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VIEWS, PAGE_VISITORS, RECHECKS, REPORT_FACTS,
+    REPORT_STARTS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS,
+    TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS, UPLOADS, VISITOR_CONVERSATIONS, VISITOR_TOKENS,
+    VISITORS, WEBHOOKS,
 };
 use super::visitors::save_visitor;
 use super::{Error, OpenError};
@@ -21,7 +22,7 @@ use crate::sites::Site;
 use crate::visitors::Visitor;
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: u64 = 7;
+pub const SCHEMA_VERSION: u64 = 8;
 
 /// The key of the version in [`META`].
 const VERSION_KEY: &str = "schema_version";
@@ -31,7 +32,7 @@ type Migration = fn(&WriteTransaction) -> Result<(), Error>;
 
 /// `MIGRATIONS[n]` brings a file from version `n` to `n + 1`. Version 0 is a new, empty file.
 const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] = [
-    create_v1, create_v2, create_v3, create_v4, create_v5, create_v6, create_v7,
+    create_v1, create_v2, create_v3, create_v4, create_v5, create_v6, create_v7, create_v8,
 ];
 
 /// The first schema: accounts, sessions, invitations.
@@ -146,6 +147,12 @@ fn create_v6(txn: &WriteTransaction) -> Result<(), Error> {
 fn create_v7(txn: &WriteTransaction) -> Result<(), Error> {
     txn.open_table(LINE_PUSHES)?;
     txn.open_table(LINE_PUSH_DUE)?;
+    Ok(())
+}
+
+/// What the AI did, for its weekly figures.
+fn create_v8(txn: &WriteTransaction) -> Result<(), Error> {
+    txn.open_table(AI_EVENTS)?;
     Ok(())
 }
 

@@ -187,3 +187,8 @@ pub const LINE_PUSHES: TableDefinition<u64, &[u8]> = TableDefinition::new("linep
 /// `(next_at_ms, push_id) -> ()`: pushes due for an attempt, soonest first.
 pub const LINE_PUSH_DUE: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("nextatms_linepushid");
+
+// Schema version 8: AI answers.
+
+/// `event_id -> ai::stats::Event (JSON)`: what the AI did, oldest first, at most `ai::stats::MAX_EVENTS`.
+pub const AI_EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("aievent_id_event");

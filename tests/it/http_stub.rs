@@ -37,7 +37,7 @@ impl Drop for Stub {
     }
 }
 
-async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Request> {
+pub async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Request> {
     let mut data = Vec::new();
     let mut buf = [0u8; 4096];
     let (head, start) = loop {

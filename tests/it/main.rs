@@ -4,6 +4,7 @@
 mod accounts;
 mod aging;
 mod ai;
+mod ai_bot;
 mod api_errors;
 mod api_schema;
 mod attachments;
@@ -24,6 +25,7 @@ mod customer_browser;
 mod customers;
 mod disk_full;
 mod email;
+mod fake_openai;
 mod faq;
 mod fuzz_inputs;
 mod helpers;

@@ -155,6 +155,22 @@ impl Ws {
         }
     }
 
+    /// Skips frames until one that `wanted` accepts arrives.
+    pub async fn recv_matching(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let Some(frame) = self.try_recv(left).await else {
+                panic!("no such frame within {} s; saw {seen:?}", WAIT.as_secs());
+            };
+            if wanted(&frame) {
+                return frame;
+            }
+            seen.push(frame["type"].clone());
+        }
+    }
+
     /// Skips frames until one of type `kind` arrives.
     pub async fn recv_type(&mut self, kind: &str) -> Value {
         let deadline = tokio::time::Instant::now() + WAIT;

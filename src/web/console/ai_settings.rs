@@ -25,6 +25,8 @@ struct AiPage {
     error: Option<String>,
     /// The endpoint's answer to "test connection": (status, body).
     probe: Option<(String, String)>,
+    /// What the AI did in the last weeks, latest first: (first day, figures).
+    weeks: Vec<(String, ai::stats::Week)>,
 }
 
 /// What one page view shows besides the saved settings.
@@ -61,8 +63,16 @@ async fn render_page(
             (f, label, ticked)
         })
         .collect();
+    let now = crate::clock::now_millis();
+    let since = now.saturating_sub(ai::stats::WEEKS as u64 * 7 * 24 * 3_600_000);
+    let zone = super::shop_time::zone(state).await?;
+    let weeks = ai::stats::weekly(&state.store.ai_events_since(since).await?, now)
+        .into_iter()
+        .map(|w| (super::shop_time::time(w.start, &zone), w))
+        .collect();
     let page = AiPage {
         c: Chrome::new(lang, csrf, Some(&me.operator), "settings"),
+        weeks,
         ai,
         fields,
         key_set,

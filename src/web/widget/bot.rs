@@ -4,6 +4,7 @@
 //! The bot's exchanges are stored in the visitor's conversation (pending while the bot handles it), so an
 //! operator who takes over sees what was asked and answered.
 
+use crate::ai::{self, AiSettings};
 use crate::conversations::live;
 use crate::conversations::{BotState, Conversation, Origin};
 use crate::faq::{self, Action, Article, Bot, Entry};
@@ -40,14 +41,16 @@ pub struct BotContext {
     settings: Bot,
     menu: Vec<Entry>,
     /// The visitor speaks Japanese (from the browser's language).
-    ja: bool,
+    pub(super) ja: bool,
+    /// The model connection, when the model answers typed questions now (its mode and the hours).
+    pub(super) ai: Option<AiSettings>,
 }
 
 fn pick(texts: (&str, &str), ja: bool) -> String {
     if ja { texts.1 } else { texts.0 }.to_owned()
 }
 
-fn choice(id: String, texts: (&str, &str)) -> ChoiceOut {
+pub(super) fn choice(id: String, texts: (&str, &str)) -> ChoiceOut {
     ChoiceOut {
         id,
         label_en: texts.0.to_owned(),
@@ -75,8 +78,26 @@ fn entry_choices(entries: &[Entry], prefix: &str) -> Vec<ChoiceOut> {
 }
 
 /// What a bot answer leads to next.
-fn after_answer() -> Vec<ChoiceOut> {
+pub(super) fn after_answer() -> Vec<ChoiceOut> {
     vec![choice("person".into(), PERSON), choice("menu".into(), MENU)]
+}
+
+/// Stores `text` as the bot's message in the conversation it handles and shows it to all; then `frame`
+/// goes to the visitor (`None` when the bot no longer handles the conversation).
+pub(super) async fn say(
+    store: &Store,
+    hub: &Hub,
+    conversation: &Conversation,
+    text: String,
+    frame: ToVisitor,
+) -> Result<Option<ToVisitor>, Error> {
+    match store.post_bot_message(conversation.id, text).await? {
+        Some((c, message)) => {
+            live::publish_automatic(store, hub, &c, &message).await;
+            Ok(Some(frame))
+        }
+        None => Ok(None),
+    }
 }
 
 impl BotContext {
@@ -87,11 +108,16 @@ impl BotContext {
         hours: Option<&Hours>,
     ) -> Result<Option<BotContext>, Error> {
         let settings = store.bot_settings().await?;
-        if settings.mode == faq::Mode::Off {
-            return Ok(None);
-        }
         let open = hours.is_none_or(|h| h.is_open(crate::clock::now_millis()));
-        if !settings.active(open) {
+        let ai = Some(store.ai_settings().await?).filter(|ai| {
+            ai.enabled
+                && match ai.mode {
+                    ai::Mode::Suggest => false,
+                    ai::Mode::OutOfHours => !open,
+                    ai::Mode::Always => true,
+                }
+        });
+        if !settings.active(open) && ai.is_none() {
             return Ok(None);
         }
         let ja = browser_language.to_ascii_lowercase().starts_with("ja");
@@ -99,6 +125,7 @@ impl BotContext {
             menu: settings.entries(),
             settings,
             ja,
+            ai,
         }))
     }
 
@@ -147,17 +174,10 @@ impl BotContext {
             .into_iter()
             .filter_map(|(id, _)| articles.iter().find(|a| a.id == id))
             .collect();
-        let (text, frame) = if found.is_empty() {
-            (
-                pick(NOT_FOUND, self.ja),
-                ToVisitor::Bot {
-                    text_en: NOT_FOUND.0.into(),
-                    text_ja: NOT_FOUND.1.into(),
-                    article: None,
-                    choices: after_answer(),
-                },
-            )
-        } else {
+        if found.is_empty() {
+            return self.offer_person(store, hub, conversation).await;
+        }
+        let (text, frame) = {
             let titles: Vec<String> = found.iter().map(|a| format!("• {}", a.title)).collect();
             let mut choices: Vec<ChoiceOut> = found
                 .iter()
@@ -178,13 +198,23 @@ impl BotContext {
                 },
             )
         };
-        match store.post_bot_message(conversation.id, text).await? {
-            Some((c, message)) => {
-                live::publish_automatic(store, hub, &c, &message).await;
-                Ok(Some(frame))
-            }
-            None => Ok(None),
-        }
+        say(store, hub, conversation, text, frame).await
+    }
+
+    /// Says nothing answers the question and offers a person (stored, like every bot message).
+    pub async fn offer_person(
+        &self,
+        store: &Store,
+        hub: &Hub,
+        conversation: &Conversation,
+    ) -> Result<Option<ToVisitor>, Error> {
+        let frame = ToVisitor::Bot {
+            text_en: NOT_FOUND.0.into(),
+            text_ja: NOT_FOUND.1.into(),
+            article: None,
+            choices: after_answer(),
+        };
+        say(store, hub, conversation, pick(NOT_FOUND, self.ja), frame).await
     }
 
     /// A button: returns the frame to send, after storing what the exchange adds to the conversation.
@@ -200,11 +230,17 @@ impl BotContext {
         if choice_id == "menu" {
             return Ok(Some(self.welcome()));
         }
+        if let Some(rating) = choice_id.strip_prefix("rate:") {
+            return super::ai_bot::rate(store, visitor, rating).await;
+        }
         if choice_id == "person" {
             let label = pick(PERSON, self.ja);
             let c = self
                 .visitor_says(store, hub, visitor, page_url, &label)
                 .await?;
+            if self.ai.is_some() {
+                super::ai_bot::record(store, ai::stats::Kind::HandedOver, c.id, "").await;
+            }
             if let Some((c, message, auto)) =
                 store.hand_over(c.id, pick(HANDED_OVER, self.ja)).await?
             {

@@ -1,5 +1,6 @@
 //! The visitor side: the widget script and its WebSocket.
 
+mod ai_bot;
 mod bot;
 mod history;
 mod socket;

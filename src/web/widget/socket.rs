@@ -612,9 +612,14 @@ impl Handler for VisitorSocket {
                             .as_ref()
                             .filter(|_| bot_handles && !posted.duplicate)
                         {
-                            Some(bot) => match bot
-                                .answer_question(store, hub, &posted.conversation, &body)
-                                .await
+                            Some(bot) => match crate::web::widget::ai_bot::answer(
+                                bot,
+                                &self.state,
+                                session,
+                                &posted.conversation,
+                                &body,
+                            )
+                            .await
                             {
                                 Ok(Some(frame)) => send(session, &frame).await,
                                 Ok(None) => Flow::Continue,
