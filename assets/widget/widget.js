@@ -114,7 +114,7 @@
     ".rate .rc{display:block;flex:none;width:100%;height:auto;min-height:52px;margin:6px 0;font:inherit;font-size:14px}" +
     ".rate .rs{display:block;margin-left:auto;white-space:nowrap;border:0;border-radius:6px;background:var(--c);color:#fff;padding:7px 14px;font-size:14px;cursor:pointer}" +
     ".bot{padding:8px 12px;background:#f6f7f9;border-top:1px solid #d8dde3;max-height:50%;overflow-y:auto;font-size:14px}" +
-    ".bot[hidden]{display:none}.bot .bt{margin:0 0 6px}.bot .bt:empty{display:none}.bot small.ai{display:block;color:#656d76;font-size:11px}" +
+    ".bot[hidden]{display:none}.bot .bt{margin:0 0 6px}.bot .bt:empty{display:none}.bot small.ai{display:block;color:#656d76;font-size:11px;margin-bottom:2px}.bot small.ai[hidden]{display:none}" +
     ".article{background:#fff;border:1px solid #d8dde3;border-radius:10px;padding:8px 12px;margin-bottom:6px;line-height:1.45}" +
     ".article:empty{display:none}.article h4{margin:0 0 4px;font-size:15px}.article p{margin:4px 0}" +
     ".choices{display:flex;flex-wrap:wrap;gap:6px}.choices button{border:1px solid var(--c);color:var(--c);background:#fff;" +
@@ -131,7 +131,7 @@
     "<div class='panel' role='dialog' aria-modal='false'>" +
     "<div class='head'><p><span class='greet'></span><small class='presence'></small></p><button class='x' type='button'>×</button></div>" +
     "<ul class='log' aria-live='polite'></ul><div class='typing'></div><div class='note' role='alert'></div>" +
-    "<div class='bot' hidden><p class='bt'></p><div class='article'></div><div class='choices'></div></div>" +
+    "<div class='bot' hidden><small class='ai' hidden></small><p class='bt'></p><div class='article'></div><div class='choices'></div></div>" +
     "<form class='compose'><button class='envelope' type='button'>✉</button><button class='clip' type='button'><svg width='18' height='18' viewBox='0 0 24 24' fill='none' stroke='#656d76' stroke-width='2'><path d='M21 12l-8.5 8.5a5 5 0 01-7-7L14 5a3.5 3.5 0 015 5l-8.5 8.5a2 2 0 01-3-3L15 8'/></svg></button><input class='file' type='file' hidden accept='image/png,image/jpeg,image/gif,image/webp,application/pdf'>" +
     "<textarea rows='2'></textarea><button class='send' type='submit'></button></form>" +
     "<form class='mail' hidden novalidate><label class='ml'></label><input class='em' type='email' autocomplete='email'><button class='ms' type='submit'></button></form>" +
@@ -436,9 +436,8 @@
         if (!botBox.streaming) {
           showBot(null);
           botBox.streaming = true;
-          botText.textContent = "";
-          botArticle.textContent = "";
-          botArticle.appendChild(el("small", "ai", TEXT.aiWriting));
+          botAi.textContent = TEXT.aiWriting;
+          botAi.hidden = false;
         }
         botText.textContent += f.text;
         botBox.hidden = false;
@@ -730,8 +729,10 @@
   // ----- the FAQ bot: its line of text, an article, and buttons -----
   var botBox = $(".bot"), botText = botBox.querySelector(".bt"), botArticle = botBox.querySelector(".article"),
       botChoices = botBox.querySelector(".choices");
+  var botAi = botBox.querySelector(".ai");
   function showBot(f) {
     botBox.streaming = false;
+    botAi.hidden = true;
     var text = f ? (lang === "ja" ? f.text_ja || f.text_en : f.text_en || f.text_ja) : "";
     botText.textContent = text;
     botArticle.textContent = "";

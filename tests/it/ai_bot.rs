@@ -12,7 +12,7 @@ use crate::helpers::{Agent, TestApp, spawn_app};
 use crate::ws::{SHOP_ORIGIN, Ws, console, visitor};
 
 /// The shop's FAQ (the bot itself stays off: the AI's mode decides when it answers).
-async fn set_up(app: &TestApp, owner: &Agent, endpoint: &FakeOpenAi, timeout: &str) {
+pub async fn set_up(app: &TestApp, owner: &Agent, endpoint: &FakeOpenAi, timeout: &str) {
     for (title, body, keywords) in [
         (
             "送料について",

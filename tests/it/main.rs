@@ -5,6 +5,7 @@ mod accounts;
 mod aging;
 mod ai;
 mod ai_bot;
+mod ai_browser;
 mod api_errors;
 mod api_schema;
 mod attachments;

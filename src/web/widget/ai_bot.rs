@@ -19,8 +19,8 @@ use crate::web::State;
 /// How many passages the model reads.
 const PASSAGES: usize = 3;
 const RATE_ASK: (&str, &str) = ("Was this answer helpful?", "この回答はお役に立ちましたか？");
-const HELPFUL: (&str, &str) = ("👍 Helpful", "👍 役に立った");
-const UNHELPFUL: (&str, &str) = ("👎 Not helpful", "👎 役に立たなかった");
+const HELPFUL: (&str, &str) = ("Helpful", "役に立った");
+const UNHELPFUL: (&str, &str) = ("Not helpful", "役に立たなかった");
 const THANKS: (&str, &str) = ("Thank you for telling us.", "ご回答ありがとうございます。");
 
 /// Records what the AI did; a failure to record costs the visitor nothing.
