@@ -560,20 +560,56 @@
     if (log) log.addEventListener("scroll", function () { if (log.scrollTop < 20) loadEarlier(); });
 
     if (form && body) {
-      form.addEventListener("submit", function (e) {
-        var text = body.value.trim();
-        if (!text) { e.preventDefault(); return; }
+      // Sends a message over the socket and shows it as pending until acknowledged; false without a socket.
+      function post(text, note) {
         var clientId = "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
-        var note = !!(noteBox && noteBox.checked);
-        if (!send({ type: "message", conversation: openId, client_id: clientId, body: text, note: note })) return; // plain form post
-        e.preventDefault();
+        if (!send({ type: "message", conversation: openId, client_id: clientId, body: text, note: note })) return false;
         var li = messageItem({ id: "pending-" + clientId, seq: 0, conversation: openId, author: { kind: "operator", name: document.getElementById("me-name").textContent }, body: text, note: note, created_at: Date.now() });
         li.classList.add("pending");
         log.appendChild(li);
         log.scrollTop = log.scrollHeight;
         pending[clientId] = li;
+        return true;
+      }
+      form.addEventListener("submit", function (e) {
+        var text = body.value.trim();
+        if (!text) { e.preventDefault(); return; }
+        var note = !!(noteBox && noteBox.checked);
+        if (!post(text, note)) return; // plain form post
+        e.preventDefault();
+        // A reply translated for the customer keeps its original beside it, for the team only.
+        var original = body.dataset.original;
+        delete body.dataset.original;
+        if (original && !note) post(translateDraft.dataset.original + "\n" + original, true);
         body.value = "";
         if (noteBox) noteBox.checked = false;
+      });
+      // "Translate for the customer": the draft becomes the customer's language; the original is kept and
+      // sent along as a private note.
+      var translateDraft = document.getElementById("ai-translate-draft");
+      if (translateDraft) translateDraft.addEventListener("click", function () {
+        var text = body.value.trim();
+        if (!text) return;
+        var label = translateDraft.textContent;
+        translateDraft.disabled = true;
+        translateDraft.textContent = translateDraft.dataset.busy;
+        fetch("/inbox/" + openId + "/translate", {
+          method: "POST", credentials: "same-origin", body: new URLSearchParams({ text: text, to: "visitor" }),
+          headers: { "X-CSRF-Token": form.querySelector("input[name=csrf]").value }
+        }).then(function (r) { return r.json(); }).then(function (answer) {
+          var sources = document.getElementById("ai-sources");
+          if (answer.translation) {
+            body.dataset.original = body.dataset.original || text;
+            body.value = answer.translation;
+            sources.textContent = translateDraft.dataset.original + " " + body.dataset.original;
+          } else {
+            sources.textContent = answer.error || "";
+          }
+          sources.hidden = !sources.textContent;
+        }).then(function () {
+          translateDraft.disabled = false;
+          translateDraft.textContent = label;
+        });
       });
       // "Draft a reply": the shop's model drafts from the conversation and the help passages; the draft is
       // put in the reply box for editing (never sent by itself), with the articles it used.

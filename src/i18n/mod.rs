@@ -243,6 +243,10 @@ pub struct Texts {
     pub typing: &'static str,
     pub snooze_hours: &'static str,
     pub apply: &'static str,
+    /// Translates the operator's draft into the visitor's language.
+    pub ai_translate_draft: &'static str,
+    /// Heads the original text kept beside a translated reply.
+    pub ai_original: &'static str,
     /// Heads the AI's weekly figures.
     pub ai_stats: &'static str,
     /// The week column.
@@ -1016,6 +1020,8 @@ static EN: Texts = Texts {
     typing: "is typing…",
     snooze_hours: "Snooze for (hours)",
     apply: "Apply",
+    ai_translate_draft: "Translate for the customer",
+    ai_original: "Original before translation:",
     ai_stats: "What the AI did, by week",
     ai_week: "Week from",
     ai_answered: "Answered",
@@ -1484,6 +1490,8 @@ static JA: Texts = Texts {
     typing: "が入力中…",
     snooze_hours: "スヌーズ（時間）",
     apply: "適用",
+    ai_translate_draft: "お客様の言語に翻訳",
+    ai_original: "翻訳前の原文:",
     ai_stats: "AIの対応状況（週ごと）",
     ai_week: "週の始まり",
     ai_answered: "回答",

@@ -22,7 +22,12 @@ async fn a_streamed_answer_grows_in_the_widget_and_a_draft_lands_in_the_reply_bo
     let (shop, _site) = shop::open_shop(&app, &owner, "ja").await;
     let endpoint = FakeOpenAi::start(|chat| {
         let system = chat["messages"][0]["content"].as_str().unwrap_or_default();
-        if system.starts_with("You draft replies") {
+        if system.starts_with("Translate the user's message into Japanese") {
+            Reply::Answer(
+                vec!["送料は全国一律500円でございます。".into()],
+                Duration::ZERO,
+            )
+        } else if system.starts_with("You draft replies") {
             Reply::Answer(
                 vec!["お問い合わせありがとうございます。送料は500円です。".into()],
                 Duration::ZERO,
@@ -103,6 +108,36 @@ async fn a_streamed_answer_grows_in_the_widget_and_a_draft_lands_in_the_reply_bo
         .filter(|c| c["stream"] == json!(false))
         .count();
     assert_eq!(drafts, 1, "one draft request, not streamed");
+
+    // An English draft becomes the customer's Japanese before it goes; the original stays for the team.
+    console
+        .client()
+        .execute(
+            "document.getElementById('reply-body').value = 'Shipping is 500 yen anywhere in Japan.'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    console.click("#ai-translate-draft").await;
+    console
+        .wait_until(
+            "document.getElementById('reply-body').value === '送料は全国一律500円でございます。'",
+        )
+        .await;
+    console.click("#reply-form button[type=submit]").await;
+    console
+        .wait_until(
+            "[...document.querySelectorAll('#log li')].some(li => li.textContent.includes('翻訳前の原文:')              && li.textContent.includes('Shipping is 500 yen anywhere in Japan.'))",
+        )
+        .await;
+    let asked = endpoint.chats();
+    let translation = asked.last().unwrap();
+    assert_eq!(
+        translation["messages"][1]["content"],
+        "Shipping is 500 yen anywhere in Japan."
+    );
+    let shot = console.screenshot("ai-translated-reply").await;
+    assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
     console.close().await;
     app.stop().await;
 }

@@ -127,13 +127,27 @@ pub async fn translate(
         Ok(settings) => settings,
         Err(refused) => return Ok(refused),
     };
+    let id = path.into_inner();
     state
         .store
-        .conversation(path.into_inner())
+        .conversation(id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let to = crate::i18n::Lang::parse(form.to.trim())
-        .ok_or_else(|| AppError::BadRequest("to: en or ja".into()))?;
+    let to = match form.to.trim() {
+        // The visitor's language, as their last message is written.
+        "visitor" => {
+            let messages = state.store.messages_before(id, u64::MAX, 50).await?;
+            let japanese =
+                draft::last_question(&messages).is_some_and(crate::retrieval::terms::is_japanese);
+            if japanese {
+                crate::i18n::Lang::Ja
+            } else {
+                crate::i18n::Lang::En
+            }
+        }
+        to => crate::i18n::Lang::parse(to)
+            .ok_or_else(|| AppError::BadRequest("to: en, ja or visitor".into()))?,
+    };
     let text = form.text.trim();
     if text.is_empty() || text.chars().count() > crate::conversations::MAX_BODY_CHARS {
         return Err(AppError::BadRequest("text: 1 to 5000 characters".into()));
