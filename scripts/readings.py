@@ -7,7 +7,8 @@ misspelt kanji through, from IPADIC's lexicon (Debian's mecab-ipadic package, EU
 
 Each line is `surface<TAB>reading` (reading in hiragana), one per surface that contains a kanji, keeping
 the reading of the entry IPADIC finds most likely (lowest word cost); then lines `kanji<TAB><TAB>reading`
-give how a kanji most often reads at the head of a compound, and `~kanji<TAB><TAB>reading` at its tail. Personal names and organisation
+give how a kanji most often reads at the head of a compound, and `~kanji<TAB><TAB>reading` at its tail
+(IPADIC's prefixes and suffixes first). Personal names and organisation
 names are left out: they add size and no shop question is about them.
 """
 
@@ -48,6 +49,18 @@ def compound_readings(words):
     return out
 
 
+def affixes(src, name):
+    """Single-kanji prefixes or suffixes of IPADIC (再 さい, 場 じょう), which read so in compounds."""
+    out = {}
+    with open(os.path.join(src, name), encoding="euc_jp") as f:
+        for row in csv.reader(f):
+            if len(row) >= 12 and len(row[0]) == 1 and kanji(row[0]) and row[11] != "*":
+                cost = int(row[3])
+                if row[0] not in out or cost < out[row[0]][0]:
+                    out[row[0]] = (cost, hiragana(row[11]))
+    return {k: r for k, (_, r) in out.items()}
+
+
 def main(src, out):
     best = {}
     for name in sorted(os.listdir(src)):
@@ -62,7 +75,11 @@ def main(src, out):
                     best[surface] = (cost, reading)
     words = {s: r for s, (_, r) in best.items()}
     lines = "".join(f"{s}\t{r}\n" for s, r in sorted(words.items()))
-    lines += "".join(f"{k}\t\t{r}\n" for k, r in sorted(compound_readings(words).items()))
+    compounds = compound_readings(words)
+    # IPADIC's own affixes say best how a kanji reads at a compound's head or tail.
+    compounds.update(affixes(src, "Prefix.csv"))
+    compounds.update({"~" + k: r for k, r in affixes(src, "Suffix.csv").items()})
+    lines += "".join(f"{k}\t\t{r}\n" for k, r in sorted(compounds.items()))
     with gzip.GzipFile(out, "wb", compresslevel=9, mtime=0) as f:
         f.write(lines.encode("utf-8"))
     print(f"{len(best)} readings -> {out} ({os.path.getsize(out)} bytes)")

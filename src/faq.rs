@@ -123,7 +123,7 @@ pub fn plain_text(markdown: &str) -> String {
 /// Articles that answer `query`, best first, with their scores (at most `limit`; none when nothing
 /// answers it well enough). Articles in both languages are searched; see [`crate::retrieval`].
 pub fn search(articles: &[Article], query: &str, limit: usize) -> Vec<(ArticleId, f64)> {
-    crate::retrieval::shared(articles)
+    crate::retrieval::shared(articles, &[])
         .search(query, limit)
         .into_iter()
         .filter_map(|hit| match hit.source {

@@ -11,9 +11,9 @@ pub const MAX_TURNS: usize = 20;
 /// A help passage given to the model, with where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Passage {
-    /// The FAQ article's id.
-    pub article: u64,
-    /// Its title.
+    /// The FAQ article's id (`None`: a question the team answered before).
+    pub article: Option<u64>,
+    /// Its title (or the question answered).
     pub title: String,
     /// Its text.
     pub text: String,
@@ -35,8 +35,8 @@ pub fn prompt(
     if passages.is_empty() {
         system.push_str("(none found)\n");
     }
-    for p in passages {
-        system.push_str(&format!("[{}] {}\n{}\n\n", p.article, p.title, p.text));
+    for (i, p) in passages.iter().enumerate() {
+        system.push_str(&format!("[{}] {}\n{}\n\n", i + 1, p.title, p.text));
     }
     if !card.is_empty() {
         system.push_str("About the customer:\n");

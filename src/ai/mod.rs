@@ -5,6 +5,7 @@
 pub mod answer;
 pub mod client;
 pub mod draft;
+pub mod learn;
 pub mod stats;
 pub mod tasks;
 
@@ -70,6 +71,9 @@ pub struct AiSettings {
     pub mode: Mode,
     /// The customer-card fields that may go to the model with a question (none by default).
     pub card_fields: Vec<String>,
+    /// Whether questions the team answered in resolved conversations join what the AI searches
+    /// (opt-in; notes and personal data left out).
+    pub learn_from_answers: bool,
     /// How long one request may take.
     pub timeout_secs: u32,
     /// The most tokens one answer may have.
@@ -86,6 +90,7 @@ impl Default for AiSettings {
             api_key: String::new(),
             mode: Mode::Suggest,
             card_fields: Vec::new(),
+            learn_from_answers: false,
             timeout_secs: 20,
             max_tokens: 512,
         }

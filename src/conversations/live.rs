@@ -338,6 +338,7 @@ pub async fn set_status(
         let frame = encode(&ToVisitor::Resolved { conversation });
         hub.publish(Audience::Visitor(updated.visitor_id), frame)
             .await;
+        crate::ai::learn::remember(store, &updated).await;
     }
     Ok(updated)
 }

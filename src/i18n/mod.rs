@@ -243,6 +243,8 @@ pub struct Texts {
     pub typing: &'static str,
     pub snooze_hours: &'static str,
     pub apply: &'static str,
+    /// The opt-in to learn from answered questions.
+    pub ai_learn: &'static str,
     /// Translates the operator's draft into the visitor's language.
     pub ai_translate_draft: &'static str,
     /// Heads the original text kept beside a translated reply.
@@ -1020,6 +1022,7 @@ static EN: Texts = Texts {
     typing: "is typing…",
     snooze_hours: "Snooze for (hours)",
     apply: "Apply",
+    ai_learn: "Also answer from questions the team answered (resolved conversations; private notes, e-mail addresses, phone numbers and names left out)",
     ai_translate_draft: "Translate for the customer",
     ai_original: "Original before translation:",
     ai_stats: "What the AI did, by week",
@@ -1490,6 +1493,7 @@ static JA: Texts = Texts {
     typing: "が入力中…",
     snooze_hours: "スヌーズ（時間）",
     apply: "適用",
+    ai_learn: "解決済みの会話でスタッフが答えた質問も回答に使う（社内メモ・メールアドレス・電話番号・氏名は除外）",
     ai_translate_draft: "お客様の言語に翻訳",
     ai_original: "翻訳前の原文:",
     ai_stats: "AIの対応状況（週ごと）",

@@ -23,6 +23,8 @@ const PASSAGE_CHARS: usize = 400;
 pub const FOUND_COVERAGE: f64 = 0.35;
 /// How much a passage's score rests on covering the question's words rather than on its terms alone.
 const FIT: f64 = 0.25;
+/// The least share of a word's terms that counts as matching part of it.
+const PARTIAL: f64 = 0.5;
 /// The fewest passages rarity is reckoned over.
 const MIN_CORPUS: usize = 50;
 /// The least score that counts as found (BM25 of a good match on this scale is 5 to 30).
@@ -38,7 +40,7 @@ pub enum Source {
 }
 
 /// A question a visitor asked and the reply that answered it, from a resolved conversation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Answered {
     /// The conversation.
     pub conversation: u64,
@@ -209,7 +211,9 @@ impl Index {
                     .filter(|t| p.tf.contains_key(*t))
                     .cloned()
                     .collect();
-                if all > 0.0 { rarity(&seen) / all } else { 0.0 }
+                let share = if all > 0.0 { rarity(&seen) / all } else { 0.0 };
+                // A few scattered pairs are chance, not a match.
+                if share >= PARTIAL { share } else { 0.0 }
             };
             found += weight * share;
             total += weight;
@@ -280,14 +284,15 @@ impl Index {
     }
 }
 
-/// The index of these articles, kept between questions while they do not change (one shop's articles
-/// at a time; a change of any field builds it anew).
-pub fn shared(articles: &[Article]) -> Arc<Index> {
+/// The index of these articles and answered questions, kept between questions while they do not change
+/// (one set at a time; a change of any field builds it anew).
+pub fn shared(articles: &[Article], answered: &[Answered]) -> Arc<Index> {
     static LAST: Mutex<Option<(u64, Arc<Index>)>> = Mutex::new(None);
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     for a in articles {
         (a.id, &a.title, &a.body, &a.language, &a.keywords).hash(&mut hasher);
     }
+    answered.hash(&mut hasher);
     let key = hasher.finish();
     let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((k, index)) = last.as_ref()
@@ -295,7 +300,7 @@ pub fn shared(articles: &[Article]) -> Arc<Index> {
     {
         return index.clone();
     }
-    let index = Arc::new(Index::new(articles, &[]));
+    let index = Arc::new(Index::new(articles, answered));
     *last = Some((key, index.clone()));
     index
 }

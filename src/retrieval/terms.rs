@@ -178,15 +178,24 @@ const ENDINGS: &[&str] = &[
     "か",
 ];
 
+/// A kana phrase without its polite ending and the particle before it (「ちゅうしゃじょうはありますか」:
+/// ちゅうしゃじょう).
 fn strip_ending(phrase: &str) -> &str {
-    ENDINGS
+    let stem = ENDINGS
         .iter()
         .find_map(|e| {
             phrase
                 .strip_suffix(e)
                 .filter(|rest| rest.chars().count() >= 2)
         })
-        .unwrap_or(phrase)
+        .unwrap_or(phrase);
+    ["は", "が", "を", "に", "で", "も"]
+        .iter()
+        .find_map(|p| {
+            stem.strip_suffix(p)
+                .filter(|rest| rest.chars().count() >= 3)
+        })
+        .unwrap_or(stem)
 }
 
 /// The question's last sentence (where a long message usually asks), or empty when it has one only.

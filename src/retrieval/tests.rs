@@ -70,7 +70,7 @@ fn measure() -> (f64, f64, f64, Vec<String>) {
 fn the_question_set_keeps_its_figures() {
     let (at1, at3, not_found, misses) = measure();
     assert!(
-        at1 >= 0.83 && at3 >= 0.86 && not_found >= 0.80,
+        at1 >= 0.83 && at3 >= 0.86 && not_found >= 0.85,
         "recall@1 {at1:.2}, recall@3 {at3:.2}, not found {not_found:.2}; missed: {misses:#?}"
     );
 }

@@ -3,10 +3,12 @@
 use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::codec::{decode, encode};
-use super::tables::{AI_EVENTS, SETTINGS};
+use super::tables::{AI_EVENTS, ANSWERED, SETTINGS};
 use super::{Error, Store};
 use crate::ai::AiSettings;
+use crate::ai::learn::MAX_CONVERSATIONS;
 use crate::ai::stats::{Event, MAX_EVENTS};
+use crate::retrieval::Answered;
 
 const AI_SETTING: &str = "ai";
 
@@ -43,6 +45,37 @@ impl Store {
                 table.pop_first()?;
             }
             Ok(())
+        })
+        .await
+    }
+
+    /// Replaces the answered questions kept from a conversation (none: forgets it); past
+    /// [`MAX_CONVERSATIONS`], the oldest conversation's go.
+    pub async fn set_answered(&self, conversation: u64, pairs: Vec<Answered>) -> Result<(), Error> {
+        self.write(move |txn| {
+            let mut table = txn.open_table(ANSWERED)?;
+            if pairs.is_empty() {
+                table.remove(conversation)?;
+                return Ok(());
+            }
+            table.insert(conversation, encode(&pairs)?.as_slice())?;
+            if table.len()? > MAX_CONVERSATIONS {
+                table.pop_first()?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Every answered question kept.
+    pub async fn answered(&self) -> Result<Vec<Answered>, Error> {
+        self.read(|txn| {
+            let mut out = Vec::new();
+            for row in txn.open_table(ANSWERED)?.iter()? {
+                let pairs: Vec<Answered> = decode(row?.1.value())?;
+                out.extend(pairs);
+            }
+            Ok(out)
         })
         .await
     }

@@ -20,7 +20,7 @@ use super::{OpenError, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 19] = [
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 20] = [
     OPERATORS,
     VISITORS,
     CONVERSATIONS,
@@ -40,6 +40,7 @@ const ID_RECORDS: [TableDefinition<u64, &[u8]>; 19] = [
     REPORT_FACTS,
     LINE_PUSHES,
     AI_EVENTS,
+    ANSWERED,
 ];
 /// `(a, b, c) -> number` tables.
 const TRIPLE_NUMBERS: [TableDefinition<(u64, u64, u64), u64>; 2] = [PAGE_VISITORS, OUTCOME_EVENTS];

@@ -9,10 +9,10 @@ use serde_json::Value;
 use super::codec::{decode, encode};
 use super::conversations::save;
 use super::tables::{
-    ACTIVITY, AUTOREPLIES, CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, DELIVERIES, DELIVERY_DUE,
-    DIGESTS, EVENTS, EXTERNAL_IDS, LINE_USERS, MAIL_DUE, MAILS, MEMBERSHIPS, MESSAGES, NOTES,
-    PAGE_VIEW_LOG, PAGE_VIEWS, RECHECKS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, TRIGGER_SEEN,
-    UPLOADS, VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
+    ACTIVITY, ANSWERED, AUTOREPLIES, CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, DELIVERIES,
+    DELIVERY_DUE, DIGESTS, EVENTS, EXTERNAL_IDS, LINE_USERS, MAIL_DUE, MAILS, MEMBERSHIPS,
+    MESSAGES, NOTES, PAGE_VIEW_LOG, PAGE_VIEWS, RECHECKS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES,
+    TRIGGER_SEEN, UPLOADS, VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
 };
 use super::visitors::follow;
 use super::{Error, Store};
@@ -100,6 +100,7 @@ pub(super) fn drop_conversation(
     if let Some(due) = c.autoreply_due {
         txn.open_table(AUTOREPLIES)?.remove((due, c.id))?;
     }
+    txn.open_table(ANSWERED)?.remove(c.id)?;
     if let Some(due) = c.digest_due {
         txn.open_table(DIGESTS)?.remove((due, c.id))?;
     }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::codec::{decode, encode};
 use super::tables::{
-    ACTIVITY, AI_EVENTS, API_TOKEN_DIGESTS, API_TOKENS, ARTICLES, ATTRIBUTE_KEYS, AUDIT,
+    ACTIVITY, AI_EVENTS, ANSWERED, API_TOKEN_DIGESTS, API_TOKENS, ARTICLES, ATTRIBUTE_KEYS, AUDIT,
     AUTOREPLIES, CANNED, CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, DELIVERIES, DELIVERY_DUE,
     DIGESTS, EVENTS, EXTERNAL_IDS, INVITES, LINE_PUSH_DUE, LINE_PUSHES, LINE_USERS, MAIL_DUE,
     MAILS, MEMBERSHIPS, MESSAGES, META, NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS,
@@ -153,6 +153,7 @@ fn create_v7(txn: &WriteTransaction) -> Result<(), Error> {
 /// What the AI did, for its weekly figures.
 fn create_v8(txn: &WriteTransaction) -> Result<(), Error> {
     txn.open_table(AI_EVENTS)?;
+    txn.open_table(ANSWERED)?;
     Ok(())
 }
 

@@ -192,3 +192,7 @@ pub const LINE_PUSH_DUE: TableDefinition<(u64, u64), ()> =
 
 /// `event_id -> ai::stats::Event (JSON)`: what the AI did, oldest first, at most `ai::stats::MAX_EVENTS`.
 pub const AI_EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("aievent_id_event");
+
+/// `conversation_id -> Vec<retrieval::Answered> (JSON)`: questions the team answered, for the AI to search
+/// (only when an admin opted in), at most `ai::learn::MAX_CONVERSATIONS`.
+pub const ANSWERED: TableDefinition<u64, &[u8]> = TableDefinition::new("conversation_id_answered");

@@ -13,6 +13,16 @@ use crate::ws::{SHOP_ORIGIN, Ws, console, visitor};
 
 /// The shop's FAQ (the bot itself stays off: the AI's mode decides when it answers).
 pub async fn set_up(app: &TestApp, owner: &Agent, endpoint: &FakeOpenAi, timeout: &str) {
+    set_up_with(app, owner, endpoint, timeout, false).await;
+}
+
+async fn set_up_with(
+    app: &TestApp,
+    owner: &Agent,
+    endpoint: &FakeOpenAi,
+    timeout: &str,
+    learn: bool,
+) {
     for (title, body, keywords) in [
         (
             "送料について",
@@ -40,20 +50,23 @@ pub async fn set_up(app: &TestApp, owner: &Agent, endpoint: &FakeOpenAi, timeout
             .await;
         assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
     }
+    save_ai(app, owner, endpoint, timeout, learn).await;
+}
+
+async fn save_ai(app: &TestApp, owner: &Agent, endpoint: &FakeOpenAi, timeout: &str, learn: bool) {
+    let mut fields = vec![
+        ("enabled", "on"),
+        ("base_url", endpoint.base.as_str()),
+        ("chat_model", "qwen2.5:7b"),
+        ("mode", "always"),
+        ("timeout_secs", timeout),
+        ("max_tokens", "256"),
+    ];
+    if learn {
+        fields.push(("learn_from_answers", "on"));
+    }
     let response = app
-        .submit(
-            owner,
-            "/settings/ai",
-            "/settings/ai",
-            &[
-                ("enabled", "on"),
-                ("base_url", endpoint.base.as_str()),
-                ("chat_model", "qwen2.5:7b"),
-                ("mode", "always"),
-                ("timeout_secs", timeout),
-                ("max_tokens", "256"),
-            ],
-        )
+        .submit(owner, "/settings/ai", "/settings/ai", &fields)
         .await;
     assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
 }
@@ -292,4 +305,86 @@ async fn a_failing_or_hanging_endpoint_falls_back_to_the_keyword_answer_and_the_
         .await
         .unwrap();
     assert!(metrics.contains("sodan_ai_failures_total 2"), "{metrics}");
+}
+
+async fn set_status(app: &TestApp, owner: &Agent, conversation: u64, status: &str) {
+    let page = format!("/inbox/{conversation}");
+    let action = format!("/inbox/{conversation}/status");
+    let response = app
+        .submit(owner, &page, &action, &[("status", status)])
+        .await;
+    assert!(response.status().is_redirection() || response.status().is_success());
+}
+
+#[tokio::test]
+async fn answered_questions_join_the_search_only_when_the_admin_opts_in_and_without_personal_data()
+{
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    let endpoint = FakeOpenAi::start(|_| {
+        Reply::Answer(vec!["店の裏に3台分ございます。".into()], Duration::ZERO)
+    })
+    .await;
+    set_up(&app, &owner, &endpoint, "20").await;
+
+    // A question no article answers goes to the team, who answer it.
+    let mut first = japanese_visitor(&app, &site).await;
+    let (_, done) = ask(
+        &mut first,
+        "駐車場はありますか？連絡は taro@example.com 090-1234-5678 まで",
+        1,
+    )
+    .await;
+    assert!(
+        done["text_ja"]
+            .as_str()
+            .unwrap()
+            .contains("見つかりませんでした")
+    );
+    first.send(json!({"type": "bot", "choice": "person"})).await;
+    first.recv_type("bot").await;
+    let response = app
+        .submit(
+            &owner,
+            "/inbox/1",
+            "/inbox/1/messages",
+            &[("body", "店の裏に3台分の駐車場がございます。")],
+        )
+        .await;
+    assert!(response.status().is_redirection(), "{}", response.status());
+    set_status(&app, &owner, 1, "resolved").await;
+
+    // Not opted in: the answer is not searched.
+    let mut second = japanese_visitor(&app, &site).await;
+    let (_, done) = ask(&mut second, "ちゅうしゃじょうはありますか", 1).await;
+    assert!(
+        done["text_ja"]
+            .as_str()
+            .unwrap()
+            .contains("見つかりませんでした"),
+        "{done}"
+    );
+    assert!(endpoint.chats().is_empty());
+
+    // Opted in, the conversation resolved again: the answer is found and given to the model, scrubbed.
+    save_ai(&app, &owner, &endpoint, "20", true).await;
+    set_status(&app, &owner, 1, "open").await;
+    set_status(&app, &owner, 1, "resolved").await;
+    let (_, done) = ask(&mut second, "ちゅうしゃじょうはありますか", 2).await;
+    assert!(
+        choice_ids(&done).iter().any(|c| c.starts_with("rate:up:")),
+        "{done}"
+    );
+    let chats = endpoint.chats();
+    assert_eq!(chats.len(), 1);
+    let system = chats[0]["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        system.contains("店の裏に3台分の駐車場がございます。"),
+        "{system}"
+    );
+    assert!(
+        !system.contains("taro@example.com") && !system.contains("1234-5678"),
+        "personal data stays out: {system}"
+    );
 }

@@ -278,6 +278,9 @@ pub async fn patch(
         })
         .await
         .map_err(refused)?;
+        if status == Some(Status::Resolved) {
+            crate::ai::learn::remember(&state.store, &updated).await;
+        }
         Ok(HttpResponse::Ok().json(conversation_json(&updated)))
     };
     run.await.unwrap_or_else(Refusal::response)

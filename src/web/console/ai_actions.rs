@@ -185,16 +185,24 @@ pub async fn draft_reply(
         .messages_before(id, u64::MAX, draft::MAX_TURNS * 2)
         .await?;
     let articles = state.store.articles().await?;
+    let answered = if settings.learn_from_answers {
+        state.store.answered().await?
+    } else {
+        Vec::new()
+    };
+    let index = crate::retrieval::shared(&articles, &answered);
     let found = draft::last_question(&messages)
-        .map(|q| crate::faq::search(&articles, q, PASSAGES))
+        .map(|q| index.search(q, PASSAGES))
         .unwrap_or_default();
     let passages: Vec<Passage> = found
-        .iter()
-        .filter_map(|(aid, _)| articles.iter().find(|a| a.id == *aid))
-        .map(|a| Passage {
-            article: a.id,
-            title: a.title.clone(),
-            text: crate::faq::plain_text(&a.body),
+        .into_iter()
+        .map(|hit| Passage {
+            article: match hit.source {
+                crate::retrieval::Source::Article(id) => Some(id),
+                crate::retrieval::Source::Answer(_) => None,
+            },
+            title: hit.title,
+            text: hit.text,
         })
         .collect();
     // Only the card fields the admin ticked go with the question.
@@ -213,7 +221,7 @@ pub async fn draft_reply(
         Ok(done) => {
             let sources: Vec<_> = passages
                 .iter()
-                .map(|p| json!({ "id": p.article, "title": p.title }))
+                .filter_map(|p| p.article.map(|id| json!({ "id": id, "title": p.title })))
                 .collect();
             Ok(answer(
                 StatusCode::OK,

@@ -119,6 +119,7 @@ pub async fn save(
             .filter(|(k, v)| k == "card_field" && ai::shareable(v))
             .map(|(_, v)| v.clone())
             .collect(),
+        learn_from_answers: pairs.iter().any(|(k, _)| k == "learn_from_answers"),
         timeout_secs: field("timeout_secs").parse().unwrap_or(0),
         max_tokens: field("max_tokens").parse().unwrap_or(0),
     };

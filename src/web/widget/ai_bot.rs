@@ -52,7 +52,13 @@ pub(super) async fn answer(
             .await;
     };
     let articles = store.articles().await?;
-    let hits = retrieval::shared(&articles).search(question, PASSAGES);
+    // Read afresh: an admin's opt-in applies to sockets already open.
+    let answered = if store.ai_settings().await?.learn_from_answers {
+        store.answered().await?
+    } else {
+        Vec::new()
+    };
+    let hits = retrieval::shared(&articles, &answered).search(question, PASSAGES);
     if hits.is_empty() {
         record(store, Kind::Unanswered, conversation.id, question).await;
         return bot.offer_person(store, hub, conversation).await;
