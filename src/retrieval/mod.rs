@@ -4,6 +4,7 @@
 //! "found" from "not found". The keyword bot, the AI's answers and the operators' drafts all use it.
 //! Pure: the caller brings the articles and answers and keeps the index while they do not change.
 
+pub mod measure;
 pub mod readings;
 pub mod terms;
 
@@ -19,7 +20,8 @@ const K1: f64 = 1.2;
 const B: f64 = 0.75;
 /// A passage grows to about this many characters before the next starts.
 const PASSAGE_CHARS: usize = 400;
-/// The share of a question's content words its best match must cover to count as found.
+/// The share of a question's content words its best match must cover to count as found (with
+/// [`FOUND_SCORE`]).
 pub const FOUND_COVERAGE: f64 = 0.35;
 /// How much a passage's score rests on covering the question's words rather than on its terms alone.
 const FIT: f64 = 0.25;
@@ -27,6 +29,8 @@ const FIT: f64 = 0.25;
 const PARTIAL: f64 = 0.5;
 /// The fewest passages rarity is reckoned over.
 const MIN_CORPUS: usize = 50;
+/// The share of its content words that makes a short question's best match found whatever its score.
+pub const FOUND_ALL_WORDS: f64 = 0.5;
 /// The least score that counts as found (BM25 of a good match on this scale is 5 to 30).
 pub const FOUND_SCORE: f64 = 3.0;
 
@@ -271,10 +275,11 @@ impl Index {
     /// ("not found").
     pub fn search(&self, question: &str, limit: usize) -> Vec<Hit> {
         let mut hits = self.rank(question);
-        if hits
-            .first()
-            .is_none_or(|h| h.coverage < FOUND_COVERAGE || h.score < FOUND_SCORE)
-        {
+        let found = |h: &Hit| {
+            h.coverage >= FOUND_ALL_WORDS
+                || (h.coverage >= FOUND_COVERAGE && h.score >= FOUND_SCORE)
+        };
+        if !hits.first().is_some_and(found) {
             return Vec::new();
         }
         let best = hits[0].score;

@@ -277,6 +277,7 @@ pub fn of_question(text: &str) -> Question {
     if runs.is_empty() {
         let phrases = text
             .split(|c: char| !(hiragana(c) || c == 'ー'))
+            .filter(|p| !ENDINGS.contains(p))
             .map(strip_ending)
             .filter(|r| r.chars().count() > 1);
         for phrase in phrases {
