@@ -274,3 +274,69 @@ async fn send_chat(settings: &AiSettings, messages: &[ChatMessage]) -> Result<Co
         tokens: value["usage"]["total_tokens"].as_u64().unwrap_or(0),
     })
 }
+
+/// `POST {base}/embeddings` with the embeddings model: one vector per text, in order, within the
+/// time-out and the concurrency bound, counted in `/metrics` like chats.
+pub async fn embed(
+    settings: &AiSettings,
+    stats: &Stats,
+    texts: &[String],
+) -> Result<Vec<Vec<f32>>, Failure> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let slots = stats
+        .slots
+        .get_or_init(|| tokio::sync::Semaphore::new(CONCURRENCY));
+    let _slot = slots.acquire().await.map_err(|e| Failure(e.to_string()))?;
+    let started = std::time::Instant::now();
+    stats.requests.fetch_add(1, Relaxed);
+    let result = send_embed(settings, texts).await;
+    stats
+        .millis
+        .fetch_add(started.elapsed().as_millis() as u64, Relaxed);
+    if let Err(f) = &result {
+        stats.failures.fetch_add(1, Relaxed);
+        tracing::warn!(error = %f.0, "the embeddings model did not answer");
+    }
+    result
+}
+
+async fn send_embed(settings: &AiSettings, texts: &[String]) -> Result<Vec<Vec<f32>>, Failure> {
+    let client = client(settings).map_err(Failure)?;
+    let body = serde_json::json!({ "model": settings.embed_model, "input": texts });
+    let mut request = client
+        .post(url(settings, "/embeddings"))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_string());
+    if !settings.api_key.is_empty() {
+        request = request.bearer_auth(&settings.api_key);
+    }
+    let response = request.send().await.map_err(|e| Failure(error_chain(&e)))?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| Failure(error_chain(&e)))?;
+    if !status.is_success() {
+        let head: String = text.chars().take(300).collect();
+        return Err(Failure(format!("the endpoint answered {status}: {head}")));
+    }
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Failure(format!("not an embeddings answer: {e}")))?;
+    let mut out = vec![Vec::new(); texts.len()];
+    for item in value["data"].as_array().into_iter().flatten() {
+        let i = item["index"].as_u64().unwrap_or(u64::MAX) as usize;
+        let vector: Vec<f32> = item["embedding"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_f64().map(|x| x as f32))
+            .collect();
+        if let Some(slot) = out.get_mut(i) {
+            *slot = vector;
+        }
+    }
+    if out.iter().any(Vec::is_empty) {
+        return Err(Failure("the embeddings answer lacks a vector".into()));
+    }
+    Ok(out)
+}

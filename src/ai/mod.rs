@@ -5,6 +5,7 @@
 pub mod answer;
 pub mod client;
 pub mod draft;
+pub mod hybrid;
 pub mod learn;
 pub mod stats;
 pub mod tasks;

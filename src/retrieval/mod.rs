@@ -4,6 +4,7 @@
 //! "found" from "not found". The keyword bot, the AI's answers and the operators' drafts all use it.
 //! Pure: the caller brings the articles and answers and keeps the index while they do not change.
 
+pub mod hybrid;
 pub mod measure;
 pub mod readings;
 pub mod terms;

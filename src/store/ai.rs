@@ -3,9 +3,10 @@
 use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::codec::{decode, encode};
-use super::tables::{AI_EVENTS, ANSWERED, SETTINGS};
+use super::tables::{AI_EVENTS, ANSWERED, SETTINGS, VECTORS};
 use super::{Error, Store};
 use crate::ai::AiSettings;
+use crate::ai::hybrid::MAX_VECTORS;
 use crate::ai::learn::MAX_CONVERSATIONS;
 use crate::ai::stats::{Event, MAX_EVENTS};
 use crate::retrieval::Answered;
@@ -60,6 +61,40 @@ impl Store {
             }
             table.insert(conversation, encode(&pairs)?.as_slice())?;
             if table.len()? > MAX_CONVERSATIONS {
+                table.pop_first()?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The stored vectors under `keys` (`None` where there is none).
+    pub async fn vectors(&self, keys: Vec<[u8; 32]>) -> Result<Vec<Option<Vec<f32>>>, Error> {
+        self.read(move |txn| {
+            let table = txn.open_table(VECTORS)?;
+            keys.iter()
+                .map(|k| {
+                    Ok(table.get(k.as_slice())?.map(|v| {
+                        v.value()
+                            .chunks_exact(4)
+                            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                            .collect()
+                    }))
+                })
+                .collect()
+        })
+        .await
+    }
+
+    /// Stores vectors; past [`MAX_VECTORS`], the first keys (in digest order, so at random) go.
+    pub async fn put_vectors(&self, rows: Vec<([u8; 32], Vec<f32>)>) -> Result<(), Error> {
+        self.write(move |txn| {
+            let mut table = txn.open_table(VECTORS)?;
+            for (key, vector) in &rows {
+                let bytes: Vec<u8> = vector.iter().flat_map(|x| x.to_le_bytes()).collect();
+                table.insert(key.as_slice(), bytes.as_slice())?;
+            }
+            while table.len()? > MAX_VECTORS {
                 table.pop_first()?;
             }
             Ok(())

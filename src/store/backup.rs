@@ -47,7 +47,7 @@ const TRIPLE_NUMBERS: [TableDefinition<(u64, u64, u64), u64>; 2] = [PAGE_VISITOR
 const ID_NUMBERS: [TableDefinition<u64, u64>; 1] = [SEGMENT_SIZES];
 const TEXT_IDS: [TableDefinition<&str, u64>; 4] =
     [OPERATOR_EMAILS, EXTERNAL_IDS, ATTRIBUTE_KEYS, LINE_USERS];
-const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 2] = [SESSIONS, INVITES];
+const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 3] = [SESSIONS, INVITES, VECTORS];
 const DIGEST_IDS: [TableDefinition<&[u8], u64>; 2] = [VISITOR_TOKENS, API_TOKEN_DIGESTS];
 const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 12] = [
     VISITOR_CONVERSATIONS,

@@ -13,8 +13,8 @@ use super::tables::{
     MAILS, MEMBERSHIPS, MESSAGES, META, NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS,
     OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VIEWS, PAGE_VISITORS, RECHECKS, REPORT_FACTS,
     REPORT_STARTS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS,
-    TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS, UPLOADS, VISITOR_CONVERSATIONS, VISITOR_TOKENS,
-    VISITORS, WEBHOOKS,
+    TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS, UPLOADS, VECTORS, VISITOR_CONVERSATIONS,
+    VISITOR_TOKENS, VISITORS, WEBHOOKS,
 };
 use super::visitors::save_visitor;
 use super::{Error, OpenError};
@@ -154,6 +154,7 @@ fn create_v7(txn: &WriteTransaction) -> Result<(), Error> {
 fn create_v8(txn: &WriteTransaction) -> Result<(), Error> {
     txn.open_table(AI_EVENTS)?;
     txn.open_table(ANSWERED)?;
+    txn.open_table(VECTORS)?;
     Ok(())
 }
 

@@ -196,3 +196,7 @@ pub const AI_EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("aievent
 /// `conversation_id -> Vec<retrieval::Answered> (JSON)`: questions the team answered, for the AI to search
 /// (only when an admin opted in), at most `ai::learn::MAX_CONVERSATIONS`.
 pub const ANSWERED: TableDefinition<u64, &[u8]> = TableDefinition::new("conversation_id_answered");
+
+/// `sha256(model, text) -> vector (f32, little-endian)`: embeddings of FAQ passages and answered questions,
+/// so each is computed once per model and text; at most `ai::hybrid::MAX_VECTORS`.
+pub const VECTORS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("digest_vector");

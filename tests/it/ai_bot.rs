@@ -388,3 +388,80 @@ async fn answered_questions_join_the_search_only_when_the_admin_opts_in_and_with
         "personal data stays out: {system}"
     );
 }
+
+/// The texts of each embeddings request so far.
+fn embedded(endpoint: &FakeOpenAi) -> Vec<Vec<String>> {
+    endpoint
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.path.ends_with("/embeddings"))
+        .map(|r| {
+            let body: Value = serde_json::from_str(&r.body).unwrap();
+            body["input"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn with_an_embeddings_model_passages_are_embedded_once_and_kept_in_the_data_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = crate::helpers::spawn_app_in(dir.path()).await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    let endpoint = FakeOpenAi::start(|_| {
+        Reply::Answer(vec!["送料は全国一律500円です。".into()], Duration::ZERO)
+    })
+    .await;
+    set_up(&app, &owner, &endpoint, "20").await;
+    let response = app
+        .submit(
+            &owner,
+            "/settings/ai",
+            "/settings/ai",
+            &[
+                ("enabled", "on"),
+                ("base_url", endpoint.base.as_str()),
+                ("chat_model", "qwen2.5:7b"),
+                ("embed_model", "bge-m3"),
+                ("mode", "always"),
+                ("timeout_secs", "20"),
+                ("max_tokens", "256"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+
+    let mut ws = japanese_visitor(&app, &site).await;
+    let (_, done) = ask(&mut ws, "送料はいくらですか？", 1).await;
+    assert_eq!(choice_ids(&done)[0], "a:1", "{done}");
+    let (_, done) = ask(&mut ws, "送料は無料になりますか？", 2).await;
+    assert_eq!(choice_ids(&done)[0], "a:1", "{done}");
+    let calls = embedded(&endpoint);
+    // OpenAI's embeddings API: `input` is the list of texts, one vector back per text.
+    assert_eq!(calls[0].len(), 2, "both passages, once: {calls:?}");
+    assert!(calls[0][0].starts_with("送料について\n"), "{calls:?}");
+    assert_eq!(calls[1], ["送料はいくらですか？"]);
+    assert_eq!(
+        calls[2],
+        ["送料は無料になりますか？"],
+        "passages are not embedded again"
+    );
+    app.stop().await;
+
+    // After a restart the vectors come from the data file.
+    let app = crate::helpers::spawn_app_in(dir.path()).await;
+    let mut ws = japanese_visitor(&app, &site).await;
+    let (_, done) = ask(&mut ws, "送料はいくらですか？", 1).await;
+    assert_eq!(choice_ids(&done)[0], "a:1", "{done}");
+    let calls = embedded(&endpoint);
+    assert_eq!(calls.len(), 4, "{calls:?}");
+    assert_eq!(calls[3], ["送料はいくらですか？"]);
+    app.stop().await;
+}

@@ -191,9 +191,12 @@ pub async fn draft_reply(
         Vec::new()
     };
     let index = crate::retrieval::shared(&articles, &answered);
-    let found = draft::last_question(&messages)
-        .map(|q| index.search(q, PASSAGES))
-        .unwrap_or_default();
+    let found = match draft::last_question(&messages) {
+        Some(q) => {
+            crate::ai::hybrid::search(&state.store, &settings, &state.ai, &index, q, PASSAGES).await
+        }
+        None => Vec::new(),
+    };
     let passages: Vec<Passage> = found
         .into_iter()
         .map(|hit| Passage {

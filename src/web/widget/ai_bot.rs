@@ -58,7 +58,9 @@ pub(super) async fn answer(
     } else {
         Vec::new()
     };
-    let hits = retrieval::shared(&articles, &answered).search(question, PASSAGES);
+    let index = retrieval::shared(&articles, &answered);
+    let hits =
+        crate::ai::hybrid::search(store, settings, &state.ai, &index, question, PASSAGES).await;
     if hits.is_empty() {
         record(store, Kind::Unanswered, conversation.id, question).await;
         return bot.offer_person(store, hub, conversation).await;
