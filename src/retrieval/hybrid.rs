@@ -50,6 +50,25 @@ impl Index {
         vectors: &[Option<Vec<f32>>],
         limit: usize,
     ) -> Vec<Hit> {
+        let (hits, found) = self.fuse(text, question, vectors);
+        if !found {
+            return Vec::new();
+        }
+        hits.into_iter().take(limit).collect()
+    }
+
+    /// Every source by fused rank, found or not (for measuring the ranking).
+    pub fn rank_hybrid(
+        &self,
+        text: &str,
+        question: &[f32],
+        vectors: &[Option<Vec<f32>>],
+    ) -> Vec<Hit> {
+        self.fuse(text, question, vectors).0
+    }
+
+    /// The fused ranking, and whether its best counts as found.
+    fn fuse(&self, text: &str, question: &[f32], vectors: &[Option<Vec<f32>>]) -> (Vec<Hit>, bool) {
         let lexical = self.rank(text);
         let lexically_found = !self.search(text, 1).is_empty();
         // Each source's best passage by similarity.
@@ -69,9 +88,7 @@ impl Index {
             .collect();
         by_vector.sort_by(|a, b| b.1.total_cmp(&a.1));
         let best_similarity = by_vector.first().map_or(0.0, |v| v.1);
-        if !lexically_found && best_similarity < FOUND_SIMILARITY {
-            return Vec::new();
-        }
+        let found = lexically_found || best_similarity >= FOUND_SIMILARITY;
         let mut fused: HashMap<Source, (f64, Option<Hit>)> = HashMap::new();
         // Matches too weak to count as found are noise, not a ranking.
         let lexical = if lexically_found { lexical } else { Vec::new() };
@@ -97,13 +114,14 @@ impl Index {
             .filter_map(|(score, hit)| hit.map(|h| (score, h)))
             .collect();
         hits.sort_by(|a, b| b.0.total_cmp(&a.0));
-        hits.into_iter()
-            .take(limit)
+        let hits = hits
+            .into_iter()
             .map(|(score, mut h)| {
                 h.score = score;
                 h
             })
-            .collect()
+            .collect();
+        (hits, found)
     }
 }
 

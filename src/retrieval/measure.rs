@@ -56,12 +56,34 @@ fn ids(hits: &[super::Hit]) -> Vec<u64> {
 
 /// Measures lexical retrieval on `set`.
 pub fn measure(set: &Set) -> Figures {
+    measure_with(
+        set,
+        &|index, question| index.rank(question),
+        &|index, question| index.search(question, 3),
+    )
+}
+
+/// Measures hybrid retrieval on `set`, with `vector(text)` from an embeddings model.
+pub fn measure_hybrid(set: &Set, vector: &dyn Fn(&str) -> Vec<f32>) -> Figures {
+    let index = Index::new(&set.articles, &[]);
+    let passages: Vec<Option<Vec<f32>>> = index.texts().iter().map(|t| Some(vector(t))).collect();
+    measure_with(
+        set,
+        &|index, question| index.rank_hybrid(question, &vector(question), &passages),
+        &|index, question| index.search_hybrid(question, &vector(question), &passages, 3),
+    )
+}
+
+/// A ranking of every source, or what the bot offers (none when not found).
+type Search<'a> = dyn Fn(&Index, &str) -> Vec<super::Hit> + 'a;
+
+fn measure_with(set: &Set, rank: &Search, offer: &Search) -> Figures {
     let index = Index::new(&set.articles, &[]);
     let mut f = Figures::default();
     let (mut r1, mut r3, mut a1, mut a3, mut nf) = (0, 0, 0, 0, 0);
     for q in &set.questions {
-        let ranked = ids(&index.rank(&q.q));
-        let offered = ids(&index.search(&q.q, 3));
+        let offered = ids(&offer(&index, &q.q));
+        let ranked = ids(&rank(&index, &q.q));
         if q.answers.is_empty() {
             f.unanswerable += 1;
             nf += usize::from(offered.is_empty());
