@@ -16,7 +16,7 @@ pub async fn set_up(app: &TestApp, owner: &Agent, endpoint: &FakeOpenAi, timeout
     set_up_with(app, owner, endpoint, timeout, false).await;
 }
 
-async fn set_up_with(
+pub async fn set_up_with(
     app: &TestApp,
     owner: &Agent,
     endpoint: &FakeOpenAi,
@@ -53,7 +53,13 @@ async fn set_up_with(
     save_ai(app, owner, endpoint, timeout, learn).await;
 }
 
-async fn save_ai(app: &TestApp, owner: &Agent, endpoint: &FakeOpenAi, timeout: &str, learn: bool) {
+pub async fn save_ai(
+    app: &TestApp,
+    owner: &Agent,
+    endpoint: &FakeOpenAi,
+    timeout: &str,
+    learn: bool,
+) {
     let mut fields = vec![
         ("enabled", "on"),
         ("base_url", endpoint.base.as_str()),
@@ -71,7 +77,7 @@ async fn save_ai(app: &TestApp, owner: &Agent, endpoint: &FakeOpenAi, timeout: &
     assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
 }
 
-async fn japanese_visitor(app: &TestApp, site: &str) -> Ws {
+pub async fn japanese_visitor(app: &TestApp, site: &str) -> Ws {
     let mut ws = visitor(app, site).await;
     ws.send(
         json!({"type": "hello", "site": site, "page": {"url": "http://shop.test/help"},
@@ -89,7 +95,7 @@ async fn japanese_visitor(app: &TestApp, site: &str) -> Ws {
 }
 
 /// Sends a question; returns the answer's pieces as streamed and the `bot` frame that ends it.
-async fn ask(ws: &mut Ws, question: &str, n: u32) -> (Vec<String>, Value) {
+pub async fn ask(ws: &mut Ws, question: &str, n: u32) -> (Vec<String>, Value) {
     ws.send(json!({"type": "message", "client_id": format!("q{n}"), "body": question}))
         .await;
     let mut pieces = Vec::new();
@@ -107,7 +113,7 @@ async fn ask(ws: &mut Ws, question: &str, n: u32) -> (Vec<String>, Value) {
     }
 }
 
-fn choice_ids(frame: &Value) -> Vec<String> {
+pub fn choice_ids(frame: &Value) -> Vec<String> {
     frame["choices"]
         .as_array()
         .unwrap()
@@ -305,163 +311,4 @@ async fn a_failing_or_hanging_endpoint_falls_back_to_the_keyword_answer_and_the_
         .await
         .unwrap();
     assert!(metrics.contains("sodan_ai_failures_total 2"), "{metrics}");
-}
-
-async fn set_status(app: &TestApp, owner: &Agent, conversation: u64, status: &str) {
-    let page = format!("/inbox/{conversation}");
-    let action = format!("/inbox/{conversation}/status");
-    let response = app
-        .submit(owner, &page, &action, &[("status", status)])
-        .await;
-    assert!(response.status().is_redirection() || response.status().is_success());
-}
-
-#[tokio::test]
-async fn answered_questions_join_the_search_only_when_the_admin_opts_in_and_without_personal_data()
-{
-    let (app, _dir) = spawn_app().await;
-    let owner = app.set_up_owner().await;
-    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
-    let endpoint = FakeOpenAi::start(|_| {
-        Reply::Answer(vec!["店の裏に3台分ございます。".into()], Duration::ZERO)
-    })
-    .await;
-    set_up(&app, &owner, &endpoint, "20").await;
-
-    // A question no article answers goes to the team, who answer it.
-    let mut first = japanese_visitor(&app, &site).await;
-    let (_, done) = ask(
-        &mut first,
-        "駐車場はありますか？連絡は taro@example.com 090-1234-5678 まで",
-        1,
-    )
-    .await;
-    assert!(
-        done["text_ja"]
-            .as_str()
-            .unwrap()
-            .contains("見つかりませんでした")
-    );
-    first.send(json!({"type": "bot", "choice": "person"})).await;
-    first.recv_type("bot").await;
-    let response = app
-        .submit(
-            &owner,
-            "/inbox/1",
-            "/inbox/1/messages",
-            &[("body", "店の裏に3台分の駐車場がございます。")],
-        )
-        .await;
-    assert!(response.status().is_redirection(), "{}", response.status());
-    set_status(&app, &owner, 1, "resolved").await;
-
-    // Not opted in: the answer is not searched.
-    let mut second = japanese_visitor(&app, &site).await;
-    let (_, done) = ask(&mut second, "ちゅうしゃじょうはありますか", 1).await;
-    assert!(
-        done["text_ja"]
-            .as_str()
-            .unwrap()
-            .contains("見つかりませんでした"),
-        "{done}"
-    );
-    assert!(endpoint.chats().is_empty());
-
-    // Opted in, the conversation resolved again: the answer is found and given to the model, scrubbed.
-    save_ai(&app, &owner, &endpoint, "20", true).await;
-    set_status(&app, &owner, 1, "open").await;
-    set_status(&app, &owner, 1, "resolved").await;
-    let (_, done) = ask(&mut second, "ちゅうしゃじょうはありますか", 2).await;
-    assert!(
-        choice_ids(&done).iter().any(|c| c.starts_with("rate:up:")),
-        "{done}"
-    );
-    let chats = endpoint.chats();
-    assert_eq!(chats.len(), 1);
-    let system = chats[0]["messages"][0]["content"].as_str().unwrap();
-    assert!(
-        system.contains("店の裏に3台分の駐車場がございます。"),
-        "{system}"
-    );
-    assert!(
-        !system.contains("taro@example.com") && !system.contains("1234-5678"),
-        "personal data stays out: {system}"
-    );
-}
-
-/// The texts of each embeddings request so far.
-fn embedded(endpoint: &FakeOpenAi) -> Vec<Vec<String>> {
-    endpoint
-        .seen
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|r| r.path.ends_with("/embeddings"))
-        .map(|r| {
-            let body: Value = serde_json::from_str(&r.body).unwrap();
-            body["input"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|t| t.as_str().unwrap().to_owned())
-                .collect()
-        })
-        .collect()
-}
-
-#[tokio::test]
-async fn with_an_embeddings_model_passages_are_embedded_once_and_kept_in_the_data_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = crate::helpers::spawn_app_in(dir.path()).await;
-    let owner = app.set_up_owner().await;
-    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
-    let endpoint = FakeOpenAi::start(|_| {
-        Reply::Answer(vec!["送料は全国一律500円です。".into()], Duration::ZERO)
-    })
-    .await;
-    set_up(&app, &owner, &endpoint, "20").await;
-    let response = app
-        .submit(
-            &owner,
-            "/settings/ai",
-            "/settings/ai",
-            &[
-                ("enabled", "on"),
-                ("base_url", endpoint.base.as_str()),
-                ("chat_model", "qwen2.5:7b"),
-                ("embed_model", "bge-m3"),
-                ("mode", "always"),
-                ("timeout_secs", "20"),
-                ("max_tokens", "256"),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
-
-    let mut ws = japanese_visitor(&app, &site).await;
-    let (_, done) = ask(&mut ws, "送料はいくらですか？", 1).await;
-    assert_eq!(choice_ids(&done)[0], "a:1", "{done}");
-    let (_, done) = ask(&mut ws, "送料は無料になりますか？", 2).await;
-    assert_eq!(choice_ids(&done)[0], "a:1", "{done}");
-    let calls = embedded(&endpoint);
-    // OpenAI's embeddings API: `input` is the list of texts, one vector back per text.
-    assert_eq!(calls[0].len(), 2, "both passages, once: {calls:?}");
-    assert!(calls[0][0].starts_with("送料について\n"), "{calls:?}");
-    assert_eq!(calls[1], ["送料はいくらですか？"]);
-    assert_eq!(
-        calls[2],
-        ["送料は無料になりますか？"],
-        "passages are not embedded again"
-    );
-    app.stop().await;
-
-    // After a restart the vectors come from the data file.
-    let app = crate::helpers::spawn_app_in(dir.path()).await;
-    let mut ws = japanese_visitor(&app, &site).await;
-    let (_, done) = ask(&mut ws, "送料はいくらですか？", 1).await;
-    assert_eq!(choice_ids(&done)[0], "a:1", "{done}");
-    let calls = embedded(&endpoint);
-    assert_eq!(calls.len(), 4, "{calls:?}");
-    assert_eq!(calls[3], ["送料はいくらですか？"]);
-    app.stop().await;
 }

@@ -6,6 +6,7 @@ mod aging;
 mod ai;
 mod ai_bot;
 mod ai_browser;
+mod ai_memory;
 mod api_errors;
 mod api_schema;
 mod attachments;
