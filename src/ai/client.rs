@@ -143,6 +143,27 @@ async fn call(
     messages: &[ChatMessage],
     pieces: Option<tokio::sync::mpsc::UnboundedSender<String>>,
 ) -> Result<Completion, Failure> {
+    let result = counted(stats, async {
+        match pieces {
+            None => send_chat(settings, messages).await,
+            Some(pieces) => stream_chat(settings, messages, pieces).await,
+        }
+    })
+    .await;
+    if let Ok(c) = &result {
+        stats
+            .tokens
+            .fetch_add(c.tokens, std::sync::atomic::Ordering::Relaxed);
+    }
+    result
+}
+
+/// Runs one request to the endpoint: at most [`CONCURRENCY`] at once, counted and timed for `/metrics`,
+/// a failure logged.
+async fn counted<T>(
+    stats: &Stats,
+    work: impl std::future::Future<Output = Result<T, Failure>>,
+) -> Result<T, Failure> {
     use std::sync::atomic::Ordering::Relaxed;
     let slots = stats
         .slots
@@ -150,21 +171,13 @@ async fn call(
     let _slot = slots.acquire().await.map_err(|e| Failure(e.to_string()))?;
     let started = std::time::Instant::now();
     stats.requests.fetch_add(1, Relaxed);
-    let result = match pieces {
-        None => send_chat(settings, messages).await,
-        Some(pieces) => stream_chat(settings, messages, pieces).await,
-    };
+    let result = work.await;
     stats
         .millis
         .fetch_add(started.elapsed().as_millis() as u64, Relaxed);
-    match &result {
-        Ok(c) => {
-            stats.tokens.fetch_add(c.tokens, Relaxed);
-        }
-        Err(f) => {
-            stats.failures.fetch_add(1, Relaxed);
-            tracing::warn!(error = %f.0, "the model did not answer");
-        }
+    if let Err(f) = &result {
+        stats.failures.fetch_add(1, Relaxed);
+        tracing::warn!(error = %f.0, "the model did not answer");
     }
     result
 }
@@ -282,22 +295,7 @@ pub async fn embed(
     stats: &Stats,
     texts: &[String],
 ) -> Result<Vec<Vec<f32>>, Failure> {
-    use std::sync::atomic::Ordering::Relaxed;
-    let slots = stats
-        .slots
-        .get_or_init(|| tokio::sync::Semaphore::new(CONCURRENCY));
-    let _slot = slots.acquire().await.map_err(|e| Failure(e.to_string()))?;
-    let started = std::time::Instant::now();
-    stats.requests.fetch_add(1, Relaxed);
-    let result = send_embed(settings, texts).await;
-    stats
-        .millis
-        .fetch_add(started.elapsed().as_millis() as u64, Relaxed);
-    if let Err(f) = &result {
-        stats.failures.fetch_add(1, Relaxed);
-        tracing::warn!(error = %f.0, "the embeddings model did not answer");
-    }
-    result
+    counted(stats, send_embed(settings, texts)).await
 }
 
 async fn send_embed(settings: &AiSettings, texts: &[String]) -> Result<Vec<Vec<f32>>, Failure> {

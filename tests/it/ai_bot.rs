@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::fake_openai::{FakeOpenAi, Reply};
+pub use crate::faq::choice_ids;
 use crate::helpers::{Agent, TestApp, spawn_app};
 use crate::ws::{SHOP_ORIGIN, Ws, console, visitor};
 
@@ -111,15 +112,6 @@ pub async fn ask(ws: &mut Ws, question: &str, n: u32) -> (Vec<String>, Value) {
             _ => seen.push(frame["type"].clone()),
         }
     }
-}
-
-pub fn choice_ids(frame: &Value) -> Vec<String> {
-    frame["choices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 #[tokio::test]

@@ -80,7 +80,7 @@ async fn hello(app: &TestApp, site: &str, language: &str) -> (Ws, Option<Value>)
     (ws, next)
 }
 
-fn choice_ids(frame: &Value) -> Vec<String> {
+pub fn choice_ids(frame: &Value) -> Vec<String> {
     frame["choices"]
         .as_array()
         .unwrap()
