@@ -143,7 +143,7 @@ async fn call(
     messages: &[ChatMessage],
     pieces: Option<tokio::sync::mpsc::UnboundedSender<String>>,
 ) -> Result<Completion, Failure> {
-    let result = counted(stats, async {
+    let result = counted(settings, stats, async {
         match pieces {
             None => send_chat(settings, messages).await,
             Some(pieces) => stream_chat(settings, messages, pieces).await,
@@ -158,9 +158,11 @@ async fn call(
     result
 }
 
-/// Runs one request to the endpoint: at most [`CONCURRENCY`] at once, counted and timed for `/metrics`,
-/// a failure logged.
+/// Runs one request to the endpoint: at most [`CONCURRENCY`] at once (a request that cannot start within
+/// half the time-out fails, so a burst of questions gets keyword answers instead of a queue), counted and timed
+/// for `/metrics`, a failure logged.
 async fn counted<T>(
+    settings: &AiSettings,
     stats: &Stats,
     work: impl std::future::Future<Output = Result<T, Failure>>,
 ) -> Result<T, Failure> {
@@ -168,7 +170,18 @@ async fn counted<T>(
     let slots = stats
         .slots
         .get_or_init(|| tokio::sync::Semaphore::new(CONCURRENCY));
-    let _slot = slots.acquire().await.map_err(|e| Failure(e.to_string()))?;
+    // Waiting for a slot takes at most half the time-out, so an answer never takes much more than it.
+    let wait = std::time::Duration::from_millis(u64::from(settings.timeout_secs) * 500);
+    let _slot = match tokio::time::timeout(wait, slots.acquire()).await {
+        Ok(slot) => slot.map_err(|e| Failure(e.to_string()))?,
+        Err(_) => {
+            stats.failures.fetch_add(1, Relaxed);
+            return Err(Failure(format!(
+                "the model is busy: {CONCURRENCY} requests were still running after {} ms",
+                wait.as_millis()
+            )));
+        }
+    };
     let started = std::time::Instant::now();
     stats.requests.fetch_add(1, Relaxed);
     let result = work.await;
@@ -295,7 +308,7 @@ pub async fn embed(
     stats: &Stats,
     texts: &[String],
 ) -> Result<Vec<Vec<f32>>, Failure> {
-    counted(stats, send_embed(settings, texts)).await
+    counted(settings, stats, send_embed(settings, texts)).await
 }
 
 async fn send_embed(settings: &AiSettings, texts: &[String]) -> Result<Vec<Vec<f32>>, Failure> {

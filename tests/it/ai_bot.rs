@@ -304,3 +304,37 @@ async fn a_failing_or_hanging_endpoint_falls_back_to_the_keyword_answer_and_the_
         .unwrap();
     assert!(metrics.contains("sodan_ai_failures_total 2"), "{metrics}");
 }
+
+#[tokio::test]
+async fn a_burst_of_questions_on_a_hung_model_gets_keyword_answers_not_a_queue() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    let endpoint = FakeOpenAi::start(|_| Reply::Hang).await;
+    set_up(&app, &owner, &endpoint, "2").await;
+    let mut feed = console(&app, &owner).await;
+    // Three visitors at once; two requests run at a time, the third cannot start within the time-out.
+    let mut visitors = Vec::new();
+    for _ in 0..3 {
+        visitors.push(japanese_visitor(&app, &site).await);
+    }
+    for (n, ws) in visitors.iter_mut().enumerate() {
+        ws.send(json!({"type": "message", "client_id": format!("b{n}"), "body": "送料はいくらですか？"}))
+            .await;
+    }
+    for ws in &mut visitors {
+        let done = ws.recv_type("bot").await;
+        assert_eq!(done["text_en"], "Here is what I found:", "{done}");
+    }
+    let mut reasons = Vec::new();
+    for _ in 0..3 {
+        let note = feed
+            .recv_matching(|f| f["type"] == "message" && f["message"]["note"] == true)
+            .await;
+        reasons.push(note["message"]["body"].as_str().unwrap().to_owned());
+    }
+    assert!(
+        reasons.iter().any(|r| r.contains("busy")),
+        "one waited for a free slot and gave up: {reasons:?}"
+    );
+}
