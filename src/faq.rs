@@ -15,6 +15,8 @@ pub type ArticleId = u64;
 pub const MAX_TITLE_CHARS: usize = 200;
 /// The longest body.
 pub const MAX_BODY_CHARS: usize = 20_000;
+/// The longest category name.
+pub const MAX_CATEGORY_CHARS: usize = 80;
 /// The most articles.
 pub const MAX_ARTICLES: usize = 1_000;
 /// The most menu entries, all levels together.
@@ -37,6 +39,9 @@ pub struct Article {
     /// Words a question might use that the text does not.
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// Where the help center lists it (empty: "Other").
+    #[serde(default)]
+    pub category: String,
     /// When it was created (Unix ms).
     pub created_at: u64,
 }
@@ -368,6 +373,9 @@ pub struct Draft {
     /// Comma-separated keywords.
     #[serde(default)]
     pub keywords: String,
+    /// The help center's category.
+    #[serde(default)]
+    pub category: String,
 }
 
 impl Draft {
@@ -378,6 +386,7 @@ impl Draft {
             body: a.body.clone(),
             language: a.language.clone(),
             keywords: a.keywords.join(", "),
+            category: a.category.clone(),
         }
     }
 
@@ -402,7 +411,15 @@ impl Draft {
             .filter(|k| !k.is_empty())
             .take(50)
             .collect();
+        let category = self.category.trim();
+        if category.chars().count() > MAX_CATEGORY_CHARS {
+            return Err(Invalid(msg!(
+                "category: at most {0} characters",
+                MAX_CATEGORY_CHARS
+            )));
+        }
         Ok(Article {
+            category: category.to_owned(),
             id: 0,
             title: title.to_owned(),
             body: body.to_owned(),
@@ -424,6 +441,7 @@ mod tests {
             body: body.into(),
             language: String::new(),
             keywords: keywords.iter().map(|k| k.to_string()).collect(),
+            category: String::new(),
             created_at: 0,
         }
     }

@@ -31,6 +31,9 @@ pub struct Site {
     /// The shop's currency (ISO 4217), for amounts on the customer card and in reports.
     #[serde(default = "default_currency")]
     pub currency: String,
+    /// The shop's name, at the top of the help center (empty: "Help center").
+    #[serde(default)]
+    pub shop_name: String,
 }
 
 fn default_currency() -> String {
@@ -48,6 +51,7 @@ impl Site {
             greeting_ja: "こんにちは！お気軽にご質問ください。通常、数時間以内にお返事します。"
                 .into(),
             launcher_paths: Vec::new(),
+            shop_name: String::new(),
             identity_secret: String::new(),
             identity_required: false,
             currency: default_currency(),

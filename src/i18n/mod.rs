@@ -243,6 +243,34 @@ pub struct Texts {
     pub typing: &'static str,
     pub snooze_hours: &'static str,
     pub apply: &'static str,
+    /// The shop's name field.
+    pub shop_name: &'static str,
+    /// An article's category.
+    pub faq_category: &'static str,
+    /// The help center's title.
+    pub help_title: &'static str,
+    /// The help center's search box.
+    pub help_search: &'static str,
+    /// The search button.
+    pub help_search_button: &'static str,
+    /// Heads search results.
+    pub help_results: &'static str,
+    /// No search results.
+    pub help_no_results: &'static str,
+    /// Articles without a category.
+    pub help_other: &'static str,
+    /// Back to the home.
+    pub help_back: &'static str,
+    /// The helpful question.
+    pub help_helpful: &'static str,
+    /// Helpful.
+    pub help_yes: &'static str,
+    /// Not helpful.
+    pub help_no: &'static str,
+    /// After a vote.
+    pub help_thanks: &'static str,
+    /// The link to the other language (named in it).
+    pub help_other_language: &'static str,
     /// The opt-in to learn from answered questions.
     pub ai_learn: &'static str,
     /// Translates the operator's draft into the visitor's language.
@@ -1022,6 +1050,20 @@ static EN: Texts = Texts {
     typing: "is typing…",
     snooze_hours: "Snooze for (hours)",
     apply: "Apply",
+    shop_name: "Shop name (heads the help center)",
+    faq_category: "Category",
+    help_title: "Help center",
+    help_search: "Search the help center",
+    help_search_button: "Search",
+    help_results: "Results for",
+    help_no_results: "Nothing found. Ask us in the chat.",
+    help_other: "Other",
+    help_back: "All articles",
+    help_helpful: "Was this article helpful?",
+    help_yes: "Yes",
+    help_no: "No",
+    help_thanks: "Thank you for your feedback.",
+    help_other_language: "日本語",
     ai_learn: "Also answer from questions the team answered (resolved conversations; private notes, e-mail addresses, phone numbers and names left out)",
     ai_translate_draft: "Translate for the customer",
     ai_original: "Original before translation:",
@@ -1493,6 +1535,20 @@ static JA: Texts = Texts {
     typing: "が入力中…",
     snooze_hours: "スヌーズ（時間）",
     apply: "適用",
+    shop_name: "ショップ名（ヘルプセンターの見出し）",
+    faq_category: "カテゴリ",
+    help_title: "ヘルプセンター",
+    help_search: "ヘルプを検索",
+    help_search_button: "検索",
+    help_results: "検索結果:",
+    help_no_results: "見つかりませんでした。チャットでお問い合わせください。",
+    help_other: "その他",
+    help_back: "記事一覧へ",
+    help_helpful: "この記事は役に立ちましたか？",
+    help_yes: "はい",
+    help_no: "いいえ",
+    help_thanks: "ご協力ありがとうございました。",
+    help_other_language: "English",
     ai_learn: "解決済みの会話でスタッフが答えた質問も回答に使う（社内メモ・メールアドレス・電話番号・氏名は除外）",
     ai_translate_draft: "お客様の言語に翻訳",
     ai_original: "翻訳前の原文:",

@@ -137,6 +137,7 @@ mod tests {
             body: body.into(),
             language: "ja".into(),
             keywords: Vec::new(),
+            category: String::new(),
             created_at: 0,
         }
     }

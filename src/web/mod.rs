@@ -8,6 +8,7 @@ mod console;
 mod csrf;
 mod error;
 mod health;
+mod help;
 mod line_webhook;
 mod mail_links;
 mod metrics;
@@ -184,6 +185,7 @@ pub fn server(listener: TcpListener, state: State) -> std::io::Result<Server> {
             .configure(widget::routes)
             .configure(api::routes)
             .configure(mail_links::routes)
+            .configure(help::routes)
             .configure(line_webhook::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound)

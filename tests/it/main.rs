@@ -30,6 +30,7 @@ mod email;
 mod fake_openai;
 mod faq;
 mod fuzz_inputs;
+mod help_center;
 mod helpers;
 mod history;
 mod http_stub;

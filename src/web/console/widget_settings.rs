@@ -24,6 +24,7 @@ struct WidgetPage {
     color: String,
     greeting_en: String,
     greeting_ja: String,
+    shop_name: String,
     launcher_paths: String,
     identity_secret: String,
     identity_required: bool,
@@ -73,6 +74,7 @@ pub async fn page(
         color: site.color,
         greeting_en: site.greeting_en,
         greeting_ja: site.greeting_ja,
+        shop_name: site.shop_name,
         launcher_paths: site.launcher_paths.join("\n"),
         identity_secret: site.identity_secret,
         identity_required: site.identity_required,
@@ -99,6 +101,8 @@ pub struct WidgetForm {
     greeting_en: String,
     #[serde(default)]
     greeting_ja: String,
+    #[serde(default)]
+    shop_name: String,
     #[serde(default)]
     launcher_paths: String,
     /// A checkbox: present when ticked.
@@ -146,6 +150,7 @@ pub async fn save(
         site.color = color;
         site.greeting_en = form.greeting_en.trim().to_owned();
         site.greeting_ja = form.greeting_ja.trim().to_owned();
+        site.shop_name = form.shop_name.trim().chars().take(100).collect();
         site.launcher_paths = lines(&form.launcher_paths).map(str::to_owned).collect();
         site.identity_required = form.identity_required.is_some();
         site.currency = currency.unwrap_or_else(|| site.currency.clone());
@@ -168,6 +173,7 @@ pub async fn save(
         color: form.color,
         greeting_en: form.greeting_en,
         greeting_ja: form.greeting_ja,
+        shop_name: form.shop_name,
         launcher_paths: form.launcher_paths,
         identity_secret: site.identity_secret,
         identity_required: form.identity_required.is_some(),
