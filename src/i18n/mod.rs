@@ -243,6 +243,8 @@ pub struct Texts {
     pub typing: &'static str,
     pub snooze_hours: &'static str,
     pub apply: &'static str,
+    /// Column of help-center votes.
+    pub help_votes: &'static str,
     /// The shop's name field.
     pub shop_name: &'static str,
     /// An article's category.
@@ -1050,6 +1052,7 @@ static EN: Texts = Texts {
     typing: "is typing…",
     snooze_hours: "Snooze for (hours)",
     apply: "Apply",
+    help_votes: "Helpful / not (help center)",
     shop_name: "Shop name (heads the help center)",
     faq_category: "Category",
     help_title: "Help center",
@@ -1535,6 +1538,7 @@ static JA: Texts = Texts {
     typing: "が入力中…",
     snooze_hours: "スヌーズ（時間）",
     apply: "適用",
+    help_votes: "役に立った／立たなかった（ヘルプセンター）",
     shop_name: "ショップ名（ヘルプセンターの見出し）",
     faq_category: "カテゴリ",
     help_title: "ヘルプセンター",

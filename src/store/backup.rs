@@ -44,7 +44,7 @@ const ID_RECORDS: [TableDefinition<u64, &[u8]>; 20] = [
 ];
 /// `(a, b, c) -> number` tables.
 const TRIPLE_NUMBERS: [TableDefinition<(u64, u64, u64), u64>; 2] = [PAGE_VISITORS, OUTCOME_EVENTS];
-const ID_NUMBERS: [TableDefinition<u64, u64>; 1] = [SEGMENT_SIZES];
+const ID_NUMBERS: [TableDefinition<u64, u64>; 3] = [SEGMENT_SIZES, HELPFUL_VOTES, UNHELPFUL_VOTES];
 const TEXT_IDS: [TableDefinition<&str, u64>; 4] =
     [OPERATOR_EMAILS, EXTERNAL_IDS, ATTRIBUTE_KEYS, LINE_USERS];
 const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 3] = [SESSIONS, INVITES, VECTORS];

@@ -4,7 +4,7 @@ use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::codec::{decode, encode};
 use super::conversations::{append, load, next_id};
-use super::tables::{ARTICLES, CONVERSATIONS, SETTINGS};
+use super::tables::{ARTICLES, CONVERSATIONS, HELPFUL_VOTES, SETTINGS, UNHELPFUL_VOTES};
 use super::{Draft, Error, Store};
 use crate::conversations::{Author, BotState, Conversation, ConversationId, Message, Status};
 use crate::customers::Invalid;
@@ -41,6 +41,40 @@ impl Store {
                 .iter()?
                 .map(|e| decode(e?.1.value()))
                 .collect()
+        })
+        .await
+    }
+
+    /// Counts a help-center reader's answer to "was this article helpful?".
+    pub async fn vote_article(&self, id: ArticleId, helpful: bool) -> Result<(), Error> {
+        self.write(move |txn| {
+            let mut table = txn.open_table(if helpful {
+                HELPFUL_VOTES
+            } else {
+                UNHELPFUL_VOTES
+            })?;
+            let now = table.get(id)?.map(|v| v.value()).unwrap_or(0);
+            table.insert(id, now + 1)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Each article's (helpful, not helpful) votes, by id.
+    pub async fn article_votes(
+        &self,
+    ) -> Result<std::collections::HashMap<ArticleId, (u64, u64)>, Error> {
+        self.read(|txn| {
+            let mut out: std::collections::HashMap<ArticleId, (u64, u64)> = Default::default();
+            for row in txn.open_table(HELPFUL_VOTES)?.iter()? {
+                let (k, v) = row?;
+                out.entry(k.value()).or_default().0 = v.value();
+            }
+            for row in txn.open_table(UNHELPFUL_VOTES)?.iter()? {
+                let (k, v) = row?;
+                out.entry(k.value()).or_default().1 = v.value();
+            }
+            Ok(out)
         })
         .await
     }
@@ -84,8 +118,12 @@ impl Store {
     /// Deletes an article; whether it existed. (A menu entry pointing at it then leads nowhere until the
     /// menu is saved again, which checks it.)
     pub async fn delete_article(&self, id: ArticleId) -> Result<bool, Error> {
-        self.write(move |txn| Ok(txn.open_table(ARTICLES)?.remove(id)?.is_some()))
-            .await
+        self.write(move |txn| {
+            txn.open_table(HELPFUL_VOTES)?.remove(id)?;
+            txn.open_table(UNHELPFUL_VOTES)?.remove(id)?;
+            Ok(txn.open_table(ARTICLES)?.remove(id)?.is_some())
+        })
+        .await
     }
 
     /// The bot's settings (off until saved).

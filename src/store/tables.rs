@@ -200,3 +200,9 @@ pub const ANSWERED: TableDefinition<u64, &[u8]> = TableDefinition::new("conversa
 /// `sha256(model, text) -> vector (f32, little-endian)`: embeddings of FAQ passages and answered questions,
 /// so each is computed once per model and text; at most `ai::hybrid::MAX_VECTORS`.
 pub const VECTORS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("digest_vector");
+
+/// `article_id -> votes`: the help center's "was this helpful?" answered yes.
+pub const HELPFUL_VOTES: TableDefinition<u64, u64> = TableDefinition::new("articleid_helpful");
+
+/// `article_id -> votes`: the help center's "was this helpful?" answered no.
+pub const UNHELPFUL_VOTES: TableDefinition<u64, u64> = TableDefinition::new("articleid_unhelpful");

@@ -1,7 +1,7 @@
 //! The public help center: the FAQ's articles as server-rendered pages at `/help/{en|ja}`, with
 //! categories, search (the same retrieval as the bot), article pages, and what search engines read
-//! (canonical and `hreflang` links, JSON-LD `FAQPage` and `Article`, `/help/sitemap.xml`). No JavaScript,
-//! no cookie, nothing stored: anyone may read it.
+//! (canonical and `hreflang` links, JSON-LD `FAQPage` and `Article`, `/help/sitemap.xml`). No JavaScript;
+//! the only thing a reader stores is an answer to "was this article helpful?" (counted once per address).
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -9,8 +9,15 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::json;
 
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use actix_web::http::StatusCode;
+
 use crate::faq::{self, Article, ArticleId};
 use crate::i18n::{Lang, Texts};
+use crate::web::csrf::CsrfCookie;
+use crate::web::render;
 use crate::web::{AppError, State, request};
 
 /// Registers the routes.
@@ -20,7 +27,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/help/style.css", web::get().to(style))
         .route("/help/{lang}", web::get().to(home))
         .route("/help/{lang}/search", web::get().to(search))
-        .route("/help/{lang}/{id}", web::get().to(article));
+        .route("/help/{lang}/{id}", web::get().to(article))
+        .route("/help/{lang}/{id}/feedback", web::post().to(feedback));
 }
 
 /// What every help page shows around its content.
@@ -54,6 +62,10 @@ struct HomePage {
 struct ArticlePage {
     f: Frame,
     heading: String,
+    id: ArticleId,
+    csrf: String,
+    /// The reader just answered "was this helpful?".
+    voted: bool,
     category: String,
     html: String,
 }
@@ -193,6 +205,8 @@ async fn home(state: web::Data<State>, path: web::Path<String>) -> Result<HttpRe
 async fn article(
     state: web::Data<State>,
     path: web::Path<(String, String)>,
+    csrf: CsrfCookie,
+    query: web::Query<VotedQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (lang, id) = path.into_inner();
     let lang = lang_of(&lang)?;
@@ -217,12 +231,82 @@ async fn article(
         "inLanguage": lang.code(), "articleBody": text, "url": f.canonical,
         "datePublished": crate::clock::date(a.created_at / 1000),
     }));
-    render(&ArticlePage {
+    let page = ArticlePage {
         f,
         heading: a.title.clone(),
+        id,
+        csrf: csrf.token().to_owned(),
+        voted: query.voted.is_some(),
         category: a.category.clone(),
         html: faq::render_markdown(&a.body),
-    })
+    };
+    // The feedback form carries a CSRF token, so this page is not cached.
+    render::page(StatusCode::OK, &page, &csrf)
+}
+
+#[derive(Deserialize)]
+struct VotedQuery {
+    #[serde(default)]
+    voted: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct FeedbackForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    helpful: String,
+}
+
+/// Readers (address, article) who answered lately: one answer per reader counts, and the set is bounded.
+static VOTERS: Mutex<Option<HashSet<(String, ArticleId)>>> = Mutex::new(None);
+const MAX_VOTERS: usize = 10_000;
+
+/// `POST /help/{lang}/{id}/feedback`: "was this helpful?" (`helpful=yes|no`), counted once per reader's
+/// address and article, then back to the article.
+async fn feedback(
+    req: HttpRequest,
+    state: web::Data<State>,
+    path: web::Path<(String, String)>,
+    csrf: CsrfCookie,
+    form: web::Form<FeedbackForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf.verify(&form.csrf)?;
+    let (lang, id) = path.into_inner();
+    let lang = lang_of(&lang)?;
+    let id: ArticleId = id.parse().map_err(|_| AppError::NotFound)?;
+    let helpful = match form.helpful.as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => return Err(AppError::BadRequest("helpful: yes or no".into())),
+    };
+    let exists = state
+        .store
+        .articles()
+        .await?
+        .iter()
+        .any(|a| a.id == id && shown_in(a, lang));
+    if !exists {
+        return Err(AppError::NotFound);
+    }
+    let reader = (request::client_address(&req, &state), id);
+    let first = {
+        let mut voters = VOTERS.lock().unwrap_or_else(|e| e.into_inner());
+        let set = voters.get_or_insert_with(HashSet::new);
+        if set.len() >= MAX_VOTERS {
+            set.clear();
+        }
+        set.insert(reader)
+    };
+    if first {
+        state.store.vote_article(id, helpful).await?;
+    }
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!("/help/{}/{id}?voted=1", lang.code()),
+        ))
+        .finish())
 }
 
 #[derive(Deserialize)]

@@ -218,6 +218,15 @@ async fn the_help_center_serves_both_languages_search_and_what_search_engines_re
         serde_json::json!(["en", "ja"])
     );
 
+    // A vote without the page's CSRF token is refused.
+    let forged = reqwest::Client::new()
+        .post(app.url(&format!("/help/ja/{id}/feedback")))
+        .form(&[("helpful", "no")])
+        .send()
+        .await
+        .unwrap();
+    assert!(forged.status().is_client_error(), "{}", forged.status());
+
     // In a browser, under the site's security headers: styled, in the shop's colour.
     let browser = crate::browser::Browser::launch_in("ja").await;
     browser.goto(&app.url(&format!("/help/ja/{id}"))).await;
@@ -233,5 +242,16 @@ async fn the_help_center_serves_both_languages_search_and_what_search_engines_re
     assert_eq!(colour, "rgb(170, 51, 0)");
     let shot = browser.screenshot("help-article").await;
     assert!(std::fs::metadata(shot).unwrap().len() > 5_000);
+    // "Was this helpful?" counts one answer per reader.
+    for _ in 0..2 {
+        browser.goto(&app.url(&format!("/help/ja/{id}"))).await;
+        browser.click("#feedback button[value=yes]").await;
+        browser.wait_for("#voted").await;
+    }
     browser.close().await;
+    let settings = app.page(&owner, "/settings/faq").await;
+    assert!(
+        settings.contains("<td class=\"votes\">1 / 0</td>"),
+        "{settings}"
+    );
 }

@@ -18,6 +18,8 @@ use crate::web::{AppError, State, request};
 struct FaqPage {
     c: Chrome,
     articles: Vec<Article>,
+    /// Help-center readers' (helpful, not helpful) answers by article.
+    votes: std::collections::HashMap<u64, (u64, u64)>,
     editing: Option<u64>,
     form: Draft,
     bot: Bot,
@@ -25,6 +27,14 @@ struct FaqPage {
     modes: [(Mode, &'static str); 3],
     notice: Option<&'static str>,
     error: Option<String>,
+}
+
+impl FaqPage {
+    /// "helpful / not helpful" for an article, as the help center's readers answered.
+    fn votes_of(&self, id: &u64) -> String {
+        let (yes, no) = self.votes.get(id).copied().unwrap_or_default();
+        format!("{yes} / {no}")
+    }
 }
 
 /// What the page shows besides the lists: the article form, the bot form, a notice or an error.
@@ -65,6 +75,7 @@ async fn render_page(
     let page = FaqPage {
         c: Chrome::new(lang, csrf, Some(&me.operator), "settings"),
         articles: state.store.articles().await?,
+        votes: state.store.article_votes().await?,
         editing: view.editing,
         form: view.form,
         bot,
