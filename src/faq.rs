@@ -138,6 +138,16 @@ pub fn search(articles: &[Article], query: &str, limit: usize) -> Vec<(ArticleId
         .collect()
 }
 
+/// The help center's page for an article: in its own language, or in the reader's when it is in both.
+pub fn help_path(a: &Article, japanese: bool) -> String {
+    let lang = match a.language.as_str() {
+        "" if japanese => "ja",
+        "" => "en",
+        own => own,
+    };
+    format!("/help/{lang}/{}", a.id)
+}
+
 /// What a menu entry does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -18,7 +18,7 @@
       empty: "The message is empty.", too_long: "The message is too long (5,000 characters at most).",
       unavailable: "The message could not be saved yet. It will be sent again.",
       refused: "The chat is not available on this site.",
-      readMore: "Read more", dismiss: "Close", automatic: "Automatic reply", bot: "FAQ bot", aiWriting: "Automatic answer (AI)",
+      readMore: "Read more", dismiss: "Close", automatic: "Automatic reply", bot: "FAQ bot", aiWriting: "Automatic answer (AI)", helpCenter: "Open in the help center",
       online: "We're online", later: "We reply as soon as we can",
       mailAsk: "Get the reply by e-mail:", mailSave: "Save", mailSaved: "We'll e-mail replies to ",
       invalid_email: "That is not an e-mail address.",
@@ -32,7 +32,7 @@
       empty: "メッセージが空です。", too_long: "メッセージが長すぎます（5,000文字まで）。",
       unavailable: "メッセージをまだ保存できませんでした。再送します。",
       refused: "このサイトではチャットを利用できません。",
-      readMore: "詳しく見る", dismiss: "閉じる", automatic: "自動応答", bot: "FAQボット", aiWriting: "AIによる自動回答",
+      readMore: "詳しく見る", dismiss: "閉じる", automatic: "自動応答", bot: "FAQボット", aiWriting: "AIによる自動回答", helpCenter: "ヘルプセンターで見る",
       online: "スタッフ対応中", later: "順次お返事します",
       mailAsk: "返信をメールで受け取る:", mailSave: "保存", mailSaved: "返信をメールでお知らせします: ",
       invalid_email: "メールアドレスの形式が正しくありません。",
@@ -741,6 +741,13 @@
       var body = el("div", "md");
       body.innerHTML = f.article.html; // made safe by the server: raw HTML is text, unsafe links are gone
       botArticle.appendChild(body);
+      if (f.article.url) {
+        var page = el("a", "page", TEXT.helpCenter);
+        page.href = f.article.url;
+        page.target = "_blank";
+        page.rel = "noopener";
+        botArticle.appendChild(page);
+      }
     }
     botChoices.textContent = "";
     (f ? f.choices : []).forEach(function (c) {

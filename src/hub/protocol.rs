@@ -351,6 +351,8 @@ pub struct ArticleOut {
     pub title: String,
     /// The body as HTML, made safe by the server (`faq::render_markdown`).
     pub html: String,
+    /// Its page in the help center (absolute).
+    pub url: String,
 }
 
 /// Frames the server sends to a widget.

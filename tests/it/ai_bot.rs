@@ -178,7 +178,11 @@ async fn the_bot_answers_from_the_passages_streamed_with_sources_and_can_be_rate
         .recv_matching(|f| f["type"] == "message" && f["message"]["author"]["kind"] == "bot")
         .await;
     let body = stored["message"]["body"].as_str().unwrap();
-    assert!(body.ends_with("参考: 送料について"), "{body}");
+    assert!(body.contains("\n\n参考: 送料について http://"), "{body}");
+    assert!(
+        body.ends_with("/help/ja/1"),
+        "the source links to the help center: {body}"
+    );
 
     // A rating counts once.
     let rate = ids

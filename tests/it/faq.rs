@@ -261,6 +261,15 @@ async fn the_widget_shows_the_bots_buttons_and_an_article() {
     )
     .await;
     assert_eq!(title, "送料について");
+    let page = widget_js(
+        &browser,
+        "return root.querySelector('.article a.page').href",
+    )
+    .await;
+    assert!(
+        page.as_str().unwrap().ends_with("/help/ja/1"),
+        "the article's page in the help center: {page}"
+    );
     // The exchange is in the chat log too, labelled as the bot's.
     wait_widget(
         &browser,

@@ -94,13 +94,19 @@ pub(super) async fn answer(
             bot.offer_person(store, hub, conversation).await
         }
         Ok(Completion { text, .. }) => {
-            let mut titles: Vec<&str> = Vec::new();
+            let mut titles: Vec<String> = Vec::new();
             let mut choices: Vec<ChoiceOut> = Vec::new();
             for hit in &hits {
                 if let Source::Article(id) = hit.source
-                    && !titles.contains(&hit.title.as_str())
+                    && !choices.iter().any(|c| c.id == format!("a:{id}"))
                 {
-                    titles.push(&hit.title);
+                    // The article's page in the help center, as the source to check.
+                    let page = articles
+                        .iter()
+                        .find(|a| a.id == id)
+                        .map(|a| crate::faq::help_path(a, japanese))
+                        .unwrap_or_default();
+                    titles.push(format!("{} {}{page}", hit.title, bot.public_url));
                     choices.push(ChoiceOut {
                         id: format!("a:{id}"),
                         label_en: hit.title.clone(),
@@ -108,6 +114,7 @@ pub(super) async fn answer(
                     });
                 }
             }
+            let titles: Vec<&str> = titles.iter().map(String::as_str).collect();
             let body = answer::with_sources(&text, &titles, japanese);
             let Some((c, message)) = store.post_bot_message(conversation.id, body).await? else {
                 return Ok(None);

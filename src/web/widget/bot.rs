@@ -44,6 +44,8 @@ pub struct BotContext {
     pub(super) ja: bool,
     /// The model connection, when the model answers typed questions now (its mode and the hours).
     pub(super) ai: Option<AiSettings>,
+    /// Sodan's public address, for links to the help center.
+    pub(super) public_url: String,
 }
 
 fn pick(texts: (&str, &str), ja: bool) -> String {
@@ -106,6 +108,7 @@ impl BotContext {
         store: &Store,
         browser_language: &str,
         hours: Option<&Hours>,
+        public_url: &str,
     ) -> Result<Option<BotContext>, Error> {
         let settings = store.bot_settings().await?;
         let open = hours.is_none_or(|h| h.is_open(crate::clock::now_millis()));
@@ -126,6 +129,7 @@ impl BotContext {
             settings,
             ja,
             ai,
+            public_url: public_url.trim_end_matches('/').to_owned(),
         }))
     }
 
@@ -303,6 +307,7 @@ impl BotContext {
             article: Some(ArticleOut {
                 id: article.id,
                 html: faq::render_markdown(&article.body),
+                url: format!("{}{}", self.public_url, faq::help_path(&article, self.ja)),
                 title: article.title,
             }),
             choices: after_answer(),

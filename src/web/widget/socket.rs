@@ -349,7 +349,14 @@ impl VisitorSocket {
         if let Flow::Close = send(session, &welcome).await {
             return Flow::Close;
         }
-        self.bot = match BotContext::load(store, &self.language, hours.as_ref()).await {
+        self.bot = match BotContext::load(
+            store,
+            &self.language,
+            hours.as_ref(),
+            &self.state.public_url,
+        )
+        .await
+        {
             Ok(bot) => bot,
             Err(e) => return refused(session, Refused::Store(e)).await,
         };
