@@ -35,7 +35,7 @@ const FLAGS: [&str; 9] = [
 ];
 
 /// Installs Chromium and its WebDriver once per test run when they are missing.
-fn ensure_installed() {
+pub fn ensure_installed() {
     static INSTALLED: Mutex<bool> = Mutex::new(false);
     let mut done = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
     let present = [CHROMIUM, CHROMEDRIVER, JAPANESE_FONT_DIR]

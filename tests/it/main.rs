@@ -36,6 +36,7 @@ mod history;
 mod http_stub;
 mod inbox;
 mod install;
+mod lighthouse;
 mod line;
 mod line_outbox;
 mod line_sdk;
