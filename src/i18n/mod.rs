@@ -243,6 +243,20 @@ pub struct Texts {
     pub typing: &'static str,
     pub snooze_hours: &'static str,
     pub apply: &'static str,
+    /// Heads the IMAP settings.
+    pub mailbox_title: &'static str,
+    /// Explains the mailbox.
+    pub mailbox_help: &'static str,
+    /// The on switch.
+    pub mailbox_enabled: &'static str,
+    /// The IMAP folder.
+    pub mailbox_folder: &'static str,
+    /// The test button.
+    pub mailbox_test: &'static str,
+    /// Test succeeded.
+    pub mailbox_test_ok: &'static str,
+    /// Test failed.
+    pub mailbox_test_failed: &'static str,
     /// Column of help-center votes.
     pub help_votes: &'static str,
     /// The shop's name field.
@@ -1052,6 +1066,13 @@ static EN: Texts = Texts {
     typing: "is typing…",
     snooze_hours: "Snooze for (hours)",
     apply: "Apply",
+    mailbox_title: "Incoming mailbox",
+    mailbox_help: "Sodan reads this mailbox (IMAP) so that replies to its e-mails and new mails to your support address land in the inbox. For Gmail or Google Workspace use imap.gmail.com, port 993, and an app password; for Microsoft 365 outlook.office365.com, port 993.",
+    mailbox_enabled: "Read this mailbox",
+    mailbox_folder: "Folder",
+    mailbox_test: "Test the connection",
+    mailbox_test_ok: "The mailbox can be read:",
+    mailbox_test_failed: "The mailbox cannot be read:",
     help_votes: "Helpful / not (help center)",
     shop_name: "Shop name (heads the help center)",
     faq_category: "Category",
@@ -1538,6 +1559,13 @@ static JA: Texts = Texts {
     typing: "が入力中…",
     snooze_hours: "スヌーズ（時間）",
     apply: "適用",
+    mailbox_title: "受信メールボックス",
+    mailbox_help: "返信メールやサポート窓口あてのメールを受信箱に取り込むため、Sodanがこのメールボックス（IMAP）を読みます。GmailやGoogle Workspaceは imap.gmail.com・ポート993・アプリパスワード、Microsoft 365 は outlook.office365.com・ポート993 を使います。",
+    mailbox_enabled: "このメールボックスを読む",
+    mailbox_folder: "フォルダ",
+    mailbox_test: "接続をテスト",
+    mailbox_test_ok: "メールボックスを読めます:",
+    mailbox_test_failed: "メールボックスを読めません:",
     help_votes: "役に立った／立たなかった（ヘルプセンター）",
     shop_name: "ショップ名（ヘルプセンターの見出し）",
     faq_category: "カテゴリ",

@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod compose;
+pub mod imap;
 pub mod transport;
 
 use serde::{Deserialize, Serialize};

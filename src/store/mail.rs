@@ -14,6 +14,8 @@ use crate::mail::transport::SendError;
 use crate::mail::{self, MAX_ATTEMPTS, MailId, Outgoing, Purpose, SmtpSettings, Status};
 
 const SMTP_SETTING: &str = "smtp";
+/// The settings key of the incoming mailbox.
+const IMAP_SETTING: &str = "imap";
 const SECRET_SETTING: &str = "mail_secret";
 const NEXT_MAIL_KEY: &str = "next_mail_id";
 
@@ -92,6 +94,31 @@ impl Store {
                 .map(|v| decode(v.value()))
                 .transpose()
                 .map(Option::unwrap_or_default)
+        })
+        .await
+    }
+
+    /// The incoming mailbox (off until saved).
+    pub async fn imap_settings(&self) -> Result<crate::mail::imap::ImapSettings, Error> {
+        self.read(|txn| {
+            txn.open_table(SETTINGS)?
+                .get(IMAP_SETTING)?
+                .map(|v| decode(v.value()))
+                .transpose()
+                .map(Option::unwrap_or_default)
+        })
+        .await
+    }
+
+    /// Replaces the incoming mailbox's settings (checked by the caller).
+    pub async fn set_imap_settings(
+        &self,
+        settings: crate::mail::imap::ImapSettings,
+    ) -> Result<(), Error> {
+        self.write(move |txn| {
+            txn.open_table(SETTINGS)?
+                .insert(IMAP_SETTING, encode(&settings)?.as_slice())?;
+            Ok(())
         })
         .await
     }

@@ -6,7 +6,6 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use fantoccini::elements::Element;
@@ -36,35 +35,7 @@ const FLAGS: [&str; 9] = [
 
 /// Installs Chromium and its WebDriver once per test run when they are missing.
 pub fn ensure_installed() {
-    static INSTALLED: Mutex<bool> = Mutex::new(false);
-    let mut done = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
-    let present = [CHROMIUM, CHROMEDRIVER, JAPANESE_FONT_DIR]
-        .iter()
-        .all(|p| std::path::Path::new(p).exists());
-    if *done || present {
-        *done = true;
-        return;
-    }
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false);
-    assert!(
-        is_root,
-        "browser tests need Debian's packages {PACKAGES}: run `sudo apt-get install {PACKAGES}`"
-    );
-    eprintln!("installing {PACKAGES} for the browser tests (once)...");
-    let script = format!(
-        "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {PACKAGES}"
-    );
-    let status = Command::new("sh")
-        .args(["-c", &script])
-        .stdout(Stdio::null())
-        .status()
-        .expect("apt-get runs");
-    assert!(status.success(), "installing {PACKAGES} failed");
-    *done = true;
+    crate::debian::ensure(PACKAGES, &[CHROMIUM, CHROMEDRIVER, JAPANESE_FONT_DIR]);
 }
 
 /// How long a browser test waits for a page to reach an expected state: generous, so a busy machine only

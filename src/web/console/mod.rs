@@ -20,6 +20,7 @@ mod import;
 mod inbox;
 mod line_settings;
 mod login;
+mod mailbox_settings;
 mod pages;
 mod password_reset;
 mod privacy_settings;
@@ -161,6 +162,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/email", web::get().to(email_settings::page))
         .route("/settings/email", web::post().to(email_settings::save))
         .route("/settings/email/test", web::post().to(email_settings::test))
+        .route(
+            "/settings/email/mailbox",
+            web::get().to(mailbox_settings::page),
+        )
+        .route(
+            "/settings/email/mailbox",
+            web::post().to(mailbox_settings::save),
+        )
+        .route(
+            "/settings/email/mailbox/test",
+            web::post().to(mailbox_settings::test),
+        )
         .route("/settings/webhooks", web::get().to(webhook_settings::page))
         .route("/settings/webhooks", web::post().to(webhook_settings::add))
         .route(
