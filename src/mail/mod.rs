@@ -5,6 +5,7 @@
 pub mod alerts;
 pub mod compose;
 pub mod imap;
+pub mod inbound;
 pub mod transport;
 
 use serde::{Deserialize, Serialize};
