@@ -201,7 +201,6 @@ async fn post_chat(
     messages: &[ChatMessage],
     stream: bool,
 ) -> Result<reqwest::Response, Failure> {
-    let client = client(settings).map_err(Failure)?;
     let mut body = serde_json::json!({
         "model": settings.chat_model,
         "messages": messages,
@@ -212,8 +211,19 @@ async fn post_chat(
     if stream {
         body["stream_options"] = serde_json::json!({ "include_usage": true });
     }
+    post_json(settings, "/chat/completions", &body).await
+}
+
+/// POSTs JSON to `{base}{path}` with the key, if any; a failure when the endpoint cannot be reached or
+/// answers an error status (with the start of what it said).
+async fn post_json(
+    settings: &AiSettings,
+    path: &str,
+    body: &serde_json::Value,
+) -> Result<reqwest::Response, Failure> {
+    let client = client(settings).map_err(Failure)?;
     let mut request = client
-        .post(url(settings, "/chat/completions"))
+        .post(url(settings, path))
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(body.to_string());
     if !settings.api_key.is_empty() {
@@ -280,16 +290,11 @@ fn finish(text: String, tokens: u64) -> Result<Completion, Failure> {
 }
 
 async fn send_chat(settings: &AiSettings, messages: &[ChatMessage]) -> Result<Completion, Failure> {
-    let response = post_chat(settings, messages, false).await?;
-    let status = response.status();
-    let text = response
+    let text = post_chat(settings, messages, false)
+        .await?
         .text()
         .await
         .map_err(|e| Failure(error_chain(&e)))?;
-    if !status.is_success() {
-        let head: String = text.chars().take(300).collect();
-        return Err(Failure(format!("the endpoint answered {status}: {head}")));
-    }
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| Failure(format!("not a chat completion: {e}")))?;
     let answer = value["choices"][0]["message"]["content"]
@@ -312,25 +317,12 @@ pub async fn embed(
 }
 
 async fn send_embed(settings: &AiSettings, texts: &[String]) -> Result<Vec<Vec<f32>>, Failure> {
-    let client = client(settings).map_err(Failure)?;
     let body = serde_json::json!({ "model": settings.embed_model, "input": texts });
-    let mut request = client
-        .post(url(settings, "/embeddings"))
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(body.to_string());
-    if !settings.api_key.is_empty() {
-        request = request.bearer_auth(&settings.api_key);
-    }
-    let response = request.send().await.map_err(|e| Failure(error_chain(&e)))?;
-    let status = response.status();
-    let text = response
+    let text = post_json(settings, "/embeddings", &body)
+        .await?
         .text()
         .await
         .map_err(|e| Failure(error_chain(&e)))?;
-    if !status.is_success() {
-        let head: String = text.chars().take(300).collect();
-        return Err(Failure(format!("the endpoint answered {status}: {head}")));
-    }
     let value: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| Failure(format!("not an embeddings answer: {e}")))?;
     let mut out = vec![Vec::new(); texts.len()];
