@@ -40,6 +40,11 @@ pub fn start(store: &Store, hub: Hub, public_url: String, retry_secs: u64) {
         hub.clone(),
         retry_secs * 1000,
     ));
+    tokio::spawn(crate::mail::reader::run(
+        store.downgrade(),
+        hub.clone(),
+        store.mailbox_signal(),
+    ));
     tokio::spawn(sessions(store.downgrade(), hub.clone()));
     tokio::spawn(autoreplies(store.downgrade(), hub));
     tokio::spawn(retention(store.downgrade(), store.retention_signal()));

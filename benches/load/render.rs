@@ -132,6 +132,7 @@ pub async fn seed(data_dir: &Path, count: usize, history: (usize, usize)) {
                             trigger: None,
                             bot: false,
                             channel: sodan::conversations::Channel::Web,
+                            ..Origin::default()
                         },
                     )
                     .await

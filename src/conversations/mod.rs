@@ -3,6 +3,9 @@
 //! Plain types and checks here; [`live`] stores an action and then pushes it through the hub.
 
 pub mod live;
+pub mod mail_thread;
+
+pub use mail_thread::{MailRef, MailThread};
 
 use serde::{Deserialize, Serialize};
 
@@ -121,6 +124,9 @@ pub struct Conversation {
     /// What reports need, kept up to date as the conversation goes.
     #[serde(default)]
     pub stats: ConversationStats,
+    /// On the e-mail channel: the thread operators' replies go into.
+    #[serde(default)]
+    pub mail_thread: Option<MailThread>,
 }
 
 /// What reports need about a conversation: how fast and by whom it was answered, when it was resolved,
@@ -197,6 +203,8 @@ pub enum Channel {
     Web,
     /// The shop's LINE official account.
     Line,
+    /// E-mail to the shop's support address (read from the incoming mailbox).
+    Email,
 }
 
 /// How a stored message reaches a visitor who is not watching the widget: the one rule every caller
@@ -207,6 +215,8 @@ pub enum Outbound {
     Line,
     /// E-mailed in a digest if the visitor has no widget open (operators' replies on the web).
     MailIfAway,
+    /// E-mailed as a reply in the customer's thread (operators' replies on the e-mail channel).
+    Mail,
 }
 
 /// Where `message` goes beyond the live sockets, in `conversation`'s channel: every message the visitor
@@ -220,6 +230,9 @@ pub fn outbound(conversation: &Conversation, message: &Message) -> Option<Outbou
         (Channel::Line, _) => Some(Outbound::Line),
         (Channel::Web, Author::Operator { .. }) => Some(Outbound::MailIfAway),
         (Channel::Web, _) => None,
+        // Only people answer by mail: an automatic reply to a mail could start a loop of auto-replies.
+        (Channel::Email, Author::Operator { .. }) => Some(Outbound::Mail),
+        (Channel::Email, _) => None,
     }
 }
 
@@ -245,6 +258,12 @@ pub struct Origin {
     pub bot: bool,
     /// Where the message came from (a new conversation is on this channel).
     pub channel: Channel,
+    /// The conversation it answers (a reply by e-mail names one); the visitor's latest otherwise.
+    pub conversation: Option<ConversationId>,
+    /// Start a new conversation even if the visitor has one (a new e-mail, not a reply).
+    pub new_conversation: bool,
+    /// The mail it came in, so replies thread with it.
+    pub mail: Option<MailRef>,
 }
 
 impl Conversation {
@@ -274,6 +293,7 @@ impl Conversation {
             digest_due: None,
             channel: Channel::Web,
             stats: ConversationStats::default(),
+            mail_thread: None,
         }
     }
 

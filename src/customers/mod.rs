@@ -67,12 +67,23 @@ pub struct Profile {
     pub line_user_id: Option<String>,
     /// Their LINE profile picture.
     pub line_picture: String,
+    /// The e-mail address is theirs as far as mail can tell: they wrote to the shop from it.
+    pub email_from_mail: bool,
 }
 
 impl Profile {
     /// Whether the shop has said who this is.
     pub fn identified(&self) -> bool {
         self.external_id.is_some()
+    }
+
+    /// The address a mail from it may be matched to this customer by (lower-cased): only one the shop
+    /// vouched for (an identified customer) or that this customer wrote from. An address someone typed
+    /// into the widget joins nothing.
+    pub fn verified_email(&self) -> Option<String> {
+        let email = self.email.trim();
+        (!email.is_empty() && (self.identified() || self.email_from_mail))
+            .then(|| email.to_lowercase())
     }
 
     /// The cart's total value.

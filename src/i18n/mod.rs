@@ -257,6 +257,28 @@ pub struct Texts {
     pub mailbox_test_ok: &'static str,
     /// Test failed.
     pub mailbox_test_failed: &'static str,
+    /// What the reader is doing now.
+    pub mailbox_now: &'static str,
+    /// The mails read list's heading.
+    pub mailbox_received: &'static str,
+    /// No mail read yet.
+    pub mailbox_received_none: &'static str,
+    /// Column: when.
+    pub mailbox_col_when: &'static str,
+    /// Column: sender.
+    pub mailbox_col_from: &'static str,
+    /// Column: subject.
+    pub mailbox_col_subject: &'static str,
+    /// Column: what became of it.
+    pub mailbox_col_result: &'static str,
+    /// A mail became a message.
+    pub outcome_delivered: &'static str,
+    /// A mail no one should answer.
+    pub outcome_ignored: &'static str,
+    /// A mail that could not be read.
+    pub outcome_failed: &'static str,
+    /// Link to the whole mail of a message.
+    pub mail_full: &'static str,
     /// Column of help-center votes.
     pub help_votes: &'static str,
     /// The shop's name field.
@@ -1073,6 +1095,17 @@ static EN: Texts = Texts {
     mailbox_test: "Test the connection",
     mailbox_test_ok: "The mailbox can be read:",
     mailbox_test_failed: "The mailbox cannot be read:",
+    mailbox_now: "Now:",
+    mailbox_received: "Mails read",
+    mailbox_received_none: "No mail has been read yet.",
+    mailbox_col_when: "When",
+    mailbox_col_from: "From",
+    mailbox_col_subject: "Subject",
+    mailbox_col_result: "Result",
+    outcome_delivered: "delivered",
+    outcome_ignored: "ignored",
+    outcome_failed: "failed",
+    mail_full: "Show the whole mail",
     help_votes: "Helpful / not (help center)",
     shop_name: "Shop name (heads the help center)",
     faq_category: "Category",
@@ -1566,6 +1599,17 @@ static JA: Texts = Texts {
     mailbox_test: "接続をテスト",
     mailbox_test_ok: "メールボックスを読めます:",
     mailbox_test_failed: "メールボックスを読めません:",
+    mailbox_now: "現在:",
+    mailbox_received: "受信したメール",
+    mailbox_received_none: "まだメールを受信していません。",
+    mailbox_col_when: "日時",
+    mailbox_col_from: "差出人",
+    mailbox_col_subject: "件名",
+    mailbox_col_result: "結果",
+    outcome_delivered: "取り込み済み",
+    outcome_ignored: "対象外",
+    outcome_failed: "失敗",
+    mail_full: "メール全文を表示",
     help_votes: "役に立った／立たなかった（ヘルプセンター）",
     shop_name: "ショップ名（ヘルプセンターの見出し）",
     faq_category: "カテゴリ",

@@ -140,6 +140,22 @@ pub fn new_conversation(ja: bool, preview: &str, link: &str) -> Composed {
     }
 }
 
+/// An operator's reply on the e-mail channel: their words only, as a person's mail would be (no quoted
+/// history, no button).
+pub fn reply(subject: &str, body: &str) -> Composed {
+    let html = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{}</title></head>\n\
+         <body><div style=\"white-space:pre-wrap\">{}</div></body></html>\n",
+        escape(subject),
+        escape(body)
+    );
+    Composed {
+        subject: subject.to_owned(),
+        text: format!("{body}\n"),
+        html,
+    }
+}
+
 /// The console's test mail, in both languages.
 pub fn test_mail(console_url: &str) -> Composed {
     let en = "This is a test e-mail from Sodan: your SMTP settings work.";

@@ -112,7 +112,8 @@ pub struct Probe {
     pub transcript: Vec<String>,
 }
 
-fn tls_config() -> Arc<rustls::ClientConfig> {
+/// TLS with the web's root certificates (ring as the provider), for the mailbox.
+pub(crate) fn tls_config() -> Arc<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(

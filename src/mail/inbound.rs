@@ -22,6 +22,10 @@ pub struct Inbound {
     pub subject: String,
     /// The new text: without quoted history and signature.
     pub text: String,
+    /// The whole text as sent, quoted history included (kept for operators to read).
+    pub full: String,
+    /// The addresses it was sent to (To, Cc, Delivered-To, X-Original-To), lower-cased.
+    pub to: Vec<String>,
     /// The Message-IDs it answers (In-Reply-To, then References), without angle brackets.
     pub answers: Vec<String>,
     /// Why no one should answer it, if so.
@@ -66,12 +70,27 @@ pub fn read(raw: &[u8]) -> Result<Inbound, String> {
         .body_text(0)
         .map(|t| t.to_string())
         .unwrap_or_default();
+    let mut to: Vec<String> = [message.to(), message.cc()]
+        .into_iter()
+        .flatten()
+        .flat_map(|a| a.iter())
+        .filter_map(|a| a.address().map(str::to_lowercase))
+        .collect();
+    for name in ["Delivered-To", "X-Original-To"] {
+        for value in message.header_values(name) {
+            if let Some(t) = value.as_text() {
+                to.push(t.trim().trim_matches(['<', '>']).to_lowercase());
+            }
+        }
+    }
     Ok(Inbound {
         message_id: message.message_id().unwrap_or_default().to_owned(),
         from,
         name: sender.name().unwrap_or_default().to_owned(),
         subject: message.subject().unwrap_or_default().to_owned(),
         text: strip_quoted(&full),
+        full,
+        to,
         answers,
         automatic: automatic(&message),
     })
@@ -163,6 +182,11 @@ Content-Transfer-Encoding: 8bit\r\n\
             ["digest-7-3@shop.example", "digest-7-1@shop.example"]
         );
         assert_eq!(mail.text, "ありがとうございます。明日受け取れます。");
+        assert!(
+            mail.full.contains("> 発送しました。"),
+            "the whole text is kept"
+        );
+        assert_eq!(mail.to, ["support+c7.abc@shop.example"]);
         assert_eq!(mail.automatic, None);
     }
 

@@ -6,6 +6,10 @@ pub mod alerts;
 pub mod compose;
 pub mod imap;
 pub mod inbound;
+pub mod intake;
+pub mod reader;
+pub mod received;
+pub mod reply_address;
 pub mod transport;
 
 use serde::{Deserialize, Serialize};
@@ -144,6 +148,29 @@ pub enum Purpose {
     },
     /// The console's "send test e-mail".
     Test,
+    /// An operator's reply on the e-mail channel, in the customer's thread.
+    Reply {
+        /// The conversation.
+        conversation: u64,
+        /// The reply.
+        seq: u64,
+        /// The customer's mail it answers (`In-Reply-To`), without angle brackets.
+        in_reply_to: String,
+        /// The thread's earlier Message-IDs (`References`), without angle brackets.
+        references: Vec<String>,
+    },
+}
+
+impl Purpose {
+    /// The conversation the mail is about, if any.
+    pub fn conversation(&self) -> Option<u64> {
+        match self {
+            Purpose::Digest { conversation, .. }
+            | Purpose::NewConversation { conversation }
+            | Purpose::Reply { conversation, .. } => Some(*conversation),
+            Purpose::Test => None,
+        }
+    }
 }
 
 /// Where a queued mail stands.
@@ -181,6 +208,9 @@ pub struct Outgoing {
     /// The one-click unsubscribe address (RFC 8058) for mails a customer can stop; empty otherwise.
     #[serde(default)]
     pub unsubscribe: String,
+    /// Where answers go (a signed address that leads back to the conversation); the sender when empty.
+    #[serde(default)]
+    pub reply_to: String,
     /// Why.
     pub purpose: Purpose,
     /// Where it stands.
@@ -206,6 +236,7 @@ impl Outgoing {
             body: composed.text,
             html: composed.html,
             unsubscribe: String::new(),
+            reply_to: String::new(),
             purpose: Purpose::Test,
             status: Status::Sending,
             attempts: 1,

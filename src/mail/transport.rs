@@ -39,9 +39,20 @@ pub fn message_id(mail: &Outgoing, from: &Mailbox) -> String {
 }
 
 /// The id every mail about one conversation refers to (`In-Reply-To`, `References`), so mail clients show
-/// successive digests of a conversation as one thread.
+/// successive digests of a conversation as one thread (and answers to them find it again).
 pub fn thread_id(conversation: u64, from: &Mailbox) -> String {
-    format!("<sodan.conversation.{conversation}@{}>", domain(from))
+    format!(
+        "<{}>",
+        super::reply_address::thread_id(conversation, &domain(from))
+    )
+}
+
+/// Where answers go: the mail's signed reply address under the sender's name, else the sender.
+fn reply_to(mail: &Outgoing, from: &Mailbox) -> Mailbox {
+    match mail.reply_to.parse() {
+        Ok(email) if !mail.reply_to.is_empty() => Mailbox::new(from.name.clone(), email),
+        _ => from.clone(),
+    }
 }
 
 /// Builds the mail as it goes on the wire: Message-ID, Date, MIME-Version, Reply-To, thread headers,
@@ -59,11 +70,26 @@ pub fn build(settings: &SmtpSettings, mail: &Outgoing) -> Result<Message, SendEr
     let mut builder = Message::builder()
         .message_id(Some(message_id(mail, &from)))
         .from(from.clone())
-        .reply_to(from.clone())
+        .reply_to(reply_to(mail, &from))
         .to(to)
         .subject(mail.subject.as_str());
-    let thread = match mail.purpose {
-        Purpose::Digest { conversation, .. } => Some(thread_id(conversation, &from)),
+    let thread = match &mail.purpose {
+        Purpose::Digest { conversation, .. } => Some(thread_id(*conversation, &from)),
+        Purpose::Reply {
+            conversation,
+            in_reply_to,
+            references,
+            ..
+        } => {
+            let ours = thread_id(*conversation, &from);
+            if !in_reply_to.is_empty() {
+                builder = builder.in_reply_to(format!("<{in_reply_to}>"));
+            }
+            let mut all: Vec<String> = references.iter().map(|r| format!("<{r}>")).collect();
+            all.push(ours);
+            builder = builder.references(all.join(" "));
+            None
+        }
         Purpose::NewConversation { conversation } => Some(format!(
             "<sodan.operators.conversation.{conversation}@{}>",
             domain(&from)

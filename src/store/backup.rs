@@ -20,7 +20,7 @@ use super::{OpenError, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 20] = [
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 21] = [
     OPERATORS,
     VISITORS,
     CONVERSATIONS,
@@ -41,12 +41,19 @@ const ID_RECORDS: [TableDefinition<u64, &[u8]>; 20] = [
     LINE_PUSHES,
     AI_EVENTS,
     ANSWERED,
+    RECEIVED,
 ];
 /// `(a, b, c) -> number` tables.
 const TRIPLE_NUMBERS: [TableDefinition<(u64, u64, u64), u64>; 2] = [PAGE_VISITORS, OUTCOME_EVENTS];
 const ID_NUMBERS: [TableDefinition<u64, u64>; 3] = [SEGMENT_SIZES, HELPFUL_VOTES, UNHELPFUL_VOTES];
-const TEXT_IDS: [TableDefinition<&str, u64>; 4] =
-    [OPERATOR_EMAILS, EXTERNAL_IDS, ATTRIBUTE_KEYS, LINE_USERS];
+const TEXT_IDS: [TableDefinition<&str, u64>; 6] = [
+    OPERATOR_EMAILS,
+    EXTERNAL_IDS,
+    ATTRIBUTE_KEYS,
+    LINE_USERS,
+    RECEIVED_KEYS,
+    MAIL_CUSTOMERS,
+];
 const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 3] = [SESSIONS, INVITES, VECTORS];
 const DIGEST_IDS: [TableDefinition<&[u8], u64>; 2] = [VISITOR_TOKENS, API_TOKEN_DIGESTS];
 const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 12] = [

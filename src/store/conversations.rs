@@ -194,8 +194,14 @@ pub(super) fn append(
     }
     save(txn, conversation, previous_activity)?;
     super::webhooks::emit(txn, Event::MessageCreated, webhooks::message_json(&message))?;
-    if conversations::outbound(conversation, &message) == Some(conversations::Outbound::Line) {
-        super::line_pushes::queue(txn, conversation, &message)?;
+    match conversations::outbound(conversation, &message) {
+        Some(conversations::Outbound::Line) => {
+            super::line_pushes::queue(txn, conversation, &message)?;
+        }
+        Some(conversations::Outbound::Mail) => {
+            super::mail::queue_reply(txn, conversation, &message)?
+        }
+        _ => {}
     }
     Ok(message)
 }
@@ -226,12 +232,22 @@ impl Store {
                     });
                 }
                 let now = crate::clock::now_millis();
-                let latest = txn
-                    .open_table(VISITOR_CONVERSATIONS)?
-                    .range((visitor, 0)..=(visitor, u64::MAX))?
-                    .next_back()
-                    .transpose()?
-                    .map(|(k, _)| k.value().1);
+                let mine = txn.open_table(VISITOR_CONVERSATIONS)?;
+                // The conversation the message names, if it is the visitor's; else their latest.
+                let named = match origin.conversation {
+                    Some(id) => mine.get((visitor, id))?.map(|_| id),
+                    None => None,
+                };
+                let latest = match named {
+                    Some(id) => Some(id),
+                    None if origin.new_conversation => None,
+                    None => mine
+                        .range((visitor, 0)..=(visitor, u64::MAX))?
+                        .next_back()
+                        .transpose()?
+                        .map(|(k, _)| k.value().1),
+                };
+                drop(mine);
                 let (mut conversation, previous, new_conversation) =
                     match latest.map(|id| load(txn, id)).transpose()?.flatten() {
                         Some(c) => {
@@ -265,6 +281,7 @@ impl Store {
                                 digest_due: None,
                                 channel: origin.channel,
                                 stats: Default::default(),
+                                mail_thread: None,
                             };
                             (c, None, true)
                         }
@@ -284,6 +301,12 @@ impl Store {
                 } else if matches!(conversation.status, Status::Resolved | Status::Snoozed) {
                     conversation.status = Status::Open;
                     conversation.snoozed_until = None;
+                }
+                if let Some(mail) = &origin.mail {
+                    conversation
+                        .mail_thread
+                        .get_or_insert_with(Default::default)
+                        .received(mail);
                 }
                 conversation.unread_for_operators += 1;
                 // The visitor has read everything up to their own message.

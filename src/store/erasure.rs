@@ -17,7 +17,7 @@ use super::tables::{
 use super::visitors::follow;
 use super::{Error, Store};
 use crate::conversations::{Author, Conversation, ConversationId, Message, Status};
-use crate::mail::{Outgoing, Purpose};
+use crate::mail::Outgoing;
 use crate::segments::Membership;
 use crate::visitors::{Visitor, VisitorId};
 use crate::webhooks::{Delivery, Event};
@@ -140,11 +140,7 @@ fn drop_mails(
         .map(|e| decode::<Outgoing>(e?.1.value()))
         .filter(|m| {
             m.as_ref().map_or(true, |m| {
-                let about = match m.purpose {
-                    Purpose::Digest { conversation, .. } => Some(conversation),
-                    Purpose::NewConversation { conversation } => Some(conversation),
-                    Purpose::Test => None,
-                };
+                let about = m.purpose.conversation();
                 (!address.is_empty() && m.to.eq_ignore_ascii_case(address))
                     || about.is_some_and(|c| conversations.contains(&c))
             })
@@ -271,6 +267,8 @@ fn erase_customer(
     if let Some(line) = &p.line_user_id {
         txn.open_table(LINE_USERS)?.remove(line.as_str())?;
     }
+    txn.open_table(super::tables::MAIL_CUSTOMERS)?
+        .retain(|_, v| !all.contains(&v))?;
     txn.open_table(SEEN)?.remove((customer.last_seen_at, id))?;
     for &v in &ids {
         for def in [PAGE_VIEW_LOG, PAGE_VIEWS, EVENTS] {

@@ -46,6 +46,7 @@ fn enqueue(
     composed: Composed,
     purpose: Purpose,
     unsubscribe: String,
+    reply_to: String,
 ) -> Result<MailId, Error> {
     let now = crate::clock::now_millis();
     let mail = Outgoing {
@@ -55,6 +56,7 @@ fn enqueue(
         body: composed.text,
         html: composed.html,
         unsubscribe,
+        reply_to,
         purpose,
         status: Status::Queued,
         attempts: 0,
@@ -66,6 +68,69 @@ fn enqueue(
         .insert(mail.id, encode(&mail)?.as_slice())?;
     txn.open_table(MAIL_DUE)?.insert((now, mail.id), ())?;
     Ok(mail.id)
+}
+
+/// The signed address answers about `conversation` go to, when Sodan reads the mailbox (else empty:
+/// answers go to the sender's address as before).
+fn signed_reply_to(
+    txn: &WriteTransaction,
+    smtp: &SmtpSettings,
+    secret: &str,
+    conversation: ConversationId,
+) -> Result<String, Error> {
+    let reading = txn
+        .open_table(SETTINGS)?
+        .get(IMAP_SETTING)?
+        .map(|v| decode::<crate::mail::imap::ImapSettings>(v.value()))
+        .transpose()?
+        .is_some_and(|s| s.enabled);
+    Ok(if reading {
+        tagged_address(smtp, secret, conversation)
+    } else {
+        String::new()
+    })
+}
+
+/// The sender's address with the conversation's signed tag (empty when the sender is not set up).
+fn tagged_address(smtp: &SmtpSettings, secret: &str, conversation: ConversationId) -> String {
+    match smtp.from.parse::<lettre::message::Mailbox>() {
+        Ok(from) => mail::reply_address::reply_address(secret, from.email.as_ref(), conversation),
+        Err(_) => String::new(),
+    }
+}
+
+/// Queues an operator's reply on the e-mail channel to the customer, in their thread, quoting nothing (in
+/// the transaction that stores the reply, so a stored reply is never left unsent).
+pub(super) fn queue_reply(
+    txn: &WriteTransaction,
+    conversation: &crate::conversations::Conversation,
+    message: &Message,
+) -> Result<(), Error> {
+    let Some(visitor) = load_visitor(txn, conversation.visitor_id)? else {
+        return Ok(());
+    };
+    let to = visitor.profile.email.trim().to_owned();
+    if to.is_empty() {
+        return Ok(());
+    }
+    let smtp = settings(txn)?;
+    let secret = secret(txn)?;
+    let thread = conversation.mail_thread.clone().unwrap_or_default();
+    let subject = if thread.subject.is_empty() {
+        "Re:".to_owned()
+    } else {
+        thread.subject.clone()
+    };
+    let composed = mail::compose::reply(&subject, &message.body);
+    let purpose = Purpose::Reply {
+        conversation: conversation.id,
+        seq: message.seq,
+        in_reply_to: thread.last_message_id,
+        references: thread.references,
+    };
+    let reply_to = tagged_address(&smtp, &secret, conversation.id);
+    enqueue(txn, to, composed, purpose, String::new(), reply_to)?;
+    Ok(())
 }
 
 /// The replies a digest carries: operators' messages after what the visitor read, up to `up_to`.
@@ -120,7 +185,9 @@ impl Store {
                 .insert(IMAP_SETTING, encode(&settings)?.as_slice())?;
             Ok(())
         })
-        .await
+        .await?;
+        self.inner.mailbox_changed.notify_one();
+        Ok(())
     }
 
     /// Replaces the SMTP settings (checked by the caller).
@@ -146,7 +213,7 @@ impl Store {
         composed: Composed,
         purpose: Purpose,
     ) -> Result<MailId, Error> {
-        self.write(move |txn| enqueue(txn, to, composed, purpose, String::new()))
+        self.write(move |txn| enqueue(txn, to, composed, purpose, String::new(), String::new()))
             .await
     }
 
@@ -339,7 +406,8 @@ impl Store {
                     conversation: id,
                     up_to_seq: last,
                 };
-                enqueue(txn, to, composed, purpose, unsubscribe)?;
+                let reply_to = signed_reply_to(txn, &smtp, &secret, id)?;
+                enqueue(txn, to, composed, purpose, unsubscribe, reply_to)?;
                 queued += 1;
             }
             Ok(queued)

@@ -22,7 +22,7 @@ use crate::sites::Site;
 use crate::visitors::Visitor;
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: u64 = 8;
+pub const SCHEMA_VERSION: u64 = 9;
 
 /// The key of the version in [`META`].
 const VERSION_KEY: &str = "schema_version";
@@ -33,6 +33,7 @@ type Migration = fn(&WriteTransaction) -> Result<(), Error>;
 /// `MIGRATIONS[n]` brings a file from version `n` to `n + 1`. Version 0 is a new, empty file.
 const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] = [
     create_v1, create_v2, create_v3, create_v4, create_v5, create_v6, create_v7, create_v8,
+    create_v9,
 ];
 
 /// The first schema: accounts, sessions, invitations.
@@ -157,6 +158,29 @@ fn create_v8(txn: &WriteTransaction) -> Result<(), Error> {
     txn.open_table(VECTORS)?;
     txn.open_table(HELPFUL_VOTES)?;
     txn.open_table(UNHELPFUL_VOTES)?;
+    Ok(())
+}
+
+/// The incoming mailbox: mails read, their keys, and the addresses mail is matched to customers by
+/// (filled from the identified customers there are).
+fn create_v9(txn: &WriteTransaction) -> Result<(), Error> {
+    txn.open_table(super::tables::RECEIVED)?;
+    txn.open_table(super::tables::RECEIVED_KEYS)?;
+    let mut index = txn.open_table(super::tables::MAIL_CUSTOMERS)?;
+    let identified: Vec<u64> = txn
+        .open_table(EXTERNAL_IDS)?
+        .iter()?
+        .map(|e| e.map(|(_, v)| v.value()))
+        .collect::<Result<_, _>>()?;
+    let visitors = txn.open_table(VISITORS)?;
+    for id in identified {
+        if let Some(v) = visitors.get(id)? {
+            let v: Visitor = decode(v.value())?;
+            if let Some(email) = v.profile.verified_email() {
+                index.insert(email.as_str(), id)?;
+            }
+        }
+    }
     Ok(())
 }
 

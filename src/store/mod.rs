@@ -26,6 +26,7 @@ mod mail;
 mod migrate;
 mod operators;
 mod privacy;
+mod received;
 mod reports;
 mod retention;
 mod segments;
@@ -102,6 +103,8 @@ struct Inner {
     /// Woken when segment definitions change.
     backfill_wanted: Arc<tokio::sync::Notify>,
     retention_wanted: Arc<tokio::sync::Notify>,
+    /// Woken when the incoming mailbox's settings change.
+    mailbox_changed: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for Store {
@@ -148,6 +151,7 @@ impl Store {
                 files,
                 backfill_wanted: Arc::new(tokio::sync::Notify::new()),
                 retention_wanted: Arc::new(tokio::sync::Notify::new()),
+                mailbox_changed: Arc::new(tokio::sync::Notify::new()),
             }),
         })
     }

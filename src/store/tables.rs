@@ -206,3 +206,16 @@ pub const HELPFUL_VOTES: TableDefinition<u64, u64> = TableDefinition::new("artic
 
 /// `article_id -> votes`: the help center's "was this helpful?" answered no.
 pub const UNHELPFUL_VOTES: TableDefinition<u64, u64> = TableDefinition::new("articleid_unhelpful");
+
+// Schema version 9: the incoming mailbox.
+
+/// `received_id -> mail::received::Received (JSON)`: each mail read from the mailbox (delivered, ignored or
+/// failed), oldest first, at most `mail::received::MAX_KEPT`.
+pub const RECEIVED: TableDefinition<u64, &[u8]> = TableDefinition::new("received_id_received");
+
+/// `mail key (Message-ID, else a digest of the mail) -> received_id`: each mail is taken in once.
+pub const RECEIVED_KEYS: TableDefinition<&str, u64> = TableDefinition::new("mailkey_received_id");
+
+/// `lower-cased e-mail -> visitor_id`: customers an incoming mail may be matched to (their verified
+/// address, see `customers::Profile::verified_email`).
+pub const MAIL_CUSTOMERS: TableDefinition<&str, u64> = TableDefinition::new("email_visitor_id");

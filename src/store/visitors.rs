@@ -67,6 +67,7 @@ pub(super) fn save_visitor(
     }
     txn.open_table(VISITORS)?
         .insert(visitor.id, encode(visitor)?.as_slice())?;
+    index_mail_address(txn, visitor, previous)?;
     // The shop hears of a customer once they are one (listed: identified, named, with an address, or
     // chatting), not of every anonymous page visit; after that, of each change to their profile.
     let was_listed = previous.is_some_and(Visitor::listed);
@@ -81,6 +82,32 @@ pub(super) fn save_visitor(
         super::webhooks::emit(txn, event, crate::webhooks::customer_json(visitor))?;
     }
     super::segments::reevaluate(txn, visitor)
+}
+
+/// Keeps the address incoming mail is matched by in step with the profile.
+fn index_mail_address(
+    txn: &WriteTransaction,
+    visitor: &Visitor,
+    previous: Option<&Visitor>,
+) -> Result<(), Error> {
+    let now = visitor
+        .profile
+        .verified_email()
+        .filter(|_| visitor.merged_into.is_none());
+    let before = previous.and_then(|p| p.profile.verified_email());
+    if now == before {
+        return Ok(());
+    }
+    let mut index = txn.open_table(super::tables::MAIL_CUSTOMERS)?;
+    if let Some(old) = before
+        && index.get(old.as_str())?.map(|v| v.value()) == Some(visitor.id)
+    {
+        index.remove(old.as_str())?;
+    }
+    if let Some(new) = now {
+        index.insert(new.as_str(), visitor.id)?;
+    }
+    Ok(())
 }
 
 /// Appends the `n`-th entry of `id`'s history and drops what falls out of the latest `keep`.

@@ -45,6 +45,7 @@ mod line_sdk;
 mod live_browser;
 mod load_smoke;
 mod mail_headers;
+mod mail_inbound;
 mod mail_links;
 mod mailbox;
 mod metrics;

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::mail::imap::{self, ImapSecurity, ImapSettings};
+use crate::mail::received::Outcome;
 use crate::web::csrf::CsrfCookie;
 use crate::web::render::{self, Chrome};
 use crate::web::session::{Admin, CurrentOperator};
@@ -23,7 +24,25 @@ struct MailboxPage {
     error: Option<String>,
     /// "Test connection": whether it worked, and what the server said.
     probe: Option<(bool, Vec<String>)>,
+    /// What the reader says now (connected, the last error).
+    status: String,
+    /// The latest mails read.
+    received: Vec<ReceivedRow>,
 }
+
+/// One mail read, as the list shows it.
+struct ReceivedRow {
+    when: String,
+    from: String,
+    subject: String,
+    /// `delivered`, `ignored` or `failed` (a class), and the word shown.
+    outcome: (&'static str, &'static str),
+    reason: String,
+    conversation: Option<u64>,
+}
+
+/// Mails the list shows.
+const LISTED: usize = 100;
 
 #[derive(Default)]
 struct View {
@@ -46,6 +65,26 @@ async fn render_page(
     let mut imap = view.shown.unwrap_or(saved);
     imap.password.clear();
     let lang = request::language(req, Some(&me.operator));
+    let t = lang.texts();
+    let zone = super::shop_time::zone(state).await?;
+    let received = state
+        .store
+        .received_mails(LISTED)
+        .await?
+        .into_iter()
+        .map(|r| ReceivedRow {
+            when: super::shop_time::time(r.at, &zone),
+            from: r.from,
+            subject: r.subject,
+            outcome: match r.outcome {
+                Outcome::Delivered => ("delivered", t.outcome_delivered),
+                Outcome::Ignored => ("ignored", t.outcome_ignored),
+                Outcome::Failed => ("failed", t.outcome_failed),
+            },
+            reason: r.reason,
+            conversation: r.conversation,
+        })
+        .collect();
     let page = MailboxPage {
         c: Chrome::new(lang, csrf, Some(&me.operator), "settings"),
         imap,
@@ -53,6 +92,8 @@ async fn render_page(
         notice: view.notice,
         error: view.error,
         probe: view.probe,
+        status: state.store.mailbox_status().await?,
+        received,
     };
     render::page(status, &page, csrf)
 }

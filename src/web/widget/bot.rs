@@ -330,6 +330,7 @@ impl BotContext {
             trigger: None,
             bot: true,
             channel: crate::conversations::Channel::Web,
+            ..Default::default()
         };
         let posted =
             live::post_from_visitor(store, hub, None, visitor, &client_id, text, origin).await?;

@@ -589,6 +589,7 @@ impl Handler for VisitorSocket {
                         trigger: self.triggers.engaged,
                         bot: self.bot.is_some(),
                         channel: crate::conversations::Channel::Web,
+                        ..Default::default()
                     },
                 )
                 .await

@@ -134,6 +134,7 @@ pub async fn upload(
         trigger: None,
         bot: false,
         channel: crate::conversations::Channel::Web,
+        ..Default::default()
     };
     match live::attach_from_visitor(&state.store, &state.hub, None, visitor.id, new, page).await {
         Ok(posted) => {

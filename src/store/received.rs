@@ -1,0 +1,181 @@
+//! The incoming mailbox's records: each mail read (once, by key), the reader's cursor, what the reader last
+//! said, and the customers mail is matched to by address.
+
+use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+
+use super::codec::{decode, encode};
+use super::conversations::next_id;
+use super::tables::{MAIL_CUSTOMERS, RECEIVED, RECEIVED_KEYS, SETTINGS, VISITORS};
+use super::visitors::{follow, new_visitor, save_visitor};
+use super::{Error, Store};
+use crate::mail::received::{Cursor, MAX_KEPT, Received};
+use crate::visitors::Visitor;
+
+const CURSOR_SETTING: &str = "imap_cursor";
+const STATUS_SETTING: &str = "imap_status";
+const NEXT_RECEIVED_KEY: &str = "next_received_id";
+
+fn setting<T: serde::de::DeserializeOwned + Default>(
+    txn: &redb::ReadTransaction,
+    key: &str,
+) -> Result<T, Error> {
+    txn.open_table(SETTINGS)?
+        .get(key)?
+        .map(|v| decode(v.value()))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+/// Forgets the oldest mails beyond [`MAX_KEPT`].
+fn prune(txn: &WriteTransaction) -> Result<(), Error> {
+    let mut table = txn.open_table(RECEIVED)?;
+    let excess = (table.len()? as usize).saturating_sub(MAX_KEPT);
+    if excess == 0 {
+        return Ok(());
+    }
+    let old: Vec<Received> = table
+        .iter()?
+        .take(excess)
+        .map(|e| decode(e?.1.value()))
+        .collect::<Result<_, _>>()?;
+    let mut keys = txn.open_table(RECEIVED_KEYS)?;
+    for r in old {
+        table.remove(r.id)?;
+        keys.remove(r.key.as_str())?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Woken when the incoming mailbox's settings change, so the reader starts over with them.
+    pub fn mailbox_signal(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.inner.mailbox_changed.clone()
+    }
+
+    /// Whether a mail with this key was taken in already.
+    pub async fn received_key_known(&self, key: String) -> Result<bool, Error> {
+        self.read(move |txn| Ok(txn.open_table(RECEIVED_KEYS)?.get(key.as_str())?.is_some()))
+            .await
+    }
+
+    /// Records a mail read from the mailbox (once per key: a second record of the same key is dropped; `None`
+    /// for a mail taken in before) and moves the cursor past it, in one transaction: after a crash the mail
+    /// is either recorded and passed, or read again.
+    pub async fn record_received(
+        &self,
+        item: Option<Received>,
+        cursor: Cursor,
+    ) -> Result<(), Error> {
+        self.write(move |txn| {
+            if let Some(mut item) = item {
+                let known = txn
+                    .open_table(RECEIVED_KEYS)?
+                    .get(item.key.as_str())?
+                    .is_some();
+                if !known {
+                    item.id = next_id(txn, NEXT_RECEIVED_KEY)?;
+                    txn.open_table(RECEIVED)?
+                        .insert(item.id, encode(&item)?.as_slice())?;
+                    txn.open_table(RECEIVED_KEYS)?
+                        .insert(item.key.as_str(), item.id)?;
+                    prune(txn)?;
+                }
+            }
+            txn.open_table(SETTINGS)?
+                .insert(CURSOR_SETTING, encode(&cursor)?.as_slice())?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// How far the mailbox has been read.
+    pub async fn mailbox_cursor(&self) -> Result<Cursor, Error> {
+        self.read(|txn| setting(txn, CURSOR_SETTING)).await
+    }
+
+    /// The latest mails read, newest first.
+    pub async fn received_mails(&self, limit: usize) -> Result<Vec<Received>, Error> {
+        self.read(move |txn| {
+            txn.open_table(RECEIVED)?
+                .iter()?
+                .rev()
+                .take(limit)
+                .map(|e| decode(e?.1.value()))
+                .collect()
+        })
+        .await
+    }
+
+    /// One mail read, by its id in the list.
+    pub async fn received_mail(&self, id: u64) -> Result<Option<Received>, Error> {
+        self.read(move |txn| {
+            txn.open_table(RECEIVED)?
+                .get(id)?
+                .map(|v| decode(v.value()))
+                .transpose()
+        })
+        .await
+    }
+
+    /// The mail read that became the message with this client id in `conversation`, if kept.
+    pub async fn received_for(
+        &self,
+        conversation: u64,
+        key_client_id: String,
+    ) -> Result<Option<Received>, Error> {
+        self.read(move |txn| {
+            for e in txn.open_table(RECEIVED)?.iter()?.rev() {
+                let r: Received = decode(e?.1.value())?;
+                if r.conversation == Some(conversation)
+                    && crate::mail::received::client_id(&r.key) == key_client_id
+                {
+                    return Ok(Some(r));
+                }
+            }
+            Ok(None)
+        })
+        .await
+    }
+
+    /// What the mailbox reader last said (empty until it ran).
+    pub async fn mailbox_status(&self) -> Result<String, Error> {
+        self.read(|txn| setting(txn, STATUS_SETTING)).await
+    }
+
+    /// Records what the mailbox reader says now (written only when it changed).
+    pub async fn set_mailbox_status(&self, status: String) -> Result<(), Error> {
+        if self.mailbox_status().await? == status {
+            return Ok(());
+        }
+        self.write(move |txn| {
+            txn.open_table(SETTINGS)?
+                .insert(STATUS_SETTING, encode(&status)?.as_slice())?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The customer a mail from `email` (lower-cased) belongs to: the one whose verified address it is,
+    /// else a new customer with that address and `name`.
+    pub async fn mail_customer(&self, email: String, name: String) -> Result<Visitor, Error> {
+        self.write(move |txn| {
+            let known = txn
+                .open_table(MAIL_CUSTOMERS)?
+                .get(email.as_str())?
+                .map(|v| v.value());
+            if let Some(id) = known
+                && let Some(v) = follow(&txn.open_table(VISITORS)?, id)?
+                && v.profile.verified_email().as_deref() == Some(email.as_str())
+            {
+                return Ok(v);
+            }
+            let mut visitor = new_visitor(txn, crate::clock::now_millis())?;
+            visitor.profile.email = email.chars().take(254).collect();
+            visitor.profile.name = name.chars().take(200).collect();
+            visitor.profile.email_from_mail = true;
+            save_visitor(txn, &visitor, None)?;
+            Ok(visitor)
+        })
+        .await
+    }
+}
