@@ -88,6 +88,11 @@ impl App {
             hub.clone(),
             public_url.clone(),
             config.mail_retry_secs,
+            crate::mail::intake::AttachmentRules {
+                max_bytes: config.max_upload_bytes,
+                meter: crate::budgets::Meter::new(config.budgets.clone()),
+                disk: crate::disk_guard::DiskGuard::new(config.data_dir.clone()),
+            },
         );
         let state = web::State::new(config, store.clone(), hub, public_url.clone(), setup_token);
         let server =

@@ -25,7 +25,13 @@ pub const RECHECK_EVERY: Duration = Duration::from_millis(500);
 const RECHECK_CHUNK: usize = 500;
 
 /// Starts the background tasks on the current runtime.
-pub fn start(store: &Store, hub: Hub, public_url: String, retry_secs: u64) {
+pub fn start(
+    store: &Store,
+    hub: Hub,
+    public_url: String,
+    retry_secs: u64,
+    mail_attachments: crate::mail::intake::AttachmentRules,
+) {
     tokio::spawn(mail(store.downgrade(), public_url, retry_secs * 1000));
     tokio::spawn(deliveries(store.downgrade(), retry_secs * 1000));
     tokio::spawn(backfill(store.downgrade(), store.backfill_signal()));
@@ -44,6 +50,7 @@ pub fn start(store: &Store, hub: Hub, public_url: String, retry_secs: u64) {
         store.downgrade(),
         hub.clone(),
         store.mailbox_signal(),
+        mail_attachments,
     ));
     tokio::spawn(sessions(store.downgrade(), hub.clone()));
     tokio::spawn(autoreplies(store.downgrade(), hub));

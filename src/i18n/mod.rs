@@ -279,6 +279,8 @@ pub struct Texts {
     pub outcome_failed: &'static str,
     /// Link to the whole mail of a message.
     pub mail_full: &'static str,
+    /// Link back to the conversation.
+    pub back_to_conversation: &'static str,
     /// Column of help-center votes.
     pub help_votes: &'static str,
     /// The shop's name field.
@@ -1106,6 +1108,7 @@ static EN: Texts = Texts {
     outcome_ignored: "ignored",
     outcome_failed: "failed",
     mail_full: "Show the whole mail",
+    back_to_conversation: "Back to the conversation",
     help_votes: "Helpful / not (help center)",
     shop_name: "Shop name (heads the help center)",
     faq_category: "Category",
@@ -1610,6 +1613,7 @@ static JA: Texts = Texts {
     outcome_ignored: "対象外",
     outcome_failed: "失敗",
     mail_full: "メール全文を表示",
+    back_to_conversation: "会話に戻る",
     help_votes: "役に立った／立たなかった（ヘルプセンター）",
     shop_name: "ショップ名（ヘルプセンターの見出し）",
     faq_category: "カテゴリ",

@@ -4,10 +4,13 @@
 //! mail (`Precedence`, `List-Id`, RFC 2919), and bounces (a null return path, `multipart/report`, RFC 6522).
 //! Pure: the mailbox reader decides what to store.
 
-use mail_parser::{HeaderValue, MessageParser};
+use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
 
 /// The largest mail read; a larger one is kept as failed, with the reason.
 pub const MAX_MAIL_BYTES: usize = 10 * 1024 * 1024;
+
+/// Attachments taken from one mail (more are left out and counted).
+pub const MAX_ATTACHMENTS: usize = 5;
 
 /// An incoming mail, read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +33,10 @@ pub struct Inbound {
     pub answers: Vec<String>,
     /// Why no one should answer it, if so.
     pub automatic: Option<&'static str>,
+    /// Its attachments (name, bytes), at most [`MAX_ATTACHMENTS`].
+    pub attachments: Vec<(String, Vec<u8>)>,
+    /// Attachments beyond [`MAX_ATTACHMENTS`], left out.
+    pub attachments_left_out: usize,
 }
 
 fn ids(value: &HeaderValue) -> Vec<String> {
@@ -83,6 +90,18 @@ pub fn read(raw: &[u8]) -> Result<Inbound, String> {
             }
         }
     }
+    let attachments: Vec<(String, Vec<u8>)> = message
+        .attachments()
+        .filter(|a| !a.is_message())
+        .map(|a| {
+            (
+                a.attachment_name().unwrap_or("attachment").to_owned(),
+                a.contents().to_vec(),
+            )
+        })
+        .collect();
+    let attachments_left_out = attachments.len().saturating_sub(MAX_ATTACHMENTS);
+    let attachments = attachments.into_iter().take(MAX_ATTACHMENTS).collect();
     Ok(Inbound {
         message_id: message.message_id().unwrap_or_default().to_owned(),
         from,
@@ -93,6 +112,8 @@ pub fn read(raw: &[u8]) -> Result<Inbound, String> {
         to,
         answers,
         automatic: automatic(&message),
+        attachments,
+        attachments_left_out,
     })
 }
 

@@ -41,6 +41,18 @@ impl Support {
     }
 }
 
+/// What a mail's attachments may take: the widget's limits (largest file, accepted kinds, each
+/// sender's daily upload budget) and the disk's room.
+#[derive(Debug)]
+pub struct AttachmentRules {
+    /// The largest file kept, in bytes.
+    pub max_bytes: u64,
+    /// Daily upload budgets, per sender.
+    pub meter: crate::budgets::Meter,
+    /// Free space on the data disk.
+    pub disk: crate::disk_guard::DiskGuard,
+}
+
 /// Where a mail in the mailbox sits.
 #[derive(Debug, Clone, Copy)]
 pub struct Place {
@@ -91,6 +103,7 @@ pub async fn take(
     store: &Store,
     hub: &Hub,
     support: &Support,
+    rules: &AttachmentRules,
     place: Place,
     raw: &[u8],
 ) -> Result<Option<Received>, store::Error> {
@@ -118,7 +131,15 @@ pub async fn take(
         return Ok(Some(item));
     }
     match deliver(store, hub, support, &mail, &item.key).await? {
-        Ok(conversation) => item.conversation = Some(conversation),
+        Ok((posted, fresh)) => {
+            item.conversation = Some(posted.conversation.id);
+            if fresh {
+                let refused = attach(store, hub, rules, &mail, &posted).await?;
+                if !refused.is_empty() {
+                    item.reason = refused.join("; ");
+                }
+            }
+        }
         Err(reason) => {
             item.outcome = Outcome::Failed;
             item.reason = reason;
@@ -184,14 +205,78 @@ fn body(mail: &Inbound, new_thread: bool) -> String {
     body
 }
 
-/// Posts the mail as the visitor's message; the inner `Err` is why it could not be (kept as failed).
+/// Posts the mail's attachments after its text, in the same conversation, each under the widget's rules;
+/// returns why any was left out.
+async fn attach(
+    store: &Store,
+    hub: &Hub,
+    rules: &AttachmentRules,
+    mail: &Inbound,
+    posted: &store::Posted,
+) -> Result<Vec<String>, store::Error> {
+    let mut refused = Vec::new();
+    if mail.attachments_left_out > 0 {
+        refused.push(format!(
+            "{} attachments left out (at most {} per mail)",
+            mail.attachments_left_out,
+            inbound::MAX_ATTACHMENTS
+        ));
+    }
+    let visitor = posted.conversation.visitor_id;
+    for (name, bytes) in &mail.attachments {
+        let size = bytes.len() as u64;
+        let Some(kind) = crate::uploads::sniff(bytes) else {
+            refused.push(format!("{name}: not an image or PDF"));
+            continue;
+        };
+        if size > rules.max_bytes {
+            refused.push(format!("{name}: larger than {} bytes", rules.max_bytes));
+            continue;
+        }
+        if !rules.disk.allows_extras() {
+            refused.push(format!("{name}: the disk is nearly full"));
+            continue;
+        }
+        if rules
+            .meter
+            .spend_upload(visitor, &format!("mail:{}", mail.from), size)
+            .is_err()
+        {
+            refused.push(format!(
+                "{name}: the sender's upload budget for today is spent"
+            ));
+            continue;
+        }
+        let stored_as = store.save_file(bytes.clone()).await?;
+        let upload = store::NewUpload {
+            stored_as,
+            filename: kind.named(&crate::uploads::clean_filename(name)),
+            content_type: kind.content_type().to_owned(),
+            size,
+        };
+        let origin = Origin {
+            channel: posted.conversation.channel,
+            conversation: Some(posted.conversation.id),
+            ..Origin::default()
+        };
+        match live::attach_from_visitor(store, hub, None, visitor, upload, origin).await {
+            Ok(_) => {}
+            Err(live::Refused::Store(e)) => return Err(e),
+            Err(_) => refused.push(format!("{name}: not kept")),
+        }
+    }
+    Ok(refused)
+}
+
+/// Posts the mail as the visitor's message (with whether it is new, not a repeat); the inner `Err` is why
+/// it could not be (kept as failed).
 async fn deliver(
     store: &Store,
     hub: &Hub,
     support: &Support,
     mail: &Inbound,
     key: &str,
-) -> Result<Result<u64, String>, store::Error> {
+) -> Result<Result<(store::Posted, bool), String>, store::Error> {
     let mail_ref = MailRef {
         message_id: mail.message_id.clone(),
         subject: mail.subject.clone(),
@@ -245,7 +330,10 @@ async fn deliver(
     )
     .await;
     match posted {
-        Ok(p) => Ok(Ok(p.conversation.id)),
+        Ok(p) => {
+            let fresh = !p.duplicate;
+            Ok(Ok((p, fresh)))
+        }
         Err(live::Refused::Invalid(invalid)) => Ok(Err(invalid.message().to_owned())),
         Err(live::Refused::NotFound) => Ok(Err("the conversation is gone".to_owned())),
         Err(live::Refused::Store(e)) => Err(e),

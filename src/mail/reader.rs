@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 
 use super::imap::{ImapSecurity, ImapSettings};
 use super::inbound::MAX_MAIL_BYTES;
-use super::intake::{self, Place, Support};
+use super::intake::{self, AttachmentRules, Place, Support};
 use super::received::Cursor;
 use crate::hub::Hub;
 use crate::store::WeakStore;
@@ -32,6 +32,13 @@ const BATCH: usize = 50;
 /// On a first connection, unseen mail this recent is read.
 const FIRST_READ_DAYS: u64 = 7;
 
+/// What the reader works with.
+struct Reader<'a> {
+    store: &'a WeakStore,
+    hub: &'a Hub,
+    rules: &'a AttachmentRules,
+}
+
 /// Why watching stopped.
 enum Stop {
     /// The settings changed: start over with the new ones.
@@ -41,7 +48,7 @@ enum Stop {
 }
 
 /// Runs for as long as the store is open: watches the mailbox while it is enabled.
-pub async fn run(store: WeakStore, hub: Hub, changed: Arc<Notify>) {
+pub async fn run(store: WeakStore, hub: Hub, changed: Arc<Notify>, rules: AttachmentRules) {
     loop {
         let Some(strong) = store.upgrade() else {
             return;
@@ -52,7 +59,12 @@ pub async fn run(store: WeakStore, hub: Hub, changed: Arc<Notify>) {
             wait_or_change(&changed, POLL_EVERY).await;
             continue;
         }
-        match watch(&store, &hub, &settings, &changed).await {
+        let reader = Reader {
+            store: &store,
+            hub: &hub,
+            rules: &rules,
+        };
+        match watch(&reader, &settings, &changed).await {
             Ok(Stop::Changed) => {}
             Ok(Stop::Gone) => return,
             Err(error) => {
@@ -91,29 +103,23 @@ async fn step<T, E: std::fmt::Display>(
     }
 }
 
-async fn watch(
-    store: &WeakStore,
-    hub: &Hub,
-    settings: &ImapSettings,
-    changed: &Notify,
-) -> Result<Stop, String> {
+async fn watch(r: &Reader<'_>, settings: &ImapSettings, changed: &Notify) -> Result<Stop, String> {
     let address = (settings.host.trim().to_owned(), settings.port);
     let tcp = step("connect", tokio::net::TcpStream::connect(address)).await?;
     match settings.security {
-        ImapSecurity::None => session(store, hub, settings, changed, tcp).await,
+        ImapSecurity::None => session(r, settings, changed, tcp).await,
         ImapSecurity::Tls => {
             let name = rustls::pki_types::ServerName::try_from(settings.host.trim().to_owned())
                 .map_err(|e| format!("TLS: {e}"))?;
             let connector = tokio_rustls::TlsConnector::from(super::imap::tls_config());
             let tls = step("TLS", connector.connect(name, tcp)).await?;
-            session(store, hub, settings, changed, tls).await
+            session(r, settings, changed, tls).await
         }
     }
 }
 
 async fn session<S>(
-    store: &WeakStore,
-    hub: &Hub,
+    r: &Reader<'_>,
     settings: &ImapSettings,
     changed: &Notify,
     stream: S,
@@ -137,10 +143,10 @@ where
     } else {
         format!("asking for mail every {} s", POLL_EVERY.as_secs())
     };
-    say(store, format!("connected: {folder}, {how}")).await;
+    say(r.store, format!("connected: {folder}, {how}")).await;
     loop {
         loop {
-            let Some(taken) = sync(&mut session, store, hub, uid_validity, uid_next).await? else {
+            let Some(taken) = sync(&mut session, r, uid_validity, uid_next).await? else {
                 return Ok(Stop::Gone);
             };
             if taken < BATCH {
@@ -193,8 +199,7 @@ fn imap_date(unix_secs: u64) -> String {
 /// so a stopping server closes its data file at once.
 async fn sync<S>(
     session: &mut Session<S>,
-    weak: &WeakStore,
-    hub: &Hub,
+    r: &Reader<'_>,
     uid_validity: u32,
     uid_next: u32,
 ) -> Result<Option<usize>, String>
@@ -202,7 +207,7 @@ where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + std::fmt::Debug + Send,
 {
     let stored = |e: crate::store::Error| format!("storage: {e}");
-    let Some(store) = weak.upgrade() else {
+    let Some(store) = r.store.upgrade() else {
         return Ok(None);
     };
     let mut cursor = store.mailbox_cursor().await.map_err(stored)?;
@@ -240,12 +245,12 @@ where
         } else {
             Some(body(session, uid).await?)
         };
-        let Some(store) = weak.upgrade() else {
+        let Some(store) = r.store.upgrade() else {
             return Ok(None);
         };
         let item = match raw {
             None => Some(intake::too_large(place, &from, &subject)),
-            Some(raw) => intake::take(&store, hub, &support, place, &raw)
+            Some(raw) => intake::take(&store, r.hub, &support, r.rules, place, &raw)
                 .await
                 .map_err(stored)?,
         };
@@ -262,7 +267,7 @@ where
         step("UID STORE", flagged).await?;
     }
     if uids.is_empty() && !known {
-        let Some(store) = weak.upgrade() else {
+        let Some(store) = r.store.upgrade() else {
             return Ok(None);
         };
         store.record_received(None, cursor).await.map_err(stored)?;

@@ -316,6 +316,7 @@ fn erase_customer(
         }
     }
     drop_mails(txn, &p.email, &conversations)?;
+    super::received::forget(txn, &p.email, &conversations)?;
     super::reports::forget_customer(txn, &all, &conversations)?;
     drop_deliveries(txn, id, &conversations)?;
     super::line_pushes::drop_for(txn, &conversations)?;

@@ -46,6 +46,31 @@ fn prune(txn: &WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
+/// Forgets the mails read from `address` or into one of `conversations` (a customer's erasure).
+pub(super) fn forget(
+    txn: &WriteTransaction,
+    address: &str,
+    conversations: &std::collections::HashSet<u64>,
+) -> Result<(), Error> {
+    let mut table = txn.open_table(RECEIVED)?;
+    let doomed: Vec<Received> = table
+        .iter()?
+        .map(|e| decode::<Received>(e?.1.value()))
+        .filter(|r| {
+            r.as_ref().map_or(true, |r| {
+                (!address.is_empty() && r.from.eq_ignore_ascii_case(address.trim()))
+                    || r.conversation.is_some_and(|c| conversations.contains(&c))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let mut keys = txn.open_table(RECEIVED_KEYS)?;
+    for r in doomed {
+        table.remove(r.id)?;
+        keys.remove(r.key.as_str())?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Woken when the incoming mailbox's settings change, so the reader starts over with them.
     pub fn mailbox_signal(&self) -> std::sync::Arc<tokio::sync::Notify> {

@@ -119,6 +119,7 @@ impl Store {
                 let (conversations, messages, files) = self
                     .write(move |txn| {
                         let (mut conversations, mut messages, mut files) = (0, 0, Vec::new());
+                        let mut gone = std::collections::HashSet::new();
                         for (_, id) in chunk {
                             let Some(c) = super::conversations::load(txn, id)? else {
                                 continue;
@@ -126,7 +127,12 @@ impl Store {
                             if c.status == Status::Resolved && c.last_activity_at < before {
                                 messages += drop_conversation(txn, &c, false, &mut files)?;
                                 conversations += 1;
+                                gone.insert(c.id);
                             }
+                        }
+                        // The mails they came in go with them.
+                        if !gone.is_empty() {
+                            super::received::forget(txn, "", &gone)?;
                         }
                         Ok((conversations, messages, files))
                     })

@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use base64::Engine;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -16,6 +17,9 @@ use crate::email::{customer, reply, set_smtp, wait_connections};
 use crate::helpers::{Agent, TestApp, spawn_app, spawn_app_in};
 use crate::smtp::Smtp;
 use crate::ws::{SHOP_ORIGIN, Ws, console};
+
+/// A 1×1 PNG.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
 
 /// Turns on reading the Dovecot mailbox (plain IMAP on loopback).
 pub(crate) async fn enable_mailbox(app: &TestApp, owner: &Agent, imap: &Dovecot) {
@@ -104,20 +108,40 @@ async fn a_new_mail_opens_an_email_conversation_whose_reply_arrives_threaded() {
     enable_mailbox(&app, &owner, &imap).await;
     let mut feed = console(&app, &owner).await;
 
-    imap.deliver(&mail(
-        "=?UTF-8?B?5bGx55Sw5aSq6YOO?= <Taro@Example.com>",
-        "Test Shop <support@shop.test>",
-        "サイズ交換について",
-        "q1@example.com",
-        "",
-        "Mサイズに交換できますか？\r\n\r\n-- \r\n山田太郎",
-    ))
-    .await;
+    // A multipart mail (RFC 2046) with a photo and a program attached.
+    let png = base64::engine::general_purpose::STANDARD.encode(PNG);
+    let first_mail = format!(
+        "From: =?UTF-8?B?5bGx55Sw5aSq6YOO?= <Taro@Example.com>\r\nTo: Test Shop <support@shop.test>\r\n\
+         Subject: =?UTF-8?B?44K144Kk44K65Lqk5o+b44Gr44Gk44GE44Gm?=\r\nMessage-ID: <q1@example.com>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"xyz\"\r\n\r\n--xyz\r\n\
+         Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\
+         Mサイズに交換できますか？\r\n\r\n-- \r\n山田太郎\r\n--xyz\r\n\
+         Content-Type: image/png; name=\"size-chart.png\"\r\nContent-Disposition: attachment; filename=\"size-chart.png\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{png}\r\n--xyz\r\n\
+         Content-Type: application/octet-stream; name=\"setup.exe\"\r\nContent-Disposition: attachment; filename=\"setup.exe\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA\r\n--xyz--\r\n"
+    );
+    imap.deliver(first_mail.as_bytes()).await;
     let first = landed(&mut feed, "Mサイズに交換できますか？").await;
     let conversation = first["conversation"].as_u64().unwrap();
     assert!(
+        first["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("サイズ交換について"),
+        "a new conversation starts with the subject: {first}"
+    );
+    assert!(
         !first["body"].as_str().unwrap().contains("山田太郎"),
         "the signature is cut: {first}"
+    );
+    let photo = landed(&mut feed, "size-chart").await;
+    assert_eq!(photo["conversation"].as_u64(), Some(conversation));
+    assert_eq!(photo["attachment"]["content_type"], "image/png", "{photo}");
+    let page = received_page(&app, &owner).await;
+    assert!(
+        page.contains("setup.exe: not an image or PDF"),
+        "the attachment left out is listed with why: {page}"
     );
 
     reply(&mut feed, conversation, "r1", "はい、交換できます。").await;
@@ -159,12 +183,69 @@ async fn a_new_mail_opens_an_email_conversation_whose_reply_arrives_threaded() {
     let second = landed(&mut feed, "ありがとうございます！").await;
     assert_eq!(second["conversation"].as_u64(), Some(conversation));
     assert_eq!(second["body"], "ありがとうございます！");
+    // The whole mail, quoted history included, stays readable for operators.
+    // (The mail's record is committed just after its message.)
+    let path = format!("/inbox/{conversation}/mail/{}", second["seq"]);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let whole = loop {
+        let response = app.get(&owner, &path).await;
+        if response.status() == StatusCode::OK {
+            break response.text().await.unwrap();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "GET {path}: {}",
+            response.status()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        (whole.contains("&#62; はい、交換できます。")
+            || whole.contains("&gt; はい、交換できます。"))
+            && whole.contains("taro@example.com"),
+        "{whole}"
+    );
+    assert!(
+        app.page(&owner, &format!("/inbox/{conversation}"))
+            .await
+            .contains(&format!("/inbox/{conversation}/mail/{}", second["seq"])),
+        "the message links to its mail"
+    );
 
     // The second reply answers the customer's latest mail.
     reply(&mut feed, conversation, "r2", "お待ちしております。").await;
     let next = smtp.wait_for(2, Duration::from_secs(60)).await[1].clone();
     assert_eq!(next["headers"]["in-reply-to"][0], "<q2@example.com>");
     assert_eq!(next["subject"], "Re: サイズ交換について");
+
+    // Erasing the customer (GDPR Art. 17, APPI) erases the mails they sent from the admins' list too.
+    let token = api_token(&app, &owner, &["conversations:read"]).await;
+    let (_, one) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/conversations/{conversation}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    let customer = one["customer_id"].as_u64().expect("the customer");
+    assert!(
+        received_page(&app, &owner)
+            .await
+            .contains("taro@example.com")
+    );
+    let page = format!("/customers/{customer}");
+    let deleted = app
+        .submit(
+            &owner,
+            &page,
+            &format!("{page}/delete"),
+            &[("conversations", "remove")],
+        )
+        .await;
+    assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
+    let list = received_page(&app, &owner).await;
+    assert!(!list.contains("taro@example.com"), "{list}");
     app.stop().await;
 }
 

@@ -96,6 +96,8 @@ struct MessageView {
     time: String,
     /// `(upload id, file name, is an image)`.
     attachment: Option<(u64, String, bool)>,
+    /// It came in a mail: the whole mail can be shown.
+    mail: bool,
 }
 
 /// The open conversation.
@@ -167,6 +169,10 @@ fn message_view(t: &Texts, m: &Message, zone: &str) -> MessageView {
         note: m.note,
         at: m.created_at,
         time: time(m.created_at, zone),
+        mail: m.author == Author::Visitor
+            && m.client_id
+                .as_deref()
+                .is_some_and(|id| id.starts_with("mail:")),
         attachment: m.attachment.as_ref().map(|a| {
             (
                 a.upload_id,

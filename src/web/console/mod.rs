@@ -24,6 +24,7 @@ mod mailbox_settings;
 mod pages;
 mod password_reset;
 mod privacy_settings;
+mod received_mail;
 mod report_charts;
 mod reports;
 mod segment_settings;
@@ -57,6 +58,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/inbox", web::get().to(inbox::list))
         .route("/inbox/{id}", web::get().to(inbox::show))
         .route("/inbox/{id}/messages", web::get().to(inbox::messages))
+        .route("/inbox/{id}/mail/{seq}", web::get().to(received_mail::show))
         .route("/inbox/{id}/messages", web::post().to(inbox::reply))
         .route("/inbox/{id}/status", web::post().to(inbox::set_status))
         .route("/inbox/{id}/assign", web::post().to(inbox::assign))
