@@ -279,6 +279,8 @@ pub struct Texts {
     pub outcome_failed: &'static str,
     /// Link to the whole mail of a message.
     pub mail_full: &'static str,
+    /// On an e-mail conversation: where replies go.
+    pub replies_mailed_to: &'static str,
     /// Link back to the conversation.
     pub back_to_conversation: &'static str,
     /// Column of help-center votes.
@@ -1091,7 +1093,7 @@ static EN: Texts = Texts {
     snooze_hours: "Snooze for (hours)",
     apply: "Apply",
     mailbox_title: "Incoming mailbox",
-    mailbox_help: "The IMAP mailbox of your support address, where customers' replies to Sodan's e-mails and new mails arrive. For Gmail or Google Workspace use imap.gmail.com, port 993, and an app password; for Microsoft 365 outlook.office365.com, port 993.",
+    mailbox_help: "The IMAP mailbox of your support address, where customers' replies to Sodan's e-mails and new mails arrive. For Gmail or Google Workspace use imap.gmail.com, port 993, and an app password; Microsoft 365 allows IMAP only with OAuth, which Sodan does not do yet: forward its mail to a mailbox Sodan can read.",
     mailbox_enabled: "Read this mailbox",
     mailbox_folder: "Folder",
     mailbox_test: "Test the connection",
@@ -1108,6 +1110,7 @@ static EN: Texts = Texts {
     outcome_ignored: "ignored",
     outcome_failed: "failed",
     mail_full: "Show the whole mail",
+    replies_mailed_to: "E-mail conversation: replies are mailed to",
     back_to_conversation: "Back to the conversation",
     help_votes: "Helpful / not (help center)",
     shop_name: "Shop name (heads the help center)",
@@ -1596,7 +1599,7 @@ static JA: Texts = Texts {
     snooze_hours: "スヌーズ（時間）",
     apply: "適用",
     mailbox_title: "受信メールボックス",
-    mailbox_help: "お客様からの返信メールやサポート窓口あてのメールが届く、サポートアドレスのメールボックス（IMAP）です。GmailやGoogle Workspaceは imap.gmail.com・ポート993・アプリパスワード、Microsoft 365 は outlook.office365.com・ポート993 を使います。",
+    mailbox_help: "お客様からの返信メールやサポート窓口あてのメールが届く、サポートアドレスのメールボックス（IMAP）です。GmailやGoogle Workspaceは imap.gmail.com・ポート993・アプリパスワード、Microsoft 365 は OAuth 以外の IMAP 接続を受け付けないため、Sodan が読めるメールボックスへ転送してください。",
     mailbox_enabled: "このメールボックスを読む",
     mailbox_folder: "フォルダ",
     mailbox_test: "接続をテスト",
@@ -1613,6 +1616,7 @@ static JA: Texts = Texts {
     outcome_ignored: "対象外",
     outcome_failed: "失敗",
     mail_full: "メール全文を表示",
+    replies_mailed_to: "メールでの会話です。返信の送信先:",
     back_to_conversation: "会話に戻る",
     help_votes: "役に立った／立たなかった（ヘルプセンター）",
     shop_name: "ショップ名（ヘルプセンターの見出し）",

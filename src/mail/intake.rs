@@ -83,15 +83,21 @@ fn record(place: Place, key: String, outcome: Outcome, reason: &str) -> Received
 
 /// A mail too large to read: recorded as failed with what its header said.
 pub fn too_large(place: Place, from: &str, subject: &str) -> Received {
+    let why = format!(
+        "the mail has {} bytes; at most {} are read",
+        place.size,
+        inbound::MAX_MAIL_BYTES
+    );
+    unreadable(place, from, subject, &why)
+}
+
+/// A mail that could not be fetched or read: recorded as failed with the reason and what its header said.
+pub fn unreadable(place: Place, from: &str, subject: &str, why: &str) -> Received {
     let mut r = record(
         place,
         format!("uid:{}:{}", place.uid_validity, place.uid),
         Outcome::Failed,
-        &format!(
-            "the mail has {} bytes; at most {} are read",
-            place.size,
-            inbound::MAX_MAIL_BYTES
-        ),
+        why,
     );
     r.from = from.chars().take(254).collect();
     r.subject = subject.chars().take(300).collect();
@@ -337,5 +343,63 @@ async fn deliver(
         Err(live::Refused::Invalid(invalid)) => Ok(Err(invalid.message().to_owned())),
         Err(live::Refused::NotFound) => Ok(Err("the conversation is gone".to_owned())),
         Err(live::Refused::Store(e)) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail(subject: &str, text: &str, full: &str) -> Inbound {
+        Inbound {
+            message_id: String::new(),
+            from: "a@b.example".into(),
+            name: String::new(),
+            subject: subject.into(),
+            text: text.into(),
+            full: full.into(),
+            to: vec![],
+            answers: vec![],
+            automatic: None,
+            attachments: vec![],
+            attachments_left_out: 0,
+        }
+    }
+
+    #[test]
+    fn a_message_says_the_new_text_with_the_subject_only_when_it_starts_a_thread() {
+        assert_eq!(
+            body(&mail("在庫", "青は？", "青は？"), true),
+            "在庫\n\n青は？"
+        );
+        assert_eq!(
+            body(&mail("Re: 在庫", "ありがとう", "x"), false),
+            "ありがとう"
+        );
+        assert_eq!(
+            body(&mail("Re: x", "", "> only a quote"), false),
+            "> only a quote",
+            "a mail that is all quote keeps it rather than saying nothing"
+        );
+        assert_eq!(body(&mail("件名だけ", "", ""), false), "件名だけ");
+        assert_eq!(body(&mail("", "", ""), false), "(no text)");
+        let long = "あ".repeat(conversations::MAX_BODY_CHARS + 10);
+        let cut = body(&mail("", &long, &long), false);
+        assert_eq!(cut.chars().count(), conversations::MAX_BODY_CHARS);
+        assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn only_an_address_the_shop_or_the_mail_vouched_for_matches_a_customer() {
+        let mut p = crate::customers::Profile {
+            email: "Taro@Example.com".into(),
+            ..Default::default()
+        };
+        assert_eq!(p.verified_email(), None, "typed into the widget");
+        p.email_from_mail = true;
+        assert_eq!(p.verified_email().as_deref(), Some("taro@example.com"));
+        p.email_from_mail = false;
+        p.external_id = Some("u1".into());
+        assert_eq!(p.verified_email().as_deref(), Some("taro@example.com"));
     }
 }

@@ -241,16 +241,18 @@ where
             size,
         };
         let raw = if size > MAX_MAIL_BYTES as u64 {
-            None
+            Err(intake::too_large(place, &from, &subject))
         } else {
-            Some(body(session, uid).await?)
+            body(session, uid)
+                .await?
+                .map_err(|why| intake::unreadable(place, &from, &subject, &why))
         };
         let Some(store) = r.store.upgrade() else {
             return Ok(None);
         };
         let item = match raw {
-            None => Some(intake::too_large(place, &from, &subject)),
-            Some(raw) => intake::take(&store, r.hub, &support, r.rules, place, &raw)
+            Err(failed) => Some(failed),
+            Ok(raw) => intake::take(&store, r.hub, &support, r.rules, place, &raw)
                 .await
                 .map_err(stored)?,
         };
@@ -310,25 +312,35 @@ where
     Ok((size, from, subject))
 }
 
-/// A mail's bytes, without marking it seen.
-async fn body<S>(session: &mut Session<S>, uid: u32) -> Result<Vec<u8>, String>
+/// A mail's bytes, without marking it seen. The inner `Err` is about this mail only (the server said NO
+/// or BAD to it, or sent no body): it is recorded as failed so it never blocks the next one; the outer
+/// one is the connection's.
+async fn body<S>(session: &mut Session<S>, uid: u32) -> Result<Result<Vec<u8>, String>, String>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + std::fmt::Debug + Send,
 {
-    let fetches = step("UID FETCH", async {
+    let fetched = tokio::time::timeout(STEP, async {
         session
             .uid_fetch(uid.to_string(), "BODY.PEEK[]")
             .await?
             .try_collect::<Vec<_>>()
             .await
     })
-    .await?;
-    fetches
+    .await
+    .map_err(|_| format!("UID FETCH: no answer within {} s", STEP.as_secs()))?;
+    let fetches = match fetched {
+        Ok(f) => f,
+        Err(e @ (async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_))) => {
+            return Ok(Err(format!("the server would not send the mail: {e}")));
+        }
+        Err(e) => return Err(format!("UID FETCH: {e}")),
+    };
+    Ok(fetches
         .iter()
         .find(|f| f.uid == Some(uid))
         .and_then(|f| f.body())
         .map(<[u8]>::to_vec)
-        .ok_or_else(|| format!("UID FETCH {uid}: the server sent no body"))
+        .ok_or_else(|| "the server sent no body for the mail".to_owned()))
 }
 
 #[cfg(test)]

@@ -211,6 +211,12 @@ async fn a_new_mail_opens_an_email_conversation_whose_reply_arrives_threaded() {
             .contains(&format!("/inbox/{conversation}/mail/{}", second["seq"])),
         "the message links to its mail"
     );
+    assert!(
+        app.page(&owner, &format!("/inbox/{conversation}"))
+            .await
+            .contains("replies are mailed to taro@example.com"),
+        "the operator sees that replies go out by mail"
+    );
 
     // The second reply answers the customer's latest mail.
     reply(&mut feed, conversation, "r2", "お待ちしております。").await;

@@ -113,6 +113,8 @@ struct Open {
     page_title: String,
     last_seen: String,
     started_on: String,
+    /// On the e-mail channel: the address replies are mailed to.
+    mailed_to: Option<String>,
     /// The proactive message that started it: its name and the text the visitor saw.
     trigger: Option<(String, String)>,
     messages: Vec<MessageView>,
@@ -329,6 +331,8 @@ async fn inbox_page(
                     .map(|v| time(v.last_seen_at, &zone))
                     .unwrap_or_default(),
                 started_on: c.started_on.clone().unwrap_or_default(),
+                mailed_to: (c.channel == crate::conversations::Channel::Email)
+                    .then(|| visitor.map(|v| v.profile.email.clone()).unwrap_or_default()),
                 first_seq: messages.first().map(|m| m.seq).unwrap_or(0),
                 last_seq: c.last_seq,
                 messages: messages.iter().map(|m| message_view(t, m, &zone)).collect(),

@@ -322,6 +322,7 @@ async fn compute(state: &State, q: &Query) -> Result<Result<Computed, ()>, AppEr
         channel: match q.channel.as_str() {
             "web" => Some(Channel::Web),
             "line" => Some(Channel::Line),
+            "email" => Some(Channel::Email),
             _ => None,
         },
         operator: q.operator.parse().ok(),
@@ -421,16 +422,14 @@ pub async fn page(
         .iter()
         .map(|(id, n)| (id.to_string(), n.clone(), filters.operator == Some(*id)))
         .collect();
-    page.channels = [("web", Channel::Web), ("line", Channel::Line)]
-        .into_iter()
-        .map(|(v, c)| {
-            (
-                v.to_owned(),
-                if v == "web" { "Web" } else { "LINE" }.to_owned(),
-                filters.channel == Some(c),
-            )
-        })
-        .collect();
+    page.channels = [
+        ("web", "Web", Channel::Web),
+        ("line", "LINE", Channel::Line),
+        ("email", "E-mail", Channel::Email),
+    ]
+    .into_iter()
+    .map(|(v, name, c)| (v.to_owned(), name.to_owned(), filters.channel == Some(c)))
+    .collect();
     let status = match computed {
         Err(()) => {
             page.error = Some(t.reports_bad_range);
