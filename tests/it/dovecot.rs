@@ -51,6 +51,21 @@ fn config(dir: &Path, port: u16) -> String {
 impl Dovecot {
     /// Starts a Dovecot with an empty INBOX.
     pub async fn start() -> Dovecot {
+        Dovecot::start_with("").await
+    }
+
+    /// Starts a Dovecot that does not offer IDLE (RFC 2177), as some servers do not: clients must poll.
+    pub async fn start_without_idle() -> Dovecot {
+        Dovecot::start_with(
+            "imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE SORT \
+             THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED \
+             I18NLEVEL=1 ESEARCH SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE\n",
+        )
+        .await
+    }
+
+    /// Starts a Dovecot with `extra` added to its configuration.
+    async fn start_with(extra: &'static str) -> Dovecot {
         tokio::task::spawn_blocking(|| {
             crate::debian::ensure("dovecot-imapd", &["/usr/sbin/dovecot"])
         })
@@ -73,7 +88,11 @@ impl Dovecot {
             ),
         )
         .unwrap();
-        std::fs::write(dir.path().join("dovecot.conf"), config(dir.path(), port)).unwrap();
+        std::fs::write(
+            dir.path().join("dovecot.conf"),
+            config(dir.path(), port) + extra,
+        )
+        .unwrap();
         // The mail processes run as the `dovecot` user: it must reach the Maildir.
         let status = Command::new("chown")
             .args(["-R", "dovecot:dovecot"])

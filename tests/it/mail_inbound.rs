@@ -477,3 +477,40 @@ async fn mail_no_one_should_answer_is_ignored_and_unreadable_mail_is_listed_as_f
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_server_without_idle_is_polled() {
+    let imap = Dovecot::start_without_idle().await;
+    let smtp = Smtp::start().await;
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    set_smtp(&app, &owner, smtp.port, 1).await;
+    let mut feed = console(&app, &owner).await;
+    enable_mailbox(&app, &owner, &imap).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let page = received_page(&app, &owner).await;
+        if page.contains("asking for mail every") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the reader says it polls: {page}\n{}",
+            imap.log()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // Mail that arrives after the first look is found by the next one (every minute).
+    imap.deliver(&mail(
+        "Ken <ken@example.com>",
+        "support@shop.test",
+        "在庫",
+        "poll1@example.com",
+        "",
+        "ポーリングで届きますか？",
+    ))
+    .await;
+    let arrived = landed(&mut feed, "ポーリングで届きますか？").await;
+    assert!(arrived["conversation"].as_u64().is_some());
+    app.stop().await;
+}
