@@ -64,6 +64,10 @@ pub enum AdminCommand {
     /// Set a new password for an account (for an operator who forgot theirs and has no mail): read from
     /// standard input, or prompted for on a terminal. Every session of the account ends.
     ResetPassword(ResetPasswordArgs),
+    /// Remove an account's two-factor sign-in (a lost phone and no recovery code left): they sign in with
+    /// their password and set it up again. Every session of the account ends.
+    #[command(name = "reset-2fa")]
+    ResetTwoFactor(ResetPasswordArgs),
 }
 
 /// `sodan admin reset-password`.

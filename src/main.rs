@@ -25,6 +25,9 @@ fn main() -> ExitCode {
         Some(Command::Admin {
             command: AdminCommand::ResetPassword(args),
         }) => reset_password(args),
+        Some(Command::Admin {
+            command: AdminCommand::ResetTwoFactor(args),
+        }) => reset_two_factor(args),
         Some(Command::Backup(args)) => backup(args),
         Some(Command::Restore(args)) => restore(args),
         Some(Command::Check(args)) => check(args),
@@ -114,6 +117,41 @@ fn reset_password(args: ResetPasswordArgs) -> Result<(), AnyError> {
                 .await?;
             println!(
                 "new password set for {}; every session of the account ended",
+                email.as_str()
+            );
+            Ok(())
+        })
+}
+
+fn reset_two_factor(args: ResetPasswordArgs) -> Result<(), AnyError> {
+    let data_dir = Config::data_dir_from(&args.data)?;
+    let email = Email::parse(&args.email)
+        .map_err(|_| format!("{:?} is not an e-mail address", args.email))?;
+    let config = Config::with_data_dir(data_dir);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(async move {
+            let store = Store::open(&config.database_path()).await?;
+            let operator = store
+                .operator_by_email(&email)
+                .await?
+                .ok_or_else(|| format!("no account uses {}", email.as_str()))?;
+            store
+                .change_operator(operator.id, true, |op| {
+                    op.two_factor = None;
+                    op.two_factor_pending = None;
+                })
+                .await?;
+            store
+                .audit(
+                    "sodan admin".into(),
+                    "account.two_factor_reset",
+                    email.as_str().to_owned(),
+                )
+                .await?;
+            println!(
+                "two-factor sign-in removed for {}; every session of the account ended",
                 email.as_str()
             );
             Ok(())

@@ -83,6 +83,12 @@ pub struct Operator {
     pub mute_new_conversation_mail: bool,
     /// When the account was created (Unix seconds).
     pub created_at: u64,
+    /// Their second factor, once confirmed.
+    #[serde(default)]
+    pub two_factor: Option<crate::auth::two_factor::TwoFactor>,
+    /// A secret being enrolled (shown as a QR code, not confirmed by a code yet).
+    #[serde(default)]
+    pub two_factor_pending: Option<String>,
 }
 
 /// The fields of an account about to be created (the store assigns the id).

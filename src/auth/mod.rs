@@ -8,3 +8,4 @@ pub mod password;
 pub mod rate_limit;
 pub mod reset;
 pub mod session;
+pub mod two_factor;

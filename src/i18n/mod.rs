@@ -243,6 +243,52 @@ pub struct Texts {
     pub typing: &'static str,
     pub snooze_hours: &'static str,
     pub apply: &'static str,
+    /// Two-factor sign-in heading.
+    pub tf_title: &'static str,
+    /// The code field.
+    pub tf_code_label: &'static str,
+    /// How to find the code.
+    pub tf_code_help: &'static str,
+    /// Button: check the code.
+    pub tf_verify: &'static str,
+    /// A wrong or used code.
+    pub tf_wrong_code: &'static str,
+    /// The pending sign-in ran out.
+    pub tf_expired: &'static str,
+    /// 2FA is on.
+    pub tf_on: &'static str,
+    /// 2FA is off.
+    pub tf_off: &'static str,
+    /// Recovery codes left.
+    pub tf_recovery_left: &'static str,
+    /// Button: begin enrolment.
+    pub tf_start: &'static str,
+    /// Enrolment instructions.
+    pub tf_scan: &'static str,
+    /// The secret as text.
+    pub tf_key: &'static str,
+    /// Button: finish enrolment.
+    pub tf_confirm: &'static str,
+    /// Shown once after enrolment.
+    pub tf_recovery_codes: &'static str,
+    /// Button: turn 2FA off.
+    pub tf_disable: &'static str,
+    /// Enrolment is forced.
+    pub tf_required: &'static str,
+    /// Cannot turn off a required 2FA.
+    pub tf_required_no_off: &'static str,
+    /// Setting: who must use 2FA.
+    pub tf_requirement: &'static str,
+    /// Requirement: nobody.
+    pub tf_req_optional: &'static str,
+    /// Requirement: admins.
+    pub tf_req_admins: &'static str,
+    /// Requirement: all.
+    pub tf_req_everyone: &'static str,
+    /// Button: owner resets someone's 2FA.
+    pub tf_reset: &'static str,
+    /// Team table column.
+    pub tf_column: &'static str,
     /// Heads the IMAP settings.
     pub mailbox_title: &'static str,
     /// Explains the mailbox.
@@ -1092,6 +1138,29 @@ static EN: Texts = Texts {
     typing: "is typing…",
     snooze_hours: "Snooze for (hours)",
     apply: "Apply",
+    tf_title: "Two-factor sign-in",
+    tf_code_label: "Code from your authenticator app, or a recovery code",
+    tf_code_help: "Open your authenticator app (Google Authenticator, Microsoft Authenticator, 1Password…) and enter the 6-digit code for Sodan.",
+    tf_verify: "Verify",
+    tf_wrong_code: "That code is not right, or it was used already.",
+    tf_expired: "The sign-in took too long: enter your password again.",
+    tf_on: "Two-factor sign-in is on.",
+    tf_off: "Two-factor sign-in is off: anyone with your password can sign in.",
+    tf_recovery_left: "Recovery codes left:",
+    tf_start: "Set up two-factor sign-in",
+    tf_scan: "Scan this QR code with your authenticator app (or type the key), then enter the code it shows.",
+    tf_key: "Key",
+    tf_confirm: "Turn on",
+    tf_recovery_codes: "Recovery codes: each works once if you lose your phone. Keep them somewhere safe; they are not shown again.",
+    tf_disable: "Turn off",
+    tf_required: "Your shop requires two-factor sign-in: set it up to continue.",
+    tf_required_no_off: "Your shop requires it, so it cannot be turned off.",
+    tf_requirement: "Who must use two-factor sign-in",
+    tf_req_optional: "Each person chooses",
+    tf_req_admins: "Owners and admins",
+    tf_req_everyone: "Everyone",
+    tf_reset: "Reset 2FA",
+    tf_column: "2FA",
     mailbox_title: "Incoming mailbox",
     mailbox_help: "The IMAP mailbox of your support address, where customers' replies to Sodan's e-mails and new mails arrive. For Gmail or Google Workspace use imap.gmail.com, port 993, and an app password; Microsoft 365 allows IMAP only with OAuth, which Sodan does not do yet: forward its mail to a mailbox Sodan can read.",
     mailbox_enabled: "Read this mailbox",
@@ -1598,6 +1667,29 @@ static JA: Texts = Texts {
     typing: "が入力中…",
     snooze_hours: "スヌーズ（時間）",
     apply: "適用",
+    tf_title: "2段階認証",
+    tf_code_label: "認証アプリのコード、またはリカバリーコード",
+    tf_code_help: "認証アプリ（Google Authenticator、Microsoft Authenticator、1Password など）を開き、Sodan の6桁のコードを入力してください。",
+    tf_verify: "確認",
+    tf_wrong_code: "コードが正しくないか、すでに使われています。",
+    tf_expired: "時間切れです。もう一度パスワードを入力してください。",
+    tf_on: "2段階認証は有効です。",
+    tf_off: "2段階認証は無効です。パスワードだけでログインできます。",
+    tf_recovery_left: "残りのリカバリーコード:",
+    tf_start: "2段階認証を設定する",
+    tf_scan: "認証アプリでこのQRコードを読み取る（またはキーを入力する）と表示されるコードを入力してください。",
+    tf_key: "キー",
+    tf_confirm: "有効にする",
+    tf_recovery_codes: "リカバリーコード：スマートフォンをなくしたときに1回ずつ使えます。安全な場所に保管してください。再表示はできません。",
+    tf_disable: "無効にする",
+    tf_required: "このショップでは2段階認証が必須です。設定すると続けられます。",
+    tf_required_no_off: "ショップの設定で必須のため、無効にできません。",
+    tf_requirement: "2段階認証が必須の人",
+    tf_req_optional: "各自が選ぶ",
+    tf_req_admins: "オーナーと管理者",
+    tf_req_everyone: "全員",
+    tf_reset: "2段階認証をリセット",
+    tf_column: "2段階認証",
     mailbox_title: "受信メールボックス",
     mailbox_help: "お客様からの返信メールやサポート窓口あてのメールが届く、サポートアドレスのメールボックス（IMAP）です。GmailやGoogle Workspaceは imap.gmail.com・ポート993・アプリパスワード、Microsoft 365 は OAuth 以外の IMAP 接続を受け付けないため、Sodan が読めるメールボックスへ転送してください。",
     mailbox_enabled: "このメールボックスを読む",

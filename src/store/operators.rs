@@ -32,6 +32,8 @@ pub(super) fn insert_operator(txn: &WriteTransaction, new: NewOperator) -> Resul
         away: false,
         mute_new_conversation_mail: false,
         created_at: crate::clock::now(),
+        two_factor: None,
+        two_factor_pending: None,
     };
     emails.insert(operator.email.as_str(), id)?;
     txn.open_table(OPERATORS)?
@@ -48,6 +50,9 @@ pub(super) fn load(txn: &WriteTransaction, id: OperatorId) -> Result<Option<Oper
 }
 
 /// Reads, changes and writes back one account inside `txn`; `None` when there is no such account.
+/// The settings key of who must use a second factor.
+const TWO_FACTOR_SETTING: &str = "two_factor_required";
+
 fn update_operator(
     txn: &WriteTransaction,
     id: OperatorId,
@@ -180,6 +185,53 @@ impl Store {
     ) -> Result<(), Error> {
         self.write(move |txn| {
             update_operator(txn, id, |op| op.mute_new_conversation_mail = !wanted).map(|_| ())
+        })
+        .await
+    }
+
+    /// Changes an operator's record with `change` in one transaction (so a decision made from the record,
+    /// such as accepting a one-time code, cannot race another), optionally ending all their sessions.
+    /// `None` when there is no such operator.
+    pub async fn change_operator<R: Send + 'static>(
+        &self,
+        id: OperatorId,
+        end_all_sessions: bool,
+        change: impl FnOnce(&mut Operator) -> R + Send + 'static,
+    ) -> Result<Option<R>, Error> {
+        self.write(move |txn| {
+            let mut result = None;
+            let found = update_operator(txn, id, |op| result = Some(change(op)))?;
+            if found.is_some() && end_all_sessions {
+                end_sessions(txn, id, None)?;
+            }
+            Ok(result)
+        })
+        .await
+    }
+
+    /// Who must sign in with a second factor.
+    pub async fn two_factor_requirement(
+        &self,
+    ) -> Result<crate::auth::two_factor::Requirement, Error> {
+        self.read(|txn| {
+            txn.open_table(super::tables::SETTINGS)?
+                .get(TWO_FACTOR_SETTING)?
+                .map(|v| decode(v.value()))
+                .transpose()
+                .map(Option::unwrap_or_default)
+        })
+        .await
+    }
+
+    /// Sets who must sign in with a second factor.
+    pub async fn set_two_factor_requirement(
+        &self,
+        requirement: crate::auth::two_factor::Requirement,
+    ) -> Result<(), Error> {
+        self.write(move |txn| {
+            txn.open_table(super::tables::SETTINGS)?
+                .insert(TWO_FACTOR_SETTING, encode(&requirement)?.as_slice())?;
+            Ok(())
         })
         .await
     }

@@ -10,6 +10,8 @@ use actix_web::{HttpResponse, ResponseError};
 pub enum AppError {
     /// The console needs a signed-in operator: redirects to the sign-in page.
     SignInRequired,
+    /// The shop requires a second factor this operator has not set up: redirects to its setup.
+    SecondFactorRequired,
     /// The form's CSRF token is missing or does not match its cookie.
     Csrf,
     /// Signed in, but not allowed to do this.
@@ -29,6 +31,9 @@ impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::SignInRequired => f.write_str("Please sign in. / ログインしてください。"),
+            Self::SecondFactorRequired => f.write_str(
+                "Set up two-factor sign-in first. / 先に2段階認証を設定してください。",
+            ),
             Self::Csrf => f.write_str(
                 "The form's security token is missing or expired. Reload the page and try again. / \
                  フォームのセキュリティトークンがないか期限切れです。ページを再読み込みしてもう一度お試しください。",
@@ -52,7 +57,7 @@ impl std::fmt::Display for AppError {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::SignInRequired => StatusCode::SEE_OTHER,
+            Self::SignInRequired | Self::SecondFactorRequired => StatusCode::SEE_OTHER,
             Self::Csrf | Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -66,8 +71,14 @@ impl ResponseError for AppError {
             tracing::error!(%detail, "request failed");
         }
         let mut response = HttpResponse::build(self.status_code());
-        if let Self::SignInRequired = self {
-            response.insert_header((header::LOCATION, "/login"));
+        match self {
+            Self::SignInRequired => {
+                response.insert_header((header::LOCATION, "/login"));
+            }
+            Self::SecondFactorRequired => {
+                response.insert_header((header::LOCATION, "/account/2fa"));
+            }
+            _ => {}
         }
         response
             .content_type(ContentType::plaintext())

@@ -30,6 +30,8 @@ impl FromRequest for CurrentOperator {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<State>>().cloned();
         let token = req.cookie(session::COOKIE).map(|c| c.value().to_owned());
+        // Setting up the second factor (My account) and signing out stay open to someone who must.
+        let enrolling = req.path().starts_with("/account") || req.path() == "/logout";
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::Internal("server state missing".into()))?;
             let token = token
@@ -38,6 +40,16 @@ impl FromRequest for CurrentOperator {
             let operator = session::resolve(&state.store, &token)
                 .await?
                 .ok_or(AppError::SignInRequired)?;
+            if operator.two_factor.is_none()
+                && !enrolling
+                && state
+                    .store
+                    .two_factor_requirement()
+                    .await?
+                    .applies_to(operator.role)
+            {
+                return Err(AppError::SecondFactorRequired);
+            }
             Ok(CurrentOperator { operator, token })
         })
     }

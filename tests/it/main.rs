@@ -64,6 +64,7 @@ mod slow_clients;
 mod smtp;
 mod storage;
 mod triggers;
+mod two_factor;
 mod webhooks;
 mod widget_browser;
 mod widget_layout;

@@ -123,8 +123,13 @@ pub async fn submit(
         );
     }
     state.limiter.succeeded(&account_key, &address);
-    tracing::info!(operator = operator.id, "signed in");
-    let mut response = web_session::signed_in(&req, &state, &csrf, &operator).await?;
+    let mut response = if operator.two_factor.is_some() {
+        // The password was right; the session starts once the second factor is too.
+        super::two_factor::ask_for_code(&req, &state, &operator).await?
+    } else {
+        tracing::info!(operator = operator.id, "signed in");
+        web_session::signed_in(&req, &state, &csrf, &operator).await?
+    };
     let device = crate::auth::device::issue(&device_secret, &email_key);
     let cookie = actix_web::cookie::Cookie::build(crate::auth::device::COOKIE, device)
         .path("/login")

@@ -33,6 +33,7 @@ mod setup;
 mod shop_time;
 mod socket;
 mod trigger_settings;
+mod two_factor;
 mod webhook_settings;
 mod widget_settings;
 
@@ -45,6 +46,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/setup", web::post().to(setup::submit))
         .route("/login", web::get().to(login::form))
         .route("/login", web::post().to(login::submit))
+        .route("/login/code", web::get().to(two_factor::code_form))
+        .route("/login/code", web::post().to(two_factor::code_submit))
         .route("/logout", web::post().to(login::logout))
         .route(
             "/password/forgot",
@@ -107,6 +110,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(settings::enable),
         )
         .route("/account", web::get().to(account::page))
+        .route("/account/2fa", web::get().to(two_factor::page))
+        .route("/account/2fa/start", web::post().to(two_factor::start))
+        .route("/account/2fa/confirm", web::post().to(two_factor::confirm))
+        .route("/account/2fa/disable", web::post().to(two_factor::disable))
+        .route(
+            "/settings/two-factor",
+            web::post().to(two_factor::set_requirement),
+        )
+        .route(
+            "/settings/operators/{id}/2fa/reset",
+            web::post().to(two_factor::reset),
+        )
         .route(
             "/account/password",
             web::post().to(account::change_password),

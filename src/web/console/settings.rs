@@ -23,6 +23,10 @@ struct Member {
     disabled: bool,
     is_me: bool,
     can_toggle: bool,
+    /// Signs in with a second factor.
+    two_factor: bool,
+    /// The owner may reset it (someone else's, set up).
+    can_reset_two_factor: bool,
 }
 
 /// One open invitation.
@@ -42,6 +46,8 @@ struct SettingsPage {
     new_link: Option<String>,
     invite_email: String,
     error: Option<&'static str>,
+    /// Who must use a second factor (the form value).
+    two_factor_required: &'static str,
 }
 
 /// Whether `me` may disable or enable `other`: never oneself, and only the owner touches admins.
@@ -97,6 +103,10 @@ async fn settings_page(
             id: op.id,
             can_toggle: may_toggle(me, &op),
             is_me: op.id == me.id,
+            two_factor: op.two_factor.is_some(),
+            can_reset_two_factor: me.role == Role::Owner
+                && op.id != me.id
+                && (op.two_factor.is_some() || op.two_factor_pending.is_some()),
             name: op.name,
             email: op.email.as_str().to_owned(),
             role: t.role_name(op.role),
@@ -122,6 +132,7 @@ async fn settings_page(
         new_link: outcome.new_link,
         invite_email: outcome.invite_email,
         error: outcome.error,
+        two_factor_required: state.store.two_factor_requirement().await?.as_str(),
     };
     render::page(outcome.status, &page, csrf)
 }
