@@ -8,6 +8,10 @@
     var snippet = document.getElementById("widget-snippet");
     if (snippet) snippet.addEventListener("focus", function () { snippet.select(); });
     localTimes(document);
+    // The installable console: the worker shows an offline page when the server cannot be reached.
+    if ("serviceWorker" in navigator && document.querySelector(".topbar")) {
+      navigator.serviceWorker.register("/sw.js").catch(function () { /* the console works without it */ });
+    }
     var inbox = document.getElementById("inbox");
     if (inbox) { live(inbox); shortcuts(); }
     // Settings → Hours: a list of holiday dates read from a file is added to the text box.

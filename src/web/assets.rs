@@ -37,6 +37,12 @@ pub async fn widget_script(req: HttpRequest) -> Result<HttpResponse, AppError> {
     respond(&req, "widget/widget.js", Caching::Short)
 }
 
+/// `GET /sw.js`: the console's service worker, served from the root so it may control every console page
+/// (a worker controls only pages under its own path); checked again on every visit.
+pub async fn service_worker(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    respond(&req, "console/sw.js", Caching::Versioned)
+}
+
 /// How long browsers may keep a file without asking again.
 enum Caching {
     /// A year when the URL names the current version, otherwise revalidate each time.

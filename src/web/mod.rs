@@ -3,6 +3,7 @@
 //! No business rules live here.
 
 mod api;
+mod app_shell;
 mod assets;
 mod console;
 mod csrf;
@@ -181,6 +182,7 @@ pub fn server(listener: TcpListener, state: State) -> std::io::Result<Server> {
             .route("/healthz", web::get().to(health::healthz))
             .route("/metrics", web::get().to(metrics::metrics))
             .route("/assets/{path:.*}", web::get().to(assets::serve))
+            .configure(app_shell::routes)
             .configure(console::routes)
             .configure(widget::routes)
             .configure(api::routes)

@@ -46,6 +46,8 @@ pub const WAIT: Duration = Duration::from_secs(30);
 pub struct Browser {
     client: Client,
     driver: Child,
+    /// chromedriver's address, for the commands fantoccini has no method for (Chrome DevTools Protocol).
+    driver_url: String,
     _profile: tempfile::TempDir,
 }
 
@@ -93,6 +95,7 @@ impl Browser {
                     return Browser {
                         client,
                         driver,
+                        driver_url: url.clone(),
                         _profile: profile,
                     };
                 }
@@ -225,6 +228,30 @@ impl Browser {
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap();
         path
+    }
+
+    /// Runs a Chrome DevTools Protocol command in the page (chromedriver's `goog/cdp/execute`) and returns
+    /// its result.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        let session = self
+            .client
+            .session_id()
+            .await
+            .expect("session id")
+            .expect("a session");
+        let response: Value = reqwest::Client::new()
+            .post(format!(
+                "{}/session/{session}/goog/cdp/execute",
+                self.driver_url
+            ))
+            .json(&json!({"cmd": cmd, "params": params}))
+            .send()
+            .await
+            .expect("chromedriver answers")
+            .json()
+            .await
+            .expect("JSON");
+        response["value"].clone()
     }
 
     /// Ends the browser session and its chromedriver.

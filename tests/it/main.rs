@@ -38,6 +38,7 @@ mod history;
 mod http_stub;
 mod inbox;
 mod install;
+mod installable_console;
 mod lighthouse;
 mod line;
 mod line_outbox;
