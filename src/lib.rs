@@ -74,6 +74,7 @@ pub mod mail;
 pub mod money;
 pub mod operators;
 pub mod presence;
+pub mod push;
 pub mod reports;
 pub mod retention;
 pub mod retrieval;

@@ -89,6 +89,9 @@ pub struct Operator {
     /// A secret being enrolled (shown as a QR code, not confirmed by a code yet).
     #[serde(default)]
     pub two_factor_pending: Option<String>,
+    /// Wants pushes outside the shop's business hours too.
+    #[serde(default)]
+    pub push_outside_hours: bool,
 }
 
 /// The fields of an account about to be created (the store assigns the id).

@@ -32,6 +32,7 @@ pub fn start(
     retry_secs: u64,
     mail_attachments: crate::mail::intake::AttachmentRules,
 ) {
+    let contact = push_contact(&public_url);
     tokio::spawn(mail(store.downgrade(), public_url, retry_secs * 1000));
     tokio::spawn(deliveries(store.downgrade(), retry_secs * 1000));
     tokio::spawn(backfill(store.downgrade(), store.backfill_signal()));
@@ -52,9 +53,23 @@ pub fn start(
         store.mailbox_signal(),
         mail_attachments,
     ));
+    tokio::spawn(crate::push::outbox::run(
+        store.downgrade(),
+        contact,
+        retry_secs * 1000,
+    ));
     tokio::spawn(sessions(store.downgrade(), hub.clone()));
     tokio::spawn(autoreplies(store.downgrade(), hub));
     tokio::spawn(retention(store.downgrade(), store.retention_signal()));
+}
+
+/// Who sends pushes, for push services (RFC 8292 `sub`: an https URL or a mailto address).
+fn push_contact(public_url: &str) -> String {
+    if public_url.starts_with("https://") {
+        public_url.to_owned()
+    } else {
+        "mailto:push@sodan.invalid".to_owned()
+    }
 }
 
 /// How often expired console sessions are looked for.

@@ -12,6 +12,8 @@
     if ("serviceWorker" in navigator && document.querySelector(".topbar")) {
       navigator.serviceWorker.register("/sw.js").catch(function () { /* the console works without it */ });
     }
+    var pushPage = document.getElementById("push");
+    if (pushPage) pushDevices(pushPage);
     var inbox = document.getElementById("inbox");
     if (inbox) { live(inbox); shortcuts(); }
     // Settings → Hours: a list of holiday dates read from a file is added to the text box.
@@ -832,4 +834,47 @@
     var f = importFile.files[0];
     if (f) f.text().then(function (text) { document.getElementById("import-csv").value = text; });
   });
+
+  // My account → Notifications: subscribe this browser with the server's VAPID key (RFC 8292) and send the
+  // subscription to the server, which encrypts each push for it (RFC 8291).
+  function pushDevices(page) {
+    var button = document.getElementById("push-enable"), state = document.getElementById("push-state");
+    if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
+      state.textContent = page.dataset.unsupported;
+      return;
+    }
+    button.hidden = false;
+    function key(b64) {
+      var s = atob(b64.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((b64.length + 3) % 4));
+      var out = new Uint8Array(s.length);
+      for (var i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+      return out;
+    }
+    function b64(buffer) {
+      var bytes = new Uint8Array(buffer), s = "";
+      for (var i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+      return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    }
+    button.addEventListener("click", function () {
+      Notification.requestPermission().then(function (permission) {
+        if (permission !== "granted") { state.textContent = page.dataset.denied; return null; }
+        return navigator.serviceWorker.register("/sw.js").then(function () { return navigator.serviceWorker.ready; })
+          .then(function (registration) {
+            return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key(page.dataset.key) });
+          })
+          .then(function (subscription) {
+            var body = new URLSearchParams();
+            body.set("csrf", document.querySelector("#push-hours input[name=csrf]").value);
+            body.set("endpoint", subscription.endpoint);
+            body.set("p256dh", b64(subscription.getKey("p256dh")));
+            body.set("auth", b64(subscription.getKey("auth")));
+            return fetch("/account/push", { method: "POST", body: body, credentials: "same-origin" });
+          })
+          .then(function (response) {
+            if (response && response.ok) { state.textContent = page.dataset.on; location.reload(); }
+            else if (response) response.text().then(function (t) { state.textContent = t; });
+          });
+      }).catch(function (e) { state.textContent = String(e); });
+    });
+  }
 })();

@@ -28,3 +28,24 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(fetch(request).catch(function () { return caches.match(path); }));
   }
 });
+
+// A push from Sodan (RFC 8030): the customer and the first words; a tap opens that conversation.
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = { title: "Sodan", body: event.data ? event.data.text() : "" }; }
+  event.waitUntil(self.registration.showNotification(data.title || "Sodan", {
+    body: data.body || "", icon: "/assets/console/icon-192.png", badge: "/assets/console/icon-192.png",
+    tag: data.url || "sodan", renotify: true, data: { url: data.url || "/inbox" }
+  }));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var url = new URL((event.notification.data && event.notification.data.url) || "/inbox", self.location.origin).href;
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (open) {
+    for (var i = 0; i < open.length; i++) {
+      if ("focus" in open[i] && "navigate" in open[i]) return open[i].navigate(url).then(function (c) { return c && c.focus(); });
+    }
+    return self.clients.openWindow(url);
+  }));
+});

@@ -243,6 +243,32 @@ pub struct Texts {
     pub typing: &'static str,
     pub snooze_hours: &'static str,
     pub apply: &'static str,
+    /// Push heading.
+    pub push_title: &'static str,
+    /// What push does.
+    pub push_help: &'static str,
+    /// Button: subscribe this device.
+    pub push_enable: &'static str,
+    /// No push in this browser.
+    pub push_unsupported: &'static str,
+    /// Permission refused.
+    pub push_denied: &'static str,
+    /// Subscribed.
+    pub push_on: &'static str,
+    /// Device list heading.
+    pub push_devices: &'static str,
+    /// No devices.
+    pub push_none: &'static str,
+    /// Column.
+    pub push_added: &'static str,
+    /// Column.
+    pub push_last_used: &'static str,
+    /// Never used.
+    pub push_never: &'static str,
+    /// Button: remove a device.
+    pub push_remove: &'static str,
+    /// Option.
+    pub push_outside_hours: &'static str,
     /// Two-factor sign-in heading.
     pub tf_title: &'static str,
     /// The code field.
@@ -1138,6 +1164,19 @@ static EN: Texts = Texts {
     typing: "is typing…",
     snooze_hours: "Snooze for (hours)",
     apply: "Apply",
+    push_title: "Notifications on my devices",
+    push_help: "Get a notification on this phone or computer when a customer writes and your console is closed (for conversations that are yours or nobody's; not while you are away).",
+    push_enable: "Turn on notifications on this device",
+    push_unsupported: "This browser cannot receive push notifications (on an iPhone, add the console to the Home Screen first).",
+    push_denied: "Notifications are blocked for this site in the browser's settings.",
+    push_on: "Notifications are on for this device.",
+    push_devices: "My devices",
+    push_none: "No device yet.",
+    push_added: "Added",
+    push_last_used: "Last notified",
+    push_never: "never",
+    push_remove: "Remove",
+    push_outside_hours: "Also outside business hours",
     tf_title: "Two-factor sign-in",
     tf_code_label: "Code from your authenticator app, or a recovery code",
     tf_code_help: "Open your authenticator app (Google Authenticator, Microsoft Authenticator, 1Password…) and enter the 6-digit code for Sodan.",
@@ -1667,6 +1706,19 @@ static JA: Texts = Texts {
     typing: "が入力中…",
     snooze_hours: "スヌーズ（時間）",
     apply: "適用",
+    push_title: "端末への通知",
+    push_help: "コンソールを閉じているときにお客様からメッセージが届くと、このスマートフォンやパソコンに通知します（自分の担当または未割り当ての会話のみ。離席中は通知しません）。",
+    push_enable: "この端末で通知を受け取る",
+    push_unsupported: "このブラウザはプッシュ通知を受け取れません（iPhone ではまずホーム画面に追加してください）。",
+    push_denied: "ブラウザの設定でこのサイトの通知がブロックされています。",
+    push_on: "この端末で通知を受け取ります。",
+    push_devices: "登録した端末",
+    push_none: "まだ端末はありません。",
+    push_added: "登録日時",
+    push_last_used: "最後の通知",
+    push_never: "なし",
+    push_remove: "削除",
+    push_outside_hours: "営業時間外も通知する",
     tf_title: "2段階認証",
     tf_code_label: "認証アプリのコード、またはリカバリーコード",
     tf_code_help: "認証アプリ（Google Authenticator、Microsoft Authenticator、1Password など）を開き、Sodan の6桁のコードを入力してください。",

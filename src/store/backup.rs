@@ -20,7 +20,7 @@ use super::{OpenError, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 21] = [
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 23] = [
     OPERATORS,
     VISITORS,
     CONVERSATIONS,
@@ -42,6 +42,8 @@ const ID_RECORDS: [TableDefinition<u64, &[u8]>; 21] = [
     AI_EVENTS,
     ANSWERED,
     RECEIVED,
+    PUSH_SUBSCRIPTIONS,
+    PUSH_JOBS,
 ];
 /// `(a, b, c) -> number` tables.
 const TRIPLE_NUMBERS: [TableDefinition<(u64, u64, u64), u64>; 2] = [PAGE_VISITORS, OUTCOME_EVENTS];
@@ -56,7 +58,7 @@ const TEXT_IDS: [TableDefinition<&str, u64>; 6] = [
 ];
 const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 3] = [SESSIONS, INVITES, VECTORS];
 const DIGEST_IDS: [TableDefinition<&[u8], u64>; 2] = [VISITOR_TOKENS, API_TOKEN_DIGESTS];
-const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 12] = [
+const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 13] = [
     VISITOR_CONVERSATIONS,
     ACTIVITY,
     CUSTOMER_NOTES,
@@ -69,6 +71,7 @@ const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 12] = [
     DELIVERY_DUE,
     REPORT_STARTS,
     LINE_PUSH_DUE,
+    PUSH_DUE,
 ];
 /// `PAGE_VIEWS` is read from version-2 backups only; the migration to version 3 moves its rows.
 const PAIR_RECORDS: [TableDefinition<(u64, u64), &[u8]>; 5] =

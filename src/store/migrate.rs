@@ -22,7 +22,7 @@ use crate::sites::Site;
 use crate::visitors::Visitor;
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: u64 = 9;
+pub const SCHEMA_VERSION: u64 = 10;
 
 /// The key of the version in [`META`].
 const VERSION_KEY: &str = "schema_version";
@@ -33,7 +33,7 @@ type Migration = fn(&WriteTransaction) -> Result<(), Error>;
 /// `MIGRATIONS[n]` brings a file from version `n` to `n + 1`. Version 0 is a new, empty file.
 const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] = [
     create_v1, create_v2, create_v3, create_v4, create_v5, create_v6, create_v7, create_v8,
-    create_v9,
+    create_v9, create_v10,
 ];
 
 /// The first schema: accounts, sessions, invitations.
@@ -158,6 +158,14 @@ fn create_v8(txn: &WriteTransaction) -> Result<(), Error> {
     txn.open_table(VECTORS)?;
     txn.open_table(HELPFUL_VOTES)?;
     txn.open_table(UNHELPFUL_VOTES)?;
+    Ok(())
+}
+
+/// Web Push: operators' devices and the queue of pushes to them.
+fn create_v10(txn: &WriteTransaction) -> Result<(), Error> {
+    txn.open_table(super::tables::PUSH_SUBSCRIPTIONS)?;
+    txn.open_table(super::tables::PUSH_JOBS)?;
+    txn.open_table(super::tables::PUSH_DUE)?;
     Ok(())
 }
 

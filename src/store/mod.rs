@@ -26,6 +26,7 @@ mod mail;
 mod migrate;
 mod operators;
 mod privacy;
+mod push;
 mod received;
 mod reports;
 mod retention;

@@ -34,6 +34,7 @@ pub(super) fn insert_operator(txn: &WriteTransaction, new: NewOperator) -> Resul
         created_at: crate::clock::now(),
         two_factor: None,
         two_factor_pending: None,
+        push_outside_hours: false,
     };
     emails.insert(operator.email.as_str(), id)?;
     txn.open_table(OPERATORS)?

@@ -219,3 +219,16 @@ pub const RECEIVED_KEYS: TableDefinition<&str, u64> = TableDefinition::new("mail
 /// `lower-cased e-mail -> visitor_id`: customers an incoming mail may be matched to (their verified
 /// address, see `customers::Profile::verified_email`).
 pub const MAIL_CUSTOMERS: TableDefinition<&str, u64> = TableDefinition::new("email_visitor_id");
+
+// Schema version 10: Web Push.
+
+/// `subscription_id -> push::Subscription (JSON)`: operators' devices that receive pushes.
+pub const PUSH_SUBSCRIPTIONS: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("pushsubscription_id_subscription");
+
+/// `job_id -> push::Job (JSON)`: pushes on their way to a device.
+pub const PUSH_JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("pushjob_id_job");
+
+/// `(next_at_ms, job_id) -> ()`: pushes due for an attempt, soonest first (a taken push is put back a
+/// minute later, so a crash while sending means another attempt, not a lost push).
+pub const PUSH_DUE: TableDefinition<(u64, u64), ()> = TableDefinition::new("nextatms_pushjobid");

@@ -18,6 +18,8 @@ pub struct Request {
     pub headers: HashMap<String, String>,
     /// The body as text.
     pub body: String,
+    /// The body's bytes (for binary bodies, such as an encrypted push message).
+    pub raw: Vec<u8>,
 }
 
 /// A running stub; stops when dropped.
@@ -68,12 +70,14 @@ pub async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Request>
         }
         data.extend_from_slice(&buf[..n]);
     }
-    let body = String::from_utf8_lossy(&data[start..]).to_string();
+    let raw = data[start..].to_vec();
+    let body = String::from_utf8_lossy(&raw).to_string();
     Some(Request {
         method,
         path,
         headers,
         body,
+        raw,
     })
 }
 

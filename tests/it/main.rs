@@ -66,6 +66,7 @@ mod smtp;
 mod storage;
 mod triggers;
 mod two_factor;
+mod web_push;
 mod webhooks;
 mod widget_browser;
 mod widget_layout;

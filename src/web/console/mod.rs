@@ -24,6 +24,7 @@ mod mailbox_settings;
 mod pages;
 mod password_reset;
 mod privacy_settings;
+mod push_devices;
 mod received_mail;
 mod report_charts;
 mod reports;
@@ -111,6 +112,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/account", web::get().to(account::page))
         .route("/account/2fa", web::get().to(two_factor::page))
+        .route("/account/push", web::get().to(push_devices::page))
+        .route("/account/push", web::post().to(push_devices::subscribe))
+        .route(
+            "/account/push/hours",
+            web::post().to(push_devices::set_hours),
+        )
+        .route(
+            "/account/push/{id}/remove",
+            web::post().to(push_devices::remove),
+        )
         .route("/account/2fa/start", web::post().to(two_factor::start))
         .route("/account/2fa/confirm", web::post().to(two_factor::confirm))
         .route("/account/2fa/disable", web::post().to(two_factor::disable))

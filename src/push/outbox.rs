@@ -1,0 +1,102 @@
+//! Turning a visitor's message into pushes (who gets one: [`super::recipients`]) and sending the queued
+//! pushes in the background, each marked before it is sent and retried with back-off.
+
+use std::time::Duration;
+
+use crate::hub::Hub;
+use crate::store::{Posted, Store, WeakStore};
+
+/// How often the queue is looked at.
+const EVERY: Duration = Duration::from_millis(1000);
+
+/// Queues pushes for a visitor's message just stored (never fails the message: a problem is logged).
+pub async fn notify(store: &Store, hub: &Hub, posted: &Posted) {
+    if posted.duplicate || posted.conversation.bot == Some(crate::conversations::BotState::Active) {
+        return;
+    }
+    if let Err(e) = queue(store, hub, posted).await {
+        tracing::warn!(error = %e, "queuing pushes failed");
+    }
+}
+
+async fn queue(store: &Store, hub: &Hub, posted: &Posted) -> Result<(), crate::store::Error> {
+    let operators = store.operators().await?;
+    let online = hub.connected_operators().await;
+    let now = crate::clock::now_millis();
+    let open = store.business_hours().await?.is_none_or(|h| h.is_open(now));
+    let who = super::recipients(&posted.conversation, &operators, &online, open);
+    if who.is_empty() {
+        return Ok(());
+    }
+    let visitor = store.visitor(posted.conversation.visitor_id).await?;
+    let title = visitor
+        .map(|v| {
+            if !v.profile.name.is_empty() {
+                v.profile.name
+            } else if !v.profile.email.is_empty() {
+                v.profile.email
+            } else {
+                format!("#{}", v.id)
+            }
+        })
+        .unwrap_or_default();
+    let title = if posted.new_conversation {
+        format!("💬 {title}")
+    } else {
+        title
+    };
+    let url = format!("/inbox/{}", posted.conversation.id);
+    store
+        .queue_pushes(who, title, super::preview(&posted.message.body), url)
+        .await?;
+    Ok(())
+}
+
+/// Sends due pushes every second for as long as the store is open.
+pub async fn run(store: WeakStore, contact: String, first_retry_ms: u64) {
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("Sodan/", env!("CARGO_PKG_VERSION")))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "the push client could not start; no pushes are sent");
+            return;
+        }
+    };
+    loop {
+        tokio::time::sleep(EVERY).await;
+        let Some(strong) = store.upgrade() else {
+            return;
+        };
+        let due = match strong.take_due_pushes(crate::clock::now_millis(), 20).await {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the push queue failed");
+                continue;
+            }
+        };
+        if due.is_empty() {
+            continue;
+        }
+        let key = match strong.vapid_key(super::vapid::new_private_key).await {
+            Ok(k) => k,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the VAPID key failed");
+                continue;
+            }
+        };
+        for (job, subscription) in due {
+            let outcome = super::send::send(&client, &key, &contact, &subscription, &job).await;
+            if !matches!(outcome, super::send::Outcome::Delivered) {
+                tracing::info!(push = job.id, ?outcome, "a push was not delivered");
+            }
+            let backoff = crate::mail::backoff_ms(job.attempts, first_retry_ms);
+            if let Err(e) = strong.push_done(job, outcome, backoff).await {
+                tracing::warn!(error = %e, "recording a push failed");
+            }
+        }
+    }
+}

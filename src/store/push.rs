@@ -1,0 +1,239 @@
+//! Operators' push devices and the queue of pushes to them (see `push`).
+
+use redb::{ReadableTable, WriteTransaction};
+
+use super::codec::{decode, encode};
+use super::conversations::next_id;
+use super::tables::{PUSH_DUE, PUSH_JOBS, PUSH_SUBSCRIPTIONS, SETTINGS};
+use super::{Error, Store};
+use crate::operators::OperatorId;
+use crate::push::send::Outcome;
+use crate::push::{Job, MAX_ATTEMPTS, MAX_DEVICES, Subscription};
+
+const VAPID_SETTING: &str = "vapid_private_key";
+const NEXT_SUBSCRIPTION_KEY: &str = "next_push_subscription_id";
+const NEXT_JOB_KEY: &str = "next_push_job_id";
+/// How long a taken push waits before it is tried again if its attempt never reports back.
+const LEASE_MS: u64 = 60_000;
+
+fn subscriptions(txn: &WriteTransaction) -> Result<Vec<Subscription>, Error> {
+    txn.open_table(PUSH_SUBSCRIPTIONS)?
+        .iter()?
+        .map(|e| decode(e?.1.value()))
+        .collect()
+}
+
+fn remove_subscription_in(txn: &WriteTransaction, id: u64) -> Result<(), Error> {
+    txn.open_table(PUSH_SUBSCRIPTIONS)?.remove(id)?;
+    let jobs: Vec<Job> = txn
+        .open_table(PUSH_JOBS)?
+        .iter()?
+        .map(|e| decode::<Job>(e?.1.value()))
+        .filter(|j| j.as_ref().map_or(true, |j| j.subscription == id))
+        .collect::<Result<_, _>>()?;
+    for j in jobs {
+        txn.open_table(PUSH_JOBS)?.remove(j.id)?;
+        txn.open_table(PUSH_DUE)?.remove((j.next_at, j.id))?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The VAPID private key, made by `make` on first use and kept.
+    pub async fn vapid_key(&self, make: fn() -> String) -> Result<String, Error> {
+        self.write(move |txn| {
+            let mut table = txn.open_table(SETTINGS)?;
+            if let Some(v) = table.get(VAPID_SETTING)? {
+                return decode(v.value());
+            }
+            let key = make();
+            table.insert(VAPID_SETTING, encode(&key)?.as_slice())?;
+            Ok(key)
+        })
+        .await
+    }
+
+    /// Adds a device (the same endpoint again replaces the old record); at most [`MAX_DEVICES`] per
+    /// operator, the oldest going first.
+    pub async fn add_push_subscription(&self, mut sub: Subscription) -> Result<u64, Error> {
+        self.write(move |txn| {
+            let all = subscriptions(txn)?;
+            for old in all.iter().filter(|s| s.endpoint == sub.endpoint) {
+                remove_subscription_in(txn, old.id)?;
+            }
+            let mut mine: Vec<&Subscription> = all
+                .iter()
+                .filter(|s| s.operator == sub.operator && s.endpoint != sub.endpoint)
+                .collect();
+            mine.sort_by_key(|s| s.created_at);
+            while mine.len() >= MAX_DEVICES {
+                remove_subscription_in(txn, mine.remove(0).id)?;
+            }
+            sub.id = next_id(txn, NEXT_SUBSCRIPTION_KEY)?;
+            txn.open_table(PUSH_SUBSCRIPTIONS)?
+                .insert(sub.id, encode(&sub)?.as_slice())?;
+            Ok(sub.id)
+        })
+        .await
+    }
+
+    /// An operator's devices, oldest first.
+    pub async fn push_subscriptions(
+        &self,
+        operator: OperatorId,
+    ) -> Result<Vec<Subscription>, Error> {
+        self.read(move |txn| {
+            let mut out = Vec::new();
+            for e in txn.open_table(PUSH_SUBSCRIPTIONS)?.iter()? {
+                let s: Subscription = decode(e?.1.value())?;
+                if s.operator == operator {
+                    out.push(s);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Removes one of `operator`'s devices (and what was queued for it); whether it was theirs.
+    pub async fn remove_push_subscription(
+        &self,
+        operator: OperatorId,
+        id: u64,
+    ) -> Result<bool, Error> {
+        self.write(move |txn| {
+            let theirs = txn
+                .open_table(PUSH_SUBSCRIPTIONS)?
+                .get(id)?
+                .map(|v| decode::<Subscription>(v.value()))
+                .transpose()?
+                .is_some_and(|s| s.operator == operator);
+            if theirs {
+                remove_subscription_in(txn, id)?;
+            }
+            Ok(theirs)
+        })
+        .await
+    }
+
+    /// Queues one push for each device of `operators`.
+    pub async fn queue_pushes(
+        &self,
+        operators: Vec<OperatorId>,
+        title: String,
+        body: String,
+        url: String,
+    ) -> Result<usize, Error> {
+        self.write(move |txn| {
+            let now = crate::clock::now_millis();
+            let mut queued = 0;
+            for sub in subscriptions(txn)?
+                .into_iter()
+                .filter(|s| operators.contains(&s.operator))
+            {
+                let job = Job {
+                    id: next_id(txn, NEXT_JOB_KEY)?,
+                    subscription: sub.id,
+                    title: title.clone(),
+                    body: body.clone(),
+                    url: url.clone(),
+                    attempts: 0,
+                    next_at: now,
+                    created_at: now,
+                };
+                txn.open_table(PUSH_JOBS)?
+                    .insert(job.id, encode(&job)?.as_slice())?;
+                txn.open_table(PUSH_DUE)?.insert((now, job.id), ())?;
+                queued += 1;
+            }
+            Ok(queued)
+        })
+        .await
+    }
+
+    /// Takes up to `limit` pushes due by `now_ms`, each with its device; each is put back a minute later
+    /// (a lease) until its attempt reports.
+    pub async fn take_due_pushes(
+        &self,
+        now_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<(Job, Subscription)>, Error> {
+        if !self.any_due(PUSH_DUE, now_ms).await? {
+            return Ok(Vec::new());
+        }
+        self.write(move |txn| {
+            let mut taken = Vec::new();
+            for (at, id) in super::due_keys(txn, PUSH_DUE, now_ms, limit)? {
+                txn.open_table(PUSH_DUE)?.remove((at, id))?;
+                let Some(mut job) = txn
+                    .open_table(PUSH_JOBS)?
+                    .get(id)?
+                    .map(|v| decode::<Job>(v.value()))
+                    .transpose()?
+                else {
+                    continue;
+                };
+                let Some(sub) = txn
+                    .open_table(PUSH_SUBSCRIPTIONS)?
+                    .get(job.subscription)?
+                    .map(|v| decode::<Subscription>(v.value()))
+                    .transpose()?
+                else {
+                    txn.open_table(PUSH_JOBS)?.remove(id)?;
+                    continue;
+                };
+                job.attempts += 1;
+                job.next_at = now_ms + LEASE_MS;
+                txn.open_table(PUSH_JOBS)?
+                    .insert(id, encode(&job)?.as_slice())?;
+                txn.open_table(PUSH_DUE)?.insert((job.next_at, id), ())?;
+                taken.push((job, sub));
+            }
+            Ok(taken)
+        })
+        .await
+    }
+
+    /// Records how an attempt went: delivered (the push is done), gone (the device is removed), retry
+    /// after `backoff_ms` or the service's wait (dropped after [`MAX_ATTEMPTS`]), or dropped.
+    pub async fn push_done(
+        &self,
+        job: Job,
+        outcome: Outcome,
+        backoff_ms: u64,
+    ) -> Result<(), Error> {
+        self.write(move |txn| {
+            txn.open_table(PUSH_DUE)?.remove((job.next_at, job.id))?;
+            let now = crate::clock::now_millis();
+            match outcome {
+                Outcome::Delivered => {
+                    txn.open_table(PUSH_JOBS)?.remove(job.id)?;
+                    let mut subs = txn.open_table(PUSH_SUBSCRIPTIONS)?;
+                    let found = subs
+                        .get(job.subscription)?
+                        .map(|v| decode::<Subscription>(v.value()))
+                        .transpose()?;
+                    if let Some(mut s) = found {
+                        s.last_used_at = now;
+                        subs.insert(s.id, encode(&s)?.as_slice())?;
+                    }
+                }
+                Outcome::Gone => remove_subscription_in(txn, job.subscription)?,
+                Outcome::Retry(after, _) if job.attempts < MAX_ATTEMPTS => {
+                    let wait = after.map_or(backoff_ms, |s| s.saturating_mul(1000));
+                    let mut next = job;
+                    next.next_at = now + wait;
+                    txn.open_table(PUSH_JOBS)?
+                        .insert(next.id, encode(&next)?.as_slice())?;
+                    txn.open_table(PUSH_DUE)?
+                        .insert((next.next_at, next.id), ())?;
+                }
+                Outcome::Retry(..) | Outcome::Dropped(_) => {
+                    txn.open_table(PUSH_JOBS)?.remove(job.id)?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+}
