@@ -77,22 +77,22 @@
     "<style>" +
     ":host{all:initial}*{box-sizing:border-box;font-family:system-ui,-apple-system,'Hiragino Sans','Noto Sans JP',sans-serif}" +
     ".launch{position:fixed;right:20px;bottom:20px;z-index:2147483000;border:0;border-radius:28px;padding:14px 20px;" +
-    "color:#fff;background:var(--c);font-size:15px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}" +
+    "color:var(--t);background:var(--c);font-size:15px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}" +
     ".launch:focus-visible,button:focus-visible,textarea:focus-visible{outline:3px solid #79c0ff;outline-offset:2px}" +
     ".badge{display:none;margin-left:8px;background:#cf222e;border-radius:10px;padding:1px 7px;font-size:12px}" +
     ".badge.on{display:inline-block}" +
     ".panel{position:fixed;right:20px;bottom:84px;z-index:2147483000;width:360px;height:520px;max-height:calc(100vh - 100px);" +
     "display:none;flex-direction:column;background:#fff;color:#1f2328;border-radius:14px;overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.3)}" +
     ".panel.on{display:flex}" +
-    ".head{background:var(--c);color:#fff;padding:14px 16px;display:flex;gap:8px;align-items:flex-start}" +
+    ".head{background:var(--c);color:var(--t);padding:14px 16px;display:flex;gap:8px;align-items:flex-start}" +
     ".head p{margin:0;flex:1;font-size:14px;line-height:1.4}" +
-    ".presence{display:block;opacity:.85;font-size:12px;margin-top:2px}.presence.on::before{content:'● ';color:#7ee787}" +
-    ".x{background:none;border:0;color:#fff;font-size:20px;cursor:pointer;line-height:1}" +
+    ".presence{display:block;font-size:12px;margin-top:2px}.presence.on::before{content:'● ';color:#7ee787}" +
+    ".x{background:none;border:0;color:var(--t);font-size:20px;cursor:pointer;line-height:1}" +
     ".log{flex:1;overflow-y:auto;padding:12px;margin:0;list-style:none;background:#f6f7f9}" +
     ".m{margin:6px 0;display:flex;flex-direction:column;align-items:flex-start}" +
     ".m.me{align-items:flex-end}" +
     ".b{max-width:80%;padding:8px 12px;border-radius:14px;background:#fff;border:1px solid #d8dde3;white-space:pre-wrap;word-wrap:break-word;font-size:14px;line-height:1.4}" +
-    ".me .b{background:var(--c);color:#fff;border-color:transparent}" +
+    ".me .b{background:var(--c);color:var(--t);border-color:transparent}" +
     ".who{font-size:11px;color:#656d76;margin:0 4px 2px}" +
     ".who i{display:inline-block;width:18px;height:18px;border-radius:9px;background:#656d76;color:#fff;font-style:normal;text-align:center;line-height:18px;margin-right:4px}" +
     ".st{font-size:11px;color:#656d76;margin:2px 4px 0}" +
@@ -100,28 +100,28 @@
     ".note{color:#cf222e}" +
     "form{display:flex;gap:8px;padding:10px;border-top:1px solid #d8dde3;margin:0}" +
     "textarea{flex:1;resize:none;height:44px;padding:8px;border:1px solid #d8dde3;border-radius:8px;font-size:14px}" +
-    ".send{border:0;border-radius:8px;background:var(--c);color:#fff;padding:0 14px;cursor:pointer}" +
+    ".send{border:0;border-radius:8px;background:var(--c);color:var(--t);padding:0 14px;cursor:pointer}" +
     ".clip{border:0;background:none;font-size:18px;cursor:pointer;padding:0 2px}" +
     ".att{display:block;max-width:80%;margin-top:4px}.att img{max-width:100%;border-radius:8px;display:block}" +
     ".tip{position:fixed;right:20px;bottom:84px;z-index:2147483000;width:300px;max-width:calc(100vw - 40px);background:#fff;color:#1f2328;" +
     "border-radius:14px;padding:12px 36px 12px 14px;box-shadow:0 6px 24px rgba(0,0,0,.25);font-size:14px;line-height:1.45;cursor:pointer}" +
     ".tip[hidden]{display:none}.tip .tx{margin:0;white-space:pre-wrap;word-wrap:break-word}" +
-    ".tip .more{display:inline-block;margin-top:6px;color:var(--c);font-weight:600}.tip .more[hidden]{display:none}" +
+    ".tip .more{display:inline-block;margin-top:6px;color:var(--ct);font-weight:600}.tip .more[hidden]{display:none}" +
     ".tip .close{position:absolute;top:6px;right:8px;background:none;border:0;font-size:18px;cursor:pointer;color:#656d76;line-height:1}" +
     // The rating form stacks (question, stars, comment, button), unlike the compose row.
     ".rate{display:block;padding:8px 12px;border-top:1px solid #d8dde3;background:#fff;font-size:13px}.rate[hidden]{display:none}.rate p{margin:0 0 4px}" +
     ".stars{display:flex;flex-wrap:nowrap;gap:2px}.stars button{flex:none;border:0;background:none;font-size:24px;line-height:1;cursor:pointer;color:#c4c9cf;padding:2px 3px}.stars button.on{color:#e3a008}" +
     ".rate .rc{display:block;flex:none;width:100%;height:auto;min-height:52px;margin:6px 0;font:inherit;font-size:14px}" +
-    ".rate .rs{display:block;margin-left:auto;white-space:nowrap;border:0;border-radius:6px;background:var(--c);color:#fff;padding:7px 14px;font-size:14px;cursor:pointer}" +
+    ".rate .rs{display:block;margin-left:auto;white-space:nowrap;border:0;border-radius:6px;background:var(--c);color:var(--t);padding:7px 14px;font-size:14px;cursor:pointer}" +
     ".bot{padding:8px 12px;background:#f6f7f9;border-top:1px solid #d8dde3;max-height:50%;overflow-y:auto;font-size:14px}" +
     ".bot[hidden]{display:none}.bot .bt{margin:0 0 6px}.bot .bt:empty{display:none}.bot small.ai{display:block;color:#656d76;font-size:11px;margin-bottom:2px}.bot small.ai[hidden]{display:none}" +
     ".article{background:#fff;border:1px solid #d8dde3;border-radius:10px;padding:8px 12px;margin-bottom:6px;line-height:1.45}" +
     ".article:empty{display:none}.article h4{margin:0 0 4px;font-size:15px}.article p{margin:4px 0}" +
-    ".choices{display:flex;flex-wrap:wrap;gap:6px}.choices button{border:1px solid var(--c);color:var(--c);background:#fff;" +
+    ".choices{display:flex;flex-wrap:wrap;gap:6px}.choices button{border:1px solid var(--c);color:var(--ct);background:#fff;" +
     "border-radius:14px;padding:5px 10px;font-size:13px;cursor:pointer}.choices button:disabled{opacity:.5}" +
     ".mail{display:flex;gap:6px;align-items:center;padding:6px 10px;border-top:1px solid #d8dde3;font-size:13px;background:#fff}" +
     ".mail[hidden]{display:none}.mail .em{flex:1;min-width:0;padding:5px 8px;border:1px solid #d8dde3;border-radius:6px;font-size:13px}" +
-    ".mail .ms{border:0;border-radius:6px;background:var(--c);color:#fff;padding:5px 10px;cursor:pointer}" +
+    ".mail .ms{border:0;border-radius:6px;background:var(--c);color:var(--t);padding:5px 10px;cursor:pointer}" +
     ".mailok{padding:4px 12px;font-size:12px;color:#656d76;background:#f6f7f9}.mailok:empty{display:none}" +
     ".envelope{border:0;background:none;font-size:16px;cursor:pointer;padding:0 2px;color:#656d76}" +
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100vh;max-height:none;border-radius:0}}" +
@@ -130,7 +130,7 @@
     "<div class='tip' role='status' hidden><button class='close' type='button'>×</button><div class='who'></div><p class='tx'></p><a class='more' hidden></a></div>" +
     "<div class='panel' role='dialog' aria-modal='false'>" +
     "<div class='head'><p><span class='greet'></span><small class='presence'></small></p><button class='x' type='button'>×</button></div>" +
-    "<ul class='log' aria-live='polite'></ul><div class='typing'></div><div class='note' role='alert'></div>" +
+    "<ul class='log' aria-live='polite' tabindex='0'></ul><div class='typing'></div><div class='note' role='alert'></div>" +
     "<div class='bot' hidden><small class='ai' hidden></small><p class='bt'></p><div class='article'></div><div class='choices'></div></div>" +
     "<form class='compose'><button class='envelope' type='button'>✉</button><button class='clip' type='button'><svg width='18' height='18' viewBox='0 0 24 24' fill='none' stroke='#656d76' stroke-width='2'><path d='M21 12l-8.5 8.5a5 5 0 01-7-7L14 5a3.5 3.5 0 015 5l-8.5 8.5a2 2 0 01-3-3L15 8'/></svg></button><input class='file' type='file' hidden accept='image/png,image/jpeg,image/gif,image/webp,application/pdf'>" +
     "<textarea rows='2'></textarea><button class='send' type='submit'></button></form>" +
@@ -146,7 +146,28 @@
   input.setAttribute("placeholder", TEXT.placeholder);
   input.setAttribute("aria-label", TEXT.placeholder);
   panel.setAttribute("aria-label", TEXT.open);
-  host.style.setProperty("--c", "#1f6feb");
+  // The history scrolls: reachable by keyboard too (WCAG 2.1.1), named for screen readers.
+  $(".log").setAttribute("aria-label", TEXT.open);
+  paint("#1f6feb");
+
+  // The shop's colour, with text colours that stay readable on it and as text on white (WCAG 1.4.3: 4.5:1).
+  function luminance(hex) {
+    var m = /^#?([0-9a-f]{6})$/i.exec(hex || "");
+    if (!m) return null;
+    var n = parseInt(m[1], 16), c = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map(function (v) {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  }
+  function contrast(a, b) { return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); }
+  function paint(color) {
+    var l = luminance(color);
+    if (l === null) { color = "#1f6feb"; l = luminance(color); }
+    host.style.setProperty("--c", color);
+    host.style.setProperty("--t", contrast(1, l) >= contrast(l, 0) ? "#fff" : "#000");
+    host.style.setProperty("--ct", contrast(1, l) >= 4.5 ? color : "#1f2328");
+  }
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -528,7 +549,7 @@
   var ackBodies = {};
   function applySite(s) {
     state.site = s;
-    host.style.setProperty("--c", s.color);
+    paint(s.color);
     var away = s.away ? (lang === "ja" ? s.greeting_away_ja || s.greeting_away_en : s.greeting_away_en || s.greeting_away_ja) : "";
     greet.textContent = away || (lang === "ja" ? s.greeting_ja : s.greeting_en);
     var presence = $(".presence");

@@ -15,7 +15,7 @@ use crate::ws::{SHOP_ORIGIN, Ws, console, visitor};
 const MENU: &str = "Shipping | 送料 -> article 1\nReturns | 返品\n  How to return | 返品方法 -> article 2\nTalk to a person | スタッフと話す -> person";
 
 /// Creates the FAQ's articles and switches the bot on with `mode`.
-async fn set_up_faq(app: &TestApp, admin: &Agent, mode: &str) {
+pub(crate) async fn set_up_faq(app: &TestApp, admin: &Agent, mode: &str) {
     for (title, body, language, keywords) in [
         (
             "送料について",

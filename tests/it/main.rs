@@ -1,6 +1,7 @@
 //! Integration tests: each starts the real Sodan server on a free port with its own temporary data
 //! directory and talks to it over HTTP (and, in `browser`, through headless Chromium).
 
+mod accessibility;
 mod accounts;
 mod aging;
 mod ai;
