@@ -116,7 +116,7 @@ async fn console_pages_have_no_serious_accessibility_violations() {
         browser.close().await;
     }
     let signed_out = Browser::launch().await;
-    for page in ["/login", "/password/forgot"] {
+    for page in ["/login", "/login/code", "/password/forgot"] {
         signed_out.goto(&app.url(page)).await;
         for v in violations(&signed_out, &axe).await {
             all.push(format!("signed out {page}: {v}"));
