@@ -433,7 +433,7 @@ pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report 
                         book.to_operator.lock().unwrap().push(at.elapsed());
                     }
                     seen += 1;
-                    if i == 0 && seen % 10 == 0 {
+                    if i == 0 && seen.is_multiple_of(10) {
                         let reply = format!("r:{body}");
                         book.reply_sent_at.lock().unwrap().insert(reply.clone(), Instant::now());
                         let frame = json!({ "type": "message", "conversation": frame["message"]["conversation"], "client_id": format!("c{seen}"), "body": reply });

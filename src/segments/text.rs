@@ -675,7 +675,7 @@ impl fmt::Display for Window {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let secs = self.0;
         for (scale, unit) in [(86_400, 'd'), (3_600, 'h'), (60, 'm')] {
-            if secs % scale == 0 {
+            if secs.is_multiple_of(scale) {
                 return write!(f, "{}{unit}", secs / scale);
             }
         }

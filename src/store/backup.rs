@@ -169,7 +169,7 @@ fn err(e: impl std::fmt::Display) -> BackupError {
 }
 
 fn unhex(text: &str) -> Result<Vec<u8>, BackupError> {
-    if text.len() % 2 != 0 || !text.is_ascii() {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
         return Err(err("invalid hex"));
     }
     (0..text.len())

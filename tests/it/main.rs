@@ -51,6 +51,7 @@ mod mail_inbound;
 mod mail_links;
 mod mailbox;
 mod metrics;
+mod msrv;
 mod outbound_settings;
 mod password_reset;
 mod privacy;
