@@ -183,7 +183,8 @@ async fn mail(store: WeakStore, public_url: String, first_retry_ms: u64) {
             }
         };
         for m in due {
-            let result = crate::mail::transport::send(&settings, &m).await;
+            let file = attached_file(&strong, &m).await;
+            let result = crate::mail::transport::send(&settings, &m, file.as_deref()).await;
             if let Err(e) = &result {
                 tracing::warn!(mail = m.id, error = %e.message, permanent = e.permanent, "a mail was not accepted");
             }
@@ -192,6 +193,13 @@ async fn mail(store: WeakStore, public_url: String, first_retry_ms: u64) {
             }
         }
     }
+}
+
+/// The bytes of a mail's attachment (none when the mail has none or the file is gone: the text goes alone).
+async fn attached_file(store: &Store, mail: &crate::mail::Outgoing) -> Option<Vec<u8>> {
+    let id = mail.attachment.as_ref()?.upload_id;
+    let upload = store.upload(id).await.ok().flatten()?;
+    store.read_file(&upload).await.ok()
 }
 
 /// Sends due webhook deliveries every [`MAIL_EVERY`], signed, each with a lease so that a crash mid-send

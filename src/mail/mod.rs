@@ -211,6 +211,9 @@ pub struct Outgoing {
     /// Where answers go (a signed address that leads back to the conversation); the sender when empty.
     #[serde(default)]
     pub reply_to: String,
+    /// A file sent along (an operator's attachment in an e-mail conversation), read when the mail is sent.
+    #[serde(default)]
+    pub attachment: Option<crate::conversations::Attachment>,
     /// Why.
     pub purpose: Purpose,
     /// Where it stands.
@@ -237,6 +240,7 @@ impl Outgoing {
             html: composed.html,
             unsubscribe: String::new(),
             reply_to: String::new(),
+            attachment: None,
             purpose: Purpose::Test,
             status: Status::Sending,
             attempts: 1,

@@ -58,7 +58,11 @@ fn reply_to(mail: &Outgoing, from: &Mailbox) -> Mailbox {
 /// Builds the mail as it goes on the wire: Message-ID, Date, MIME-Version, Reply-To, thread headers,
 /// one-click unsubscribe (RFC 8058) where the mail has one, and a text/plain + text/html
 /// multipart/alternative body (RFC 2046 5.1.4).
-pub fn build(settings: &SmtpSettings, mail: &Outgoing) -> Result<Message, SendError> {
+pub fn build(
+    settings: &SmtpSettings,
+    mail: &Outgoing,
+    file: Option<&[u8]>,
+) -> Result<Message, SendError> {
     let from: Mailbox = settings
         .from
         .parse()
@@ -113,23 +117,47 @@ pub fn build(settings: &SmtpSettings, mail: &Outgoing) -> Result<Message, SendEr
     let text = SinglePart::builder()
         .header(ContentType::TEXT_PLAIN)
         .body(mail.body.clone());
-    let built = if mail.html.is_empty() {
-        builder.singlepart(text)
-    } else {
-        builder.multipart(
-            MultiPart::alternative().singlepart(text).singlepart(
+    let attached = match (&mail.attachment, file) {
+        (Some(a), Some(bytes)) => Some(
+            lettre::message::Attachment::new(a.filename.clone()).body(
+                bytes.to_vec(),
+                ContentType::parse(&a.content_type)
+                    .unwrap_or_else(|_| ContentType::parse("application/octet-stream").unwrap()),
+            ),
+        ),
+        _ => None,
+    };
+    let built = match (mail.html.is_empty(), attached) {
+        (true, None) => builder.singlepart(text),
+        (true, Some(file)) => {
+            builder.multipart(MultiPart::mixed().singlepart(text).singlepart(file))
+        }
+        (false, attached) => {
+            let alternative = MultiPart::alternative().singlepart(text).singlepart(
                 SinglePart::builder()
                     .header(ContentType::TEXT_HTML)
                     .body(mail.html.clone()),
-            ),
-        )
+            );
+            match attached {
+                // RFC 2046 5.1.3: the readable parts first, then the file.
+                Some(file) => {
+                    builder.multipart(MultiPart::mixed().multipart(alternative).singlepart(file))
+                }
+                None => builder.multipart(alternative),
+            }
+        }
     };
     built.map_err(|e| permanent(format!("message: {e}")))
 }
 
-/// Sends one queued mail; returns once the server accepted it.
-pub async fn send(settings: &SmtpSettings, mail: &Outgoing) -> Result<(), SendError> {
-    let email = build(settings, mail)?;
+/// Sends one queued mail (with the bytes of its attachment, if it has one); returns once the server
+/// accepted it.
+pub async fn send(
+    settings: &SmtpSettings,
+    mail: &Outgoing,
+    file: Option<&[u8]>,
+) -> Result<(), SendError> {
+    let email = build(settings, mail, file)?;
     let builder = match settings.security {
         Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host),
         Security::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host),

@@ -57,6 +57,7 @@ fn enqueue(
         html: composed.html,
         unsubscribe,
         reply_to,
+        attachment: None,
         purpose,
         status: Status::Queued,
         attempts: 0,
@@ -129,7 +130,18 @@ pub(super) fn queue_reply(
         references: thread.references,
     };
     let reply_to = tagged_address(&smtp, &secret, conversation.id);
-    enqueue(txn, to, composed, purpose, String::new(), reply_to)?;
+    let id = enqueue(txn, to, composed, purpose, String::new(), reply_to)?;
+    if let Some(file) = &message.attachment {
+        let mut table = txn.open_table(MAILS)?;
+        let queued = table
+            .get(id)?
+            .map(|v| decode::<Outgoing>(v.value()))
+            .transpose()?;
+        if let Some(mut mail) = queued {
+            mail.attachment = Some(file.clone());
+            table.insert(id, encode(&mail)?.as_slice())?;
+        }
+    }
     Ok(())
 }
 

@@ -237,6 +237,25 @@ async fn a_new_mail_opens_an_email_conversation_whose_reply_arrives_threaded() {
     assert_eq!(next["headers"]["in-reply-to"][0], "<q2@example.com>");
     assert_eq!(next["subject"], "Re: サイズ交換について");
 
+    // A file the operator attaches goes along in the thread (multipart/mixed, RFC 2046 5.1.3).
+    let page = app.page(&owner, &format!("/inbox/{conversation}")).await;
+    let token = crate::helpers::hidden_field(&page, "csrf").unwrap();
+    let uploaded = owner
+        .post(app.url(&format!("/inbox/{conversation}/uploads?name=answer.png")))
+        .header("x-csrf-token", token)
+        .body(PNG.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), StatusCode::CREATED);
+    let with_file = smtp.wait_for(3, Duration::from_secs(60)).await[2].clone();
+    assert_eq!(
+        with_file["attachments"],
+        serde_json::json!([["answer.png", "image/png", PNG.len()]]),
+        "{with_file}"
+    );
+    assert_eq!(with_file["headers"]["in-reply-to"][0], "<q2@example.com>");
+
     // Erasing the customer (GDPR Art. 17, APPI) erases the mails they sent from the admins' list too.
     let token = api_token(&app, &owner, &["conversations:read"]).await;
     let (_, one) = call(

@@ -22,7 +22,8 @@ class Handler(Mailbox):
 "#;
 
 /// Reads the maildir as JSON, oldest first: `{"to", "from", "subject", "body" (the text/plain part),
-/// "html" (the text/html part or null), "content_type", "headers" ({name: [values]}), "defects"}`, parsed by
+/// "html" (the text/html part or null), "content_type", "headers" ({name: [values]}), "defects", "attachments"
+/// ([name, type, bytes])}`, parsed by
 /// Python's `email` package with `policy.default` (RFC 5322 and MIME as a strict modern parser reads them).
 const READER: &str = r#"
 import json, mailbox, os, sys, email.policy, email
@@ -42,7 +43,8 @@ for name in names:
     out.append({"to": str(msg["To"]), "from": str(msg["From"]), "subject": str(msg["Subject"]),
                 "body": text.get_content() if text is not None else None,
                 "html": html.get_content() if html is not None else None,
-                "content_type": msg.get_content_type(), "headers": headers, "defects": defects})
+                "content_type": msg.get_content_type(), "headers": headers, "defects": defects,
+                "attachments": [[a.get_filename(), a.get_content_type(), len(a.get_content())] for a in msg.iter_attachments()]})
 print(json.dumps(out))
 "#;
 

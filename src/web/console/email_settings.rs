@@ -196,7 +196,7 @@ pub async fn test(
     }
     let composed = mail::compose::test_mail(&format!("{}/inbox", state.public_url));
     let test = mail::Outgoing::direct(form.to.trim().to_owned(), composed);
-    let result = mail::transport::send(&settings, &test).await;
+    let result = mail::transport::send(&settings, &test, None).await;
     let (status, view) = match result {
         Ok(()) => (
             StatusCode::OK,

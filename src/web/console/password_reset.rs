@@ -59,7 +59,7 @@ async fn mail_link(state: &State, op: &operators::Operator) -> Result<(), AppErr
         op.email.as_str().to_owned(),
         mail::compose::password_reset(&link),
     );
-    if let Err(e) = mail::transport::send(&settings, &outgoing).await {
+    if let Err(e) = mail::transport::send(&settings, &outgoing, None).await {
         // Said in the log only: the page answers alike for every address.
         tracing::warn!(operator = op.id, error = %e.message, "the password-reset mail was not sent");
     }
