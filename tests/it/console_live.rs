@@ -81,7 +81,9 @@ async fn live_rows_and_card_fields_match_what_a_reload_shows() {
          root.querySelector('form').requestSubmit();",
     )
     .await;
-    let conversation = feed.recv_type("message").await["message"]["conversation"]
+    let conversation = feed
+        .recv_type_within("message", std::time::Duration::from_secs(120))
+        .await["message"]["conversation"]
         .as_u64()
         .unwrap();
     let selector = format!("#conversations li[data-id=\"{conversation}\"]");

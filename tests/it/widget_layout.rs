@@ -32,7 +32,9 @@ pub async fn start_chat(
         ),
     )
     .await;
-    console.recv_type("message").await["message"]["conversation"]
+    console
+        .recv_type_within("message", std::time::Duration::from_secs(120))
+        .await["message"]["conversation"]
         .as_u64()
         .unwrap()
 }
@@ -170,7 +172,9 @@ async fn an_identified_customer_is_not_asked_for_an_email_and_the_question_hides
              root.querySelector('form').requestSubmit();",
         )
         .await;
-        console.recv_type("message").await;
+        console
+            .recv_type_within("message", std::time::Duration::from_secs(120))
+            .await;
         wait_widget(
             &browser,
             "root.querySelector('.log').textContent.includes('We usually answer within minutes.')",

@@ -171,6 +171,22 @@ impl Ws {
         }
     }
 
+    /// Skips frames until one of type `kind` arrives, waiting up to `wait` (for a first message from a
+    /// browser's widget on a loaded machine: its socket may still be retrying its connection).
+    pub async fn recv_type_within(&mut self, kind: &str, wait: Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let frame = self
+                .try_recv(left)
+                .await
+                .unwrap_or_else(|| panic!("no {kind} frame within {} s", wait.as_secs()));
+            if frame["type"] == kind {
+                return frame;
+            }
+        }
+    }
+
     /// Skips frames until one of type `kind` arrives.
     pub async fn recv_type(&mut self, kind: &str) -> Value {
         let deadline = tokio::time::Instant::now() + WAIT;
