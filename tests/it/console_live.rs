@@ -55,17 +55,21 @@ async fn live_rows_and_card_fields_match_what_a_reload_shows() {
         .await;
     let mut feed = ws::console(&app, &owner).await;
 
-    let operator = Browser::launch().await;
-    operator
-        .sign_in(&app.address, OWNER_EMAIL, OWNER_PASSWORD)
+    let (operator, customer) = feed
+        .pump(async {
+            let operator = Browser::launch().await;
+            operator
+                .sign_in(&app.address, OWNER_EMAIL, OWNER_PASSWORD)
+                .await;
+            operator.goto(&app.url("/inbox?view=all")).await;
+            operator.wait_for("#conversations").await;
+            // A verified customer writes: the new row carries their name, not "Visitor #N".
+            let customer = Browser::launch().await;
+            customer.goto(&format!("{}/item/1", shop.origin)).await;
+            wait_widget(&customer, "!root.querySelector('.launch').hidden").await;
+            (operator, customer)
+        })
         .await;
-    operator.goto(&app.url("/inbox?view=all")).await;
-    operator.wait_for("#conversations").await;
-
-    // A verified customer writes: the new row carries their name, not "Visitor #N".
-    let customer = Browser::launch().await;
-    customer.goto(&format!("{}/item/1", shop.origin)).await;
-    wait_widget(&customer, "!root.querySelector('.launch').hidden").await;
     let hash = user_hash(&secret, "cust-7");
     customer
         .client()

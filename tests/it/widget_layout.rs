@@ -20,18 +20,22 @@ pub async fn start_chat(
     (width, height): (u32, u32),
     first: &str,
 ) -> u64 {
-    browser.resize(width, height).await;
-    browser.goto(&format!("{}/item/1", shop.origin)).await;
-    wait_widget(browser, "!root.querySelector('.launch').hidden").await;
-    widget_js(
-        browser,
-        &format!(
-            "root.querySelector('.launch').click(); root.querySelector('textarea').value = {}; \
-             root.querySelector('form').requestSubmit();",
-            json!(first)
-        ),
-    )
-    .await;
+    console
+        .pump(async {
+            browser.resize(width, height).await;
+            browser.goto(&format!("{}/item/1", shop.origin)).await;
+            wait_widget(browser, "!root.querySelector('.launch').hidden").await;
+            widget_js(
+                browser,
+                &format!(
+                    "root.querySelector('.launch').click(); root.querySelector('textarea').value = {}; \
+                     root.querySelector('form').requestSubmit();",
+                    json!(first)
+                ),
+            )
+            .await;
+        })
+        .await;
     console
         .recv_type_within("message", std::time::Duration::from_secs(120))
         .await["message"]["conversation"]

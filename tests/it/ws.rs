@@ -21,6 +21,8 @@ const WAIT: Duration = Duration::from_secs(30);
 /// One open WebSocket.
 pub struct Ws {
     stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Text frames read by [`Ws::pump`] and not yet received.
+    buffered: std::collections::VecDeque<Value>,
 }
 
 /// Why a connection attempt failed: the HTTP status the server answered with.
@@ -58,7 +60,10 @@ pub async fn connect<S: Server + ?Sized>(
         request.headers_mut().insert(name, value.parse().unwrap());
     }
     match tokio_tungstenite::connect_async(request).await {
-        Ok((stream, _)) => Ok(Ws { stream }),
+        Ok((stream, _)) => Ok(Ws {
+            stream,
+            buffered: Default::default(),
+        }),
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
             Err(response.status().as_u16())
         }
@@ -138,8 +143,30 @@ impl Ws {
         self.stream.send(Message::text(text)).await.expect("send");
     }
 
+    /// Awaits `work` (slow browser steps, say) while reading this socket, as a browser would: the server's
+    /// pings are answered (a socket left unread for 10 s is dropped as silent) and the frames that arrive are
+    /// kept for the next receive.
+    pub async fn pump<T>(&mut self, work: impl std::future::Future<Output = T>) -> T {
+        let mut work = std::pin::pin!(work);
+        loop {
+            tokio::select! {
+                out = &mut work => return out,
+                next = self.stream.next() => match next {
+                    Some(Ok(Message::Text(text))) => {
+                        self.buffered.push_back(serde_json::from_str(&text).expect("JSON frame"));
+                    }
+                    Some(Ok(_)) => {}
+                    _ => return work.await,
+                },
+            }
+        }
+    }
+
     /// The next JSON text frame within `wait`, if any.
     pub async fn try_recv(&mut self, wait: Duration) -> Option<Value> {
+        if let Some(frame) = self.buffered.pop_front() {
+            return Some(frame);
+        }
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let next = tokio::time::timeout_at(deadline, self.stream.next())
