@@ -90,8 +90,13 @@ fn create_admin(args: CreateAdminArgs) -> Result<(), AnyError> {
         })
 }
 
-/// `sodan admin reset-password`: a new password, checked like any other; every session of the account ends.
-fn reset_password(args: ResetPasswordArgs) -> Result<(), AnyError> {
+/// Runs `work` on the account `args` names, in the data directory (with the server stopped), then records it
+/// in the audit log as `action`.
+fn with_account(
+    args: ResetPasswordArgs,
+    action: &'static str,
+    work: impl AsyncFnOnce(&Store, &operators::Operator) -> Result<(), AnyError>,
+) -> Result<(), AnyError> {
     let data_dir = Config::data_dir_from(&args.data)?;
     let email = Email::parse(&args.email)
         .map_err(|_| format!("{:?} is not an e-mail address", args.email))?;
@@ -105,57 +110,40 @@ fn reset_password(args: ResetPasswordArgs) -> Result<(), AnyError> {
                 .operator_by_email(&email)
                 .await?
                 .ok_or_else(|| format!("no account uses {}", email.as_str()))?;
-            let password = read_new_password()?;
-            let hash = sodan::auth::password::hash(password).await;
-            store.set_password(operator.id, hash, None).await?;
+            work(&store, &operator).await?;
             store
-                .audit(
-                    "sodan admin".into(),
-                    "account.password_reset",
-                    email.as_str().to_owned(),
-                )
+                .audit("sodan admin".into(), action, email.as_str().to_owned())
                 .await?;
-            println!(
-                "new password set for {}; every session of the account ended",
-                email.as_str()
-            );
             Ok(())
         })
 }
 
+/// `sodan admin reset-password`: a new password, checked like any other; every session of the account ends.
+fn reset_password(args: ResetPasswordArgs) -> Result<(), AnyError> {
+    with_account(args, "account.password_reset", async |store, operator| {
+        let password = read_new_password()?;
+        let hash = sodan::auth::password::hash(password).await;
+        store.set_password(operator.id, hash, None).await?;
+        println!(
+            "new password set for {}; every session of the account ended",
+            operator.email.as_str()
+        );
+        Ok(())
+    })
+}
+
+/// `sodan admin reset-2fa`: removes the account's second factor; every session of the account ends.
 fn reset_two_factor(args: ResetPasswordArgs) -> Result<(), AnyError> {
-    let data_dir = Config::data_dir_from(&args.data)?;
-    let email = Email::parse(&args.email)
-        .map_err(|_| format!("{:?} is not an e-mail address", args.email))?;
-    let config = Config::with_data_dir(data_dir);
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(async move {
-            let store = Store::open(&config.database_path()).await?;
-            let operator = store
-                .operator_by_email(&email)
-                .await?
-                .ok_or_else(|| format!("no account uses {}", email.as_str()))?;
-            store
-                .change_operator(operator.id, true, |op| {
-                    op.two_factor = None;
-                    op.two_factor_pending = None;
-                })
-                .await?;
-            store
-                .audit(
-                    "sodan admin".into(),
-                    "account.two_factor_reset",
-                    email.as_str().to_owned(),
-                )
-                .await?;
-            println!(
-                "two-factor sign-in removed for {}; every session of the account ended",
-                email.as_str()
-            );
-            Ok(())
-        })
+    with_account(args, "account.two_factor_reset", async |store, operator| {
+        store
+            .change_operator(operator.id, true, sodan::auth::two_factor::remove)
+            .await?;
+        println!(
+            "two-factor sign-in removed for {}; every session of the account ended",
+            operator.email.as_str()
+        );
+        Ok(())
+    })
 }
 
 fn database_path(data: &sodan::cli::DataArgs) -> Result<std::path::PathBuf, AnyError> {

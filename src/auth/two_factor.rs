@@ -166,6 +166,12 @@ pub fn recovery_codes() -> (Vec<String>, Vec<String>) {
         .unzip()
 }
 
+/// Removes an operator's second factor and any enrolment under way (a lost phone: they enrol anew).
+pub fn remove(operator: &mut crate::operators::Operator) {
+    operator.two_factor = None;
+    operator.two_factor_pending = None;
+}
+
 impl TwoFactor {
     /// A second factor just confirmed with the code of `step`, with these recovery digests.
     pub fn confirmed(secret: String, step: u64, recovery: Vec<String>, now: u64) -> TwoFactor {

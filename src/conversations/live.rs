@@ -180,7 +180,7 @@ pub async fn post_from_visitor(
     let posted = store.post_visitor_message(visitor, draft, origin).await?;
     if !posted.duplicate {
         publish_posted(store, hub, &posted, from).await;
-        crate::push::outbox::notify(store, hub, &posted).await;
+        crate::push::outbox::notify(store, hub, &posted);
     }
     if let Some(auto) = &posted.auto_reply {
         publish_automatic(store, hub, &posted.conversation, auto).await;
@@ -240,7 +240,7 @@ pub async fn attach_from_visitor(
     };
     let posted = store.post_visitor_message(visitor, draft, origin).await?;
     publish_posted(store, hub, &posted, from).await;
-    crate::push::outbox::notify(store, hub, &posted).await;
+    crate::push::outbox::notify(store, hub, &posted);
     if let Some(auto) = &posted.auto_reply {
         publish_automatic(store, hub, &posted.conversation, auto).await;
     }

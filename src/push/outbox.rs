@@ -9,14 +9,18 @@ use crate::store::{Posted, Store, WeakStore};
 /// How often the queue is looked at.
 const EVERY: Duration = Duration::from_millis(1000);
 
-/// Queues pushes for a visitor's message just stored (never fails the message: a problem is logged).
-pub async fn notify(store: &Store, hub: &Hub, posted: &Posted) {
+/// Queues pushes for a visitor's message just stored, in the background: the visitor's acknowledgement does
+/// not wait for it, and a problem is only logged.
+pub fn notify(store: &Store, hub: &Hub, posted: &Posted) {
     if posted.duplicate || posted.conversation.bot == Some(crate::conversations::BotState::Active) {
         return;
     }
-    if let Err(e) = queue(store, hub, posted).await {
-        tracing::warn!(error = %e, "queuing pushes failed");
-    }
+    let (store, hub, posted) = (store.clone(), hub.clone(), posted.clone());
+    tokio::spawn(async move {
+        if let Err(e) = queue(&store, &hub, &posted).await {
+            tracing::warn!(error = %e, "queuing pushes failed");
+        }
+    });
 }
 
 async fn queue(store: &Store, hub: &Hub, posted: &Posted) -> Result<(), crate::store::Error> {

@@ -371,10 +371,7 @@ pub async fn reset(
     }
     state
         .store
-        .change_operator(id, true, |op| {
-            op.two_factor = None;
-            op.two_factor_pending = None;
-        })
+        .change_operator(id, true, two_factor::remove)
         .await?
         .ok_or(AppError::NotFound)?;
     state.hub.disconnect(id, None).await;
