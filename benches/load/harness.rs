@@ -276,6 +276,12 @@ fn field(html: &str, name: &str) -> String {
 
 /// Creates the owner, allows the harness's origin; returns the session cookie and the site key.
 pub async fn set_up(server: &Server) -> (String, String) {
+    set_up_for(server, ORIGIN).await
+}
+
+/// Creates the owner, allows `origins` (one per line) to use the widget; returns the session cookie and the
+/// site key.
+pub async fn set_up_for(server: &Server, origins: &str) -> (String, String) {
     let jar = Arc::new(reqwest::cookie::Jar::default());
     let http = reqwest::Client::builder()
         .cookie_provider(jar.clone())
@@ -320,7 +326,7 @@ pub async fn set_up(server: &Server) -> (String, String) {
         .unwrap();
     let form = [
         ("csrf", field(&page, "csrf")),
-        ("origins", ORIGIN.into()),
+        ("origins", origins.into()),
         ("color", "#1f6feb".into()),
         ("greeting_en", "hi".into()),
         ("greeting_ja", "hi".into()),

@@ -7,8 +7,12 @@
 //!
 //! `cargo bench --bench load -- segments [CUSTOMERS] [EVENTS]` measures tracked events per second with 50
 //! segments defined against none (1,000 customers and 20,000 events unless told).
+//!
+//! `cargo bench --bench load -- lighthouse [RUNS]` audits a plain shop page with and without the widget with
+//! Lighthouse (5 runs each unless told).
 
 mod harness;
+mod lighthouse;
 mod render;
 mod segments;
 
@@ -36,6 +40,13 @@ fn main() {
             report.table(),
             serde_json::to_string_pretty(&report).unwrap(),
         )
+    } else if name == "lighthouse" {
+        let runs = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(5);
+        let report = runtime.block_on(lighthouse::run(binary, work.path(), runs));
+        (
+            report.table(),
+            serde_json::to_string_pretty(&report).unwrap(),
+        )
     } else if name == "render" {
         let count = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
         // The default bounded history of one customer: 1,000 page views and 5,000 events.
@@ -47,7 +58,7 @@ fn main() {
     } else {
         let Some(scenario) = harness::Scenario::preset(name) else {
             eprintln!(
-                "unknown scenario {name:?}: use smoke, standard, peak, saturate, render or segments"
+                "unknown scenario {name:?}: use smoke, standard, peak, saturate, render, segments or lighthouse"
             );
             std::process::exit(2);
         };

@@ -10,8 +10,10 @@ use rust_embed::RustEmbed;
 use crate::tokens;
 use crate::web::AppError;
 
+/// The console's files (the widget's scripts are prepared by the build, see `web::widget::script`).
 #[derive(RustEmbed)]
-#[folder = "assets/"]
+#[folder = "assets/console/"]
+#[prefix = "console/"]
 struct Assets;
 
 /// The first 16 hex digits of an embedded file's SHA-256, or `None` for an unknown path.
@@ -29,38 +31,24 @@ pub fn asset_url(path: &str) -> String {
 
 /// `GET /assets/{path}`.
 pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    respond(&req, &path.into_inner(), Caching::Versioned)
-}
-
-/// `GET /widget.js`: the snippet's URL carries no version, so browsers recheck it every few minutes.
-pub async fn widget_script(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    respond(&req, "widget/widget.js", Caching::Short)
+    respond(&req, &path.into_inner())
 }
 
 /// `GET /sw.js`: the console's service worker, served from the root so it may control every console page
 /// (a worker controls only pages under its own path); checked again on every visit.
 pub async fn service_worker(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    respond(&req, "console/sw.js", Caching::Versioned)
+    respond(&req, "console/sw.js")
 }
 
-/// How long browsers may keep a file without asking again.
-enum Caching {
-    /// A year when the URL names the current version, otherwise revalidate each time.
-    Versioned,
-    /// Five minutes, for URLs pasted into other sites.
-    Short,
-}
-
-fn respond(req: &HttpRequest, path: &str, caching: Caching) -> Result<HttpResponse, AppError> {
+/// The file with its ETag: kept a year when the URL names the current version, otherwise revalidated each time.
+fn respond(req: &HttpRequest, path: &str) -> Result<HttpResponse, AppError> {
     let file = Assets::get(path).ok_or(AppError::NotFound)?;
     let hash = tokens::hex(&file.metadata.sha256_hash()[..8]);
     let etag = format!("\"{hash}\"");
-    let cache = match caching {
-        Caching::Versioned if req.query_string() == format!("v={hash}") => {
-            "public, max-age=31536000, immutable"
-        }
-        Caching::Versioned => "no-cache",
-        Caching::Short => "public, max-age=300",
+    let cache = if req.query_string() == format!("v={hash}") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
     };
     let matches = req
         .headers()

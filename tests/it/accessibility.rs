@@ -160,7 +160,7 @@ async fn the_widget_has_no_serious_accessibility_violations_closed_open_with_the
                 }
             };
             check("closed").await;
-            widget_js(&browser, "root.querySelector('.launch').click();").await;
+            crate::widget_browser::open_widget(&browser).await;
             wait_widget(&browser, "!root.querySelector('.bot').hidden").await;
             check("open, the bot's menu").await;
             // Opened just before the message it waits for (a console socket left unread is dropped).

@@ -79,9 +79,10 @@ async fn live_rows_and_card_fields_match_what_a_reload_shows() {
         )
         .await
         .unwrap();
+    crate::widget_browser::open_widget(&customer).await;
     widget_js(
         &customer,
-        "root.querySelector('.launch').click(); root.querySelector('textarea').value = 'Is the tea in stock?'; \
+        "root.querySelector('textarea').value = 'Is the tea in stock?'; \
          root.querySelector('form').requestSubmit();",
     )
     .await;

@@ -26,6 +26,19 @@ fn unescape(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// The API stub Settings → Widget gives the admin to paste before the snippet.
+pub async fn api_stub(app: &crate::helpers::TestApp, owner: &crate::helpers::Agent) -> String {
+    let settings = app.page(owner, "/settings/widget").await;
+    unescape(
+        settings
+            .split("<textarea id=\"api-stub\"")
+            .nth(1)
+            .and_then(|s| s.split_once('>'))
+            .and_then(|(_, s)| s.split("</textarea>").next())
+            .expect("the API stub is shown"),
+    )
+}
+
 /// A shop page that uses the JavaScript API before the widget has loaded (through the stub the admin
 /// copies from Settings → Widget).
 fn shop_page(stub: &str, sodan: &str, site: &str, hash: &str) -> String {
@@ -51,15 +64,7 @@ async fn the_operator_sees_the_customer_card_in_the_admins_order_and_shared_note
     let owner = app.set_up_owner().await;
     let site = app.configure_widget(&owner, &[]).await;
     let secret = identity_secret(&app, &owner).await;
-    let settings = app.page(&owner, "/settings/widget").await;
-    let stub = unescape(
-        settings
-            .split("<textarea id=\"api-stub\"")
-            .nth(1)
-            .and_then(|s| s.split_once('>'))
-            .and_then(|(_, s)| s.split("</textarea>").next())
-            .expect("the API stub is shown"),
-    );
+    let stub = api_stub(&app, &owner).await;
     let shop = shop::serve(shop_page(
         &stub,
         &app.address,
@@ -111,7 +116,7 @@ async fn the_operator_sees_the_customer_card_in_the_admins_order_and_shared_note
     wait_widget(&customer, "!root.querySelector('.launch').hidden").await;
     customer.goto(&format!("{}/cart", shop.origin)).await;
     wait_widget(&customer, "!root.querySelector('.launch').hidden").await;
-    widget_js(&customer, "root.querySelector('.launch').click()").await;
+    crate::widget_browser::open_widget(&customer).await;
     widget_js(
         &customer,
         "root.querySelector('textarea').value = 'Where is my order?'; root.querySelector('form').requestSubmit();",

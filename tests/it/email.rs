@@ -376,9 +376,10 @@ async fn the_widget_asks_for_an_email_when_nobody_is_online_and_the_reply_arrive
     let browser = crate::browser::Browser::launch().await;
     browser.goto(&format!("{}/item/9", shop.origin)).await;
     crate::widget_browser::wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+    crate::widget_browser::open_widget(&browser).await;
     let presence = crate::widget_browser::widget_js(
         &browser,
-        "root.querySelector('.launch').click(); return root.querySelector('.presence').textContent",
+        "return root.querySelector('.presence').textContent",
     )
     .await;
     assert_eq!(presence, "We reply as soon as we can");

@@ -226,9 +226,10 @@ async fn the_widget_shows_every_message_after_a_long_absence_and_after_being_off
     let browser = Browser::launch().await;
     browser.goto(&format!("{}/item/1", shop.origin)).await;
     wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+    crate::widget_browser::open_widget(&browser).await;
     widget_js(
         &browser,
-        "root.querySelector('.launch').click(); root.querySelector('textarea').value = 'first question'; \
+        "root.querySelector('textarea').value = 'first question'; \
          root.querySelector('form').requestSubmit();",
     )
     .await;
@@ -244,8 +245,9 @@ async fn the_widget_shows_every_message_after_a_long_absence_and_after_being_off
     // Coming back to 120 messages: the latest show, scrolling up brings the rest, the first question too.
     post_many(&mut feed, conversation, "reply", 119, false).await;
     browser.client().refresh().await.unwrap();
+    wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+    crate::widget_browser::open_widget(&browser).await;
     wait_widget(&browser, "root.querySelectorAll('li.m').length >= 50").await;
-    widget_js(&browser, "root.querySelector('.launch').click()").await;
     scroll_until(&browser, 120).await;
     let log = widget_js(&browser, "return root.querySelector('.log').textContent").await;
     let log = log.as_str().unwrap();

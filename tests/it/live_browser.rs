@@ -83,14 +83,7 @@ async fn visitor_and_operator_talk_live_and_markup_stays_text() {
         .await
         .unwrap();
     assert_eq!(label, "チャットで相談", "the page's lang picks Japanese");
-    visitor
-        .client()
-        .execute(
-            &format!("{WIDGET}.querySelector('.launch').click()"),
-            vec![],
-        )
-        .await
-        .unwrap();
+    crate::widget_browser::open_widget(&visitor).await;
     widget_send(&visitor, "このジャケットのMサイズはありますか？").await;
 
     // The console shows the new conversation without a reload.
@@ -202,7 +195,13 @@ async fn visitor_and_operator_talk_live_and_markup_stays_text() {
     visitor.client().refresh().await.unwrap();
     visitor
         .wait_until(&format!(
-            "{WIDGET} && {WIDGET}.querySelector('.log').textContent.includes('在庫がございます')"
+            "{WIDGET} && !{WIDGET}.querySelector('.launch').hidden"
+        ))
+        .await;
+    crate::widget_browser::open_widget(&visitor).await;
+    visitor
+        .wait_until(&format!(
+            "{WIDGET}.querySelector('.log').textContent.includes('在庫がございます')"
         ))
         .await;
     console.client().refresh().await.unwrap();

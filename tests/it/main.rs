@@ -72,6 +72,7 @@ mod web_push;
 mod webhooks;
 mod widget_browser;
 mod widget_layout;
+mod widget_panel;
 mod widget_size;
 mod widget_socket;
 mod widget_unread;

@@ -280,9 +280,10 @@ async fn a_rating_given_in_the_widget_appears_in_the_reports_charts() {
     let browser = crate::browser::Browser::launch().await;
     browser.goto(&format!("{}/item/7", shop.origin)).await;
     wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+    crate::widget_browser::open_widget(&browser).await;
     widget_js(
         &browser,
-        "root.querySelector('.launch').click(); \
+        "\
          root.querySelector('textarea').value = 'Is this in stock?'; \
          root.querySelector('form').requestSubmit();",
     )
@@ -332,9 +333,10 @@ async fn a_rating_given_in_the_widget_appears_in_the_reports_charts() {
         "root.querySelector('.rate').hidden && root.querySelector('.mailok').textContent.includes('Thank you')",
     )
     .await;
-    // Reloading does not ask again.
+    // Reloading and opening does not ask again.
     browser.goto(&format!("{}/item/7", shop.origin)).await;
     wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+    crate::widget_browser::open_widget(&browser).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(
         widget_js(&browser, "return root.querySelector('.rate').hidden").await,

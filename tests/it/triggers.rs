@@ -332,7 +332,11 @@ async fn on_pricing_an_idle_visitor_gets_the_bubble_and_the_console_counts_what_
     browser.goto(&format!("{}/about", shop.origin)).await;
     wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
     tokio::time::sleep(Duration::from_millis(4_500)).await;
-    let hidden = widget_js(&browser, "return root.querySelector('.tip').hidden").await;
+    let hidden = widget_js(
+        &browser,
+        "return !root.querySelector('.tip') || root.querySelector('.tip').hidden",
+    )
+    .await;
     assert_eq!(hidden, true, "no proactive message on /about");
 
     // On /pricing: not at once, but after 3 s without activity.
@@ -340,7 +344,11 @@ async fn on_pricing_an_idle_visitor_gets_the_bubble_and_the_console_counts_what_
     wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
     let loaded = Instant::now();
     tokio::time::sleep(Duration::from_millis(1_500)).await;
-    let early = widget_js(&browser, "return root.querySelector('.tip').hidden").await;
+    let early = widget_js(
+        &browser,
+        "return !root.querySelector('.tip') || root.querySelector('.tip').hidden",
+    )
+    .await;
     assert_eq!(early, true, "not before 3 s idle");
     wait_widget(&browser, tip_shown).await;
     assert!(loaded.elapsed() >= Duration::from_millis(2_500));
@@ -366,7 +374,11 @@ async fn on_pricing_an_idle_visitor_gets_the_bubble_and_the_console_counts_what_
     browser.client().refresh().await.unwrap();
     wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
     tokio::time::sleep(Duration::from_millis(4_500)).await;
-    let after_dismiss = widget_js(&browser, "return root.querySelector('.tip').hidden").await;
+    let after_dismiss = widget_js(
+        &browser,
+        "return !root.querySelector('.tip') || root.querySelector('.tip').hidden",
+    )
+    .await;
     assert_eq!(after_dismiss, true, "a dismissed message stays away");
 
     // A new visitor (after logout) gets it, clicks it: the chat opens with the message, and what they
@@ -491,7 +503,7 @@ async fn answers_questions_and_exit_intent_show_when_their_page_conditions_hold(
     )
     .await;
     let browser = Browser::launch().await;
-    let tip_hidden = "return root.querySelector('.tip').hidden";
+    let tip_hidden = "return !root.querySelector('.tip') || root.querySelector('.tip').hidden";
 
     // The answer waits for the visitor to scroll 60% down, then its link leads to the help page.
     browser.goto(&format!("{}/items/5", shop.origin)).await;

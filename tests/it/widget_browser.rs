@@ -22,6 +22,16 @@ pub async fn wait_widget(browser: &Browser, condition: &str) {
     browser.wait_until(&full).await;
 }
 
+/// Clicks the launcher and waits until the chat panel (fetched on this first open) shows.
+pub async fn open_widget(browser: &Browser) {
+    widget_js(browser, "root.querySelector('.launch').click()").await;
+    wait_widget(
+        browser,
+        "root.querySelector('.panel') && root.querySelector('.panel').classList.contains('on')",
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn a_visitor_chats_from_a_third_party_page_and_keeps_the_history_after_reload() {
     let (app, _dir) = spawn_app().await;
@@ -81,7 +91,13 @@ async fn a_visitor_chats_from_a_third_party_page_and_keeps_the_history_after_rel
     assert_eq!(color, "rgb(31, 111, 235)");
 
     browser.client().refresh().await.unwrap();
-    wait_widget(&browser, "root.querySelector('.log') && root.querySelector('.log').textContent.includes('Yes, in 2 days.')").await;
+    wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+    open_widget(&browser).await;
+    wait_widget(
+        &browser,
+        "root.querySelector('.log').textContent.includes('Yes, in 2 days.')",
+    )
+    .await;
     let log = widget_js(&browser, "return root.querySelector('.log').textContent").await;
     assert!(
         log.as_str().unwrap().contains("Do you ship to Osaka?"),
@@ -144,7 +160,9 @@ async fn launcher_path_patterns_with_several_stars_match_as_the_server_does() {
     let long = format!("/{}", "a".repeat(51));
     browser.goto(&format!("{}{long}", shop.origin)).await;
     wait_widget(&browser, "root.querySelector('.launch')").await;
-    // The welcome has been applied (the greeting is set) and the launcher stayed hidden.
+    // The welcome has been applied (the greeting is set) and the launcher stayed hidden; the shop's own
+    // `Sodan.open()` opens the chat all the same.
+    widget_js(&browser, "window.Sodan.open()").await;
     wait_widget(
         &browser,
         "root.querySelector('.greet').textContent === 'Hello from the test shop'",
@@ -179,9 +197,10 @@ async fn avatars_show_the_first_grapheme_of_any_name() {
     let browser = Browser::launch().await;
     browser.goto(&format!("{}/item/1", shop.origin)).await;
     wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+    crate::widget_browser::open_widget(&browser).await;
     widget_js(
         &browser,
-        "root.querySelector('.launch').click(); root.querySelector('textarea').value = 'Hello'; \
+        "root.querySelector('textarea').value = 'Hello'; \
          root.querySelector('form').requestSubmit();",
     )
     .await;
@@ -219,9 +238,10 @@ async fn the_enter_that_confirms_a_japanese_conversion_does_not_send() {
     let browser = Browser::launch().await;
     browser.goto(&format!("{}/item/1", shop.origin)).await;
     wait_widget(&browser, "!root.querySelector('.launch').hidden").await;
+    crate::widget_browser::open_widget(&browser).await;
     widget_js(
         &browser,
-        "root.querySelector('.launch').click(); const ta = root.querySelector('textarea'); \
+        "const ta = root.querySelector('textarea'); \
          ta.value = 'そうりょう'; \
          ta.dispatchEvent(new CompositionEvent('compositionstart', {data: ''})); \
          ta.value = '送料'; \

@@ -25,10 +25,11 @@ pub async fn start_chat(
             browser.resize(width, height).await;
             browser.goto(&format!("{}/item/1", shop.origin)).await;
             wait_widget(browser, "!root.querySelector('.launch').hidden").await;
+            crate::widget_browser::open_widget(browser).await;
             widget_js(
                 browser,
                 &format!(
-                    "root.querySelector('.launch').click(); root.querySelector('textarea').value = {}; \
+                    "root.querySelector('textarea').value = {}; \
                      root.querySelector('form').requestSubmit();",
                     json!(first)
                 ),
@@ -170,9 +171,10 @@ async fn an_identified_customer_is_not_asked_for_an_email_and_the_question_hides
             )
             .await
             .unwrap();
+        crate::widget_browser::open_widget(&browser).await;
         widget_js(
             &browser,
-            "root.querySelector('.launch').click(); root.querySelector('textarea').value = 'Do you gift-wrap?'; \
+            "root.querySelector('textarea').value = 'Do you gift-wrap?'; \
              root.querySelector('form').requestSubmit();",
         )
         .await;

@@ -3,6 +3,7 @@
 mod ai_bot;
 mod bot;
 mod history;
+mod script;
 mod socket;
 mod uploads;
 
@@ -13,7 +14,8 @@ use crate::web::{AppError, State};
 
 /// Registers the widget's routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/widget.js", web::get().to(super::assets::widget_script))
+    cfg.route("/widget.js", web::get().to(script::loader))
+        .route("/widget/panel.{hash}.js", web::get().to(script::panel))
         .route("/widget/ws", web::get().to(socket::connect))
         .route(
             "/widget/uploads",
