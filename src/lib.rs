@@ -78,6 +78,7 @@ pub mod push;
 pub mod reports;
 pub mod retention;
 pub mod retrieval;
+pub mod search;
 pub mod segments;
 pub mod sites;
 pub mod store;

@@ -205,7 +205,17 @@ impl Server {
     /// Starts `binary` on `data_dir` and waits until it listens.
     pub fn start(binary: &Path, data_dir: &Path) -> Server {
         sodan::app::install_tls();
-        let mut child = Command::new(binary)
+        // SODAN_RUNNER runs the binary through another program (an emulator such as qemu-aarch64-static
+        // for a cross-built binary); RSS and CPU are then the emulator's.
+        let mut command = match std::env::var_os("SODAN_RUNNER") {
+            Some(runner) => {
+                let mut c = Command::new(runner);
+                c.arg(binary);
+                c
+            }
+            None => Command::new(binary),
+        };
+        let mut child = command
             .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .env("SODAN_LOG", "warn,sodan=info")

@@ -1,6 +1,7 @@
 //! `cargo bench --bench load -- SCENARIO [--json FILE]`: runs a load scenario (`smoke`, `standard`, `peak`,
 //! `saturate`) against a real `sodan serve` and prints a table (and JSON) with ratios to baselines from the
-//! same run. Raise the open-file limit first for `peak` (`ulimit -n 30000`).
+//! same run. Raise the open-file limit first for `peak` (`ulimit -n 30000`). `SODAN_BINARY` names another
+//! `sodan` to measure, `SODAN_RUNNER` a program to run it with (an emulator).
 //!
 //! `cargo bench --bench load -- render [CONVERSATIONS]` times the console's pages with a big store
 //! (100,000 conversations unless told).
@@ -31,7 +32,11 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_sodan"));
+    // SODAN_BINARY measures another build (a cross-built one, see scripts/cross-arm64.sh).
+    let built = std::env::var_os("SODAN_BINARY")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_sodan").into());
+    let binary = built.as_path();
     let (table, json) = if name == "segments" {
         let customers = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1_000);
         let events = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(20_000);

@@ -48,7 +48,8 @@ pub fn stem(word: &str) -> String {
     chars.into_iter().collect()
 }
 
-fn cjk(c: char) -> bool {
+/// Whether `c` is a kana or a kanji (half-width kana included): Japanese text is searched by these.
+pub fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFF66..=0xFF9F)
 }
@@ -59,7 +60,7 @@ fn hiragana(c: char) -> bool {
 
 /// Whether text is Japanese: any kana or kanji, or mostly romaji words.
 pub fn is_japanese(text: &str) -> bool {
-    if text.chars().any(cjk) {
+    if text.chars().any(is_cjk) {
         return true;
     }
     let words = english_words(text);
@@ -72,8 +73,8 @@ pub fn is_japanese(text: &str) -> bool {
 
 /// The lower-cased alphabetic words of text.
 pub fn english_words(text: &str) -> Vec<String> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '\'') || cjk(c))
-        .filter(|w| !w.is_empty() && !w.chars().any(cjk))
+    text.split(|c: char| !(c.is_alphanumeric() || c == '\'') || is_cjk(c))
+        .filter(|w| !w.is_empty() && !w.chars().any(is_cjk))
         // "US" is a country, "us" a pronoun.
         .map(|w| {
             if w == "US" {
@@ -88,7 +89,7 @@ pub fn english_words(text: &str) -> Vec<String> {
 /// Written pairs of Japanese characters (`s:`), without pairs of hiragana only, which are particles
 /// and endings; a lone kanji or katakana stands for itself.
 fn written_pairs(text: &str, out: &mut Vec<String>) {
-    for run in text.split(|c: char| !cjk(c)).filter(|r| !r.is_empty()) {
+    for run in text.split(|c: char| !is_cjk(c)).filter(|r| !r.is_empty()) {
         let chars: Vec<char> = run.chars().collect();
         if chars.len() == 1 && !hiragana(chars[0]) {
             out.push(format!("s:{}", chars[0]));
@@ -121,7 +122,7 @@ pub fn of_document(text: &str) -> Vec<String> {
     written_pairs(text, &mut out);
     for c in text
         .chars()
-        .filter(|&c| cjk(c) && !hiragana(c) && !('\u{30A0}'..='\u{30FF}').contains(&c))
+        .filter(|&c| is_cjk(c) && !hiragana(c) && !('\u{30A0}'..='\u{30FF}').contains(&c))
     {
         out.push(format!("s:{c}"));
     }
@@ -217,7 +218,7 @@ fn read_terms(text: &str) -> Vec<String> {
 /// (「使えますか」 reads つかえ), so that endings such as ますか do not count; all of a kana-only question.
 fn question_readings(text: &str) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
-    let word = |c: char| cjk(c) && !hiragana(c);
+    let word = |c: char| is_cjk(c) && !hiragana(c);
     if !chars.iter().any(|&c| word(c) && c != 'ー') {
         return read_terms(text);
     }
@@ -258,7 +259,7 @@ pub fn of_question(text: &str) -> Question {
     let weight = |word: &str| if last.contains(word) { 2.0 } else { 1.0 };
     // Japanese content words: runs of kanji and katakana; kana-only questions count each phrase.
     let runs: Vec<&str> = text
-        .split(|c: char| !cjk(c) || hiragana(c) || c == 'ー')
+        .split(|c: char| !is_cjk(c) || hiragana(c) || c == 'ー')
         .filter(|r| !r.is_empty())
         .collect();
     for run in &runs {

@@ -376,6 +376,10 @@ pub fn import(input: impl BufRead, db_path: &Path) -> Result<Summary, BackupErro
         }
         // Tables of newer schemas are harmless to an older backup: its migrations fill them.
         create_missing_tables(&txn).map_err(err)?;
+        // The search index is not in backups: built from the messages (by the migration, for older ones).
+        if schema >= migrate::SEARCH_INDEX_VERSION {
+            super::search_index::rebuild(&txn).map_err(err)?;
+        }
         txn.commit().map_err(err)?;
     }
     drop(db);

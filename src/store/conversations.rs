@@ -188,6 +188,7 @@ pub(super) fn append(
     }
     txn.open_table(MESSAGES)?
         .insert((conversation.id, message.seq), encode(&message)?.as_slice())?;
+    super::search_index::add(txn, conversation.id, &message.body)?;
     if let Some(client_id) = &message.client_id {
         txn.open_table(CLIENT_IDS)?
             .insert((sender, client_id.as_str()), (conversation.id, message.seq))?;
@@ -505,27 +506,6 @@ impl Store {
                 }
             }
             Ok(out)
-        })
-        .await
-    }
-
-    /// Conversations with a message containing `needle` (case-insensitive), in no particular order.
-    pub async fn search_messages(&self, needle: String) -> Result<Vec<ConversationId>, Error> {
-        let needle = needle.to_lowercase();
-        self.read(move |txn| {
-            let mut found = std::collections::BTreeSet::new();
-            for entry in txn.open_table(MESSAGES)?.iter()? {
-                let (key, value) = entry?;
-                let conversation = key.value().0;
-                if found.contains(&conversation) {
-                    continue;
-                }
-                let message: Message = decode(value.value())?;
-                if message.body.to_lowercase().contains(&needle) {
-                    found.insert(conversation);
-                }
-            }
-            Ok(found.into_iter().collect())
         })
         .await
     }

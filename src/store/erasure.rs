@@ -73,6 +73,7 @@ pub(super) fn drop_conversation(
         .range((c.id, 0)..=(c.id, u64::MAX))?
         .map(|e| decode(e?.1.value()))
         .collect::<Result<_, _>>()?;
+    super::search_index::remove(txn, c.id, rows.iter().map(|m| m.body.as_str()))?;
     let mut uploads = txn.open_table(UPLOADS)?;
     let mut client_ids = txn.open_table(CLIENT_IDS)?;
     for m in &rows {

@@ -22,7 +22,10 @@ use crate::sites::Site;
 use crate::visitors::Visitor;
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: u64 = 10;
+pub const SCHEMA_VERSION: u64 = 11;
+
+/// The first version with the message search index.
+pub const SEARCH_INDEX_VERSION: u64 = 11;
 
 /// The key of the version in [`META`].
 const VERSION_KEY: &str = "schema_version";
@@ -33,8 +36,13 @@ type Migration = fn(&WriteTransaction) -> Result<(), Error>;
 /// `MIGRATIONS[n]` brings a file from version `n` to `n + 1`. Version 0 is a new, empty file.
 const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] = [
     create_v1, create_v2, create_v3, create_v4, create_v5, create_v6, create_v7, create_v8,
-    create_v9, create_v10,
+    create_v9, create_v10, create_v11,
 ];
+
+/// The message search index, built from the messages already stored.
+fn create_v11(txn: &WriteTransaction) -> Result<(), Error> {
+    super::search_index::rebuild(txn)
+}
 
 /// The first schema: accounts, sessions, invitations.
 fn create_v1(txn: &WriteTransaction) -> Result<(), Error> {

@@ -30,6 +30,7 @@ mod push;
 mod received;
 mod reports;
 mod retention;
+mod search_index;
 mod segments;
 mod sessions;
 mod site;

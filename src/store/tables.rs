@@ -2,7 +2,7 @@
 //!
 //! Records are stored as JSON (see `codec`), so adding an optional field needs no migration.
 
-use redb::TableDefinition;
+use redb::{MultimapTableDefinition, TableDefinition};
 
 /// `name -> number`: `schema_version`, `next_operator_id`.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -232,3 +232,11 @@ pub const PUSH_JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("pushjob
 /// `(next_at_ms, job_id) -> ()`: pushes due for an attempt, soonest first (a taken push is put back a
 /// minute later, so a crash while sending means another attempt, not a lost push).
 pub const PUSH_DUE: TableDefinition<(u64, u64), ()> = TableDefinition::new("nextatms_pushjobid");
+
+// Schema version 11: the message search index.
+
+/// `term -> {conversation_id}`: the conversations whose messages have a word or a pair of Japanese
+/// characters (see `search::terms`); derived from `MESSAGES`, so backups leave it out and a restore
+/// builds it again.
+pub const MESSAGE_TERMS: MultimapTableDefinition<&str, u64> =
+    MultimapTableDefinition::new("term_conversationids");

@@ -217,12 +217,7 @@ async fn inbox_page(
     let matches = if filters.q.trim().is_empty() {
         None
     } else {
-        Some(
-            state
-                .store
-                .search_messages(filters.q.trim().to_owned())
-                .await?,
-        )
+        Some(crate::search::conversations(&state.store, filters.q.trim()).await?)
     };
     let segments = state.store.segments().await?;
     let members = match filters.segment() {

@@ -1,0 +1,146 @@
+//! The message search index (`MESSAGE_TERMS`): kept in the transaction that stores each message, dropped
+//! with a conversation's messages, built again from every message by the schema migration and a restore.
+//! What the terms are and what a query means is `search`'s; this keeps and reads them.
+
+use std::collections::BTreeSet;
+
+use redb::{ReadableTable, WriteTransaction};
+
+use super::codec::decode;
+use super::tables::{MESSAGE_TERMS, MESSAGES};
+use super::{Error, Store};
+use crate::conversations::{ConversationId, Message};
+
+/// Files `body` under its terms for `conversation`.
+pub(super) fn add(
+    txn: &WriteTransaction,
+    conversation: ConversationId,
+    body: &str,
+) -> Result<(), Error> {
+    let mut index = txn.open_multimap_table(MESSAGE_TERMS)?;
+    for term in crate::search::terms(body) {
+        index.insert(term.as_str(), conversation)?;
+    }
+    Ok(())
+}
+
+/// Forgets `conversation` under the terms of `bodies` (all of its messages, which are going).
+pub(super) fn remove<'a>(
+    txn: &WriteTransaction,
+    conversation: ConversationId,
+    bodies: impl Iterator<Item = &'a str>,
+) -> Result<(), Error> {
+    let mut index = txn.open_multimap_table(MESSAGE_TERMS)?;
+    let mut terms = BTreeSet::new();
+    for body in bodies {
+        terms.extend(crate::search::terms(body));
+    }
+    for term in terms {
+        index.remove(term.as_str(), conversation)?;
+    }
+    Ok(())
+}
+
+/// Builds the index from every stored message.
+pub(super) fn rebuild(txn: &WriteTransaction) -> Result<(), Error> {
+    txn.delete_multimap_table(MESSAGE_TERMS)?;
+    let mut index = txn.open_multimap_table(MESSAGE_TERMS)?;
+    for entry in txn.open_table(MESSAGES)?.iter()? {
+        let (key, value) = entry?;
+        let message: Message = decode(value.value())?;
+        for term in crate::search::terms(&message.body) {
+            index.insert(term.as_str(), key.value().0)?;
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The conversations filed under every one of `terms`, or, with no terms, under any term starting
+    /// with `prefix`.
+    pub async fn conversations_with_terms(
+        &self,
+        terms: Vec<String>,
+        prefix: Option<String>,
+    ) -> Result<BTreeSet<ConversationId>, Error> {
+        self.read(move |txn| {
+            let index = txn.open_multimap_table(MESSAGE_TERMS)?;
+            let mut found: Option<BTreeSet<ConversationId>> = None;
+            for term in &terms {
+                let mut these = BTreeSet::new();
+                for id in index.get(term.as_str())? {
+                    let id = id?.value();
+                    if found.as_ref().is_none_or(|f| f.contains(&id)) {
+                        these.insert(id);
+                    }
+                }
+                if these.is_empty() {
+                    return Ok(these);
+                }
+                found = Some(these);
+            }
+            if let (None, Some(prefix)) = (&found, &prefix) {
+                let mut these = BTreeSet::new();
+                for entry in index.range(prefix.as_str()..)? {
+                    let (term, ids) = entry?;
+                    if !term.value().starts_with(prefix.as_str()) {
+                        break;
+                    }
+                    for id in ids {
+                        these.insert(id?.value());
+                    }
+                }
+                found = Some(these);
+            }
+            Ok(found.unwrap_or_default())
+        })
+        .await
+    }
+
+    /// The conversations among `candidates` (every conversation when `None`) with a message whose text
+    /// `matches`, in no particular order.
+    pub async fn conversations_with_message(
+        &self,
+        candidates: Option<BTreeSet<ConversationId>>,
+        matches: impl Fn(&str) -> bool + Send + 'static,
+    ) -> Result<Vec<ConversationId>, Error> {
+        self.read(move |txn| {
+            let messages = txn.open_table(MESSAGES)?;
+            let mut found = Vec::new();
+            let mut check = |conversation: ConversationId| -> Result<(), Error> {
+                for entry in messages.range((conversation, 0)..=(conversation, u64::MAX))? {
+                    let message: Message = decode(entry?.1.value())?;
+                    if matches(&message.body) {
+                        found.push(conversation);
+                        break;
+                    }
+                }
+                Ok(())
+            };
+            match candidates {
+                Some(ids) => {
+                    for id in ids {
+                        check(id)?;
+                    }
+                }
+                None => {
+                    let mut last = None;
+                    for entry in messages.iter()? {
+                        let (key, value) = entry?;
+                        let conversation = key.value().0;
+                        if last == Some(conversation) {
+                            continue;
+                        }
+                        let message: Message = decode(value.value())?;
+                        if matches(&message.body) {
+                            found.push(conversation);
+                            last = Some(conversation);
+                        }
+                    }
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+}
