@@ -10,7 +10,7 @@ pub mod text;
 
 use serde::{Deserialize, Serialize};
 
-pub use rule::{Facts, Outcome, Rule, evaluate};
+pub use rule::{Facts, Outcome, Reads, Rule, evaluate};
 pub use text::{ParseError, parse};
 
 use crate::customers::Event;
@@ -94,17 +94,53 @@ pub struct Definitions {
     pub segments: Vec<(SegmentId, Rule)>,
     /// Score rules with their points.
     pub score: Vec<(Rule, i64)>,
+    /// What each segment's rule reads, in the order of `segments`.
+    segment_reads: Vec<Reads>,
+    /// What each score rule reads, in the order of `score`.
+    score_reads: Vec<Reads>,
+}
+
+/// What is new about a customer since their segments were last evaluated: only the rules that read it are
+/// evaluated again (with the record, which is cheap); the others keep their answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change<'a> {
+    /// Anything may have changed (history merged or trimmed, definitions new): every rule.
+    Any,
+    /// Only the customer record (a visit, an attribute, the cart): rules without history.
+    Record,
+    /// The record and one more event of this name.
+    Event(&'a str),
+    /// The record and one more page view (the oldest may have left the kept history).
+    Page,
+}
+
+impl Reads {
+    /// Whether a rule that reads this may answer differently after `change`.
+    fn affected_by(&self, change: Change<'_>) -> bool {
+        let record_only = !self.pages && self.events.is_empty();
+        match change {
+            Change::Any => true,
+            Change::Record => record_only,
+            Change::Event(name) => record_only || self.events.iter().any(|e| e == name),
+            Change::Page => record_only || self.pages,
+        }
+    }
 }
 
 impl Definitions {
     /// Parses stored definitions.
     pub fn new(segments: &[Segment], score: &[ScoreRule]) -> Definitions {
+        let segments: Vec<(SegmentId, Rule)> =
+            segments.iter().map(|s| (s.id, s.parsed())).collect();
+        let score: Vec<(Rule, i64)> = score
+            .iter()
+            .filter_map(|r| parse(&r.rule).ok().map(|rule| (rule, r.points)))
+            .collect();
         Definitions {
-            segments: segments.iter().map(|s| (s.id, s.parsed())).collect(),
-            score: score
-                .iter()
-                .filter_map(|r| parse(&r.rule).ok().map(|rule| (rule, r.points)))
-                .collect(),
+            segment_reads: segments.iter().map(|(_, r)| rule::reads(r)).collect(),
+            score_reads: score.iter().map(|(r, _)| rule::reads(r)).collect(),
+            segments,
+            score,
         }
     }
 
@@ -136,6 +172,63 @@ impl Definitions {
             let outcome = evaluate(rule, &scored, now_ms);
             note(&outcome);
             if outcome.matched {
+                segments.push(*id);
+            }
+        }
+        Membership {
+            segments,
+            intent,
+            recheck_at,
+        }
+    }
+}
+
+impl Definitions {
+    /// [`Definitions::evaluate`] after `change`, from the customer's previous membership `old`: rules that
+    /// cannot answer differently keep their answer (and their pending re-check time), so an event does not
+    /// make every rule read the customer's whole history.
+    pub fn reevaluate(
+        &self,
+        facts: &dyn Facts,
+        now_ms: u64,
+        old: &Membership,
+        change: Change<'_>,
+    ) -> Membership {
+        if change == Change::Any {
+            return self.evaluate(facts, now_ms);
+        }
+        let mut recheck_at = old.recheck_at.filter(|&t| t > now_ms);
+        let mut note = |o: &Outcome| {
+            if let Some(t) = o.recheck_at {
+                recheck_at = Some(recheck_at.map_or(t, |r| r.min(t)));
+            }
+        };
+        // The score is one sum: any score rule that may answer differently means adding it up again.
+        let intent = if self.score_reads.iter().any(|r| r.affected_by(change)) {
+            let zero = WithIntent { facts, intent: 0 };
+            let mut intent = 0i64;
+            for (rule, points) in &self.score {
+                let outcome = evaluate(rule, &zero, now_ms);
+                note(&outcome);
+                if outcome.matched {
+                    intent = intent.saturating_add(*points);
+                }
+            }
+            intent
+        } else {
+            old.intent
+        };
+        let scored = WithIntent { facts, intent };
+        let mut segments = Vec::new();
+        for ((id, rule), reads) in self.segments.iter().zip(&self.segment_reads) {
+            let matched = if reads.affected_by(change) || (reads.intent && intent != old.intent) {
+                let outcome = evaluate(rule, &scored, now_ms);
+                note(&outcome);
+                outcome.matched
+            } else {
+                old.segments.contains(id)
+            };
+            if matched {
                 segments.push(*id);
             }
         }

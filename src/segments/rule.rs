@@ -196,6 +196,41 @@ pub struct Outcome {
     pub recheck_at: Option<u64>,
 }
 
+/// What a rule reads besides the customer record: page views, events by name, the intent score. A rule
+/// that reads none of them only needs the record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reads {
+    /// It counts page views.
+    pub pages: bool,
+    /// The names of the events it counts.
+    pub events: Vec<String>,
+    /// It tests the intent score.
+    pub intent: bool,
+}
+
+/// What `rule` reads.
+pub fn reads(rule: &Rule) -> Reads {
+    fn walk(rule: &Rule, out: &mut Reads) {
+        match rule {
+            Rule::All(parts) | Rule::Any(parts) => parts.iter().for_each(|p| walk(p, out)),
+            Rule::Not(part) => walk(part, out),
+            Rule::Cond(Cond::Field(Field::Intent, _)) => out.intent = true,
+            Rule::Cond(Cond::Field(..)) => {}
+            Rule::Cond(Cond::Count { counted, .. }) => match counted {
+                Counted::Pages(_) | Counted::RepeatPages(_) => out.pages = true,
+                Counted::Events { name, .. } => {
+                    if !out.events.contains(name) {
+                        out.events.push(name.clone());
+                    }
+                }
+            },
+        }
+    }
+    let mut out = Reads::default();
+    walk(rule, &mut out);
+    out
+}
+
 /// Evaluates `rule` for a customer at `now_ms`.
 pub fn evaluate(rule: &Rule, facts: &dyn Facts, now_ms: u64) -> Outcome {
     let mut recheck = None;

@@ -560,3 +560,114 @@ proptest! {
         }
     }
 }
+
+/// Rules of every kind, several about the same events and pages, to combine into definitions.
+const POOL: &[&str] = &[
+    r#"events("purchase", 30d) >= 2"#,
+    r#"events("purchase", 7d, total > 10000) >= 1"#,
+    r#"events("view_item") >= 2"#,
+    r#"events("signup") = 0"#,
+    r#"pages("/items/*", 7d) >= 3"#,
+    r#"repeat_pages("/items/*", 7d) >= 3"#,
+    r#"pages("/pricing*") >= 1"#,
+    r#"attr.plan = "gold""#,
+    "visits >= 5",
+    "cart.value > 10000",
+    "intent >= 20",
+    r#"all(intent > 0, events("view_item", 7d) >= 1)"#,
+    r#"any(language = "ja", pages("/sale*") >= 1)"#,
+    r#"not(all(events("purchase") >= 1, attr.vip = true))"#,
+];
+
+/// One thing that happens to the customer after their segments were evaluated.
+fn happen(f: &mut Fixture, what: usize) -> Change<'static> {
+    match what {
+        0 => {
+            f.events.push(Event {
+                name: "purchase".into(),
+                properties: json!({"total": 12000}),
+                at: NOW,
+            });
+            Change::Event("purchase")
+        }
+        1 => {
+            f.events.push(Event {
+                name: "view_item".into(),
+                properties: json!({"sku": "B"}),
+                at: NOW,
+            });
+            Change::Event("view_item")
+        }
+        2 => {
+            f.events.push(Event {
+                name: "signup".into(),
+                properties: json!({}),
+                at: NOW,
+            });
+            Change::Event("signup")
+        }
+        3 | 4 => {
+            let path = if what == 3 {
+                "/items/2"
+            } else {
+                "/sale/autumn"
+            };
+            f.pages.push(PageView {
+                url: format!("https://shop.example{path}"),
+                title: String::new(),
+                referrer: String::new(),
+                at: NOW,
+            });
+            Change::Page
+        }
+        5 => {
+            f.customer.counts.visits += 1;
+            Change::Record
+        }
+        _ => {
+            f.customer
+                .profile
+                .attributes
+                .insert("plan".into(), json!("gold"));
+            Change::Record
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Evaluating only the rules that read what changed gives the segments and score that evaluating every
+    /// rule gives, whatever the definitions and the change.
+    #[test]
+    fn evaluating_what_changed_agrees_with_evaluating_everything(
+        picks in proptest::collection::vec(0..POOL.len(), 1..8),
+        score_picks in proptest::collection::vec(0..POOL.len() - 4, 0..3),
+        changes in proptest::collection::vec(0usize..7, 1..4),
+    ) {
+        let segments: Vec<Segment> = picks.iter().enumerate().map(|(i, &p)| Segment {
+            id: i as u64 + 1,
+            name: format!("s{i}"),
+            rule: POOL[p].into(),
+            route_to: None,
+            priority: false,
+            created_at: 0,
+        }).collect();
+        // Score rules may not test the score itself.
+        let score: Vec<ScoreRule> = score_picks.iter().map(|&p| POOL[p])
+            .filter(|r| !r.contains("intent"))
+            .map(|r| ScoreRule { rule: r.into(), points: 15 })
+            .collect();
+        let defs = Definitions::new(&segments, &score);
+        let mut facts = customer();
+        let mut membership = defs.evaluate(&facts, NOW);
+        for what in changes {
+            let change = happen(&mut facts, what);
+            let partial = defs.reevaluate(&facts, NOW, &membership, change);
+            let full = defs.evaluate(&facts, NOW);
+            prop_assert_eq!(&partial.segments, &full.segments);
+            prop_assert_eq!(partial.intent, full.intent);
+            membership = partial;
+        }
+    }
+}

@@ -10,7 +10,7 @@ use super::tables::{
     PAGE_VIEW_LOG, SEEN, SEGMENT_MEMBERS, SETTINGS, VISITOR_CONVERSATIONS, VISITOR_TOKENS,
     VISITORS,
 };
-use super::visitors::{append_bounded, follow, new_visitor, save_visitor};
+use super::visitors::{append_bounded, follow, new_visitor, save_visitor, save_visitor_after};
 use super::{Error, HistoryLimits, Store};
 use crate::conversations::Conversation;
 use crate::customers::card::CardLayout;
@@ -19,6 +19,7 @@ use crate::customers::import::{Row, Skipped};
 use crate::customers::notes::Note;
 use crate::customers::{AttributeDef, Event, Invalid, Traits, attributes};
 use crate::operators::OperatorId;
+use crate::segments::Change;
 use crate::visitors::{PageView, Visitor, VisitorId};
 
 const NEXT_NOTE_KEY: &str = "next_note_id";
@@ -392,14 +393,20 @@ impl Store {
                 next.counts.activity(event.at);
                 next.last_seen_at = next.last_seen_at.max(event.at);
             }
-            append_bounded(
+            let dropped = append_bounded(
                 &mut txn.open_table(EVENTS)?,
                 next.id,
                 next.counts.events,
                 &encode(&event)?,
                 limits.events,
             )?;
-            save_visitor(txn, &next, Some(&current))?;
+            // The oldest event leaving the kept history may be of any name.
+            let change = if dropped {
+                Change::Any
+            } else {
+                Change::Event(&event.name)
+            };
+            save_visitor_after(txn, &next, Some(&current), change)?;
             Ok(true)
         })
         .await

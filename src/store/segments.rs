@@ -26,8 +26,8 @@ use super::{Error, Store};
 use crate::customers::Invalid;
 use crate::operators::Operator;
 use crate::segments::{
-    self, Definitions, LazyFacts, MAX_SCORE_RULES, MAX_SEGMENTS, Membership, ScoreRule, Segment,
-    SegmentId,
+    self, Change, Definitions, LazyFacts, MAX_SCORE_RULES, MAX_SEGMENTS, Membership, ScoreRule,
+    Segment, SegmentId,
 };
 use crate::visitors::{Visitor, VisitorId};
 
@@ -155,12 +155,27 @@ fn history<T: DeserializeOwned>(
     })
 }
 
-/// Evaluates one customer against every definition and stores the answer (called after every change of a
-/// customer record, with the record as saved).
+/// Evaluates one customer against every definition and stores the answer.
 pub(super) fn reevaluate(txn: &WriteTransaction, visitor: &Visitor) -> Result<(), Error> {
+    reevaluate_after(txn, visitor, Change::Any)
+}
+
+/// Evaluates one customer again after `change` (called after every change of a customer record, with the
+/// record as saved) and stores the answer: the rules that do not read what changed keep their answer.
+pub(super) fn reevaluate_after(
+    txn: &WriteTransaction,
+    visitor: &Visitor,
+    change: Change<'_>,
+) -> Result<(), Error> {
     let Some(compiled) = compiled(txn)? else {
         return Ok(());
     };
+    let old: Membership = txn
+        .open_table(MEMBERSHIPS)?
+        .get(visitor.id)?
+        .map(|v| decode(v.value()))
+        .transpose()?
+        .unwrap_or_default();
     let next = if visitor.merged_into.is_some() {
         Membership::default()
     } else {
@@ -170,23 +185,26 @@ pub(super) fn reevaluate(txn: &WriteTransaction, visitor: &Visitor) -> Result<()
             || history(txn, PAGE_VIEW_LOG, visitor.id, &failed),
             || history(txn, EVENTS, visitor.id, &failed),
         );
-        let membership = compiled.defs.evaluate(&facts, crate::clock::now_millis());
+        let membership = compiled
+            .defs
+            .reevaluate(&facts, crate::clock::now_millis(), &old, change);
         if let Some(e) = failed.into_inner() {
             return Err(e);
         }
         membership
     };
-    store_membership(txn, visitor.id, next)
+    store_membership(txn, visitor.id, old, next)
 }
 
-/// Stores a customer's new membership, keeping member lists, sizes and re-checks in step.
-fn store_membership(txn: &WriteTransaction, id: VisitorId, next: Membership) -> Result<(), Error> {
+/// Stores a customer's new membership (`old` is the stored one), keeping member lists, sizes and re-checks
+/// in step.
+fn store_membership(
+    txn: &WriteTransaction,
+    id: VisitorId,
+    old: Membership,
+    next: Membership,
+) -> Result<(), Error> {
     let mut table = txn.open_table(MEMBERSHIPS)?;
-    let old: Membership = table
-        .get(id)?
-        .map(|v| decode(v.value()))
-        .transpose()?
-        .unwrap_or_default();
     if old == next {
         return Ok(());
     }

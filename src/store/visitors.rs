@@ -5,6 +5,7 @@ use redb::{ReadableTable, Table, WriteTransaction};
 use super::codec::{decode, encode};
 use super::tables::{META, PAGE_VIEW_LOG, SEEN, VISITOR_TOKENS, VISITORS};
 use super::{Error, HistoryLimits, Store};
+use crate::segments::Change;
 use crate::visitors::{PageView, Visitor, VisitorId};
 
 const NEXT_ID_KEY: &str = "next_visitor_id";
@@ -58,6 +59,17 @@ pub(super) fn save_visitor(
     visitor: &Visitor,
     previous: Option<&Visitor>,
 ) -> Result<(), Error> {
+    save_visitor_after(txn, visitor, previous, Change::Any)
+}
+
+/// [`save_visitor`] when what changed is known (one more event, one more page view, the record alone), so
+/// that only the segment rules reading it are evaluated again.
+pub(super) fn save_visitor_after(
+    txn: &WriteTransaction,
+    visitor: &Visitor,
+    previous: Option<&Visitor>,
+    change: Change<'_>,
+) -> Result<(), Error> {
     let mut seen = txn.open_table(SEEN)?;
     if let Some(old) = previous.filter(|p| p.listed()) {
         seen.remove((old.last_seen_at, old.id))?;
@@ -81,7 +93,7 @@ pub(super) fn save_visitor(
     if let Some(event) = event {
         super::webhooks::emit(txn, event, crate::webhooks::customer_json(visitor))?;
     }
-    super::segments::reevaluate(txn, visitor)
+    super::segments::reevaluate_after(txn, visitor, change)
 }
 
 /// Keeps the address incoming mail is matched by in step with the profile.
@@ -117,9 +129,10 @@ pub(super) fn append_bounded(
     n: u64,
     bytes: &[u8],
     keep: usize,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     table.insert((id, n), bytes)?;
     let cut = n.saturating_sub(keep as u64);
+    let mut dropped = false;
     if cut > 0 {
         let old: Vec<u64> = table
             .range((id, 0)..=(id, cut))?
@@ -127,9 +140,10 @@ pub(super) fn append_bounded(
             .collect::<Result<_, _>>()?;
         for n in old {
             table.remove((id, n))?;
+            dropped = true;
         }
     }
-    Ok(())
+    Ok(dropped)
 }
 
 /// What [`touch`] records besides "seen now".
@@ -159,9 +173,12 @@ pub(super) fn touch(
     if seen.started_conversation {
         visitor.counts.conversations += 1;
     }
+    let mut change = Change::Record;
     if let Some(page) = seen.page {
+        change = Change::Page;
         super::reports::page_visited(txn, &page.url, id, page.at)?;
         visitor.counts.page_views += 1;
+        // Only page rules read page views, also the oldest one leaving.
         append_bounded(
             &mut txn.open_table(PAGE_VIEW_LOG)?,
             id,
@@ -174,7 +191,7 @@ pub(super) fn touch(
         }
         visitor.current_page = Some(page);
     }
-    save_visitor(txn, &visitor, Some(&previous))
+    save_visitor_after(txn, &visitor, Some(&previous), change)
 }
 
 /// Whether two URLs share scheme and host (a referrer from the shop itself is not a referrer).
