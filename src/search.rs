@@ -139,6 +139,21 @@ impl Query {
             && self.runs.iter().all(|r| lower.contains(r.as_str()))
     }
 
+    /// Whether the index alone answers: one word, one word start, or one pair of Japanese characters is
+    /// in a conversation exactly when one of its messages has it (messages are never edited, and a
+    /// conversation leaves the index with all of its messages).
+    fn answered_by_index(&self) -> bool {
+        match (
+            self.words.len(),
+            self.prefix.is_some(),
+            self.runs.as_slice(),
+        ) {
+            (1, false, []) | (0, true, []) => true,
+            (0, false, [run]) => run.chars().count() == 2,
+            _ => false,
+        }
+    }
+
     /// The index terms every matching message has (whole words and Japanese pairs).
     fn required_terms(&self) -> Vec<String> {
         let mut out: BTreeSet<String> = self.words.iter().cloned().collect();
@@ -149,11 +164,11 @@ impl Query {
     }
 }
 
-/// Conversations with a message that matches `query`, in no particular order.
-pub async fn conversations(store: &Store, query: &str) -> Result<Vec<ConversationId>, Error> {
+/// Conversations with a message that matches `query`.
+pub async fn conversations(store: &Store, query: &str) -> Result<BTreeSet<ConversationId>, Error> {
     let query = Query::parse(query);
     if query.is_empty() {
-        return Ok(Vec::new());
+        return Ok(BTreeSet::new());
     }
     let required = query.required_terms();
     // A lone word prefix is looked up as the words that start with it, when it is long enough to narrow.
@@ -165,11 +180,17 @@ pub async fn conversations(store: &Store, query: &str) -> Result<Vec<Conversatio
         // A single Japanese character or a one-letter word: every message is read.
         None
     } else {
-        Some(store.conversations_with_terms(required, prefix).await?)
+        let found = store.conversations_with_terms(required, prefix).await?;
+        if query.answered_by_index() {
+            return Ok(found);
+        }
+        Some(found)
     };
-    store
+    Ok(store
         .conversations_with_message(candidates, move |body| query.matches(body))
-        .await
+        .await?
+        .into_iter()
+        .collect())
 }
 
 #[cfg(test)]
@@ -340,14 +361,14 @@ mod tests {
             .map(String::from),
         );
         for query in &queries {
-            let mut indexed = conversations(&store, query).await.unwrap();
+            let indexed = conversations(&store, query).await.unwrap();
             let parsed = Query::parse(query);
-            let mut read = store
+            let read: BTreeSet<ConversationId> = store
                 .conversations_with_message(None, move |b| parsed.matches(b))
                 .await
-                .unwrap();
-            indexed.sort();
-            read.sort();
+                .unwrap()
+                .into_iter()
+                .collect();
             assert_eq!(indexed, read, "{query:?}");
         }
         assert!(queries.len() > 200, "{} queries", queries.len());

@@ -86,8 +86,8 @@
     var s = document.createElement("script");
     s.src = base + "/widget/__PANEL__";
     s.async = true;
-    // Unreachable now: the next click (or reply) tries again.
-    s.onerror = function () { waiting = []; s.remove(); };
+    // Unreachable now: the next click (or reply) tries again; a proactive message waiting for it is let go.
+    s.onerror = function () { waiting = []; watch.active = null; s.remove(); };
     document.head.appendChild(s);
   }
 
