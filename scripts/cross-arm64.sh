@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(rustc-web cargo-web libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static)
+packages=(rustc-web cargo-web libstd-rust-web-dev:arm64 libc6:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -41,6 +41,6 @@ file "$binary" 2>/dev/null || true
 
 # The version answers under the emulator, then the smoke scenario runs against it (the load tool itself is
 # built for this machine with the same Rust).
-qemu-aarch64-static -L /usr/aarch64-linux-gnu "$binary" --version
+scripts/qemu-arm64 "$binary" --version
 SODAN_BINARY="$PWD/$binary" SODAN_RUNNER="$PWD/scripts/qemu-arm64" CARGO_TARGET_DIR=target \
   cargo bench --bench load -- smoke
