@@ -510,6 +510,50 @@ impl Store {
         .await
     }
 
+    /// [`Store::inbox`] among the conversations `among` (a search's matches): a few are read and sorted,
+    /// many are taken in activity order skipping the others unread.
+    pub async fn inbox_among(
+        &self,
+        among: std::collections::BTreeSet<ConversationId>,
+        wanted: impl Fn(&Conversation) -> bool + Send + 'static,
+        limit: usize,
+    ) -> Result<Vec<Conversation>, Error> {
+        self.read(move |txn| {
+            let conversations = txn.open_table(CONVERSATIONS)?;
+            let mut out = Vec::new();
+            if among.len() <= limit.saturating_mul(4) {
+                for id in &among {
+                    if let Some(v) = conversations.get(*id)? {
+                        let c: Conversation = decode(v.value())?;
+                        if wanted(&c) {
+                            out.push(c);
+                        }
+                    }
+                }
+                out.sort_by_key(|c: &Conversation| std::cmp::Reverse((c.last_activity_at, c.id)));
+                out.truncate(limit);
+                return Ok(out);
+            }
+            for entry in txn.open_table(ACTIVITY)?.iter()?.rev() {
+                if out.len() >= limit {
+                    break;
+                }
+                let id = entry?.0.value().1;
+                if !among.contains(&id) {
+                    continue;
+                }
+                if let Some(v) = conversations.get(id)? {
+                    let c: Conversation = decode(v.value())?;
+                    if wanted(&c) {
+                        out.push(c);
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     /// Posts a private notice from Sodan for the team (such as a failed delivery to another channel);
     /// `Ok(None)` when the conversation does not exist.
     pub async fn post_notice(

@@ -229,6 +229,7 @@ async fn inbox_page(
         first.extend(state.store.segment_members(s.id).await?);
     }
     let (view, status, me_id) = (filters.view(), filters.status(), me.id);
+    let searching = matches.is_some();
     let wanted = move |c: &Conversation| {
         if members.as_ref().is_some_and(|m| !m.contains(&c.visitor_id)) {
             return false;
@@ -238,11 +239,13 @@ async fn inbox_page(
             "unassigned" => c.assignee.is_none(),
             _ => true,
         };
-        let status_ok = matches.is_some() || c.effective_status(now) == status;
-        let search_ok = matches.as_ref().is_none_or(|ids| ids.contains(&c.id));
-        view_ok && status_ok && search_ok
+        let status_ok = searching || c.effective_status(now) == status;
+        view_ok && status_ok
     };
-    let mut conversations = state.store.inbox(wanted, LIST_LIMIT).await?;
+    let mut conversations = match matches {
+        Some(ids) => state.store.inbox_among(ids, wanted, LIST_LIMIT).await?,
+        None => state.store.inbox(wanted, LIST_LIMIT).await?,
+    };
     // Conversations of priority segments' members come first (newest first within each part).
     conversations.sort_by_key(|c| !first.contains(&c.visitor_id));
     let ids = conversations.iter().map(|c| c.visitor_id).collect();
