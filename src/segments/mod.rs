@@ -151,35 +151,7 @@ impl Definitions {
 
     /// Evaluates the score, then every segment, for one customer at `now_ms`.
     pub fn evaluate(&self, facts: &dyn Facts, now_ms: u64) -> Membership {
-        let mut recheck_at: Option<u64> = None;
-        let mut note = |o: &Outcome| {
-            if let Some(t) = o.recheck_at {
-                recheck_at = Some(recheck_at.map_or(t, |r| r.min(t)));
-            }
-        };
-        let zero = WithIntent { facts, intent: 0 };
-        let mut intent = 0i64;
-        for (rule, points) in &self.score {
-            let outcome = evaluate(rule, &zero, now_ms);
-            note(&outcome);
-            if outcome.matched {
-                intent = intent.saturating_add(*points);
-            }
-        }
-        let scored = WithIntent { facts, intent };
-        let mut segments = Vec::new();
-        for (id, rule) in &self.segments {
-            let outcome = evaluate(rule, &scored, now_ms);
-            note(&outcome);
-            if outcome.matched {
-                segments.push(*id);
-            }
-        }
-        Membership {
-            segments,
-            intent,
-            recheck_at,
-        }
+        self.reevaluate(facts, now_ms, &Membership::default(), Change::Any)
     }
 }
 
@@ -194,30 +166,31 @@ impl Definitions {
         old: &Membership,
         change: Change<'_>,
     ) -> Membership {
-        if change == Change::Any {
-            return self.evaluate(facts, now_ms);
-        }
-        let mut recheck_at = old.recheck_at.filter(|&t| t > now_ms);
+        // After `Any` every rule is evaluated, so nothing of the old answer is kept.
+        let mut recheck_at = old
+            .recheck_at
+            .filter(|&t| t > now_ms && change != Change::Any);
         let mut note = |o: &Outcome| {
             if let Some(t) = o.recheck_at {
                 recheck_at = Some(recheck_at.map_or(t, |r| r.min(t)));
             }
         };
         // The score is one sum: any score rule that may answer differently means adding it up again.
-        let intent = if self.score_reads.iter().any(|r| r.affected_by(change)) {
-            let zero = WithIntent { facts, intent: 0 };
-            let mut intent = 0i64;
-            for (rule, points) in &self.score {
-                let outcome = evaluate(rule, &zero, now_ms);
-                note(&outcome);
-                if outcome.matched {
-                    intent = intent.saturating_add(*points);
+        let intent =
+            if change == Change::Any || self.score_reads.iter().any(|r| r.affected_by(change)) {
+                let zero = WithIntent { facts, intent: 0 };
+                let mut intent = 0i64;
+                for (rule, points) in &self.score {
+                    let outcome = evaluate(rule, &zero, now_ms);
+                    note(&outcome);
+                    if outcome.matched {
+                        intent = intent.saturating_add(*points);
+                    }
                 }
-            }
-            intent
-        } else {
-            old.intent
-        };
+                intent
+            } else {
+                old.intent
+            };
         let scored = WithIntent { facts, intent };
         let mut segments = Vec::new();
         for ((id, rule), reads) in self.segments.iter().zip(&self.segment_reads) {
