@@ -7,7 +7,7 @@ use crate::conversations::{
 use crate::hub::protocol::{ConversationOut, MessageOut, ToConsole, ToVisitor, encode};
 use crate::hub::{Audience, ConnectionId, Hub};
 use crate::operators::Operator;
-use crate::store::{self, Draft, NewUpload, Posted, Store};
+use crate::store::{self, Draft, Names, NewUpload, Posted, Store};
 use crate::visitors::VisitorId;
 
 /// Why an action was refused.
@@ -40,20 +40,17 @@ pub async fn publish_conversation(
     conversation: &Conversation,
     new: bool,
 ) {
+    let names = names_of(store, conversation).await;
     let conversation = ConversationOut::new(conversation, crate::clock::now());
-    publish_conversation_out(store, hub, conversation, new).await;
+    publish_named(hub, conversation, names, new).await;
 }
 
-/// Sends the inbox row, with the names a server-rendered row shows: the customer's (else their e-mail)
-/// and the assignee's. A failed read leaves a name empty (the console then shows "Visitor #N").
-async fn publish_conversation_out(
-    store: &Store,
-    hub: &Hub,
-    mut conversation: ConversationOut,
-    new: bool,
-) {
+/// The names a server-rendered inbox row shows: the customer's (else their e-mail) and the assignee's. A
+/// failed read leaves a name empty (the console then shows "Visitor #N").
+async fn names_of(store: &Store, conversation: &Conversation) -> Names {
+    let mut names = Names::default();
     if let Ok(Some(v)) = store.visitor(conversation.visitor_id).await {
-        conversation.customer_name = if v.profile.name.is_empty() {
+        names.customer = if v.profile.name.is_empty() {
             v.profile.email
         } else {
             v.profile.name
@@ -62,8 +59,15 @@ async fn publish_conversation_out(
     if let Some(id) = conversation.assignee
         && let Ok(Some(op)) = store.operator(id).await
     {
-        conversation.assignee_name = op.name;
+        names.assignee = op.name;
     }
+    names
+}
+
+/// Sends the inbox row with its names.
+async fn publish_named(hub: &Hub, mut conversation: ConversationOut, names: Names, new: bool) {
+    conversation.customer_name = names.customer;
+    conversation.assignee_name = names.assignee;
     hub.publish(
         Audience::Operators,
         encode(&ToConsole::Conversation { conversation, new }),
@@ -73,11 +77,17 @@ async fn publish_conversation_out(
 
 /// Pushes a stored message to consoles and (unless a note) to the visitor, skipping the connection it came
 /// from: that one gets an ack.
-async fn publish_posted(store: &Store, hub: &Hub, posted: &Posted, from: Option<ConnectionId>) {
+async fn publish_posted(hub: &Hub, posted: &Posted, from: Option<ConnectionId>) {
     let message = MessageOut::from(&posted.message);
     let mut conversation = ConversationOut::new(&posted.conversation, crate::clock::now());
     conversation.segments = posted.segments.clone();
-    publish_conversation_out(store, hub, conversation, posted.new_conversation).await;
+    publish_named(
+        hub,
+        conversation,
+        posted.names.clone(),
+        posted.new_conversation,
+    )
+    .await;
     let to_console = encode(&ToConsole::Message {
         message: message.clone(),
     });
@@ -179,7 +189,7 @@ pub async fn post_from_visitor(
     };
     let posted = store.post_visitor_message(visitor, draft, origin).await?;
     if !posted.duplicate {
-        publish_posted(store, hub, &posted, from).await;
+        publish_posted(hub, &posted, from).await;
         crate::push::outbox::notify(store, hub, &posted);
     }
     if let Some(auto) = &posted.auto_reply {
@@ -216,7 +226,7 @@ pub async fn post_from_operator(
         .await?
         .ok_or(Refused::NotFound)?;
     if !posted.duplicate {
-        publish_posted(store, hub, &posted, from).await;
+        publish_posted(hub, &posted, from).await;
         digest_if_away(store, hub, &posted).await?;
     }
     Ok(posted)
@@ -239,7 +249,7 @@ pub async fn attach_from_visitor(
         upload: Some(upload),
     };
     let posted = store.post_visitor_message(visitor, draft, origin).await?;
-    publish_posted(store, hub, &posted, from).await;
+    publish_posted(hub, &posted, from).await;
     crate::push::outbox::notify(store, hub, &posted);
     if let Some(auto) = &posted.auto_reply {
         publish_automatic(store, hub, &posted.conversation, auto).await;
@@ -270,7 +280,7 @@ pub async fn attach_from_operator(
         .post_operator_message(conversation, operator.id, draft)
         .await?
         .ok_or(Refused::NotFound)?;
-    publish_posted(store, hub, &posted, from).await;
+    publish_posted(hub, &posted, from).await;
     digest_if_away(store, hub, &posted).await?;
     Ok(posted)
 }

@@ -31,6 +31,16 @@ pub const MAX_ID_CHARS: usize = 200;
 pub const MAX_CONTACT_CHARS: usize = 254;
 /// A visit ends after this long without a page view, message or event (milliseconds).
 pub const SESSION_GAP_MS: u64 = 30 * 60 * 1000;
+/// "Last seen" moves in steps of this much: a message or heartbeat sooner after the last recorded activity
+/// (and changing nothing else) is not written again, so a chatting customer costs no record write per
+/// message. Segment windows and "last seen" are shown to the minute.
+pub const LAST_SEEN_STEP_MS: u64 = 60 * 1000;
+
+/// Whether activity at `now_ms` by a customer whose last recorded activity was at `last_seen_at` is news
+/// worth writing (a step or more later, or a clock that went back).
+pub fn seen_is_news(last_seen_at: u64, now_ms: u64) -> bool {
+    now_ms < last_seen_at || now_ms - last_seen_at >= LAST_SEEN_STEP_MS
+}
 
 /// What a customer is, as far as the shop and their browser told us.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -24,26 +24,23 @@ pub fn notify(store: &Store, hub: &Hub, posted: &Posted) {
 }
 
 async fn queue(store: &Store, hub: &Hub, posted: &Posted) -> Result<(), crate::store::Error> {
-    let operators = store.operators().await?;
+    let Some(audience) = store.push_audience().await? else {
+        return Ok(());
+    };
     let online = hub.connected_operators().await;
-    let now = crate::clock::now_millis();
-    let open = store.business_hours().await?.is_none_or(|h| h.is_open(now));
-    let who = super::recipients(&posted.conversation, &operators, &online, open);
+    let who = super::recipients(
+        &posted.conversation,
+        &audience.operators,
+        &online,
+        audience.shop_open,
+    );
     if who.is_empty() {
         return Ok(());
     }
-    let visitor = store.visitor(posted.conversation.visitor_id).await?;
-    let title = visitor
-        .map(|v| {
-            if !v.profile.name.is_empty() {
-                v.profile.name
-            } else if !v.profile.email.is_empty() {
-                v.profile.email
-            } else {
-                format!("#{}", v.id)
-            }
-        })
-        .unwrap_or_default();
+    let title = match posted.names.customer.as_str() {
+        "" => format!("#{}", posted.conversation.visitor_id),
+        name => name.to_owned(),
+    };
     let title = if posted.new_conversation {
         format!("💬 {title}")
     } else {

@@ -4,6 +4,7 @@
 use redb::{ReadableTable, WriteTransaction};
 
 use super::codec::{decode, encode};
+use super::posted::{Draft, Names, Posted, names_in};
 use super::tables::{
     ACTIVITY, CLIENT_IDS, CONVERSATIONS, MESSAGES, META, SETTINGS, UPLOADS, VISITOR_CONVERSATIONS,
 };
@@ -20,51 +21,6 @@ use crate::webhooks::{self, Event};
 const NEXT_CONVERSATION_KEY: &str = "next_conversation_id";
 const NEXT_MESSAGE_KEY: &str = "next_message_id";
 const NEXT_UPLOAD_KEY: &str = "next_upload_id";
-
-/// What posting a message did.
-#[derive(Debug, Clone)]
-pub struct Posted {
-    /// The conversation after the message.
-    pub conversation: Conversation,
-    /// The stored message (the original one for a retried client id).
-    pub message: Message,
-    /// The client id was seen before: nothing new was stored.
-    pub duplicate: bool,
-    /// The message started a new conversation.
-    pub new_conversation: bool,
-    /// The customer's segments after a visitor's message (for consoles filtering by segment).
-    pub segments: Option<Vec<crate::segments::SegmentId>>,
-    /// The automatic reply the message called for at once (outside business hours).
-    pub auto_reply: Option<Message>,
-}
-
-/// A message about to be stored.
-#[derive(Debug, Clone)]
-pub struct Draft {
-    /// Who writes.
-    pub author: Author,
-    /// The sender's id for the message, for de-duplication.
-    pub client_id: Option<String>,
-    /// The checked text.
-    pub body: String,
-    /// Operators only.
-    pub note: bool,
-    /// A file saved with [`Store::save_file`] to attach.
-    pub upload: Option<NewUpload>,
-}
-
-/// A saved file about to be attached to a message.
-#[derive(Debug, Clone)]
-pub struct NewUpload {
-    /// Its name under `uploads/`.
-    pub stored_as: String,
-    /// The sender's (cleaned) file name.
-    pub filename: String,
-    /// The sniffed content type.
-    pub content_type: String,
-    /// Size in bytes.
-    pub size: u64,
-}
 
 /// Takes the next number of the counter `key` in META.
 pub(super) fn next_id(txn: &WriteTransaction, key: &str) -> Result<u64, Error> {
@@ -230,6 +186,7 @@ impl Store {
                         new_conversation: false,
                         segments: None,
                         auto_reply: None,
+                        names: Names::default(),
                     });
                 }
                 let now = crate::clock::now_millis();
@@ -317,7 +274,7 @@ impl Store {
                     started_conversation: new_conversation,
                 };
                 // Seen first, so the customer's segments are current when the conversation is routed.
-                touch(txn, visitor, seen, now, limits)?;
+                let customer = touch(txn, visitor, seen, now, limits)?;
                 if new_conversation {
                     conversation.assignee = super::segments::route(txn, visitor)?;
                     let settings = txn.open_table(SETTINGS)?;
@@ -340,6 +297,7 @@ impl Store {
                 let message = append(txn, &mut conversation, previous, &sender, draft, now)?;
                 let auto_reply = super::autoreplies::reply_now(txn, &mut conversation, plan, now)?;
                 Ok(Posted {
+                    names: names_in(txn, &conversation, customer)?,
                     conversation,
                     message,
                     duplicate: false,
@@ -375,6 +333,7 @@ impl Store {
                         new_conversation: false,
                         segments: None,
                         auto_reply: None,
+                        names: Names::default(),
                     }));
                 }
                 let Some(mut c) = load(txn, conversation)? else {
@@ -396,6 +355,7 @@ impl Store {
                     crate::clock::now_millis(),
                 )?;
                 Ok(Some(Posted {
+                    names: names_in(txn, &c, None)?,
                     conversation: c,
                     message,
                     duplicate: false,

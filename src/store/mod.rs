@@ -25,6 +25,7 @@ mod line_pushes;
 mod mail;
 mod migrate;
 mod operators;
+mod posted;
 mod privacy;
 mod push;
 mod received;
@@ -49,12 +50,13 @@ use redb::{ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
 use data_file::DataFile;
 
 pub use audit::AuditEntry;
-pub use conversations::{Draft, NewUpload, Posted};
 pub use customers::{CardData, Claim, ImportSummary, NoteChange, TimelineEntry};
 pub use erasure::{Erase, Erased};
 pub use faq::BotStats;
 pub use mail::LinkBase;
 pub use migrate::SCHEMA_VERSION;
+pub use posted::{Draft, Names, NewUpload, Posted};
+pub use push::PushAudience;
 pub use retention::Removed;
 pub use segments::{Backfill, SegmentDraft};
 pub use stats::{BUCKETS, StatsSnapshot};
@@ -107,6 +109,8 @@ struct Inner {
     retention_wanted: Arc<tokio::sync::Notify>,
     /// Woken when the incoming mailbox's settings change.
     mailbox_changed: Arc<tokio::sync::Notify>,
+    /// Whether any push device is subscribed (see `push.rs`).
+    push_devices: push::Devices,
 }
 
 impl std::fmt::Debug for Store {
@@ -154,6 +158,7 @@ impl Store {
                 backfill_wanted: Arc::new(tokio::sync::Notify::new()),
                 retention_wanted: Arc::new(tokio::sync::Notify::new()),
                 mailbox_changed: Arc::new(tokio::sync::Notify::new()),
+                push_devices: push::Devices::default(),
             }),
         })
     }

@@ -2,11 +2,12 @@
 
 use redb::{ReadableTable, WriteTransaction};
 
+use super::autoreplies::shop_open;
 use super::codec::{decode, encode};
 use super::conversations::next_id;
-use super::tables::{PUSH_DUE, PUSH_JOBS, PUSH_SUBSCRIPTIONS, SETTINGS};
+use super::tables::{OPERATORS, PUSH_DUE, PUSH_JOBS, PUSH_SUBSCRIPTIONS, SETTINGS};
 use super::{Error, Store};
-use crate::operators::OperatorId;
+use crate::operators::{Operator, OperatorId};
 use crate::push::send::Outcome;
 use crate::push::{Job, MAX_ATTEMPTS, MAX_DEVICES, Subscription};
 
@@ -15,6 +16,42 @@ const NEXT_SUBSCRIPTION_KEY: &str = "next_push_subscription_id";
 const NEXT_JOB_KEY: &str = "next_push_job_id";
 /// How long a taken push waits before it is tried again if its attempt never reports back.
 const LEASE_MS: u64 = 60_000;
+
+/// Whether any device is subscribed, remembered between changes so that a shop without push devices reads
+/// nothing for each visitor's message. A change forgets it; a read that overlapped a change is not
+/// remembered (its answer may predate the change).
+#[derive(Debug, Default)]
+pub(super) struct Devices {
+    /// How many changes so far, and what the last read after the last change found.
+    state: std::sync::Mutex<(u64, Option<bool>)>,
+}
+
+impl Devices {
+    fn known(&self) -> (u64, Option<bool>) {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn learned(&self, version: u64, any: bool) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.0 == version {
+            state.1 = Some(any);
+        }
+    }
+
+    fn changed(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        *state = (state.0 + 1, None);
+    }
+}
+
+/// Who could be sent a push now: the operators with at least one device, and whether the shop is open.
+#[derive(Debug, Clone)]
+pub struct PushAudience {
+    /// Operators with a device.
+    pub operators: Vec<Operator>,
+    /// Inside business hours (always, without hours).
+    pub shop_open: bool,
+}
 
 fn subscriptions(txn: &WriteTransaction) -> Result<Vec<Subscription>, Error> {
     txn.open_table(PUSH_SUBSCRIPTIONS)?
@@ -39,6 +76,41 @@ fn remove_subscription_in(txn: &WriteTransaction, id: u64) -> Result<(), Error> 
 }
 
 impl Store {
+    /// The operators a push could reach and whether the shop is open, in one read; `None` (without reading)
+    /// when no device is subscribed.
+    pub async fn push_audience(&self) -> Result<Option<PushAudience>, Error> {
+        let (version, known) = self.inner.push_devices.known();
+        if known == Some(false) {
+            return Ok(None);
+        }
+        let audience = self
+            .read(|txn| {
+                let mut owners = Vec::new();
+                for e in txn.open_table(PUSH_SUBSCRIPTIONS)?.iter()? {
+                    owners.push(decode::<Subscription>(e?.1.value())?.operator);
+                }
+                if owners.is_empty() {
+                    return Ok(None);
+                }
+                let mut operators = Vec::new();
+                for e in txn.open_table(OPERATORS)?.iter()? {
+                    let op: Operator = decode(e?.1.value())?;
+                    if owners.contains(&op.id) {
+                        operators.push(op);
+                    }
+                }
+                let now = crate::clock::now_millis();
+                let shop_open = shop_open(&txn.open_table(SETTINGS)?, now)?;
+                Ok(Some(PushAudience {
+                    operators,
+                    shop_open,
+                }))
+            })
+            .await?;
+        self.inner.push_devices.learned(version, audience.is_some());
+        Ok(audience)
+    }
+
     /// The VAPID private key, made by `make` on first use and kept.
     pub async fn vapid_key(&self, make: fn() -> String) -> Result<String, Error> {
         self.write(move |txn| {
@@ -56,25 +128,28 @@ impl Store {
     /// Adds a device (the same endpoint again replaces the old record); at most [`MAX_DEVICES`] per
     /// operator, the oldest going first.
     pub async fn add_push_subscription(&self, mut sub: Subscription) -> Result<u64, Error> {
-        self.write(move |txn| {
-            let all = subscriptions(txn)?;
-            for old in all.iter().filter(|s| s.endpoint == sub.endpoint) {
-                remove_subscription_in(txn, old.id)?;
-            }
-            let mut mine: Vec<&Subscription> = all
-                .iter()
-                .filter(|s| s.operator == sub.operator && s.endpoint != sub.endpoint)
-                .collect();
-            mine.sort_by_key(|s| s.created_at);
-            while mine.len() >= MAX_DEVICES {
-                remove_subscription_in(txn, mine.remove(0).id)?;
-            }
-            sub.id = next_id(txn, NEXT_SUBSCRIPTION_KEY)?;
-            txn.open_table(PUSH_SUBSCRIPTIONS)?
-                .insert(sub.id, encode(&sub)?.as_slice())?;
-            Ok(sub.id)
-        })
-        .await
+        let added = self
+            .write(move |txn| {
+                let all = subscriptions(txn)?;
+                for old in all.iter().filter(|s| s.endpoint == sub.endpoint) {
+                    remove_subscription_in(txn, old.id)?;
+                }
+                let mut mine: Vec<&Subscription> = all
+                    .iter()
+                    .filter(|s| s.operator == sub.operator && s.endpoint != sub.endpoint)
+                    .collect();
+                mine.sort_by_key(|s| s.created_at);
+                while mine.len() >= MAX_DEVICES {
+                    remove_subscription_in(txn, mine.remove(0).id)?;
+                }
+                sub.id = next_id(txn, NEXT_SUBSCRIPTION_KEY)?;
+                txn.open_table(PUSH_SUBSCRIPTIONS)?
+                    .insert(sub.id, encode(&sub)?.as_slice())?;
+                Ok(sub.id)
+            })
+            .await;
+        self.inner.push_devices.changed();
+        added
     }
 
     /// An operator's devices, oldest first.
@@ -101,19 +176,22 @@ impl Store {
         operator: OperatorId,
         id: u64,
     ) -> Result<bool, Error> {
-        self.write(move |txn| {
-            let theirs = txn
-                .open_table(PUSH_SUBSCRIPTIONS)?
-                .get(id)?
-                .map(|v| decode::<Subscription>(v.value()))
-                .transpose()?
-                .is_some_and(|s| s.operator == operator);
-            if theirs {
-                remove_subscription_in(txn, id)?;
-            }
-            Ok(theirs)
-        })
-        .await
+        let removed = self
+            .write(move |txn| {
+                let theirs = txn
+                    .open_table(PUSH_SUBSCRIPTIONS)?
+                    .get(id)?
+                    .map(|v| decode::<Subscription>(v.value()))
+                    .transpose()?
+                    .is_some_and(|s| s.operator == operator);
+                if theirs {
+                    remove_subscription_in(txn, id)?;
+                }
+                Ok(theirs)
+            })
+            .await;
+        self.inner.push_devices.changed();
+        removed
     }
 
     /// Queues one push for each device of `operators`.
@@ -202,38 +280,44 @@ impl Store {
         outcome: Outcome,
         backoff_ms: u64,
     ) -> Result<(), Error> {
-        self.write(move |txn| {
-            txn.open_table(PUSH_DUE)?.remove((job.next_at, job.id))?;
-            let now = crate::clock::now_millis();
-            match outcome {
-                Outcome::Delivered => {
-                    txn.open_table(PUSH_JOBS)?.remove(job.id)?;
-                    let mut subs = txn.open_table(PUSH_SUBSCRIPTIONS)?;
-                    let found = subs
-                        .get(job.subscription)?
-                        .map(|v| decode::<Subscription>(v.value()))
-                        .transpose()?;
-                    if let Some(mut s) = found {
-                        s.last_used_at = now;
-                        subs.insert(s.id, encode(&s)?.as_slice())?;
+        let gone = matches!(outcome, Outcome::Gone);
+        let done = self
+            .write(move |txn| {
+                txn.open_table(PUSH_DUE)?.remove((job.next_at, job.id))?;
+                let now = crate::clock::now_millis();
+                match outcome {
+                    Outcome::Delivered => {
+                        txn.open_table(PUSH_JOBS)?.remove(job.id)?;
+                        let mut subs = txn.open_table(PUSH_SUBSCRIPTIONS)?;
+                        let found = subs
+                            .get(job.subscription)?
+                            .map(|v| decode::<Subscription>(v.value()))
+                            .transpose()?;
+                        if let Some(mut s) = found {
+                            s.last_used_at = now;
+                            subs.insert(s.id, encode(&s)?.as_slice())?;
+                        }
+                    }
+                    Outcome::Gone => remove_subscription_in(txn, job.subscription)?,
+                    Outcome::Retry(after, _) if job.attempts < MAX_ATTEMPTS => {
+                        let wait = after.map_or(backoff_ms, |s| s.saturating_mul(1000));
+                        let mut next = job;
+                        next.next_at = now + wait;
+                        txn.open_table(PUSH_JOBS)?
+                            .insert(next.id, encode(&next)?.as_slice())?;
+                        txn.open_table(PUSH_DUE)?
+                            .insert((next.next_at, next.id), ())?;
+                    }
+                    Outcome::Retry(..) | Outcome::Dropped(_) => {
+                        txn.open_table(PUSH_JOBS)?.remove(job.id)?;
                     }
                 }
-                Outcome::Gone => remove_subscription_in(txn, job.subscription)?,
-                Outcome::Retry(after, _) if job.attempts < MAX_ATTEMPTS => {
-                    let wait = after.map_or(backoff_ms, |s| s.saturating_mul(1000));
-                    let mut next = job;
-                    next.next_at = now + wait;
-                    txn.open_table(PUSH_JOBS)?
-                        .insert(next.id, encode(&next)?.as_slice())?;
-                    txn.open_table(PUSH_DUE)?
-                        .insert((next.next_at, next.id), ())?;
-                }
-                Outcome::Retry(..) | Outcome::Dropped(_) => {
-                    txn.open_table(PUSH_JOBS)?.remove(job.id)?;
-                }
-            }
-            Ok(())
-        })
-        .await
+                Ok(())
+            })
+            .await;
+        if gone {
+            self.inner.push_devices.changed();
+        }
+        done
     }
 }

@@ -156,17 +156,22 @@ pub(super) struct Seen {
 }
 
 /// Records that the visitor was seen now (on a page, starting a conversation) inside a write transaction:
-/// visit and page-view counters, the bounded page history, the referrer of a new visit.
+/// visit and page-view counters, the bounded page history, the referrer of a new visit. Returns the record
+/// as it now is; only "seen" within the last step (`customers::seen_is_news`) writes nothing.
 pub(super) fn touch(
     txn: &WriteTransaction,
     id: VisitorId,
     seen: Seen,
     now_ms: u64,
     limits: HistoryLimits,
-) -> Result<(), Error> {
+) -> Result<Option<Visitor>, Error> {
     let Some(previous) = load_visitor(txn, id)? else {
-        return Ok(());
+        return Ok(None);
     };
+    let only_seen = seen.page.is_none() && !seen.started_conversation;
+    if only_seen && !crate::customers::seen_is_news(previous.last_seen_at, now_ms) {
+        return Ok(Some(previous));
+    }
     let mut visitor = previous.clone();
     visitor.last_seen_at = now_ms;
     let new_visit = visitor.counts.activity(now_ms);
@@ -191,7 +196,8 @@ pub(super) fn touch(
         }
         visitor.current_page = Some(page);
     }
-    save_visitor_after(txn, &visitor, Some(&previous), change)
+    save_visitor_after(txn, &visitor, Some(&previous), change)?;
+    Ok(Some(visitor))
 }
 
 /// Whether two URLs share scheme and host (a referrer from the shop itself is not a referrer).
@@ -262,7 +268,7 @@ impl Store {
                 page,
                 started_conversation: false,
             };
-            touch(txn, id, seen, crate::clock::now_millis(), limits)
+            touch(txn, id, seen, crate::clock::now_millis(), limits).map(drop)
         })
         .await
     }
