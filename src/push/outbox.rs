@@ -12,7 +12,8 @@ const EVERY: Duration = Duration::from_millis(1000);
 /// Queues pushes for a visitor's message just stored, in the background: the visitor's acknowledgement does
 /// not wait for it, and a problem is only logged.
 pub fn notify(store: &Store, hub: &Hub, posted: &Posted) {
-    if posted.duplicate || posted.conversation.bot == Some(crate::conversations::BotState::Active) {
+    let bot = posted.conversation.bot == Some(crate::conversations::BotState::Active);
+    if posted.duplicate || bot || !store.may_push() {
         return;
     }
     let (store, hub, posted) = (store.clone(), hub.clone(), posted.clone());

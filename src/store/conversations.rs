@@ -150,7 +150,9 @@ pub(super) fn append(
             .insert((sender, client_id.as_str()), (conversation.id, message.seq))?;
     }
     save(txn, conversation, previous_activity)?;
-    super::webhooks::emit(txn, Event::MessageCreated, webhooks::message_json(&message))?;
+    super::webhooks::emit(txn, Event::MessageCreated, || {
+        webhooks::message_json(&message)
+    })?;
     match conversations::outbound(conversation, &message) {
         Some(conversations::Outbound::Line) => {
             super::line_pushes::queue(txn, conversation, &message)?;
@@ -283,11 +285,9 @@ impl Store {
                     conversation.stats.segments = super::segments::segments_of(txn, visitor)?;
                 }
                 if new_conversation {
-                    super::webhooks::emit(
-                        txn,
-                        Event::ConversationCreated,
-                        webhooks::conversation_json(&conversation),
-                    )?;
+                    super::webhooks::emit(txn, Event::ConversationCreated, || {
+                        webhooks::conversation_json(&conversation)
+                    })?;
                 }
                 let plan = if conversation.bot == Some(BotState::Active) {
                     crate::autoreply::Plan::Nothing
@@ -564,11 +564,9 @@ impl Store {
             }
             save(txn, &c, Some(previous))?;
             if c.status == Status::Resolved && !was_resolved {
-                super::webhooks::emit(
-                    txn,
-                    Event::ConversationResolved,
-                    webhooks::conversation_json(&c),
-                )?;
+                super::webhooks::emit(txn, Event::ConversationResolved, || {
+                    webhooks::conversation_json(&c)
+                })?;
             }
             Ok(Some(c))
         })

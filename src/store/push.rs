@@ -76,6 +76,11 @@ fn remove_subscription_in(txn: &WriteTransaction, id: u64) -> Result<(), Error> 
 }
 
 impl Store {
+    /// `false` when no device is known to be subscribed (nothing is read to say so).
+    pub fn may_push(&self) -> bool {
+        self.inner.push_devices.known().1 != Some(false)
+    }
+
     /// The operators a push could reach and whether the shop is open, in one read; `None` (without reading)
     /// when no device is subscribed.
     pub async fn push_audience(&self) -> Result<Option<PushAudience>, Error> {

@@ -25,6 +25,10 @@ pub(super) fn record(txn: &WriteTransaction, c: &Conversation) -> Result<(), Err
     let fact = Fact::of(c);
     let mut facts = txn.open_table(REPORT_FACTS)?;
     let known: Option<Fact> = facts.get(c.id)?.map(|v| decode(v.value())).transpose()?;
+    if known.as_ref() == Some(&fact) {
+        // Most messages change nothing a report counts: the page stays as it was.
+        return Ok(());
+    }
     facts.insert(c.id, encode(&fact)?.as_slice())?;
     let mut starts = txn.open_table(REPORT_STARTS)?;
     match known {

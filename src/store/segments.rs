@@ -221,7 +221,7 @@ fn store_membership(
         super::webhooks::emit(
             txn,
             crate::webhooks::Event::SegmentEntered,
-            serde_json::json!({ "customer_id": id, "segment_id": s }),
+            || serde_json::json!({ "customer_id": id, "segment_id": s }),
         )?;
         members.insert((*s, id), ())?;
         let n = sizes.get(*s)?.map_or(0, |v| v.value());

@@ -18,7 +18,11 @@ const NEXT_WEBHOOK_KEY: &str = "next_webhook_id";
 const NEXT_DELIVERY_KEY: &str = "next_delivery_id";
 
 /// Queues `event` with `data` for every webhook that subscribed to it (nothing when there are none).
-pub(super) fn emit(txn: &WriteTransaction, event: Event, data: Value) -> Result<(), Error> {
+pub(super) fn emit(
+    txn: &WriteTransaction,
+    event: Event,
+    data: impl FnOnce() -> Value,
+) -> Result<(), Error> {
     let hooks: Vec<Webhook> = {
         let table = txn.open_table(WEBHOOKS)?;
         if table.is_empty()? {
@@ -30,7 +34,10 @@ pub(super) fn emit(txn: &WriteTransaction, event: Event, data: Value) -> Result<
             .filter(|w| w.as_ref().map_or(true, |w| w.events.contains(&event)))
             .collect::<Result<_, _>>()?
     };
-    let now = crate::clock::now_millis();
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    let (now, data) = (crate::clock::now_millis(), data());
     for hook in hooks {
         let id = next_id(txn, NEXT_DELIVERY_KEY)?;
         let delivery = Delivery {
