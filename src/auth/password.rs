@@ -1,7 +1,8 @@
 //! Password hashing with argon2id (OWASP parameters: 19 MiB, 2 passes, 1 lane), always in the blocking
 //! pool because one hash takes tens of milliseconds of CPU.
 
-use std::sync::OnceLock;
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash as Phc, Salt};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -71,12 +72,17 @@ pub async fn verify(password: String, hash: Option<PasswordHash>) -> bool {
 
 /// Runs argon2 on a few threads of its own, one per core, each with its own argon2 memory (19 MiB)
 /// allocated once and reused: a burst of sign-ins waits its turn instead of running every hash at once
-/// (60 at once took 1.2 GB), and costs at most cores x 19 MiB for good. (Allocating the memory for each
-/// hash left most of it with the allocator: 20 hashes in a row kept 200 MB.)
+/// (60 at once took 1.2 GB), and costs at most cores x 19 MiB while it lasts. (Allocating the memory for
+/// each hash left most of it with the allocator: 20 hashes in a row kept 200 MB.) A thread with no work
+/// for [`KEEP_MEMORY`] frees its memory, so an idle server does not hold it.
 pub struct Hashing {
-    jobs: std::sync::mpsc::Sender<Job>,
+    queue: Arc<Queue>,
     checks: std::sync::atomic::AtomicU64,
 }
+
+/// How long a hashing thread keeps its argon2 memory without work (a burst of sign-ins reuses it; an
+/// idle server gives it back).
+pub const KEEP_MEMORY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A piece of hashing work, given the thread's argon2 memory.
 type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
@@ -87,37 +93,68 @@ impl std::fmt::Debug for Hashing {
     }
 }
 
+/// The jobs waiting for a hashing thread, and whether the server is done with them.
+#[derive(Default)]
+struct Queue {
+    state: Mutex<(VecDeque<Job>, bool)>,
+    ready: Condvar,
+}
+
+impl Queue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (VecDeque<Job>, bool)> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// One hashing thread: takes jobs as they come; after [`KEEP_MEMORY`] without one, frees its memory.
+    fn serve(&self) {
+        let mut memory = Vec::new();
+        let mut state = self.lock();
+        loop {
+            if let Some(job) = state.0.pop_front() {
+                drop(state);
+                job(&mut memory);
+                state = self.lock();
+                continue;
+            }
+            if state.1 {
+                return;
+            }
+            let (next, waited) = self
+                .ready
+                .wait_timeout(state, KEEP_MEMORY)
+                .unwrap_or_else(|e| e.into_inner());
+            state = next;
+            if waited.timed_out() && state.0.is_empty() {
+                memory = Vec::new();
+            }
+        }
+    }
+}
+
 impl Default for Hashing {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
-        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        let queue = Arc::new(Queue::default());
         for n in 0..cores {
             let queue = queue.clone();
             let started = std::thread::Builder::new()
                 .name(format!("sodan-hash-{n}"))
-                .spawn(move || {
-                    let mut memory = Vec::new();
-                    loop {
-                        // The lock is held only to take a job; the threads end when the server drops it.
-                        let job = match queue.lock() {
-                            Ok(queue) => queue.recv(),
-                            Err(_) => return,
-                        };
-                        match job {
-                            Ok(job) => job(&mut memory),
-                            Err(_) => return,
-                        }
-                    }
-                });
+                .spawn(move || queue.serve());
             if let Err(e) = started {
                 tracing::error!(error = %e, "a password hashing thread could not start");
             }
         }
         Hashing {
-            jobs,
+            queue,
             checks: Default::default(),
         }
+    }
+}
+
+impl Drop for Hashing {
+    fn drop(&mut self) {
+        self.queue.lock().1 = true;
+        self.queue.ready.notify_all();
     }
 }
 
@@ -130,9 +167,8 @@ impl Hashing {
         let job: Job = Box::new(move |memory| {
             let _ = done.send(work(memory));
         });
-        self.jobs
-            .send(job)
-            .expect("the hashing threads live as long as the server");
+        self.queue.lock().0.push_back(job);
+        self.queue.ready.notify_one();
         answer.await.expect("a hashing job always answers")
     }
 
