@@ -408,6 +408,15 @@ struct Book {
     errors: AtomicU64,
 }
 
+impl Book {
+    /// Counts an error frame; the first few are printed, so a run with errors says what they were.
+    fn error(&self, frame: &Value) {
+        if self.errors.fetch_add(1, Ordering::Relaxed) < 3 {
+            eprintln!("error frame: {frame}");
+        }
+    }
+}
+
 /// Runs `scenario` against a fresh `sodan` built at `binary`, with its data under `work_dir`.
 pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report {
     let data_dir = work_dir.join("data");
@@ -460,7 +469,7 @@ pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report 
                         }
                     }
                 } else if frame["type"] == "error" {
-                    book.errors.fetch_add(1, Ordering::Relaxed);
+                    book.error(&frame);
                 }
             }
         }));
@@ -468,7 +477,13 @@ pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report 
 
     // Visitors: connect in batches, say hello, stay connected.
     let mut visitors: Vec<Socket> = Vec::with_capacity(scenario.visitors);
-    for batch in (0..scenario.visitors).collect::<Vec<_>>().chunks(250) {
+    // Every simulated visitor comes from 127.0.0.1: batches stay under the server's cap on requests in
+    // flight from one address (`MAX_IN_FLIGHT`), which real visitors on their own addresses never share.
+    let batch_size = sodan::web::request_bounds::MAX_IN_FLIGHT / 2;
+    for batch in (0..scenario.visitors)
+        .collect::<Vec<_>>()
+        .chunks(batch_size)
+    {
         let opened = futures_util::future::join_all(batch.iter().map(|_| {
             let (address, site) = (server.address.clone(), site.clone());
             async move {
@@ -541,9 +556,7 @@ pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report 
                                 reader_book.to_visitor.lock().unwrap().push(at.elapsed());
                             }
                         }
-                        Some("error") => {
-                            reader_book.errors.fetch_add(1, Ordering::Relaxed);
-                        }
+                        Some("error") => reader_book.error(&frame),
                         _ => {}
                     }
                 }

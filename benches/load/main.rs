@@ -6,6 +6,9 @@
 //! `cargo bench --bench load -- render [CONVERSATIONS]` times the console's pages with a big store
 //! (100,000 conversations unless told).
 //!
+//! `cargo bench --bench load -- restart [CONVERSATIONS]` measures opening a big data file after a crash,
+//! with and without quick-repair, and the server's restart after SIGKILL (100,000 conversations unless told).
+//!
 //! `cargo bench --bench load -- segments [CUSTOMERS] [EVENTS]` measures tracked events per second with 50
 //! segments defined against none (1,000 customers and 20,000 events unless told).
 //!
@@ -15,6 +18,7 @@
 mod harness;
 mod lighthouse;
 mod render;
+mod restart;
 mod segments;
 
 fn main() {
@@ -52,6 +56,13 @@ fn main() {
             report.table(),
             serde_json::to_string_pretty(&report).unwrap(),
         )
+    } else if name == "restart" {
+        let count = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
+        let report = runtime.block_on(restart::run(binary, work.path(), count, 5));
+        (
+            report.table(),
+            serde_json::to_string_pretty(&report).unwrap(),
+        )
     } else if name == "render" {
         let count = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
         // The default bounded history of one customer: 1,000 page views and 5,000 events.
@@ -63,7 +74,7 @@ fn main() {
     } else {
         let Some(scenario) = harness::Scenario::preset(name) else {
             eprintln!(
-                "unknown scenario {name:?}: use smoke, standard, peak, saturate, render, segments or lighthouse"
+                "unknown scenario {name:?}: use smoke, standard, peak, saturate, render, restart, segments or lighthouse"
             );
             std::process::exit(2);
         };
