@@ -30,6 +30,9 @@ export CARGO_TARGET_DIR=target/arm64
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
 export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
+# jemalloc must know the largest page it may meet: a Raspberry Pi 5 kernel uses 16 KB pages, others 4 KB or
+# 64 KB; 2^16 works on all of them.
+export JEMALLOC_SYS_WITH_LG_PAGE=16
 echo "$(/usr/bin/rustc --version), $(/usr/bin/cargo --version)"
 
 start=$(date +%s)
