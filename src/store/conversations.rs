@@ -452,20 +452,7 @@ impl Store {
     ) -> Result<Vec<Conversation>, Error> {
         self.read(move |txn| {
             let conversations = txn.open_table(CONVERSATIONS)?;
-            let mut out = Vec::new();
-            for entry in txn.open_table(ACTIVITY)?.iter()?.rev() {
-                if out.len() >= limit {
-                    break;
-                }
-                let id = entry?.0.value().1;
-                if let Some(v) = conversations.get(id)? {
-                    let c: Conversation = decode(v.value())?;
-                    if wanted(&c) {
-                        out.push(c);
-                    }
-                }
-            }
-            Ok(out)
+            newest_first(txn, &conversations, |_| true, &wanted, limit)
         })
         .await
     }
@@ -494,22 +481,13 @@ impl Store {
                 out.truncate(limit);
                 return Ok(out);
             }
-            for entry in txn.open_table(ACTIVITY)?.iter()?.rev() {
-                if out.len() >= limit {
-                    break;
-                }
-                let id = entry?.0.value().1;
-                if !among.contains(&id) {
-                    continue;
-                }
-                if let Some(v) = conversations.get(id)? {
-                    let c: Conversation = decode(v.value())?;
-                    if wanted(&c) {
-                        out.push(c);
-                    }
-                }
-            }
-            Ok(out)
+            newest_first(
+                txn,
+                &conversations,
+                |id| among.contains(&id),
+                &wanted,
+                limit,
+            )
         })
         .await
     }
@@ -572,4 +550,32 @@ impl Store {
         })
         .await
     }
+}
+
+/// Up to `limit` conversations in activity order (newest first) whose id passes `listed` (checked before
+/// reading the record) and whose record passes `wanted`.
+fn newest_first(
+    txn: &redb::ReadTransaction,
+    conversations: &impl ReadableTable<ConversationId, &'static [u8]>,
+    listed: impl Fn(ConversationId) -> bool,
+    wanted: &impl Fn(&Conversation) -> bool,
+    limit: usize,
+) -> Result<Vec<Conversation>, Error> {
+    let mut out = Vec::new();
+    for entry in txn.open_table(ACTIVITY)?.iter()?.rev() {
+        if out.len() >= limit {
+            break;
+        }
+        let id = entry?.0.value().1;
+        if !listed(id) {
+            continue;
+        }
+        if let Some(v) = conversations.get(id)? {
+            let c: Conversation = decode(v.value())?;
+            if wanted(&c) {
+                out.push(c);
+            }
+        }
+    }
+    Ok(out)
 }
