@@ -14,8 +14,11 @@ use crate::ws::{SHOP_ORIGIN, visitor_writes};
 /// The axe-core version the pages are held to.
 const AXE: &str = "axe-core@4";
 
-/// axe-core's browser build.
+/// axe-core's browser build, installed once (tests run at the same time must not run two `npm install`s
+/// into one folder: one would find the other's files half written).
 fn axe_source() -> String {
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("axe");
     let file = dir.join("node_modules/axe-core/axe.min.js");
     if !file.exists() {
