@@ -120,6 +120,8 @@ pub struct Report {
     pub rss_with_sockets: u64,
     /// (rss_with_sockets - rss_idle) / visitors (bytes).
     pub bytes_per_idle_socket: u64,
+    /// Baseline: the same per idle socket of a bare actix-ws server (bytes; 0 when not measured).
+    pub bare_bytes_per_idle_socket: u64,
     /// Server RSS at the end of the chatting phase (bytes).
     pub rss_under_load: u64,
     /// Server RSS after every socket closed (bytes).
@@ -172,6 +174,13 @@ impl Report {
             mb(self.rss_with_sockets),
             self.bytes_per_idle_socket as f64 / 1024.0
         );
+        if self.bare_bytes_per_idle_socket > 0 {
+            t += &format!(
+                "| per idle socket, bare actix-ws | {:.1} KB | {:.2}x bare |\n",
+                self.bare_bytes_per_idle_socket as f64 / 1024.0,
+                self.bytes_per_idle_socket as f64 / self.bare_bytes_per_idle_socket as f64
+            );
+        }
         t += &format!("| RSS under load | {:.1} MB | |\n", mb(self.rss_under_load));
         t += &format!(
             "| RSS after sockets closed | {:.1} MB | |\n",
@@ -192,6 +201,18 @@ pub struct Server {
     /// `http://127.0.0.1:PORT`.
     pub address: String,
     data_dir: PathBuf,
+}
+
+/// The resident set of process `pid` (bytes; 0 when it cannot be read).
+pub fn rss_of(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0)
+        * 1024
 }
 
 impl Drop for Server {
@@ -245,19 +266,8 @@ impl Server {
         }
     }
 
-    fn proc_field(&self, key: &str) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(key))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    }
-
     fn rss(&self) -> u64 {
-        self.proc_field("VmRSS:") * 1024
+        rss_of(self.child.id())
     }
 
     /// User + system CPU time so far, in milliseconds.
@@ -368,7 +378,8 @@ pub async fn set_up_for(server: &Server, origins: &str) -> (String, String) {
     (cookie, site)
 }
 
-async fn open(address: &str, path: &str, headers: &[(&str, &str)]) -> Option<Socket> {
+/// Opens a WebSocket at `path` of `address` with `headers`; `None` when refused.
+pub async fn open(address: &str, path: &str, headers: &[(&str, &str)]) -> Option<Socket> {
     let mut request = format!("{}{path}", address.replacen("http://", "ws://", 1))
         .into_client_request()
         .unwrap();

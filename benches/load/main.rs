@@ -3,6 +3,8 @@
 //! same run. Raise the open-file limit first for `peak` (`ulimit -n 30000`). `SODAN_BINARY` names another
 //! `sodan` to measure, `SODAN_RUNNER` a program to run it with (an emulator).
 //!
+//! A number after a scenario's name sets how many visitors chat (`saturate 2000`).
+//!
 //! `cargo bench --bench load -- render [CONVERSATIONS]` times the console's pages with a big store
 //! (100,000 conversations unless told).
 //!
@@ -15,13 +17,23 @@
 //! `cargo bench --bench load -- lighthouse [RUNS]` audits a plain shop page with and without the widget with
 //! Lighthouse (5 runs each unless told).
 
+mod bare_ws;
 mod harness;
 mod lighthouse;
 mod render;
 mod restart;
 mod segments;
 
+// The allocator Sodan uses (see src/main.rs), so the bare actix-ws server this binary runs as a baseline
+// allocates as Sodan does.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some(bare_ws::ARG) {
+        bare_ws::serve();
+        return;
+    }
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")
@@ -72,13 +84,20 @@ fn main() {
             serde_json::to_string_pretty(&report).unwrap(),
         )
     } else {
-        let Some(scenario) = harness::Scenario::preset(name) else {
+        let Some(mut scenario) = harness::Scenario::preset(name) else {
             eprintln!(
                 "unknown scenario {name:?}: use smoke, standard, peak, saturate, render, restart, segments or lighthouse"
             );
             std::process::exit(2);
         };
-        let report = runtime.block_on(harness::run(binary, work.path(), &scenario));
+        // `saturate 2000`: that many chatting visitors (each socket has one message in flight at a time).
+        if let Some(chatting) = args.get(1).and_then(|n| n.parse::<usize>().ok()) {
+            scenario.chatting = chatting;
+            scenario.visitors = scenario.visitors.max(chatting);
+        }
+        let mut report = runtime.block_on(harness::run(binary, work.path(), &scenario));
+        report.bare_bytes_per_idle_socket =
+            runtime.block_on(bare_ws::bytes_per_idle_socket(scenario.visitors));
         (
             report.table(),
             serde_json::to_string_pretty(&report).unwrap(),
