@@ -144,6 +144,20 @@ impl Definitions {
         }
     }
 
+    /// The names of the events any rule counts, each with whether some rule tests their properties: an
+    /// evaluation needs only those events, and of the others' properties nothing, so a customer's history
+    /// can be decoded for that alone.
+    pub fn counted_events(&self) -> std::collections::BTreeMap<&str, bool> {
+        let mut counted = std::collections::BTreeMap::new();
+        for reads in self.segment_reads.iter().chain(&self.score_reads) {
+            for name in &reads.events {
+                let tested = reads.event_properties.contains(name);
+                *counted.entry(name.as_str()).or_insert(false) |= tested;
+            }
+        }
+        counted
+    }
+
     /// Whether there is nothing to evaluate.
     pub fn is_empty(&self) -> bool {
         self.segments.is_empty() && self.score.is_empty()

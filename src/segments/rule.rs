@@ -181,7 +181,8 @@ pub trait Facts {
     fn customer(&self) -> &Visitor;
     /// Kept page views, oldest first.
     fn pages(&self) -> &[PageView];
-    /// Kept events, oldest first.
+    /// Kept events, oldest first: at least those of every name a rule counts (others may be left out),
+    /// with their properties where a rule tests them (elsewhere they may be left null).
     fn events(&self) -> &[Event];
     /// The intent score (0 while it is being computed).
     fn intent(&self) -> i64;
@@ -204,6 +205,8 @@ pub struct Reads {
     pub pages: bool,
     /// The names of the events it counts.
     pub events: Vec<String>,
+    /// Among them, those whose count tests the events' properties (the others need only name and time).
+    pub event_properties: Vec<String>,
     /// It tests the intent score.
     pub intent: bool,
 }
@@ -218,9 +221,12 @@ pub fn reads(rule: &Rule) -> Reads {
             Rule::Cond(Cond::Field(..)) => {}
             Rule::Cond(Cond::Count { counted, .. }) => match counted {
                 Counted::Pages(_) | Counted::RepeatPages(_) => out.pages = true,
-                Counted::Events { name, .. } => {
+                Counted::Events { name, properties } => {
                     if !out.events.contains(name) {
                         out.events.push(name.clone());
+                    }
+                    if !properties.is_empty() && !out.event_properties.contains(name) {
+                        out.event_properties.push(name.clone());
                     }
                 }
             },

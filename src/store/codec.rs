@@ -1,7 +1,7 @@
 //! Records are stored as JSON bytes: readable in a debugger, and tolerant of added optional fields.
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use super::Error;
 
@@ -12,5 +12,10 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
 
 /// Decodes a stored record.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Storage(format!("cannot decode record: {e}")))
+}
+
+/// Decodes part of a stored record, borrowing its text where it can (to look at one field of many).
+pub fn decode_part<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, Error> {
     serde_json::from_slice(bytes).map_err(|e| Error::Storage(format!("cannot decode record: {e}")))
 }

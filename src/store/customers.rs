@@ -833,6 +833,65 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn rules_count_their_events_among_events_of_other_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("sodan.redb")).await.unwrap();
+        let draft = |name: &str, rule: &str| crate::store::segments::SegmentDraft {
+            id: None,
+            name: name.into(),
+            rule: rule.into(),
+            route_to: None,
+            priority: false,
+        };
+        let browsing = store
+            .save_segment(draft("Browsing", r#"events("view_item", sku = "A") >= 3"#))
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let buying = store
+            .save_segment(draft("Buying", r#"events("purchase") >= 1"#))
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let v = store.create_visitor([2; 32]).await.unwrap();
+        let track = |name: &'static str, sku: &'static str, at: u64| {
+            let store = store.clone();
+            async move {
+                let e = parse_event(name, &json!({"sku": sku}), at).unwrap();
+                assert!(store.track(v.id, e, true).await.unwrap());
+            }
+        };
+        // Events no rule counts come between the counted ones, and a counted name with another property.
+        for (n, (name, sku)) in [
+            ("view_item", "A"),
+            ("scroll", "A"),
+            ("view_item", "B"),
+            ("add_to_cart", "A"),
+            ("view_item", "A"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            track(name, sku, n as u64 + 1).await;
+        }
+        assert!(store.membership(v.id).await.unwrap().segments.is_empty());
+        track("scroll", "A", 10).await;
+        track("view_item", "A", 11).await;
+        assert_eq!(
+            store.membership(v.id).await.unwrap().segments,
+            [browsing.id],
+            "three views of A among events of other names and of B"
+        );
+        track("purchase", "A", 12).await;
+        assert_eq!(
+            store.membership(v.id).await.unwrap().segments,
+            [browsing.id, buying.id]
+        );
+    }
+
+    #[tokio::test]
     async fn history_is_bounded_and_counters_stay_right() {
         let dir = tempfile::tempdir().unwrap();
         let limits = HistoryLimits {

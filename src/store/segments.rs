@@ -6,15 +6,16 @@
 //! definition is applied to existing customers by a back-fill in small batches (`backfill_step`), so the
 //! writer keeps serving chat in between.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::codec::{decode, encode};
+use super::codec::{decode, decode_part, encode};
 use super::conversations::next_id;
 use super::tables::{
     EVENTS, MEMBERSHIPS, META, OPERATORS, PAGE_VIEW_LOG, RECHECKS, SEGMENT_MEMBERS, SEGMENT_SIZES,
@@ -24,6 +25,7 @@ use super::visitors::follow;
 use super::writer::{MembershipChange, announce};
 use super::{Error, Store};
 use crate::customers::Invalid;
+use crate::customers::events::Event;
 use crate::operators::Operator;
 use crate::segments::{
     self, Change, Definitions, LazyFacts, MAX_SCORE_RULES, MAX_SEGMENTS, Membership, ScoreRule,
@@ -155,6 +157,49 @@ fn history<T: DeserializeOwned>(
     })
 }
 
+/// The kept events of `id` that some rule counts (`counted`: name -> whether a rule tests its
+/// properties), oldest first. Only events whose properties are tested are decoded whole; the others are
+/// read for their name and time alone (a history holds up to thousands of events, and an evaluation runs
+/// after every tracked event).
+fn counted_events(
+    txn: &WriteTransaction,
+    id: VisitorId,
+    counted: &BTreeMap<&str, bool>,
+    failed: &RefCell<Option<Error>>,
+) -> Vec<Event> {
+    /// An event without its properties.
+    #[derive(Deserialize)]
+    struct Head<'a> {
+        #[serde(borrow)]
+        name: Cow<'a, str>,
+        at: u64,
+    }
+    if counted.is_empty() {
+        return Vec::new();
+    }
+    let read = || -> Result<Vec<Event>, Error> {
+        let mut kept = Vec::new();
+        for entry in txn.open_table(EVENTS)?.range((id, 0)..=(id, u64::MAX))? {
+            let (_, value) = entry?;
+            let head: Head = decode_part(value.value())?;
+            match counted.get(head.name.as_ref()) {
+                Some(true) => kept.push(decode(value.value())?),
+                Some(false) => kept.push(Event {
+                    name: head.name.into_owned(),
+                    properties: serde_json::Value::Null,
+                    at: head.at,
+                }),
+                None => {}
+            }
+        }
+        Ok(kept)
+    };
+    read().unwrap_or_else(|e| {
+        *failed.borrow_mut() = Some(e);
+        Vec::new()
+    })
+}
+
 /// Evaluates one customer against every definition and stores the answer.
 pub(super) fn reevaluate(txn: &WriteTransaction, visitor: &Visitor) -> Result<(), Error> {
     reevaluate_after(txn, visitor, Change::Any)
@@ -180,10 +225,11 @@ pub(super) fn reevaluate_after(
         Membership::default()
     } else {
         let failed = RefCell::new(None);
+        let counted = compiled.defs.counted_events();
         let facts = LazyFacts::new(
             visitor,
             || history(txn, PAGE_VIEW_LOG, visitor.id, &failed),
-            || history(txn, EVENTS, visitor.id, &failed),
+            || counted_events(txn, visitor.id, &counted, &failed),
         );
         let membership = compiled
             .defs
