@@ -6,30 +6,28 @@
 //! definition is applied to existing customers by a back-fill in small batches (`backfill_step`), so the
 //! writer keeps serving chat in between.
 
-use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::codec::{decode, decode_part, encode};
+use super::codec::{decode, encode};
 use super::conversations::next_id;
+pub(super) use super::segment_evaluation::{reevaluate, reevaluate_after};
 use super::tables::{
-    EVENTS, MEMBERSHIPS, META, OPERATORS, PAGE_VIEW_LOG, RECHECKS, SEGMENT_MEMBERS, SEGMENT_SIZES,
-    SEGMENTS, SETTINGS, VISITORS,
+    MEMBERSHIPS, META, OPERATORS, RECHECKS, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SETTINGS,
+    VISITORS,
 };
 use super::visitors::follow;
-use super::writer::{MembershipChange, announce};
+use super::writer::MembershipChange;
 use super::{Error, Store};
 use crate::customers::Invalid;
-use crate::customers::events::Event;
 use crate::operators::Operator;
 use crate::segments::{
-    self, Change, Definitions, LazyFacts, MAX_SCORE_RULES, MAX_SEGMENTS, Membership, ScoreRule,
-    Segment, SegmentId,
+    self, Definitions, MAX_SCORE_RULES, MAX_SEGMENTS, Membership, ScoreRule, Segment, SegmentId,
 };
 use crate::visitors::{Visitor, VisitorId};
 
@@ -66,9 +64,10 @@ pub struct SegmentDraft {
 }
 
 /// Definitions parsed once per version, with what routing needs.
-struct Compiled {
+pub(super) struct Compiled {
     version: u64,
-    defs: Definitions,
+    /// The parsed rules.
+    pub(super) defs: Definitions,
     /// `(segment, operator)`, in segment order.
     routes: Vec<(SegmentId, u64)>,
 }
@@ -98,7 +97,7 @@ fn all_segments(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<Vec<Se
 }
 
 /// The current definitions, parsed; `None` when none were ever made.
-fn compiled(txn: &WriteTransaction) -> Result<Option<Arc<Compiled>>, Error> {
+pub(super) fn compiled(txn: &WriteTransaction) -> Result<Option<Arc<Compiled>>, Error> {
     let version = version(txn)?;
     if version == 0 {
         return Ok(None);
@@ -135,164 +134,6 @@ fn definitions_changed(txn: &WriteTransaction) -> Result<(), Error> {
     };
     txn.open_table(SETTINGS)?
         .insert(BACKFILL_SETTING, encode(&backfill)?.as_slice())?;
-    Ok(())
-}
-
-/// A customer's kept history of one kind, oldest first; a read error is kept for the caller.
-fn history<T: DeserializeOwned>(
-    txn: &WriteTransaction,
-    def: TableDefinition<(u64, u64), &[u8]>,
-    id: VisitorId,
-    failed: &RefCell<Option<Error>>,
-) -> Vec<T> {
-    let read = || -> Result<Vec<T>, Error> {
-        txn.open_table(def)?
-            .range((id, 0)..=(id, u64::MAX))?
-            .map(|e| decode(e?.1.value()))
-            .collect()
-    };
-    read().unwrap_or_else(|e| {
-        *failed.borrow_mut() = Some(e);
-        Vec::new()
-    })
-}
-
-/// The kept events of `id` that some rule counts (`counted`: name -> whether a rule tests its
-/// properties), oldest first. Only events whose properties are tested are decoded whole; the others are
-/// read for their name and time alone (a history holds up to thousands of events, and an evaluation runs
-/// after every tracked event).
-fn counted_events(
-    txn: &WriteTransaction,
-    id: VisitorId,
-    counted: &BTreeMap<&str, bool>,
-    failed: &RefCell<Option<Error>>,
-) -> Vec<Event> {
-    /// An event without its properties.
-    #[derive(Deserialize)]
-    struct Head<'a> {
-        #[serde(borrow)]
-        name: Cow<'a, str>,
-        at: u64,
-    }
-    if counted.is_empty() {
-        return Vec::new();
-    }
-    let read = || -> Result<Vec<Event>, Error> {
-        let mut kept = Vec::new();
-        for entry in txn.open_table(EVENTS)?.range((id, 0)..=(id, u64::MAX))? {
-            let (_, value) = entry?;
-            let head: Head = decode_part(value.value())?;
-            match counted.get(head.name.as_ref()) {
-                Some(true) => kept.push(decode(value.value())?),
-                Some(false) => kept.push(Event {
-                    name: head.name.into_owned(),
-                    properties: serde_json::Value::Null,
-                    at: head.at,
-                }),
-                None => {}
-            }
-        }
-        Ok(kept)
-    };
-    read().unwrap_or_else(|e| {
-        *failed.borrow_mut() = Some(e);
-        Vec::new()
-    })
-}
-
-/// Evaluates one customer against every definition and stores the answer.
-pub(super) fn reevaluate(txn: &WriteTransaction, visitor: &Visitor) -> Result<(), Error> {
-    reevaluate_after(txn, visitor, Change::Any)
-}
-
-/// Evaluates one customer again after `change` (called after every change of a customer record, with the
-/// record as saved) and stores the answer: the rules that do not read what changed keep their answer.
-pub(super) fn reevaluate_after(
-    txn: &WriteTransaction,
-    visitor: &Visitor,
-    change: Change<'_>,
-) -> Result<(), Error> {
-    let Some(compiled) = compiled(txn)? else {
-        return Ok(());
-    };
-    let old: Membership = txn
-        .open_table(MEMBERSHIPS)?
-        .get(visitor.id)?
-        .map(|v| decode(v.value()))
-        .transpose()?
-        .unwrap_or_default();
-    let next = if visitor.merged_into.is_some() {
-        Membership::default()
-    } else {
-        let failed = RefCell::new(None);
-        let counted = compiled.defs.counted_events();
-        let facts = LazyFacts::new(
-            visitor,
-            || history(txn, PAGE_VIEW_LOG, visitor.id, &failed),
-            || counted_events(txn, visitor.id, &counted, &failed),
-        );
-        let membership = compiled
-            .defs
-            .reevaluate(&facts, crate::clock::now_millis(), &old, change);
-        if let Some(e) = failed.into_inner() {
-            return Err(e);
-        }
-        membership
-    };
-    store_membership(txn, visitor.id, old, next)
-}
-
-/// Stores a customer's new membership (`old` is the stored one), keeping member lists, sizes and re-checks
-/// in step.
-fn store_membership(
-    txn: &WriteTransaction,
-    id: VisitorId,
-    old: Membership,
-    next: Membership,
-) -> Result<(), Error> {
-    let mut table = txn.open_table(MEMBERSHIPS)?;
-    if old == next {
-        return Ok(());
-    }
-    let mut members = txn.open_table(SEGMENT_MEMBERS)?;
-    let mut sizes = txn.open_table(SEGMENT_SIZES)?;
-    for s in old.segments.iter().filter(|s| !next.segments.contains(s)) {
-        members.remove((*s, id))?;
-        let size = sizes.get(*s)?.map(|v| v.value());
-        if let Some(n) = size {
-            sizes.insert(*s, n.saturating_sub(1))?;
-        }
-    }
-    for s in next.segments.iter().filter(|s| !old.segments.contains(s)) {
-        super::webhooks::emit(
-            txn,
-            crate::webhooks::Event::SegmentEntered,
-            || serde_json::json!({ "customer_id": id, "segment_id": s }),
-        )?;
-        members.insert((*s, id), ())?;
-        let n = sizes.get(*s)?.map_or(0, |v| v.value());
-        sizes.insert(*s, n + 1)?;
-    }
-    if old.recheck_at != next.recheck_at {
-        let mut rechecks = txn.open_table(RECHECKS)?;
-        if let Some(t) = old.recheck_at {
-            rechecks.remove((t, id))?;
-        }
-        if let Some(t) = next.recheck_at {
-            rechecks.insert((t, id), ())?;
-        }
-    }
-    if next == Membership::default() {
-        table.remove(id)?;
-    } else {
-        table.insert(id, encode(&next)?.as_slice())?;
-    }
-    if old.segments != next.segments || old.intent != next.intent {
-        announce(MembershipChange {
-            visitor: id,
-            membership: next,
-        });
-    }
     Ok(())
 }
 
