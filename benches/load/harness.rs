@@ -7,286 +7,35 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+#[path = "baselines.rs"]
+mod baselines;
+#[path = "report.rs"]
+mod report;
+#[path = "server.rs"]
+mod server;
+
+pub use report::{Latency, Report, Scenario};
+pub use server::Server;
+// The bench's bare actix-ws baseline reads another process's RSS; the smoke test does not.
+#[allow(unused_imports)]
+pub use server::rss_of;
+
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// The origin the harness's visitors claim.
 const ORIGIN: &str = "http://load.test";
-
-/// What to run.
-#[derive(Debug, Clone, Serialize)]
-pub struct Scenario {
-    /// Name, for the report.
-    pub name: String,
-    /// Visitor sockets kept open (most of them idle).
-    pub visitors: usize,
-    /// Visitors among them that chat.
-    pub chatting: usize,
-    /// Operator console sockets.
-    pub operators: usize,
-    /// Visitor messages per second, all chatting visitors together.
-    pub rate: u64,
-    /// How long the chatting lasts.
-    pub seconds: u64,
-}
-
-impl Scenario {
-    /// A named preset: `smoke` (CI), `standard`, `peak`, and `saturate` (more than the server can take, to
-    /// find its durable throughput).
-    pub fn preset(name: &str) -> Option<Scenario> {
-        let (visitors, chatting, operators, rate, seconds) = match name {
-            "smoke" => (50, 10, 2, 50, 3),
-            "standard" => (2_000, 200, 20, 200, 60),
-            "peak" => (10_000, 500, 20, 1_000, 30),
-            "saturate" => (400, 400, 2, 40_000, 10),
-            _ => return None,
-        };
-        Some(Scenario {
-            name: name.into(),
-            visitors,
-            chatting,
-            operators,
-            rate,
-            seconds,
-        })
-    }
-}
-
-/// Percentiles of a set of latencies, in microseconds.
-#[derive(Debug, Default, Clone, Serialize)]
-pub struct Latency {
-    /// Samples.
-    pub count: usize,
-    /// Median.
-    pub p50_us: u64,
-    /// 99th percentile.
-    pub p99_us: u64,
-    /// Largest.
-    pub max_us: u64,
-}
-
-impl Latency {
-    /// Percentiles of `samples`.
-    pub fn of(mut samples: Vec<Duration>) -> Latency {
-        if samples.is_empty() {
-            return Latency::default();
-        }
-        samples.sort();
-        let at =
-            |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize].as_micros() as u64;
-        Latency {
-            count: samples.len(),
-            p50_us: at(0.5),
-            p99_us: at(0.99),
-            max_us: samples.last().unwrap().as_micros() as u64,
-        }
-    }
-}
-
-/// Everything one run measured.
-#[derive(Debug, Default, Clone, Serialize)]
-pub struct Report {
-    /// The scenario.
-    pub scenario: String,
-    /// Visitor messages sent.
-    pub sent: u64,
-    /// Visitor messages acknowledged (durably stored).
-    pub acked: u64,
-    /// Acknowledged messages per second over the chatting phase.
-    pub acked_per_sec: f64,
-    /// Send → ack, as the visitor sees it.
-    pub ack: Latency,
-    /// Visitor send → operator console receives it.
-    pub visitor_to_operator: Latency,
-    /// Operator send → visitor receives it.
-    pub operator_to_visitor: Latency,
-    /// Server RSS after start-up and set-up, no sockets (bytes).
-    pub rss_idle: u64,
-    /// Server RSS with every visitor socket open and idle (bytes).
-    pub rss_with_sockets: u64,
-    /// (rss_with_sockets - rss_idle) / visitors (bytes).
-    pub bytes_per_idle_socket: u64,
-    /// Baseline: the same per idle socket of a bare actix-ws server (bytes; 0 when not measured).
-    pub bare_bytes_per_idle_socket: u64,
-    /// Server RSS at the end of the chatting phase (bytes).
-    pub rss_under_load: u64,
-    /// Server RSS after every socket closed (bytes).
-    pub rss_after_close: u64,
-    /// Server CPU time during the chatting phase (user + system, milliseconds).
-    pub cpu_ms: u64,
-    /// Error frames, refused or dropped connections, missing acks.
-    pub errors: u64,
-    /// Baseline: bare WebSocket echo round trip, 1 client, 100 bytes.
-    pub echo: Latency,
-    /// Baseline: raw redb durable commits per second, 1 row each, same disk.
-    pub redb_commits_per_sec: f64,
-    /// Baseline: raw redb two-phase durable commits per second, 1 row each.
-    pub redb_2pc_commits_per_sec: f64,
-}
-
-impl Report {
-    /// The human-readable table, ratios included.
-    pub fn table(&self) -> String {
-        let mb = |b: u64| b as f64 / 1_048_576.0;
-        let ms = |us: u64| us as f64 / 1000.0;
-        let mut t = String::new();
-        t += &format!("scenario {}\n", self.scenario);
-        t += "| measure | value | ratio to baseline |\n|---|---|---|\n";
-        t += &format!(
-            "| durable messages/s | {:.0} | {:.2}x raw 1-row redb commits ({:.0}/s; 2PC {:.0}/s) |\n",
-            self.acked_per_sec,
-            self.acked_per_sec / self.redb_commits_per_sec.max(1.0),
-            self.redb_commits_per_sec,
-            self.redb_2pc_commits_per_sec
-        );
-        for (name, l) in [
-            ("ack (visitor)", &self.ack),
-            ("visitor→operator", &self.visitor_to_operator),
-            ("operator→visitor", &self.operator_to_visitor),
-        ] {
-            t += &format!(
-                "| {name} p50 / p99 / max | {:.2} / {:.2} / {:.2} ms ({} samples) | p50 {:.1}x bare echo p50 ({:.3} ms) |\n",
-                ms(l.p50_us),
-                ms(l.p99_us),
-                ms(l.max_us),
-                l.count,
-                l.p50_us as f64 / self.echo.p50_us.max(1) as f64,
-                ms(self.echo.p50_us)
-            );
-        }
-        t += &format!("| RSS idle | {:.1} MB | |\n", mb(self.rss_idle));
-        t += &format!(
-            "| RSS with idle sockets | {:.1} MB | {:.1} KB per socket |\n",
-            mb(self.rss_with_sockets),
-            self.bytes_per_idle_socket as f64 / 1024.0
-        );
-        if self.bare_bytes_per_idle_socket > 0 {
-            t += &format!(
-                "| per idle socket, bare actix-ws | {:.1} KB | {:.2}x bare |\n",
-                self.bare_bytes_per_idle_socket as f64 / 1024.0,
-                self.bytes_per_idle_socket as f64 / self.bare_bytes_per_idle_socket as f64
-            );
-        }
-        t += &format!("| RSS under load | {:.1} MB | |\n", mb(self.rss_under_load));
-        t += &format!(
-            "| RSS after sockets closed | {:.1} MB | |\n",
-            mb(self.rss_after_close)
-        );
-        t += &format!("| server CPU while chatting | {} ms | |\n", self.cpu_ms);
-        t += &format!(
-            "| sent / acked / errors | {} / {} / {} | |\n",
-            self.sent, self.acked, self.errors
-        );
-        t
-    }
-}
-
-/// A `sodan serve` process on a temporary data directory.
-pub struct Server {
-    child: Child,
-    /// `http://127.0.0.1:PORT`.
-    pub address: String,
-    data_dir: PathBuf,
-}
-
-/// The resident set of process `pid` (bytes; 0 when it cannot be read).
-pub fn rss_of(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(0)
-        * 1024
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    /// Starts `binary` on `data_dir` and waits until it listens.
-    pub fn start(binary: &Path, data_dir: &Path) -> Server {
-        sodan::app::install_tls();
-        // SODAN_RUNNER runs the binary through another program (an emulator such as qemu-aarch64-static
-        // for a cross-built binary); RSS and CPU are then the emulator's.
-        let mut command = match std::env::var_os("SODAN_RUNNER") {
-            Some(runner) => {
-                let mut c = Command::new(runner);
-                c.arg(binary);
-                c
-            }
-            None => Command::new(binary),
-        };
-        let mut child = command
-            .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
-            .env("SODAN_LOG", "warn,sodan=info")
-            // Every simulated visitor comes from 127.0.0.1.
-            .env("SODAN_MAX_SOCKETS_PER_IP", "1000000")
-            .env("SODAN_NEW_VISITORS_PER_MINUTE", "1000000")
-            // A simulated visitor writes far faster than a person: the budgets are not what is measured.
-            .env("SODAN_VISITOR_MESSAGES_PER_MINUTE", "1000000")
-            .env("SODAN_VISITOR_PAGE_VIEWS_PER_MINUTE", "1000000")
-            .env("SODAN_VISITOR_EVENTS_PER_MINUTE", "1000000")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("sodan starts");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let address = loop {
-            let line = lines.next().expect("sodan printed its address").unwrap();
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                break rest.split_whitespace().next().unwrap().to_owned();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Server {
-            child,
-            address,
-            data_dir: data_dir.to_owned(),
-        }
-    }
-
-    fn rss(&self) -> u64 {
-        rss_of(self.child.id())
-    }
-
-    /// User + system CPU time so far, in milliseconds.
-    fn cpu_ms(&self) -> u64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        let after = stat.rsplit(')').next().unwrap_or("");
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        let ticks = fields
-            .get(11)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-            + fields
-                .get(12)
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0);
-        ticks * 10 // USER_HZ is 100 on Linux
-    }
-}
 
 fn field(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
@@ -647,66 +396,9 @@ pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report 
     report.rss_after_close = server.rss();
     drop(server);
 
-    report.echo = echo_baseline().await;
-    let (plain, two_phase) = redb_baseline(work_dir);
+    report.echo = baselines::echo_baseline().await;
+    let (plain, two_phase) = baselines::redb_baseline(work_dir);
     report.redb_commits_per_sec = plain;
     report.redb_2pc_commits_per_sec = two_phase;
     report
-}
-
-/// A bare WebSocket echo server and one client on loopback: the latency floor of any socket round trip.
-async fn echo_baseline() -> Latency {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let server = tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
-        stream.set_nodelay(true).unwrap();
-        let mut socket = tokio_tungstenite::accept_async(stream).await.unwrap();
-        while let Some(Ok(message)) = socket.next().await {
-            if message.is_text() && socket.send(message).await.is_err() {
-                break;
-            }
-        }
-    });
-    let (mut client, _) =
-        tokio_tungstenite::connect_async_with_config(format!("ws://{address}"), None, true)
-            .await
-            .unwrap();
-    let payload = "x".repeat(100);
-    let mut samples = Vec::with_capacity(2_000);
-    for _ in 0..2_000 {
-        let at = Instant::now();
-        client.send(Message::text(payload.clone())).await.unwrap();
-        let _ = client.next().await;
-        samples.push(at.elapsed());
-    }
-    server.abort();
-    Latency::of(samples)
-}
-
-/// Raw redb durable commits of one row each, on the same disk as the server's data, for one second each:
-/// the fsync floor that only group commit can rise above.
-fn redb_baseline(work_dir: &Path) -> (f64, f64) {
-    let definition: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("baseline");
-    let mut rates = [0.0; 2];
-    for (i, two_phase) in [false, true].into_iter().enumerate() {
-        let path = work_dir.join(format!("baseline-{i}.redb"));
-        let db = redb::Database::create(&path).unwrap();
-        let started = Instant::now();
-        let mut commits = 0u64;
-        while started.elapsed() < Duration::from_secs(1) {
-            let mut txn = db.begin_write().unwrap();
-            txn.set_two_phase_commit(two_phase);
-            txn.open_table(definition)
-                .unwrap()
-                .insert(commits, &[0u8; 100][..])
-                .unwrap();
-            txn.commit().unwrap();
-            commits += 1;
-        }
-        rates[i] = commits as f64 / started.elapsed().as_secs_f64();
-        drop(db);
-        let _ = std::fs::remove_file(path);
-    }
-    (rates[0], rates[1])
 }
