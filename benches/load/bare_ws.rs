@@ -2,7 +2,6 @@
 //! allocator as Sodan, no application state) holding the same number of idle sockets, measured in the same
 //! run. It runs as a child process of the bench binary (`load bare-ws`), so its RSS is its own.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -49,14 +48,8 @@ pub async fn bytes_per_idle_socket(sockets: usize) -> u64 {
         .stdout(Stdio::piped())
         .spawn()
         .expect("the bare server starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let address = loop {
-        let line = lines.next().expect("an address").unwrap();
-        if let Some(rest) = line.strip_prefix("listening on ") {
-            break rest.to_owned();
-        }
-    };
-    let rss = |pid: u32| super::harness::rss_of(pid);
+    let address = super::harness::listening_address(&mut child);
+    let rss = super::harness::rss_of;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle = rss(child.id());
     let mut open = Vec::with_capacity(sockets);
@@ -69,11 +62,12 @@ pub async fn bytes_per_idle_socket(sockets: usize) -> u64 {
         .await;
         open.extend(opened.into_iter().flatten());
     }
-    assert_eq!(open.len(), sockets, "every bare socket opened");
     tokio::time::sleep(Duration::from_secs(2)).await;
     let with_sockets = rss(child.id());
+    let opened = open.len();
     drop(open);
     let _ = child.kill();
     let _ = child.wait();
+    assert_eq!(opened, sockets, "every bare socket opened");
     with_sockets.saturating_sub(idle) / sockets.max(1) as u64
 }

@@ -28,9 +28,9 @@ mod server;
 
 pub use report::{Latency, Report, Scenario};
 pub use server::Server;
-// The bench's bare actix-ws baseline reads another process's RSS; the smoke test does not.
+// The bench's bare actix-ws baseline starts and measures another process; the smoke test does not.
 #[allow(unused_imports)]
-pub use server::rss_of;
+pub use server::{listening_address, rss_of};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 

@@ -14,6 +14,23 @@ pub struct Server {
     pub data_dir: PathBuf,
 }
 
+/// The address a server child prints in its `listening on ADDRESS` line (its stdout piped); the rest of
+/// its output is read and dropped so it never blocks on a full pipe.
+pub fn listening_address(child: &mut Child) -> String {
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout piped")).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("the server printed its address")
+            .unwrap();
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    address
+}
+
 /// The resident set of process `pid` (bytes; 0 when it cannot be read).
 pub fn rss_of(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -62,14 +79,7 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("sodan starts");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let address = loop {
-            let line = lines.next().expect("sodan printed its address").unwrap();
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                break rest.split_whitespace().next().unwrap().to_owned();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
+        let address = listening_address(&mut child);
         Server {
             child,
             address,
