@@ -144,18 +144,31 @@ impl Definitions {
         }
     }
 
-    /// The names of the events any rule counts, each with whether some rule tests their properties: an
-    /// evaluation needs only those events, and of the others' properties nothing, so a customer's history
-    /// can be decoded for that alone.
-    pub fn counted_events(&self) -> std::collections::BTreeMap<&str, bool> {
+    /// The names of the events that the rules [`Definitions::reevaluate`] evaluates again after `change`
+    /// count, each with whether one of them tests their properties: the evaluation needs only those
+    /// events, and of the others' properties nothing, so a customer's history is read for that alone
+    /// (after a `view_item`, a rule over purchases keeps its answer, and purchases are not read).
+    pub fn counted_events_after(
+        &self,
+        change: Change<'_>,
+    ) -> std::collections::BTreeMap<&str, bool> {
+        let score_again = self.score_again(change);
         let mut counted = std::collections::BTreeMap::new();
-        for reads in self.segment_reads.iter().chain(&self.score_reads) {
+        let again = |r: &&Reads| r.affected_by(change) || (score_again && r.intent);
+        let segments = self.segment_reads.iter().filter(again);
+        let score = self.score_reads.iter().filter(|_| score_again);
+        for reads in segments.chain(score) {
             for name in &reads.events {
                 let tested = reads.event_properties.contains(name);
                 *counted.entry(name.as_str()).or_insert(false) |= tested;
             }
         }
         counted
+    }
+
+    /// Whether the score must be added up again after `change`: any score rule may answer differently.
+    fn score_again(&self, change: Change<'_>) -> bool {
+        change == Change::Any || self.score_reads.iter().any(|r| r.affected_by(change))
     }
 
     /// Whether there is nothing to evaluate.
@@ -190,21 +203,20 @@ impl Definitions {
             }
         };
         // The score is one sum: any score rule that may answer differently means adding it up again.
-        let intent =
-            if change == Change::Any || self.score_reads.iter().any(|r| r.affected_by(change)) {
-                let zero = WithIntent { facts, intent: 0 };
-                let mut intent = 0i64;
-                for (rule, points) in &self.score {
-                    let outcome = evaluate(rule, &zero, now_ms);
-                    note(&outcome);
-                    if outcome.matched {
-                        intent = intent.saturating_add(*points);
-                    }
+        let intent = if self.score_again(change) {
+            let zero = WithIntent { facts, intent: 0 };
+            let mut intent = 0i64;
+            for (rule, points) in &self.score {
+                let outcome = evaluate(rule, &zero, now_ms);
+                note(&outcome);
+                if outcome.matched {
+                    intent = intent.saturating_add(*points);
                 }
-                intent
-            } else {
-                old.intent
-            };
+            }
+            intent
+        } else {
+            old.intent
+        };
         let scored = WithIntent { facts, intent };
         let mut segments = Vec::new();
         for ((id, rule), reads) in self.segments.iter().zip(&self.segment_reads) {

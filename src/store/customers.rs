@@ -224,6 +224,8 @@ fn merge(
         into.counts.events,
         limits.events,
     )?;
+    super::event_heads::forget(from.id);
+    super::event_heads::forget(into.id);
     {
         let mut links = txn.open_table(CUSTOMER_NOTES)?;
         let ids: Vec<u64> = links
@@ -400,6 +402,12 @@ impl Store {
                 &encode(&event)?,
                 limits.events,
             )?;
+            let head = super::event_heads::Head {
+                number: next.counts.events,
+                at: event.at,
+                name: &event.name,
+            };
+            super::event_heads::tracked(next.id, head, limits.events);
             // The oldest event leaving the kept history may be of any name.
             let change = if dropped {
                 Change::Any

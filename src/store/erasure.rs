@@ -275,6 +275,7 @@ fn erase_customer(
         for def in [PAGE_VIEW_LOG, PAGE_VIEWS, EVENTS] {
             drop_history(txn, def, v)?;
         }
+        super::event_heads::forget(v);
         let prefix = format!("v{v}");
         txn.open_table(CLIENT_IDS)?.retain_in(
             (prefix.as_str(), "")..=(prefix.as_str(), "\u{10ffff}"),

@@ -18,6 +18,7 @@ mod conversations;
 mod customers;
 mod data_file;
 mod erasure;
+mod event_heads;
 mod faq;
 mod files;
 mod invites;

@@ -1,6 +1,6 @@
 //! Retention: the settings, and the passes of the background job that delete what is older than they allow.
 
-use redb::{ReadableTable, TableDefinition};
+use redb::{ReadableTable, TableDefinition, TableHandle};
 use serde::Deserialize;
 
 use super::codec::{decode, encode};
@@ -189,6 +189,7 @@ impl Store {
                             txn.open_table(def)?
                                 .retain_in((id, 0)..=(id, u64::MAX), |_, _| false)?;
                         }
+                        super::event_heads::forget(id);
                         let prefix = format!("v{id}");
                         txn.open_table(CLIENT_IDS)?.retain_in(
                             (prefix.as_str(), "")..=(prefix.as_str(), "\u{10ffff}"),
@@ -273,8 +274,14 @@ impl Store {
             let chunk = chunk.to_vec();
             self.write(move |txn| {
                 let mut table = txn.open_table(def)?;
-                for key in chunk {
+                for key in &chunk {
                     table.remove(key)?;
+                }
+                // Customers' event lists follow their events.
+                if def.name() == EVENTS.name() {
+                    for (id, _) in chunk {
+                        super::event_heads::forget(id);
+                    }
                 }
                 Ok(())
             })

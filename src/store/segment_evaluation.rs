@@ -1,16 +1,15 @@
 //! Evaluating one customer's segments where their data changed, and storing the answer with its member
 //! lists, sizes, re-check times and announcements. The definitions are `segments`'.
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::Error;
-use super::codec::{decode, decode_part, encode};
+use super::codec::{decode, encode};
+use super::event_heads;
 use super::segments::compiled;
 use super::tables::{EVENTS, MEMBERSHIPS, PAGE_VIEW_LOG, RECHECKS, SEGMENT_MEMBERS, SEGMENT_SIZES};
 use super::writer::{MembershipChange, announce};
@@ -38,41 +37,47 @@ fn history<T: DeserializeOwned>(
 }
 
 /// The kept events of `id` that some rule counts (`counted`: name -> whether a rule tests its
-/// properties), oldest first. Only events whose properties are tested are decoded whole; the others are
-/// read for their name and time alone (a history holds up to thousands of events, and an evaluation runs
-/// after every tracked event).
+/// properties), oldest first. Names and times come from the customer's event list (`event_heads`); only
+/// events whose properties are tested are read from the history and decoded (an evaluation runs after
+/// every tracked event, and a history holds up to thousands of events).
 fn counted_events(
     txn: &WriteTransaction,
     id: VisitorId,
     counted: &BTreeMap<&str, bool>,
     failed: &RefCell<Option<Error>>,
 ) -> Vec<Event> {
-    /// An event without its properties.
-    #[derive(Deserialize)]
-    struct Head<'a> {
-        #[serde(borrow)]
-        name: Cow<'a, str>,
-        at: u64,
-    }
     if counted.is_empty() {
         return Vec::new();
     }
     let read = || -> Result<Vec<Event>, Error> {
-        let mut kept = Vec::new();
-        for entry in txn.open_table(EVENTS)?.range((id, 0)..=(id, u64::MAX))? {
-            let (_, value) = entry?;
-            let head: Head = decode_part(value.value())?;
-            match counted.get(head.name.as_ref()) {
-                Some(true) => kept.push(decode(value.value())?),
-                Some(false) => kept.push(Event {
-                    name: head.name.into_owned(),
-                    properties: serde_json::Value::Null,
-                    at: head.at,
-                }),
-                None => {}
+        event_heads::with_heads(txn, id, |heads| {
+            let mut kept = Vec::new();
+            let mut events = None;
+            for head in heads {
+                match counted.get(head.name) {
+                    Some(true) => {
+                        let table = match &mut events {
+                            Some(t) => t,
+                            None => events.insert(txn.open_table(EVENTS)?),
+                        };
+                        let stored = table.get((id, head.number))?.ok_or_else(|| {
+                            Error::Storage(format!(
+                                "event {} of {id} is listed but missing",
+                                head.number
+                            ))
+                        })?;
+                        kept.push(decode(stored.value())?);
+                    }
+                    Some(false) => kept.push(Event {
+                        name: head.name.to_owned(),
+                        properties: serde_json::Value::Null,
+                        at: head.at,
+                    }),
+                    None => {}
+                }
             }
-        }
-        Ok(kept)
+            Ok(kept)
+        })
     };
     read().unwrap_or_else(|e| {
         *failed.borrow_mut() = Some(e);
@@ -105,7 +110,7 @@ pub(super) fn reevaluate_after(
         Membership::default()
     } else {
         let failed = RefCell::new(None);
-        let counted = compiled.defs.counted_events();
+        let counted = compiled.defs.counted_events_after(change);
         let facts = LazyFacts::new(
             visitor,
             || history(txn, PAGE_VIEW_LOG, visitor.id, &failed),

@@ -64,7 +64,10 @@ impl Writer {
         let announcer = changes.clone();
         let thread = std::thread::Builder::new()
             .name("sodan-writer".into())
-            .spawn(move || run(&file, queue, &counters, &announcer))?;
+            .spawn(move || {
+                super::event_heads::keep_lists_on_this_thread();
+                run(&file, queue, &counters, &announcer)
+            })?;
         Ok(Writer {
             jobs,
             changes,
@@ -154,6 +157,10 @@ fn run(
             );
             false
         });
+        if !committed {
+            // What the batch's jobs remembered was never stored.
+            super::event_heads::forget_all();
+        }
         if committed {
             stats.commit(writes, started.elapsed());
             for change in ANNOUNCED.with_borrow_mut(std::mem::take) {
