@@ -82,3 +82,40 @@ async fn behind_a_proxy_metrics_need_the_token() {
     assert_eq!(right.status(), StatusCode::OK);
     app.stop().await;
 }
+
+/// A visitor coming back within the last-seen step without a page (a second tab, a reconnect) has
+/// nothing new to record: their hello queues no write, so reconnect storms cost the writer nothing.
+#[tokio::test]
+async fn a_return_within_the_last_seen_step_without_a_page_queues_no_write() {
+    let (app, _dir) = spawn_app().await;
+    let owner = app.set_up_owner().await;
+    let site = app.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    let (first, welcome) = ws::visitor_hello(&app, &site, None).await;
+    let token = welcome["token"].as_str().unwrap().to_owned();
+    first.close().await;
+    let writes = || async {
+        let text = reqwest::get(app.url("/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        value(&text, "sodan_writes_total")
+    };
+    let before = writes().await;
+    for _ in 0..3 {
+        let mut again = ws::visitor(&app, &site).await;
+        again
+            .send(json!({ "type": "hello", "site": site, "token": token }))
+            .await;
+        let welcome = again.recv_type("welcome").await;
+        assert_eq!(welcome["token"], token.as_str(), "the same visitor");
+        again.close().await;
+    }
+    assert_eq!(writes().await, before, "three returns, no write");
+    // With a page, a return is recorded.
+    let (with_page, _) = ws::visitor_hello(&app, &site, Some(&token)).await;
+    assert!(writes().await > before, "a page view is written");
+    with_page.close().await;
+    app.stop().await;
+}

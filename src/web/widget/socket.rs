@@ -259,7 +259,11 @@ impl VisitorSocket {
         };
         let page = page.and_then(page_view);
         self.page_url = page.as_ref().map(|p| p.url.clone());
-        if let Err(e) = store.touch_visitor(visitor.id, page.clone()).await {
+        // Without a page, a visitor seen within the last step has nothing to record: no write is queued
+        // (last-seen only grows, so what the loaded record says stays true).
+        let news = page.is_some()
+            || crate::customers::seen_is_news(visitor.last_seen_at, crate::clock::now_millis());
+        if news && let Err(e) = store.touch_visitor(visitor.id, page.clone()).await {
             return refused(session, Refused::Store(e)).await;
         }
         let env = env.unwrap_or_default();
