@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::codec::decode;
-use super::customers::{customer_notes, visitor_conversations};
+use super::customer_reads::{customer_notes, visitor_conversations};
 use super::tables::{EVENTS, MEMBERSHIPS, MESSAGES, PAGE_VIEW_LOG, VISITORS};
 use super::visitors::follow;
 use super::{Error, Store};

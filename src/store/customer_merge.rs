@@ -1,0 +1,129 @@
+//! Merging an anonymous visitor into the customer they turned out to be: conversations, history, notes,
+//! retried message ids, counters and what the profile lacks.
+
+use redb::{ReadableTable, WriteTransaction};
+
+use super::codec::{decode, encode};
+use super::tables::{
+    CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, EVENTS, NOTES, PAGE_VIEW_LOG, VISITOR_CONVERSATIONS,
+};
+use super::visitors::{append_bounded, save_visitor};
+use super::{Error, HistoryLimits};
+use crate::conversations::Conversation;
+use crate::customers::notes::Note;
+use crate::visitors::{Visitor, VisitorId};
+
+/// Moves the numbered history of `from` (page views or events) to the end of `into`'s; `total_from` and
+/// `total_into` are the lifetime counts, so numbering stays monotonic and counts stay right.
+fn move_history(
+    txn: &WriteTransaction,
+    def: redb::TableDefinition<(u64, u64), &[u8]>,
+    from: VisitorId,
+    into: VisitorId,
+    total_from: u64,
+    total_into: u64,
+    keep: usize,
+) -> Result<(), Error> {
+    let mut table = txn.open_table(def)?;
+    let rows: Vec<(u64, Vec<u8>)> = table
+        .range((from, 0)..=(from, u64::MAX))?
+        .map(|e| e.map(|(k, v)| (k.value().1, v.value().to_vec())))
+        .collect::<Result<_, _>>()?;
+    let base = total_into + total_from - rows.len() as u64;
+    for (i, (n, bytes)) in rows.into_iter().enumerate() {
+        table.remove((from, n))?;
+        append_bounded(&mut table, into, base + i as u64 + 1, &bytes, keep)?;
+    }
+    Ok(())
+}
+
+/// Merges the anonymous visitor `from` into the customer `into`: conversations, history, notes, retried
+/// message ids, counters and what the profile lacks. `from` is kept as a pointer to `into`.
+pub(super) fn merge(
+    txn: &WriteTransaction,
+    mut from: Visitor,
+    into: &mut Visitor,
+    limits: HistoryLimits,
+) -> Result<(), Error> {
+    let previous_from = from.clone();
+    {
+        let mut links = txn.open_table(VISITOR_CONVERSATIONS)?;
+        let ids: Vec<u64> = links
+            .range((from.id, 0)..=(from.id, u64::MAX))?
+            .map(|e| e.map(|(k, _)| k.value().1))
+            .collect::<Result<_, _>>()?;
+        let mut conversations = txn.open_table(CONVERSATIONS)?;
+        for id in ids {
+            links.remove((from.id, id))?;
+            links.insert((into.id, id), ())?;
+            let stored = conversations
+                .get(id)?
+                .map(|v| decode::<Conversation>(v.value()));
+            if let Some(mut c) = stored.transpose()? {
+                c.visitor_id = into.id;
+                conversations.insert(id, encode(&c)?.as_slice())?;
+            }
+        }
+    }
+    {
+        // A message whose ack was lost before the merge may be retried after it, under the new id.
+        let mut client_ids = txn.open_table(CLIENT_IDS)?;
+        let (old, new) = (format!("v{}", from.id), format!("v{}", into.id));
+        let rows: Vec<(String, (u64, u64))> = client_ids
+            .range((old.as_str(), "")..)?
+            .map(|e| e.map(|(k, v)| (k.value().0.to_owned(), k.value().1.to_owned(), v.value())))
+            .take_while(|r| r.as_ref().map_or(true, |(s, _, _)| *s == old))
+            .map(|r| r.map(|(_, c, v)| (c, v)))
+            .collect::<Result<_, _>>()?;
+        for (client, at) in rows {
+            client_ids.insert((new.as_str(), client.as_str()), at)?;
+        }
+    }
+    move_history(
+        txn,
+        PAGE_VIEW_LOG,
+        from.id,
+        into.id,
+        from.counts.page_views,
+        into.counts.page_views,
+        limits.page_views,
+    )?;
+    move_history(
+        txn,
+        EVENTS,
+        from.id,
+        into.id,
+        from.counts.events,
+        into.counts.events,
+        limits.events,
+    )?;
+    super::event_heads::forget(from.id);
+    super::event_heads::forget(into.id);
+    {
+        let mut links = txn.open_table(CUSTOMER_NOTES)?;
+        let ids: Vec<u64> = links
+            .range((from.id, 0)..=(from.id, u64::MAX))?
+            .map(|e| e.map(|(k, _)| k.value().1))
+            .collect::<Result<_, _>>()?;
+        let mut notes = txn.open_table(NOTES)?;
+        for id in ids {
+            links.remove((from.id, id))?;
+            links.insert((into.id, id), ())?;
+            let stored = notes.get(id)?.map(|v| decode::<Note>(v.value()));
+            if let Some(mut note) = stored.transpose()? {
+                note.customer = into.id;
+                notes.insert(id, encode(&note)?.as_slice())?;
+            }
+        }
+    }
+    into.counts.add(&from.counts);
+    into.created_at = into.created_at.min(from.created_at);
+    if from.last_seen_at >= into.last_seen_at {
+        into.current_page = from.current_page.take().or(into.current_page.take());
+    }
+    into.last_seen_at = into.last_seen_at.max(from.last_seen_at);
+    into.profile.absorb(std::mem::take(&mut from.profile));
+    from.merged_into = Some(into.id);
+    from.counts = Default::default();
+    save_visitor(txn, &from, Some(&previous_from))
+}

@@ -1,0 +1,311 @@
+//! Reading customers: the card, the list with its search, the timeline, a customer by user id, and the
+//! conversations and notes of one customer (also read by the privacy export).
+
+use redb::ReadTransaction;
+
+use super::codec::decode;
+use super::customers::{ATTRIBUTE_DEFS_KEY, CARD_LAYOUT_KEY};
+use super::tables::{
+    CONVERSATIONS, CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, NOTES, PAGE_VIEW_LOG, SEEN,
+    SEGMENT_MEMBERS, SETTINGS, VISITOR_CONVERSATIONS, VISITORS,
+};
+use super::visitors::follow;
+use super::{Error, Store};
+use crate::conversations::Conversation;
+use crate::customers::card::CardLayout;
+use crate::customers::events::PURCHASE;
+use crate::customers::notes::Note;
+use crate::customers::{AttributeDef, Event, attributes};
+use crate::visitors::{PageView, Visitor, VisitorId};
+
+/// Everything the customer card shows, read in one transaction.
+#[derive(Debug, Clone)]
+pub struct CardData {
+    /// The customer.
+    pub customer: Visitor,
+    /// Recent page views, newest first.
+    pub pages: Vec<PageView>,
+    /// Recent purchase events, newest first.
+    pub purchases: Vec<Event>,
+    /// Their conversations, newest first.
+    pub conversations: Vec<Conversation>,
+    /// Operators' notes, oldest first.
+    pub notes: Vec<Note>,
+    /// The admin's card layout.
+    pub layout: CardLayout,
+    /// The declared attributes.
+    pub defs: Vec<AttributeDef>,
+    /// The segments they are in (id, name), and their intent score.
+    pub segments: Vec<(u64, String)>,
+    /// Their intent score.
+    pub intent: i64,
+    /// The shop's currency, for the cart and purchases.
+    pub currency: String,
+    /// The shop's time zone (that of its business hours, else UTC), for the card's times.
+    pub zone: String,
+}
+
+/// One line of a customer's interaction history.
+#[derive(Debug, Clone)]
+pub enum TimelineEntry {
+    /// A conversation started.
+    Conversation(Box<Conversation>),
+    /// A page view.
+    Page(PageView),
+    /// A tracked event.
+    Event(Event),
+}
+
+impl TimelineEntry {
+    /// When it happened (Unix milliseconds).
+    pub fn at(&self) -> u64 {
+        match self {
+            TimelineEntry::Conversation(c) => c.created_at,
+            TimelineEntry::Page(p) => p.at,
+            TimelineEntry::Event(e) => e.at,
+        }
+    }
+}
+
+pub(super) fn read_setting<T: serde::de::DeserializeOwned + Default>(
+    txn: &ReadTransaction,
+    key: &str,
+) -> Result<T, Error> {
+    Ok(txn
+        .open_table(SETTINGS)?
+        .get(key)?
+        .map(|v| decode(v.value()))
+        .transpose()?
+        .unwrap_or_default())
+}
+
+/// Whether a customer matches a search: name, e-mail, phone, user id, or an attribute (`value`, or
+/// `key:value`), case-insensitive.
+fn matches(customer: &Visitor, needle: &str) -> bool {
+    let p = &customer.profile;
+    let has = |text: &str| text.to_lowercase().contains(needle);
+    has(&p.name)
+        || has(&p.email)
+        || has(&p.phone)
+        || p.external_id.as_deref().is_some_and(has)
+        || p.attributes.iter().any(|(k, v)| {
+            let v = attributes::display(v).to_lowercase();
+            v.contains(needle) || format!("{}:{v}", k.to_lowercase()).contains(needle)
+        })
+}
+
+impl Store {
+    /// The customer with this user id.
+    pub async fn customer_by_external_id(
+        &self,
+        external_id: String,
+    ) -> Result<Option<Visitor>, Error> {
+        self.read(move |txn| {
+            let id = txn
+                .open_table(EXTERNAL_IDS)?
+                .get(external_id.as_str())?
+                .map(|v| v.value());
+            match id {
+                Some(id) => follow(&txn.open_table(VISITORS)?, id),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    /// Everything the card shows for one customer, from one snapshot.
+    pub async fn customer_card(
+        &self,
+        id: VisitorId,
+        pages: usize,
+        purchases: usize,
+    ) -> Result<Option<CardData>, Error> {
+        self.read(move |txn| {
+            let Some(customer) = follow(&txn.open_table(VISITORS)?, id)? else {
+                return Ok(None);
+            };
+            let id = customer.id;
+            let recent: Vec<PageView> = txn
+                .open_table(PAGE_VIEW_LOG)?
+                .range((id, 0)..=(id, u64::MAX))?
+                .rev()
+                .take(pages)
+                .map(|e| decode(e?.1.value()))
+                .collect::<Result<_, _>>()?;
+            let mut bought = Vec::new();
+            for entry in txn
+                .open_table(EVENTS)?
+                .range((id, 0)..=(id, u64::MAX))?
+                .rev()
+            {
+                if bought.len() >= purchases {
+                    break;
+                }
+                let event: Event = decode(entry?.1.value())?;
+                if event.name == PURCHASE {
+                    bought.push(event);
+                }
+            }
+            let conversations = visitor_conversations(txn, id)?;
+            let notes = customer_notes(txn, id)?;
+            let (segments, intent) = super::segments::named_membership(txn, id)?;
+            Ok(Some(CardData {
+                customer,
+                pages: recent,
+                purchases: bought,
+                conversations,
+                notes,
+                layout: read_setting(txn, CARD_LAYOUT_KEY)?,
+                defs: read_setting(txn, ATTRIBUTE_DEFS_KEY)?,
+                currency: txn
+                    .open_table(SETTINGS)?
+                    .get("site")?
+                    .map(|v| decode::<crate::sites::Site>(v.value()))
+                    .transpose()?
+                    .map_or_else(|| crate::money::DEFAULT_CURRENCY.into(), |s| s.currency),
+                zone: super::autoreplies::hours_in(txn)?.map_or_else(|| "UTC".into(), |h| h.zone),
+                segments,
+                intent,
+            }))
+        })
+        .await
+    }
+
+    /// Listed customers (identified, named or who chatted), or every member of `segment` (anonymous ones
+    /// too), most recently seen first, that match `query` (empty: all); at most `limit`, starting after the
+    /// cursor `before` (`(last_seen_ms, id)`).
+    pub async fn customers(
+        &self,
+        query: String,
+        segment: Option<u64>,
+        limit: usize,
+        before: Option<(u64, u64)>,
+    ) -> Result<Vec<Visitor>, Error> {
+        let needle = query.trim().to_lowercase();
+        self.read(move |txn| {
+            let visitors = txn.open_table(VISITORS)?;
+            let end = before.unwrap_or((u64::MAX, u64::MAX));
+            if let Some(segment) = segment {
+                let mut out = Vec::new();
+                for entry in txn
+                    .open_table(SEGMENT_MEMBERS)?
+                    .range((segment, 0)..=(segment, u64::MAX))?
+                {
+                    let id = entry?.0.value().1;
+                    if let Some(v) = visitors.get(id)? {
+                        let customer: Visitor = decode(v.value())?;
+                        if (customer.last_seen_at, customer.id) < end
+                            && (needle.is_empty() || matches(&customer, &needle))
+                        {
+                            out.push(customer);
+                        }
+                    }
+                }
+                out.sort_by_key(|c| std::cmp::Reverse((c.last_seen_at, c.id)));
+                out.truncate(limit);
+                return Ok(out);
+            }
+            let seen = txn.open_table(SEEN)?;
+            let mut out = Vec::new();
+            for entry in seen.range(..end)?.rev() {
+                if out.len() >= limit {
+                    break;
+                }
+                let id = entry?.0.value().1;
+                let Some(customer) = visitors.get(id)?.map(|v| decode::<Visitor>(v.value())) else {
+                    continue;
+                };
+                let customer = customer?;
+                if needle.is_empty() || matches(&customer, &needle) {
+                    out.push(customer);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// A customer's conversations, page views and events, newest first, before `before_ms`; at most `limit`.
+    pub async fn timeline(
+        &self,
+        id: VisitorId,
+        before_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<TimelineEntry>, Error> {
+        self.read(move |txn| {
+            let mut out: Vec<TimelineEntry> = visitor_conversations(txn, id)?
+                .into_iter()
+                .filter(|c| c.created_at < before_ms)
+                .take(limit)
+                .map(|c| TimelineEntry::Conversation(Box::new(c)))
+                .collect();
+            for entry in txn
+                .open_table(PAGE_VIEW_LOG)?
+                .range((id, 0)..=(id, u64::MAX))?
+                .rev()
+            {
+                let page: PageView = decode(entry?.1.value())?;
+                if page.at < before_ms {
+                    out.push(TimelineEntry::Page(page));
+                    if out.len() >= 2 * limit {
+                        break;
+                    }
+                }
+            }
+            let mut events = 0;
+            for entry in txn
+                .open_table(EVENTS)?
+                .range((id, 0)..=(id, u64::MAX))?
+                .rev()
+            {
+                let event: Event = decode(entry?.1.value())?;
+                if event.at < before_ms {
+                    out.push(TimelineEntry::Event(event));
+                    events += 1;
+                    if events >= limit {
+                        break;
+                    }
+                }
+            }
+            out.sort_by_key(|e| std::cmp::Reverse(e.at()));
+            out.truncate(limit);
+            Ok(out)
+        })
+        .await
+    }
+}
+
+pub(super) fn visitor_conversations(
+    txn: &ReadTransaction,
+    id: VisitorId,
+) -> Result<Vec<Conversation>, Error> {
+    let conversations = txn.open_table(CONVERSATIONS)?;
+    let ids: Vec<u64> = txn
+        .open_table(VISITOR_CONVERSATIONS)?
+        .range((id, 0)..=(id, u64::MAX))?
+        .rev()
+        .map(|e| e.map(|(k, _)| k.value().1))
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for cid in ids {
+        if let Some(v) = conversations.get(cid)? {
+            out.push(decode(v.value())?);
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn customer_notes(txn: &ReadTransaction, id: VisitorId) -> Result<Vec<Note>, Error> {
+    let notes = txn.open_table(NOTES)?;
+    let mut out = Vec::new();
+    for entry in txn
+        .open_table(CUSTOMER_NOTES)?
+        .range((id, 0)..=(id, u64::MAX))?
+    {
+        let note_id = entry?.0.value().1;
+        if let Some(v) = notes.get(note_id)? {
+            out.push(decode(v.value())?);
+        }
+    }
+    Ok(out)
+}
