@@ -1,0 +1,131 @@
+//! Applying segment definitions to customers outside their own writes: the back-fill of changed
+//! definitions over every customer, a chunk per transaction, and the re-check of answers that change by
+//! themselves (a window moving on) at the time the evaluator gave.
+
+use std::sync::Arc;
+
+use redb::ReadableTable;
+use serde::{Deserialize, Serialize};
+
+use super::codec::{decode, encode};
+use super::segments::{BACKFILL_SETTING, read_json, reevaluate};
+use super::tables::{MEMBERSHIPS, RECHECKS, SETTINGS, VISITORS};
+use super::{Error, Store};
+use crate::segments::Membership;
+use crate::visitors::Visitor;
+
+/// How far the back-fill of changed definitions has come.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backfill {
+    /// The next visitor id to evaluate.
+    pub next: u64,
+    /// Customers evaluated so far.
+    pub done: u64,
+    /// Customer records when it started.
+    pub total: u64,
+}
+
+impl Store {
+    /// The back-fill under way, if any.
+    pub async fn backfill_progress(&self) -> Result<Option<Backfill>, Error> {
+        self.read(|txn| {
+            txn.open_table(SETTINGS)?
+                .get(BACKFILL_SETTING)?
+                .map(|v| decode(v.value()))
+                .transpose()
+        })
+        .await
+    }
+
+    /// Evaluates the next `chunk` customers of the back-fill in one transaction; `None` once it is done
+    /// (or when there is none).
+    pub async fn backfill_step(&self, chunk: usize) -> Result<Option<Backfill>, Error> {
+        self.write(move |txn| {
+            let Some(mut state) = read_json::<Backfill>(txn, BACKFILL_SETTING)? else {
+                return Ok(None);
+            };
+            let visitors: Vec<Visitor> = txn
+                .open_table(VISITORS)?
+                .range(state.next..)?
+                .take(chunk)
+                .map(|e| decode(e?.1.value()))
+                .collect::<Result<_, Error>>()?;
+            for visitor in &visitors {
+                reevaluate(txn, visitor)?;
+            }
+            state.done += visitors.len() as u64;
+            match visitors.last() {
+                Some(last) if visitors.len() == chunk => {
+                    state.next = last.id + 1;
+                    txn.open_table(SETTINGS)?
+                        .insert(BACKFILL_SETTING, encode(&state)?.as_slice())?;
+                    Ok(Some(state))
+                }
+                _ => {
+                    txn.open_table(SETTINGS)?.remove(BACKFILL_SETTING)?;
+                    Ok(None)
+                }
+            }
+        })
+        .await
+    }
+
+    /// Signalled whenever a definition changed (a back-fill is due); waiting on it does not keep the store
+    /// open.
+    pub fn backfill_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.inner.backfill_wanted.clone()
+    }
+
+    /// Evaluates again up to `limit` customers whose answer was due to change by `now_ms`; returns how many.
+    pub async fn recheck_due(&self, now_ms: u64, limit: usize) -> Result<usize, Error> {
+        // Look first, so an idle server does not commit (and fsync) twice a second.
+        let any_due = self
+            .read(move |txn| {
+                Ok(txn
+                    .open_table(RECHECKS)?
+                    .range(..=(now_ms, u64::MAX))?
+                    .next()
+                    .is_some())
+            })
+            .await?;
+        if !any_due {
+            return Ok(0);
+        }
+        self.write(move |txn| {
+            let due: Vec<(u64, u64)> = txn
+                .open_table(RECHECKS)?
+                .range(..=(now_ms, u64::MAX))?
+                .take(limit)
+                .map(|e| e.map(|(k, _)| k.value()))
+                .collect::<Result<_, _>>()?;
+            for (at, id) in &due {
+                txn.open_table(RECHECKS)?.remove((*at, *id))?;
+                // Forget the re-check time so the new one is stored even if nothing else changes.
+                let mut memberships = txn.open_table(MEMBERSHIPS)?;
+                let stored: Option<Membership> = memberships
+                    .get(*id)?
+                    .map(|v| decode(v.value()))
+                    .transpose()?;
+                if let Some(mut m) = stored {
+                    m.recheck_at = None;
+                    if m == Membership::default() {
+                        memberships.remove(*id)?;
+                    } else {
+                        memberships.insert(*id, encode(&m)?.as_slice())?;
+                    }
+                }
+                drop(memberships);
+                let visitor = txn
+                    .open_table(VISITORS)?
+                    .get(*id)?
+                    .map(|v| decode::<Visitor>(v.value()))
+                    .transpose()?;
+                if let Some(visitor) = visitor {
+                    reevaluate(txn, &visitor)?;
+                }
+            }
+            Ok(due.len())
+        })
+        .await
+    }
+}
