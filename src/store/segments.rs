@@ -3,8 +3,8 @@
 //! Every write of a customer record ends in [`reevaluate`], so one customer's segments are re-evaluated
 //! where their data changed, in the same transaction, never by rescanning everyone. Answers that change by
 //! themselves (a window moving on) are re-checked at the time the evaluator gave (`RECHECKS`). A changed
-//! definition is applied to existing customers by a back-fill in small batches (`segment_backfill.rs`), so the
-//! writer keeps serving chat in between.
+//! definition is applied to existing customers by a back-fill in small batches (`segment_backfill.rs`), so
+//! the writer keeps serving chat in between.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
