@@ -381,3 +381,18 @@ impl Lcg {
         self.0 >> 33
     }
 }
+
+/// Writes the server has committed (`sodan_writes_total` in `/metrics`): a test that an action costs no
+/// write compares it before and after.
+pub async fn writes_total(app: &TestApp) -> u64 {
+    let text = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("sodan_writes_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("sodan_writes_total")
+}

@@ -7,22 +7,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use crate::email::{customer, link, reply, set_smtp, wait_connections};
-use crate::helpers::spawn_app_in;
+use crate::helpers::{spawn_app_in, writes_total};
 use crate::smtp::Smtp;
 use crate::ws::{SHOP_ORIGIN, console};
-
-async fn writes(app: &crate::helpers::TestApp) -> u64 {
-    let text = reqwest::get(app.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("sodan_writes_total "))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("sodan_writes_total")
-}
 
 /// The secret that signs mail links, read from the store through `sodan backup -`.
 async fn mail_secret(data: &std::path::Path) -> String {
@@ -63,7 +50,7 @@ async fn mail_links_cost_nothing_when_forged_expire_and_end_with_the_customer() 
     );
 
     // Forged links: refused, and not one write.
-    let before = writes(&app).await;
+    let before = writes_total(&app).await;
     for forged in [
         "/c/1.99999999999.deadbeef",
         "/c/garbage",
@@ -72,7 +59,11 @@ async fn mail_links_cost_nothing_when_forged_expire_and_end_with_the_customer() 
         let response = app.get(&app.client(), forged).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{forged}");
     }
-    assert_eq!(writes(&app).await, before, "forged links cost no commit");
+    assert_eq!(
+        writes_total(&app).await,
+        before,
+        "forged links cost no commit"
+    );
 
     // The expiry is signed: a link past it is refused, one before it opens.
     let secret = mail_secret(dir.path()).await;

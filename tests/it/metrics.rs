@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use sodan::config::Secret;
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{spawn_app, spawn_app_with, writes_total};
 use crate::ws::{self, SHOP_ORIGIN};
 
 fn value(text: &str, series: &str) -> f64 {
@@ -93,16 +93,7 @@ async fn a_return_within_the_last_seen_step_without_a_page_queues_no_write() {
     let (first, welcome) = ws::visitor_hello(&app, &site, None).await;
     let token = welcome["token"].as_str().unwrap().to_owned();
     first.close().await;
-    let writes = || async {
-        let text = reqwest::get(app.url("/metrics"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        value(&text, "sodan_writes_total")
-    };
-    let before = writes().await;
+    let before = writes_total(&app).await;
     for _ in 0..3 {
         let mut again = ws::visitor(&app, &site).await;
         again
@@ -112,10 +103,10 @@ async fn a_return_within_the_last_seen_step_without_a_page_queues_no_write() {
         assert_eq!(welcome["token"], token.as_str(), "the same visitor");
         again.close().await;
     }
-    assert_eq!(writes().await, before, "three returns, no write");
+    assert_eq!(writes_total(&app).await, before, "three returns, no write");
     // With a page, a return is recorded.
     let (with_page, _) = ws::visitor_hello(&app, &site, Some(&token)).await;
-    assert!(writes().await > before, "a page view is written");
+    assert!(writes_total(&app).await > before, "a page view is written");
     with_page.close().await;
     app.stop().await;
 }
