@@ -264,10 +264,36 @@ mod tests {
     /// conversations.
     #[tokio::test]
     async fn the_index_finds_exactly_what_reading_every_message_finds() {
-        use crate::conversations::{Author, Origin};
-        use crate::store::Draft;
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("sodan.redb")).await.unwrap();
+        let bodies = post_corpus(&store, false).await;
+        assert_eq!(
+            store.index_waiting().await.unwrap(),
+            0,
+            "an idle writer files at once"
+        );
+        ask_every_query(&store, &bodies).await;
+    }
+
+    /// The same while the writer is busy: the messages of every other customer still wait to be filed
+    /// when the queries run, and a search reads them along with the index.
+    #[tokio::test]
+    async fn messages_waiting_to_be_indexed_are_found_all_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_queueing(&dir.path().join("sodan.redb")).await;
+        let bodies = post_corpus(&store, true).await;
+        assert!(store.index_waiting().await.unwrap() > 0, "some still wait");
+        ask_every_query(&store, &bodies).await;
+        store.file_index_queue().await.unwrap();
+        assert_eq!(store.index_waiting().await.unwrap(), 0);
+        ask_every_query(&store, &bodies).await;
+    }
+
+    /// Posts a corpus of 60 customers' messages and returns their texts; with `file_some`, the queue is
+    /// filed before every other customer writes.
+    async fn post_corpus(store: &Store, file_some: bool) -> Vec<String> {
+        use crate::conversations::{Author, Origin};
+        use crate::store::Draft;
         let english = [
             "Do you ship to Osaka?",
             "Free shipping over 5,000 yen",
@@ -299,7 +325,10 @@ mod tests {
             (seed >> 33) as usize % n
         };
         let mut all_bodies = Vec::new();
-        for _ in 0..60 {
+        for customer in 0..60 {
+            if file_some && customer % 2 == 0 {
+                store.file_index_queue().await.unwrap();
+            }
             let visitor = store
                 .create_visitor(crate::tokens::random_bytes::<32>())
                 .await
@@ -328,8 +357,14 @@ mod tests {
                     .unwrap();
             }
         }
+        all_bodies
+    }
+
+    /// Every word, every word start and Japanese pieces of every length of `bodies`, asked through the
+    /// index and by reading every message, give the same conversations.
+    async fn ask_every_query(store: &Store, all_bodies: &[String]) {
         let mut queries: BTreeSet<String> = BTreeSet::new();
-        for body in &all_bodies {
+        for body in all_bodies {
             for piece in pieces(body).0 {
                 match piece {
                     Piece::Word(w) => {
@@ -361,7 +396,7 @@ mod tests {
             .map(String::from),
         );
         for query in &queries {
-            let indexed = conversations(&store, query).await.unwrap();
+            let indexed = conversations(store, query).await.unwrap();
             let parsed = Query::parse(query);
             let read: BTreeSet<ConversationId> = store
                 .conversations_with_message(None, move |b| parsed.matches(b))

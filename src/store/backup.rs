@@ -267,11 +267,22 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
     dump(&txn, CLIENT_IDS, |(a, b), (c, d)| {
         line(name(&CLIENT_IDS), json!([a, b]), json!([c, d]))
     })?;
+    // The client ids of messages still waiting to be indexed, as the rows they become once filed.
+    match txn.open_table(INDEX_QUEUE) {
+        Ok(queue) => {
+            for ((a, b), (c, d)) in super::index_queue::waiting_client_ids(&queue).map_err(err)? {
+                line(name(&CLIENT_IDS), json!([a, b]), json!([c, d]))?;
+            }
+        }
+        Err(redb::TableError::TableDoesNotExist(_)) => {}
+        Err(e) => return Err(err(e)),
+    }
 
     // Every table in the file is in the export, so a backup is also a complete view of what is stored.
     let known = exported_tables();
     for table in txn.list_tables().map_err(err)? {
-        if !known.iter().any(|k| k == name(&table)) {
+        // The index queue is derived from the messages, like the search index.
+        if !known.iter().any(|k| k == name(&table)) && name(&table) != name(&INDEX_QUEUE) {
             return Err(err(format!(
                 "table {} is not part of the backup format",
                 name(&table)

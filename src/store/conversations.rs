@@ -71,11 +71,15 @@ fn earlier(
     let Some(client_id) = client_id else {
         return Ok(None);
     };
-    let Some((conversation, seq)) = txn
-        .open_table(CLIENT_IDS)?
-        .get((sender, client_id))?
-        .map(|v| v.value())
-    else {
+    let waiting = super::index_queue::waiting_client_id(txn, sender, client_id)?;
+    let filed = match waiting {
+        Some(_) => None,
+        None => txn
+            .open_table(CLIENT_IDS)?
+            .get((sender, client_id))?
+            .map(|v| v.value()),
+    };
+    let Some((conversation, seq)) = waiting.or(filed) else {
         return Ok(None);
     };
     txn.open_table(MESSAGES)?
@@ -144,11 +148,7 @@ pub(super) fn append(
     }
     txn.open_table(MESSAGES)?
         .insert((conversation.id, message.seq), encode(&message)?.as_slice())?;
-    super::search_index::add(txn, conversation.id, &message.body)?;
-    if let Some(client_id) = &message.client_id {
-        txn.open_table(CLIENT_IDS)?
-            .insert((sender, client_id.as_str()), (conversation.id, message.seq))?;
-    }
+    super::index_queue::queue(txn, &message, sender)?;
     save(txn, conversation, previous_activity)?;
     super::webhooks::emit(txn, Event::MessageCreated, || {
         webhooks::message_json(&message)

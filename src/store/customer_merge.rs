@@ -45,6 +45,8 @@ pub(super) fn merge(
     into: &mut Visitor,
     limits: HistoryLimits,
 ) -> Result<(), Error> {
+    // Filed first, so that the client ids moved below are all there is.
+    super::index_queue::file_all(txn)?;
     let previous_from = from.clone();
     {
         let mut links = txn.open_table(VISITOR_CONVERSATIONS)?;

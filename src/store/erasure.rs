@@ -68,6 +68,8 @@ pub(super) fn drop_conversation(
     keep_shell: bool,
     files: &mut Vec<String>,
 ) -> Result<usize, Error> {
+    // Filed first, so that the terms and client ids removed below are all there is.
+    super::index_queue::file_all(txn)?;
     let mut messages = txn.open_table(MESSAGES)?;
     let rows: Vec<Message> = messages
         .range((c.id, 0)..=(c.id, u64::MAX))?
@@ -254,6 +256,8 @@ fn erase_customer(
     mode: Erase,
     files: &mut Vec<String>,
 ) -> Result<Erased, Error> {
+    // Filed first, so that the client ids removed below are all there is.
+    super::index_queue::file_all(txn)?;
     let id = customer.id;
     let mut ids = merged_into(txn, id)?;
     ids.push(id);

@@ -9,11 +9,11 @@ use super::codec::{decode, encode};
 use super::tables::{
     ACTIVITY, AI_EVENTS, ANSWERED, API_TOKEN_DIGESTS, API_TOKENS, ARTICLES, ATTRIBUTE_KEYS, AUDIT,
     AUTOREPLIES, CANNED, CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, DELIVERIES, DELIVERY_DUE,
-    DIGESTS, EVENTS, EXTERNAL_IDS, HELPFUL_VOTES, INVITES, LINE_PUSH_DUE, LINE_PUSHES, LINE_USERS,
-    MAIL_DUE, MAILS, MEMBERSHIPS, MESSAGES, META, NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS,
-    OPERATORS, OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VIEWS, PAGE_VISITORS, RECHECKS, REPORT_FACTS,
-    REPORT_STARTS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS,
-    TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS, UNHELPFUL_VOTES, UPLOADS, VECTORS,
+    DIGESTS, EVENTS, EXTERNAL_IDS, HELPFUL_VOTES, INDEX_QUEUE, INVITES, LINE_PUSH_DUE, LINE_PUSHES,
+    LINE_USERS, MAIL_DUE, MAILS, MEMBERSHIPS, MESSAGES, META, NOTES, OPERATOR_EMAILS,
+    OPERATOR_SESSIONS, OPERATORS, OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VIEWS, PAGE_VISITORS,
+    RECHECKS, REPORT_FACTS, REPORT_STARTS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS,
+    SESSIONS, SETTINGS, TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS, UNHELPFUL_VOTES, UPLOADS, VECTORS,
     VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS, WEBHOOKS,
 };
 use super::visitors::save_visitor;
@@ -22,7 +22,7 @@ use crate::sites::Site;
 use crate::visitors::Visitor;
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: u64 = 11;
+pub const SCHEMA_VERSION: u64 = 12;
 
 /// The first version with the message search index.
 pub const SEARCH_INDEX_VERSION: u64 = 11;
@@ -36,8 +36,14 @@ type Migration = fn(&WriteTransaction) -> Result<(), Error>;
 /// `MIGRATIONS[n]` brings a file from version `n` to `n + 1`. Version 0 is a new, empty file.
 const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] = [
     create_v1, create_v2, create_v3, create_v4, create_v5, create_v6, create_v7, create_v8,
-    create_v9, create_v10, create_v11,
+    create_v9, create_v10, create_v11, create_v12,
 ];
+
+/// Messages waiting to be indexed (an older file has none: its messages were filed as they came).
+fn create_v12(txn: &WriteTransaction) -> Result<(), Error> {
+    txn.open_table(INDEX_QUEUE)?;
+    Ok(())
+}
 
 /// The message search index, built from the messages already stored.
 fn create_v11(txn: &WriteTransaction) -> Result<(), Error> {

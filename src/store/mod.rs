@@ -24,6 +24,7 @@ mod erasure;
 mod event_heads;
 mod faq;
 mod files;
+mod index_queue;
 mod invites;
 mod line;
 mod line_pushes;
@@ -140,12 +141,17 @@ impl Store {
     /// [`Store::open`] with per-customer history limits.
     pub async fn open_with(path: &Path, limits: HistoryLimits) -> Result<Store, OpenError> {
         let path = path.to_owned();
-        tokio::task::spawn_blocking(move || Self::open_blocking(&path, limits))
+        let policy = writer::IndexPolicy::default();
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path, limits, policy))
             .await
             .map_err(|e| OpenError::Storage(e.to_string()))?
     }
 
-    fn open_blocking(path: &Path, limits: HistoryLimits) -> Result<Store, OpenError> {
+    fn open_blocking(
+        path: &Path,
+        limits: HistoryLimits,
+        policy: writer::IndexPolicy,
+    ) -> Result<Store, OpenError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             create_private_dir(dir).map_err(|e| OpenError::Io(dir.to_owned(), e))?;
         }
@@ -155,8 +161,8 @@ impl Store {
             // The data file holds every secret: only its owner reads it.
             make_private(path, 0o600).map_err(|e| OpenError::Io(path.to_owned(), e))?;
         }
-        let writer =
-            writer::Writer::start(file.clone()).map_err(|e| OpenError::Io(path.to_owned(), e))?;
+        let writer = writer::Writer::start(file.clone(), policy)
+            .map_err(|e| OpenError::Io(path.to_owned(), e))?;
         let files = path.parent().unwrap_or(Path::new(".")).join("uploads");
         create_private_dir(&files).map_err(|e| OpenError::Io(files.clone(), e))?;
         Ok(Store {

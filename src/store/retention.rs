@@ -175,6 +175,8 @@ impl Store {
             let chunk = chunk.to_vec();
             forgotten += self
                 .write(move |txn| {
+                    // Filed first, so that the client ids removed below are all there is.
+                    super::index_queue::file_all(txn)?;
                     let mut gone = std::collections::HashSet::new();
                     for id in chunk {
                         let Some(v) = super::visitors::load_visitor(txn, id)? else {

@@ -1,5 +1,6 @@
-//! The message search index (`MESSAGE_TERMS`): kept in the transaction that stores each message, dropped
-//! with a conversation's messages, built again from every message by the schema migration and a restore.
+//! The message search index (`MESSAGE_TERMS`): filed from the messages the writer queued (see
+//! `index_queue.rs`; a search reads the waiting ones too), dropped with a conversation's messages, built
+//! again from every message by the schema migration and a restore.
 //! What the terms are and what a query means is `search`'s; this keeps and reads them.
 
 use std::collections::BTreeSet;
@@ -7,22 +8,9 @@ use std::collections::BTreeSet;
 use redb::{ReadableTable, WriteTransaction};
 
 use super::codec::decode;
-use super::tables::{MESSAGE_TERMS, MESSAGES};
+use super::tables::{INDEX_QUEUE, MESSAGE_TERMS, MESSAGES};
 use super::{Error, Store};
 use crate::conversations::{ConversationId, Message};
-
-/// Files `body` under its terms for `conversation`.
-pub(super) fn add(
-    txn: &WriteTransaction,
-    conversation: ConversationId,
-    body: &str,
-) -> Result<(), Error> {
-    let mut index = txn.open_multimap_table(MESSAGE_TERMS)?;
-    for term in crate::search::terms(body) {
-        index.insert(term.as_str(), conversation)?;
-    }
-    Ok(())
-}
 
 /// Forgets `conversation` under the terms of `bodies` (all of its messages, which are going).
 pub(super) fn remove<'a>(
@@ -43,6 +31,8 @@ pub(super) fn remove<'a>(
 
 /// Builds the index from every stored message.
 pub(super) fn rebuild(txn: &WriteTransaction) -> Result<(), Error> {
+    // Waiting client ids are filed; their terms are filed again below with every other message's.
+    super::index_queue::file_all(txn)?;
     txn.delete_multimap_table(MESSAGE_TERMS)?;
     let mut index = txn.open_multimap_table(MESSAGE_TERMS)?;
     for entry in txn.open_table(MESSAGES)?.iter()? {
@@ -65,11 +55,20 @@ impl Store {
     ) -> Result<BTreeSet<ConversationId>, Error> {
         self.read(move |txn| {
             let index = txn.open_multimap_table(MESSAGE_TERMS)?;
+            let waiting = super::index_queue::waiting_terms(
+                &txn.open_table(INDEX_QUEUE)?,
+                &txn.open_table(MESSAGES)?,
+            )?;
             let mut found: Option<BTreeSet<ConversationId>> = None;
             for term in &terms {
                 let mut these = BTreeSet::new();
-                for id in index.get(term.as_str())? {
-                    let id = id?.value();
+                let filed = index.get(term.as_str())?.map(|id| id.map(|id| id.value()));
+                let queued = waiting
+                    .iter()
+                    .filter(|(_, t)| t.contains(term))
+                    .map(|(id, _)| Ok(*id));
+                for id in filed.chain(queued) {
+                    let id = id?;
                     if found.as_ref().is_none_or(|f| f.contains(&id)) {
                         these.insert(id);
                     }
@@ -88,6 +87,11 @@ impl Store {
                     }
                     for id in ids {
                         these.insert(id?.value());
+                    }
+                }
+                for (id, waiting_terms) in &waiting {
+                    if waiting_terms.iter().any(|t| t.starts_with(prefix.as_str())) {
+                        these.insert(*id);
                     }
                 }
                 found = Some(these);

@@ -240,3 +240,12 @@ pub const PUSH_DUE: TableDefinition<(u64, u64), ()> = TableDefinition::new("next
 /// builds it again.
 pub const MESSAGE_TERMS: MultimapTableDefinition<&str, u64> =
     MultimapTableDefinition::new("term_conversationids");
+
+// Schema version 12: messages waiting to be indexed.
+
+/// `message_id -> (conversation_id, seq, sender key, client id or "")`: messages stored while the writer
+/// was busy whose search terms and client id are not yet in `MESSAGE_TERMS` and `CLIENT_IDS` (see
+/// `index_queue.rs`); derived from `MESSAGES`, so backups leave it out (its client ids are written as
+/// `CLIENT_IDS` rows).
+pub const INDEX_QUEUE: TableDefinition<u64, (u64, u64, &str, &str)> =
+    TableDefinition::new("messageid_conversationid_seq_sender_clientid");

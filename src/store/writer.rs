@@ -22,6 +22,36 @@ const MAX_BATCH: usize = 1024;
 /// How many jobs may wait before callers are slowed down.
 const QUEUE: usize = 4096;
 
+/// When the writer files the messages queued for indexing (see `index_queue.rs`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct IndexPolicy {
+    /// A batch of fewer jobs files the queue before it commits, so a shop that is not busy has every
+    /// message filed in the transaction that stores it.
+    pub file_below: usize,
+    /// A batch that leaves more waiting than this files the queue: a search reads every waiting message.
+    pub most_waiting: u64,
+    /// Whether the writer files what waits as soon as no job is queued.
+    pub when_idle: bool,
+}
+
+impl Default for IndexPolicy {
+    fn default() -> Self {
+        IndexPolicy {
+            file_below: 16,
+            most_waiting: 4096,
+            when_idle: true,
+        }
+    }
+}
+
+/// What became of a batch.
+struct Outcome {
+    /// Whether its commit succeeded.
+    committed: bool,
+    /// Messages it left waiting to be filed.
+    waiting: u64,
+}
+
 /// What a job does once the batch's commit has succeeded or failed: answer its caller.
 type Completion = Box<dyn FnOnce(Result<(), Error>) + Send>;
 /// A write: applied to the batch's transaction (or told why there is none), it returns its completion.
@@ -56,7 +86,7 @@ pub(super) struct Writer {
 
 impl Writer {
     /// Starts the writer thread for the data file.
-    pub(super) fn start(file: Arc<DataFile>) -> std::io::Result<Writer> {
+    pub(super) fn start(file: Arc<DataFile>, policy: IndexPolicy) -> std::io::Result<Writer> {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let stats = Arc::new(WriteStats::default());
         let counters = stats.clone();
@@ -66,7 +96,7 @@ impl Writer {
             .name("sodan-writer".into())
             .spawn(move || {
                 super::event_heads::keep_lists_on_this_thread();
-                run(&file, queue, &counters, &announcer)
+                run(&file, queue, &counters, &announcer, policy)
             })?;
         Ok(Writer {
             jobs,
@@ -134,6 +164,7 @@ fn run(
     mut queue: mpsc::Receiver<Job>,
     stats: &WriteStats,
     changes: &broadcast::Sender<MembershipChange>,
+    policy: IndexPolicy,
 ) {
     while let Some(first) = queue.blocking_recv() {
         let mut batch = vec![first];
@@ -145,41 +176,78 @@ fn run(
         }
         let (writes, started) = (batch.len(), std::time::Instant::now());
         ANNOUNCED.with_borrow_mut(Vec::clear);
-        // A job that panics must not take the writer (and so every later write) down with it: its
-        // batch's transaction is dropped unwritten, its callers are told the write failed, and the writer
-        // goes on with the next batch.
-        let committed =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commit_batch(file, batch)));
-        let committed = committed.unwrap_or_else(|_| {
-            tracing::error!(
-                jobs = writes,
-                "a write panicked; its batch was not committed"
-            );
-            false
-        });
-        if !committed {
-            // What the batch's jobs remembered was never stored.
-            super::event_heads::forget_all();
-        }
-        if committed {
+        let outcome = commit_guarded(file, batch, policy, false);
+        if outcome.committed {
             stats.commit(writes, started.elapsed());
             for change in ANNOUNCED.with_borrow_mut(std::mem::take) {
                 // Nobody listening is fine.
                 let _ = changes.send(change);
             }
         }
+        if outcome.waiting > 0 && policy.when_idle && queue.is_empty() {
+            // Nothing else to do: file what waits, so searches read it from the index again.
+            commit_guarded(file, Vec::new(), policy, true);
+        }
     }
 }
 
-/// Applies and commits one batch; `true` when the commit succeeded.
-fn commit_batch(file: &DataFile, batch: Vec<Job>) -> bool {
+/// [`commit_batch`], surviving a job that panics: a write that panics must not take the writer (and so
+/// every later write) down with it. Its batch's transaction is dropped unwritten, its callers are told
+/// the write failed, and the writer goes on with the next batch.
+fn commit_guarded(
+    file: &DataFile,
+    batch: Vec<Job>,
+    policy: IndexPolicy,
+    file_now: bool,
+) -> Outcome {
+    let jobs = batch.len();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        commit_batch(file, batch, policy, file_now)
+    }));
+    let outcome = outcome.unwrap_or_else(|_| {
+        tracing::error!(jobs, "a write panicked; its batch was not committed");
+        Outcome {
+            committed: false,
+            waiting: 0,
+        }
+    });
+    if !outcome.committed {
+        // What the batch's jobs remembered was never stored.
+        super::event_heads::forget_all();
+        super::index_queue::forget_all();
+    }
+    outcome
+}
+
+/// Files the messages waiting to be indexed when the policy says so (or `file_now`); returns how many
+/// still wait.
+fn file_queue(
+    txn: &WriteTransaction,
+    jobs: usize,
+    policy: IndexPolicy,
+    file_now: bool,
+) -> Result<u64, Error> {
+    let waiting = super::index_queue::waiting(txn)?;
+    if waiting > 0 && (file_now || jobs < policy.file_below || waiting > policy.most_waiting) {
+        super::index_queue::file_all(txn)?;
+        return Ok(0);
+    }
+    Ok(waiting)
+}
+
+/// Applies, files the index queue when due, and commits one batch.
+fn commit_batch(file: &DataFile, batch: Vec<Job>, policy: IndexPolicy, file_now: bool) -> Outcome {
+    let failed = Outcome {
+        committed: false,
+        waiting: 0,
+    };
     let db = match file.get_or_reopen() {
         Ok(db) => db,
         Err(e) => {
             for job in batch {
                 job(Err(&e))(Err(e.clone()));
             }
-            return false;
+            return failed;
         }
     };
     // Two-phase: redb's advice when input is untrusted. Quick-repair: each commit also saves the allocator
@@ -192,8 +260,13 @@ fn commit_batch(file: &DataFile, batch: Vec<Job>) -> bool {
     });
     match txn {
         Ok(txn) => {
+            let jobs = batch.len();
             let completions: Vec<Completion> = batch.into_iter().map(|job| job(Ok(&txn))).collect();
-            let committed = txn.commit().map_err(Error::from);
+            let (committed, waiting) = match file_queue(&txn, jobs, policy, file_now) {
+                Ok(waiting) => (txn.commit().map_err(Error::from), waiting),
+                // Dropped unwritten: the jobs' writes are not committed.
+                Err(e) => (Err(e), 0),
+            };
             if let Err(e) = &committed {
                 tracing::error!(error = %e, jobs = completions.len(), "commit failed");
             }
@@ -204,7 +277,10 @@ fn commit_batch(file: &DataFile, batch: Vec<Job>) -> bool {
             if !ok {
                 file.close_after_error(db);
             }
-            ok
+            Outcome {
+                committed: ok,
+                waiting,
+            }
         }
         Err(e) => {
             let e = Error::from(e);
@@ -213,7 +289,7 @@ fn commit_batch(file: &DataFile, batch: Vec<Job>) -> bool {
                 job(Err(&e))(Err(e.clone()));
             }
             file.close_after_error(db);
-            false
+            failed
         }
     }
 }
