@@ -141,8 +141,8 @@ pub async fn open(address: &str, path: &str, headers: &[(&str, &str)]) -> Option
     // Browsers disable Nagle's algorithm on WebSockets; so do these clients. A small read buffer:
     // tungstenite zeroes the whole buffer before each read (128 KiB by default), which made the
     // clients spend more of the machine's CPU than the server's sockets under `saturate`.
-    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
-        .read_buffer_size(4096);
+    let config =
+        tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(4096);
     tokio_tungstenite::connect_async_with_config(request, Some(config), true)
         .await
         .ok()

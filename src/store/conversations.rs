@@ -6,7 +6,7 @@ use redb::{ReadableTable, WriteTransaction};
 use super::codec::{decode, encode};
 use super::posted::{Draft, Names, Posted, names_in};
 use super::tables::{
-    ACTIVITY, CLIENT_IDS, CONVERSATIONS, MESSAGES, META, SETTINGS, UPLOADS, VISITOR_CONVERSATIONS,
+    ACTIVITY, CLIENT_IDS, CONVERSATIONS, MESSAGES, SETTINGS, UPLOADS, VISITOR_CONVERSATIONS,
 };
 use super::visitors::{Seen, touch};
 use super::{Error, Store};
@@ -24,10 +24,7 @@ const NEXT_UPLOAD_KEY: &str = "next_upload_id";
 
 /// Takes the next number of the counter `key` in META.
 pub(super) fn next_id(txn: &WriteTransaction, key: &str) -> Result<u64, Error> {
-    let mut meta = txn.open_table(META)?;
-    let id = meta.get(key)?.map(|v| v.value()).unwrap_or(1);
-    meta.insert(key, id + 1)?;
-    Ok(id)
+    super::counters::next(txn, key)
 }
 
 pub(super) fn load(

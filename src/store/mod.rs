@@ -15,6 +15,7 @@ mod canned;
 mod codec;
 mod conversation_reads;
 mod conversations;
+mod counters;
 mod customer_merge;
 mod customer_notes;
 mod customer_reads;

@@ -4,7 +4,7 @@ use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 
 use super::codec::{decode, encode};
 use super::sessions::end_sessions;
-use super::tables::{INVITES, META, OPERATOR_EMAILS, OPERATORS};
+use super::tables::{INVITES, OPERATOR_EMAILS, OPERATORS};
 use super::{Error, Store};
 use crate::auth::password::PasswordHash;
 use crate::i18n::Lang;
@@ -18,9 +18,7 @@ pub(super) fn insert_operator(txn: &WriteTransaction, new: NewOperator) -> Resul
     if emails.get(new.email.as_str())?.is_some() {
         return Err(Error::Conflict("an account with this e-mail address"));
     }
-    let mut meta = txn.open_table(META)?;
-    let id = meta.get(NEXT_ID_KEY)?.map(|v| v.value()).unwrap_or(1);
-    meta.insert(NEXT_ID_KEY, id + 1)?;
+    let id = super::counters::next(txn, NEXT_ID_KEY)?;
     let operator = Operator {
         id,
         email: new.email,

@@ -3,7 +3,7 @@
 use redb::{ReadableTable, Table, WriteTransaction};
 
 use super::codec::{decode, encode};
-use super::tables::{META, PAGE_VIEW_LOG, SEEN, VISITOR_TOKENS, VISITORS};
+use super::tables::{PAGE_VIEW_LOG, SEEN, VISITOR_TOKENS, VISITORS};
 use super::{Error, HistoryLimits, Store};
 use crate::segments::Change;
 use crate::visitors::{PageView, Visitor, VisitorId};
@@ -46,9 +46,7 @@ pub(super) fn follow(
 
 /// Creates a visitor record with the next id.
 pub(super) fn new_visitor(txn: &WriteTransaction, now_ms: u64) -> Result<Visitor, Error> {
-    let mut meta = txn.open_table(META)?;
-    let id = meta.get(NEXT_ID_KEY)?.map(|v| v.value()).unwrap_or(1);
-    meta.insert(NEXT_ID_KEY, id + 1)?;
+    let id = super::counters::next(txn, NEXT_ID_KEY)?;
     Ok(Visitor::new(id, now_ms))
 }
 

@@ -96,6 +96,7 @@ impl Writer {
             .name("sodan-writer".into())
             .spawn(move || {
                 super::event_heads::keep_lists_on_this_thread();
+                super::counters::keep_on_this_thread();
                 run(&file, queue, &counters, &announcer, policy)
             })?;
         Ok(Writer {
@@ -215,6 +216,7 @@ fn commit_guarded(
         // What the batch's jobs remembered was never stored.
         super::event_heads::forget_all();
         super::index_queue::forget_all();
+        super::counters::forget_all();
     }
     outcome
 }
@@ -262,7 +264,9 @@ fn commit_batch(file: &DataFile, batch: Vec<Job>, policy: IndexPolicy, file_now:
         Ok(txn) => {
             let jobs = batch.len();
             let completions: Vec<Completion> = batch.into_iter().map(|job| job(Ok(&txn))).collect();
-            let (committed, waiting) = match file_queue(&txn, jobs, policy, file_now) {
+            let before_commit = file_queue(&txn, jobs, policy, file_now)
+                .and_then(|waiting| super::counters::persist(&txn).map(|()| waiting));
+            let (committed, waiting) = match before_commit {
                 Ok(waiting) => (txn.commit().map_err(Error::from), waiting),
                 // Dropped unwritten: the jobs' writes are not committed.
                 Err(e) => (Err(e), 0),
