@@ -60,7 +60,7 @@ pub async fn connect(
     let handler = VisitorSocket {
         address: address.clone(),
         state: state.into_inner(),
-        site: Some(site),
+        site: Some(Box::new(site)),
         visitor: None,
         registration: None,
         last_typing: None,
@@ -90,8 +90,10 @@ struct VisitorSocket {
     state: Arc<State>,
     /// The client address whose budgets this socket spends.
     address: String,
-    /// The site settings, until the welcome has used them.
-    site: Option<Site>,
+    /// The site settings, until the welcome has used them (boxed, like the bot below: the socket's task
+    /// is allocated at its full size for as long as the socket is open, so what is not always there stays
+    /// out of it).
+    site: Option<Box<Site>>,
     /// The visitor, once hello has identified them.
     visitor: Option<VisitorId>,
     registration: Option<Registration>,
@@ -102,7 +104,7 @@ struct VisitorSocket {
     /// The proactive messages offered on this socket, and what became of them.
     triggers: Triggers,
     /// The FAQ bot, when it answers (read at the welcome).
-    bot: Option<BotContext>,
+    bot: Option<Box<BotContext>>,
     /// The browser's language, from hello.
     language: String,
     /// The User-Agent of the upgrade request, until hello has recorded the device.
@@ -314,7 +316,7 @@ impl VisitorSocket {
         // The site settings are needed only for the first welcome: an idle socket should hold as little as
         // possible.
         let site = match self.site.take() {
-            Some(site) => site,
+            Some(site) => *site,
             None => match store.site().await {
                 Ok(site) => site,
                 Err(e) => return refused(session, Refused::Store(e)).await,
@@ -361,7 +363,7 @@ impl VisitorSocket {
         )
         .await
         {
-            Ok(bot) => bot,
+            Ok(bot) => bot.map(Box::new),
             Err(e) => return refused(session, Refused::Store(e)).await,
         };
         if let Some(bot) = self.bot.as_ref().filter(|_| bot_greets)
