@@ -100,3 +100,25 @@ pub struct NewUpload {
     /// Size in bytes.
     pub size: u64,
 }
+
+#[cfg(test)]
+impl super::Store {
+    /// Posts `body` from `visitor` under `client_id` in their latest conversation (for tests).
+    pub(crate) async fn say_as_visitor(
+        &self,
+        visitor: crate::visitors::VisitorId,
+        client_id: &str,
+        body: &str,
+    ) -> Posted {
+        let draft = Draft {
+            author: Author::Visitor,
+            client_id: Some(client_id.to_owned()),
+            body: body.to_owned(),
+            note: false,
+            upload: None,
+        };
+        self.post_visitor_message(visitor, draft, Default::default())
+            .await
+            .unwrap()
+    }
+}

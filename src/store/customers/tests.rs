@@ -1,9 +1,8 @@
 use serde_json::json;
 
 use super::*;
-use crate::conversations::{Author, Origin};
 use crate::customers::events::{PURCHASE, parse_event};
-use crate::store::{Draft, HistoryLimits, NoteChange};
+use crate::store::{HistoryLimits, NoteChange};
 use crate::visitors::PageView;
 
 fn page(n: u64) -> PageView {
@@ -11,17 +10,7 @@ fn page(n: u64) -> PageView {
 }
 
 async fn say(store: &Store, visitor: VisitorId, body: &str) {
-    let draft = Draft {
-        author: Author::Visitor,
-        client_id: Some(body.to_owned()),
-        body: body.to_owned(),
-        note: false,
-        upload: None,
-    };
-    store
-        .post_visitor_message(visitor, draft, Origin::default())
-        .await
-        .unwrap();
+    store.say_as_visitor(visitor, body, body).await;
 }
 
 #[tokio::test]

@@ -3,25 +3,15 @@ use std::time::Duration;
 use redb::ReadableTableMetadata;
 
 use super::{queue, waiting_client_id};
-use crate::conversations::{Author, Message, Origin};
+use crate::conversations::{Author, Message};
 use crate::store::customers::Claim;
 use crate::store::erasure::Erase;
 use crate::store::writer::IndexPolicy;
-use crate::store::{Draft, Error, Posted, Store};
+use crate::store::{Error, Posted, Store};
 use crate::visitors::VisitorId;
 
 async fn say(store: &Store, visitor: VisitorId, client_id: &str, body: &str) -> Posted {
-    let draft = Draft {
-        author: Author::Visitor,
-        client_id: Some(client_id.to_owned()),
-        body: body.to_owned(),
-        note: false,
-        upload: None,
-    };
-    store
-        .post_visitor_message(visitor, draft, Origin::default())
-        .await
-        .unwrap()
+    store.say_as_visitor(visitor, client_id, body).await
 }
 
 async fn found(store: &Store, query: &str) -> usize {
