@@ -192,6 +192,7 @@ pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report 
     let mut report = Report {
         scenario: scenario.name.clone(),
         rss_idle: server.rss(),
+        threads_idle: server.threads(),
         ..Report::default()
     };
     let book = Arc::new(Book::default());
@@ -281,6 +282,7 @@ pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report 
             }
         }
     }
+    report.threads_with_sockets = server.threads();
     tokio::time::sleep(Duration::from_secs(2)).await;
     report.rss_with_sockets = server.rss();
     report.bytes_per_idle_socket =

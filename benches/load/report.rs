@@ -94,6 +94,11 @@ pub struct Report {
     pub rss_idle: u64,
     /// Server RSS with every visitor socket open and idle (bytes).
     pub rss_with_sockets: u64,
+    /// Server threads after start-up and set-up, no sockets.
+    pub threads_idle: u64,
+    /// Server threads right after every visitor socket said hello (a burst of hellos must not start a
+    /// thread each).
+    pub threads_with_sockets: u64,
     /// (rss_with_sockets - rss_idle) / visitors (bytes).
     pub bytes_per_idle_socket: u64,
     /// Baseline: the same per idle socket of a bare actix-ws server (bytes; 0 when not measured).
@@ -145,6 +150,10 @@ impl Report {
             );
         }
         t += &format!("| RSS idle | {:.1} MB | |\n", mb(self.rss_idle));
+        t += &format!(
+            "| threads idle / after the hellos | {} / {} | |\n",
+            self.threads_idle, self.threads_with_sockets
+        );
         t += &format!(
             "| RSS with idle sockets | {:.1} MB | {:.1} KB per socket |\n",
             mb(self.rss_with_sockets),

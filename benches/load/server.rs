@@ -33,14 +33,23 @@ pub fn listening_address(child: &mut Child) -> String {
 
 /// The resident set of process `pid` (bytes; 0 when it cannot be read).
 pub fn rss_of(pid: u32) -> u64 {
+    status_field(pid, "VmRSS:") * 1024
+}
+
+/// How many threads process `pid` runs (0 when it cannot be read).
+pub fn threads_of(pid: u32) -> u64 {
+    status_field(pid, "Threads:")
+}
+
+/// The first number of `field` in `/proc/PID/status`.
+fn status_field(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0)
-        * 1024
 }
 
 impl Drop for Server {
@@ -90,6 +99,11 @@ impl Server {
     /// Its resident set now (bytes).
     pub fn rss(&self) -> u64 {
         rss_of(self.child.id())
+    }
+
+    /// The server's thread count now.
+    pub fn threads(&self) -> u64 {
+        threads_of(self.child.id())
     }
 
     /// User + system CPU time so far, in milliseconds.

@@ -136,6 +136,12 @@ fn security_headers() -> DefaultHeaders {
 /// 45 KB (a Japanese character is 3 bytes, each written `%XX`), plus the form's other fields.
 const FORM_LIMIT_BYTES: usize = 64 * 1024;
 
+/// Threads each HTTP worker may run for blocking work (data file reads, file reads). The reads are short
+/// and use the CPU, so more threads than this only wait for cores; actix's default (512 shared by the
+/// workers) let a burst of a few thousand widget hellos start 170 threads, each holding its stack and its
+/// allocator cache until it had been idle for 10 s.
+pub const BLOCKING_THREADS_PER_WORKER: usize = 8;
+
 /// Resolves on SIGINT or SIGTERM, or when a [`ServerHandle`] asks to stop; then marks the state as closing.
 async fn stop_signal(closing: watch::Sender<bool>) {
     let mut asked = closing.subscribe();
@@ -194,6 +200,7 @@ pub fn server(listener: TcpListener, state: State) -> std::io::Result<Server> {
             }))
     })
     .shutdown_timeout(10)
+    .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
     // Chat frames are small and must leave at once; Nagle's algorithm would hold them up to 40 ms.
     .tcp_nodelay(true)
     .shutdown_signal(stop_signal(closing.clone()))

@@ -28,6 +28,17 @@ async fn the_smoke_load_scenario_runs_and_loses_nothing() {
         "operator replies reached visitors"
     );
     assert!(report.rss_idle > 0 && report.rss_with_sockets >= report.rss_idle);
+    // Bounded by default: a burst of hellos waits for the blocking threads the workers may run, it does not
+    // start one per hello (the default pool let 50 hellos start 23 more threads).
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let blocking = workers * sodan::web::BLOCKING_THREADS_PER_WORKER as u64;
+    assert!(
+        report.threads_idle > 0
+            && report.threads_with_sockets <= report.threads_idle + blocking + 4,
+        "threads: {} idle, {} after the hellos (workers may add {blocking})",
+        report.threads_idle,
+        report.threads_with_sockets
+    );
     assert!(report.echo.p50_us > 0 && report.redb_commits_per_sec > 0.0);
 }
 
