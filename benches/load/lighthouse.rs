@@ -126,6 +126,8 @@ fn lighthouse() -> PathBuf {
 
 /// One Lighthouse performance run of `url`: (TBT ms, score, LCP ms, bytes).
 fn audit(bin: &Path, url: &str) -> [f64; 4] {
+    // Chromium leaves scratch directories in TMPDIR when Lighthouse kills it: give it one that is removed.
+    let scratch = tempfile::tempdir().unwrap();
     let out = Command::new(bin)
         .arg(url)
         .args([
@@ -136,6 +138,7 @@ fn audit(bin: &Path, url: &str) -> [f64; 4] {
             "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update",
         ])
         .env("CHROME_PATH", "/usr/bin/chromium")
+        .env("TMPDIR", scratch.path())
         .output()
         .expect("lighthouse runs");
     assert!(

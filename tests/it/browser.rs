@@ -49,6 +49,8 @@ pub struct Browser {
     /// chromedriver's address, for the commands fantoccini has no method for (Chrome DevTools Protocol).
     driver_url: String,
     _profile: tempfile::TempDir,
+    /// Chromium's TMPDIR.
+    _scratch: tempfile::TempDir,
 }
 
 impl Browser {
@@ -65,8 +67,12 @@ impl Browser {
             .local_addr()
             .unwrap()
             .port();
+        // Chromium leaves scratch directories in TMPDIR when it is killed: give it one of its own, removed
+        // with the browser, so test runs do not fill /tmp.
+        let scratch = tempfile::tempdir().unwrap();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
+            .env("TMPDIR", scratch.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -97,6 +103,7 @@ impl Browser {
                         driver,
                         driver_url: url.clone(),
                         _profile: profile,
+                        _scratch: scratch,
                     };
                 }
                 Err(e) => {

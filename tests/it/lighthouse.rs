@@ -32,6 +32,8 @@ fn lighthouse() -> PathBuf {
 /// (category, score, the audits that failed) for `url`.
 fn audit(url: &str) -> Vec<(String, f64, Vec<String>)> {
     crate::browser::ensure_installed();
+    // Chromium leaves scratch directories in TMPDIR when Lighthouse kills it: give it one that is removed.
+    let scratch = tempfile::tempdir().unwrap();
     let out = Command::new(lighthouse())
         .arg(url)
         .args([
@@ -42,6 +44,7 @@ fn audit(url: &str) -> Vec<(String, f64, Vec<String>)> {
             "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
         ])
         .env("CHROME_PATH", "/usr/bin/chromium")
+        .env("TMPDIR", scratch.path())
         .output()
         .expect("lighthouse runs");
     assert!(
