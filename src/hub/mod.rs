@@ -5,7 +5,11 @@
 //! client resumes by sequence number), so a stalled socket never delays the others. The hub never holds the
 //! only copy of anything: everything it pushes was committed first.
 
+mod outbox;
 pub mod protocol;
+
+pub use outbox::Outbox;
+use outbox::OutboxSender;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -49,7 +53,7 @@ enum Command {
     Register {
         id: ConnectionId,
         audience: Audience,
-        outbox: mpsc::Sender<Frame>,
+        outbox: OutboxSender,
         owner: Option<Owner>,
     },
     Disconnect {
@@ -100,12 +104,12 @@ impl Hub {
 
     /// Registers a connection for `audience`; frames for it arrive on the returned receiver. Dropping the
     /// [`Registration`] unregisters it, however the socket ends.
-    pub async fn register(&self, audience: Audience) -> (Registration, mpsc::Receiver<Frame>) {
+    pub async fn register(&self, audience: Audience) -> (Registration, Outbox) {
         self.register_owned(audience, None).await
     }
 
     /// Registers an operator's console, so it can be cut off when their access ends.
-    pub async fn register_console(&self, owner: Owner) -> (Registration, mpsc::Receiver<Frame>) {
+    pub async fn register_console(&self, owner: Owner) -> (Registration, Outbox) {
         self.register_owned(Audience::Operators, Some(owner)).await
     }
 
@@ -144,9 +148,9 @@ impl Hub {
         &self,
         audience: Audience,
         owner: Option<Owner>,
-    ) -> (Registration, mpsc::Receiver<Frame>) {
+    ) -> (Registration, Outbox) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (outbox, inbox) = mpsc::channel(OUTBOX);
+        let (outbox, inbox) = outbox::outbox(OUTBOX);
         let command = Command::Register {
             id,
             audience,
@@ -257,8 +261,7 @@ impl std::fmt::Debug for Command {
 }
 
 async fn run(mut queue: mpsc::Receiver<Command>) {
-    let mut audiences: HashMap<Audience, HashMap<ConnectionId, mpsc::Sender<Frame>>> =
-        HashMap::new();
+    let mut audiences: HashMap<Audience, HashMap<ConnectionId, OutboxSender>> = HashMap::new();
     let mut audience_of: HashMap<ConnectionId, Audience> = HashMap::new();
     let mut owners: HashMap<ConnectionId, Owner> = HashMap::new();
     while let Some(command) = queue.recv().await {
@@ -350,7 +353,7 @@ async fn run(mut queue: mpsc::Receiver<Command>) {
 }
 
 fn remove(
-    audiences: &mut HashMap<Audience, HashMap<ConnectionId, mpsc::Sender<Frame>>>,
+    audiences: &mut HashMap<Audience, HashMap<ConnectionId, OutboxSender>>,
     audience_of: &mut HashMap<ConnectionId, Audience>,
     id: ConnectionId,
 ) {
@@ -381,7 +384,7 @@ mod tests {
             .await;
         assert_eq!(&*visitor_rx.recv().await.unwrap(), "for seven");
         assert_eq!(&*operator_rx.recv().await.unwrap(), "for operators");
-        assert!(other_rx.try_recv().is_err());
+        assert!(other_rx.try_recv().is_none());
 
         drop(visitor);
         drop(operator);

@@ -5,10 +5,10 @@ use std::future::Future;
 use std::time::Duration;
 
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::hub::Frame;
+use crate::hub::Outbox;
 use crate::hub::protocol::MAX_FRAME_BYTES;
 
 /// How often the server pings.
@@ -21,7 +21,7 @@ pub enum Flow {
     /// Keep going.
     Continue,
     /// Start forwarding these hub frames to the client.
-    Subscribe(mpsc::Receiver<Frame>),
+    Subscribe(Outbox),
     /// Close the socket.
     Close,
 }
@@ -66,7 +66,7 @@ pub async fn run<H: Handler>(
     mut session: Session,
     mut stream: AggregatedMessageStream,
     mut handler: H,
-    mut outbox: Option<mpsc::Receiver<Frame>>,
+    mut outbox: Option<Outbox>,
     mut closing: watch::Receiver<bool>,
 ) {
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
