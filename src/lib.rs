@@ -26,6 +26,7 @@
 //! - [`presence`]: whether the team is online (business hours, open consoles, operators not away).
 //! - [`budgets`]: what one visitor or one client address may make Sodan store (rates, daily uploads).
 //! - [`disk_guard`]: free space on the data disk, and which writes stop first when it runs low.
+//! - [`outbound`]: HTTP clients for webhooks and Web Push, built when something is first due.
 //! - [`upkeep`]: background work: segment back-fills, window re-checks, live membership changes to consoles.
 //! - [`api_tokens`]: scoped, revocable tokens for the back-office REST API.
 //! - [`conversations`]: conversations and messages, their statuses and checks.
@@ -73,6 +74,7 @@ pub mod line;
 pub mod mail;
 pub mod money;
 pub mod operators;
+pub mod outbound;
 pub mod presence;
 pub mod push;
 pub mod reports;

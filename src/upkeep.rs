@@ -205,20 +205,16 @@ async fn attached_file(store: &Store, mail: &crate::mail::Outgoing) -> Option<Ve
 /// Sends due webhook deliveries every [`MAIL_EVERY`], signed, each with a lease so that a crash mid-send
 /// means a resend rather than a loss.
 async fn deliveries(store: WeakStore, first_retry_ms: u64) {
-    let client = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .user_agent(concat!("Sodan-Webhooks/", env!("CARGO_PKG_VERSION")))
-        // A redirect would turn the POST into a body-less GET (and could point anywhere): a 3xx answer is
-        // a failed attempt, retried and finally shown as failed, as Stripe and Standard Webhooks treat it.
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
-        Ok(client) => client,
-        Err(e) => {
-            tracing::error!(error = %e, "the webhook client could not start; webhooks are not sent");
-            return;
-        }
-    };
+    let mut client = crate::outbound::OnFirstUse::new("webhooks", || {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .user_agent(concat!("Sodan-Webhooks/", env!("CARGO_PKG_VERSION")))
+            // A redirect would turn the POST into a body-less GET (and could point anywhere): a 3xx
+            // answer is a failed attempt, retried and finally shown as failed, as Stripe and Standard
+            // Webhooks treat it.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+    });
     loop {
         tokio::time::sleep(MAIL_EVERY).await;
         let Some(strong) = store.upgrade() else {
@@ -233,6 +229,13 @@ async fn deliveries(store: WeakStore, first_retry_ms: u64) {
                 tracing::warn!(error = %e, "reading webhook deliveries failed");
                 continue;
             }
+        };
+        if due.is_empty() {
+            continue;
+        }
+        // Taken but not sent: their leases run out and they are taken again next round.
+        let Some(client) = client.get() else {
+            continue;
         };
         for (d, hook) in due {
             let signature = crate::webhooks::signature(&hook.secret, crate::clock::now(), &d.body);

@@ -56,18 +56,13 @@ async fn queue(store: &Store, hub: &Hub, posted: &Posted) -> Result<(), crate::s
 
 /// Sends due pushes every second for as long as the store is open.
 pub async fn run(store: WeakStore, contact: String, first_retry_ms: u64) {
-    let client = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(15))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("Sodan/", env!("CARGO_PKG_VERSION")))
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "the push client could not start; no pushes are sent");
-            return;
-        }
-    };
+    let mut client = crate::outbound::OnFirstUse::new("web push", || {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Sodan/", env!("CARGO_PKG_VERSION")))
+            .build()
+    });
     loop {
         tokio::time::sleep(EVERY).await;
         let Some(strong) = store.upgrade() else {
@@ -83,6 +78,10 @@ pub async fn run(store: WeakStore, contact: String, first_retry_ms: u64) {
         if due.is_empty() {
             continue;
         }
+        // Taken but not sent: their leases run out and they are taken again next round.
+        let Some(client) = client.get() else {
+            continue;
+        };
         let key = match strong.vapid_key(super::vapid::new_private_key).await {
             Ok(k) => k,
             Err(e) => {
@@ -91,7 +90,7 @@ pub async fn run(store: WeakStore, contact: String, first_retry_ms: u64) {
             }
         };
         for (job, subscription) in due {
-            let outcome = super::send::send(&client, &key, &contact, &subscription, &job).await;
+            let outcome = super::send::send(client, &key, &contact, &subscription, &job).await;
             if !matches!(outcome, super::send::Outcome::Delivered) {
                 tracing::info!(push = job.id, ?outcome, "a push was not delivered");
             }
