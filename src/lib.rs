@@ -29,7 +29,8 @@
 //! - [`outbound`]: HTTP clients for webhooks and Web Push, built when something is first due.
 //! - [`upkeep`]: background work: segment back-fills, window re-checks, live membership changes to consoles.
 //! - [`api_tokens`]: scoped, revocable tokens for the back-office REST API.
-//! - [`conversations`]: conversations and messages, their statuses and checks.
+//! - [`conversations`]: conversations and messages, their statuses and checks, and how a conversation's state
+//!   follows what happens in it (rules the store applies inside its writes).
 //! - [`uploads`]: attached files: which kinds are accepted (sniffed) and how they are named.
 //! - [`auth`]: passwords (argon2id), sessions, CSRF tokens, login rate limits.
 //! - [`hub`]: who is connected, and pushing committed events to their sockets; the wire protocol.

@@ -4,6 +4,7 @@
 
 pub mod live;
 pub mod mail_thread;
+mod state;
 
 pub use mail_thread::{MailRef, MailThread};
 
@@ -270,31 +271,7 @@ impl Conversation {
     /// An open web conversation with nothing in it, for tests that set what they need.
     #[cfg(test)]
     pub fn blank(id: ConversationId, visitor_id: VisitorId) -> Conversation {
-        Conversation {
-            id,
-            visitor_id,
-            status: Status::Open,
-            snoozed_until: None,
-            assignee: None,
-            labels: vec![],
-            created_at: 0,
-            last_activity_at: 0,
-            last_seq: 0,
-            unread_for_operators: 0,
-            read_by_operator_seq: 0,
-            read_by_visitor_seq: 0,
-            preview: String::new(),
-            started_on: None,
-            trigger: None,
-            waiting_since: None,
-            auto_replied: false,
-            autoreply_due: None,
-            bot: None,
-            digest_due: None,
-            channel: Channel::Web,
-            stats: ConversationStats::default(),
-            mail_thread: None,
-        }
+        Conversation::started(id, visitor_id, 0, None, Channel::Web)
     }
 
     /// The status an inbox shows now: a snooze that ran out reads as open.

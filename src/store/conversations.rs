@@ -127,22 +127,7 @@ pub(super) fn append(
         client_id: draft.client_id,
         created_at: now_ms,
     };
-    conversation.last_seq = message.seq;
-    conversation.last_activity_at = now_ms;
-    if !message.note {
-        let stats = &mut conversation.stats;
-        match &message.author {
-            Author::Operator { id, .. } if stats.first_response_at.is_none() => {
-                stats.first_response_at = Some(now_ms);
-                stats.first_responder = Some(*id);
-            }
-            Author::Bot | Author::System => stats.automated = true,
-            _ => {}
-        }
-    }
-    if message.visible_to_visitor() {
-        conversation.preview = conversations::preview(&message.body);
-    }
+    conversation.took(&message, now_ms);
     txn.open_table(MESSAGES)?
         .insert((conversation.id, message.seq), encode(&message)?.as_slice())?;
     super::index_queue::queue(txn, &message, sender)?;
@@ -215,59 +200,24 @@ impl Store {
                             let id = next_id(txn, NEXT_CONVERSATION_KEY)?;
                             txn.open_table(VISITOR_CONVERSATIONS)?
                                 .insert((visitor, id), ())?;
-                            let c = Conversation {
+                            let c = Conversation::started(
                                 id,
-                                visitor_id: visitor,
-                                status: Status::Open,
-                                snoozed_until: None,
-                                assignee: None,
-                                labels: Vec::new(),
-                                created_at: now,
-                                last_activity_at: now,
-                                last_seq: 0,
-                                unread_for_operators: 0,
-                                read_by_operator_seq: 0,
-                                read_by_visitor_seq: 0,
-                                preview: String::new(),
-                                started_on: origin.page_url,
-                                trigger: None,
-                                waiting_since: None,
-                                auto_replied: false,
-                                autoreply_due: None,
-                                bot: None,
-                                digest_due: None,
-                                channel: origin.channel,
-                                stats: Default::default(),
-                                mail_thread: None,
-                            };
+                                visitor,
+                                now,
+                                origin.page_url.clone(),
+                                origin.channel,
+                            );
                             (c, None, true)
                         }
                     };
+                let starting = conversation.starts_afresh(new_conversation);
                 // A proactive message gets the credit for a conversation it started or reopened.
-                let starting = new_conversation || conversation.status == Status::Resolved;
                 if let Some(id) = origin.trigger.filter(|_| starting)
                     && super::triggers::count_conversation(txn, id)?
                 {
                     conversation.trigger = Some(id);
                 }
-                if origin.bot && starting {
-                    // The bot answers first; the conversation waits as pending until a person is wanted.
-                    conversation.bot = Some(BotState::Active);
-                    conversation.status = Status::Pending;
-                    conversation.snoozed_until = None;
-                } else if matches!(conversation.status, Status::Resolved | Status::Snoozed) {
-                    conversation.status = Status::Open;
-                    conversation.snoozed_until = None;
-                }
-                if let Some(mail) = &origin.mail {
-                    conversation
-                        .mail_thread
-                        .get_or_insert_with(Default::default)
-                        .received(mail);
-                }
-                conversation.unread_for_operators += 1;
-                // The visitor has read everything up to their own message.
-                conversation.read_by_visitor_seq = conversation.last_seq + 1;
+                conversation.visitor_wrote(&origin, starting);
                 let seen = Seen {
                     page: None,
                     started_conversation: new_conversation,
@@ -339,8 +289,7 @@ impl Store {
                 let previous = c.last_activity_at;
                 if !draft.note {
                     // Answering means the operator read everything before, and ends the visitor's wait.
-                    c.read_by_operator_seq = c.last_seq + 1;
-                    c.unread_for_operators = 0;
+                    c.operator_answered();
                     super::autoreplies::answered(txn, &mut c)?;
                 }
                 let message = append(
@@ -413,9 +362,7 @@ impl Store {
             let previous = c.last_activity_at;
             let was_resolved = c.status == Status::Resolved;
             change(&mut c);
-            if c.status == Status::Resolved && c.stats.resolved_at.is_none() {
-                c.stats.resolved_at = Some(crate::clock::now_millis());
-            }
+            c.note_resolution(crate::clock::now_millis());
             save(txn, &c, Some(previous))?;
             if c.status == Status::Resolved && !was_resolved {
                 super::webhooks::emit(txn, Event::ConversationResolved, || {

@@ -6,7 +6,7 @@ use super::codec::{decode, encode};
 use super::conversations::{append, load, next_id};
 use super::tables::{ARTICLES, CONVERSATIONS, HELPFUL_VOTES, SETTINGS, UNHELPFUL_VOTES};
 use super::{Draft, Error, Store};
-use crate::conversations::{Author, BotState, Conversation, ConversationId, Message, Status};
+use crate::conversations::{Author, BotState, Conversation, ConversationId, Message};
 use crate::customers::Invalid;
 use crate::faq::{Article, ArticleId, Bot, MAX_ARTICLES};
 
@@ -197,11 +197,9 @@ impl Store {
             let Some(mut c) = load(txn, conversation)? else {
                 return Ok(None);
             };
-            if c.bot != Some(BotState::Active) {
+            if !c.hand_over_from_bot() {
                 return Ok(None);
             }
-            c.bot = Some(BotState::HandedOver);
-            c.status = Status::Open;
             let now = crate::clock::now_millis();
             let visitor = c.visitor_id;
             let plan = super::autoreplies::plan(txn, &mut c, visitor, now)?;
