@@ -123,17 +123,7 @@ mod tests {
     use crate::conversations::Message;
 
     fn message(seq: u64, author: Author, body: &str, note: bool) -> Message {
-        Message {
-            id: seq,
-            conversation: 1,
-            seq,
-            author,
-            body: body.into(),
-            note,
-            attachment: None,
-            client_id: None,
-            created_at: 0,
-        }
+        Message::numbered(seq, author, body, note)
     }
 
     #[test]

@@ -342,6 +342,22 @@ pub struct Message {
 }
 
 impl Message {
+    /// Message `seq` of conversation 1, for tests that set what they need.
+    #[cfg(test)]
+    pub fn numbered(seq: Seq, author: Author, body: &str, note: bool) -> Message {
+        Message {
+            id: seq,
+            conversation: 1,
+            seq,
+            author,
+            body: body.into(),
+            note,
+            attachment: None,
+            client_id: None,
+            created_at: 0,
+        }
+    }
+
     /// Whether the visitor may see it.
     pub fn visible_to_visitor(&self) -> bool {
         !self.note

@@ -1,17 +1,7 @@
 use super::super::{Author, BotState, Conversation, Message, Origin, Status};
 
 fn message(seq: u64, author: Author, note: bool, body: &str) -> Message {
-    Message {
-        id: seq,
-        conversation: 1,
-        seq,
-        author,
-        body: body.into(),
-        note,
-        attachment: None,
-        client_id: None,
-        created_at: 0,
-    }
+    Message::numbered(seq, author, body, note)
 }
 
 fn operator() -> Author {
