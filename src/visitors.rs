@@ -64,6 +64,32 @@ impl Visitor {
                 || self.counts.conversations > 0)
     }
 
+    /// Whether what was seen at `now_ms` changes the record: a page view or a started conversation always
+    /// does; being there only a step after the last time (`customers::seen_is_news`), so a visitor who
+    /// keeps reconnecting does not cost a write each time.
+    pub fn changed_by(&self, seen: &Seen, now_ms: u64) -> bool {
+        seen.page.is_some()
+            || seen.started_conversation
+            || crate::customers::seen_is_news(self.last_seen_at, now_ms)
+    }
+
+    /// Records what was seen at `now_ms`: last seen, visits, conversations and page views counted, the
+    /// current page, and the referrer that brought a new visit from another site.
+    pub fn record_seen(&mut self, seen: &Seen, now_ms: u64) {
+        self.last_seen_at = now_ms;
+        let new_visit = self.counts.activity(now_ms);
+        if seen.started_conversation {
+            self.counts.conversations += 1;
+        }
+        if let Some(page) = &seen.page {
+            self.counts.page_views += 1;
+            if new_visit && !page.referrer.is_empty() && !same_site(&page.referrer, &page.url) {
+                self.profile.referrer = page.referrer.clone();
+            }
+            self.current_page = Some(page.clone());
+        }
+    }
+
     /// How operators call them: name, else e-mail, else "Visitor #id".
     pub fn display_name(&self, visitor_word: &str) -> String {
         if !self.profile.name.is_empty() {
@@ -74,6 +100,26 @@ impl Visitor {
             format!("{visitor_word} #{}", self.id)
         }
     }
+}
+
+/// What was seen of a visitor besides "there now".
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// A page view.
+    pub page: Option<PageView>,
+    /// The visitor started a conversation.
+    pub started_conversation: bool,
+}
+
+/// Whether two URLs share scheme and host (a referrer from the shop itself is not a referrer).
+fn same_site(a: &str, b: &str) -> bool {
+    let origin = |u: &str| {
+        let rest = u
+            .split_once("://")
+            .map(|(s, r)| (s, r.split('/').next().unwrap_or("")));
+        rest.map(|(s, h)| format!("{s}://{h}"))
+    };
+    origin(a).is_some() && origin(a) == origin(b)
 }
 
 /// A page the widget was loaded on, or navigated to.
@@ -131,5 +177,52 @@ mod tests {
         .unwrap();
         assert_eq!(view.title, "Item");
         assert_eq!(view.referrer.len(), MAX_PAGE_FIELD);
+    }
+
+    #[test]
+    fn a_referrer_from_the_shop_itself_does_not_count() {
+        assert!(same_site("https://shop.test/a", "https://shop.test/b?x"));
+        assert!(!same_site("https://www.google.com/", "https://shop.test/b"));
+        assert!(!same_site("", "https://shop.test/b"));
+    }
+
+    #[test]
+    fn a_page_seen_counts_and_a_new_visit_from_elsewhere_keeps_its_referrer() {
+        let mut v = Visitor::new(1, 0);
+        let page = |url: &str, referrer: &str| Seen {
+            page: PageView::parse(url, "", referrer, 0),
+            started_conversation: false,
+        };
+        let from_search = page("https://shop.test/a", "https://search.test/?q=tea");
+        assert!(v.changed_by(&from_search, 1));
+        v.record_seen(&from_search, 1);
+        assert_eq!((v.counts.visits, v.counts.page_views), (1, 1));
+        assert_eq!(v.profile.referrer, "https://search.test/?q=tea");
+        // The same visit, one page on, linked from the shop itself: the referrer stays.
+        v.record_seen(&page("https://shop.test/b", "https://shop.test/a"), 2);
+        assert_eq!((v.counts.visits, v.counts.page_views), (1, 2));
+        assert_eq!(v.profile.referrer, "https://search.test/?q=tea");
+        assert_eq!(v.current_page.as_ref().unwrap().url, "https://shop.test/b");
+        assert_eq!(v.last_seen_at, 2);
+    }
+
+    #[test]
+    fn mere_presence_changes_the_record_only_a_step_later() {
+        let mut v = Visitor::new(1, 0);
+        let there = Seen::default();
+        v.record_seen(&there, 1_000);
+        assert!(!v.changed_by(&there, 1_001), "seen a moment ago");
+        let later = 1_000 + crate::customers::LAST_SEEN_STEP_MS;
+        assert!(v.changed_by(&there, later));
+        let started = Seen {
+            page: None,
+            started_conversation: true,
+        };
+        assert!(
+            v.changed_by(&started, 1_001),
+            "a conversation always counts"
+        );
+        v.record_seen(&started, 1_001);
+        assert_eq!(v.counts.conversations, 1);
     }
 }

@@ -8,14 +8,14 @@ use super::posted::{Draft, Names, Posted, names_in};
 use super::tables::{
     ACTIVITY, CLIENT_IDS, CONVERSATIONS, MESSAGES, SETTINGS, UPLOADS, VISITOR_CONVERSATIONS,
 };
-use super::visitors::{Seen, touch};
+use super::visitors::touch;
 use super::{Error, Store};
 use crate::conversations::{
     self, Attachment, Author, BotState, Conversation, ConversationId, Message, Origin, Status,
 };
 use crate::operators::OperatorId;
 use crate::uploads::Upload;
-use crate::visitors::VisitorId;
+use crate::visitors::{Seen, VisitorId};
 use crate::webhooks::{self, Event};
 
 const NEXT_CONVERSATION_KEY: &str = "next_conversation_id";

@@ -6,7 +6,7 @@ use super::codec::{decode, encode};
 use super::tables::{PAGE_VIEW_LOG, SEEN, VISITOR_TOKENS, VISITORS};
 use super::{Error, HistoryLimits, Store};
 use crate::segments::Change;
-use crate::visitors::{PageView, Visitor, VisitorId};
+use crate::visitors::{PageView, Seen, Visitor, VisitorId};
 
 const NEXT_ID_KEY: &str = "next_visitor_id";
 /// How many merges a token follows at most (a merged visitor points at the customer it joined).
@@ -144,15 +144,6 @@ pub(super) fn append_bounded(
     Ok(dropped)
 }
 
-/// What [`touch`] records besides "seen now".
-#[derive(Debug, Default)]
-pub(super) struct Seen {
-    /// A page view.
-    pub page: Option<PageView>,
-    /// The visitor started a conversation.
-    pub started_conversation: bool,
-}
-
 /// Records that the visitor was seen now (on a page, starting a conversation) inside a write transaction:
 /// visit and page-view counters, the bounded page history, the referrer of a new visit. Returns the record
 /// as it now is; only "seen" within the last step (`customers::seen_is_news`) writes nothing.
@@ -166,47 +157,26 @@ pub(super) fn touch(
     let Some(previous) = load_visitor(txn, id)? else {
         return Ok(None);
     };
-    let only_seen = seen.page.is_none() && !seen.started_conversation;
-    if only_seen && !crate::customers::seen_is_news(previous.last_seen_at, now_ms) {
+    if !previous.changed_by(&seen, now_ms) {
         return Ok(Some(previous));
     }
     let mut visitor = previous.clone();
-    visitor.last_seen_at = now_ms;
-    let new_visit = visitor.counts.activity(now_ms);
-    if seen.started_conversation {
-        visitor.counts.conversations += 1;
-    }
+    visitor.record_seen(&seen, now_ms);
     let mut change = Change::Record;
-    if let Some(page) = seen.page {
+    if let Some(page) = &seen.page {
         change = Change::Page;
         super::reports::page_visited(txn, &page.url, id, page.at)?;
-        visitor.counts.page_views += 1;
         // Only page rules read page views, also the oldest one leaving.
         append_bounded(
             &mut txn.open_table(PAGE_VIEW_LOG)?,
             id,
             visitor.counts.page_views,
-            &encode(&page)?,
+            &encode(page)?,
             limits.page_views,
         )?;
-        if new_visit && !page.referrer.is_empty() && !same_site(&page.referrer, &page.url) {
-            visitor.profile.referrer = page.referrer.clone();
-        }
-        visitor.current_page = Some(page);
     }
     save_visitor_after(txn, &visitor, Some(&previous), change)?;
     Ok(Some(visitor))
-}
-
-/// Whether two URLs share scheme and host (a referrer from the shop itself is not a referrer).
-fn same_site(a: &str, b: &str) -> bool {
-    let origin = |u: &str| {
-        let rest = u
-            .split_once("://")
-            .map(|(s, r)| (s, r.split('/').next().unwrap_or("")));
-        rest.map(|(s, h)| format!("{s}://{h}"))
-    };
-    origin(a).is_some() && origin(a) == origin(b)
 }
 
 impl Store {
@@ -282,17 +252,5 @@ impl Store {
                 .collect()
         })
         .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_site;
-
-    #[test]
-    fn a_referrer_from_the_shop_itself_does_not_count() {
-        assert!(same_site("https://shop.test/a", "https://shop.test/b?x"));
-        assert!(!same_site("https://www.google.com/", "https://shop.test/b"));
-        assert!(!same_site("", "https://shop.test/b"));
     }
 }
