@@ -107,6 +107,26 @@ impl Conversation {
         }
     }
 
+    /// What is kept of a conversation whose customer was erased while the shop keeps conversations for
+    /// its reports: resolved, with nothing waiting, no preview, no rating comment, and the page it started
+    /// on without its query and fragment (which may carry personal data, `?email=`). The messages go
+    /// separately.
+    pub fn erased_shell(&self) -> Conversation {
+        let mut shell = self.clone();
+        shell.preview = String::new();
+        shell.status = Status::Resolved;
+        shell.snoozed_until = None;
+        shell.unread_for_operators = 0;
+        shell.waiting_since = None;
+        shell.autoreply_due = None;
+        shell.digest_due = None;
+        shell.started_on = shell.started_on.as_deref().map(bare_url);
+        if let Some(csat) = &mut shell.stats.csat {
+            csat.comment = String::new();
+        }
+        shell
+    }
+
     /// After a status change: the first time a conversation is resolved is its resolution time (reports
     /// count from it; reopening and resolving again keeps the first).
     pub fn note_resolution(&mut self, now_ms: u64) {
@@ -114,6 +134,11 @@ impl Conversation {
             self.stats.resolved_at = Some(now_ms);
         }
     }
+}
+
+/// A page address without its query and fragment.
+fn bare_url(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or_default().to_owned()
 }
 
 #[cfg(test)]

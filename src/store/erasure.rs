@@ -16,7 +16,7 @@ use super::tables::{
 };
 use super::visitors::follow;
 use super::{Error, Store};
-use crate::conversations::{Author, Conversation, ConversationId, Message, Status};
+use crate::conversations::{Author, Conversation, ConversationId, Message};
 use crate::mail::Outgoing;
 use crate::segments::Membership;
 use crate::visitors::{Visitor, VisitorId};
@@ -52,11 +52,6 @@ pub struct Erased {
     pub messages: usize,
     /// Attachment files removed.
     pub files: usize,
-}
-
-/// A page address without its query and fragment, which may carry personal data (`?email=`).
-fn bare_url(url: &str) -> String {
-    url.split(['?', '#']).next().unwrap_or_default().to_owned()
 }
 
 /// Removes a conversation's messages and attachments (their file names go to `files`), its pending
@@ -108,18 +103,7 @@ pub(super) fn drop_conversation(
         txn.open_table(DIGESTS)?.remove((due, c.id))?;
     }
     if keep_shell {
-        let mut shell = c.clone();
-        shell.preview = String::new();
-        shell.status = Status::Resolved;
-        shell.snoozed_until = None;
-        shell.unread_for_operators = 0;
-        shell.waiting_since = None;
-        shell.autoreply_due = None;
-        shell.digest_due = None;
-        shell.started_on = shell.started_on.as_deref().map(bare_url);
-        if let Some(csat) = &mut shell.stats.csat {
-            csat.comment = String::new();
-        }
+        let shell = c.erased_shell();
         save(txn, &shell, Some(c.last_activity_at))?;
     } else {
         txn.open_table(CONVERSATIONS)?.remove(c.id)?;
@@ -369,19 +353,5 @@ impl Store {
             self.discard_file(name).await;
         }
         Ok(erased)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::bare_url;
-
-    #[test]
-    fn shells_keep_the_page_but_not_its_query() {
-        assert_eq!(
-            bare_url("https://shop.example/p?email=a@b.c#x"),
-            "https://shop.example/p"
-        );
-        assert_eq!(bare_url("https://shop.example/p"), "https://shop.example/p");
     }
 }

@@ -1,4 +1,4 @@
-use super::super::{Author, BotState, Conversation, Message, Origin, Status};
+use super::super::{Author, BotState, Conversation, Csat, Message, Origin, Status};
 
 fn message(seq: u64, author: Author, note: bool, body: &str) -> Message {
     Message::numbered(seq, author, body, note)
@@ -112,4 +112,30 @@ fn only_a_conversation_the_bot_handles_is_handed_over() {
         (Status::Open, Some(BotState::HandedOver))
     );
     assert!(!c.hand_over_from_bot(), "handed over once");
+}
+
+#[test]
+fn an_erased_customers_shell_keeps_the_page_but_not_its_query_or_anything_they_wrote() {
+    let mut c = Conversation::blank(1, 2);
+    c.status = Status::Snoozed;
+    c.snoozed_until = Some(9);
+    c.unread_for_operators = 3;
+    c.waiting_since = Some(5);
+    c.preview = "my address is ...".into();
+    c.started_on = Some("https://shop.example/p?email=a@b.c#x".into());
+    c.stats.csat = Some(Csat::parse(5, "thanks, call me on 090...", 7).unwrap());
+    let shell = c.erased_shell();
+    assert_eq!(shell.started_on.as_deref(), Some("https://shop.example/p"));
+    assert_eq!(
+        (shell.status, shell.snoozed_until),
+        (Status::Resolved, None)
+    );
+    assert_eq!((shell.unread_for_operators, shell.waiting_since), (0, None));
+    assert!(shell.preview.is_empty());
+    let csat = shell.stats.csat.unwrap();
+    assert_eq!(
+        (csat.rating, csat.comment.as_str()),
+        (5, ""),
+        "the rating stays for reports"
+    );
 }
