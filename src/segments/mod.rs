@@ -5,11 +5,13 @@
 //! whenever their record, page views or events change, and again at the time an answer would change by
 //! itself (a window expiring).
 
+mod draft;
 pub mod rule;
 pub mod text;
 
 use serde::{Deserialize, Serialize};
 
+pub use draft::SegmentDraft;
 pub use rule::{Facts, Outcome, Reads, Rule, evaluate};
 pub use text::{ParseError, parse};
 

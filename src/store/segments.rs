@@ -25,8 +25,9 @@ use super::writer::MembershipChange;
 use super::{Error, Store};
 use crate::customers::Invalid;
 use crate::operators::Operator;
+pub use crate::segments::SegmentDraft;
 use crate::segments::{
-    self, Definitions, MAX_SCORE_RULES, MAX_SEGMENTS, Membership, ScoreRule, Segment, SegmentId,
+    self, Definitions, MAX_SCORE_RULES, Membership, ScoreRule, Segment, SegmentId,
 };
 use crate::visitors::VisitorId;
 
@@ -36,21 +37,6 @@ const NEXT_SEGMENT_KEY: &str = "next_segment_id";
 const SCORE_SETTING: &str = "intent_rules";
 /// `SETTINGS` key of the back-fill under way.
 pub(super) const BACKFILL_SETTING: &str = "segment_backfill";
-
-/// A segment as the console edits it.
-#[derive(Debug, Clone)]
-pub struct SegmentDraft {
-    /// The segment to change; `None` creates one.
-    pub id: Option<SegmentId>,
-    /// Name.
-    pub name: String,
-    /// Rule text.
-    pub rule: String,
-    /// Operator to assign members' new conversations to.
-    pub route_to: Option<u64>,
-    /// List members' conversations first.
-    pub priority: bool,
-}
 
 /// Definitions parsed once per version, with what routing needs.
 pub(super) struct Compiled {
@@ -159,28 +145,6 @@ pub(super) fn route(txn: &WriteTransaction, visitor: VisitorId) -> Result<Option
     Ok(None)
 }
 
-fn check_draft(list: &[Segment], draft: &SegmentDraft) -> Result<(String, String), Invalid> {
-    let name = segments::parse_name(&draft.name).map_err(Invalid)?;
-    let rule =
-        segments::parse(&draft.rule).map_err(|e| Invalid(crate::msg!("rule: {0}", e.message())))?;
-    let taken = list
-        .iter()
-        .any(|s| Some(s.id) != draft.id && s.name.to_lowercase() == name.to_lowercase());
-    if taken {
-        return Err(Invalid(crate::msg!(
-            "a segment named {0} already exists",
-            format!("{name:?}")
-        )));
-    }
-    if draft.id.is_none() && list.len() >= MAX_SEGMENTS {
-        return Err(Invalid(crate::msg!(
-            "at most {0} segments can be defined",
-            MAX_SEGMENTS
-        )));
-    }
-    Ok((name, rule.to_string()))
-}
-
 /// A customer's segments, as last evaluated, in a write transaction.
 pub(super) fn segments_of(txn: &WriteTransaction, id: VisitorId) -> Result<Vec<SegmentId>, Error> {
     Ok(txn
@@ -245,7 +209,7 @@ impl Store {
                     },
                     None => None,
                 };
-                let (name, rule) = match check_draft(&list, &draft) {
+                let (name, rule) = match draft.check(&list) {
                     Ok(checked) => checked,
                     Err(invalid) => return Ok(Some(Err(invalid))),
                 };
