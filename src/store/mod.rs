@@ -5,6 +5,9 @@
 //! (fsync, two-phase commit as redb recommends for untrusted input), so whatever a caller acknowledges
 //! afterwards is on disk. Reads run in tokio's blocking pool in their own read transaction and never wait
 //! for the writer.
+//!
+//! [`ordered_keys`] writes keys as bytes that sort as the keys do: what a storage engine comparing plain
+//! bytes (PostgreSQL's `bytea`) needs to scan ranges in the order the typed redb tables do.
 
 mod ai;
 mod api_tokens;
@@ -32,6 +35,7 @@ mod line_pushes;
 mod mail;
 mod migrate;
 mod operators;
+pub mod ordered_keys;
 mod posted;
 mod privacy;
 mod push;
