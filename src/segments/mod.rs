@@ -6,6 +6,7 @@
 //! itself (a window expiring).
 
 mod draft;
+pub mod routing;
 pub mod rule;
 pub mod text;
 

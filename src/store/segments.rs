@@ -129,20 +129,13 @@ pub(super) fn route(txn: &WriteTransaction, visitor: VisitorId) -> Result<Option
         None => return Ok(None),
     };
     let operators = txn.open_table(OPERATORS)?;
-    for (segment, operator) in &compiled.routes {
-        if !membership.segments.contains(segment) {
-            continue;
-        }
-        let active = operators
-            .get(*operator)?
+    segments::routing::route(&compiled.routes, &membership, |operator| {
+        Ok(operators
+            .get(operator)?
             .map(|v| decode::<Operator>(v.value()))
             .transpose()?
-            .is_some_and(|o| !o.disabled);
-        if active {
-            return Ok(Some(*operator));
-        }
-    }
-    Ok(None)
+            .is_some_and(|o| !o.disabled))
+    })
 }
 
 /// A customer's segments, as last evaluated, in a write transaction.
