@@ -1,7 +1,7 @@
 //! A segment as the console edits it, and what a shop may save: a valid name and rule, names unique
-//! without regard to case, at most [`MAX_SEGMENTS`].
+//! without regard to case, at most [`MAX_SEGMENTS`]; score rules that parse, at most [`MAX_SCORE_RULES`].
 
-use super::{MAX_SEGMENTS, Segment, SegmentId};
+use super::{MAX_SCORE_RULES, MAX_SEGMENTS, ScoreRule, Segment, SegmentId};
 use crate::customers::Invalid;
 
 /// A segment as the console edits it.
@@ -45,9 +45,37 @@ impl SegmentDraft {
     }
 }
 
+/// Intent-score rules as they are stored: each parsed and written in its normal form, at most
+/// [`MAX_SCORE_RULES`]; the first that does not parse is named in the error.
+pub fn check_score_rules(rules: Vec<ScoreRule>) -> Result<Vec<ScoreRule>, Invalid> {
+    if rules.len() > MAX_SCORE_RULES {
+        return Err(Invalid(crate::msg!(
+            "at most {0} score rules can be defined",
+            MAX_SCORE_RULES
+        )));
+    }
+    rules
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| match super::parse_score_rule(&r.rule) {
+            Ok(rule) => Ok(ScoreRule {
+                rule: rule.to_string(),
+                points: r.points,
+            }),
+            Err(e) => Err(Invalid(crate::msg!(
+                "score rule {0}: {1}",
+                i + 1,
+                e.message()
+            ))),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{MAX_SEGMENTS, Segment, SegmentDraft};
+    use super::{
+        MAX_SCORE_RULES, MAX_SEGMENTS, ScoreRule, Segment, SegmentDraft, check_score_rules,
+    };
 
     fn segment(id: u64, name: &str) -> Segment {
         Segment {
@@ -92,5 +120,19 @@ mod tests {
                 .is_ok(),
             "changing one at the limit is fine"
         );
+    }
+
+    #[test]
+    fn score_rules_are_stored_in_normal_form_and_a_bad_one_is_named() {
+        let rule = |text: &str| ScoreRule {
+            rule: text.into(),
+            points: 5,
+        };
+        let checked = check_score_rules(vec![rule("visits   >=   3")]).unwrap();
+        assert_eq!(checked, vec![rule("visits >= 3")]);
+        let bad = check_score_rules(vec![rule("visits >= 3"), rule("visits >>= 3")]);
+        assert!(bad.unwrap_err().0.to_string().contains("score rule 2"));
+        assert!(check_score_rules(vec![rule("visits >= 1"); MAX_SCORE_RULES + 1]).is_err());
+        assert!(check_score_rules(vec![rule("visits >= 1"); MAX_SCORE_RULES]).is_ok());
     }
 }

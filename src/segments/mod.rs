@@ -12,7 +12,7 @@ pub mod text;
 
 use serde::{Deserialize, Serialize};
 
-pub use draft::SegmentDraft;
+pub use draft::{SegmentDraft, check_score_rules};
 pub use rule::{Facts, Outcome, Reads, Rule, evaluate};
 pub use text::{ParseError, parse};
 

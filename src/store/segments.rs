@@ -26,9 +26,7 @@ use super::{Error, Store};
 use crate::customers::Invalid;
 use crate::operators::Operator;
 pub use crate::segments::SegmentDraft;
-use crate::segments::{
-    self, Definitions, MAX_SCORE_RULES, Membership, ScoreRule, Segment, SegmentId,
-};
+use crate::segments::{self, Definitions, Membership, ScoreRule, Segment, SegmentId};
 use crate::visitors::VisitorId;
 
 /// `META` key of the definitions' version: changes (to a random value) whenever a definition does.
@@ -274,25 +272,10 @@ impl Store {
         &self,
         rules: Vec<ScoreRule>,
     ) -> Result<Result<(), Invalid>, Error> {
-        if rules.len() > MAX_SCORE_RULES {
-            return Ok(Err(Invalid(crate::msg!(
-                "at most {0} score rules can be defined",
-                MAX_SCORE_RULES
-            ))));
-        }
-        let mut checked = Vec::with_capacity(rules.len());
-        for (i, r) in rules.into_iter().enumerate() {
-            match segments::parse_score_rule(&r.rule) {
-                Ok(rule) => checked.push(ScoreRule {
-                    rule: rule.to_string(),
-                    points: r.points,
-                }),
-                Err(e) => {
-                    let why = crate::msg!("score rule {0}: {1}", i + 1, e.message());
-                    return Ok(Err(Invalid(why)));
-                }
-            }
-        }
+        let checked = match segments::check_score_rules(rules) {
+            Ok(checked) => checked,
+            Err(invalid) => return Ok(Err(invalid)),
+        };
         self.write(move |txn| {
             txn.open_table(SETTINGS)?
                 .insert(SCORE_SETTING, encode(&checked)?.as_slice())?;
