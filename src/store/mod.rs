@@ -8,6 +8,8 @@
 //!
 //! [`ordered_keys`] writes keys as bytes that sort as the keys do: what a storage engine comparing plain
 //! bytes (PostgreSQL's `bytea`) needs to scan ranges in the order the typed redb tables do.
+//! [`kv`] is the byte-level interface such an engine implements inside one write (get, put, delete, ordered
+//! ranges), with its redb implementation; the typed tables do not go through it yet.
 
 mod ai;
 mod api_tokens;
@@ -30,6 +32,7 @@ mod faq;
 mod files;
 mod index_queue;
 mod invites;
+pub mod kv;
 mod line;
 mod line_pushes;
 mod mail;
