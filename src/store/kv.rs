@@ -15,6 +15,8 @@ use redb::{ReadableTable, Table, TableDefinition, WriteTransaction};
 
 use super::Error;
 
+pub mod typed;
+
 /// Entries of a range scan: key and value bytes.
 pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
 

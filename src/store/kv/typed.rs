@@ -1,0 +1,139 @@
+//! Typed tables over the byte-level [`Kv`]: keys written with [`OrderedKey`], values with [`Stored`].
+//!
+//! Code that reads and writes through these runs the same on every engine that implements [`Kv`].
+
+use std::marker::PhantomData;
+use std::ops::Bound;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{Kv, Span};
+use crate::store::Error;
+use crate::store::ordered_keys::OrderedKey;
+
+/// A value as a byte table keeps it.
+pub trait Stored: Sized {
+    /// The value's bytes.
+    fn to_stored(&self) -> Result<Vec<u8>, Error>;
+    /// The value these bytes hold; an error for bytes no such value writes.
+    fn from_stored(bytes: &[u8]) -> Result<Self, Error>;
+}
+
+impl Stored for u64 {
+    fn to_stored(&self) -> Result<Vec<u8>, Error> {
+        Ok(self.to_be_bytes().to_vec())
+    }
+
+    fn from_stored(bytes: &[u8]) -> Result<u64, Error> {
+        let bytes: [u8; 8] = bytes
+            .try_into()
+            .map_err(|_| Error::Storage(format!("a number of {} bytes", bytes.len())))?;
+        Ok(u64::from_be_bytes(bytes))
+    }
+}
+
+/// An entry that only marks its key (a set, an index).
+impl Stored for () {
+    fn to_stored(&self) -> Result<Vec<u8>, Error> {
+        Ok(Vec::new())
+    }
+
+    fn from_stored(_: &[u8]) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// A record kept as JSON, as the typed redb tables keep records (`store::codec`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize + DeserializeOwned> Stored for Json<T> {
+    fn to_stored(&self) -> Result<Vec<u8>, Error> {
+        crate::store::codec::encode(&self.0)
+    }
+
+    fn from_stored(bytes: &[u8]) -> Result<Json<T>, Error> {
+        crate::store::codec::decode(bytes).map(Json)
+    }
+}
+
+/// A table named `name` of `K` keys and `V` values.
+pub struct Table<K, V> {
+    name: &'static str,
+    types: PhantomData<fn() -> (K, V)>,
+}
+
+impl<K, V> Table<K, V> {
+    /// The table named `name` (one name, one key and value type: keep the constants in one place).
+    pub const fn new(name: &'static str) -> Table<K, V> {
+        Table {
+            name,
+            types: PhantomData,
+        }
+    }
+}
+
+fn key_of<K: OrderedKey>(bytes: &[u8]) -> Result<K, Error> {
+    K::from_ordered(bytes).ok_or_else(|| Error::Storage("a key that does not read back".into()))
+}
+
+/// Typed operations, for every [`Kv`].
+pub trait Typed: Kv {
+    /// The value under `key`.
+    fn get_in<K: OrderedKey, V: Stored>(
+        &self,
+        table: &Table<K, V>,
+        key: &K,
+    ) -> Result<Option<V>, Error> {
+        self.get(table.name, &key.to_ordered())?
+            .map(|bytes| V::from_stored(&bytes))
+            .transpose()
+    }
+
+    /// Stores `value` under `key`.
+    fn put_in<K: OrderedKey, V: Stored>(
+        &self,
+        table: &Table<K, V>,
+        key: &K,
+        value: &V,
+    ) -> Result<(), Error> {
+        self.put(table.name, &key.to_ordered(), &value.to_stored()?)
+    }
+
+    /// Removes `key`; whether it was there.
+    fn delete_in<K: OrderedKey, V: Stored>(
+        &self,
+        table: &Table<K, V>,
+        key: &K,
+    ) -> Result<bool, Error> {
+        self.delete(table.name, &key.to_ordered())
+    }
+
+    /// Up to `limit` entries between `from` and `to`, in key order or (`reverse`) highest first.
+    fn range_in<K: OrderedKey, V: Stored>(
+        &self,
+        table: &Table<K, V>,
+        (from, to): (Bound<&K>, Bound<&K>),
+        reverse: bool,
+        limit: usize,
+    ) -> Result<Vec<(K, V)>, Error> {
+        let bytes = |b: Bound<&K>| b.map(K::to_ordered);
+        let (from, to) = (bytes(from), bytes(to));
+        let span = Span {
+            from: from.as_ref().map(Vec::as_slice),
+            to: to.as_ref().map(Vec::as_slice),
+            reverse,
+            limit,
+        };
+        self.range(table.name, span)?
+            .into_iter()
+            .map(|(k, v)| Ok((key_of(&k)?, V::from_stored(&v)?)))
+            .collect()
+    }
+}
+
+impl<T: Kv + ?Sized> Typed for T {}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,82 @@
+use std::ops::Bound;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Json, Stored, Table, Typed};
+use crate::store::kv::{Kv, RedbKv};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Note {
+    text: String,
+}
+
+const NOTES: Table<u64, Json<Note>> = Table::new("notes");
+const MINE: Table<(u64, u64), ()> = Table::new("mine");
+const IDS: Table<String, u64> = Table::new("ids");
+
+#[test]
+fn typed_tables_read_back_what_they_wrote_in_key_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = redb::Database::create(dir.path().join("typed.redb")).unwrap();
+    let txn = db.begin_write().unwrap();
+    let kv = RedbKv::new(&txn);
+    let note = Json(Note {
+        text: "こんにちは".into(),
+    });
+    kv.put_in(&NOTES, &7, &note).unwrap();
+    assert_eq!(kv.get_in(&NOTES, &7).unwrap(), Some(note));
+    assert_eq!(kv.get_in(&NOTES, &8).unwrap(), None);
+
+    for (visitor, conversation) in [(2, 300), (1, 256), (1, 255), (2, 1)] {
+        kv.put_in(&MINE, &(visitor, conversation), &()).unwrap();
+    }
+    let latest_of_1 = kv
+        .range_in(
+            &MINE,
+            (Bound::Included(&(1, 0)), Bound::Included(&(1, u64::MAX))),
+            true,
+            1,
+        )
+        .unwrap();
+    assert_eq!(
+        latest_of_1,
+        [((1, 256), ())],
+        "the visitor's latest conversation"
+    );
+    let of_2: Vec<_> = kv
+        .range_in(
+            &MINE,
+            (Bound::Excluded(&(1, u64::MAX)), Bound::Unbounded),
+            false,
+            10,
+        )
+        .unwrap()
+        .into_iter()
+        .map(|(k, ())| k)
+        .collect();
+    assert_eq!(of_2, [(2, 1), (2, 300)]);
+
+    kv.put_in(&IDS, &"a@shop.example".to_string(), &42).unwrap();
+    assert!(kv.delete_in(&IDS, &"a@shop.example".to_string()).unwrap());
+    assert_eq!(
+        kv.get_in(&IDS, &"a@shop.example".to_string()).unwrap(),
+        None
+    );
+}
+
+#[test]
+fn bytes_that_no_value_writes_are_an_error_not_a_panic() {
+    assert!(u64::from_stored(&[1, 2, 3]).is_err());
+    assert_eq!(u64::from_stored(&7u64.to_stored().unwrap()).unwrap(), 7);
+    assert!(Json::<Note>::from_stored(b"{not json").is_err());
+    let dir = tempfile::tempdir().unwrap();
+    let db = redb::Database::create(dir.path().join("typed.redb")).unwrap();
+    let txn = db.begin_write().unwrap();
+    let kv = RedbKv::new(&txn);
+    kv.put("ids", b"no end mark", &[0; 8]).unwrap();
+    assert!(
+        kv.range_in(&IDS, (Bound::Unbounded, Bound::Unbounded), false, 10)
+            .is_err(),
+        "a key written some other way is reported"
+    );
+}
