@@ -1,11 +1,11 @@
-//! The byte-level operations a storage engine offers inside one write: get, put, delete and ordered range
-//! scans over named tables of byte keys and byte values.
+//! The byte-level operations a storage engine offers: get and ordered range scans over named tables of byte
+//! keys and byte values in any transaction ([`KvRead`]), put and delete inside a write ([`Kv`]).
 //!
 //! Written against this, code runs the same on the redb file and on a server database (PostgreSQL keeps a
 //! `(k bytea primary key, v bytea)` table per name; `bytea` compares bytes as redb does, and keys written
 //! with [`super::ordered_keys`] sort as the keys themselves). [`RedbKv`] is the redb side: each table is
 //! opened once per transaction and kept open, where the typed tables are opened again by every function
-//! that touches them.
+//! that touches them. [`read::RedbReadKv`] is the same for a read transaction.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -15,6 +15,7 @@ use redb::{ReadableTable, Table, TableDefinition, WriteTransaction};
 
 use super::Error;
 
+pub mod read;
 pub mod typed;
 
 /// Entries of a range scan: key and value bytes.
@@ -33,16 +34,50 @@ pub struct Span<'a> {
     pub limit: usize,
 }
 
-/// One write's operations on named byte tables.
-pub trait Kv {
+/// Reads of named byte tables; a table never written reads as empty.
+pub trait KvRead {
     /// The value under `key`.
     fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, Error>;
+    /// The entries of `span`, in key order (or the reverse).
+    fn range(&self, table: &'static str, span: Span<'_>) -> Result<Entries, Error>;
+}
+
+/// One write's operations on named byte tables.
+pub trait Kv: KvRead {
     /// Stores `value` under `key`, replacing what was there.
     fn put(&self, table: &'static str, key: &[u8], value: &[u8]) -> Result<(), Error>;
     /// Removes `key`; whether it was there.
     fn delete(&self, table: &'static str, key: &[u8]) -> Result<bool, Error>;
-    /// The entries of `span`, in key order (or the reverse).
-    fn range(&self, table: &'static str, span: Span<'_>) -> Result<Entries, Error>;
+}
+
+/// The definition of the byte table named `name`.
+fn byte_table(name: &'static str) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
+    TableDefinition::new(name)
+}
+
+/// [`KvRead::get`] on an open redb table of either kind.
+fn read_one(
+    table: &impl ReadableTable<&'static [u8], &'static [u8]>,
+    key: &[u8],
+) -> Result<Option<Vec<u8>>, Error> {
+    Ok(table.get(key)?.map(|v| v.value().to_vec()))
+}
+
+/// [`KvRead::range`] on an open redb table of either kind.
+fn read_span(
+    table: &impl ReadableTable<&'static [u8], &'static [u8]>,
+    span: Span<'_>,
+) -> Result<Entries, Error> {
+    let entries = table.range::<&[u8]>((span.from, span.to))?;
+    let pair = |e: Result<_, redb::StorageError>| -> Result<(Vec<u8>, Vec<u8>), Error> {
+        let (k, v): (redb::AccessGuard<&[u8]>, redb::AccessGuard<&[u8]>) = e?;
+        Ok((k.value().to_vec(), v.value().to_vec()))
+    };
+    if span.reverse {
+        entries.rev().take(span.limit).map(pair).collect()
+    } else {
+        entries.take(span.limit).map(pair).collect()
+    }
 }
 
 type ByteTable<'txn> = Table<'txn, &'static [u8], &'static [u8]>;
@@ -73,19 +108,24 @@ impl<'txn> RedbKv<'txn> {
         let table = match open.entry(name) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => {
-                let definition: TableDefinition<&[u8], &[u8]> = TableDefinition::new(name);
-                e.insert(self.txn.open_table(definition)?)
+                e.insert(self.txn.open_table(byte_table(name))?)
             }
         };
         f(table)
     }
 }
 
-impl Kv for RedbKv<'_> {
+impl KvRead for RedbKv<'_> {
     fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
-        self.with(table, |t| Ok(t.get(key)?.map(|v| v.value().to_vec())))
+        self.with(table, |t| read_one(t, key))
     }
 
+    fn range(&self, table: &'static str, span: Span<'_>) -> Result<Entries, Error> {
+        self.with(table, |t| read_span(t, span))
+    }
+}
+
+impl Kv for RedbKv<'_> {
     fn put(&self, table: &'static str, key: &[u8], value: &[u8]) -> Result<(), Error> {
         self.with(table, |t| {
             t.insert(key, value)?;
@@ -95,21 +135,6 @@ impl Kv for RedbKv<'_> {
 
     fn delete(&self, table: &'static str, key: &[u8]) -> Result<bool, Error> {
         self.with(table, |t| Ok(t.remove(key)?.is_some()))
-    }
-
-    fn range(&self, table: &'static str, span: Span<'_>) -> Result<Entries, Error> {
-        self.with(table, |t| {
-            let entries = t.range::<&[u8]>((span.from, span.to))?;
-            let pair = |e: Result<_, redb::StorageError>| -> Result<(Vec<u8>, Vec<u8>), Error> {
-                let (k, v): (redb::AccessGuard<&[u8]>, redb::AccessGuard<&[u8]>) = e?;
-                Ok((k.value().to_vec(), v.value().to_vec()))
-            };
-            if span.reverse {
-                entries.rev().take(span.limit).map(pair).collect()
-            } else {
-                entries.take(span.limit).map(pair).collect()
-            }
-        })
     }
 }
 

@@ -1,6 +1,9 @@
 use std::ops::Bound;
 
-use super::{Kv, RedbKv, Span};
+use redb::ReadableDatabase;
+
+use super::read::RedbReadKv;
+use super::{Kv, KvRead, RedbKv, Span};
 use crate::store::ordered_keys::OrderedKey;
 
 fn key(conversation: u64, seq: u64) -> Vec<u8> {
@@ -70,4 +73,30 @@ fn ranges_come_back_in_key_order_and_writes_last_past_the_commit() {
     );
     let all = kv.range("messages", all(false, 100)).unwrap();
     assert_eq!(all.len(), 4, "the deleted entry stayed deleted");
+}
+
+#[test]
+fn a_read_transaction_sees_what_was_committed_and_a_missing_table_as_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = redb::Database::create(dir.path().join("kv.redb")).unwrap();
+    let txn = db.begin_write().unwrap();
+    {
+        let kv = RedbKv::new(&txn);
+        for seq in [3, 1, 2] {
+            kv.put("messages", &key(1, seq), &[seq as u8]).unwrap();
+        }
+    }
+    txn.commit().unwrap();
+    let read = db.begin_read().unwrap();
+    let kv = RedbReadKv::new(&read);
+    assert_eq!(kv.get("messages", &key(1, 2)).unwrap(), Some(vec![2]));
+    let newest = kv.range("messages", all(true, 2)).unwrap();
+    let values: Vec<Vec<u8>> = newest.into_iter().map(|(_, v)| v).collect();
+    assert_eq!(values, [vec![3], vec![2]]);
+    assert_eq!(kv.get("never written", &key(1, 1)).unwrap(), None);
+    assert!(
+        kv.range("never written", all(false, 10))
+            .unwrap()
+            .is_empty()
+    );
 }

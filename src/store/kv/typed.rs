@@ -1,6 +1,7 @@
-//! Typed tables over the byte-level [`Kv`]: keys written with [`OrderedKey`], values with [`Stored`].
+//! Typed tables over the byte-level [`KvRead`] and [`Kv`]: keys written with [`OrderedKey`], values with
+//! [`Stored`].
 //!
-//! Code that reads and writes through these runs the same on every engine that implements [`Kv`].
+//! Code that reads and writes through these runs the same on every engine that implements them.
 
 use std::marker::PhantomData;
 use std::ops::Bound;
@@ -8,7 +9,7 @@ use std::ops::Bound;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Kv, Span};
+use super::{Kv, KvRead, Span};
 use crate::store::Error;
 use crate::store::ordered_keys::OrderedKey;
 
@@ -78,8 +79,8 @@ fn key_of<K: OrderedKey>(bytes: &[u8]) -> Result<K, Error> {
     K::from_ordered(bytes).ok_or_else(|| Error::Storage("a key that does not read back".into()))
 }
 
-/// Typed operations, for every [`Kv`].
-pub trait Typed: Kv {
+/// Typed reads, for every [`KvRead`].
+pub trait TypedRead: KvRead {
     /// The value under `key`.
     fn get_in<K: OrderedKey, V: Stored>(
         &self,
@@ -89,25 +90,6 @@ pub trait Typed: Kv {
         self.get(table.name, &key.to_ordered())?
             .map(|bytes| V::from_stored(&bytes))
             .transpose()
-    }
-
-    /// Stores `value` under `key`.
-    fn put_in<K: OrderedKey, V: Stored>(
-        &self,
-        table: &Table<K, V>,
-        key: &K,
-        value: &V,
-    ) -> Result<(), Error> {
-        self.put(table.name, &key.to_ordered(), &value.to_stored()?)
-    }
-
-    /// Removes `key`; whether it was there.
-    fn delete_in<K: OrderedKey, V: Stored>(
-        &self,
-        table: &Table<K, V>,
-        key: &K,
-    ) -> Result<bool, Error> {
-        self.delete(table.name, &key.to_ordered())
     }
 
     /// Up to `limit` entries between `from` and `to`, in key order or (`reverse`) highest first.
@@ -130,6 +112,30 @@ pub trait Typed: Kv {
             .into_iter()
             .map(|(k, v)| Ok((key_of(&k)?, V::from_stored(&v)?)))
             .collect()
+    }
+}
+
+impl<T: KvRead + ?Sized> TypedRead for T {}
+
+/// Typed writes, for every [`Kv`].
+pub trait Typed: Kv {
+    /// Stores `value` under `key`.
+    fn put_in<K: OrderedKey, V: Stored>(
+        &self,
+        table: &Table<K, V>,
+        key: &K,
+        value: &V,
+    ) -> Result<(), Error> {
+        self.put(table.name, &key.to_ordered(), &value.to_stored()?)
+    }
+
+    /// Removes `key`; whether it was there.
+    fn delete_in<K: OrderedKey, V: Stored>(
+        &self,
+        table: &Table<K, V>,
+        key: &K,
+    ) -> Result<bool, Error> {
+        self.delete(table.name, &key.to_ordered())
     }
 }
 

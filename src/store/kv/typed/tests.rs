@@ -2,7 +2,7 @@ use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Json, Stored, Table, Typed};
+use super::{Json, Stored, Table, Typed, TypedRead};
 use crate::store::kv::{Kv, RedbKv};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
