@@ -6,6 +6,13 @@ use super::read::RedbReadKv;
 use super::{Kv, KvRead, RedbKv, Span};
 use crate::store::ordered_keys::OrderedKey;
 
+/// A new redb file in a directory removed when the test ends.
+pub(super) fn database() -> (tempfile::TempDir, redb::Database) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = redb::Database::create(dir.path().join("kv.redb")).unwrap();
+    (dir, db)
+}
+
 fn key(conversation: u64, seq: u64) -> Vec<u8> {
     (conversation, seq).to_ordered()
 }
@@ -21,8 +28,7 @@ fn all(reverse: bool, limit: usize) -> Span<'static> {
 
 #[test]
 fn ranges_come_back_in_key_order_and_writes_last_past_the_commit() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = redb::Database::create(dir.path().join("kv.redb")).unwrap();
+    let (_dir, db) = database();
     let txn = db.begin_write().unwrap();
     {
         let kv = RedbKv::new(&txn);
@@ -77,8 +83,7 @@ fn ranges_come_back_in_key_order_and_writes_last_past_the_commit() {
 
 #[test]
 fn a_read_transaction_sees_what_was_committed_and_a_missing_table_as_empty() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = redb::Database::create(dir.path().join("kv.redb")).unwrap();
+    let (_dir, db) = database();
     let txn = db.begin_write().unwrap();
     {
         let kv = RedbKv::new(&txn);

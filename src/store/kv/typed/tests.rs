@@ -3,6 +3,7 @@ use std::ops::Bound;
 use serde::{Deserialize, Serialize};
 
 use super::{Json, Stored, Table, Typed, TypedRead};
+use crate::store::kv::tests::database;
 use crate::store::kv::{Kv, RedbKv};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,8 +17,7 @@ const IDS: Table<String, u64> = Table::new("ids");
 
 #[test]
 fn typed_tables_read_back_what_they_wrote_in_key_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = redb::Database::create(dir.path().join("typed.redb")).unwrap();
+    let (_dir, db) = database();
     let txn = db.begin_write().unwrap();
     let kv = RedbKv::new(&txn);
     let note = Json(Note {
@@ -69,8 +69,7 @@ fn bytes_that_no_value_writes_are_an_error_not_a_panic() {
     assert!(u64::from_stored(&[1, 2, 3]).is_err());
     assert_eq!(u64::from_stored(&7u64.to_stored().unwrap()).unwrap(), 7);
     assert!(Json::<Note>::from_stored(b"{not json").is_err());
-    let dir = tempfile::tempdir().unwrap();
-    let db = redb::Database::create(dir.path().join("typed.redb")).unwrap();
+    let (_dir, db) = database();
     let txn = db.begin_write().unwrap();
     let kv = RedbKv::new(&txn);
     kv.put("ids", b"no end mark", &[0; 8]).unwrap();
