@@ -221,7 +221,7 @@ impl super::Store {
 
     /// Files the queue now.
     pub(crate) async fn file_index_queue(&self) -> Result<u64, Error> {
-        self.write(file_all).await
+        self.write(|tx| file_all(tx)).await
     }
 
     /// How many messages wait to be filed.

@@ -54,6 +54,7 @@ mod site;
 mod stats;
 mod tables;
 mod triggers;
+pub mod tx;
 mod visitors;
 mod webhooks;
 mod writer;
@@ -226,7 +227,7 @@ impl Store {
     async fn write<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
-        F: FnOnce(&WriteTransaction) -> Result<T, Error> + Send + 'static,
+        F: FnOnce(&tx::Tx<'_>) -> Result<T, Error> + Send + 'static,
     {
         self.inner.writer.write(f).await
     }

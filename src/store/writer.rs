@@ -16,6 +16,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use super::Error;
 use super::data_file::DataFile;
 use super::stats::WriteStats;
+use super::tx::Tx;
 
 /// The most jobs one transaction takes.
 const MAX_BATCH: usize = 1024;
@@ -55,7 +56,7 @@ struct Outcome {
 /// What a job does once the batch's commit has succeeded or failed: answer its caller.
 type Completion = Box<dyn FnOnce(Result<(), Error>) + Send>;
 /// A write: applied to the batch's transaction (or told why there is none), it returns its completion.
-type Job = Box<dyn FnOnce(Result<&WriteTransaction, &Error>) -> Completion + Send>;
+type Job = Box<dyn FnOnce(Result<&Tx<'_>, &Error>) -> Completion + Send>;
 
 /// A customer's segments changed (sent to subscribers once committed).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,7 +112,7 @@ impl Writer {
     pub(super) async fn write<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
-        F: FnOnce(&WriteTransaction) -> Result<T, Error> + Send + 'static,
+        F: FnOnce(&Tx<'_>) -> Result<T, Error> + Send + 'static,
     {
         let (answer, answered) = oneshot::channel();
         let job: Job = Box::new(move |txn| {
@@ -263,9 +264,12 @@ fn commit_batch(file: &DataFile, batch: Vec<Job>, policy: IndexPolicy, file_now:
     match txn {
         Ok(txn) => {
             let jobs = batch.len();
-            let completions: Vec<Completion> = batch.into_iter().map(|job| job(Ok(&txn))).collect();
-            let before_commit = file_queue(&txn, jobs, policy, file_now)
-                .and_then(|waiting| super::counters::persist(&txn).map(|()| waiting));
+            let tx = Tx::new(&txn);
+            let completions: Vec<Completion> = batch.into_iter().map(|job| job(Ok(&tx))).collect();
+            let before_commit = file_queue(&tx, jobs, policy, file_now)
+                .and_then(|waiting| super::counters::persist(&tx).map(|()| waiting));
+            // The batch's tables are closed before the commit.
+            drop(tx);
             let (committed, waiting) = match before_commit {
                 Ok(waiting) => (txn.commit().map_err(Error::from), waiting),
                 // Dropped unwritten: the jobs' writes are not committed.
