@@ -1,10 +1,11 @@
 //! Back-office API tokens.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 use super::codec::{decode, encode};
 use super::conversations::next_id;
 use super::tables::{API_TOKEN_DIGESTS, API_TOKENS};
+use super::tx::Tx;
 use super::{Error, Store};
 use crate::api_tokens::{ApiToken, Scope};
 use crate::operators::OperatorId;
@@ -12,7 +13,7 @@ use crate::operators::OperatorId;
 const NEXT_TOKEN_KEY: &str = "next_api_token_id";
 
 /// Revokes every token `operator` created (their account was disabled).
-pub(super) fn revoke_created_by(txn: &WriteTransaction, operator: OperatorId) -> Result<(), Error> {
+pub(super) fn revoke_created_by(txn: &Tx<'_>, operator: OperatorId) -> Result<(), Error> {
     let mut tokens = txn.open_table(API_TOKENS)?;
     let theirs: Vec<ApiToken> = tokens
         .iter()?

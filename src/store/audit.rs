@@ -27,7 +27,7 @@ pub struct AuditEntry {
 
 /// Records an action inside a write transaction (with the change it describes).
 pub(super) fn record(
-    txn: &redb::WriteTransaction,
+    txn: &super::tx::Tx<'_>,
     actor: String,
     action: &str,
     target: String,

@@ -5,13 +5,14 @@
 //! later kept in `AUTOREPLIES` (so it survives a restart). An operator's reply ends the waiting period and
 //! cancels what was pending; the due sweep checks again before it posts.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::codec::{decode, encode};
 use super::conversations::{append, load};
 use super::tables::{AUTOREPLIES, SETTINGS};
+use super::tx::Tx;
 use super::visitors::load_visitor;
 use super::{Draft, Error, Store};
 use crate::autoreply::{Plan, Rules, Waiting};
@@ -31,7 +32,7 @@ fn get<T: DeserializeOwned>(
     table.get(key)?.map(|v| decode(v.value())).transpose()
 }
 
-fn put<T: Serialize>(txn: &WriteTransaction, key: &str, value: Option<&T>) -> Result<(), Error> {
+fn put<T: Serialize>(txn: &Tx<'_>, key: &str, value: Option<&T>) -> Result<(), Error> {
     let mut table = txn.open_table(SETTINGS)?;
     match value {
         Some(v) => {
@@ -45,7 +46,7 @@ fn put<T: Serialize>(txn: &WriteTransaction, key: &str, value: Option<&T>) -> Re
 }
 
 fn system_message(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     conversation: &mut Conversation,
     text: String,
     now: u64,
@@ -64,7 +65,7 @@ fn system_message(
 /// Marks the visitor as waiting and decides what the auto-responder does about their message; a reply due
 /// later is scheduled here. Called before the visitor's message is appended (which saves the conversation).
 pub(super) fn plan(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     conversation: &mut Conversation,
     visitor: VisitorId,
     now: u64,
@@ -105,7 +106,7 @@ pub(super) fn shop_open(
 
 /// Posts the reply a plan calls for at once, after the visitor's message.
 pub(super) fn reply_now(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     conversation: &mut Conversation,
     plan: Plan,
     now: u64,
@@ -118,10 +119,7 @@ pub(super) fn reply_now(
 }
 
 /// An operator answered: the waiting period ends and a pending automatic reply is cancelled.
-pub(super) fn answered(
-    txn: &WriteTransaction,
-    conversation: &mut Conversation,
-) -> Result<(), Error> {
+pub(super) fn answered(txn: &Tx<'_>, conversation: &mut Conversation) -> Result<(), Error> {
     conversation.waiting_since = None;
     conversation.auto_replied = false;
     if let Some(due) = conversation.autoreply_due.take() {

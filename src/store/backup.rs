@@ -15,12 +15,15 @@ use redb::{
 };
 use serde_json::{Value, json};
 
+use super::kv::read::RedbReadKv;
+use super::kv::{Kv, KvRead, Span};
 use super::tables::*;
-use super::{OpenError, migrate};
+use super::tx::Tx;
+use super::{OpenError, byte_tables, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 23] = [
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 22] = [
     OPERATORS,
     VISITORS,
     CONVERSATIONS,
@@ -37,7 +40,6 @@ const ID_RECORDS: [TableDefinition<u64, &[u8]>; 23] = [
     WEBHOOKS,
     DELIVERIES,
     AUDIT,
-    REPORT_FACTS,
     LINE_PUSHES,
     AI_EVENTS,
     ANSWERED,
@@ -58,7 +60,7 @@ const TEXT_IDS: [TableDefinition<&str, u64>; 6] = [
 ];
 const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 3] = [SESSIONS, INVITES, VECTORS];
 const DIGEST_IDS: [TableDefinition<&[u8], u64>; 2] = [VISITOR_TOKENS, API_TOKEN_DIGESTS];
-const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 13] = [
+const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 12] = [
     VISITOR_CONVERSATIONS,
     ACTIVITY,
     CUSTOMER_NOTES,
@@ -69,7 +71,6 @@ const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 13] = [
     MAIL_DUE,
     DIGESTS,
     DELIVERY_DUE,
-    REPORT_STARTS,
     LINE_PUSH_DUE,
     PUSH_DUE,
 ];
@@ -137,6 +138,7 @@ fn exported_tables() -> Vec<String> {
     names.extend(PAIR_SETS.iter().map(|d| name(d).to_owned()));
     names.extend(PAIR_RECORDS.iter().map(|d| name(d).to_owned()));
     names.extend(TRIPLE_NUMBERS.iter().map(|d| name(d).to_owned()));
+    names.extend(byte_tables::ALL.iter().map(|l| l.name.to_owned()));
     names
 }
 
@@ -264,6 +266,16 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
             line(name(&def), json!([a, b]), record(v)?)
         })?;
     }
+    let kv = RedbReadKv::new(&txn);
+    for layout in byte_tables::ALL {
+        for (k, v) in kv.range(layout.name, Span::all()).map_err(err)? {
+            line(
+                layout.name,
+                layout.key_json(&k).map_err(err)?,
+                layout.value_json(&v).map_err(err)?,
+            )?;
+        }
+    }
     dump(&txn, CLIENT_IDS, |(a, b), (c, d)| {
         line(name(&CLIENT_IDS), json!([a, b]), json!([c, d]))
     })?;
@@ -365,6 +377,7 @@ pub fn import(input: impl BufRead, db_path: &Path) -> Result<Summary, BackupErro
     {
         let mut txn = db.begin_write().map_err(err)?;
         txn.set_two_phase_commit(true);
+        let tx = Tx::new(&txn);
         for (number, line) in lines.enumerate() {
             let line = line.map_err(err)?;
             let row: Value = serde_json::from_str(&line)
@@ -381,16 +394,17 @@ pub fn import(input: impl BufRead, db_path: &Path) -> Result<Summary, BackupErro
                 summary.files += 1;
                 continue;
             }
-            insert(&txn, &text(&row["t"])?, &row["k"], &row["v"])
+            insert(&tx, &text(&row["t"])?, &row["k"], &row["v"])
                 .map_err(|e| err(format!("line {}: {e}", number + 2)))?;
             summary.rows += 1;
         }
         // Tables of newer schemas are harmless to an older backup: its migrations fill them.
-        create_missing_tables(&txn).map_err(err)?;
+        create_missing_tables(&tx).map_err(err)?;
         // The search index is not in backups: built from the messages (by the migration, for older ones).
         if schema >= migrate::SEARCH_INDEX_VERSION {
-            super::search_index::rebuild(&txn).map_err(err)?;
+            super::search_index::rebuild(&tx).map_err(err)?;
         }
+        drop(tx);
         txn.commit().map_err(err)?;
     }
     drop(db);
@@ -404,8 +418,15 @@ fn json_bytes(v: &Value) -> Result<Vec<u8>, BackupError> {
     serde_json::to_vec(v).map_err(err)
 }
 
-fn insert(txn: &WriteTransaction, table: &str, k: &Value, v: &Value) -> Result<(), BackupError> {
+fn insert(txn: &Tx<'_>, table: &str, k: &Value, v: &Value) -> Result<(), BackupError> {
     let named = |d: &dyn redb::TableHandle| d.name() == table;
+    if let Some(layout) = byte_tables::named(table) {
+        let (key, value) = (
+            layout.key_bytes(k).map_err(err)?,
+            layout.value_bytes(v).map_err(err)?,
+        );
+        return txn.put(layout.name, &key, &value).map_err(err);
+    }
     if named(&UPLOADS) {
         let stored = v["stored_as"].as_str().unwrap_or("");
         if !crate::uploads::is_stored_name(stored) {

@@ -1,13 +1,14 @@
 //! Conversations and their messages as they are written: appending with de-duplication, posting from
 //! visitors, operators and Sodan itself, and changing a conversation. Reading them is `conversation_reads`.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 use super::codec::{decode, encode};
 use super::posted::{Draft, Names, Posted, names_in};
 use super::tables::{
     ACTIVITY, CLIENT_IDS, CONVERSATIONS, MESSAGES, SETTINGS, UPLOADS, VISITOR_CONVERSATIONS,
 };
+use super::tx::Tx;
 use super::visitors::touch;
 use super::{Error, Store};
 use crate::conversations::{
@@ -23,14 +24,11 @@ const NEXT_MESSAGE_KEY: &str = "next_message_id";
 const NEXT_UPLOAD_KEY: &str = "next_upload_id";
 
 /// Takes the next number of the counter `key` in META.
-pub(super) fn next_id(txn: &WriteTransaction, key: &str) -> Result<u64, Error> {
+pub(super) fn next_id(txn: &Tx<'_>, key: &str) -> Result<u64, Error> {
     super::counters::next(txn, key)
 }
 
-pub(super) fn load(
-    txn: &WriteTransaction,
-    id: ConversationId,
-) -> Result<Option<Conversation>, Error> {
+pub(super) fn load(txn: &Tx<'_>, id: ConversationId) -> Result<Option<Conversation>, Error> {
     txn.open_table(CONVERSATIONS)?
         .get(id)?
         .map(|v| decode(v.value()))
@@ -39,7 +37,7 @@ pub(super) fn load(
 
 /// Writes a conversation back, moving it in the inbox order when its activity changed.
 pub(super) fn save(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     conversation: &Conversation,
     previous_activity: Option<u64>,
 ) -> Result<(), Error> {
@@ -60,11 +58,7 @@ pub(super) fn operator_sender(operator: OperatorId, conversation: ConversationId
 }
 
 /// The message stored earlier under this sender's client id, if any.
-fn earlier(
-    txn: &WriteTransaction,
-    sender: &str,
-    client_id: Option<&str>,
-) -> Result<Option<Message>, Error> {
+fn earlier(txn: &Tx<'_>, sender: &str, client_id: Option<&str>) -> Result<Option<Message>, Error> {
     let Some(client_id) = client_id else {
         return Ok(None);
     };
@@ -87,7 +81,7 @@ fn earlier(
 
 /// Appends `draft` to `conversation` (already loaded, changed in place and saved).
 pub(super) fn append(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     conversation: &mut Conversation,
     previous_activity: Option<u64>,
     sender: &str,

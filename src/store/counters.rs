@@ -12,10 +12,11 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 use super::Error;
 use super::tables::META;
+use super::tx::Tx;
 
 thread_local! {
     /// Whether this thread keeps counters (set by the writer thread only).
@@ -31,7 +32,7 @@ pub(super) fn keep_on_this_thread() {
 }
 
 /// Takes the next number of the counter `key`.
-pub(super) fn next(txn: &WriteTransaction, key: &str) -> Result<u64, Error> {
+pub(super) fn next(txn: &Tx<'_>, key: &str) -> Result<u64, Error> {
     if !KEEPS.with(Cell::get) {
         let mut meta = txn.open_table(META)?;
         let id = meta.get(key)?.map(|v| v.value()).unwrap_or(1);
@@ -55,7 +56,7 @@ pub(super) fn next(txn: &WriteTransaction, key: &str) -> Result<u64, Error> {
 }
 
 /// Writes the counters that moved in this batch (called by the writer before it commits).
-pub(super) fn persist(txn: &WriteTransaction) -> Result<(), Error> {
+pub(super) fn persist(txn: &Tx<'_>) -> Result<(), Error> {
     NEXT.with_borrow_mut(|counters| {
         if !counters.values().any(|(_, moved)| *moved) {
             return Ok(());

@@ -1,12 +1,13 @@
 //! Merging an anonymous visitor into the customer they turned out to be: conversations, history, notes,
 //! retried message ids, counters and what the profile lacks.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 use super::codec::{decode, encode};
 use super::tables::{
     CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, EVENTS, NOTES, PAGE_VIEW_LOG, VISITOR_CONVERSATIONS,
 };
+use super::tx::Tx;
 use super::visitors::{append_bounded, save_visitor};
 use super::{Error, HistoryLimits};
 use crate::conversations::Conversation;
@@ -16,7 +17,7 @@ use crate::visitors::{Visitor, VisitorId};
 /// Moves the numbered history of `from` (page views or events) to the end of `into`'s; `total_from` and
 /// `total_into` are the lifetime counts, so numbering stays monotonic and counts stay right.
 fn move_history(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     def: redb::TableDefinition<(u64, u64), &[u8]>,
     from: VisitorId,
     into: VisitorId,
@@ -40,7 +41,7 @@ fn move_history(
 /// Merges the anonymous visitor `from` into the customer `into`: conversations, history, notes, retried
 /// message ids, counters and what the profile lacks. `from` is kept as a pointer to `into`.
 pub(super) fn merge(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     mut from: Visitor,
     into: &mut Visitor,
     limits: HistoryLimits,

@@ -2,12 +2,13 @@
 //! events, REST upserts and CSV imports, and the admin's attribute schema and card layout. Reading them is
 //! `customer_reads.rs`; notes are `customer_notes.rs`.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 use super::codec::encode;
 use super::customer_merge::merge;
 use super::customer_reads::read_setting;
 use super::tables::{ATTRIBUTE_KEYS, EVENTS, EXTERNAL_IDS, SETTINGS, VISITOR_TOKENS, VISITORS};
+use super::tx::Tx;
 use super::visitors::{append_bounded, follow, new_visitor, save_visitor, save_visitor_after};
 use super::{Error, Store};
 use crate::customers::card::CardLayout;
@@ -44,7 +45,7 @@ pub struct ImportSummary {
 }
 
 /// Records attribute keys the store has not seen before, for the admin's list of undeclared attributes.
-fn remember_keys(txn: &WriteTransaction, attributes: &attributes::Attributes) -> Result<(), Error> {
+fn remember_keys(txn: &Tx<'_>, attributes: &attributes::Attributes) -> Result<(), Error> {
     let mut keys = txn.open_table(ATTRIBUTE_KEYS)?;
     for key in attributes.keys() {
         if keys.get(key.as_str())?.is_none() {
@@ -289,7 +290,7 @@ impl Store {
 
 /// Creates or updates the customer with `external_id` inside a write transaction; checks before writing.
 fn upsert(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     external_id: &str,
     traits: &Traits,
 ) -> Result<Result<(Visitor, bool), Invalid>, Error> {

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use serde_json::Value;
 
 use super::codec::{decode, encode};
@@ -14,6 +14,7 @@ use super::tables::{
     MESSAGES, NOTES, PAGE_VIEW_LOG, PAGE_VIEWS, RECHECKS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES,
     TRIGGER_SEEN, UPLOADS, VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
 };
+use super::tx::Tx;
 use super::visitors::follow;
 use super::{Error, Store};
 use crate::conversations::{Author, Conversation, ConversationId, Message};
@@ -58,7 +59,7 @@ pub struct Erased {
 /// automatic reply and digest, and then either the conversation itself or everything in it that could
 /// identify anyone (a shell). Returns how many messages went.
 pub(super) fn drop_conversation(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     c: &Conversation,
     keep_shell: bool,
     files: &mut Vec<String>,
@@ -117,7 +118,7 @@ pub(super) fn drop_conversation(
 
 /// Removes queued and sent mails to `address` or about one of `conversations`.
 fn drop_mails(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     address: &str,
     conversations: &HashSet<ConversationId>,
 ) -> Result<(), Error> {
@@ -161,7 +162,7 @@ fn delivery_about(d: &Delivery, id: VisitorId, conversations: &HashSet<Conversat
 
 /// Removes webhook deliveries (queued or done) whose body is about the customer.
 fn drop_deliveries(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     id: VisitorId,
     conversations: &HashSet<ConversationId>,
 ) -> Result<(), Error> {
@@ -184,7 +185,7 @@ fn drop_deliveries(
 
 /// Removes every row of `(id, n)` keyed history.
 fn drop_history(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     def: redb::TableDefinition<(u64, u64), &[u8]>,
     id: VisitorId,
 ) -> Result<(), Error> {
@@ -194,7 +195,7 @@ fn drop_history(
 }
 
 /// The visitor records merged (directly or through others) into `id`.
-fn merged_into(txn: &WriteTransaction, id: VisitorId) -> Result<Vec<VisitorId>, Error> {
+fn merged_into(txn: &Tx<'_>, id: VisitorId) -> Result<Vec<VisitorId>, Error> {
     let visitors = txn.open_table(VISITORS)?;
     let mut found = Vec::new();
     for entry in visitors.iter()? {
@@ -210,7 +211,7 @@ fn merged_into(txn: &WriteTransaction, id: VisitorId) -> Result<Vec<VisitorId>, 
 }
 
 /// Removes the customer's segment memberships, keeping member counts right.
-pub(super) fn drop_membership(txn: &WriteTransaction, id: VisitorId) -> Result<(), Error> {
+pub(super) fn drop_membership(txn: &Tx<'_>, id: VisitorId) -> Result<(), Error> {
     let Some(membership) = txn
         .open_table(MEMBERSHIPS)?
         .remove(id)?
@@ -235,7 +236,7 @@ pub(super) fn drop_membership(txn: &WriteTransaction, id: VisitorId) -> Result<(
 
 /// Deletes the customer `customer` (following merges) inside a write transaction.
 fn erase_customer(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     customer: Visitor,
     mode: Erase,
     files: &mut Vec<String>,

@@ -15,12 +15,13 @@ use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use serde::Deserialize;
 
 use super::Error;
 use super::codec::decode_part;
 use super::tables::EVENTS;
+use super::tx::Tx;
 use crate::visitors::VisitorId;
 
 /// The most events the lists hold together (24 bytes each, so about 6 MB), so that memory stays small
@@ -117,7 +118,7 @@ pub(super) fn keep_lists_on_this_thread() {
 }
 
 /// Reads `id`'s kept events, oldest first, from the transaction's `EVENTS`.
-fn read_list(txn: &WriteTransaction, id: VisitorId) -> Result<List, Error> {
+fn read_list(txn: &Tx<'_>, id: VisitorId) -> Result<List, Error> {
     /// An event without its properties.
     #[derive(Deserialize)]
     struct Stored<'a> {
@@ -136,7 +137,7 @@ fn read_list(txn: &WriteTransaction, id: VisitorId) -> Result<List, Error> {
 
 /// Calls `f` with `id`'s kept events (oldest first) as the transaction sees them.
 pub(super) fn with_heads<T>(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     id: VisitorId,
     f: impl FnOnce(&[Head<'_>]) -> Result<T, Error>,
 ) -> Result<T, Error> {

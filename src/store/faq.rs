@@ -232,7 +232,7 @@ impl Store {
 }
 
 fn bot_message(
-    txn: &redb::WriteTransaction,
+    txn: &super::tx::Tx<'_>,
     c: &mut Conversation,
     text: String,
 ) -> Result<Message, Error> {

@@ -18,12 +18,13 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 
-use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata};
 use serde::Deserialize;
 
 use super::Error;
 use super::codec::decode_part;
 use super::tables::{CLIENT_IDS, INDEX_QUEUE, MESSAGE_TERMS, MESSAGES};
+use super::tx::Tx;
 use crate::conversations::{ConversationId, Message};
 
 /// A waiting client id: `(sender key, client id)`.
@@ -44,7 +45,7 @@ struct Body<'a> {
 }
 
 /// Queues `message` (stored under `sender`) to be filed under its terms and client id.
-pub(super) fn queue(txn: &WriteTransaction, message: &Message, sender: &str) -> Result<(), Error> {
+pub(super) fn queue(txn: &Tx<'_>, message: &Message, sender: &str) -> Result<(), Error> {
     let client_id = message.client_id.as_deref().unwrap_or("");
     txn.open_table(INDEX_QUEUE)?.insert(
         message.id,
@@ -63,7 +64,7 @@ pub(super) fn queue(txn: &WriteTransaction, message: &Message, sender: &str) -> 
 
 /// The message a waiting client id names, if `sender` sent `client_id` and it is not filed yet.
 pub(super) fn waiting_client_id(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     sender: &str,
     client_id: &str,
 ) -> Result<Option<(ConversationId, u64)>, Error> {
@@ -81,7 +82,7 @@ pub(super) fn waiting_client_id(
     })
 }
 
-fn read_waiting(txn: &WriteTransaction) -> Result<HashMap<Sent, (ConversationId, u64)>, Error> {
+fn read_waiting(txn: &Tx<'_>) -> Result<HashMap<Sent, (ConversationId, u64)>, Error> {
     let mut waiting = HashMap::new();
     for entry in txn.open_table(INDEX_QUEUE)?.iter()? {
         let (_, row) = entry?;
@@ -97,13 +98,13 @@ fn read_waiting(txn: &WriteTransaction) -> Result<HashMap<Sent, (ConversationId,
 }
 
 /// How many messages wait to be filed.
-pub(super) fn waiting(txn: &WriteTransaction) -> Result<u64, Error> {
+pub(super) fn waiting(txn: &Tx<'_>) -> Result<u64, Error> {
     Ok(txn.open_table(INDEX_QUEUE)?.len()?)
 }
 
 /// Files every waiting message under its terms and client id, in key order, and empties the queue.
 /// Returns how many messages were filed. A message removed while it waited is skipped.
-pub(super) fn file_all(txn: &WriteTransaction) -> Result<u64, Error> {
+pub(super) fn file_all(txn: &Tx<'_>) -> Result<u64, Error> {
     let mut queue = txn.open_table(INDEX_QUEUE)?;
     if queue.is_empty()? {
         return Ok(0);
@@ -221,7 +222,7 @@ impl super::Store {
 
     /// Files the queue now.
     pub(crate) async fn file_index_queue(&self) -> Result<u64, Error> {
-        self.write(|tx| file_all(tx)).await
+        self.write(file_all).await
     }
 
     /// How many messages wait to be filed.

@@ -34,6 +34,18 @@ pub struct Span<'a> {
     pub limit: usize,
 }
 
+impl Span<'_> {
+    /// The whole table, in key order.
+    pub fn all() -> Span<'static> {
+        Span {
+            from: Bound::Unbounded,
+            to: Bound::Unbounded,
+            reverse: false,
+            limit: usize::MAX,
+        }
+    }
+}
+
 /// Reads of named byte tables; a table never written reads as empty.
 pub trait KvRead {
     /// The value under `key`.

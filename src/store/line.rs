@@ -12,7 +12,7 @@ use crate::visitors::Visitor;
 const LINE_SETTING: &str = "line";
 
 /// The LINE settings as `txn` sees them (not set up until saved).
-pub(super) fn settings_in(txn: &redb::WriteTransaction) -> Result<LineSettings, Error> {
+pub(super) fn settings_in(txn: &super::tx::Tx<'_>) -> Result<LineSettings, Error> {
     txn.open_table(SETTINGS)?
         .get(LINE_SETTING)?
         .map(|v| decode(v.value()))

@@ -4,11 +4,12 @@
 
 use std::collections::HashSet;
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 use super::codec::{decode, encode};
 use super::conversations::{append, load, next_id};
 use super::tables::{LINE_PUSH_DUE, LINE_PUSHES, VISITORS};
+use super::tx::Tx;
 use super::{Error, Store};
 use crate::conversations::{Author, Conversation, ConversationId, Message};
 use crate::line::LineSettings;
@@ -20,7 +21,7 @@ const NEXT_PUSH_KEY: &str = "next_line_push_id";
 
 /// Queues `message` for the LINE chat of `conversation`'s customer, due now.
 pub(super) fn queue(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     conversation: &Conversation,
     message: &Message,
 ) -> Result<(), Error> {
@@ -50,10 +51,7 @@ pub(super) fn queue(
 }
 
 /// Removes the pushes of `conversations` (their customer is being deleted).
-pub(super) fn drop_for(
-    txn: &WriteTransaction,
-    conversations: &HashSet<ConversationId>,
-) -> Result<(), Error> {
+pub(super) fn drop_for(txn: &Tx<'_>, conversations: &HashSet<ConversationId>) -> Result<(), Error> {
     let mut pushes = txn.open_table(LINE_PUSHES)?;
     let doomed: Vec<Push> = pushes
         .iter()?
@@ -71,7 +69,7 @@ pub(super) fn drop_for(
     Ok(())
 }
 
-fn save(txn: &WriteTransaction, push: &Push) -> Result<(), Error> {
+fn save(txn: &Tx<'_>, push: &Push) -> Result<(), Error> {
     txn.open_table(LINE_PUSHES)?
         .insert(push.id, encode(push)?.as_slice())?;
     Ok(())

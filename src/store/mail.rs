@@ -1,11 +1,12 @@
 //! The mail queue (stored, retried with back-off, marked before each send so nothing goes out twice after a
 //! crash), the SMTP settings, and reply digests for visitors who left.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 use super::codec::{decode, encode};
 use super::conversations::{load, next_id, save};
 use super::tables::{DIGESTS, MAIL_DUE, MAILS, MESSAGES, SETTINGS};
+use super::tx::Tx;
 use super::visitors::load_visitor;
 use super::{Error, Store};
 use crate::conversations::{Author, ConversationId, Message};
@@ -26,7 +27,7 @@ pub struct LinkBase {
     pub public_url: String,
 }
 
-fn settings(txn: &WriteTransaction) -> Result<SmtpSettings, Error> {
+fn settings(txn: &Tx<'_>) -> Result<SmtpSettings, Error> {
     txn.open_table(SETTINGS)?
         .get(SMTP_SETTING)?
         .map(|v| decode(v.value()))
@@ -35,13 +36,13 @@ fn settings(txn: &WriteTransaction) -> Result<SmtpSettings, Error> {
 }
 
 /// The secret that signs mail links, made on first use.
-fn secret(txn: &WriteTransaction) -> Result<String, Error> {
+fn secret(txn: &Tx<'_>) -> Result<String, Error> {
     super::secret_in(txn, SECRET_SETTING)
 }
 
 /// Puts a mail in the queue, due now.
 fn enqueue(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     to: String,
     composed: Composed,
     purpose: Purpose,
@@ -74,7 +75,7 @@ fn enqueue(
 /// The signed address answers about `conversation` go to, when Sodan reads the mailbox (else empty:
 /// answers go to the sender's address as before).
 fn signed_reply_to(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     smtp: &SmtpSettings,
     secret: &str,
     conversation: ConversationId,
@@ -103,7 +104,7 @@ fn tagged_address(smtp: &SmtpSettings, secret: &str, conversation: ConversationI
 /// Queues an operator's reply on the e-mail channel to the customer, in their thread, quoting nothing (in
 /// the transaction that stores the reply, so a stored reply is never left unsent).
 pub(super) fn queue_reply(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     conversation: &crate::conversations::Conversation,
     message: &Message,
 ) -> Result<(), Error> {
@@ -147,7 +148,7 @@ pub(super) fn queue_reply(
 
 /// The replies a digest carries: operators' messages after what the visitor read, up to `up_to`.
 fn unseen_replies(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     conversation: ConversationId,
     after: u64,
 ) -> Result<Vec<Message>, Error> {

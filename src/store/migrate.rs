@@ -1,7 +1,7 @@
 //! Schema versions: the version is stored in the file; each migration runs in one write transaction
 //! together with its version bump, and a file newer than this binary is refused, never downgraded.
 
-use redb::{Database, ReadableTable, Table, WriteTransaction};
+use redb::{Database, ReadableTable, Table};
 
 use std::collections::BTreeMap;
 
@@ -12,17 +12,20 @@ use super::tables::{
     DIGESTS, EVENTS, EXTERNAL_IDS, HELPFUL_VOTES, INDEX_QUEUE, INVITES, LINE_PUSH_DUE, LINE_PUSHES,
     LINE_USERS, MAIL_DUE, MAILS, MEMBERSHIPS, MESSAGES, META, NOTES, OPERATOR_EMAILS,
     OPERATOR_SESSIONS, OPERATORS, OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VIEWS, PAGE_VISITORS,
-    RECHECKS, REPORT_FACTS, REPORT_STARTS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS,
-    SESSIONS, SETTINGS, TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS, UNHELPFUL_VOTES, UPLOADS, VECTORS,
-    VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS, WEBHOOKS,
+    RECHECKS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS, TRIGGER_COUNTS,
+    TRIGGER_SEEN, TRIGGERS, UNHELPFUL_VOTES, UPLOADS, VECTORS, VISITOR_CONVERSATIONS,
+    VISITOR_TOKENS, VISITORS, WEBHOOKS,
 };
+use super::tx::Tx;
 use super::visitors::save_visitor;
 use super::{Error, OpenError};
 use crate::sites::Site;
 use crate::visitors::Visitor;
 
+mod byte_keys;
+
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: u64 = 12;
+pub const SCHEMA_VERSION: u64 = 13;
 
 /// The first version with the message search index.
 pub const SEARCH_INDEX_VERSION: u64 = 11;
@@ -31,27 +34,33 @@ pub const SEARCH_INDEX_VERSION: u64 = 11;
 const VERSION_KEY: &str = "schema_version";
 
 /// One migration step, applied inside the transaction that also bumps the version.
-type Migration = fn(&WriteTransaction) -> Result<(), Error>;
+type Migration = fn(&Tx<'_>) -> Result<(), Error>;
 
 /// `MIGRATIONS[n]` brings a file from version `n` to `n + 1`. Version 0 is a new, empty file.
 const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] = [
     create_v1, create_v2, create_v3, create_v4, create_v5, create_v6, create_v7, create_v8,
-    create_v9, create_v10, create_v11, create_v12,
+    create_v9, create_v10, create_v11, create_v12, create_v13,
 ];
 
+/// Tables kept with byte keys (`byte_tables.rs`): moved before the first migration an older file needs
+/// (see `migrate::run`), so this step has nothing left to do; the version says the file has them.
+fn create_v13(_: &Tx<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
 /// Messages waiting to be indexed (an older file has none: its messages were filed as they came).
-fn create_v12(txn: &WriteTransaction) -> Result<(), Error> {
+fn create_v12(txn: &Tx<'_>) -> Result<(), Error> {
     txn.open_table(INDEX_QUEUE)?;
     Ok(())
 }
 
 /// The message search index, built from the messages already stored.
-fn create_v11(txn: &WriteTransaction) -> Result<(), Error> {
+fn create_v11(txn: &Tx<'_>) -> Result<(), Error> {
     super::search_index::rebuild(txn)
 }
 
 /// The first schema: accounts, sessions, invitations.
-fn create_v1(txn: &WriteTransaction) -> Result<(), Error> {
+fn create_v1(txn: &Tx<'_>) -> Result<(), Error> {
     txn.open_table(OPERATORS)?;
     txn.open_table(OPERATOR_EMAILS)?;
     txn.open_table(SESSIONS)?;
@@ -61,7 +70,7 @@ fn create_v1(txn: &WriteTransaction) -> Result<(), Error> {
 }
 
 /// Conversations: the widget's site (with a fresh key), visitors, conversations, messages, page views.
-fn create_v2(txn: &WriteTransaction) -> Result<(), Error> {
+fn create_v2(txn: &Tx<'_>) -> Result<(), Error> {
     txn.open_table(VISITOR_TOKENS)?;
     txn.open_table(VISITORS)?;
     txn.open_table(CONVERSATIONS)?;
@@ -79,7 +88,7 @@ fn create_v2(txn: &WriteTransaction) -> Result<(), Error> {
 
 /// Customers: external ids, numbered and bounded page-view history, events, notes, the customers list
 /// index, API tokens; visitors get their counters; the site gets an identity secret.
-fn create_v3(txn: &WriteTransaction) -> Result<(), Error> {
+fn create_v3(txn: &Tx<'_>) -> Result<(), Error> {
     for def in [EXTERNAL_IDS, ATTRIBUTE_KEYS] {
         txn.open_table(def)?;
     }
@@ -138,7 +147,7 @@ fn create_v3(txn: &WriteTransaction) -> Result<(), Error> {
 }
 
 /// Segments and the intent score.
-fn create_v4(txn: &WriteTransaction) -> Result<(), Error> {
+fn create_v4(txn: &Tx<'_>) -> Result<(), Error> {
     for def in [SEGMENTS, MEMBERSHIPS] {
         txn.open_table(def)?;
     }
@@ -150,23 +159,21 @@ fn create_v4(txn: &WriteTransaction) -> Result<(), Error> {
 }
 
 /// Reports: a fact per conversation (made now for the existing ones), page visitors, event totals.
-fn create_v6(txn: &WriteTransaction) -> Result<(), Error> {
-    txn.open_table(REPORT_FACTS)?;
-    txn.open_table(REPORT_STARTS)?;
+fn create_v6(txn: &Tx<'_>) -> Result<(), Error> {
     txn.open_table(PAGE_VISITORS)?;
     txn.open_table(OUTCOME_EVENTS)?;
     super::reports::rebuild(txn)
 }
 
 /// The LINE outbox: messages on their way to LINE, and when each is due.
-fn create_v7(txn: &WriteTransaction) -> Result<(), Error> {
+fn create_v7(txn: &Tx<'_>) -> Result<(), Error> {
     txn.open_table(LINE_PUSHES)?;
     txn.open_table(LINE_PUSH_DUE)?;
     Ok(())
 }
 
 /// What the AI did, for its weekly figures.
-fn create_v8(txn: &WriteTransaction) -> Result<(), Error> {
+fn create_v8(txn: &Tx<'_>) -> Result<(), Error> {
     txn.open_table(AI_EVENTS)?;
     txn.open_table(ANSWERED)?;
     txn.open_table(VECTORS)?;
@@ -176,7 +183,7 @@ fn create_v8(txn: &WriteTransaction) -> Result<(), Error> {
 }
 
 /// Web Push: operators' devices and the queue of pushes to them.
-fn create_v10(txn: &WriteTransaction) -> Result<(), Error> {
+fn create_v10(txn: &Tx<'_>) -> Result<(), Error> {
     txn.open_table(super::tables::PUSH_SUBSCRIPTIONS)?;
     txn.open_table(super::tables::PUSH_JOBS)?;
     txn.open_table(super::tables::PUSH_DUE)?;
@@ -185,7 +192,7 @@ fn create_v10(txn: &WriteTransaction) -> Result<(), Error> {
 
 /// The incoming mailbox: mails read, their keys, and the addresses mail is matched to customers by
 /// (filled from the identified customers there are).
-fn create_v9(txn: &WriteTransaction) -> Result<(), Error> {
+fn create_v9(txn: &Tx<'_>) -> Result<(), Error> {
     txn.open_table(super::tables::RECEIVED)?;
     txn.open_table(super::tables::RECEIVED_KEYS)?;
     let mut index = txn.open_table(super::tables::MAIL_CUSTOMERS)?;
@@ -208,7 +215,7 @@ fn create_v9(txn: &WriteTransaction) -> Result<(), Error> {
 
 /// Proactive messages, pending automatic replies, canned replies, FAQ articles, the mail queue, webhooks,
 /// LINE users.
-fn create_v5(txn: &WriteTransaction) -> Result<(), Error> {
+fn create_v5(txn: &Tx<'_>) -> Result<(), Error> {
     for def in [
         TRIGGERS,
         TRIGGER_COUNTS,
@@ -242,6 +249,7 @@ fn write_version(meta: &mut Table<&str, u64>, version: u64) -> Result<(), Error>
 /// Refuses newer files and applies every missing migration, each in its own durable transaction.
 pub fn run(db: &Database) -> Result<(), OpenError> {
     let storage = |e: Error| OpenError::Storage(e.to_string());
+    let mut first = true;
     loop {
         let mut txn = db.begin_write().map_err(|e| storage(e.into()))?;
         txn.set_two_phase_commit(true);
@@ -258,7 +266,13 @@ pub fn run(db: &Database) -> Result<(), OpenError> {
         if version == SCHEMA_VERSION {
             return Ok(());
         }
-        MIGRATIONS[version as usize](&txn).map_err(storage)?;
+        if std::mem::take(&mut first) {
+            // Every migration below is written against the tables as they are now.
+            byte_keys::move_typed_tables(&txn).map_err(storage)?;
+        }
+        let tx = Tx::new(&txn);
+        MIGRATIONS[version as usize](&tx).map_err(storage)?;
+        drop(tx);
         {
             let mut meta = txn.open_table(META).map_err(|e| storage(e.into()))?;
             write_version(&mut meta, version + 1).map_err(storage)?;

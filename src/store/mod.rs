@@ -16,6 +16,7 @@ mod api_tokens;
 mod audit;
 mod autoreplies;
 pub mod backup;
+mod byte_tables;
 mod canned;
 mod codec;
 mod conversation_reads;
@@ -62,7 +63,7 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use redb::{ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
+use redb::{ReadTransaction, ReadableDatabase, ReadableTable};
 
 use data_file::DataFile;
 
@@ -300,7 +301,7 @@ impl Store {
 
 /// The first `limit` keys of a `(due_ms, id)` queue that are due by `now_ms`.
 fn due_keys(
-    txn: &WriteTransaction,
+    txn: &tx::Tx<'_>,
     queue: redb::TableDefinition<(u64, u64), ()>,
     now_ms: u64,
     limit: usize,
@@ -412,7 +413,7 @@ pub(crate) fn make_private(path: &Path, mode: u32) -> std::io::Result<()> {
 }
 
 /// The secret under `key` in `SETTINGS`, made (random) inside `txn` when missing.
-pub(crate) fn secret_in(txn: &redb::WriteTransaction, key: &str) -> Result<String, Error> {
+pub(crate) fn secret_in(txn: &tx::Tx<'_>, key: &str) -> Result<String, Error> {
     let mut table = txn.open_table(tables::SETTINGS)?;
     if let Some(v) = table.get(key)? {
         return codec::decode(v.value());

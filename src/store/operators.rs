@@ -1,10 +1,11 @@
 //! Operator accounts in the data file.
 
-use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::codec::{decode, encode};
 use super::sessions::end_sessions;
 use super::tables::{INVITES, OPERATOR_EMAILS, OPERATORS};
+use super::tx::Tx;
 use super::{Error, Store};
 use crate::auth::password::PasswordHash;
 use crate::i18n::Lang;
@@ -13,7 +14,7 @@ use crate::operators::{Email, NewOperator, Operator, OperatorId};
 const NEXT_ID_KEY: &str = "next_operator_id";
 
 /// Inserts an account inside `txn`, refusing a taken e-mail address.
-pub(super) fn insert_operator(txn: &WriteTransaction, new: NewOperator) -> Result<Operator, Error> {
+pub(super) fn insert_operator(txn: &Tx<'_>, new: NewOperator) -> Result<Operator, Error> {
     let mut emails = txn.open_table(OPERATOR_EMAILS)?;
     if emails.get(new.email.as_str())?.is_some() {
         return Err(Error::Conflict("an account with this e-mail address"));
@@ -41,7 +42,7 @@ pub(super) fn insert_operator(txn: &WriteTransaction, new: NewOperator) -> Resul
 }
 
 /// One account, read inside `txn`.
-pub(super) fn load(txn: &WriteTransaction, id: OperatorId) -> Result<Option<Operator>, Error> {
+pub(super) fn load(txn: &Tx<'_>, id: OperatorId) -> Result<Option<Operator>, Error> {
     txn.open_table(OPERATORS)?
         .get(id)?
         .map(|v| decode::<Operator>(v.value()))
@@ -53,7 +54,7 @@ pub(super) fn load(txn: &WriteTransaction, id: OperatorId) -> Result<Option<Oper
 const TWO_FACTOR_SETTING: &str = "two_factor_required";
 
 fn update_operator(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     id: OperatorId,
     change: impl FnOnce(&mut Operator),
 ) -> Result<Option<Operator>, Error> {

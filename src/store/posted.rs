@@ -1,11 +1,12 @@
 //! What storing a message takes and gives back: the draft, a file to attach, and the result with the names
 //! the consoles show beside it.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 use super::Error;
 use super::codec::decode;
 use super::tables::{OPERATORS, VISITORS};
+use super::tx::Tx;
 use super::visitors::follow;
 use crate::conversations::{Author, Conversation, Message};
 use crate::operators::Operator;
@@ -42,7 +43,7 @@ pub struct Names {
 /// The names for `conversation` as of this transaction (a merged customer's current record); `known` is
 /// the customer's record when the caller holds it already.
 pub(super) fn names_in(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     conversation: &Conversation,
     known: Option<Visitor>,
 ) -> Result<Names, Error> {

@@ -1,11 +1,12 @@
 //! Operators' push devices and the queue of pushes to them (see `push`).
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 use super::autoreplies::shop_open;
 use super::codec::{decode, encode};
 use super::conversations::next_id;
 use super::tables::{OPERATORS, PUSH_DUE, PUSH_JOBS, PUSH_SUBSCRIPTIONS, SETTINGS};
+use super::tx::Tx;
 use super::{Error, Store};
 use crate::operators::{Operator, OperatorId};
 use crate::push::send::Outcome;
@@ -53,14 +54,14 @@ pub struct PushAudience {
     pub shop_open: bool,
 }
 
-fn subscriptions(txn: &WriteTransaction) -> Result<Vec<Subscription>, Error> {
+fn subscriptions(txn: &Tx<'_>) -> Result<Vec<Subscription>, Error> {
     txn.open_table(PUSH_SUBSCRIPTIONS)?
         .iter()?
         .map(|e| decode(e?.1.value()))
         .collect()
 }
 
-fn remove_subscription_in(txn: &WriteTransaction, id: u64) -> Result<(), Error> {
+fn remove_subscription_in(txn: &Tx<'_>, id: u64) -> Result<(), Error> {
     txn.open_table(PUSH_SUBSCRIPTIONS)?.remove(id)?;
     let jobs: Vec<Job> = txn
         .open_table(PUSH_JOBS)?

@@ -1,11 +1,12 @@
 //! The incoming mailbox's records: each mail read (once, by key), the reader's cursor, what the reader last
 //! said, and the customers mail is matched to by address.
 
-use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::codec::{decode, encode};
 use super::conversations::next_id;
 use super::tables::{MAIL_CUSTOMERS, RECEIVED, RECEIVED_KEYS, SETTINGS, VISITORS};
+use super::tx::Tx;
 use super::visitors::{follow, new_visitor, save_visitor};
 use super::{Error, Store};
 use crate::mail::received::{Cursor, MAX_KEPT, Received};
@@ -27,7 +28,7 @@ fn setting<T: serde::de::DeserializeOwned + Default>(
 }
 
 /// Forgets the oldest mails beyond [`MAX_KEPT`].
-fn prune(txn: &WriteTransaction) -> Result<(), Error> {
+fn prune(txn: &Tx<'_>) -> Result<(), Error> {
     let mut table = txn.open_table(RECEIVED)?;
     let excess = (table.len()? as usize).saturating_sub(MAX_KEPT);
     if excess == 0 {
@@ -48,7 +49,7 @@ fn prune(txn: &WriteTransaction) -> Result<(), Error> {
 
 /// Forgets the mails read from `address` or into one of `conversations` (a customer's erasure).
 pub(super) fn forget(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     address: &str,
     conversations: &std::collections::HashSet<u64>,
 ) -> Result<(), Error> {

@@ -2,11 +2,16 @@
 //! who visited which page when, and every tracked event's total by name, so a report reads only the
 //! rows of its range and never scans messages.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use sha2::{Digest, Sha256};
 
-use super::codec::{decode, encode};
+use std::ops::Bound;
+
+use super::codec::decode;
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{CONVERSATIONS, OUTCOME_EVENTS, PAGE_VISITORS, REPORT_FACTS, REPORT_STARTS};
+use super::tx::Tx;
 use super::{Error, Store};
 use crate::conversations::Conversation;
 use crate::reports::{Fact, Outcome};
@@ -21,24 +26,22 @@ pub(super) fn key_of(text: &str) -> u64 {
 }
 
 /// Keeps the conversation's fact in step (called whenever a conversation is saved).
-pub(super) fn record(txn: &WriteTransaction, c: &Conversation) -> Result<(), Error> {
+pub(super) fn record(tx: &Tx<'_>, c: &Conversation) -> Result<(), Error> {
     let fact = Fact::of(c);
-    let mut facts = txn.open_table(REPORT_FACTS)?;
-    let known: Option<Fact> = facts.get(c.id)?.map(|v| decode(v.value())).transpose()?;
+    let known = tx.get_in(&REPORT_FACTS, &c.id)?.map(|Json(f)| f);
     if known.as_ref() == Some(&fact) {
         // Most messages change nothing a report counts: the page stays as it was.
         return Ok(());
     }
-    facts.insert(c.id, encode(&fact)?.as_slice())?;
-    let mut starts = txn.open_table(REPORT_STARTS)?;
+    tx.put_in(&REPORT_FACTS, &c.id, &Json(fact))?;
     match known {
         Some(old) if old.created_at == c.created_at => {}
         Some(old) => {
-            starts.remove((old.created_at, c.id))?;
-            starts.insert((c.created_at, c.id), ())?;
+            tx.delete_in(&REPORT_STARTS, &(old.created_at, c.id))?;
+            tx.put_in(&REPORT_STARTS, &(c.created_at, c.id), &())?;
         }
         None => {
-            starts.insert((c.created_at, c.id), ())?;
+            tx.put_in(&REPORT_STARTS, &(c.created_at, c.id), &())?;
         }
     }
     Ok(())
@@ -46,7 +49,7 @@ pub(super) fn record(txn: &WriteTransaction, c: &Conversation) -> Result<(), Err
 
 /// Records a page view for the "visitors of the same pages" comparison.
 pub(super) fn page_visited(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     url: &str,
     visitor: VisitorId,
     at: u64,
@@ -59,7 +62,7 @@ pub(super) fn page_visited(
 
 /// Records a tracked event's total (`total`, `value` or `revenue`, in cents) for outcomes.
 pub(super) fn event_tracked(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     name: &str,
     properties: &serde_json::Value,
     visitor: VisitorId,
@@ -78,16 +81,14 @@ pub(super) fn event_tracked(
 /// Unlinks report data from a deleted customer: their facts keep counting without them, their page
 /// visits and event totals go.
 pub(super) fn forget_customer(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     visitors: &std::collections::HashSet<VisitorId>,
     conversations: &std::collections::HashSet<u64>,
 ) -> Result<(), Error> {
-    let mut facts = txn.open_table(REPORT_FACTS)?;
     for &id in conversations {
-        let fact: Option<Fact> = facts.get(id)?.map(|v| decode(v.value())).transpose()?;
-        if let Some(mut fact) = fact {
+        if let Some(Json(mut fact)) = txn.get_in(&REPORT_FACTS, &id)? {
             fact.customer = 0;
-            facts.insert(id, encode(&fact)?.as_slice())?;
+            txn.put_in(&REPORT_FACTS, &id, &Json(fact))?;
         }
     }
     txn.open_table(PAGE_VISITORS)?
@@ -98,7 +99,7 @@ pub(super) fn forget_customer(
 }
 
 /// Facts of the conversations of a data file from before facts were kept (schema 6 migration).
-pub(super) fn rebuild(txn: &WriteTransaction) -> Result<(), Error> {
+pub(super) fn rebuild(txn: &Tx<'_>) -> Result<(), Error> {
     let conversations: Vec<Conversation> = txn
         .open_table(CONVERSATIONS)?
         .iter()?
@@ -114,15 +115,12 @@ impl Store {
     /// The facts of the conversations started in `[from_ms, to_ms)`.
     pub async fn report_facts(&self, from_ms: u64, to_ms: u64) -> Result<Vec<Fact>, Error> {
         self.read(move |txn| {
-            let facts = txn.open_table(REPORT_FACTS)?;
+            let kv = RedbReadKv::new(txn);
+            let span = (Bound::Included(&(from_ms, 0)), Bound::Excluded(&(to_ms, 0)));
             let mut out = Vec::new();
-            for entry in txn
-                .open_table(REPORT_STARTS)?
-                .range((from_ms, 0)..(to_ms, 0))?
-            {
-                let id = entry?.0.value().1;
-                if let Some(v) = facts.get(id)? {
-                    out.push(decode(v.value())?);
+            for ((_, id), ()) in kv.range_in(&REPORT_STARTS, span, false, usize::MAX)? {
+                if let Some(Json(fact)) = kv.get_in(&REPORT_FACTS, &id)? {
+                    out.push(fact);
                 }
             }
             Ok(out)

@@ -5,16 +5,17 @@
 
 use std::collections::BTreeSet;
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 use super::codec::decode;
 use super::tables::{INDEX_QUEUE, MESSAGE_TERMS, MESSAGES};
+use super::tx::Tx;
 use super::{Error, Store};
 use crate::conversations::{ConversationId, Message};
 
 /// Forgets `conversation` under the terms of `bodies` (all of its messages, which are going).
 pub(super) fn remove<'a>(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     conversation: ConversationId,
     bodies: impl Iterator<Item = &'a str>,
 ) -> Result<(), Error> {
@@ -30,7 +31,7 @@ pub(super) fn remove<'a>(
 }
 
 /// Builds the index from every stored message.
-pub(super) fn rebuild(txn: &WriteTransaction) -> Result<(), Error> {
+pub(super) fn rebuild(txn: &Tx<'_>) -> Result<(), Error> {
     // Waiting client ids are filed; their terms are filed again below with every other message's.
     super::index_queue::file_all(txn)?;
     txn.delete_multimap_table(MESSAGE_TERMS)?;

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use redb::{ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, TableDefinition};
 use serde::de::DeserializeOwned;
 
 use super::Error;
@@ -12,6 +12,7 @@ use super::codec::{decode, encode};
 use super::event_heads;
 use super::segments::compiled;
 use super::tables::{EVENTS, MEMBERSHIPS, PAGE_VIEW_LOG, RECHECKS, SEGMENT_MEMBERS, SEGMENT_SIZES};
+use super::tx::Tx;
 use super::writer::{MembershipChange, announce};
 use crate::customers::events::Event;
 use crate::segments::{Change, LazyFacts, Membership};
@@ -19,7 +20,7 @@ use crate::visitors::{Visitor, VisitorId};
 
 /// A customer's kept history of one kind, oldest first; a read error is kept for the caller.
 fn history<T: DeserializeOwned>(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     def: TableDefinition<(u64, u64), &[u8]>,
     id: VisitorId,
     failed: &RefCell<Option<Error>>,
@@ -41,7 +42,7 @@ fn history<T: DeserializeOwned>(
 /// events whose properties are tested are read from the history and decoded (an evaluation runs after
 /// every tracked event, and a history holds up to thousands of events).
 fn counted_events(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     id: VisitorId,
     counted: &BTreeMap<&str, bool>,
     failed: &RefCell<Option<Error>>,
@@ -86,14 +87,14 @@ fn counted_events(
 }
 
 /// Evaluates one customer against every definition and stores the answer.
-pub(super) fn reevaluate(txn: &WriteTransaction, visitor: &Visitor) -> Result<(), Error> {
+pub(super) fn reevaluate(txn: &Tx<'_>, visitor: &Visitor) -> Result<(), Error> {
     reevaluate_after(txn, visitor, Change::Any)
 }
 
 /// Evaluates one customer again after `change` (called after every change of a customer record, with the
 /// record as saved) and stores the answer: the rules that do not read what changed keep their answer.
 pub(super) fn reevaluate_after(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     visitor: &Visitor,
     change: Change<'_>,
 ) -> Result<(), Error> {
@@ -130,7 +131,7 @@ pub(super) fn reevaluate_after(
 /// Stores a customer's new membership (`old` is the stored one), keeping member lists, sizes and re-checks
 /// in step.
 fn store_membership(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     id: VisitorId,
     old: Membership,
     next: Membership,

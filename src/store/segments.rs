@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata};
 use serde::de::DeserializeOwned;
 
 use super::codec::{decode, encode};
@@ -20,6 +20,7 @@ pub(super) use super::segment_evaluation::{reevaluate, reevaluate_after};
 use super::tables::{
     MEMBERSHIPS, META, OPERATORS, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SETTINGS, VISITORS,
 };
+use super::tx::Tx;
 use super::visitors::follow;
 use super::writer::MembershipChange;
 use super::{Error, Store};
@@ -50,7 +51,7 @@ thread_local! {
     static COMPILED: RefCell<Option<Arc<Compiled>>> = const { RefCell::new(None) };
 }
 
-fn version(txn: &WriteTransaction) -> Result<u64, Error> {
+fn version(txn: &Tx<'_>) -> Result<u64, Error> {
     Ok(txn
         .open_table(META)?
         .get(VERSION_KEY)?
@@ -58,10 +59,7 @@ fn version(txn: &WriteTransaction) -> Result<u64, Error> {
         .unwrap_or(0))
 }
 
-pub(super) fn read_json<T: DeserializeOwned>(
-    txn: &WriteTransaction,
-    key: &str,
-) -> Result<Option<T>, Error> {
+pub(super) fn read_json<T: DeserializeOwned>(txn: &Tx<'_>, key: &str) -> Result<Option<T>, Error> {
     txn.open_table(SETTINGS)?
         .get(key)?
         .map(|v| decode(v.value()))
@@ -73,7 +71,7 @@ fn all_segments(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<Vec<Se
 }
 
 /// The current definitions, parsed; `None` when none were ever made.
-pub(super) fn compiled(txn: &WriteTransaction) -> Result<Option<Arc<Compiled>>, Error> {
+pub(super) fn compiled(txn: &Tx<'_>) -> Result<Option<Arc<Compiled>>, Error> {
     let version = version(txn)?;
     if version == 0 {
         return Ok(None);
@@ -99,7 +97,7 @@ pub(super) fn compiled(txn: &WriteTransaction) -> Result<Option<Arc<Compiled>>, 
 }
 
 /// Records that definitions changed: a new version, and a back-fill from the first customer.
-fn definitions_changed(txn: &WriteTransaction) -> Result<(), Error> {
+fn definitions_changed(txn: &Tx<'_>) -> Result<(), Error> {
     let version = u64::from_str_radix(&crate::tokens::random()[..15], 16).unwrap_or(1) + 1;
     txn.open_table(META)?.insert(VERSION_KEY, version)?;
     let total = txn.open_table(VISITORS)?.len()?;
@@ -115,7 +113,7 @@ fn definitions_changed(txn: &WriteTransaction) -> Result<(), Error> {
 
 /// The operator a new conversation of this customer goes to: the first routed segment they are in whose
 /// operator can still work.
-pub(super) fn route(txn: &WriteTransaction, visitor: VisitorId) -> Result<Option<u64>, Error> {
+pub(super) fn route(txn: &Tx<'_>, visitor: VisitorId) -> Result<Option<u64>, Error> {
     let Some(compiled) = compiled(txn)? else {
         return Ok(None);
     };
@@ -137,7 +135,7 @@ pub(super) fn route(txn: &WriteTransaction, visitor: VisitorId) -> Result<Option
 }
 
 /// A customer's segments, as last evaluated, in a write transaction.
-pub(super) fn segments_of(txn: &WriteTransaction, id: VisitorId) -> Result<Vec<SegmentId>, Error> {
+pub(super) fn segments_of(txn: &Tx<'_>, id: VisitorId) -> Result<Vec<SegmentId>, Error> {
     Ok(txn
         .open_table(MEMBERSHIPS)?
         .get(id)?

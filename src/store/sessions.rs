@@ -1,16 +1,17 @@
 //! Console sign-in sessions, stored under the digest of their token.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 use super::codec::{decode, encode};
 use super::tables::{OPERATOR_SESSIONS, OPERATORS, SESSIONS};
+use super::tx::Tx;
 use super::{Error, Store};
 use crate::auth::session::Session;
 use crate::operators::{Operator, OperatorId};
 
 /// Deletes every session of `operator` except `keep`.
 pub(super) fn end_sessions(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     operator: OperatorId,
     keep: Option<[u8; 32]>,
 ) -> Result<(), Error> {

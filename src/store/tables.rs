@@ -1,8 +1,14 @@
 //! Every table of the data file, declared once, with its key layout beside it.
 //!
 //! Records are stored as JSON (see `codec`), so adding an optional field needs no migration.
+//!
+//! Tables declared as [`Table`] are kept with byte keys and values through [`super::kv`] (the layout every
+//! storage engine shares; `byte_tables.rs` lists them); the others are still typed redb tables.
 
 use redb::{MultimapTableDefinition, TableDefinition};
+
+use super::kv::typed::{Json, Table};
+use crate::reports::Fact;
 
 /// `name -> number`: `schema_version`, `next_operator_id`.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -166,12 +172,11 @@ pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_id_en
 
 // Schema version 6: reports.
 
-/// `conversation_id -> Fact (JSON)`: what reports need about a conversation; outlives it.
-pub const REPORT_FACTS: TableDefinition<u64, &[u8]> = TableDefinition::new("conversation_id_fact");
+/// `conversation_id -> Fact (JSON)`: what reports need about a conversation; outlives it. (Byte keys.)
+pub const REPORT_FACTS: Table<u64, Json<Fact>> = Table::new("conversation_id_fact");
 
-/// `(started_ms, conversation_id) -> ()`: facts by when their conversation started.
-pub const REPORT_STARTS: TableDefinition<(u64, u64), ()> =
-    TableDefinition::new("startedms_conversationid");
+/// `(started_ms, conversation_id) -> ()`: facts by when their conversation started. (Byte keys.)
+pub const REPORT_STARTS: Table<(u64, u64), ()> = Table::new("startedms_conversationid");
 
 /// `(page key, at_ms, visitor_id) -> 0`: who viewed which page (without query) when.
 pub const PAGE_VISITORS: TableDefinition<(u64, u64, u64), u64> =

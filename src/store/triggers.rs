@@ -3,7 +3,7 @@
 //! The decision whether a trigger is offered is `Trigger::offered_to` (pure); this module gathers what it
 //! needs about one visitor in one read transaction.
 
-use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata};
 
 use super::codec::{decode, encode};
 use super::conversations::next_id;
@@ -11,6 +11,7 @@ use super::tables::{
     CONVERSATIONS, MEMBERSHIPS, OPERATORS, SEGMENTS, SETTINGS, TRIGGER_COUNTS, TRIGGER_SEEN,
     TRIGGERS, VISITOR_CONVERSATIONS, VISITORS,
 };
+use super::tx::Tx;
 use super::visitors::follow;
 use super::{Error, Store};
 use crate::conversations::{Conversation, Status};
@@ -45,7 +46,7 @@ fn counts(table: &impl ReadableTable<u64, &'static [u8]>, id: TriggerId) -> Resu
 
 /// Counts a conversation started by a visitor who had just seen trigger `id` (no-op for a deleted one);
 /// whether it was counted.
-pub(super) fn count_conversation(txn: &WriteTransaction, id: TriggerId) -> Result<bool, Error> {
+pub(super) fn count_conversation(txn: &Tx<'_>, id: TriggerId) -> Result<bool, Error> {
     if txn.open_table(TRIGGERS)?.get(id)?.is_none() {
         return Ok(false);
     }
@@ -75,7 +76,7 @@ fn in_conversation(txn: &ReadTransaction, visitor: VisitorId) -> Result<bool, Er
     Ok(conversation.is_some_and(|c| c.status != Status::Resolved))
 }
 
-fn check_references(txn: &WriteTransaction, t: &Trigger) -> Result<Result<(), Invalid>, Error> {
+fn check_references(txn: &Tx<'_>, t: &Trigger) -> Result<Result<(), Invalid>, Error> {
     if let Some(segment) = t.segment
         && txn.open_table(SEGMENTS)?.get(segment)?.is_none()
     {

@@ -1,9 +1,10 @@
 //! Visitors (customers), the tokens that remember them, and the pages they view.
 
-use redb::{ReadableTable, Table, WriteTransaction};
+use redb::{ReadableTable, Table};
 
 use super::codec::{decode, encode};
 use super::tables::{PAGE_VIEW_LOG, SEEN, VISITOR_TOKENS, VISITORS};
+use super::tx::Tx;
 use super::{Error, HistoryLimits, Store};
 use crate::segments::Change;
 use crate::visitors::{PageView, Seen, Visitor, VisitorId};
@@ -13,10 +14,7 @@ const NEXT_ID_KEY: &str = "next_visitor_id";
 const MAX_HOPS: usize = 8;
 
 /// Reads one visitor record as stored (without following a merge).
-pub(super) fn load_visitor(
-    txn: &WriteTransaction,
-    id: VisitorId,
-) -> Result<Option<Visitor>, Error> {
+pub(super) fn load_visitor(txn: &Tx<'_>, id: VisitorId) -> Result<Option<Visitor>, Error> {
     txn.open_table(VISITORS)?
         .get(id)?
         .map(|v| decode(v.value()))
@@ -45,7 +43,7 @@ pub(super) fn follow(
 }
 
 /// Creates a visitor record with the next id.
-pub(super) fn new_visitor(txn: &WriteTransaction, now_ms: u64) -> Result<Visitor, Error> {
+pub(super) fn new_visitor(txn: &Tx<'_>, now_ms: u64) -> Result<Visitor, Error> {
     let id = super::counters::next(txn, NEXT_ID_KEY)?;
     Ok(Visitor::new(id, now_ms))
 }
@@ -53,7 +51,7 @@ pub(super) fn new_visitor(txn: &WriteTransaction, now_ms: u64) -> Result<Visitor
 /// Writes a visitor, keeping the last-seen index of listed customers and their segments in step. `previous` is the record as
 /// it was before this change (`None` for a new one).
 pub(super) fn save_visitor(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     visitor: &Visitor,
     previous: Option<&Visitor>,
 ) -> Result<(), Error> {
@@ -63,7 +61,7 @@ pub(super) fn save_visitor(
 /// [`save_visitor`] when what changed is known (one more event, one more page view, the record alone), so
 /// that only the segment rules reading it are evaluated again.
 pub(super) fn save_visitor_after(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     visitor: &Visitor,
     previous: Option<&Visitor>,
     change: Change<'_>,
@@ -96,7 +94,7 @@ pub(super) fn save_visitor_after(
 
 /// Keeps the address incoming mail is matched by in step with the profile.
 fn index_mail_address(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     visitor: &Visitor,
     previous: Option<&Visitor>,
 ) -> Result<(), Error> {
@@ -148,7 +146,7 @@ pub(super) fn append_bounded(
 /// visit and page-view counters, the bounded page history, the referrer of a new visit. Returns the record
 /// as it now is; only "seen" within the last step (`customers::seen_is_news`) writes nothing.
 pub(super) fn touch(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     id: VisitorId,
     seen: Seen,
     now_ms: u64,

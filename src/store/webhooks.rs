@@ -2,12 +2,13 @@
 //! (so none is lost), sent with a lease (a crash mid-send means a resend, never a loss) and retried with
 //! back-off.
 
-use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata};
 use serde_json::Value;
 
 use super::codec::{decode, encode};
 use super::conversations::next_id;
 use super::tables::{DELIVERIES, DELIVERY_DUE, WEBHOOKS};
+use super::tx::Tx;
 use super::{Error, Store};
 use crate::customers::Invalid;
 use crate::webhooks::{
@@ -18,11 +19,7 @@ const NEXT_WEBHOOK_KEY: &str = "next_webhook_id";
 const NEXT_DELIVERY_KEY: &str = "next_delivery_id";
 
 /// Queues `event` with `data` for every webhook that subscribed to it (nothing when there are none).
-pub(super) fn emit(
-    txn: &WriteTransaction,
-    event: Event,
-    data: impl FnOnce() -> Value,
-) -> Result<(), Error> {
+pub(super) fn emit(txn: &Tx<'_>, event: Event, data: impl FnOnce() -> Value) -> Result<(), Error> {
     let hooks: Vec<Webhook> = {
         let table = txn.open_table(WEBHOOKS)?;
         if table.is_empty()? {

@@ -10,7 +10,6 @@
 
 use std::sync::Arc;
 
-use redb::WriteTransaction;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::Error;
@@ -225,7 +224,7 @@ fn commit_guarded(
 /// Files the messages waiting to be indexed when the policy says so (or `file_now`); returns how many
 /// still wait.
 fn file_queue(
-    txn: &WriteTransaction,
+    txn: &Tx<'_>,
     jobs: usize,
     policy: IndexPolicy,
     file_now: bool,

@@ -73,6 +73,11 @@ impl<K, V> Table<K, V> {
             types: PhantomData,
         }
     }
+
+    /// The table's name.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
 }
 
 fn key_of<K: OrderedKey>(bytes: &[u8]) -> Result<K, Error> {

@@ -1,0 +1,133 @@
+//! Moves tables from typed redb keys to the byte keys every engine shares (`byte_tables.rs`): each such
+//! table still typed in the file is copied, row by row, into a byte table, then takes its place under
+//! the same name. Idempotent, so it can run before the migrations of any older file.
+
+use redb::{ReadableTable, TableDefinition, TableError, TableHandle, WriteTransaction};
+
+use crate::store::Error;
+use crate::store::byte_tables::{self, KeyLayout, ValueLayout};
+use crate::store::kv::typed::Stored;
+use crate::store::ordered_keys::OrderedKey;
+
+/// A byte table's definition.
+fn bytes(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
+    TableDefinition::new(name)
+}
+
+/// Copies the typed table `name` (if the file has it typed) into byte keys and values.
+fn move_table<K, V>(
+    txn: &WriteTransaction,
+    name: &'static str,
+    key: impl Fn(K::SelfType<'_>) -> Vec<u8>,
+    value: impl Fn(V::SelfType<'_>) -> Result<Vec<u8>, Error>,
+) -> Result<(), Error>
+where
+    K: redb::Key + 'static,
+    V: redb::Value + 'static,
+{
+    if !txn.list_tables()?.any(|t| t.name() == name) {
+        return Ok(());
+    }
+    let typed: TableDefinition<K, V> = TableDefinition::new(name);
+    let old = match txn.open_table(typed) {
+        Ok(old) => old,
+        // Already byte keys.
+        Err(TableError::TableTypeMismatch { .. }) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let moving = format!("{name}.moving");
+    {
+        let mut new = txn.open_table(bytes(&moving))?;
+        for entry in old.iter()? {
+            let (k, v) = entry?;
+            new.insert(key(k.value()).as_slice(), value(v.value())?.as_slice())?;
+        }
+    }
+    txn.delete_table(old)?;
+    txn.rename_table(bytes(&moving), bytes(name))?;
+    Ok(())
+}
+
+/// Moves every table `byte_tables::ALL` lists that the file still has typed.
+pub(super) fn move_typed_tables(txn: &WriteTransaction) -> Result<(), Error> {
+    for layout in byte_tables::ALL {
+        let name = layout.name;
+        match (layout.key, layout.value) {
+            (KeyLayout::Id, ValueLayout::Record) => {
+                move_table::<u64, &[u8]>(txn, name, |k| k.to_ordered(), |v| Ok(v.to_vec()))?
+            }
+            (KeyLayout::Pair, ValueLayout::Unit) => {
+                move_table::<(u64, u64), ()>(txn, name, |k| k.to_ordered(), |()| ().to_stored())?
+            }
+            (key, value) => {
+                return Err(Error::Storage(format!(
+                    "no typed table of {key:?} keys and {value:?} values to move ({name})"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use redb::{ReadableDatabase, TableDefinition, TableHandle};
+
+    use super::move_typed_tables;
+    use crate::store::kv::KvRead;
+    use crate::store::kv::read::RedbReadKv;
+    use crate::store::kv::typed::TypedRead;
+    use crate::store::ordered_keys::OrderedKey;
+    use crate::store::tables::{REPORT_FACTS, REPORT_STARTS};
+
+    const TYPED_FACTS: TableDefinition<u64, &[u8]> = TableDefinition::new("conversation_id_fact");
+    const TYPED_STARTS: TableDefinition<(u64, u64), ()> =
+        TableDefinition::new("startedms_conversationid");
+
+    #[test]
+    fn typed_rows_read_back_through_byte_keys_and_a_second_run_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = redb::Database::create(dir.path().join("old.redb")).unwrap();
+        let fact = |id: u64| serde_json::json!({ "id": id, "created_at": 1000 + id });
+        let txn = db.begin_write().unwrap();
+        {
+            let mut facts = txn.open_table(TYPED_FACTS).unwrap();
+            let mut starts = txn.open_table(TYPED_STARTS).unwrap();
+            // 255 and 256 differ in their low byte first: typed keys compare as numbers, and so must the bytes.
+            for id in [256, 2, 255] {
+                facts
+                    .insert(id, serde_json::to_vec(&fact(id)).unwrap().as_slice())
+                    .unwrap();
+                starts.insert((1000 + id, id), ()).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+        for _ in 0..2 {
+            let txn = db.begin_write().unwrap();
+            move_typed_tables(&txn).unwrap();
+            txn.commit().unwrap();
+        }
+
+        let txn = db.begin_read().unwrap();
+        let kv = RedbReadKv::new(&txn);
+        let all = (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded);
+        let starts: Vec<(u64, u64)> = kv
+            .range_in(&REPORT_STARTS, all, false, usize::MAX)
+            .unwrap()
+            .into_iter()
+            .map(|(k, ())| k)
+            .collect();
+        assert_eq!(starts, [(1002, 2), (1255, 255), (1256, 256)]);
+        let stored = kv
+            .get(REPORT_FACTS.name(), &255u64.to_ordered())
+            .unwrap()
+            .map(|b| serde_json::from_slice::<serde_json::Value>(&b).unwrap());
+        assert_eq!(stored, Some(fact(255)), "records keep their JSON");
+        assert!(
+            txn.list_tables()
+                .unwrap()
+                .all(|t| !t.name().ends_with(".moving")),
+            "no table left half-moved"
+        );
+    }
+}
