@@ -23,10 +23,9 @@ use super::{OpenError, byte_tables, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 22] = [
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 21] = [
     OPERATORS,
     VISITORS,
-    CONVERSATIONS,
     UPLOADS,
     NOTES,
     API_TOKENS,
@@ -60,9 +59,7 @@ const TEXT_IDS: [TableDefinition<&str, u64>; 6] = [
 ];
 const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 3] = [SESSIONS, INVITES, VECTORS];
 const DIGEST_IDS: [TableDefinition<&[u8], u64>; 2] = [VISITOR_TOKENS, API_TOKEN_DIGESTS];
-const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 12] = [
-    VISITOR_CONVERSATIONS,
-    ACTIVITY,
+const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 10] = [
     CUSTOMER_NOTES,
     SEEN,
     SEGMENT_MEMBERS,
@@ -75,8 +72,8 @@ const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 12] = [
     PUSH_DUE,
 ];
 /// `PAGE_VIEWS` is read from version-2 backups only; the migration to version 3 moves its rows.
-const PAIR_RECORDS: [TableDefinition<(u64, u64), &[u8]>; 5] =
-    [MESSAGES, PAGE_VIEWS, PAGE_VIEW_LOG, EVENTS, TRIGGER_SEEN];
+const PAIR_RECORDS: [TableDefinition<(u64, u64), &[u8]>; 4] =
+    [PAGE_VIEWS, PAGE_VIEW_LOG, EVENTS, TRIGGER_SEEN];
 
 /// Creates every table of the current schema that is missing (a restored backup has no rows, and so no
 /// table, for what was empty when it was made): every table a backup holds, by the lists above.

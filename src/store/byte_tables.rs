@@ -38,7 +38,27 @@ pub(super) struct Layout {
 }
 
 /// Every table kept with byte keys.
-pub(super) const ALL: [Layout; 2] = [
+pub(super) const ALL: [Layout; 6] = [
+    Layout {
+        name: tables::CONVERSATIONS.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
+    Layout {
+        name: tables::VISITOR_CONVERSATIONS.name(),
+        key: KeyLayout::Pair,
+        value: ValueLayout::Unit,
+    },
+    Layout {
+        name: tables::MESSAGES.name(),
+        key: KeyLayout::Pair,
+        value: ValueLayout::Record,
+    },
+    Layout {
+        name: tables::ACTIVITY.name(),
+        key: KeyLayout::Pair,
+        value: ValueLayout::Unit,
+    },
     Layout {
         name: tables::REPORT_FACTS.name(),
         key: KeyLayout::Id,

@@ -1,22 +1,86 @@
 //! Reading conversations and their messages: one by id, a visitor's, message ranges for resume and
 //! scroll-back, and the inbox in activity order (all of it or among a search's matches).
 
-use redb::ReadableTable;
+use std::ops::Bound;
 
-use super::codec::decode;
+use super::kv::KvRead;
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, TypedRead};
 use super::tables::{ACTIVITY, CONVERSATIONS, MESSAGES, VISITOR_CONVERSATIONS};
 use super::{Error, Store};
 use crate::conversations::{Conversation, ConversationId, Message, Seq};
 use crate::visitors::VisitorId;
 
+/// The messages of conversation `id` between `from` and `to` seq, oldest first or (`reverse`) newest.
+pub(super) fn messages(
+    kv: &impl KvRead,
+    id: ConversationId,
+    (from, to): (Bound<Seq>, Bound<Seq>),
+    reverse: bool,
+    limit: usize,
+) -> Result<Vec<Message>, Error> {
+    // Within the conversation whatever the bounds: no bound means its first or its last seq.
+    let from = match from {
+        Bound::Unbounded => Bound::Included((id, 0)),
+        b => b.map(|seq| (id, seq)),
+    };
+    let to = match to {
+        Bound::Unbounded => Bound::Included((id, u64::MAX)),
+        b => b.map(|seq| (id, seq)),
+    };
+    let span = (from.as_ref(), to.as_ref());
+    let page = kv.range_in(&MESSAGES, span, reverse, limit)?;
+    Ok(page.into_iter().map(|(_, Json(m))| m).collect())
+}
+
+/// The first and last key a visitor's conversations can have in `VISITOR_CONVERSATIONS`.
+fn theirs(visitor: VisitorId) -> [(VisitorId, ConversationId); 2] {
+    [(visitor, 0), (visitor, u64::MAX)]
+}
+
+/// The visitor's latest conversation.
+pub(super) fn latest_of(
+    kv: &impl KvRead,
+    visitor: VisitorId,
+) -> Result<Option<ConversationId>, Error> {
+    let [first, last] = theirs(visitor);
+    let span = (Bound::Included(&first), Bound::Included(&last));
+    let latest = kv.range_in(&VISITOR_CONVERSATIONS, span, true, 1)?;
+    Ok(latest.first().map(|&((_, id), ())| id))
+}
+
+/// The ids of a visitor's conversations, oldest first.
+pub(super) fn conversation_ids(
+    kv: &impl KvRead,
+    visitor: VisitorId,
+) -> Result<Vec<ConversationId>, Error> {
+    let [first, last] = theirs(visitor);
+    let span = (Bound::Included(&first), Bound::Included(&last));
+    let mut ids = Vec::new();
+    kv.scan_in(&VISITOR_CONVERSATIONS, span, false, |(_, id), ()| {
+        ids.push(id);
+        Ok(true)
+    })?;
+    Ok(ids)
+}
+
+/// Every message of conversation `id`, oldest first.
+pub(super) fn all_messages(kv: &impl KvRead, id: ConversationId) -> Result<Vec<Message>, Error> {
+    messages(
+        kv,
+        id,
+        (Bound::Unbounded, Bound::Unbounded),
+        false,
+        usize::MAX,
+    )
+}
+
 impl Store {
     /// A conversation by id.
     pub async fn conversation(&self, id: ConversationId) -> Result<Option<Conversation>, Error> {
         self.read(move |txn| {
-            txn.open_table(CONVERSATIONS)?
-                .get(id)?
-                .map(|v| decode(v.value()))
-                .transpose()
+            let kv = RedbReadKv::new(txn);
+            Ok(kv.get_in(&CONVERSATIONS, &id)?.map(|Json(c)| c))
         })
         .await
     }
@@ -27,15 +91,11 @@ impl Store {
         visitor: VisitorId,
     ) -> Result<Vec<Conversation>, Error> {
         self.read(move |txn| {
-            let conversations = txn.open_table(CONVERSATIONS)?;
+            let kv = RedbReadKv::new(txn);
             let mut out = Vec::new();
-            for entry in txn
-                .open_table(VISITOR_CONVERSATIONS)?
-                .range((visitor, 0)..=(visitor, u64::MAX))?
-            {
-                let id = entry?.0.value().1;
-                if let Some(v) = conversations.get(id)? {
-                    out.push(decode(v.value())?);
+            for id in conversation_ids(&kv, visitor)? {
+                if let Some(Json(c)) = kv.get_in(&CONVERSATIONS, &id)? {
+                    out.push(c);
                 }
             }
             Ok(out)
@@ -51,11 +111,8 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Message>, Error> {
         self.read(move |txn| {
-            txn.open_table(MESSAGES)?
-                .range((id, after_seq.saturating_add(1))..=(id, u64::MAX))?
-                .take(limit)
-                .map(|entry| decode(entry?.1.value()))
-                .collect()
+            let after = (Bound::Excluded(after_seq), Bound::Included(u64::MAX));
+            messages(&RedbReadKv::new(txn), id, after, false, limit)
         })
         .await
     }
@@ -69,13 +126,8 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Message>, Error> {
         self.read(move |txn| {
-            let mut page: Vec<Message> = txn
-                .open_table(MESSAGES)?
-                .range((id, 0)..(id, before_seq))?
-                .rev()
-                .take(limit)
-                .map(|entry| decode(entry?.1.value()))
-                .collect::<Result<_, Error>>()?;
+            let before = (Bound::Included(0), Bound::Excluded(before_seq));
+            let mut page = messages(&RedbReadKv::new(txn), id, before, true, limit)?;
             page.reverse();
             Ok(page)
         })
@@ -89,11 +141,8 @@ impl Store {
         wanted: impl Fn(&Conversation) -> bool + Send + 'static,
         limit: usize,
     ) -> Result<Vec<Conversation>, Error> {
-        self.read(move |txn| {
-            let conversations = txn.open_table(CONVERSATIONS)?;
-            newest_first(txn, &conversations, |_| true, &wanted, limit)
-        })
-        .await
+        self.read(move |txn| newest_first(&RedbReadKv::new(txn), |_| true, &wanted, limit))
+            .await
     }
 
     /// [`Store::inbox`] among the conversations `among` (a search's matches): a few are read and sorted,
@@ -105,28 +154,21 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Conversation>, Error> {
         self.read(move |txn| {
-            let conversations = txn.open_table(CONVERSATIONS)?;
+            let kv = RedbReadKv::new(txn);
             let mut out = Vec::new();
             if among.len() <= limit.saturating_mul(4) {
                 for id in &among {
-                    if let Some(v) = conversations.get(*id)? {
-                        let c: Conversation = decode(v.value())?;
-                        if wanted(&c) {
-                            out.push(c);
-                        }
+                    if let Some(Json(c)) = kv.get_in(&CONVERSATIONS, id)?
+                        && wanted(&c)
+                    {
+                        out.push(c);
                     }
                 }
                 out.sort_by_key(|c: &Conversation| std::cmp::Reverse((c.last_activity_at, c.id)));
                 out.truncate(limit);
                 return Ok(out);
             }
-            newest_first(
-                txn,
-                &conversations,
-                |id| among.contains(&id),
-                &wanted,
-                limit,
-            )
+            newest_first(&kv, |id| among.contains(&id), &wanted, limit)
         })
         .await
     }
@@ -135,27 +177,24 @@ impl Store {
 /// Up to `limit` conversations in activity order (newest first) whose id passes `listed` (checked before
 /// reading the record) and whose record passes `wanted`.
 fn newest_first(
-    txn: &redb::ReadTransaction,
-    conversations: &impl ReadableTable<ConversationId, &'static [u8]>,
+    kv: &impl KvRead,
     listed: impl Fn(ConversationId) -> bool,
     wanted: &impl Fn(&Conversation) -> bool,
     limit: usize,
 ) -> Result<Vec<Conversation>, Error> {
     let mut out = Vec::new();
-    for entry in txn.open_table(ACTIVITY)?.iter()?.rev() {
+    let all = (Bound::Unbounded, Bound::Unbounded);
+    kv.scan_in(&ACTIVITY, all, true, |(_, id), ()| {
         if out.len() >= limit {
-            break;
+            return Ok(false);
         }
-        let id = entry?.0.value().1;
-        if !listed(id) {
-            continue;
+        if listed(id)
+            && let Some(Json(c)) = kv.get_in(&CONVERSATIONS, &id)?
+            && wanted(&c)
+        {
+            out.push(c);
         }
-        if let Some(v) = conversations.get(id)? {
-            let c: Conversation = decode(v.value())?;
-            if wanted(&c) {
-                out.push(c);
-            }
-        }
-    }
+        Ok(out.len() < limit)
+    })?;
     Ok(out)
 }

@@ -3,7 +3,8 @@
 
 use redb::ReadableTable;
 
-use super::codec::{decode, encode};
+use super::codec::encode;
+use super::kv::typed::{Json, Typed, TypedRead};
 use super::posted::{Draft, Names, Posted, names_in};
 use super::tables::{
     ACTIVITY, CLIENT_IDS, CONVERSATIONS, MESSAGES, SETTINGS, UPLOADS, VISITOR_CONVERSATIONS,
@@ -29,10 +30,7 @@ pub(super) fn next_id(txn: &Tx<'_>, key: &str) -> Result<u64, Error> {
 }
 
 pub(super) fn load(txn: &Tx<'_>, id: ConversationId) -> Result<Option<Conversation>, Error> {
-    txn.open_table(CONVERSATIONS)?
-        .get(id)?
-        .map(|v| decode(v.value()))
-        .transpose()
+    Ok(txn.get_in(&CONVERSATIONS, &id)?.map(|Json(c)| c))
 }
 
 /// Writes a conversation back, moving it in the inbox order when its activity changed.
@@ -41,13 +39,15 @@ pub(super) fn save(
     conversation: &Conversation,
     previous_activity: Option<u64>,
 ) -> Result<(), Error> {
-    let mut activity = txn.open_table(ACTIVITY)?;
     if let Some(previous) = previous_activity {
-        activity.remove((previous, conversation.id))?;
+        txn.delete_in(&ACTIVITY, &(previous, conversation.id))?;
     }
-    activity.insert((conversation.last_activity_at, conversation.id), ())?;
-    txn.open_table(CONVERSATIONS)?
-        .insert(conversation.id, encode(conversation)?.as_slice())?;
+    txn.put_in(
+        &ACTIVITY,
+        &(conversation.last_activity_at, conversation.id),
+        &(),
+    )?;
+    txn.put_record_in(&CONVERSATIONS, &conversation.id, conversation)?;
     super::reports::record(txn, conversation)
 }
 
@@ -73,10 +73,9 @@ fn earlier(txn: &Tx<'_>, sender: &str, client_id: Option<&str>) -> Result<Option
     let Some((conversation, seq)) = waiting.or(filed) else {
         return Ok(None);
     };
-    txn.open_table(MESSAGES)?
-        .get((conversation, seq))?
-        .map(|v| decode(v.value()))
-        .transpose()
+    Ok(txn
+        .get_in(&MESSAGES, &(conversation, seq))?
+        .map(|Json(m)| m))
 }
 
 /// Appends `draft` to `conversation` (already loaded, changed in place and saved).
@@ -122,8 +121,7 @@ pub(super) fn append(
         created_at: now_ms,
     };
     conversation.took(&message, now_ms);
-    txn.open_table(MESSAGES)?
-        .insert((conversation.id, message.seq), encode(&message)?.as_slice())?;
+    txn.put_record_in(&MESSAGES, &(conversation.id, message.seq), &message)?;
     super::index_queue::queue(txn, &message, sender)?;
     save(txn, conversation, previous_activity)?;
     super::webhooks::emit(txn, Event::MessageCreated, || {
@@ -168,22 +166,18 @@ impl Store {
                     });
                 }
                 let now = crate::clock::now_millis();
-                let mine = txn.open_table(VISITOR_CONVERSATIONS)?;
                 // The conversation the message names, if it is the visitor's; else their latest.
                 let named = match origin.conversation {
-                    Some(id) => mine.get((visitor, id))?.map(|_| id),
+                    Some(id) => txn
+                        .get_in(&VISITOR_CONVERSATIONS, &(visitor, id))?
+                        .map(|()| id),
                     None => None,
                 };
                 let latest = match named {
                     Some(id) => Some(id),
                     None if origin.new_conversation => None,
-                    None => mine
-                        .range((visitor, 0)..=(visitor, u64::MAX))?
-                        .next_back()
-                        .transpose()?
-                        .map(|(k, _)| k.value().1),
+                    None => super::conversation_reads::latest_of(txn, visitor)?,
                 };
-                drop(mine);
                 let (mut conversation, previous, new_conversation) =
                     match latest.map(|id| load(txn, id)).transpose()?.flatten() {
                         Some(c) => {
@@ -192,8 +186,7 @@ impl Store {
                         }
                         None => {
                             let id = next_id(txn, NEXT_CONVERSATION_KEY)?;
-                            txn.open_table(VISITOR_CONVERSATIONS)?
-                                .insert((visitor, id), ())?;
+                            txn.put_in(&VISITOR_CONVERSATIONS, &(visitor, id), &())?;
                             let c = Conversation::started(
                                 id,
                                 visitor,

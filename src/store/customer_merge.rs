@@ -1,6 +1,7 @@
 //! Merging an anonymous visitor into the customer they turned out to be: conversations, history, notes,
 //! retried message ids, counters and what the profile lacks.
 
+use super::kv::typed::{Json, Typed, TypedRead};
 use redb::ReadableTable;
 
 use super::codec::{decode, encode};
@@ -10,7 +11,6 @@ use super::tables::{
 use super::tx::Tx;
 use super::visitors::{append_bounded, save_visitor};
 use super::{Error, HistoryLimits};
-use crate::conversations::Conversation;
 use crate::customers::notes::Note;
 use crate::visitors::{Visitor, VisitorId};
 
@@ -49,23 +49,12 @@ pub(super) fn merge(
     // Filed first, so that the client ids moved below are all there is.
     super::index_queue::file_all(txn)?;
     let previous_from = from.clone();
-    {
-        let mut links = txn.open_table(VISITOR_CONVERSATIONS)?;
-        let ids: Vec<u64> = links
-            .range((from.id, 0)..=(from.id, u64::MAX))?
-            .map(|e| e.map(|(k, _)| k.value().1))
-            .collect::<Result<_, _>>()?;
-        let mut conversations = txn.open_table(CONVERSATIONS)?;
-        for id in ids {
-            links.remove((from.id, id))?;
-            links.insert((into.id, id), ())?;
-            let stored = conversations
-                .get(id)?
-                .map(|v| decode::<Conversation>(v.value()));
-            if let Some(mut c) = stored.transpose()? {
-                c.visitor_id = into.id;
-                conversations.insert(id, encode(&c)?.as_slice())?;
-            }
+    for id in super::conversation_reads::conversation_ids(txn, from.id)? {
+        txn.delete_in(&VISITOR_CONVERSATIONS, &(from.id, id))?;
+        txn.put_in(&VISITOR_CONVERSATIONS, &(into.id, id), &())?;
+        if let Some(Json(mut c)) = txn.get_in(&CONVERSATIONS, &id)? {
+            c.visitor_id = into.id;
+            txn.put_in(&CONVERSATIONS, &id, &Json(c))?;
         }
     }
     {

@@ -1,13 +1,15 @@
 //! Reading customers: the card, the list with its search, the timeline, a customer by user id, and the
 //! conversations and notes of one customer (also read by the privacy export).
 
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, TypedRead};
 use redb::ReadTransaction;
 
 use super::codec::decode;
 use super::customers::{ATTRIBUTE_DEFS_KEY, CARD_LAYOUT_KEY};
 use super::tables::{
     CONVERSATIONS, CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, NOTES, PAGE_VIEW_LOG, SEEN,
-    SEGMENT_MEMBERS, SETTINGS, VISITOR_CONVERSATIONS, VISITORS,
+    SEGMENT_MEMBERS, SETTINGS, VISITORS,
 };
 use super::visitors::follow;
 use super::{Error, Store};
@@ -279,17 +281,12 @@ pub(super) fn visitor_conversations(
     txn: &ReadTransaction,
     id: VisitorId,
 ) -> Result<Vec<Conversation>, Error> {
-    let conversations = txn.open_table(CONVERSATIONS)?;
-    let ids: Vec<u64> = txn
-        .open_table(VISITOR_CONVERSATIONS)?
-        .range((id, 0)..=(id, u64::MAX))?
-        .rev()
-        .map(|e| e.map(|(k, _)| k.value().1))
-        .collect::<Result<_, _>>()?;
+    let kv = RedbReadKv::new(txn);
+    let ids = super::conversation_reads::conversation_ids(&kv, id)?;
     let mut out = Vec::with_capacity(ids.len());
-    for cid in ids {
-        if let Some(v) = conversations.get(cid)? {
-            out.push(decode(v.value())?);
+    for cid in ids.into_iter().rev() {
+        if let Some(Json(c)) = kv.get_in(&CONVERSATIONS, &cid)? {
+            out.push(c);
         }
     }
     Ok(out)

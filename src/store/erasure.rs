@@ -1,6 +1,7 @@
 //! Erasure: a customer's personal data removed on request (the right to be forgotten), and whole
 //! conversations removed by the retention job. Files of removed attachments are deleted after the commit.
 
+use super::kv::typed::Typed;
 use std::collections::HashSet;
 
 use redb::ReadableTable;
@@ -17,7 +18,7 @@ use super::tables::{
 use super::tx::Tx;
 use super::visitors::follow;
 use super::{Error, Store};
-use crate::conversations::{Author, Conversation, ConversationId, Message};
+use crate::conversations::{Author, Conversation, ConversationId};
 use crate::mail::Outgoing;
 use crate::segments::Membership;
 use crate::visitors::{Visitor, VisitorId};
@@ -66,16 +67,12 @@ pub(super) fn drop_conversation(
 ) -> Result<usize, Error> {
     // Filed first, so that the terms and client ids removed below are all there is.
     super::index_queue::file_all(txn)?;
-    let mut messages = txn.open_table(MESSAGES)?;
-    let rows: Vec<Message> = messages
-        .range((c.id, 0)..=(c.id, u64::MAX))?
-        .map(|e| decode(e?.1.value()))
-        .collect::<Result<_, _>>()?;
+    let rows = super::conversation_reads::all_messages(txn, c.id)?;
     super::search_index::remove(txn, c.id, rows.iter().map(|m| m.body.as_str()))?;
     let mut uploads = txn.open_table(UPLOADS)?;
     let mut client_ids = txn.open_table(CLIENT_IDS)?;
     for m in &rows {
-        messages.remove((c.id, m.seq))?;
+        txn.delete_in(&MESSAGES, &(c.id, m.seq))?;
         if let Some(a) = &m.attachment
             && let Some(upload) = uploads.remove(a.upload_id)?
         {
@@ -107,11 +104,9 @@ pub(super) fn drop_conversation(
         let shell = c.erased_shell();
         save(txn, &shell, Some(c.last_activity_at))?;
     } else {
-        txn.open_table(CONVERSATIONS)?.remove(c.id)?;
-        txn.open_table(ACTIVITY)?
-            .remove((c.last_activity_at, c.id))?;
-        txn.open_table(VISITOR_CONVERSATIONS)?
-            .remove((c.visitor_id, c.id))?;
+        txn.delete_in(&CONVERSATIONS, &c.id)?;
+        txn.delete_in(&ACTIVITY, &(c.last_activity_at, c.id))?;
+        txn.delete_in(&VISITOR_CONVERSATIONS, &(c.visitor_id, c.id))?;
     }
     Ok(rows.len())
 }
@@ -290,11 +285,7 @@ fn erase_customer(
     let mut erased = Erased::default();
     let mut conversations = HashSet::new();
     for &v in &ids {
-        let list: Vec<u64> = txn
-            .open_table(VISITOR_CONVERSATIONS)?
-            .range((v, 0)..=(v, u64::MAX))?
-            .map(|e| e.map(|(k, _)| k.value().1))
-            .collect::<Result<_, _>>()?;
+        let list = super::conversation_reads::conversation_ids(txn, v)?;
         for cid in list {
             let Some(c) = super::conversations::load(txn, cid)? else {
                 continue;

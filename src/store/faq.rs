@@ -1,6 +1,9 @@
 //! FAQ articles, the bot's settings, the bot's messages and the hand-over to the team.
 
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, TypedRead};
 use redb::{ReadableTable, ReadableTableMetadata};
+use std::ops::Bound;
 
 use super::codec::{decode, encode};
 use super::conversations::{append, load, next_id};
@@ -214,8 +217,8 @@ impl Store {
     pub async fn bot_stats(&self) -> Result<BotStats, Error> {
         self.read(|txn| {
             let mut stats = BotStats::default();
-            for entry in txn.open_table(CONVERSATIONS)?.iter()? {
-                let c: Conversation = decode(entry?.1.value())?;
+            let all = (Bound::Unbounded, Bound::Unbounded);
+            RedbReadKv::new(txn).scan_in(&CONVERSATIONS, all, false, |_, Json(c)| {
                 match c.bot {
                     Some(BotState::Active) => stats.conversations += 1,
                     Some(BotState::HandedOver) => {
@@ -224,7 +227,8 @@ impl Store {
                     }
                     None => {}
                 }
-            }
+                Ok(true)
+            })?;
             Ok(stats)
         })
         .await

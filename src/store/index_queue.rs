@@ -14,6 +14,8 @@
 //! filed entries. The writer thread remembers the waiting client ids; a batch that is not committed
 //! makes it read them again from the table.
 
+use super::kv::KvRead;
+use super::ordered_keys::OrderedKey;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
@@ -109,17 +111,16 @@ pub(super) fn file_all(txn: &Tx<'_>) -> Result<u64, Error> {
     if queue.is_empty()? {
         return Ok(0);
     }
-    let messages = txn.open_table(MESSAGES)?;
     let (mut terms, mut sent) = (Vec::new(), Vec::new());
     let mut filed = 0;
     for entry in queue.iter()? {
         let (_, row) = entry?;
         let (conversation, seq, sender, client_id) = row.value();
-        let Some(stored) = messages.get((conversation, seq))? else {
+        let Some(stored) = txn.get(MESSAGES.name(), &(conversation, seq).to_ordered())? else {
             continue;
         };
         // An unreadable record must not stop every later batch: it stays out of the search index.
-        match decode_part::<Body>(stored.value()) {
+        match decode_part::<Body>(&stored) {
             Ok(message) => terms.extend(
                 crate::search::terms(&message.body)
                     .into_iter()
@@ -159,14 +160,14 @@ pub(super) fn forget_all() {
 /// The terms of every waiting message with its conversation, for a search to read along with the index.
 pub(super) fn waiting_terms(
     queue: &impl ReadableTable<u64, (u64, u64, &'static str, &'static str)>,
-    messages: &impl ReadableTable<(u64, u64), &'static [u8]>,
+    messages: &impl KvRead,
 ) -> Result<Vec<(ConversationId, BTreeSet<String>)>, Error> {
     let mut out = Vec::new();
     for entry in queue.iter()? {
         let (_, row) = entry?;
         let (conversation, seq, _, _) = row.value();
-        if let Some(stored) = messages.get((conversation, seq))? {
-            let message: Body = decode_part(stored.value())?;
+        if let Some(stored) = messages.get(MESSAGES.name(), &(conversation, seq).to_ordered())? {
+            let message: Body = decode_part(&stored)?;
             out.push((conversation, crate::search::terms(&message.body)));
         }
     }

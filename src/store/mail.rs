@@ -2,10 +2,11 @@
 //! crash), the SMTP settings, and reply digests for visitors who left.
 
 use redb::ReadableTable;
+use std::ops::Bound;
 
 use super::codec::{decode, encode};
 use super::conversations::{load, next_id, save};
-use super::tables::{DIGESTS, MAIL_DUE, MAILS, MESSAGES, SETTINGS};
+use super::tables::{DIGESTS, MAIL_DUE, MAILS, SETTINGS};
 use super::tx::Tx;
 use super::visitors::load_visitor;
 use super::{Error, Store};
@@ -152,15 +153,11 @@ fn unseen_replies(
     conversation: ConversationId,
     after: u64,
 ) -> Result<Vec<Message>, Error> {
-    txn.open_table(MESSAGES)?
-        .range((conversation, after + 1)..=(conversation, u64::MAX))?
-        .map(|e| decode::<Message>(e?.1.value()))
-        .filter(|m| {
-            m.as_ref().map_or(true, |m| {
-                m.visible_to_visitor() && matches!(m.author, Author::Operator { .. })
-            })
-        })
-        .collect()
+    let after = (Bound::Excluded(after), Bound::Unbounded);
+    let mut replies =
+        super::conversation_reads::messages(txn, conversation, after, false, usize::MAX)?;
+    replies.retain(|m| m.visible_to_visitor() && matches!(m.author, Author::Operator { .. }));
+    Ok(replies)
 }
 
 impl Store {

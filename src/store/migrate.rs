@@ -4,17 +4,18 @@
 use redb::{Database, ReadableTable, Table};
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use super::codec::{decode, encode};
+use super::kv::typed::TypedRead;
 use super::tables::{
-    ACTIVITY, AI_EVENTS, ANSWERED, API_TOKEN_DIGESTS, API_TOKENS, ARTICLES, ATTRIBUTE_KEYS, AUDIT,
-    AUTOREPLIES, CANNED, CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, DELIVERIES, DELIVERY_DUE,
-    DIGESTS, EVENTS, EXTERNAL_IDS, HELPFUL_VOTES, INDEX_QUEUE, INVITES, LINE_PUSH_DUE, LINE_PUSHES,
-    LINE_USERS, MAIL_DUE, MAILS, MEMBERSHIPS, MESSAGES, META, NOTES, OPERATOR_EMAILS,
-    OPERATOR_SESSIONS, OPERATORS, OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VIEWS, PAGE_VISITORS,
-    RECHECKS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS, TRIGGER_COUNTS,
-    TRIGGER_SEEN, TRIGGERS, UNHELPFUL_VOTES, UPLOADS, VECTORS, VISITOR_CONVERSATIONS,
-    VISITOR_TOKENS, VISITORS, WEBHOOKS,
+    AI_EVENTS, ANSWERED, API_TOKEN_DIGESTS, API_TOKENS, ARTICLES, ATTRIBUTE_KEYS, AUDIT,
+    AUTOREPLIES, CANNED, CLIENT_IDS, CUSTOMER_NOTES, DELIVERIES, DELIVERY_DUE, DIGESTS, EVENTS,
+    EXTERNAL_IDS, HELPFUL_VOTES, INDEX_QUEUE, INVITES, LINE_PUSH_DUE, LINE_PUSHES, LINE_USERS,
+    MAIL_DUE, MAILS, MEMBERSHIPS, META, NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS,
+    OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VIEWS, PAGE_VISITORS, RECHECKS, SEEN, SEGMENT_MEMBERS,
+    SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS, TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS,
+    UNHELPFUL_VOTES, UPLOADS, VECTORS, VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS, WEBHOOKS,
 };
 use super::tx::Tx;
 use super::visitors::save_visitor;
@@ -73,11 +74,7 @@ fn create_v1(txn: &Tx<'_>) -> Result<(), Error> {
 fn create_v2(txn: &Tx<'_>) -> Result<(), Error> {
     txn.open_table(VISITOR_TOKENS)?;
     txn.open_table(VISITORS)?;
-    txn.open_table(CONVERSATIONS)?;
-    txn.open_table(VISITOR_CONVERSATIONS)?;
-    txn.open_table(MESSAGES)?;
     txn.open_table(CLIENT_IDS)?;
-    txn.open_table(ACTIVITY)?;
     txn.open_table(PAGE_VIEWS)?;
     txn.open_table(UPLOADS)?;
     let site = Site::new(crate::tokens::random()[..24].to_owned());
@@ -118,9 +115,11 @@ fn create_v3(txn: &Tx<'_>) -> Result<(), Error> {
     txn.delete_table(PAGE_VIEWS)?;
 
     let mut conversations: BTreeMap<u64, u64> = BTreeMap::new();
-    for entry in txn.open_table(VISITOR_CONVERSATIONS)?.iter()? {
-        *conversations.entry(entry?.0.value().0).or_insert(0) += 1;
-    }
+    let all = (Bound::Unbounded, Bound::Unbounded);
+    txn.scan_in(&VISITOR_CONVERSATIONS, all, false, |(visitor, _), ()| {
+        *conversations.entry(visitor).or_insert(0) += 1;
+        Ok(true)
+    })?;
     let visitors: Vec<Visitor> = txn
         .open_table(VISITORS)?
         .iter()?

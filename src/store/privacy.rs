@@ -1,13 +1,13 @@
 //! The customer's right to their data: everything stored about one customer, as one JSON document.
 
+use super::kv::read::RedbReadKv;
 use serde_json::{Value, json};
 
 use super::codec::decode;
 use super::customer_reads::{customer_notes, visitor_conversations};
-use super::tables::{EVENTS, MEMBERSHIPS, MESSAGES, PAGE_VIEW_LOG, VISITORS};
+use super::tables::{EVENTS, MEMBERSHIPS, PAGE_VIEW_LOG, VISITORS};
 use super::visitors::follow;
 use super::{Error, Store};
-use crate::conversations::Message;
 use crate::customers::Event;
 use crate::segments::Membership;
 use crate::visitors::{PageView, VisitorId};
@@ -42,16 +42,13 @@ impl Store {
                 .map(|v| decode(v.value()))
                 .transpose()?
                 .unwrap_or_default();
-            let messages = txn.open_table(MESSAGES)?;
+            let kv = RedbReadKv::new(txn);
             let mut conversations = Vec::new();
             for c in visitor_conversations(txn, cid)?.into_iter().rev() {
-                let list: Vec<Value> = messages
-                    .range((c.id, 0)..=(c.id, u64::MAX))?
-                    .map(|e| -> Result<Value, Error> {
-                        let m: Message = decode(e?.1.value())?;
-                        Ok(crate::webhooks::message_json(&m))
-                    })
-                    .collect::<Result<_, _>>()?;
+                let list: Vec<Value> = super::conversation_reads::all_messages(&kv, c.id)?
+                    .iter()
+                    .map(crate::webhooks::message_json)
+                    .collect();
                 let mut view = crate::webhooks::conversation_json(&c);
                 view["messages"] = Value::Array(list);
                 conversations.push(view);

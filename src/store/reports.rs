@@ -2,12 +2,10 @@
 //! who visited which page when, and every tracked event's total by name, so a report reads only the
 //! rows of its range and never scans messages.
 
-use redb::ReadableTable;
 use sha2::{Digest, Sha256};
 
 use std::ops::Bound;
 
-use super::codec::decode;
 use super::kv::read::RedbReadKv;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{CONVERSATIONS, OUTCOME_EVENTS, PAGE_VISITORS, REPORT_FACTS, REPORT_STARTS};
@@ -100,11 +98,12 @@ pub(super) fn forget_customer(
 
 /// Facts of the conversations of a data file from before facts were kept (schema 6 migration).
 pub(super) fn rebuild(txn: &Tx<'_>) -> Result<(), Error> {
-    let conversations: Vec<Conversation> = txn
-        .open_table(CONVERSATIONS)?
-        .iter()?
-        .map(|e| decode(e?.1.value()))
-        .collect::<Result<_, _>>()?;
+    let mut conversations = Vec::new();
+    let all = (Bound::Unbounded, Bound::Unbounded);
+    txn.scan_in(&CONVERSATIONS, all, false, |_, Json(c)| {
+        conversations.push(c);
+        Ok(true)
+    })?;
     for c in conversations {
         record(txn, &c)?;
     }

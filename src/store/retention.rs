@@ -1,7 +1,10 @@
 //! Retention: the settings, and the passes of the background job that delete what is older than they allow.
 
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, TypedRead};
 use redb::{ReadableTable, TableDefinition, TableHandle};
 use serde::Deserialize;
+use std::ops::Bound;
 
 use super::codec::{decode, encode};
 use super::erasure::drop_conversation;
@@ -10,7 +13,7 @@ use super::tables::{
     PAGE_VISITORS, SETTINGS, TRIGGER_SEEN, VISITOR_TOKENS, VISITORS,
 };
 use super::{Error, Store};
-use crate::conversations::{Conversation, Status};
+use crate::conversations::Status;
 use crate::retention::Retention;
 
 const SETTING: &str = "retention";
@@ -95,22 +98,18 @@ impl Store {
         if let Some(before) = cutoffs.conversations {
             let candidates: Vec<(u64, u64)> = self
                 .read(move |txn| {
-                    let conversations = txn.open_table(CONVERSATIONS)?;
+                    let kv = RedbReadKv::new(txn);
                     let mut found = Vec::new();
-                    for entry in txn.open_table(ACTIVITY)?.range((0, 0)..(before, 0))? {
-                        let key = entry?.0.value();
-                        let resolved = conversations
-                            .get(key.1)?
-                            .map(|v| decode::<Conversation>(v.value()))
-                            .transpose()?
-                            .is_some_and(|c| c.status == Status::Resolved);
+                    let older = (Bound::Unbounded, Bound::Excluded(&(before, 0)));
+                    kv.scan_in(&ACTIVITY, older, false, |key, ()| {
+                        let resolved = kv
+                            .get_in(&CONVERSATIONS, &key.1)?
+                            .is_some_and(|Json(c)| c.status == Status::Resolved);
                         if resolved {
                             found.push(key);
-                            if found.len() == limit {
-                                break;
-                            }
                         }
-                    }
+                        Ok(found.len() < limit)
+                    })?;
                     Ok(found)
                 })
                 .await?;

@@ -3,15 +3,15 @@
 //! again from every message by the schema migration and a restore.
 //! What the terms are and what a query means is `search`'s; this keeps and reads them.
 
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, TypedRead};
 use std::collections::BTreeSet;
+use std::ops::Bound;
 
-use redb::ReadableTable;
-
-use super::codec::decode;
 use super::tables::{INDEX_QUEUE, MESSAGE_TERMS, MESSAGES};
 use super::tx::Tx;
 use super::{Error, Store};
-use crate::conversations::{ConversationId, Message};
+use crate::conversations::ConversationId;
 
 /// Forgets `conversation` under the terms of `bodies` (all of its messages, which are going).
 pub(super) fn remove<'a>(
@@ -36,14 +36,13 @@ pub(super) fn rebuild(txn: &Tx<'_>) -> Result<(), Error> {
     super::index_queue::file_all(txn)?;
     txn.delete_multimap_table(MESSAGE_TERMS)?;
     let mut index = txn.open_multimap_table(MESSAGE_TERMS)?;
-    for entry in txn.open_table(MESSAGES)?.iter()? {
-        let (key, value) = entry?;
-        let message: Message = decode(value.value())?;
+    let all = (Bound::Unbounded, Bound::Unbounded);
+    txn.scan_in(&MESSAGES, all, false, |(conversation, _), Json(message)| {
         for term in crate::search::terms(&message.body) {
-            index.insert(term.as_str(), key.value().0)?;
+            index.insert(term.as_str(), conversation)?;
         }
-    }
-    Ok(())
+        Ok(true)
+    })
 }
 
 impl Store {
@@ -58,7 +57,7 @@ impl Store {
             let index = txn.open_multimap_table(MESSAGE_TERMS)?;
             let waiting = super::index_queue::waiting_terms(
                 &txn.open_table(INDEX_QUEUE)?,
-                &txn.open_table(MESSAGES)?,
+                &RedbReadKv::new(txn),
             )?;
             let mut found: Option<BTreeSet<ConversationId>> = None;
             for term in &terms {
@@ -110,17 +109,20 @@ impl Store {
         matches: impl Fn(&str) -> bool + Send + 'static,
     ) -> Result<Vec<ConversationId>, Error> {
         self.read(move |txn| {
-            let messages = txn.open_table(MESSAGES)?;
+            let messages = RedbReadKv::new(txn);
             let mut found = Vec::new();
             let mut check = |conversation: ConversationId| -> Result<(), Error> {
-                for entry in messages.range((conversation, 0)..=(conversation, u64::MAX))? {
-                    let message: Message = decode(entry?.1.value())?;
-                    if matches(&message.body) {
+                let of = (
+                    Bound::Included(&(conversation, 0)),
+                    Bound::Included(&(conversation, u64::MAX)),
+                );
+                messages.scan_in(&MESSAGES, of, false, |_, Json(message)| {
+                    let hit = matches(&message.body);
+                    if hit {
                         found.push(conversation);
-                        break;
                     }
-                }
-                Ok(())
+                    Ok(!hit)
+                })
             };
             match candidates {
                 Some(ids) => {
@@ -130,18 +132,19 @@ impl Store {
                 }
                 None => {
                     let mut last = None;
-                    for entry in messages.iter()? {
-                        let (key, value) = entry?;
-                        let conversation = key.value().0;
-                        if last == Some(conversation) {
-                            continue;
-                        }
-                        let message: Message = decode(value.value())?;
-                        if matches(&message.body) {
-                            found.push(conversation);
-                            last = Some(conversation);
-                        }
-                    }
+                    let all = (Bound::Unbounded, Bound::Unbounded);
+                    messages.scan_in(
+                        &MESSAGES,
+                        all,
+                        false,
+                        |(conversation, _), Json(message)| {
+                            if last != Some(conversation) && matches(&message.body) {
+                                found.push(conversation);
+                                last = Some(conversation);
+                            }
+                            Ok(true)
+                        },
+                    )?;
                 }
             }
             Ok(found)

@@ -8,6 +8,7 @@
 use redb::{MultimapTableDefinition, TableDefinition};
 
 use super::kv::typed::{Json, Table};
+use crate::conversations::{Conversation, Message};
 use crate::reports::Fact;
 
 /// `name -> number`: `schema_version`, `next_operator_id`.
@@ -41,26 +42,24 @@ pub const VISITOR_TOKENS: TableDefinition<&[u8], u64> =
 /// `visitor_id -> Visitor (JSON)`.
 pub const VISITORS: TableDefinition<u64, &[u8]> = TableDefinition::new("visitor_id_visitor");
 
-/// `conversation_id -> Conversation (JSON)`.
-pub const CONVERSATIONS: TableDefinition<u64, &[u8]> =
-    TableDefinition::new("conversation_id_conversation");
+/// `conversation_id -> Conversation (JSON)`. (Byte keys.)
+pub const CONVERSATIONS: Table<u64, Json<Conversation>> =
+    Table::new("conversation_id_conversation");
 
-/// `(visitor_id, conversation_id) -> ()`: a visitor's conversations, oldest first.
-pub const VISITOR_CONVERSATIONS: TableDefinition<(u64, u64), ()> =
-    TableDefinition::new("visitorid_conversationid");
+/// `(visitor_id, conversation_id) -> ()`: a visitor's conversations, oldest first. (Byte keys.)
+pub const VISITOR_CONVERSATIONS: Table<(u64, u64), ()> = Table::new("visitorid_conversationid");
 
 /// `(conversation_id, seq) -> Message (JSON)`: a conversation's messages in order; resume is a range scan.
-pub const MESSAGES: TableDefinition<(u64, u64), &[u8]> =
-    TableDefinition::new("conversationid_seq_message");
+/// (Byte keys.)
+pub const MESSAGES: Table<(u64, u64), Json<Message>> = Table::new("conversationid_seq_message");
 
 /// `(sender key, client id) -> (conversation_id, seq)`: de-duplicates retried sends. The sender key is
 /// `v<visitor_id>` or `o<operator_id>/<conversation_id>` (an operator's keys are per conversation).
 pub const CLIENT_IDS: TableDefinition<(&str, &str), (u64, u64)> =
     TableDefinition::new("sender_clientid_message");
 
-/// `(last_activity_ms, conversation_id) -> ()`: the inbox, newest activity last.
-pub const ACTIVITY: TableDefinition<(u64, u64), ()> =
-    TableDefinition::new("activityms_conversationid");
+/// `(last_activity_ms, conversation_id) -> ()`: the inbox, newest activity last. (Byte keys.)
+pub const ACTIVITY: Table<(u64, u64), ()> = Table::new("activityms_conversationid");
 
 /// `upload_id -> Upload (JSON)`: attachments; their bytes are files in `uploads/`.
 pub const UPLOADS: TableDefinition<u64, &[u8]> = TableDefinition::new("upload_id_upload");

@@ -3,18 +3,21 @@
 //! The decision whether a trigger is offered is `Trigger::offered_to` (pure); this module gathers what it
 //! needs about one visitor in one read transaction.
 
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, TypedRead};
 use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata};
+use std::ops::Bound;
 
 use super::codec::{decode, encode};
 use super::conversations::next_id;
 use super::tables::{
     CONVERSATIONS, MEMBERSHIPS, OPERATORS, SEGMENTS, SETTINGS, TRIGGER_COUNTS, TRIGGER_SEEN,
-    TRIGGERS, VISITOR_CONVERSATIONS, VISITORS,
+    TRIGGERS, VISITORS,
 };
 use super::tx::Tx;
 use super::visitors::follow;
 use super::{Error, Store};
-use crate::conversations::{Conversation, Status};
+use crate::conversations::Status;
 use crate::customers::Invalid;
 use crate::operators::Operator;
 use crate::segments::Membership;
@@ -59,21 +62,12 @@ pub(super) fn count_conversation(txn: &Tx<'_>, id: TriggerId) -> Result<bool, Er
 
 /// Whether the visitor's latest conversation is still going (open or snoozed).
 fn in_conversation(txn: &ReadTransaction, visitor: VisitorId) -> Result<bool, Error> {
-    let latest = txn
-        .open_table(VISITOR_CONVERSATIONS)?
-        .range((visitor, 0)..=(visitor, u64::MAX))?
-        .next_back()
-        .transpose()?
-        .map(|(k, _)| k.value().1);
-    let Some(id) = latest else {
+    let kv = RedbReadKv::new(txn);
+    let Some(id) = super::conversation_reads::latest_of(&kv, visitor)? else {
         return Ok(false);
     };
-    let conversation: Option<Conversation> = txn
-        .open_table(CONVERSATIONS)?
-        .get(id)?
-        .map(|v| decode(v.value()))
-        .transpose()?;
-    Ok(conversation.is_some_and(|c| c.status != Status::Resolved))
+    let conversation = kv.get_in(&CONVERSATIONS, &id)?;
+    Ok(conversation.is_some_and(|Json(c)| c.status != Status::Resolved))
 }
 
 fn check_references(txn: &Tx<'_>, t: &Trigger) -> Result<Result<(), Invalid>, Error> {
@@ -275,15 +269,16 @@ impl Store {
     pub async fn conversation_starts(&self, pattern: String) -> Result<Vec<u64>, Error> {
         self.read(move |txn| {
             let mut starts = Vec::new();
-            for entry in txn.open_table(CONVERSATIONS)?.iter()? {
-                let c: Conversation = decode(entry?.1.value())?;
+            let all = (Bound::Unbounded, Bound::Unbounded);
+            RedbReadKv::new(txn).scan_in(&CONVERSATIONS, all, false, |_, Json(c)| {
                 let on_page = c.started_on.as_deref().is_some_and(|url| {
                     pattern.is_empty() || crate::segments::rule::url_matches(&pattern, url)
                 });
                 if on_page {
                     starts.push(c.created_at);
                 }
-            }
+                Ok(true)
+            })?;
             Ok(starts)
         })
         .await

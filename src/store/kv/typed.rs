@@ -118,6 +118,42 @@ pub trait TypedRead: KvRead {
             .map(|(k, v)| Ok((key_of(&k)?, V::from_stored(&v)?)))
             .collect()
     }
+
+    /// Calls `each` on the entries between `from` and `to`, in key order or (`reverse`) highest first,
+    /// until it returns `false`. Reads a page of entries at a time, so a scan of a big table holds only
+    /// one page in memory and stops reading where `each` stops.
+    fn scan_in<K: OrderedKey, V: Stored>(
+        &self,
+        table: &Table<K, V>,
+        (from, to): (Bound<&K>, Bound<&K>),
+        reverse: bool,
+        mut each: impl FnMut(K, V) -> Result<bool, Error>,
+    ) -> Result<(), Error> {
+        const PAGE: usize = 256;
+        let (mut from, mut to) = (from.map(K::to_ordered), to.map(K::to_ordered));
+        loop {
+            let span = Span {
+                from: from.as_ref().map(Vec::as_slice),
+                to: to.as_ref().map(Vec::as_slice),
+                reverse,
+                limit: PAGE,
+            };
+            let page = self.range(table.name, span)?;
+            let more = page.len() == PAGE;
+            let mut last = None;
+            for (k, v) in page {
+                if !each(key_of(&k)?, V::from_stored(&v)?)? {
+                    return Ok(());
+                }
+                last = Some(k);
+            }
+            match last {
+                Some(k) if more && reverse => to = Bound::Excluded(k),
+                Some(k) if more => from = Bound::Excluded(k),
+                _ => return Ok(()),
+            }
+        }
+    }
 }
 
 impl<T: KvRead + ?Sized> TypedRead for T {}
@@ -132,6 +168,20 @@ pub trait Typed: Kv {
         value: &V,
     ) -> Result<(), Error> {
         self.put(table.name, &key.to_ordered(), &value.to_stored()?)
+    }
+
+    /// Stores `record` under `key` in a table of JSON records, without copying it into a [`Json`] first.
+    fn put_record_in<K: OrderedKey, T: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, Json<T>>,
+        key: &K,
+        record: &T,
+    ) -> Result<(), Error> {
+        self.put(
+            table.name,
+            &key.to_ordered(),
+            &crate::store::codec::encode(record)?,
+        )
     }
 
     /// Removes `key`; whether it was there.

@@ -56,6 +56,9 @@ pub(super) fn move_typed_tables(txn: &WriteTransaction) -> Result<(), Error> {
             (KeyLayout::Id, ValueLayout::Record) => {
                 move_table::<u64, &[u8]>(txn, name, |k| k.to_ordered(), |v| Ok(v.to_vec()))?
             }
+            (KeyLayout::Pair, ValueLayout::Record) => {
+                move_table::<(u64, u64), &[u8]>(txn, name, |k| k.to_ordered(), |v| Ok(v.to_vec()))?
+            }
             (KeyLayout::Pair, ValueLayout::Unit) => {
                 move_table::<(u64, u64), ()>(txn, name, |k| k.to_ordered(), |()| ().to_stored())?
             }

@@ -79,3 +79,35 @@ fn bytes_that_no_value_writes_are_an_error_not_a_panic() {
         "a key written some other way is reported"
     );
 }
+
+#[test]
+fn scans_cross_pages_in_both_directions_and_stop_when_told() {
+    let (_dir, db) = database();
+    let txn = db.begin_write().unwrap();
+    let kv = RedbKv::new(&txn);
+    // More than two pages of one visitor, between rows of two others.
+    for conversation in 0..600u64 {
+        kv.put_in(&MINE, &(5, conversation), &()).unwrap();
+    }
+    kv.put_in(&MINE, &(4, 9), &()).unwrap();
+    kv.put_in(&MINE, &(6, 0), &()).unwrap();
+    let of_5 = (Bound::Included(&(5, 0)), Bound::Included(&(5, u64::MAX)));
+    let mut seen = Vec::new();
+    kv.scan_in(&MINE, of_5, false, |(_, c), ()| {
+        seen.push(c);
+        Ok(true)
+    })
+    .unwrap();
+    assert_eq!(seen, (0..600).collect::<Vec<_>>());
+    let mut newest = Vec::new();
+    kv.scan_in(&MINE, of_5, true, |(_, c), ()| {
+        newest.push(c);
+        Ok(newest.len() < 300)
+    })
+    .unwrap();
+    assert_eq!(
+        newest,
+        (300..600).rev().collect::<Vec<_>>(),
+        "stops where told"
+    );
+}
