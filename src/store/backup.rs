@@ -23,20 +23,18 @@ use super::{OpenError, byte_tables, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 21] = [
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 19] = [
     OPERATORS,
     VISITORS,
     UPLOADS,
     NOTES,
     API_TOKENS,
     SEGMENTS,
-    MEMBERSHIPS,
     TRIGGERS,
     TRIGGER_COUNTS,
     CANNED,
     ARTICLES,
     MAILS,
-    WEBHOOKS,
     DELIVERIES,
     AUDIT,
     LINE_PUSHES,

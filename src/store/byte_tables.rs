@@ -38,7 +38,17 @@ pub(super) struct Layout {
 }
 
 /// Every table kept with byte keys.
-pub(super) const ALL: [Layout; 6] = [
+pub(super) const ALL: [Layout; 8] = [
+    Layout {
+        name: tables::WEBHOOKS.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
+    Layout {
+        name: tables::MEMBERSHIPS.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
     Layout {
         name: tables::CONVERSATIONS.name(),
         key: KeyLayout::Id,

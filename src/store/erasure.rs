@@ -1,7 +1,7 @@
 //! Erasure: a customer's personal data removed on request (the right to be forgotten), and whole
 //! conversations removed by the retention job. Files of removed attachments are deleted after the commit.
 
-use super::kv::typed::Typed;
+use super::kv::typed::{Json, Typed, TypedRead};
 use std::collections::HashSet;
 
 use redb::ReadableTable;
@@ -20,7 +20,6 @@ use super::visitors::follow;
 use super::{Error, Store};
 use crate::conversations::{Author, Conversation, ConversationId};
 use crate::mail::Outgoing;
-use crate::segments::Membership;
 use crate::visitors::{Visitor, VisitorId};
 use crate::webhooks::{Delivery, Event};
 
@@ -207,14 +206,10 @@ fn merged_into(txn: &Tx<'_>, id: VisitorId) -> Result<Vec<VisitorId>, Error> {
 
 /// Removes the customer's segment memberships, keeping member counts right.
 pub(super) fn drop_membership(txn: &Tx<'_>, id: VisitorId) -> Result<(), Error> {
-    let Some(membership) = txn
-        .open_table(MEMBERSHIPS)?
-        .remove(id)?
-        .map(|v| decode::<Membership>(v.value()))
-        .transpose()?
-    else {
+    let Some(Json(membership)) = txn.get_in(&MEMBERSHIPS, &id)? else {
         return Ok(());
     };
+    txn.delete_in(&MEMBERSHIPS, &id)?;
     let mut members = txn.open_table(SEGMENT_MEMBERS)?;
     let mut sizes = txn.open_table(SEGMENT_SIZES)?;
     for s in membership.segments {

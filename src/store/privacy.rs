@@ -5,11 +5,10 @@ use serde_json::{Value, json};
 
 use super::codec::decode;
 use super::customer_reads::{customer_notes, visitor_conversations};
-use super::tables::{EVENTS, MEMBERSHIPS, PAGE_VIEW_LOG, VISITORS};
+use super::tables::{EVENTS, PAGE_VIEW_LOG, VISITORS};
 use super::visitors::follow;
 use super::{Error, Store};
 use crate::customers::Event;
-use crate::segments::Membership;
 use crate::visitors::{PageView, VisitorId};
 
 /// A customer's kept history of one kind, oldest first.
@@ -36,13 +35,8 @@ impl Store {
             let cid = customer.id;
             let page_views: Vec<PageView> = history(txn, PAGE_VIEW_LOG, cid)?;
             let events: Vec<Event> = history(txn, EVENTS, cid)?;
-            let membership: Membership = txn
-                .open_table(MEMBERSHIPS)?
-                .get(cid)?
-                .map(|v| decode(v.value()))
-                .transpose()?
-                .unwrap_or_default();
             let kv = RedbReadKv::new(txn);
+            let membership = super::segments::membership_of(&kv, cid)?;
             let mut conversations = Vec::new();
             for c in visitor_conversations(txn, cid)?.into_iter().rev() {
                 let list: Vec<Value> = super::conversation_reads::all_messages(&kv, c.id)?

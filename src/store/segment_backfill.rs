@@ -2,6 +2,7 @@
 //! definitions over every customer, a chunk per transaction, and the re-check of answers that change by
 //! themselves (a window moving on) at the time the evaluator gave.
 
+use super::kv::typed::{Json, Typed, TypedRead};
 use std::sync::Arc;
 
 use redb::ReadableTable;
@@ -101,20 +102,14 @@ impl Store {
             for (at, id) in &due {
                 txn.open_table(RECHECKS)?.remove((*at, *id))?;
                 // Forget the re-check time so the new one is stored even if nothing else changes.
-                let mut memberships = txn.open_table(MEMBERSHIPS)?;
-                let stored: Option<Membership> = memberships
-                    .get(*id)?
-                    .map(|v| decode(v.value()))
-                    .transpose()?;
-                if let Some(mut m) = stored {
+                if let Some(Json(mut m)) = txn.get_in(&MEMBERSHIPS, id)? {
                     m.recheck_at = None;
                     if m == Membership::default() {
-                        memberships.remove(*id)?;
+                        txn.delete_in(&MEMBERSHIPS, id)?;
                     } else {
-                        memberships.insert(*id, encode(&m)?.as_slice())?;
+                        txn.put_in(&MEMBERSHIPS, id, &Json(m))?;
                     }
                 }
-                drop(memberships);
                 let visitor = txn
                     .open_table(VISITORS)?
                     .get(*id)?

@@ -1,6 +1,7 @@
 //! Evaluating one customer's segments where their data changed, and storing the answer with its member
 //! lists, sizes, re-check times and announcements. The definitions are `segments`'.
 
+use super::kv::typed::{Json, Typed};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
@@ -8,7 +9,7 @@ use redb::{ReadableTable, TableDefinition};
 use serde::de::DeserializeOwned;
 
 use super::Error;
-use super::codec::{decode, encode};
+use super::codec::decode;
 use super::event_heads;
 use super::segments::compiled;
 use super::tables::{EVENTS, MEMBERSHIPS, PAGE_VIEW_LOG, RECHECKS, SEGMENT_MEMBERS, SEGMENT_SIZES};
@@ -101,12 +102,7 @@ pub(super) fn reevaluate_after(
     let Some(compiled) = compiled(txn)? else {
         return Ok(());
     };
-    let old: Membership = txn
-        .open_table(MEMBERSHIPS)?
-        .get(visitor.id)?
-        .map(|v| decode(v.value()))
-        .transpose()?
-        .unwrap_or_default();
+    let old = super::segments::membership_of(txn, visitor.id)?;
     let next = if visitor.merged_into.is_some() {
         Membership::default()
     } else {
@@ -136,7 +132,6 @@ fn store_membership(
     old: Membership,
     next: Membership,
 ) -> Result<(), Error> {
-    let mut table = txn.open_table(MEMBERSHIPS)?;
     if old == next {
         return Ok(());
     }
@@ -169,9 +164,9 @@ fn store_membership(
         }
     }
     if next == Membership::default() {
-        table.remove(id)?;
+        txn.delete_in(&MEMBERSHIPS, &id)?;
     } else {
-        table.insert(id, encode(&next)?.as_slice())?;
+        txn.put_in(&MEMBERSHIPS, &id, &Json(next.clone()))?;
     }
     if old.segments != next.segments || old.intent != next.intent {
         announce(MembershipChange {

@@ -6,6 +6,9 @@
 //! definition is applied to existing customers by a back-fill in small batches (`segment_backfill.rs`), so
 //! the writer keeps serving chat in between.
 
+use super::kv::KvRead;
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, TypedRead};
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -120,9 +123,8 @@ pub(super) fn route(txn: &Tx<'_>, visitor: VisitorId) -> Result<Option<u64>, Err
     if compiled.routes.is_empty() {
         return Ok(None);
     }
-    let membership: Membership = match txn.open_table(MEMBERSHIPS)?.get(visitor)? {
-        Some(v) => decode(v.value())?,
-        None => return Ok(None),
+    let Some(Json(membership)) = txn.get_in(&MEMBERSHIPS, &visitor)? else {
+        return Ok(None);
     };
     let operators = txn.open_table(OPERATORS)?;
     segments::routing::route(&compiled.routes, &membership, |operator| {
@@ -134,15 +136,17 @@ pub(super) fn route(txn: &Tx<'_>, visitor: VisitorId) -> Result<Option<u64>, Err
     })
 }
 
+/// A customer's segments and score as last evaluated (none stored: in no segment, no score).
+pub(super) fn membership_of(kv: &impl KvRead, id: VisitorId) -> Result<Membership, Error> {
+    Ok(kv
+        .get_in(&MEMBERSHIPS, &id)?
+        .map(|Json(m)| m)
+        .unwrap_or_default())
+}
+
 /// A customer's segments, as last evaluated, in a write transaction.
 pub(super) fn segments_of(txn: &Tx<'_>, id: VisitorId) -> Result<Vec<SegmentId>, Error> {
-    Ok(txn
-        .open_table(MEMBERSHIPS)?
-        .get(id)?
-        .map(|v| decode::<Membership>(v.value()))
-        .transpose()?
-        .unwrap_or_default()
-        .segments)
+    Ok(membership_of(txn, id)?.segments)
 }
 
 /// A customer's segments (id, name) and intent score, in a read transaction.
@@ -150,12 +154,7 @@ pub(super) fn named_membership(
     txn: &redb::ReadTransaction,
     id: VisitorId,
 ) -> Result<(Vec<(SegmentId, String)>, i64), Error> {
-    let membership: Membership = txn
-        .open_table(MEMBERSHIPS)?
-        .get(id)?
-        .map(|v| decode(v.value()))
-        .transpose()?
-        .unwrap_or_default();
+    let membership = membership_of(&RedbReadKv::new(txn), id)?;
     let table = txn.open_table(SEGMENTS)?;
     let mut named = Vec::new();
     for s in &membership.segments {
@@ -288,11 +287,7 @@ impl Store {
     pub async fn membership(&self, id: VisitorId) -> Result<Membership, Error> {
         self.read(move |txn| {
             let id = follow(&txn.open_table(VISITORS)?, id)?.map_or(id, |v| v.id);
-            txn.open_table(MEMBERSHIPS)?
-                .get(id)?
-                .map(|v| decode(v.value()))
-                .transpose()
-                .map(Option::unwrap_or_default)
+            membership_of(&RedbReadKv::new(txn), id)
         })
         .await
     }

@@ -10,6 +10,8 @@ use redb::{MultimapTableDefinition, TableDefinition};
 use super::kv::typed::{Json, Table};
 use crate::conversations::{Conversation, Message};
 use crate::reports::Fact;
+use crate::segments::Membership;
+use crate::webhooks::Webhook;
 
 /// `name -> number`: `schema_version`, `next_operator_id`.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -116,7 +118,8 @@ pub const SEGMENT_MEMBERS: TableDefinition<(u64, u64), ()> =
 pub const SEGMENT_SIZES: TableDefinition<u64, u64> = TableDefinition::new("segment_id_size");
 
 /// `visitor_id -> Membership (JSON)`: a customer's segments and intent score, as last evaluated.
-pub const MEMBERSHIPS: TableDefinition<u64, &[u8]> = TableDefinition::new("visitor_id_membership");
+/// (Byte keys.)
+pub const MEMBERSHIPS: Table<u64, Json<Membership>> = Table::new("visitor_id_membership");
 
 /// `(due_ms, visitor_id) -> ()`: customers to evaluate again when a time window moves on.
 pub const RECHECKS: TableDefinition<(u64, u64), ()> = TableDefinition::new("duems_visitorid");
@@ -153,8 +156,8 @@ pub const MAIL_DUE: TableDefinition<(u64, u64), ()> = TableDefinition::new("next
 pub const DIGESTS: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("duems_conversationid_digest");
 
-/// `webhook_id -> Webhook (JSON)`.
-pub const WEBHOOKS: TableDefinition<u64, &[u8]> = TableDefinition::new("webhook_id_webhook");
+/// `webhook_id -> Webhook (JSON)`. (Byte keys.)
+pub const WEBHOOKS: Table<u64, Json<Webhook>> = Table::new("webhook_id_webhook");
 
 /// `delivery_id -> Delivery (JSON)`: webhook deliveries and their history.
 pub const DELIVERIES: TableDefinition<u64, &[u8]> = TableDefinition::new("delivery_id_delivery");

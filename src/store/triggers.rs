@@ -11,8 +11,7 @@ use std::ops::Bound;
 use super::codec::{decode, encode};
 use super::conversations::next_id;
 use super::tables::{
-    CONVERSATIONS, MEMBERSHIPS, OPERATORS, SEGMENTS, SETTINGS, TRIGGER_COUNTS, TRIGGER_SEEN,
-    TRIGGERS, VISITORS,
+    CONVERSATIONS, OPERATORS, SEGMENTS, SETTINGS, TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS, VISITORS,
 };
 use super::tx::Tx;
 use super::visitors::follow;
@@ -20,7 +19,6 @@ use super::{Error, Store};
 use crate::conversations::Status;
 use crate::customers::Invalid;
 use crate::operators::Operator;
-use crate::segments::Membership;
 use crate::triggers::{self, Counts, MAX_TRIGGERS, Reaction, Seen, Trigger, TriggerId};
 use crate::visitors::VisitorId;
 
@@ -178,12 +176,7 @@ impl Store {
             let Some(customer) = follow(&txn.open_table(VISITORS)?, visitor)? else {
                 return Ok(Vec::new());
             };
-            let membership: Membership = txn
-                .open_table(MEMBERSHIPS)?
-                .get(customer.id)?
-                .map(|v| decode(v.value()))
-                .transpose()?
-                .unwrap_or_default();
+            let membership = super::segments::membership_of(&RedbReadKv::new(txn), customer.id)?;
             let who = triggers::Visitor {
                 url: &url,
                 visits: customer.counts.visits,

@@ -2,7 +2,9 @@
 //! (so none is lost), sent with a lease (a crash mid-send means a resend, never a loss) and retried with
 //! back-off.
 
-use redb::{ReadableTable, ReadableTableMetadata};
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, Typed, TypedRead};
+use redb::ReadableTable;
 use serde_json::Value;
 
 use super::codec::{decode, encode};
@@ -20,17 +22,12 @@ const NEXT_DELIVERY_KEY: &str = "next_delivery_id";
 
 /// Queues `event` with `data` for every webhook that subscribed to it (nothing when there are none).
 pub(super) fn emit(txn: &Tx<'_>, event: Event, data: impl FnOnce() -> Value) -> Result<(), Error> {
-    let hooks: Vec<Webhook> = {
-        let table = txn.open_table(WEBHOOKS)?;
-        if table.is_empty()? {
-            return Ok(());
-        }
-        table
-            .iter()?
-            .map(|e| decode::<Webhook>(e?.1.value()))
-            .filter(|w| w.as_ref().map_or(true, |w| w.events.contains(&event)))
-            .collect::<Result<_, _>>()?
-    };
+    let hooks: Vec<Webhook> = txn
+        .all_in(&WEBHOOKS)?
+        .into_iter()
+        .map(|(_, Json(w))| w)
+        .filter(|w| w.events.contains(&event))
+        .collect();
     if hooks.is_empty() {
         return Ok(());
     }
@@ -60,10 +57,8 @@ impl Store {
     /// Every webhook, by id.
     pub async fn webhooks(&self) -> Result<Vec<Webhook>, Error> {
         self.read(|txn| {
-            txn.open_table(WEBHOOKS)?
-                .iter()?
-                .map(|e| decode(e?.1.value()))
-                .collect()
+            let all = RedbReadKv::new(txn).all_in(&WEBHOOKS)?;
+            Ok(all.into_iter().map(|(_, Json(w))| w).collect())
         })
         .await
     }
@@ -75,7 +70,7 @@ impl Store {
         events: Vec<Event>,
     ) -> Result<Result<Webhook, Invalid>, Error> {
         self.write(move |txn| {
-            if txn.open_table(WEBHOOKS)?.len()? >= MAX_WEBHOOKS as u64 {
+            if txn.all_in(&WEBHOOKS)?.len() >= MAX_WEBHOOKS {
                 return Ok(Err(Invalid(crate::msg!(
                     "at most {0} webhooks",
                     MAX_WEBHOOKS
@@ -88,8 +83,7 @@ impl Store {
                 secret: format!("whsec_{}", crate::tokens::random()),
                 created_at: crate::clock::now_millis(),
             };
-            txn.open_table(WEBHOOKS)?
-                .insert(hook.id, encode(&hook)?.as_slice())?;
+            txn.put_record_in(&WEBHOOKS, &hook.id, &hook)?;
             Ok(Ok(hook))
         })
         .await
@@ -97,8 +91,7 @@ impl Store {
 
     /// Removes a receiver (its queued deliveries are dropped when they come due); whether it existed.
     pub async fn delete_webhook(&self, id: WebhookId) -> Result<bool, Error> {
-        self.write(move |txn| Ok(txn.open_table(WEBHOOKS)?.remove(id)?.is_some()))
-            .await
+        self.write(move |txn| txn.delete_in(&WEBHOOKS, &id)).await
     }
 
     /// The latest deliveries, newest first.
@@ -138,11 +131,7 @@ impl Store {
                     continue;
                 };
                 let mut d = d?;
-                let hook = txn
-                    .open_table(WEBHOOKS)?
-                    .get(d.webhook)?
-                    .map(|v| decode::<Webhook>(v.value()))
-                    .transpose()?;
+                let hook = txn.get_in(&WEBHOOKS, &d.webhook)?.map(|Json(w)| w);
                 let Some(hook) = hook else {
                     d.status = DeliveryStatus::Failed;
                     d.last_error = "the webhook was removed".into();

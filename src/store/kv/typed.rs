@@ -119,6 +119,16 @@ pub trait TypedRead: KvRead {
             .collect()
     }
 
+    /// Every entry, in key order: for the small tables that hold a bounded list (webhooks, segments...).
+    fn all_in<K: OrderedKey, V: Stored>(&self, table: &Table<K, V>) -> Result<Vec<(K, V)>, Error> {
+        self.range_in(
+            table,
+            (Bound::Unbounded, Bound::Unbounded),
+            false,
+            usize::MAX,
+        )
+    }
+
     /// Calls `each` on the entries between `from` and `to`, in key order or (`reverse`) highest first,
     /// until it returns `false`. Reads a page of entries at a time, so a scan of a big table holds only
     /// one page in memory and stops reading where `each` stops.
