@@ -3,7 +3,10 @@
 //! # Codemap
 //! - [`cli`] and [`config`]: the command line, then the validated [`config::Config`] every path derives from.
 //! - [`app`]: binds the listener and runs the HTTP server until it is told to stop.
-//! - [`store`]: the only module that knows redb; typed tables, schema version, durable writes.
+//! - [`store`]: the only module that knows redb; tables, schema version, durable writes. Tables move to
+//!   the byte-level interface every storage engine can offer (`store::kv`: get, put, delete and ordered
+//!   range scans over byte keys that sort as the keys do, inside one write `store::tx::Tx`); the ones
+//!   still typed redb tables are listed in `store/tables.rs` as `TableDefinition`s.
 //! - [`operators`]: who may sign in to the console, with which role (plain types and rules).
 //! - [`sites`]: the shop's site as the widget sees it: key, allowed origins, look.
 //! - [`visitors`]: the people on the shop's site, remembered by a token; a visitor record is a customer.
@@ -48,7 +51,8 @@
 //!    one writer thread per data file.)
 //! 3. Blocking work (redb, argon2) never runs on an actix worker thread: it goes through the store's async
 //!    wrappers or the blocking pool.
-//! 4. Nothing is acknowledged before it is committed durably.
+//! 4. Nothing is acknowledged before it is committed durably. Every write is one transaction (one `Tx`),
+//!    whatever tables it touches.
 //! 5. Every request that reads or writes an account checks that the caller may touch it: a visitor's socket
 //!    only its own customer record, an API token only its scopes.
 #![warn(missing_docs)]

@@ -5,6 +5,7 @@
 //! later kept in `AUTOREPLIES` (so it survives a restart). An operator's reply ends the waiting period and
 //! cancels what was pending; the due sweep checks again before it posts.
 
+use super::kv::typed::Typed;
 use redb::ReadableTable;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -88,8 +89,7 @@ pub(super) fn plan(
         .unwrap_or_default();
     let plan = rules.plan(hours.as_ref(), waiting, &language, now);
     if let Plan::At(due) = plan {
-        txn.open_table(AUTOREPLIES)?
-            .insert((due, conversation.id), ())?;
+        txn.put_in(&AUTOREPLIES, &(due, conversation.id), &())?;
         conversation.autoreply_due = Some(due);
     }
     Ok(plan)
@@ -123,8 +123,7 @@ pub(super) fn answered(txn: &Tx<'_>, conversation: &mut Conversation) -> Result<
     conversation.waiting_since = None;
     conversation.auto_replied = false;
     if let Some(due) = conversation.autoreply_due.take() {
-        txn.open_table(AUTOREPLIES)?
-            .remove((due, conversation.id))?;
+        txn.delete_in(&AUTOREPLIES, &(due, conversation.id))?;
     }
     Ok(())
 }
@@ -172,11 +171,11 @@ impl Store {
             return Ok(Vec::new());
         }
         self.write(move |txn| {
-            let due: Vec<(u64, u64)> = super::due_keys(txn, AUTOREPLIES, now_ms, limit)?;
+            let due: Vec<(u64, u64)> = super::due_keys(txn, &AUTOREPLIES, now_ms, limit)?;
             let rules: Rules = get(&txn.open_table(SETTINGS)?, RULES_SETTING)?.unwrap_or_default();
             let mut posted = Vec::new();
             for (at, id) in due {
-                txn.open_table(AUTOREPLIES)?.remove((at, id))?;
+                txn.delete_in(&AUTOREPLIES, &(at, id))?;
                 let Some(mut c) = load(txn, id)? else {
                     continue;
                 };

@@ -23,7 +23,7 @@ use super::{OpenError, byte_tables, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 19] = [
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 15] = [
     OPERATORS,
     VISITORS,
     UPLOADS,
@@ -34,15 +34,11 @@ const ID_RECORDS: [TableDefinition<u64, &[u8]>; 19] = [
     TRIGGER_COUNTS,
     CANNED,
     ARTICLES,
-    MAILS,
-    DELIVERIES,
     AUDIT,
-    LINE_PUSHES,
     AI_EVENTS,
     ANSWERED,
     RECEIVED,
     PUSH_SUBSCRIPTIONS,
-    PUSH_JOBS,
 ];
 /// `(a, b, c) -> number` tables.
 const TRIPLE_NUMBERS: [TableDefinition<(u64, u64, u64), u64>; 2] = [PAGE_VISITORS, OUTCOME_EVENTS];
@@ -57,18 +53,7 @@ const TEXT_IDS: [TableDefinition<&str, u64>; 6] = [
 ];
 const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 3] = [SESSIONS, INVITES, VECTORS];
 const DIGEST_IDS: [TableDefinition<&[u8], u64>; 2] = [VISITOR_TOKENS, API_TOKEN_DIGESTS];
-const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 10] = [
-    CUSTOMER_NOTES,
-    SEEN,
-    SEGMENT_MEMBERS,
-    RECHECKS,
-    AUTOREPLIES,
-    MAIL_DUE,
-    DIGESTS,
-    DELIVERY_DUE,
-    LINE_PUSH_DUE,
-    PUSH_DUE,
-];
+const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 3] = [CUSTOMER_NOTES, SEEN, SEGMENT_MEMBERS];
 /// `PAGE_VIEWS` is read from version-2 backups only; the migration to version 3 moves its rows.
 const PAIR_RECORDS: [TableDefinition<(u64, u64), &[u8]>; 4] =
     [PAGE_VIEWS, PAGE_VIEW_LOG, EVENTS, TRIGGER_SEEN];
@@ -106,7 +91,6 @@ fn create_missing_tables(txn: &WriteTransaction) -> Result<(), super::Error> {
     }
     txn.open_table(OPERATOR_SESSIONS)?;
     txn.open_table(SETTINGS)?;
-    txn.open_table(CLIENT_IDS)?;
     Ok(())
 }
 
@@ -116,15 +100,10 @@ fn name(def: &dyn redb::TableHandle) -> &str {
 
 /// The name of every table an export writes.
 fn exported_tables() -> Vec<String> {
-    let mut names: Vec<String> = [
-        name(&META),
-        name(&OPERATOR_SESSIONS),
-        name(&SETTINGS),
-        name(&CLIENT_IDS),
-    ]
-    .into_iter()
-    .map(str::to_owned)
-    .collect();
+    let mut names: Vec<String> = [name(&META), name(&OPERATOR_SESSIONS), name(&SETTINGS)]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     names.extend(ID_RECORDS.iter().map(|d| name(d).to_owned()));
     names.extend(ID_NUMBERS.iter().map(|d| name(d).to_owned()));
     names.extend(TEXT_IDS.iter().map(|d| name(d).to_owned()));
@@ -271,14 +250,11 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
             )?;
         }
     }
-    dump(&txn, CLIENT_IDS, |(a, b), (c, d)| {
-        line(name(&CLIENT_IDS), json!([a, b]), json!([c, d]))
-    })?;
     // The client ids of messages still waiting to be indexed, as the rows they become once filed.
     match txn.open_table(INDEX_QUEUE) {
         Ok(queue) => {
             for ((a, b), (c, d)) in super::index_queue::waiting_client_ids(&queue).map_err(err)? {
-                line(name(&CLIENT_IDS), json!([a, b]), json!([c, d]))?;
+                line(CLIENT_IDS.name(), json!([a, b]), json!([c, d]))?;
             }
         }
         Err(redb::TableError::TableDoesNotExist(_)) => {}
@@ -511,14 +487,6 @@ fn insert(txn: &Tx<'_>, table: &str, k: &Value, v: &Value) -> Result<(), BackupE
             txn.open_table(SETTINGS)
                 .map_err(err)?
                 .insert(text(k)?.as_str(), json_bytes(v)?.as_slice())
-                .map_err(err)?;
-        }
-        "sender_clientid_message" => {
-            let ((a, b), (c, d)) = (pair(k)?, pair(v)?);
-            let (sender, client) = (text(a)?, text(b)?);
-            txn.open_table(CLIENT_IDS)
-                .map_err(err)?
-                .insert((sender.as_str(), client.as_str()), (num(c)?, num(d)?))
                 .map_err(err)?;
         }
         other => return Err(err(format!("unknown table {other:?}"))),

@@ -15,6 +15,8 @@ pub(super) enum KeyLayout {
     Id,
     /// Two numbers: `[7, 3]`.
     Pair,
+    /// Two texts: `["v7", "a1"]`.
+    TextPair,
 }
 
 /// How a table's values are made.
@@ -24,6 +26,8 @@ pub(super) enum ValueLayout {
     Record,
     /// Nothing (the key is the entry): `null`.
     Unit,
+    /// Two numbers: `[7, 3]`.
+    Pair,
 }
 
 /// A table kept with byte keys.
@@ -38,7 +42,67 @@ pub(super) struct Layout {
 }
 
 /// Every table kept with byte keys.
-pub(super) const ALL: [Layout; 8] = [
+pub(super) const ALL: [Layout; 20] = [
+    Layout {
+        name: tables::CLIENT_IDS.name(),
+        key: KeyLayout::TextPair,
+        value: ValueLayout::Pair,
+    },
+    Layout {
+        name: tables::AUTOREPLIES.name(),
+        key: KeyLayout::Pair,
+        value: ValueLayout::Unit,
+    },
+    Layout {
+        name: tables::MAIL_DUE.name(),
+        key: KeyLayout::Pair,
+        value: ValueLayout::Unit,
+    },
+    Layout {
+        name: tables::DIGESTS.name(),
+        key: KeyLayout::Pair,
+        value: ValueLayout::Unit,
+    },
+    Layout {
+        name: tables::DELIVERY_DUE.name(),
+        key: KeyLayout::Pair,
+        value: ValueLayout::Unit,
+    },
+    Layout {
+        name: tables::LINE_PUSH_DUE.name(),
+        key: KeyLayout::Pair,
+        value: ValueLayout::Unit,
+    },
+    Layout {
+        name: tables::PUSH_DUE.name(),
+        key: KeyLayout::Pair,
+        value: ValueLayout::Unit,
+    },
+    Layout {
+        name: tables::RECHECKS.name(),
+        key: KeyLayout::Pair,
+        value: ValueLayout::Unit,
+    },
+    Layout {
+        name: tables::MAILS.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
+    Layout {
+        name: tables::DELIVERIES.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
+    Layout {
+        name: tables::LINE_PUSHES.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
+    Layout {
+        name: tables::PUSH_JOBS.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
     Layout {
         name: tables::WEBHOOKS.name(),
         key: KeyLayout::Id,
@@ -91,14 +155,35 @@ fn number(v: &Value) -> Result<u64, String> {
         .ok_or_else(|| format!("expected a number, found {v}"))
 }
 
+fn text(v: &Value) -> Result<String, String> {
+    v.as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("expected a text, found {v}"))
+}
+
+/// The two parts of a JSON pair.
+fn parts(v: &Value) -> Result<(&Value, &Value), String> {
+    match v.as_array().map(Vec::as_slice) {
+        Some([a, b]) => Ok((a, b)),
+        _ => Err(format!("expected a pair, found {v}")),
+    }
+}
+
+/// A pair of numbers as JSON, from its stored bytes.
+fn number_pair(bytes: &[u8], unreadable: impl Fn() -> String) -> Result<Value, String> {
+    let (a, b) = <(u64, u64)>::from_ordered(bytes).ok_or_else(unreadable)?;
+    Ok(json!([a, b]))
+}
+
 impl Layout {
     /// A stored key as JSON.
     pub fn key_json(&self, bytes: &[u8]) -> Result<Value, String> {
         let unreadable = || format!("a key of {} that does not read back", self.name);
         Ok(match self.key {
             KeyLayout::Id => json!(u64::from_ordered(bytes).ok_or_else(unreadable)?),
-            KeyLayout::Pair => {
-                let (a, b) = <(u64, u64)>::from_ordered(bytes).ok_or_else(unreadable)?;
+            KeyLayout::Pair => number_pair(bytes, unreadable)?,
+            KeyLayout::TextPair => {
+                let (a, b) = <(String, String)>::from_ordered(bytes).ok_or_else(unreadable)?;
                 json!([a, b])
             }
         })
@@ -108,10 +193,14 @@ impl Layout {
     pub fn key_bytes(&self, key: &Value) -> Result<Vec<u8>, String> {
         Ok(match self.key {
             KeyLayout::Id => number(key)?.to_ordered(),
-            KeyLayout::Pair => match key.as_array().map(Vec::as_slice) {
-                Some([a, b]) => (number(a)?, number(b)?).to_ordered(),
-                _ => return Err(format!("expected a pair, found {key}")),
-            },
+            KeyLayout::Pair => {
+                let (a, b) = parts(key)?;
+                (number(a)?, number(b)?).to_ordered()
+            }
+            KeyLayout::TextPair => {
+                let (a, b) = parts(key)?;
+                (text(a)?, text(b)?).to_ordered()
+            }
         })
     }
 
@@ -120,6 +209,9 @@ impl Layout {
         match self.value {
             ValueLayout::Record => serde_json::from_slice(bytes).map_err(|e| e.to_string()),
             ValueLayout::Unit => Ok(Value::Null),
+            ValueLayout::Pair => number_pair(bytes, || {
+                format!("a value of {} that does not read back", self.name)
+            }),
         }
     }
 
@@ -128,6 +220,10 @@ impl Layout {
         match self.value {
             ValueLayout::Record => serde_json::to_vec(value).map_err(|e| e.to_string()),
             ValueLayout::Unit => ().to_stored().map_err(|e| e.to_string()),
+            ValueLayout::Pair => {
+                let (a, b) = parts(value)?;
+                Ok((number(a)?, number(b)?).to_ordered())
+            }
         }
     }
 }

@@ -1,9 +1,8 @@
 //! Conversations and their messages as they are written: appending with de-duplication, posting from
 //! visitors, operators and Sodan itself, and changing a conversation. Reading them is `conversation_reads`.
 
-use redb::ReadableTable;
-
 use super::codec::encode;
+use super::kv::KvRead;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::posted::{Draft, Names, Posted, names_in};
 use super::tables::{
@@ -57,6 +56,32 @@ pub(super) fn operator_sender(operator: OperatorId, conversation: ConversationId
     format!("o{operator}/{conversation}")
 }
 
+/// A client id and where its message is (conversation, seq).
+pub(super) type Sent = (String, (ConversationId, u64));
+
+/// Every client id remembered for `sender`, with where its message is.
+pub(super) fn sent_by(kv: &impl KvRead, sender: &str) -> Result<Vec<Sent>, Error> {
+    let mut rows = Vec::new();
+    kv.scan_prefix_in(
+        &CLIENT_IDS,
+        &sender.to_owned(),
+        false,
+        |(_, client_id), at| {
+            rows.push((client_id, at));
+            Ok(true)
+        },
+    )?;
+    Ok(rows)
+}
+
+/// Forgets every client id remembered for `sender` (their customer is gone).
+pub(super) fn forget_sender(txn: &Tx<'_>, sender: &str) -> Result<(), Error> {
+    for (client_id, _) in sent_by(txn, sender)? {
+        txn.delete_in(&CLIENT_IDS, &(sender.to_owned(), client_id))?;
+    }
+    Ok(())
+}
+
 /// The message stored earlier under this sender's client id, if any.
 fn earlier(txn: &Tx<'_>, sender: &str, client_id: Option<&str>) -> Result<Option<Message>, Error> {
     let Some(client_id) = client_id else {
@@ -65,10 +90,7 @@ fn earlier(txn: &Tx<'_>, sender: &str, client_id: Option<&str>) -> Result<Option
     let waiting = super::index_queue::waiting_client_id(txn, sender, client_id)?;
     let filed = match waiting {
         Some(_) => None,
-        None => txn
-            .open_table(CLIENT_IDS)?
-            .get((sender, client_id))?
-            .map(|v| v.value()),
+        None => txn.get_in(&CLIENT_IDS, &(sender.to_owned(), client_id.to_owned()))?,
     };
     let Some((conversation, seq)) = waiting.or(filed) else {
         return Ok(None);

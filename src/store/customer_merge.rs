@@ -59,16 +59,9 @@ pub(super) fn merge(
     }
     {
         // A message whose ack was lost before the merge may be retried after it, under the new id.
-        let mut client_ids = txn.open_table(CLIENT_IDS)?;
         let (old, new) = (format!("v{}", from.id), format!("v{}", into.id));
-        let rows: Vec<(String, (u64, u64))> = client_ids
-            .range((old.as_str(), "")..)?
-            .map(|e| e.map(|(k, v)| (k.value().0.to_owned(), k.value().1.to_owned(), v.value())))
-            .take_while(|r| r.as_ref().map_or(true, |(s, _, _)| *s == old))
-            .map(|r| r.map(|(_, c, v)| (c, v)))
-            .collect::<Result<_, _>>()?;
-        for (client, at) in rows {
-            client_ids.insert((new.as_str(), client.as_str()), at)?;
+        for (client, at) in super::conversations::sent_by(txn, &old)? {
+            txn.put_in(&CLIENT_IDS, &(new.clone(), client), &at)?;
         }
     }
     move_history(

@@ -19,7 +19,6 @@ use super::tx::Tx;
 use super::visitors::follow;
 use super::{Error, Store};
 use crate::conversations::{Author, Conversation, ConversationId};
-use crate::mail::Outgoing;
 use crate::visitors::{Visitor, VisitorId};
 use crate::webhooks::{Delivery, Event};
 
@@ -69,7 +68,6 @@ pub(super) fn drop_conversation(
     let rows = super::conversation_reads::all_messages(txn, c.id)?;
     super::search_index::remove(txn, c.id, rows.iter().map(|m| m.body.as_str()))?;
     let mut uploads = txn.open_table(UPLOADS)?;
-    let mut client_ids = txn.open_table(CLIENT_IDS)?;
     for m in &rows {
         txn.delete_in(&MESSAGES, &(c.id, m.seq))?;
         if let Some(a) = &m.attachment
@@ -84,20 +82,18 @@ pub(super) fn drop_conversation(
             _ => continue,
         };
         if let Some(client_id) = &m.client_id {
-            let points_here = client_ids
-                .get((sender.as_str(), client_id.as_str()))?
-                .is_some_and(|v| v.value() == (c.id, m.seq));
-            if points_here {
-                client_ids.remove((sender.as_str(), client_id.as_str()))?;
+            let key = (sender, client_id.clone());
+            if txn.get_in(&CLIENT_IDS, &key)? == Some((c.id, m.seq)) {
+                txn.delete_in(&CLIENT_IDS, &key)?;
             }
         }
     }
     if let Some(due) = c.autoreply_due {
-        txn.open_table(AUTOREPLIES)?.remove((due, c.id))?;
+        txn.delete_in(&AUTOREPLIES, &(due, c.id))?;
     }
     txn.open_table(ANSWERED)?.remove(c.id)?;
     if let Some(due) = c.digest_due {
-        txn.open_table(DIGESTS)?.remove((due, c.id))?;
+        txn.delete_in(&DIGESTS, &(due, c.id))?;
     }
     if keep_shell {
         let shell = c.erased_shell();
@@ -116,22 +112,14 @@ fn drop_mails(
     address: &str,
     conversations: &HashSet<ConversationId>,
 ) -> Result<(), Error> {
-    let mut mails = txn.open_table(MAILS)?;
-    let doomed: Vec<Outgoing> = mails
-        .iter()?
-        .map(|e| decode::<Outgoing>(e?.1.value()))
-        .filter(|m| {
-            m.as_ref().map_or(true, |m| {
-                let about = m.purpose.conversation();
-                (!address.is_empty() && m.to.eq_ignore_ascii_case(address))
-                    || about.is_some_and(|c| conversations.contains(&c))
-            })
-        })
-        .collect::<Result<_, _>>()?;
-    let mut due = txn.open_table(MAIL_DUE)?;
+    let doomed = txn.records_where(&MAILS, |m| {
+        let about = m.purpose.conversation();
+        (!address.is_empty() && m.to.eq_ignore_ascii_case(address))
+            || about.is_some_and(|c| conversations.contains(&c))
+    })?;
     for m in doomed {
-        mails.remove(m.id)?;
-        due.remove((m.next_at, m.id))?;
+        txn.delete_in(&MAILS, &m.id)?;
+        txn.delete_in(&MAIL_DUE, &(m.next_at, m.id))?;
     }
     Ok(())
 }
@@ -160,19 +148,10 @@ fn drop_deliveries(
     id: VisitorId,
     conversations: &HashSet<ConversationId>,
 ) -> Result<(), Error> {
-    let mut deliveries = txn.open_table(DELIVERIES)?;
-    let doomed: Vec<Delivery> = deliveries
-        .iter()?
-        .map(|e| decode::<Delivery>(e?.1.value()))
-        .filter(|d| {
-            d.as_ref()
-                .map_or(true, |d| delivery_about(d, id, conversations))
-        })
-        .collect::<Result<_, _>>()?;
-    let mut due = txn.open_table(DELIVERY_DUE)?;
+    let doomed = txn.records_where(&DELIVERIES, |d| delivery_about(d, id, conversations))?;
     for d in doomed {
-        deliveries.remove(d.id)?;
-        due.remove((d.next_at, d.id))?;
+        txn.delete_in(&DELIVERIES, &d.id)?;
+        txn.delete_in(&DELIVERY_DUE, &(d.next_at, d.id))?;
     }
     Ok(())
 }
@@ -219,7 +198,7 @@ pub(super) fn drop_membership(txn: &Tx<'_>, id: VisitorId) -> Result<(), Error> 
         }
     }
     if let Some(t) = membership.recheck_at {
-        txn.open_table(RECHECKS)?.remove((t, id))?;
+        txn.delete_in(&RECHECKS, &(t, id))?;
     }
     Ok(())
 }
@@ -255,11 +234,7 @@ fn erase_customer(
             drop_history(txn, def, v)?;
         }
         super::event_heads::forget(v);
-        let prefix = format!("v{v}");
-        txn.open_table(CLIENT_IDS)?.retain_in(
-            (prefix.as_str(), "")..=(prefix.as_str(), "\u{10ffff}"),
-            |_, _| false,
-        )?;
+        super::conversations::forget_sender(txn, &format!("v{v}"))?;
     }
     {
         let mut links = txn.open_table(CUSTOMER_NOTES)?;

@@ -15,6 +15,7 @@
 //! makes it read them again from the table.
 
 use super::kv::KvRead;
+use super::kv::typed::Typed;
 use super::ordered_keys::OrderedKey;
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -143,9 +144,8 @@ pub(super) fn file_all(txn: &Tx<'_>) -> Result<u64, Error> {
     for (term, conversation) in &terms {
         index.insert(term.as_str(), conversation)?;
     }
-    let mut client_ids = txn.open_table(CLIENT_IDS)?;
-    for ((sender, client_id), at) in &sent {
-        client_ids.insert((sender.as_str(), client_id.as_str()), at)?;
+    for (sent, at) in &sent {
+        txn.put_in(&CLIENT_IDS, sent, at)?;
     }
     queue.retain(|_, _| false)?;
     WAITING.with_borrow_mut(|waiting| *waiting = Some(HashMap::new()));

@@ -2,11 +2,10 @@
 //! lease, and recorded after each attempt (a refusal for good leaves a private notice in the
 //! conversation). What an answer means is decided in [`crate::line::outbox`].
 
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, Typed, TypedRead};
 use std::collections::HashSet;
 
-use redb::ReadableTable;
-
-use super::codec::{decode, encode};
 use super::conversations::{append, load, next_id};
 use super::tables::{LINE_PUSH_DUE, LINE_PUSHES, VISITORS};
 use super::tx::Tx;
@@ -44,34 +43,23 @@ pub(super) fn queue(
         last_error: String::new(),
         created_at: now,
     };
-    txn.open_table(LINE_PUSHES)?
-        .insert(push.id, encode(&push)?.as_slice())?;
-    txn.open_table(LINE_PUSH_DUE)?.insert((now, push.id), ())?;
+    txn.put_record_in(&LINE_PUSHES, &push.id, &push)?;
+    txn.put_in(&LINE_PUSH_DUE, &(now, push.id), &())?;
     Ok(())
 }
 
 /// Removes the pushes of `conversations` (their customer is being deleted).
 pub(super) fn drop_for(txn: &Tx<'_>, conversations: &HashSet<ConversationId>) -> Result<(), Error> {
-    let mut pushes = txn.open_table(LINE_PUSHES)?;
-    let doomed: Vec<Push> = pushes
-        .iter()?
-        .map(|e| decode::<Push>(e?.1.value()))
-        .filter(|p| {
-            p.as_ref()
-                .map_or(true, |p| conversations.contains(&p.conversation))
-        })
-        .collect::<Result<_, _>>()?;
-    let mut due = txn.open_table(LINE_PUSH_DUE)?;
+    let doomed = txn.records_where(&LINE_PUSHES, |p| conversations.contains(&p.conversation))?;
     for p in doomed {
-        pushes.remove(p.id)?;
-        due.remove((p.next_at, p.id))?;
+        txn.delete_in(&LINE_PUSHES, &p.id)?;
+        txn.delete_in(&LINE_PUSH_DUE, &(p.next_at, p.id))?;
     }
     Ok(())
 }
 
 fn save(txn: &Tx<'_>, push: &Push) -> Result<(), Error> {
-    txn.open_table(LINE_PUSHES)?
-        .insert(push.id, encode(push)?.as_slice())?;
+    txn.put_record_in(&LINE_PUSHES, &push.id, push)?;
     Ok(())
 }
 
@@ -93,25 +81,19 @@ impl Store {
             if !settings.configured() {
                 return Ok((settings, Vec::new()));
             }
-            let due: Vec<(u64, u64)> = super::due_keys(txn, LINE_PUSH_DUE, now_ms, limit)?;
+            let due: Vec<(u64, u64)> = super::due_keys(txn, &LINE_PUSH_DUE, now_ms, limit)?;
             let mut taken = Vec::new();
             for (at, id) in due {
-                txn.open_table(LINE_PUSH_DUE)?.remove((at, id))?;
-                let Some(push) = txn
-                    .open_table(LINE_PUSHES)?
-                    .get(id)?
-                    .map(|v| decode::<Push>(v.value()))
-                else {
+                txn.delete_in(&LINE_PUSH_DUE, &(at, id))?;
+                let Some(Json(mut push)) = txn.get_in(&LINE_PUSHES, &id)? else {
                     continue;
                 };
-                let mut push = push?;
                 let user = super::visitors::follow(&txn.open_table(VISITORS)?, push.visitor)?
                     .and_then(|v: Visitor| v.profile.line_user_id);
                 push.attempts += 1;
                 push.next_at = now_ms + LEASE_MS;
                 save(txn, &push)?;
-                txn.open_table(LINE_PUSH_DUE)?
-                    .insert((push.next_at, id), ())?;
+                txn.put_in(&LINE_PUSH_DUE, &(push.next_at, id), &())?;
                 taken.push((push, user));
             }
             Ok((settings, taken))
@@ -130,15 +112,10 @@ impl Store {
         first_retry_ms: u64,
     ) -> Result<Option<(Conversation, Message)>, Error> {
         self.write(move |txn| {
-            let Some(push) = txn
-                .open_table(LINE_PUSHES)?
-                .get(id)?
-                .map(|v| decode::<Push>(v.value()))
-            else {
+            let Some(Json(mut push)) = txn.get_in(&LINE_PUSHES, &id)? else {
                 return Ok(None);
             };
-            let mut push = push?;
-            txn.open_table(LINE_PUSH_DUE)?.remove((push.next_at, id))?;
+            txn.delete_in(&LINE_PUSH_DUE, &(push.next_at, id))?;
             push.last_status = status;
             push.last_error = error;
             let failed = match outcome {
@@ -149,8 +126,7 @@ impl Store {
                 Outcome::Retry if push.attempts < MAX_ATTEMPTS => {
                     push.next_at = crate::clock::now_millis()
                         + crate::mail::backoff_ms(push.attempts, first_retry_ms);
-                    txn.open_table(LINE_PUSH_DUE)?
-                        .insert((push.next_at, id), ())?;
+                    txn.put_in(&LINE_PUSH_DUE, &(push.next_at, id), &())?;
                     false
                 }
                 Outcome::Retry | Outcome::Refused => {
@@ -183,11 +159,7 @@ impl Store {
     /// The pushes of a conversation, oldest first (for the console and tests).
     pub async fn line_pushes(&self, conversation: ConversationId) -> Result<Vec<Push>, Error> {
         self.read(move |txn| {
-            txn.open_table(LINE_PUSHES)?
-                .iter()?
-                .map(|e| decode::<Push>(e?.1.value()))
-                .filter(|p| p.as_ref().map_or(true, |p| p.conversation == conversation))
-                .collect()
+            RedbReadKv::new(txn).records_where(&LINE_PUSHES, |p| p.conversation == conversation)
         })
         .await
     }

@@ -1,6 +1,8 @@
 //! The mail queue (stored, retried with back-off, marked before each send so nothing goes out twice after a
 //! crash), the SMTP settings, and reply digests for visitors who left.
 
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, Typed, TypedRead};
 use redb::ReadableTable;
 use std::ops::Bound;
 
@@ -67,9 +69,8 @@ fn enqueue(
         last_error: String::new(),
         created_at: now,
     };
-    txn.open_table(MAILS)?
-        .insert(mail.id, encode(&mail)?.as_slice())?;
-    txn.open_table(MAIL_DUE)?.insert((now, mail.id), ())?;
+    txn.put_record_in(&MAILS, &mail.id, &mail)?;
+    txn.put_in(&MAIL_DUE, &(now, mail.id), &())?;
     Ok(mail.id)
 }
 
@@ -133,16 +134,11 @@ pub(super) fn queue_reply(
     };
     let reply_to = tagged_address(&smtp, &secret, conversation.id);
     let id = enqueue(txn, to, composed, purpose, String::new(), reply_to)?;
-    if let Some(file) = &message.attachment {
-        let mut table = txn.open_table(MAILS)?;
-        let queued = table
-            .get(id)?
-            .map(|v| decode::<Outgoing>(v.value()))
-            .transpose()?;
-        if let Some(mut mail) = queued {
-            mail.attachment = Some(file.clone());
-            table.insert(id, encode(&mail)?.as_slice())?;
-        }
+    if let Some(file) = &message.attachment
+        && let Some(Json(mut mail)) = txn.get_in(&MAILS, &id)?
+    {
+        mail.attachment = Some(file.clone());
+        txn.put_record_in(&MAILS, &id, &mail)?;
     }
     Ok(())
 }
@@ -229,32 +225,19 @@ impl Store {
 
     /// The latest mails, newest first (for the console).
     pub async fn recent_mails(&self, limit: usize) -> Result<Vec<Outgoing>, Error> {
-        self.read(move |txn| {
-            txn.open_table(MAILS)?
-                .iter()?
-                .rev()
-                .take(limit)
-                .map(|e| decode(e?.1.value()))
-                .collect()
-        })
-        .await
+        self.read(move |txn| RedbReadKv::new(txn).newest_in(&MAILS, limit))
+            .await
     }
 
     /// After a restart: mails that were being sent when the server stopped may have gone out; they are
     /// marked unknown rather than sent again. Returns how many.
     pub async fn reconcile_mails(&self) -> Result<usize, Error> {
         self.write(|txn| {
-            let sending: Vec<Outgoing> = txn
-                .open_table(MAILS)?
-                .iter()?
-                .map(|e| decode::<Outgoing>(e?.1.value()))
-                .filter(|m| m.as_ref().map_or(true, |m| m.status == Status::Sending))
-                .collect::<Result<_, _>>()?;
-            let mut table = txn.open_table(MAILS)?;
+            let sending = txn.records_where(&MAILS, |m| m.status == Status::Sending)?;
             for mut m in sending.iter().cloned() {
                 m.status = Status::Unknown;
                 m.last_error = "the server stopped while sending it; not sent again".into();
-                table.insert(m.id, encode(&m)?.as_slice())?;
+                txn.put_record_in(&MAILS, &m.id, &m)?;
             }
             Ok(sending.len())
         })
@@ -277,18 +260,16 @@ impl Store {
             if !settings.configured() {
                 return Ok((settings, Vec::new()));
             }
-            let due: Vec<(u64, u64)> = super::due_keys(txn, MAIL_DUE, now_ms, limit)?;
+            let due: Vec<(u64, u64)> = super::due_keys(txn, &MAIL_DUE, now_ms, limit)?;
             let mut taken = Vec::new();
             for (at, id) in due {
-                txn.open_table(MAIL_DUE)?.remove((at, id))?;
-                let mut table = txn.open_table(MAILS)?;
-                let Some(mail) = table.get(id)?.map(|v| decode::<Outgoing>(v.value())) else {
+                txn.delete_in(&MAIL_DUE, &(at, id))?;
+                let Some(Json(mut mail)) = txn.get_in(&MAILS, &id)? else {
                     continue;
                 };
-                let mut mail = mail?;
                 mail.status = Status::Sending;
                 mail.attempts += 1;
-                table.insert(id, encode(&mail)?.as_slice())?;
+                txn.put_record_in(&MAILS, &id, &mail)?;
                 taken.push(mail);
             }
             Ok((settings, taken))
@@ -304,11 +285,9 @@ impl Store {
         first_retry_ms: u64,
     ) -> Result<(), Error> {
         self.write(move |txn| {
-            let mut table = txn.open_table(MAILS)?;
-            let Some(mail) = table.get(id)?.map(|v| decode::<Outgoing>(v.value())) else {
+            let Some(Json(mut mail)) = txn.get_in(&MAILS, &id)? else {
                 return Ok(());
             };
-            let mut mail = mail?;
             match result {
                 Ok(()) => {
                     mail.status = Status::Sent;
@@ -323,10 +302,10 @@ impl Store {
                     mail.last_error = e.message;
                     mail.next_at = crate::clock::now_millis()
                         + mail::backoff_ms(mail.attempts, first_retry_ms);
-                    txn.open_table(MAIL_DUE)?.insert((mail.next_at, id), ())?;
+                    txn.put_in(&MAIL_DUE, &(mail.next_at, id), &())?;
                 }
             }
-            table.insert(id, encode(&mail)?.as_slice())?;
+            txn.put_record_in(&MAILS, &id, &mail)?;
             Ok(())
         })
         .await
@@ -345,7 +324,7 @@ impl Store {
             }
             let due = crate::clock::now_millis() + u64::from(grace) * 1000;
             c.digest_due = Some(due);
-            txn.open_table(DIGESTS)?.insert((due, conversation), ())?;
+            txn.put_in(&DIGESTS, &(due, conversation), &())?;
             save(txn, &c, Some(c.last_activity_at))
         })
         .await
@@ -361,7 +340,7 @@ impl Store {
             return Ok(0);
         }
         self.write(move |txn| {
-            let due: Vec<(u64, u64)> = super::due_keys(txn, DIGESTS, now_ms, 100)?;
+            let due: Vec<(u64, u64)> = super::due_keys(txn, &DIGESTS, now_ms, 100)?;
             let smtp = settings(txn)?;
             let secret = secret(txn)?;
             let shop = smtp
@@ -372,7 +351,7 @@ impl Store {
                 .unwrap_or_default();
             let mut queued = 0;
             for (at, id) in due {
-                txn.open_table(DIGESTS)?.remove((at, id))?;
+                txn.delete_in(&DIGESTS, &(at, id))?;
                 let Some(mut c) = load(txn, id)? else {
                     continue;
                 };

@@ -9,13 +9,12 @@ use std::ops::Bound;
 use super::codec::{decode, encode};
 use super::kv::typed::TypedRead;
 use super::tables::{
-    AI_EVENTS, ANSWERED, API_TOKEN_DIGESTS, API_TOKENS, ARTICLES, ATTRIBUTE_KEYS, AUDIT,
-    AUTOREPLIES, CANNED, CLIENT_IDS, CUSTOMER_NOTES, DELIVERIES, DELIVERY_DUE, DIGESTS, EVENTS,
-    EXTERNAL_IDS, HELPFUL_VOTES, INDEX_QUEUE, INVITES, LINE_PUSH_DUE, LINE_PUSHES, LINE_USERS,
-    MAIL_DUE, MAILS, META, NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS, OUTCOME_EVENTS,
-    PAGE_VIEW_LOG, PAGE_VIEWS, PAGE_VISITORS, RECHECKS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES,
-    SEGMENTS, SESSIONS, SETTINGS, TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS, UNHELPFUL_VOTES, UPLOADS,
-    VECTORS, VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
+    AI_EVENTS, ANSWERED, API_TOKEN_DIGESTS, API_TOKENS, ARTICLES, ATTRIBUTE_KEYS, AUDIT, CANNED,
+    CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, HELPFUL_VOTES, INDEX_QUEUE, INVITES, LINE_USERS, META,
+    NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS, OUTCOME_EVENTS, PAGE_VIEW_LOG,
+    PAGE_VIEWS, PAGE_VISITORS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS,
+    TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS, UNHELPFUL_VOTES, UPLOADS, VECTORS,
+    VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
 };
 use super::tx::Tx;
 use super::visitors::save_visitor;
@@ -74,7 +73,6 @@ fn create_v1(txn: &Tx<'_>) -> Result<(), Error> {
 fn create_v2(txn: &Tx<'_>) -> Result<(), Error> {
     txn.open_table(VISITOR_TOKENS)?;
     txn.open_table(VISITORS)?;
-    txn.open_table(CLIENT_IDS)?;
     txn.open_table(PAGE_VIEWS)?;
     txn.open_table(UPLOADS)?;
     let site = Site::new(crate::tokens::random()[..24].to_owned());
@@ -148,9 +146,7 @@ fn create_v3(txn: &Tx<'_>) -> Result<(), Error> {
 /// Segments and the intent score.
 fn create_v4(txn: &Tx<'_>) -> Result<(), Error> {
     txn.open_table(SEGMENTS)?;
-    for def in [SEGMENT_MEMBERS, RECHECKS] {
-        txn.open_table(def)?;
-    }
+    txn.open_table(SEGMENT_MEMBERS)?;
     txn.open_table(SEGMENT_SIZES)?;
     Ok(())
 }
@@ -162,10 +158,9 @@ fn create_v6(txn: &Tx<'_>) -> Result<(), Error> {
     super::reports::rebuild(txn)
 }
 
-/// The LINE outbox: messages on their way to LINE, and when each is due.
-fn create_v7(txn: &Tx<'_>) -> Result<(), Error> {
-    txn.open_table(LINE_PUSHES)?;
-    txn.open_table(LINE_PUSH_DUE)?;
+/// The LINE outbox: messages on their way to LINE, and when each is due (tables kept with byte keys,
+/// which their first write makes).
+fn create_v7(_: &Tx<'_>) -> Result<(), Error> {
     Ok(())
 }
 
@@ -182,8 +177,6 @@ fn create_v8(txn: &Tx<'_>) -> Result<(), Error> {
 /// Web Push: operators' devices and the queue of pushes to them.
 fn create_v10(txn: &Tx<'_>) -> Result<(), Error> {
     txn.open_table(super::tables::PUSH_SUBSCRIPTIONS)?;
-    txn.open_table(super::tables::PUSH_JOBS)?;
-    txn.open_table(super::tables::PUSH_DUE)?;
     Ok(())
 }
 
@@ -213,21 +206,10 @@ fn create_v9(txn: &Tx<'_>) -> Result<(), Error> {
 /// Proactive messages, pending automatic replies, canned replies, FAQ articles, the mail queue, webhooks,
 /// LINE users.
 fn create_v5(txn: &Tx<'_>) -> Result<(), Error> {
-    for def in [
-        TRIGGERS,
-        TRIGGER_COUNTS,
-        CANNED,
-        ARTICLES,
-        MAILS,
-        DELIVERIES,
-        AUDIT,
-    ] {
+    for def in [TRIGGERS, TRIGGER_COUNTS, CANNED, ARTICLES, AUDIT] {
         txn.open_table(def)?;
     }
     txn.open_table(TRIGGER_SEEN)?;
-    for def in [AUTOREPLIES, MAIL_DUE, DIGESTS, DELIVERY_DUE] {
-        txn.open_table(def)?;
-    }
     txn.open_table(LINE_USERS)?;
     Ok(())
 }

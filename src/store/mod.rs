@@ -9,7 +9,10 @@
 //! [`ordered_keys`] writes keys as bytes that sort as the keys do: what a storage engine comparing plain
 //! bytes (PostgreSQL's `bytea`) needs to scan ranges in the order the typed redb tables do.
 //! [`kv`] is the byte-level interface such an engine implements inside one write (get, put, delete, ordered
-//! ranges), with its redb implementation; the typed tables do not go through it yet.
+//! ranges), with its redb implementation; [`tx::Tx`] is one write as its code sees it (made once per writer
+//! batch, so each byte table is opened once per batch). The tables declared as `kv::typed::Table` in
+//! `tables.rs` go through it (listed, with their JSON layout for backups, in `byte_tables.rs`); the rest
+//! are still typed redb tables opened on the transaction.
 
 mod ai;
 mod api_tokens;
@@ -60,7 +63,10 @@ mod visitors;
 mod webhooks;
 mod writer;
 
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
+
+use kv::read::RedbReadKv;
 use std::sync::Arc;
 
 use redb::{ReadTransaction, ReadableDatabase, ReadableTable};
@@ -235,19 +241,9 @@ impl Store {
 
     /// Whether a `(due_ms, id)` queue has anything due by `now_ms`, read without writing, so that an idle
     /// sweep costs no commit.
-    async fn any_due(
-        &self,
-        queue: redb::TableDefinition<'static, (u64, u64), ()>,
-        now_ms: u64,
-    ) -> Result<bool, Error> {
-        self.read(move |txn| {
-            Ok(txn
-                .open_table(queue)?
-                .range((0, 0)..=(now_ms, u64::MAX))?
-                .next()
-                .is_some())
-        })
-        .await
+    async fn any_due(&self, queue: DueQueue, now_ms: u64) -> Result<bool, Error> {
+        self.read(move |txn| Ok(!due_keys(&RedbReadKv::new(txn), &queue, now_ms, 1)?.is_empty()))
+            .await
     }
 
     /// A handle that does not keep the data file open, for background tasks that must end with the server.
@@ -299,18 +295,20 @@ impl Store {
     }
 }
 
+/// A queue of `(due_ms, id)` keys: what is due first comes first.
+type DueQueue = kv::typed::Table<(u64, u64), ()>;
+
 /// The first `limit` keys of a `(due_ms, id)` queue that are due by `now_ms`.
 fn due_keys(
-    txn: &tx::Tx<'_>,
-    queue: redb::TableDefinition<(u64, u64), ()>,
+    kv: &impl kv::KvRead,
+    queue: &DueQueue,
     now_ms: u64,
     limit: usize,
 ) -> Result<Vec<(u64, u64)>, Error> {
-    txn.open_table(queue)?
-        .range((0, 0)..=(now_ms, u64::MAX))?
-        .take(limit)
-        .map(|e| e.map(|(k, _)| k.value()).map_err(Error::from))
-        .collect()
+    use kv::typed::TypedRead;
+    let due = (Bound::Unbounded, Bound::Included(&(now_ms, u64::MAX)));
+    let keys = kv.range_in(queue, due, false, limit)?;
+    Ok(keys.into_iter().map(|(k, ())| k).collect())
 }
 
 /// Why the data file could not be opened; each message names the fix.

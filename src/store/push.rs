@@ -1,5 +1,6 @@
 //! Operators' push devices and the queue of pushes to them (see `push`).
 
+use super::kv::typed::{Json, Typed, TypedRead};
 use redb::ReadableTable;
 
 use super::autoreplies::shop_open;
@@ -63,15 +64,10 @@ fn subscriptions(txn: &Tx<'_>) -> Result<Vec<Subscription>, Error> {
 
 fn remove_subscription_in(txn: &Tx<'_>, id: u64) -> Result<(), Error> {
     txn.open_table(PUSH_SUBSCRIPTIONS)?.remove(id)?;
-    let jobs: Vec<Job> = txn
-        .open_table(PUSH_JOBS)?
-        .iter()?
-        .map(|e| decode::<Job>(e?.1.value()))
-        .filter(|j| j.as_ref().map_or(true, |j| j.subscription == id))
-        .collect::<Result<_, _>>()?;
+    let jobs = txn.records_where(&PUSH_JOBS, |j| j.subscription == id)?;
     for j in jobs {
-        txn.open_table(PUSH_JOBS)?.remove(j.id)?;
-        txn.open_table(PUSH_DUE)?.remove((j.next_at, j.id))?;
+        txn.delete_in(&PUSH_JOBS, &j.id)?;
+        txn.delete_in(&PUSH_DUE, &(j.next_at, j.id))?;
     }
     Ok(())
 }
@@ -225,9 +221,8 @@ impl Store {
                     next_at: now,
                     created_at: now,
                 };
-                txn.open_table(PUSH_JOBS)?
-                    .insert(job.id, encode(&job)?.as_slice())?;
-                txn.open_table(PUSH_DUE)?.insert((now, job.id), ())?;
+                txn.put_record_in(&PUSH_JOBS, &job.id, &job)?;
+                txn.put_in(&PUSH_DUE, &(now, job.id), &())?;
                 queued += 1;
             }
             Ok(queued)
@@ -247,14 +242,9 @@ impl Store {
         }
         self.write(move |txn| {
             let mut taken = Vec::new();
-            for (at, id) in super::due_keys(txn, PUSH_DUE, now_ms, limit)? {
-                txn.open_table(PUSH_DUE)?.remove((at, id))?;
-                let Some(mut job) = txn
-                    .open_table(PUSH_JOBS)?
-                    .get(id)?
-                    .map(|v| decode::<Job>(v.value()))
-                    .transpose()?
-                else {
+            for (at, id) in super::due_keys(txn, &PUSH_DUE, now_ms, limit)? {
+                txn.delete_in(&PUSH_DUE, &(at, id))?;
+                let Some(mut job) = txn.get_in(&PUSH_JOBS, &id)?.map(|Json(r)| r) else {
                     continue;
                 };
                 let Some(sub) = txn
@@ -263,14 +253,13 @@ impl Store {
                     .map(|v| decode::<Subscription>(v.value()))
                     .transpose()?
                 else {
-                    txn.open_table(PUSH_JOBS)?.remove(id)?;
+                    txn.delete_in(&PUSH_JOBS, &id)?;
                     continue;
                 };
                 job.attempts += 1;
                 job.next_at = now_ms + LEASE_MS;
-                txn.open_table(PUSH_JOBS)?
-                    .insert(id, encode(&job)?.as_slice())?;
-                txn.open_table(PUSH_DUE)?.insert((job.next_at, id), ())?;
+                txn.put_record_in(&PUSH_JOBS, &id, &job)?;
+                txn.put_in(&PUSH_DUE, &(job.next_at, id), &())?;
                 taken.push((job, sub));
             }
             Ok(taken)
@@ -289,11 +278,11 @@ impl Store {
         let gone = matches!(outcome, Outcome::Gone);
         let done = self
             .write(move |txn| {
-                txn.open_table(PUSH_DUE)?.remove((job.next_at, job.id))?;
+                txn.delete_in(&PUSH_DUE, &(job.next_at, job.id))?;
                 let now = crate::clock::now_millis();
                 match outcome {
                     Outcome::Delivered => {
-                        txn.open_table(PUSH_JOBS)?.remove(job.id)?;
+                        txn.delete_in(&PUSH_JOBS, &job.id)?;
                         let mut subs = txn.open_table(PUSH_SUBSCRIPTIONS)?;
                         let found = subs
                             .get(job.subscription)?
@@ -309,13 +298,11 @@ impl Store {
                         let wait = after.map_or(backoff_ms, |s| s.saturating_mul(1000));
                         let mut next = job;
                         next.next_at = now + wait;
-                        txn.open_table(PUSH_JOBS)?
-                            .insert(next.id, encode(&next)?.as_slice())?;
-                        txn.open_table(PUSH_DUE)?
-                            .insert((next.next_at, next.id), ())?;
+                        txn.put_record_in(&PUSH_JOBS, &next.id, &next)?;
+                        txn.put_in(&PUSH_DUE, &(next.next_at, next.id), &())?;
                     }
                     Outcome::Retry(..) | Outcome::Dropped(_) => {
-                        txn.open_table(PUSH_JOBS)?.remove(job.id)?;
+                        txn.delete_in(&PUSH_JOBS, &job.id)?;
                     }
                 }
                 Ok(())

@@ -9,8 +9,8 @@ use std::ops::Bound;
 use super::codec::{decode, encode};
 use super::erasure::drop_conversation;
 use super::tables::{
-    ACTIVITY, CLIENT_IDS, CONVERSATIONS, EVENTS, OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VIEWS,
-    PAGE_VISITORS, SETTINGS, TRIGGER_SEEN, VISITOR_TOKENS, VISITORS,
+    ACTIVITY, CONVERSATIONS, EVENTS, OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VIEWS, PAGE_VISITORS,
+    SETTINGS, TRIGGER_SEEN, VISITOR_TOKENS, VISITORS,
 };
 use super::{Error, Store};
 use crate::conversations::Status;
@@ -191,11 +191,7 @@ impl Store {
                                 .retain_in((id, 0)..=(id, u64::MAX), |_, _| false)?;
                         }
                         super::event_heads::forget(id);
-                        let prefix = format!("v{id}");
-                        txn.open_table(CLIENT_IDS)?.retain_in(
-                            (prefix.as_str(), "")..=(prefix.as_str(), "\u{10ffff}"),
-                            |_, _| false,
-                        )?;
+                        super::conversations::forget_sender(txn, &format!("v{id}"))?;
                         super::erasure::drop_membership(txn, id)?;
                         gone.insert(id);
                     }

@@ -80,27 +80,14 @@ impl Store {
     /// Evaluates again up to `limit` customers whose answer was due to change by `now_ms`; returns how many.
     pub async fn recheck_due(&self, now_ms: u64, limit: usize) -> Result<usize, Error> {
         // Look first, so an idle server does not commit (and fsync) twice a second.
-        let any_due = self
-            .read(move |txn| {
-                Ok(txn
-                    .open_table(RECHECKS)?
-                    .range(..=(now_ms, u64::MAX))?
-                    .next()
-                    .is_some())
-            })
-            .await?;
+        let any_due = self.any_due(RECHECKS, now_ms).await?;
         if !any_due {
             return Ok(0);
         }
         self.write(move |txn| {
-            let due: Vec<(u64, u64)> = txn
-                .open_table(RECHECKS)?
-                .range(..=(now_ms, u64::MAX))?
-                .take(limit)
-                .map(|e| e.map(|(k, _)| k.value()))
-                .collect::<Result<_, _>>()?;
+            let due = super::due_keys(txn, &RECHECKS, now_ms, limit)?;
             for (at, id) in &due {
-                txn.open_table(RECHECKS)?.remove((*at, *id))?;
+                txn.delete_in(&RECHECKS, &(*at, *id))?;
                 // Forget the re-check time so the new one is stored even if nothing else changes.
                 if let Some(Json(mut m)) = txn.get_in(&MEMBERSHIPS, id)? {
                     m.recheck_at = None;

@@ -155,12 +155,11 @@ fn store_membership(
         sizes.insert(*s, n + 1)?;
     }
     if old.recheck_at != next.recheck_at {
-        let mut rechecks = txn.open_table(RECHECKS)?;
         if let Some(t) = old.recheck_at {
-            rechecks.remove((t, id))?;
+            txn.delete_in(&RECHECKS, &(t, id))?;
         }
         if let Some(t) = next.recheck_at {
-            rechecks.insert((t, id), ())?;
+            txn.put_in(&RECHECKS, &(t, id), &())?;
         }
     }
     if next == Membership::default() {

@@ -57,8 +57,8 @@ pub const MESSAGES: Table<(u64, u64), Json<Message>> = Table::new("conversationi
 
 /// `(sender key, client id) -> (conversation_id, seq)`: de-duplicates retried sends. The sender key is
 /// `v<visitor_id>` or `o<operator_id>/<conversation_id>` (an operator's keys are per conversation).
-pub const CLIENT_IDS: TableDefinition<(&str, &str), (u64, u64)> =
-    TableDefinition::new("sender_clientid_message");
+/// (Byte keys.)
+pub const CLIENT_IDS: Table<(String, String), (u64, u64)> = Table::new("sender_clientid_message");
 
 /// `(last_activity_ms, conversation_id) -> ()`: the inbox, newest activity last. (Byte keys.)
 pub const ACTIVITY: Table<(u64, u64), ()> = Table::new("activityms_conversationid");
@@ -122,7 +122,7 @@ pub const SEGMENT_SIZES: TableDefinition<u64, u64> = TableDefinition::new("segme
 pub const MEMBERSHIPS: Table<u64, Json<Membership>> = Table::new("visitor_id_membership");
 
 /// `(due_ms, visitor_id) -> ()`: customers to evaluate again when a time window moves on.
-pub const RECHECKS: TableDefinition<(u64, u64), ()> = TableDefinition::new("duems_visitorid");
+pub const RECHECKS: Table<(u64, u64), ()> = Table::new("duems_visitorid");
 
 // Schema version 5: proactive messages.
 
@@ -137,8 +137,7 @@ pub const TRIGGER_SEEN: TableDefinition<(u64, u64), &[u8]> =
     TableDefinition::new("triggerid_visitorid_seen");
 
 /// `(due_ms, conversation_id) -> ()`: automatic replies to post unless an operator answers first.
-pub const AUTOREPLIES: TableDefinition<(u64, u64), ()> =
-    TableDefinition::new("duems_conversationid");
+pub const AUTOREPLIES: Table<(u64, u64), ()> = Table::new("duems_conversationid");
 
 /// `canned_id -> CannedReply (JSON)`: the reply library.
 pub const CANNED: TableDefinition<u64, &[u8]> = TableDefinition::new("canned_id_reply");
@@ -147,24 +146,23 @@ pub const CANNED: TableDefinition<u64, &[u8]> = TableDefinition::new("canned_id_
 pub const ARTICLES: TableDefinition<u64, &[u8]> = TableDefinition::new("article_id_article");
 
 /// `mail_id -> Outgoing (JSON)`: the mail queue and its history.
-pub const MAILS: TableDefinition<u64, &[u8]> = TableDefinition::new("mail_id_mail");
+pub const MAILS: Table<u64, Json<crate::mail::Outgoing>> = Table::new("mail_id_mail");
 
 /// `(next_at_ms, mail_id) -> ()`: queued mails by when they are due.
-pub const MAIL_DUE: TableDefinition<(u64, u64), ()> = TableDefinition::new("nextatms_mailid");
+pub const MAIL_DUE: Table<(u64, u64), ()> = Table::new("nextatms_mailid");
 
 /// `(due_ms, conversation_id) -> ()`: reply digests to e-mail unless the visitor reads them first.
-pub const DIGESTS: TableDefinition<(u64, u64), ()> =
-    TableDefinition::new("duems_conversationid_digest");
+pub const DIGESTS: Table<(u64, u64), ()> = Table::new("duems_conversationid_digest");
 
 /// `webhook_id -> Webhook (JSON)`. (Byte keys.)
 pub const WEBHOOKS: Table<u64, Json<Webhook>> = Table::new("webhook_id_webhook");
 
 /// `delivery_id -> Delivery (JSON)`: webhook deliveries and their history.
-pub const DELIVERIES: TableDefinition<u64, &[u8]> = TableDefinition::new("delivery_id_delivery");
+pub const DELIVERIES: Table<u64, Json<crate::webhooks::Delivery>> =
+    Table::new("delivery_id_delivery");
 
 /// `(next_at_ms, delivery_id) -> ()`: deliveries by when they are due.
-pub const DELIVERY_DUE: TableDefinition<(u64, u64), ()> =
-    TableDefinition::new("nextatms_deliveryid");
+pub const DELIVERY_DUE: Table<(u64, u64), ()> = Table::new("nextatms_deliveryid");
 
 /// `LINE user id -> visitor_id`: customers who write through the LINE channel.
 pub const LINE_USERS: TableDefinition<&str, u64> = TableDefinition::new("lineuserid_visitor_id");
@@ -189,11 +187,10 @@ pub const OUTCOME_EVENTS: TableDefinition<(u64, u64, u64), u64> =
     TableDefinition::new("eventkey_visitorid_atms_cents");
 
 /// `push_id -> Push (JSON)`: messages on their way to LINE (the outbox), kept after delivery for the record.
-pub const LINE_PUSHES: TableDefinition<u64, &[u8]> = TableDefinition::new("linepush_id_push");
+pub const LINE_PUSHES: Table<u64, Json<crate::line::outbox::Push>> = Table::new("linepush_id_push");
 
 /// `(next_at_ms, push_id) -> ()`: pushes due for an attempt, soonest first.
-pub const LINE_PUSH_DUE: TableDefinition<(u64, u64), ()> =
-    TableDefinition::new("nextatms_linepushid");
+pub const LINE_PUSH_DUE: Table<(u64, u64), ()> = Table::new("nextatms_linepushid");
 
 // Schema version 8: AI answers.
 
@@ -234,11 +231,11 @@ pub const PUSH_SUBSCRIPTIONS: TableDefinition<u64, &[u8]> =
     TableDefinition::new("pushsubscription_id_subscription");
 
 /// `job_id -> push::Job (JSON)`: pushes on their way to a device.
-pub const PUSH_JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("pushjob_id_job");
+pub const PUSH_JOBS: Table<u64, Json<crate::push::Job>> = Table::new("pushjob_id_job");
 
 /// `(next_at_ms, job_id) -> ()`: pushes due for an attempt, soonest first (a taken push is put back a
 /// minute later, so a crash while sending means another attempt, not a lost push).
-pub const PUSH_DUE: TableDefinition<(u64, u64), ()> = TableDefinition::new("nextatms_pushjobid");
+pub const PUSH_DUE: Table<(u64, u64), ()> = Table::new("nextatms_pushjobid");
 
 // Schema version 11: the message search index.
 

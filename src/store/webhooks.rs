@@ -4,10 +4,8 @@
 
 use super::kv::read::RedbReadKv;
 use super::kv::typed::{Json, Typed, TypedRead};
-use redb::ReadableTable;
 use serde_json::Value;
 
-use super::codec::{decode, encode};
 use super::conversations::next_id;
 use super::tables::{DELIVERIES, DELIVERY_DUE, WEBHOOKS};
 use super::tx::Tx;
@@ -46,9 +44,8 @@ pub(super) fn emit(txn: &Tx<'_>, event: Event, data: impl FnOnce() -> Value) -> 
             last_error: String::new(),
             created_at: now,
         };
-        txn.open_table(DELIVERIES)?
-            .insert(id, encode(&delivery)?.as_slice())?;
-        txn.open_table(DELIVERY_DUE)?.insert((now, id), ())?;
+        txn.put_record_in(&DELIVERIES, &id, &delivery)?;
+        txn.put_in(&DELIVERY_DUE, &(now, id), &())?;
     }
     Ok(())
 }
@@ -96,15 +93,8 @@ impl Store {
 
     /// The latest deliveries, newest first.
     pub async fn recent_deliveries(&self, limit: usize) -> Result<Vec<Delivery>, Error> {
-        self.read(move |txn| {
-            txn.open_table(DELIVERIES)?
-                .iter()?
-                .rev()
-                .take(limit)
-                .map(|e| decode(e?.1.value()))
-                .collect()
-        })
-        .await
+        self.read(move |txn| RedbReadKv::new(txn).newest_in(&DELIVERIES, limit))
+            .await
     }
 
     /// Takes up to `limit` deliveries due by `now_ms`, each with its webhook, and leases them: due again
@@ -119,31 +109,24 @@ impl Store {
             return Ok(Vec::new());
         }
         self.write(move |txn| {
-            let due: Vec<(u64, u64)> = super::due_keys(txn, DELIVERY_DUE, now_ms, limit)?;
+            let due: Vec<(u64, u64)> = super::due_keys(txn, &DELIVERY_DUE, now_ms, limit)?;
             let mut taken = Vec::new();
             for (at, id) in due {
-                txn.open_table(DELIVERY_DUE)?.remove((at, id))?;
-                let Some(d) = txn
-                    .open_table(DELIVERIES)?
-                    .get(id)?
-                    .map(|v| decode::<Delivery>(v.value()))
-                else {
+                txn.delete_in(&DELIVERY_DUE, &(at, id))?;
+                let Some(Json(mut d)) = txn.get_in(&DELIVERIES, &id)? else {
                     continue;
                 };
-                let mut d = d?;
                 let hook = txn.get_in(&WEBHOOKS, &d.webhook)?.map(|Json(w)| w);
                 let Some(hook) = hook else {
                     d.status = DeliveryStatus::Failed;
                     d.last_error = "the webhook was removed".into();
-                    txn.open_table(DELIVERIES)?
-                        .insert(id, encode(&d)?.as_slice())?;
+                    txn.put_record_in(&DELIVERIES, &id, &d)?;
                     continue;
                 };
                 d.attempts += 1;
                 d.next_at = now_ms + LEASE_MS;
-                txn.open_table(DELIVERIES)?
-                    .insert(id, encode(&d)?.as_slice())?;
-                txn.open_table(DELIVERY_DUE)?.insert((d.next_at, id), ())?;
+                txn.put_record_in(&DELIVERIES, &id, &d)?;
+                txn.put_in(&DELIVERY_DUE, &(d.next_at, id), &())?;
                 taken.push((d, hook));
             }
             Ok(taken)
@@ -161,15 +144,10 @@ impl Store {
         first_retry_ms: u64,
     ) -> Result<(), Error> {
         self.write(move |txn| {
-            let Some(d) = txn
-                .open_table(DELIVERIES)?
-                .get(id)?
-                .map(|v| decode::<Delivery>(v.value()))
-            else {
+            let Some(Json(mut d)) = txn.get_in(&DELIVERIES, &id)? else {
                 return Ok(());
             };
-            let mut d = d?;
-            txn.open_table(DELIVERY_DUE)?.remove((d.next_at, id))?;
+            txn.delete_in(&DELIVERY_DUE, &(d.next_at, id))?;
             d.last_status = status;
             d.last_error = error;
             if status.is_some_and(|s| (200..300).contains(&s)) {
@@ -179,10 +157,9 @@ impl Store {
             } else {
                 d.next_at = crate::clock::now_millis()
                     + crate::mail::backoff_ms(d.attempts, first_retry_ms);
-                txn.open_table(DELIVERY_DUE)?.insert((d.next_at, id), ())?;
+                txn.put_in(&DELIVERY_DUE, &(d.next_at, id), &())?;
             }
-            txn.open_table(DELIVERIES)?
-                .insert(id, encode(&d)?.as_slice())?;
+            txn.put_record_in(&DELIVERIES, &id, &d)?;
             Ok(())
         })
         .await

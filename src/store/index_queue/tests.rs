@@ -1,7 +1,5 @@
 use std::time::Duration;
 
-use redb::ReadableTableMetadata;
-
 use super::{queue, waiting_client_id};
 use crate::conversations::{Author, Message};
 use crate::store::customers::Claim;
@@ -175,7 +173,11 @@ async fn merges_and_erasure_see_waiting_messages() {
     assert_eq!(found(&store, "waiting").await, 0);
     assert_eq!(found(&store, "phone").await, 0);
     let client_ids = store
-        .read(|txn| Ok(txn.open_table(crate::store::tables::CLIENT_IDS)?.len()?))
+        .read(|txn| {
+            use crate::store::kv::typed::TypedRead;
+            let kv = crate::store::kv::read::RedbReadKv::new(txn);
+            Ok(kv.all_in(&crate::store::tables::CLIENT_IDS)?.len())
+        })
         .await
         .unwrap();
     assert_eq!(client_ids, 0, "no client id outlives the erasure");

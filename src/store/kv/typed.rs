@@ -34,6 +34,18 @@ impl Stored for u64 {
     }
 }
 
+/// Two numbers (where a message is: conversation and seq).
+impl Stored for (u64, u64) {
+    fn to_stored(&self) -> Result<Vec<u8>, Error> {
+        Ok(crate::store::ordered_keys::OrderedKey::to_ordered(self))
+    }
+
+    fn from_stored(bytes: &[u8]) -> Result<(u64, u64), Error> {
+        crate::store::ordered_keys::OrderedKey::from_ordered(bytes)
+            .ok_or_else(|| Error::Storage(format!("a pair of numbers of {} bytes", bytes.len())))
+    }
+}
+
 /// An entry that only marks its key (a set, an index).
 impl Stored for () {
     fn to_stored(&self) -> Result<Vec<u8>, Error> {
@@ -129,6 +141,34 @@ pub trait TypedRead: KvRead {
         )
     }
 
+    /// The records of a table of JSON records that `keep` keeps, in key order (read a page at a time).
+    fn records_where<K: OrderedKey, T: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, Json<T>>,
+        mut keep: impl FnMut(&T) -> bool,
+    ) -> Result<Vec<T>, Error> {
+        let mut out = Vec::new();
+        let all = (Bound::Unbounded, Bound::Unbounded);
+        self.scan_in(table, all, false, |_, Json(record)| {
+            if keep(&record) {
+                out.push(record);
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// The last `limit` records of a table of JSON records, highest key (newest) first.
+    fn newest_in<K: OrderedKey, T: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, Json<T>>,
+        limit: usize,
+    ) -> Result<Vec<T>, Error> {
+        let all = (Bound::Unbounded, Bound::Unbounded);
+        let newest = self.range_in(table, all, true, limit)?;
+        Ok(newest.into_iter().map(|(_, Json(record))| record).collect())
+    }
+
     /// Calls `each` on the entries between `from` and `to`, in key order or (`reverse`) highest first,
     /// until it returns `false`. Reads a page of entries at a time, so a scan of a big table holds only
     /// one page in memory and stops reading where `each` stops.
@@ -139,29 +179,75 @@ pub trait TypedRead: KvRead {
         reverse: bool,
         mut each: impl FnMut(K, V) -> Result<bool, Error>,
     ) -> Result<(), Error> {
-        const PAGE: usize = 256;
-        let (mut from, mut to) = (from.map(K::to_ordered), to.map(K::to_ordered));
-        loop {
-            let span = Span {
-                from: from.as_ref().map(Vec::as_slice),
-                to: to.as_ref().map(Vec::as_slice),
-                reverse,
-                limit: PAGE,
-            };
-            let page = self.range(table.name, span)?;
-            let more = page.len() == PAGE;
-            let mut last = None;
-            for (k, v) in page {
-                if !each(key_of(&k)?, V::from_stored(&v)?)? {
-                    return Ok(());
-                }
-                last = Some(k);
+        let (from, to) = (from.map(K::to_ordered), to.map(K::to_ordered));
+        scan_bytes(self, table.name, (from, to), reverse, |k, v| {
+            each(key_of(k)?, V::from_stored(v)?)
+        })
+    }
+
+    /// [`TypedRead::scan_in`] over the keys whose first part is `first`: a customer's rows, a sender's
+    /// client ids.
+    fn scan_prefix_in<A: OrderedKey, B: OrderedKey, V: Stored>(
+        &self,
+        table: &Table<(A, B), V>,
+        first: &A,
+        reverse: bool,
+        mut each: impl FnMut((A, B), V) -> Result<bool, Error>,
+    ) -> Result<(), Error> {
+        let prefix = first.to_ordered();
+        let to = prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
+        scan_bytes(
+            self,
+            table.name,
+            (Bound::Included(prefix), to),
+            reverse,
+            |k, v| each(key_of(k)?, V::from_stored(v)?),
+        )
+    }
+}
+
+/// The smallest byte string greater than every string that starts with `prefix` (`None`: there is none,
+/// the prefix is all 0xFF).
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+/// The byte entries of `table` between the bounds, a page at a time, until `each` returns `false`.
+fn scan_bytes<R: KvRead + ?Sized>(
+    kv: &R,
+    table: &'static str,
+    (mut from, mut to): (Bound<Vec<u8>>, Bound<Vec<u8>>),
+    reverse: bool,
+    mut each: impl FnMut(&[u8], &[u8]) -> Result<bool, Error>,
+) -> Result<(), Error> {
+    const PAGE: usize = 256;
+    loop {
+        let span = Span {
+            from: from.as_ref().map(Vec::as_slice),
+            to: to.as_ref().map(Vec::as_slice),
+            reverse,
+            limit: PAGE,
+        };
+        let page = kv.range(table, span)?;
+        let more = page.len() == PAGE;
+        let mut last = None;
+        for (k, v) in page {
+            if !each(&k, &v)? {
+                return Ok(());
             }
-            match last {
-                Some(k) if more && reverse => to = Bound::Excluded(k),
-                Some(k) if more => from = Bound::Excluded(k),
-                _ => return Ok(()),
-            }
+            last = Some(k);
+        }
+        match last {
+            Some(k) if more && reverse => to = Bound::Excluded(k),
+            Some(k) if more => from = Bound::Excluded(k),
+            _ => return Ok(()),
         }
     }
 }

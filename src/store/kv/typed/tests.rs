@@ -111,3 +111,44 @@ fn scans_cross_pages_in_both_directions_and_stop_when_told() {
         "stops where told"
     );
 }
+
+const SENT: Table<(String, String), u64> = Table::new("sent");
+
+#[test]
+fn a_prefix_scan_reads_one_first_part_and_no_longer_one_that_starts_the_same() {
+    let (_dir, db) = database();
+    let txn = db.begin_write().unwrap();
+    let kv = RedbKv::new(&txn);
+    // "v1" is a prefix of "v12" as text; and a first part may hold 0x00 and 0xFF-sorting characters.
+    let rows = [
+        ("v1", "a"),
+        ("v1", "ÿ"),
+        ("v12", "a"),
+        ("v", "z"),
+        ("v1\0", "b"),
+    ];
+    for (n, (sender, client)) in rows.iter().enumerate() {
+        kv.put_in(
+            &SENT,
+            &(sender.to_string(), client.to_string()),
+            &(n as u64),
+        )
+        .unwrap();
+    }
+    let of = |first: &str, reverse: bool| {
+        let mut seen = Vec::new();
+        kv.scan_prefix_in(&SENT, &first.to_string(), reverse, |(_, client), n| {
+            seen.push((client, n));
+            Ok(true)
+        })
+        .unwrap();
+        seen
+    };
+    assert_eq!(
+        of("v1", false),
+        [("a".to_string(), 0), ("ÿ".to_string(), 1)]
+    );
+    assert_eq!(of("v1", true), [("ÿ".to_string(), 1), ("a".to_string(), 0)]);
+    assert_eq!(of("v1\0", false), [("b".to_string(), 4)]);
+    assert_eq!(of("w", false), []);
+}
