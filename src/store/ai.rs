@@ -3,7 +3,7 @@
 use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::codec::{decode, encode};
-use super::tables::{AI_EVENTS, ANSWERED, SETTINGS, VECTORS};
+use super::tables::{AI_EVENTS, ANSWERED, VECTORS};
 use super::{Error, Store};
 use crate::ai::AiSettings;
 use crate::ai::hybrid::MAX_VECTORS;
@@ -16,21 +16,14 @@ const AI_SETTING: &str = "ai";
 impl Store {
     /// The model connection (off until saved).
     pub async fn ai_settings(&self) -> Result<AiSettings, Error> {
-        self.read(|txn| {
-            txn.open_table(SETTINGS)?
-                .get(AI_SETTING)?
-                .map(|v| decode(v.value()))
-                .transpose()
-                .map(Option::unwrap_or_default)
-        })
-        .await
+        self.read(|txn| super::settings::get(txn, AI_SETTING).map(Option::unwrap_or_default))
+            .await
     }
 
     /// Replaces the model connection's settings.
     pub async fn set_ai_settings(&self, settings: AiSettings) -> Result<(), Error> {
         self.write(move |txn| {
-            txn.open_table(SETTINGS)?
-                .insert(AI_SETTING, encode(&settings)?.as_slice())?;
+            super::settings::put(txn, AI_SETTING, &settings)?;
             Ok(())
         })
         .await

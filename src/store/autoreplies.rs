@@ -5,14 +5,13 @@
 //! later kept in `AUTOREPLIES` (so it survives a restart). An operator's reply ends the waiting period and
 //! cancels what was pending; the due sweep checks again before it posts.
 
+use super::kv::KvRead;
 use super::kv::typed::Typed;
-use redb::ReadableTable;
+use super::settings::get;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
-use super::codec::{decode, encode};
 use super::conversations::{append, load};
-use super::tables::{AUTOREPLIES, SETTINGS};
+use super::tables::AUTOREPLIES;
 use super::tx::Tx;
 use super::visitors::load_visitor;
 use super::{Draft, Error, Store};
@@ -26,24 +25,11 @@ const RULES_SETTING: &str = "autoreply";
 /// The sender key of Sodan's own messages.
 const SYSTEM_SENDER: &str = "s";
 
-fn get<T: DeserializeOwned>(
-    table: &impl ReadableTable<&'static str, &'static [u8]>,
-    key: &str,
-) -> Result<Option<T>, Error> {
-    table.get(key)?.map(|v| decode(v.value())).transpose()
-}
-
 fn put<T: Serialize>(txn: &Tx<'_>, key: &str, value: Option<&T>) -> Result<(), Error> {
-    let mut table = txn.open_table(SETTINGS)?;
     match value {
-        Some(v) => {
-            table.insert(key, encode(v)?.as_slice())?;
-        }
-        None => {
-            table.remove(key)?;
-        }
+        Some(v) => super::settings::put(txn, key, v),
+        None => super::settings::delete(txn, key),
     }
-    Ok(())
 }
 
 fn system_message(
@@ -78,12 +64,11 @@ pub(super) fn plan(
     if conversation.waiting_since.is_none() {
         conversation.waiting_since = Some(now);
     }
-    let settings = txn.open_table(SETTINGS)?;
-    let rules: Rules = get(&settings, RULES_SETTING)?.unwrap_or_default();
+    let rules: Rules = get(txn, RULES_SETTING)?.unwrap_or_default();
     if !rules.in_hours && !rules.out_of_hours {
         return Ok(Plan::Nothing);
     }
-    let hours: Option<Hours> = get(&settings, HOURS_SETTING)?;
+    let hours: Option<Hours> = get(txn, HOURS_SETTING)?;
     let language = load_visitor(txn, visitor)?
         .map(|v| v.profile.language)
         .unwrap_or_default();
@@ -96,11 +81,8 @@ pub(super) fn plan(
 }
 
 /// Whether the shop is inside its business hours at `now` (always, without hours), from the settings.
-pub(super) fn shop_open(
-    settings: &impl ReadableTable<&'static str, &'static [u8]>,
-    now: u64,
-) -> Result<bool, Error> {
-    let hours: Option<Hours> = get(settings, HOURS_SETTING)?;
+pub(super) fn shop_open(kv: &impl KvRead, now: u64) -> Result<bool, Error> {
+    let hours: Option<Hours> = get(kv, HOURS_SETTING)?;
     Ok(hours.is_none_or(|h| h.is_open(now)))
 }
 
@@ -130,14 +112,13 @@ pub(super) fn answered(txn: &Tx<'_>, conversation: &mut Conversation) -> Result<
 
 /// The business hours, if set, read inside a transaction.
 pub(super) fn hours_in(txn: &redb::ReadTransaction) -> Result<Option<Hours>, Error> {
-    get(&txn.open_table(SETTINGS)?, HOURS_SETTING)
+    get(txn, HOURS_SETTING)
 }
 
 impl Store {
     /// The business hours, if set.
     pub async fn business_hours(&self) -> Result<Option<Hours>, Error> {
-        self.read(|txn| get(&txn.open_table(SETTINGS)?, HOURS_SETTING))
-            .await
+        self.read(|txn| get(txn, HOURS_SETTING)).await
     }
 
     /// Sets (or, with `None`, removes) the business hours.
@@ -148,7 +129,7 @@ impl Store {
 
     /// The auto-responder's settings (defaults until saved).
     pub async fn autoreply_rules(&self) -> Result<Rules, Error> {
-        self.read(|txn| Ok(get(&txn.open_table(SETTINGS)?, RULES_SETTING)?.unwrap_or_default()))
+        self.read(|txn| Ok(get(txn, RULES_SETTING)?.unwrap_or_default()))
             .await
     }
 
@@ -172,7 +153,7 @@ impl Store {
         }
         self.write(move |txn| {
             let due: Vec<(u64, u64)> = super::due_keys(txn, &AUTOREPLIES, now_ms, limit)?;
-            let rules: Rules = get(&txn.open_table(SETTINGS)?, RULES_SETTING)?.unwrap_or_default();
+            let rules: Rules = get(txn, RULES_SETTING)?.unwrap_or_default();
             let mut posted = Vec::new();
             for (at, id) in due {
                 txn.delete_in(&AUTOREPLIES, &(at, id))?;

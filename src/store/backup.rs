@@ -23,9 +23,8 @@ use super::{OpenError, byte_tables, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 15] = [
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 14] = [
     OPERATORS,
-    VISITORS,
     UPLOADS,
     NOTES,
     API_TOKENS,
@@ -90,7 +89,6 @@ fn create_missing_tables(txn: &WriteTransaction) -> Result<(), super::Error> {
         txn.open_table(def)?;
     }
     txn.open_table(OPERATOR_SESSIONS)?;
-    txn.open_table(SETTINGS)?;
     Ok(())
 }
 
@@ -100,7 +98,7 @@ fn name(def: &dyn redb::TableHandle) -> &str {
 
 /// The name of every table an export writes.
 fn exported_tables() -> Vec<String> {
-    let mut names: Vec<String> = [name(&META), name(&OPERATOR_SESSIONS), name(&SETTINGS)]
+    let mut names: Vec<String> = [name(&META), name(&OPERATOR_SESSIONS)]
         .into_iter()
         .map(str::to_owned)
         .collect();
@@ -221,9 +219,6 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
             json!([a, tokens::hex(b)]),
             Value::Null,
         )
-    })?;
-    dump(&txn, SETTINGS, |k, v| {
-        line(name(&SETTINGS), json!(k), record(v)?)
     })?;
     for def in PAIR_SETS {
         dump(&txn, def, |(a, b), ()| {
@@ -481,12 +476,6 @@ fn insert(txn: &Tx<'_>, table: &str, k: &Value, v: &Value) -> Result<(), BackupE
             txn.open_table(OPERATOR_SESSIONS)
                 .map_err(err)?
                 .insert((num(a)?, digest.as_slice()), ())
-                .map_err(err)?;
-        }
-        "name_setting" => {
-            txn.open_table(SETTINGS)
-                .map_err(err)?
-                .insert(text(k)?.as_str(), json_bytes(v)?.as_slice())
                 .map_err(err)?;
         }
         other => return Err(err(format!("unknown table {other:?}"))),

@@ -15,6 +15,8 @@ pub(super) enum KeyLayout {
     Id,
     /// Two numbers: `[7, 3]`.
     Pair,
+    /// A text: `"site"`.
+    Text,
     /// Two texts: `["v7", "a1"]`.
     TextPair,
 }
@@ -42,7 +44,17 @@ pub(super) struct Layout {
 }
 
 /// Every table kept with byte keys.
-pub(super) const ALL: [Layout; 20] = [
+pub(super) const ALL: [Layout; 22] = [
+    Layout {
+        name: tables::SETTINGS.name(),
+        key: KeyLayout::Text,
+        value: ValueLayout::Record,
+    },
+    Layout {
+        name: tables::VISITORS.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
     Layout {
         name: tables::CLIENT_IDS.name(),
         key: KeyLayout::TextPair,
@@ -182,6 +194,7 @@ impl Layout {
         Ok(match self.key {
             KeyLayout::Id => json!(u64::from_ordered(bytes).ok_or_else(unreadable)?),
             KeyLayout::Pair => number_pair(bytes, unreadable)?,
+            KeyLayout::Text => json!(String::from_ordered(bytes).ok_or_else(unreadable)?),
             KeyLayout::TextPair => {
                 let (a, b) = <(String, String)>::from_ordered(bytes).ok_or_else(unreadable)?;
                 json!([a, b])
@@ -197,6 +210,7 @@ impl Layout {
                 let (a, b) = parts(key)?;
                 (number(a)?, number(b)?).to_ordered()
             }
+            KeyLayout::Text => text(key)?.to_ordered(),
             KeyLayout::TextPair => {
                 let (a, b) = parts(key)?;
                 (text(a)?, text(b)?).to_ordered()

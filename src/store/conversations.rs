@@ -6,7 +6,7 @@ use super::kv::KvRead;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::posted::{Draft, Names, Posted, names_in};
 use super::tables::{
-    ACTIVITY, CLIENT_IDS, CONVERSATIONS, MESSAGES, SETTINGS, UPLOADS, VISITOR_CONVERSATIONS,
+    ACTIVITY, CLIENT_IDS, CONVERSATIONS, MESSAGES, UPLOADS, VISITOR_CONVERSATIONS,
 };
 use super::tx::Tx;
 use super::visitors::touch;
@@ -235,9 +235,7 @@ impl Store {
                 let customer = touch(txn, visitor, seen, now, limits)?;
                 if new_conversation {
                     conversation.assignee = super::segments::route(txn, visitor)?;
-                    let settings = txn.open_table(SETTINGS)?;
-                    conversation.stats.in_hours =
-                        Some(super::autoreplies::shop_open(&settings, now)?);
+                    conversation.stats.in_hours = Some(super::autoreplies::shop_open(txn, now)?);
                     conversation.stats.segments = super::segments::segments_of(txn, visitor)?;
                 }
                 if new_conversation {

@@ -4,7 +4,7 @@ use redb::ReadableTable;
 
 use super::codec::{decode, encode};
 use super::conversations::next_id;
-use super::tables::{CUSTOMER_NOTES, NOTES, VISITORS};
+use super::tables::{CUSTOMER_NOTES, NOTES};
 use super::visitors::follow;
 use super::{Error, Store};
 use crate::customers::notes::Note;
@@ -34,7 +34,7 @@ impl Store {
         body: String,
     ) -> Result<Option<Note>, Error> {
         self.write(move |txn| {
-            let Some(c) = follow(&txn.open_table(VISITORS)?, customer)? else {
+            let Some(c) = follow(txn, customer)? else {
                 return Ok(None);
             };
             let note = Note {
@@ -72,7 +72,7 @@ impl Store {
             else {
                 return Ok(NoteChange::NotFound);
             };
-            let owner = follow(&txn.open_table(VISITORS)?, customer)?.map(|c| c.id);
+            let owner = follow(txn, customer)?.map(|c| c.id);
             if owner != Some(note.customer) {
                 return Ok(NoteChange::NotFound);
             }

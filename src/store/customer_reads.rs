@@ -9,7 +9,7 @@ use super::codec::decode;
 use super::customers::{ATTRIBUTE_DEFS_KEY, CARD_LAYOUT_KEY};
 use super::tables::{
     CONVERSATIONS, CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, NOTES, PAGE_VIEW_LOG, SEEN,
-    SEGMENT_MEMBERS, SETTINGS, VISITORS,
+    SEGMENT_MEMBERS, VISITORS,
 };
 use super::visitors::follow;
 use super::{Error, Store};
@@ -73,12 +73,7 @@ pub(super) fn read_setting<T: serde::de::DeserializeOwned + Default>(
     txn: &ReadTransaction,
     key: &str,
 ) -> Result<T, Error> {
-    Ok(txn
-        .open_table(SETTINGS)?
-        .get(key)?
-        .map(|v| decode(v.value()))
-        .transpose()?
-        .unwrap_or_default())
+    Ok(super::settings::get(txn, key)?.unwrap_or_default())
 }
 
 /// Whether a customer matches a search: name, e-mail, phone, user id, or an attribute (`value`, or
@@ -108,7 +103,7 @@ impl Store {
                 .get(external_id.as_str())?
                 .map(|v| v.value());
             match id {
-                Some(id) => follow(&txn.open_table(VISITORS)?, id),
+                Some(id) => follow(txn, id),
                 None => Ok(None),
             }
         })
@@ -123,7 +118,7 @@ impl Store {
         purchases: usize,
     ) -> Result<Option<CardData>, Error> {
         self.read(move |txn| {
-            let Some(customer) = follow(&txn.open_table(VISITORS)?, id)? else {
+            let Some(customer) = follow(txn, id)? else {
                 return Ok(None);
             };
             let id = customer.id;
@@ -159,11 +154,7 @@ impl Store {
                 notes,
                 layout: read_setting(txn, CARD_LAYOUT_KEY)?,
                 defs: read_setting(txn, ATTRIBUTE_DEFS_KEY)?,
-                currency: txn
-                    .open_table(SETTINGS)?
-                    .get("site")?
-                    .map(|v| decode::<crate::sites::Site>(v.value()))
-                    .transpose()?
+                currency: super::settings::get::<crate::sites::Site>(txn, "site")?
                     .map_or_else(|| crate::money::DEFAULT_CURRENCY.into(), |s| s.currency),
                 zone: super::autoreplies::hours_in(txn)?.map_or_else(|| "UTC".into(), |h| h.zone),
                 segments,
@@ -185,7 +176,7 @@ impl Store {
     ) -> Result<Vec<Visitor>, Error> {
         let needle = query.trim().to_lowercase();
         self.read(move |txn| {
-            let visitors = txn.open_table(VISITORS)?;
+            let visitors = RedbReadKv::new(txn);
             let end = before.unwrap_or((u64::MAX, u64::MAX));
             if let Some(segment) = segment {
                 let mut out = Vec::new();
@@ -194,13 +185,11 @@ impl Store {
                     .range((segment, 0)..=(segment, u64::MAX))?
                 {
                     let id = entry?.0.value().1;
-                    if let Some(v) = visitors.get(id)? {
-                        let customer: Visitor = decode(v.value())?;
-                        if (customer.last_seen_at, customer.id) < end
-                            && (needle.is_empty() || matches(&customer, &needle))
-                        {
-                            out.push(customer);
-                        }
+                    if let Some(Json(customer)) = visitors.get_in(&VISITORS, &id)?
+                        && (customer.last_seen_at, customer.id) < end
+                        && (needle.is_empty() || matches(&customer, &needle))
+                    {
+                        out.push(customer);
                     }
                 }
                 out.sort_by_key(|c| std::cmp::Reverse((c.last_seen_at, c.id)));
@@ -214,10 +203,9 @@ impl Store {
                     break;
                 }
                 let id = entry?.0.value().1;
-                let Some(customer) = visitors.get(id)?.map(|v| decode::<Visitor>(v.value())) else {
+                let Some(Json(customer)) = visitors.get_in(&VISITORS, &id)? else {
                     continue;
                 };
-                let customer = customer?;
                 if needle.is_empty() || matches(&customer, &needle) {
                     out.push(customer);
                 }

@@ -7,7 +7,7 @@ use redb::ReadableTable;
 use super::codec::encode;
 use super::customer_merge::merge;
 use super::customer_reads::read_setting;
-use super::tables::{ATTRIBUTE_KEYS, EVENTS, EXTERNAL_IDS, SETTINGS, VISITOR_TOKENS, VISITORS};
+use super::tables::{ATTRIBUTE_KEYS, EVENTS, EXTERNAL_IDS, VISITOR_TOKENS};
 use super::tx::Tx;
 use super::visitors::{append_bounded, follow, new_visitor, save_visitor, save_visitor_after};
 use super::{Error, Store};
@@ -90,7 +90,7 @@ impl Store {
     ) -> Result<Result<VisitorId, Invalid>, Error> {
         let limits = self.inner.limits;
         self.write(move |txn| {
-            let current = follow(&txn.open_table(VISITORS)?, visitor)?
+            let current = follow(txn, visitor)?
                 .ok_or_else(|| Error::Storage(format!("visitor {visitor} is missing")))?;
             let id = claim.external_id.as_str();
             if !claim.verified {
@@ -110,7 +110,7 @@ impl Store {
             }
             let known = txn.open_table(EXTERNAL_IDS)?.get(id)?.map(|v| v.value());
             let known = match known {
-                Some(k) => follow(&txn.open_table(VISITORS)?, k)?,
+                Some(k) => follow(txn, k)?,
                 None => None,
             };
             // Work out the customer record first and check the traits on it before writing anything.
@@ -154,7 +154,7 @@ impl Store {
         change: impl FnOnce(&mut Visitor) -> Result<(), Invalid> + Send + 'static,
     ) -> Result<Option<Result<Visitor, Invalid>>, Error> {
         self.write(move |txn| {
-            let Some(current) = follow(&txn.open_table(VISITORS)?, id)? else {
+            let Some(current) = follow(txn, id)? else {
                 return Ok(None);
             };
             let mut next = current.clone();
@@ -179,7 +179,7 @@ impl Store {
     ) -> Result<bool, Error> {
         let limits = self.inner.limits;
         self.write(move |txn| {
-            let Some(current) = follow(&txn.open_table(VISITORS)?, id)? else {
+            let Some(current) = follow(txn, id)? else {
                 return Ok(false);
             };
             let mut next = current.clone();
@@ -249,8 +249,7 @@ impl Store {
     /// Replaces the declared attributes.
     pub async fn set_attribute_defs(&self, defs: Vec<AttributeDef>) -> Result<(), Error> {
         self.write(move |txn| {
-            txn.open_table(SETTINGS)?
-                .insert(ATTRIBUTE_DEFS_KEY, encode(&defs)?.as_slice())?;
+            super::settings::put(txn, ATTRIBUTE_DEFS_KEY, &defs)?;
             Ok(())
         })
         .await
@@ -280,8 +279,7 @@ impl Store {
     /// Replaces the card layout.
     pub async fn set_card_layout(&self, layout: CardLayout) -> Result<(), Error> {
         self.write(move |txn| {
-            txn.open_table(SETTINGS)?
-                .insert(CARD_LAYOUT_KEY, encode(&layout)?.as_slice())?;
+            super::settings::put(txn, CARD_LAYOUT_KEY, &layout)?;
             Ok(())
         })
         .await
@@ -299,7 +297,7 @@ fn upsert(
         .get(external_id)?
         .map(|v| v.value());
     let existing = match known {
-        Some(id) => follow(&txn.open_table(VISITORS)?, id)?,
+        Some(id) => follow(txn, id)?,
         None => None,
     };
     let (base, created) = match &existing {

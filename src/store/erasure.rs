@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use redb::ReadableTable;
 use serde_json::Value;
 
-use super::codec::{decode, encode};
+use super::codec::decode;
 use super::conversations::save;
 use super::tables::{
     ACTIVITY, ANSWERED, AUTOREPLIES, CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, DELIVERIES,
@@ -169,15 +169,11 @@ fn drop_history(
 
 /// The visitor records merged (directly or through others) into `id`.
 fn merged_into(txn: &Tx<'_>, id: VisitorId) -> Result<Vec<VisitorId>, Error> {
-    let visitors = txn.open_table(VISITORS)?;
+    let merged = txn.records_where(&VISITORS, |v| v.merged_into.is_some())?;
     let mut found = Vec::new();
-    for entry in visitors.iter()? {
-        let (k, v) = entry?;
-        let visitor: Visitor = decode(v.value())?;
-        if visitor.merged_into.is_some()
-            && follow(&visitors, visitor.id)?.is_some_and(|end| end.id == id)
-        {
-            found.push(k.value());
+    for visitor in merged {
+        if follow(txn, visitor.id)?.is_some_and(|end| end.id == id) {
+            found.push(visitor.id);
         }
     }
     Ok(found)
@@ -273,15 +269,14 @@ fn erase_customer(
     drop_deliveries(txn, id, &conversations)?;
     super::line_pushes::drop_for(txn, &conversations)?;
 
-    let mut visitors = txn.open_table(VISITORS)?;
     for &v in &ids {
-        visitors.remove(v)?;
+        txn.delete_in(&VISITORS, &v)?;
     }
     if mode == Erase::KeepShells && !conversations.is_empty() {
         // An empty record, so the shells still point at someone: no name, no history, not listed.
         let mut shell = Visitor::new(id, customer.created_at);
         shell.erased = true;
-        visitors.insert(id, encode(&shell)?.as_slice())?;
+        txn.put_record_in(&VISITORS, &id, &shell)?;
     }
     erased.visitors = ids;
     Ok(erased)
@@ -301,7 +296,7 @@ impl Store {
     ) -> Result<Option<Erased>, Error> {
         let (erased, files) = self
             .write(move |txn| {
-                let Some(customer) = follow(&txn.open_table(VISITORS)?, id)? else {
+                let Some(customer) = follow(txn, id)? else {
                     return Ok((None, Vec::new()));
                 };
                 let target = format!("customer {} ({})", customer.id, mode.as_str());

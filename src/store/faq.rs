@@ -7,7 +7,7 @@ use std::ops::Bound;
 
 use super::codec::{decode, encode};
 use super::conversations::{append, load, next_id};
-use super::tables::{ARTICLES, CONVERSATIONS, HELPFUL_VOTES, SETTINGS, UNHELPFUL_VOTES};
+use super::tables::{ARTICLES, CONVERSATIONS, HELPFUL_VOTES, UNHELPFUL_VOTES};
 use super::{Draft, Error, Store};
 use crate::conversations::{Author, BotState, Conversation, ConversationId, Message};
 use crate::customers::Invalid;
@@ -131,21 +131,14 @@ impl Store {
 
     /// The bot's settings (off until saved).
     pub async fn bot_settings(&self) -> Result<Bot, Error> {
-        self.read(|txn| {
-            txn.open_table(SETTINGS)?
-                .get(BOT_SETTING)?
-                .map(|v| decode(v.value()))
-                .transpose()
-                .map(Option::unwrap_or_default)
-        })
-        .await
+        self.read(|txn| super::settings::get(txn, BOT_SETTING).map(Option::unwrap_or_default))
+            .await
     }
 
     /// Replaces the bot's settings (checked by the caller).
     pub async fn set_bot_settings(&self, bot: Bot) -> Result<(), Error> {
         self.write(move |txn| {
-            txn.open_table(SETTINGS)?
-                .insert(BOT_SETTING, encode(&bot)?.as_slice())?;
+            super::settings::put(txn, BOT_SETTING, &bot)?;
             Ok(())
         })
         .await

@@ -2,8 +2,7 @@
 
 use redb::ReadableTable;
 
-use super::codec::{decode, encode};
-use super::tables::{LINE_USERS, SETTINGS, VISITORS};
+use super::tables::LINE_USERS;
 use super::visitors::{follow, new_visitor, save_visitor};
 use super::{Error, Store};
 use crate::line::LineSettings;
@@ -13,31 +12,20 @@ const LINE_SETTING: &str = "line";
 
 /// The LINE settings as `txn` sees them (not set up until saved).
 pub(super) fn settings_in(txn: &super::tx::Tx<'_>) -> Result<LineSettings, Error> {
-    txn.open_table(SETTINGS)?
-        .get(LINE_SETTING)?
-        .map(|v| decode(v.value()))
-        .transpose()
-        .map(Option::unwrap_or_default)
+    super::settings::get(txn, LINE_SETTING).map(Option::unwrap_or_default)
 }
 
 impl Store {
     /// The LINE channel's settings (not set up until saved).
     pub async fn line_settings(&self) -> Result<LineSettings, Error> {
-        self.read(|txn| {
-            txn.open_table(SETTINGS)?
-                .get(LINE_SETTING)?
-                .map(|v| decode(v.value()))
-                .transpose()
-                .map(Option::unwrap_or_default)
-        })
-        .await
+        self.read(|txn| super::settings::get(txn, LINE_SETTING).map(Option::unwrap_or_default))
+            .await
     }
 
     /// Replaces the LINE channel's settings.
     pub async fn set_line_settings(&self, settings: LineSettings) -> Result<(), Error> {
         self.write(move |txn| {
-            txn.open_table(SETTINGS)?
-                .insert(LINE_SETTING, encode(&settings)?.as_slice())?;
+            super::settings::put(txn, LINE_SETTING, &settings)?;
             Ok(())
         })
         .await
@@ -53,7 +41,7 @@ impl Store {
             else {
                 return Ok(None);
             };
-            follow(&txn.open_table(VISITORS)?, id)
+            follow(txn, id)
         })
         .await
     }
@@ -72,7 +60,7 @@ impl Store {
                 .get(user_id.as_str())?
                 .map(|v| v.value());
             if let Some(id) = known
-                && let Some(v) = follow(&txn.open_table(VISITORS)?, id)?
+                && let Some(v) = follow(txn, id)?
             {
                 return Ok(v);
             }
@@ -105,7 +93,7 @@ impl Store {
             else {
                 return Ok(());
             };
-            let Some(old) = follow(&txn.open_table(VISITORS)?, id)? else {
+            let Some(old) = follow(txn, id)? else {
                 return Ok(());
             };
             let mut v = old.clone();

@@ -7,7 +7,7 @@ use super::kv::typed::{Json, Typed, TypedRead};
 use std::collections::HashSet;
 
 use super::conversations::{append, load, next_id};
-use super::tables::{LINE_PUSH_DUE, LINE_PUSHES, VISITORS};
+use super::tables::{LINE_PUSH_DUE, LINE_PUSHES};
 use super::tx::Tx;
 use super::{Error, Store};
 use crate::conversations::{Author, Conversation, ConversationId, Message};
@@ -88,7 +88,7 @@ impl Store {
                 let Some(Json(mut push)) = txn.get_in(&LINE_PUSHES, &id)? else {
                     continue;
                 };
-                let user = super::visitors::follow(&txn.open_table(VISITORS)?, push.visitor)?
+                let user = super::visitors::follow(txn, push.visitor)?
                     .and_then(|v: Visitor| v.profile.line_user_id);
                 push.attempts += 1;
                 push.next_at = now_ms + LEASE_MS;

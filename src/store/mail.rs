@@ -3,12 +3,10 @@
 
 use super::kv::read::RedbReadKv;
 use super::kv::typed::{Json, Typed, TypedRead};
-use redb::ReadableTable;
 use std::ops::Bound;
 
-use super::codec::{decode, encode};
 use super::conversations::{load, next_id, save};
-use super::tables::{DIGESTS, MAIL_DUE, MAILS, SETTINGS};
+use super::tables::{DIGESTS, MAIL_DUE, MAILS};
 use super::tx::Tx;
 use super::visitors::load_visitor;
 use super::{Error, Store};
@@ -31,11 +29,7 @@ pub struct LinkBase {
 }
 
 fn settings(txn: &Tx<'_>) -> Result<SmtpSettings, Error> {
-    txn.open_table(SETTINGS)?
-        .get(SMTP_SETTING)?
-        .map(|v| decode(v.value()))
-        .transpose()
-        .map(Option::unwrap_or_default)
+    super::settings::get(txn, SMTP_SETTING).map(Option::unwrap_or_default)
 }
 
 /// The secret that signs mail links, made on first use.
@@ -82,11 +76,7 @@ fn signed_reply_to(
     secret: &str,
     conversation: ConversationId,
 ) -> Result<String, Error> {
-    let reading = txn
-        .open_table(SETTINGS)?
-        .get(IMAP_SETTING)?
-        .map(|v| decode::<crate::mail::imap::ImapSettings>(v.value()))
-        .transpose()?
+    let reading = super::settings::get::<crate::mail::imap::ImapSettings>(txn, IMAP_SETTING)?
         .is_some_and(|s| s.enabled);
     Ok(if reading {
         tagged_address(smtp, secret, conversation)
@@ -159,26 +149,14 @@ fn unseen_replies(
 impl Store {
     /// The SMTP settings (empty until saved).
     pub async fn smtp_settings(&self) -> Result<SmtpSettings, Error> {
-        self.read(|txn| {
-            txn.open_table(SETTINGS)?
-                .get(SMTP_SETTING)?
-                .map(|v| decode(v.value()))
-                .transpose()
-                .map(Option::unwrap_or_default)
-        })
-        .await
+        self.read(|txn| super::settings::get(txn, SMTP_SETTING).map(Option::unwrap_or_default))
+            .await
     }
 
     /// The incoming mailbox (off until saved).
     pub async fn imap_settings(&self) -> Result<crate::mail::imap::ImapSettings, Error> {
-        self.read(|txn| {
-            txn.open_table(SETTINGS)?
-                .get(IMAP_SETTING)?
-                .map(|v| decode(v.value()))
-                .transpose()
-                .map(Option::unwrap_or_default)
-        })
-        .await
+        self.read(|txn| super::settings::get(txn, IMAP_SETTING).map(Option::unwrap_or_default))
+            .await
     }
 
     /// Replaces the incoming mailbox's settings (checked by the caller).
@@ -187,8 +165,7 @@ impl Store {
         settings: crate::mail::imap::ImapSettings,
     ) -> Result<(), Error> {
         self.write(move |txn| {
-            txn.open_table(SETTINGS)?
-                .insert(IMAP_SETTING, encode(&settings)?.as_slice())?;
+            super::settings::put(txn, IMAP_SETTING, &settings)?;
             Ok(())
         })
         .await?;
@@ -199,8 +176,7 @@ impl Store {
     /// Replaces the SMTP settings (checked by the caller).
     pub async fn set_smtp_settings(&self, settings: SmtpSettings) -> Result<(), Error> {
         self.write(move |txn| {
-            txn.open_table(SETTINGS)?
-                .insert(SMTP_SETTING, encode(&settings)?.as_slice())?;
+            super::settings::put(txn, SMTP_SETTING, &settings)?;
             Ok(())
         })
         .await

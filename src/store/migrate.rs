@@ -1,18 +1,17 @@
 //! Schema versions: the version is stored in the file; each migration runs in one write transaction
 //! together with its version bump, and a file newer than this binary is refused, never downgraded.
 
+use super::kv::typed::{Json, TypedRead};
 use redb::{Database, ReadableTable, Table};
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use super::codec::{decode, encode};
-use super::kv::typed::TypedRead;
 use super::tables::{
     AI_EVENTS, ANSWERED, API_TOKEN_DIGESTS, API_TOKENS, ARTICLES, ATTRIBUTE_KEYS, AUDIT, CANNED,
     CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, HELPFUL_VOTES, INDEX_QUEUE, INVITES, LINE_USERS, META,
     NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS, OUTCOME_EVENTS, PAGE_VIEW_LOG,
-    PAGE_VIEWS, PAGE_VISITORS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, SETTINGS,
+    PAGE_VIEWS, PAGE_VISITORS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS,
     TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS, UNHELPFUL_VOTES, UPLOADS, VECTORS,
     VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
 };
@@ -20,7 +19,6 @@ use super::tx::Tx;
 use super::visitors::save_visitor;
 use super::{Error, OpenError};
 use crate::sites::Site;
-use crate::visitors::Visitor;
 
 mod byte_keys;
 
@@ -72,12 +70,10 @@ fn create_v1(txn: &Tx<'_>) -> Result<(), Error> {
 /// Conversations: the widget's site (with a fresh key), visitors, conversations, messages, page views.
 fn create_v2(txn: &Tx<'_>) -> Result<(), Error> {
     txn.open_table(VISITOR_TOKENS)?;
-    txn.open_table(VISITORS)?;
     txn.open_table(PAGE_VIEWS)?;
     txn.open_table(UPLOADS)?;
     let site = Site::new(crate::tokens::random()[..24].to_owned());
-    txn.open_table(SETTINGS)?
-        .insert("site", encode(&site)?.as_slice())?;
+    super::settings::put(txn, "site", &site)?;
     Ok(())
 }
 
@@ -118,11 +114,7 @@ fn create_v3(txn: &Tx<'_>) -> Result<(), Error> {
         *conversations.entry(visitor).or_insert(0) += 1;
         Ok(true)
     })?;
-    let visitors: Vec<Visitor> = txn
-        .open_table(VISITORS)?
-        .iter()?
-        .map(|e| decode(e?.1.value()))
-        .collect::<Result<_, _>>()?;
+    let visitors = txn.records_where(&VISITORS, |_| true)?;
     for mut visitor in visitors {
         visitor.counts.page_views = views.get(&visitor.id).copied().unwrap_or(0);
         visitor.counts.conversations = conversations.get(&visitor.id).copied().unwrap_or(0);
@@ -131,14 +123,9 @@ fn create_v3(txn: &Tx<'_>) -> Result<(), Error> {
         save_visitor(txn, &visitor, None)?;
     }
 
-    let mut settings = txn.open_table(SETTINGS)?;
-    let site = settings
-        .get("site")?
-        .map(|v| decode::<Site>(v.value()))
-        .transpose()?;
-    if let Some(mut site) = site {
+    if let Some(mut site) = super::settings::get::<Site>(txn, "site")? {
         site.identity_secret = crate::tokens::random();
-        settings.insert("site", encode(&site)?.as_slice())?;
+        super::settings::put(txn, "site", &site)?;
     }
     Ok(())
 }
@@ -191,13 +178,11 @@ fn create_v9(txn: &Tx<'_>) -> Result<(), Error> {
         .iter()?
         .map(|e| e.map(|(_, v)| v.value()))
         .collect::<Result<_, _>>()?;
-    let visitors = txn.open_table(VISITORS)?;
     for id in identified {
-        if let Some(v) = visitors.get(id)? {
-            let v: Visitor = decode(v.value())?;
-            if let Some(email) = v.profile.verified_email() {
-                index.insert(email.as_str(), id)?;
-            }
+        if let Some(Json(v)) = txn.get_in(&VISITORS, &id)?
+            && let Some(email) = v.profile.verified_email()
+        {
+            index.insert(email.as_str(), id)?;
         }
     }
     Ok(())

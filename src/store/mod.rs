@@ -54,6 +54,7 @@ mod segment_backfill;
 mod segment_evaluation;
 mod segments;
 mod sessions;
+mod settings;
 mod site;
 mod stats;
 mod tables;
@@ -69,7 +70,7 @@ use std::path::{Path, PathBuf};
 use kv::read::RedbReadKv;
 use std::sync::Arc;
 
-use redb::{ReadTransaction, ReadableDatabase, ReadableTable};
+use redb::{ReadTransaction, ReadableDatabase};
 
 use data_file::DataFile;
 
@@ -211,12 +212,7 @@ impl Store {
     /// once it exists, so using it (checking a forged link, say) costs no commit.
     pub(crate) async fn secret_setting(&self, key: &'static str) -> Result<String, Error> {
         let stored = self
-            .read(move |txn| {
-                txn.open_table(tables::SETTINGS)?
-                    .get(key)?
-                    .map(|v| codec::decode::<String>(v.value()))
-                    .transpose()
-            })
+            .read(move |txn| settings::get::<String>(txn, key))
             .await?;
         match stored {
             Some(secret) => Ok(secret),
@@ -412,11 +408,10 @@ pub(crate) fn make_private(path: &Path, mode: u32) -> std::io::Result<()> {
 
 /// The secret under `key` in `SETTINGS`, made (random) inside `txn` when missing.
 pub(crate) fn secret_in(txn: &tx::Tx<'_>, key: &str) -> Result<String, Error> {
-    let mut table = txn.open_table(tables::SETTINGS)?;
-    if let Some(v) = table.get(key)? {
-        return codec::decode(v.value());
+    if let Some(secret) = settings::get(txn, key)? {
+        return Ok(secret);
     }
     let secret = crate::tokens::random();
-    table.insert(key, codec::encode(&secret)?.as_slice())?;
+    settings::put(txn, key, &secret)?;
     Ok(secret)
 }

@@ -214,11 +214,7 @@ impl Store {
         &self,
     ) -> Result<crate::auth::two_factor::Requirement, Error> {
         self.read(|txn| {
-            txn.open_table(super::tables::SETTINGS)?
-                .get(TWO_FACTOR_SETTING)?
-                .map(|v| decode(v.value()))
-                .transpose()
-                .map(Option::unwrap_or_default)
+            super::settings::get(txn, TWO_FACTOR_SETTING).map(Option::unwrap_or_default)
         })
         .await
     }
@@ -229,8 +225,7 @@ impl Store {
         requirement: crate::auth::two_factor::Requirement,
     ) -> Result<(), Error> {
         self.write(move |txn| {
-            txn.open_table(super::tables::SETTINGS)?
-                .insert(TWO_FACTOR_SETTING, encode(&requirement)?.as_slice())?;
+            super::settings::put(txn, TWO_FACTOR_SETTING, &requirement)?;
             Ok(())
         })
         .await

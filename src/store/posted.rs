@@ -5,7 +5,7 @@ use redb::ReadableTable;
 
 use super::Error;
 use super::codec::decode;
-use super::tables::{OPERATORS, VISITORS};
+use super::tables::OPERATORS;
 use super::tx::Tx;
 use super::visitors::follow;
 use crate::conversations::{Author, Conversation, Message};
@@ -49,10 +49,7 @@ pub(super) fn names_in(
 ) -> Result<Names, Error> {
     let customer = known
         .filter(|v| v.id == conversation.visitor_id && v.merged_into.is_none())
-        .map_or_else(
-            || follow(&txn.open_table(VISITORS)?, conversation.visitor_id),
-            |v| Ok(Some(v)),
-        )?
+        .map_or_else(|| follow(txn, conversation.visitor_id), |v| Ok(Some(v)))?
         .map(|v| {
             if v.profile.name.is_empty() {
                 v.profile.email

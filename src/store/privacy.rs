@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::codec::decode;
 use super::customer_reads::{customer_notes, visitor_conversations};
-use super::tables::{EVENTS, PAGE_VIEW_LOG, VISITORS};
+use super::tables::{EVENTS, PAGE_VIEW_LOG};
 use super::visitors::follow;
 use super::{Error, Store};
 use crate::customers::Event;
@@ -29,7 +29,7 @@ impl Store {
     /// when there is no such customer. Nothing about anyone else is read.
     pub async fn customer_export(&self, id: VisitorId) -> Result<Option<Value>, Error> {
         self.read(move |txn| {
-            let Some(customer) = follow(&txn.open_table(VISITORS)?, id)? else {
+            let Some(customer) = follow(txn, id)? else {
                 return Ok(None);
             };
             let cid = customer.id;

@@ -6,7 +6,7 @@ use redb::ReadableTable;
 use super::autoreplies::shop_open;
 use super::codec::{decode, encode};
 use super::conversations::next_id;
-use super::tables::{OPERATORS, PUSH_DUE, PUSH_JOBS, PUSH_SUBSCRIPTIONS, SETTINGS};
+use super::tables::{OPERATORS, PUSH_DUE, PUSH_JOBS, PUSH_SUBSCRIPTIONS};
 use super::tx::Tx;
 use super::{Error, Store};
 use crate::operators::{Operator, OperatorId};
@@ -102,7 +102,7 @@ impl Store {
                     }
                 }
                 let now = crate::clock::now_millis();
-                let shop_open = shop_open(&txn.open_table(SETTINGS)?, now)?;
+                let shop_open = shop_open(txn, now)?;
                 Ok(Some(PushAudience {
                     operators,
                     shop_open,
@@ -116,12 +116,11 @@ impl Store {
     /// The VAPID private key, made by `make` on first use and kept.
     pub async fn vapid_key(&self, make: fn() -> String) -> Result<String, Error> {
         self.write(move |txn| {
-            let mut table = txn.open_table(SETTINGS)?;
-            if let Some(v) = table.get(VAPID_SETTING)? {
-                return decode(v.value());
+            if let Some(key) = super::settings::get(txn, VAPID_SETTING)? {
+                return Ok(key);
             }
             let key = make();
-            table.insert(VAPID_SETTING, encode(&key)?.as_slice())?;
+            super::settings::put(txn, VAPID_SETTING, &key)?;
             Ok(key)
         })
         .await

@@ -5,7 +5,7 @@ use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::codec::{decode, encode};
 use super::conversations::next_id;
-use super::tables::{MAIL_CUSTOMERS, RECEIVED, RECEIVED_KEYS, SETTINGS, VISITORS};
+use super::tables::{MAIL_CUSTOMERS, RECEIVED, RECEIVED_KEYS};
 use super::tx::Tx;
 use super::visitors::{follow, new_visitor, save_visitor};
 use super::{Error, Store};
@@ -20,11 +20,7 @@ fn setting<T: serde::de::DeserializeOwned + Default>(
     txn: &redb::ReadTransaction,
     key: &str,
 ) -> Result<T, Error> {
-    txn.open_table(SETTINGS)?
-        .get(key)?
-        .map(|v| decode(v.value()))
-        .transpose()
-        .map(Option::unwrap_or_default)
+    super::settings::get(txn, key).map(Option::unwrap_or_default)
 }
 
 /// Forgets the oldest mails beyond [`MAX_KEPT`].
@@ -107,8 +103,7 @@ impl Store {
                     prune(txn)?;
                 }
             }
-            txn.open_table(SETTINGS)?
-                .insert(CURSOR_SETTING, encode(&cursor)?.as_slice())?;
+            super::settings::put(txn, CURSOR_SETTING, &cursor)?;
             Ok(())
         })
         .await
@@ -174,8 +169,7 @@ impl Store {
             return Ok(());
         }
         self.write(move |txn| {
-            txn.open_table(SETTINGS)?
-                .insert(STATUS_SETTING, encode(&status)?.as_slice())?;
+            super::settings::put(txn, STATUS_SETTING, &status)?;
             Ok(())
         })
         .await
@@ -190,7 +184,7 @@ impl Store {
                 .get(email.as_str())?
                 .map(|v| v.value());
             if let Some(id) = known
-                && let Some(v) = follow(&txn.open_table(VISITORS)?, id)?
+                && let Some(v) = follow(txn, id)?
                 && v.profile.verified_email().as_deref() == Some(email.as_str())
             {
                 return Ok(v);

@@ -1,16 +1,16 @@
 //! Retention: the settings, and the passes of the background job that delete what is older than they allow.
 
 use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, TypedRead};
+use super::kv::typed::{Json, Typed, TypedRead};
 use redb::{ReadableTable, TableDefinition, TableHandle};
 use serde::Deserialize;
 use std::ops::Bound;
 
-use super::codec::{decode, encode};
+use super::codec::decode;
 use super::erasure::drop_conversation;
 use super::tables::{
     ACTIVITY, CONVERSATIONS, EVENTS, OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VIEWS, PAGE_VISITORS,
-    SETTINGS, TRIGGER_SEEN, VISITOR_TOKENS, VISITORS,
+    TRIGGER_SEEN, VISITOR_TOKENS, VISITORS,
 };
 use super::{Error, Store};
 use crate::conversations::Status;
@@ -54,21 +54,14 @@ struct When {
 impl Store {
     /// The retention settings (keep everything until set).
     pub async fn retention(&self) -> Result<Retention, Error> {
-        self.read(|txn| {
-            txn.open_table(SETTINGS)?
-                .get(SETTING)?
-                .map(|v| decode(v.value()))
-                .transpose()
-                .map(Option::unwrap_or_default)
-        })
-        .await
+        self.read(|txn| super::settings::get(txn, SETTING).map(Option::unwrap_or_default))
+            .await
     }
 
     /// Saves the retention settings and wakes the retention job.
     pub async fn set_retention(&self, retention: Retention) -> Result<(), Error> {
         self.write(move |txn| {
-            txn.open_table(SETTINGS)?
-                .insert(SETTING, encode(&retention)?.as_slice())?;
+            super::settings::put(txn, SETTING, &retention)?;
             Ok(())
         })
         .await?;
@@ -156,16 +149,13 @@ impl Store {
         let candidates: Vec<u64> = self
             .read(move |txn| {
                 let mut found = Vec::new();
-                for entry in txn.open_table(VISITORS)?.iter()? {
-                    let (k, v) = entry?;
-                    let visitor: crate::visitors::Visitor = decode(v.value())?;
+                let all = (Bound::Unbounded, Bound::Unbounded);
+                txn.scan_in(&VISITORS, all, false, |id, Json(visitor)| {
                     if crate::retention::forgettable(&visitor, before) {
-                        found.push(k.value());
-                        if found.len() == limit {
-                            break;
-                        }
+                        found.push(id);
                     }
-                }
+                    Ok(found.len() < limit)
+                })?;
                 Ok(found)
             })
             .await?;
@@ -185,7 +175,7 @@ impl Store {
                         if !crate::retention::forgettable(&v, before) {
                             continue;
                         }
-                        txn.open_table(VISITORS)?.remove(id)?;
+                        txn.delete_in(&VISITORS, &id)?;
                         for def in [PAGE_VIEW_LOG, PAGE_VIEWS, EVENTS] {
                             txn.open_table(def)?
                                 .retain_in((id, 0)..=(id, u64::MAX), |_, _| false)?;

@@ -3,14 +3,13 @@
 //! themselves (a window moving on) at the time the evaluator gave.
 
 use super::kv::typed::{Json, Typed, TypedRead};
+use std::ops::Bound;
 use std::sync::Arc;
 
-use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
-use super::codec::{decode, encode};
 use super::segments::{BACKFILL_SETTING, read_json, reevaluate};
-use super::tables::{MEMBERSHIPS, RECHECKS, SETTINGS, VISITORS};
+use super::tables::{MEMBERSHIPS, RECHECKS, VISITORS};
 use super::{Error, Store};
 use crate::segments::Membership;
 use crate::visitors::Visitor;
@@ -29,13 +28,8 @@ pub struct Backfill {
 impl Store {
     /// The back-fill under way, if any.
     pub async fn backfill_progress(&self) -> Result<Option<Backfill>, Error> {
-        self.read(|txn| {
-            txn.open_table(SETTINGS)?
-                .get(BACKFILL_SETTING)?
-                .map(|v| decode(v.value()))
-                .transpose()
-        })
-        .await
+        self.read(|txn| super::settings::get(txn, BACKFILL_SETTING))
+            .await
     }
 
     /// Evaluates the next `chunk` customers of the back-fill in one transaction; `None` once it is done
@@ -45,12 +39,12 @@ impl Store {
             let Some(mut state) = read_json::<Backfill>(txn, BACKFILL_SETTING)? else {
                 return Ok(None);
             };
+            let from = (Bound::Included(&state.next), Bound::Unbounded);
             let visitors: Vec<Visitor> = txn
-                .open_table(VISITORS)?
-                .range(state.next..)?
-                .take(chunk)
-                .map(|e| decode(e?.1.value()))
-                .collect::<Result<_, Error>>()?;
+                .range_in(&VISITORS, from, false, chunk)?
+                .into_iter()
+                .map(|(_, Json(v))| v)
+                .collect();
             for visitor in &visitors {
                 reevaluate(txn, visitor)?;
             }
@@ -58,12 +52,11 @@ impl Store {
             match visitors.last() {
                 Some(last) if visitors.len() == chunk => {
                     state.next = last.id + 1;
-                    txn.open_table(SETTINGS)?
-                        .insert(BACKFILL_SETTING, encode(&state)?.as_slice())?;
+                    super::settings::put(txn, BACKFILL_SETTING, &state)?;
                     Ok(Some(state))
                 }
                 _ => {
-                    txn.open_table(SETTINGS)?.remove(BACKFILL_SETTING)?;
+                    super::settings::delete(txn, BACKFILL_SETTING)?;
                     Ok(None)
                 }
             }
@@ -97,12 +90,7 @@ impl Store {
                         txn.put_in(&MEMBERSHIPS, id, &Json(m))?;
                     }
                 }
-                let visitor = txn
-                    .open_table(VISITORS)?
-                    .get(*id)?
-                    .map(|v| decode::<Visitor>(v.value()))
-                    .transpose()?;
-                if let Some(visitor) = visitor {
+                if let Some(Json(visitor)) = txn.get_in(&VISITORS, id)? {
                     reevaluate(txn, &visitor)?;
                 }
             }

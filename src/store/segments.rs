@@ -11,9 +11,10 @@ use super::kv::read::RedbReadKv;
 use super::kv::typed::{Json, TypedRead};
 use std::cell::RefCell;
 use std::collections::HashSet;
+use std::ops::Bound;
 use std::sync::Arc;
 
-use redb::{ReadableTable, ReadableTableMetadata};
+use redb::ReadableTable;
 use serde::de::DeserializeOwned;
 
 use super::codec::{decode, encode};
@@ -21,7 +22,7 @@ use super::conversations::next_id;
 use super::segment_backfill::Backfill;
 pub(super) use super::segment_evaluation::{reevaluate, reevaluate_after};
 use super::tables::{
-    MEMBERSHIPS, META, OPERATORS, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SETTINGS, VISITORS,
+    MEMBERSHIPS, META, OPERATORS, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, VISITORS,
 };
 use super::tx::Tx;
 use super::visitors::follow;
@@ -63,10 +64,7 @@ fn version(txn: &Tx<'_>) -> Result<u64, Error> {
 }
 
 pub(super) fn read_json<T: DeserializeOwned>(txn: &Tx<'_>, key: &str) -> Result<Option<T>, Error> {
-    txn.open_table(SETTINGS)?
-        .get(key)?
-        .map(|v| decode(v.value()))
-        .transpose()
+    super::settings::get(txn, key)
 }
 
 fn all_segments(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<Vec<Segment>, Error> {
@@ -103,14 +101,23 @@ pub(super) fn compiled(txn: &Tx<'_>) -> Result<Option<Arc<Compiled>>, Error> {
 fn definitions_changed(txn: &Tx<'_>) -> Result<(), Error> {
     let version = u64::from_str_radix(&crate::tokens::random()[..15], 16).unwrap_or(1) + 1;
     txn.open_table(META)?.insert(VERSION_KEY, version)?;
-    let total = txn.open_table(VISITORS)?.len()?;
+    let mut total = 0;
+    let all = (Bound::Unbounded, Bound::Unbounded);
+    txn.scan_in(
+        &VISITORS,
+        all,
+        false,
+        |_, _: Json<crate::visitors::Visitor>| {
+            total += 1;
+            Ok(true)
+        },
+    )?;
     let backfill = Backfill {
         next: 0,
         done: 0,
         total,
     };
-    txn.open_table(SETTINGS)?
-        .insert(BACKFILL_SETTING, encode(&backfill)?.as_slice())?;
+    super::settings::put(txn, BACKFILL_SETTING, &backfill)?;
     Ok(())
 }
 
@@ -254,14 +261,8 @@ impl Store {
 
     /// The intent-score rules.
     pub async fn score_rules(&self) -> Result<Vec<ScoreRule>, Error> {
-        self.read(|txn| {
-            txn.open_table(SETTINGS)?
-                .get(SCORE_SETTING)?
-                .map(|v| decode(v.value()))
-                .transpose()
-                .map(Option::unwrap_or_default)
-        })
-        .await
+        self.read(|txn| super::settings::get(txn, SCORE_SETTING).map(Option::unwrap_or_default))
+            .await
     }
 
     /// Replaces the intent-score rules (each checked) and starts the back-fill.
@@ -274,8 +275,7 @@ impl Store {
             Err(invalid) => return Ok(Err(invalid)),
         };
         self.write(move |txn| {
-            txn.open_table(SETTINGS)?
-                .insert(SCORE_SETTING, encode(&checked)?.as_slice())?;
+            super::settings::put(txn, SCORE_SETTING, &checked)?;
             definitions_changed(txn)
         })
         .await?;
@@ -286,7 +286,7 @@ impl Store {
     /// A customer's segments and score (following a merge).
     pub async fn membership(&self, id: VisitorId) -> Result<Membership, Error> {
         self.read(move |txn| {
-            let id = follow(&txn.open_table(VISITORS)?, id)?.map_or(id, |v| v.id);
+            let id = follow(txn, id)?.map_or(id, |v| v.id);
             membership_of(&RedbReadKv::new(txn), id)
         })
         .await

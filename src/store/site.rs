@@ -1,7 +1,5 @@
 //! The widget's site settings.
 
-use super::codec::{decode, encode};
-use super::tables::SETTINGS;
 use super::{Error, Store};
 use crate::sites::Site;
 
@@ -9,11 +7,8 @@ impl Store {
     /// The site's widget settings (created with the schema, so always present).
     pub async fn site(&self) -> Result<Site, Error> {
         self.read(|txn| {
-            let value = txn.open_table(SETTINGS)?.get("site")?;
-            match value {
-                Some(v) => decode(v.value()),
-                None => Err(Error::Storage("the site settings are missing".into())),
-            }
+            super::settings::get(txn, "site")?
+                .ok_or_else(|| Error::Storage("the site settings are missing".into()))
         })
         .await
     }
@@ -21,8 +16,7 @@ impl Store {
     /// Replaces the site's widget settings.
     pub async fn set_site(&self, site: Site) -> Result<(), Error> {
         self.write(move |txn| {
-            txn.open_table(SETTINGS)?
-                .insert("site", encode(&site)?.as_slice())?;
+            super::settings::put(txn, "site", &site)?;
             Ok(())
         })
         .await

@@ -11,6 +11,7 @@ use super::kv::typed::{Json, Table};
 use crate::conversations::{Conversation, Message};
 use crate::reports::Fact;
 use crate::segments::Membership;
+use crate::visitors::Visitor;
 use crate::webhooks::Webhook;
 
 /// `name -> number`: `schema_version`, `next_operator_id`.
@@ -35,14 +36,15 @@ pub const INVITES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tokendi
 // Schema version 2: the widget, visitors and conversations.
 
 /// `name -> JSON`: settings kept as one record each (`site`).
-pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("name_setting");
+/// (Byte keys; read and written through `settings.rs`, each name its own record type.)
+pub const SETTINGS: Table<String, Json<serde_json::Value>> = Table::new("name_setting");
 
 /// `sha256(visitor token) -> visitor_id`.
 pub const VISITOR_TOKENS: TableDefinition<&[u8], u64> =
     TableDefinition::new("tokendigest_visitor_id");
 
-/// `visitor_id -> Visitor (JSON)`.
-pub const VISITORS: TableDefinition<u64, &[u8]> = TableDefinition::new("visitor_id_visitor");
+/// `visitor_id -> Visitor (JSON)`. (Byte keys.)
+pub const VISITORS: Table<u64, Json<Visitor>> = Table::new("visitor_id_visitor");
 
 /// `conversation_id -> Conversation (JSON)`. (Byte keys.)
 pub const CONVERSATIONS: Table<u64, Json<Conversation>> =

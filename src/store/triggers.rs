@@ -10,9 +10,7 @@ use std::ops::Bound;
 
 use super::codec::{decode, encode};
 use super::conversations::next_id;
-use super::tables::{
-    CONVERSATIONS, OPERATORS, SEGMENTS, SETTINGS, TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS, VISITORS,
-};
+use super::tables::{CONVERSATIONS, OPERATORS, SEGMENTS, TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS};
 use super::tx::Tx;
 use super::visitors::follow;
 use super::{Error, Store};
@@ -173,7 +171,7 @@ impl Store {
             if !list.iter().any(|t| t.enabled) {
                 return Ok(Vec::new());
             }
-            let Some(customer) = follow(&txn.open_table(VISITORS)?, visitor)? else {
+            let Some(customer) = follow(txn, visitor)? else {
                 return Ok(Vec::new());
             };
             let membership = super::segments::membership_of(&RedbReadKv::new(txn), customer.id)?;
@@ -184,10 +182,7 @@ impl Store {
                 cart_value: customer.profile.cart_value(),
                 intent: membership.intent,
                 in_conversation: in_conversation(txn, customer.id)?,
-                shop_open: super::autoreplies::shop_open(
-                    &txn.open_table(SETTINGS)?,
-                    crate::clock::now_millis(),
-                )?,
+                shop_open: super::autoreplies::shop_open(txn, crate::clock::now_millis())?,
             };
             let seen_table = txn.open_table(TRIGGER_SEEN)?;
             let operators = txn.open_table(OPERATORS)?;
@@ -229,7 +224,7 @@ impl Store {
             if txn.open_table(TRIGGERS)?.get(id)?.is_none() {
                 return Ok(());
             }
-            let customer = follow(&txn.open_table(VISITORS)?, visitor)?.map_or(visitor, |v| v.id);
+            let customer = follow(txn, visitor)?.map_or(visitor, |v| v.id);
             let mut table = txn.open_table(TRIGGER_COUNTS)?;
             let mut c = counts(&table, id)?;
             match reaction {

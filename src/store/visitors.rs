@@ -1,5 +1,8 @@
 //! Visitors (customers), the tokens that remember them, and the pages they view.
 
+use super::kv::KvRead;
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, Typed, TypedRead};
 use redb::{ReadableTable, Table};
 
 use super::codec::{decode, encode};
@@ -15,23 +18,13 @@ const MAX_HOPS: usize = 8;
 
 /// Reads one visitor record as stored (without following a merge).
 pub(super) fn load_visitor(txn: &Tx<'_>, id: VisitorId) -> Result<Option<Visitor>, Error> {
-    txn.open_table(VISITORS)?
-        .get(id)?
-        .map(|v| decode(v.value()))
-        .transpose()
+    Ok(txn.get_in(&VISITORS, &id)?.map(|Json(v)| v))
 }
 
 /// Follows merges from `id` to the customer record that holds the data now.
-pub(super) fn follow(
-    table: &impl ReadableTable<u64, &'static [u8]>,
-    mut id: VisitorId,
-) -> Result<Option<Visitor>, Error> {
+pub(super) fn follow(kv: &impl KvRead, mut id: VisitorId) -> Result<Option<Visitor>, Error> {
     for _ in 0..MAX_HOPS {
-        let Some(visitor) = table
-            .get(id)?
-            .map(|v| decode::<Visitor>(v.value()))
-            .transpose()?
-        else {
+        let Some(Json(visitor)) = kv.get_in(&VISITORS, &id)? else {
             return Ok(None);
         };
         match visitor.merged_into {
@@ -73,8 +66,7 @@ pub(super) fn save_visitor_after(
     if visitor.listed() {
         seen.insert((visitor.last_seen_at, visitor.id), ())?;
     }
-    txn.open_table(VISITORS)?
-        .insert(visitor.id, encode(visitor)?.as_slice())?;
+    txn.put_record_in(&VISITORS, &visitor.id, visitor)?;
     index_mail_address(txn, visitor, previous)?;
     // The shop hears of a customer once they are one (listed: identified, named, with an address, or
     // chatting), not of every anonymous page visit; after that, of each change to their profile.
@@ -188,24 +180,23 @@ impl Store {
             else {
                 return Ok(None);
             };
-            follow(&txn.open_table(VISITORS)?, id)
+            follow(txn, id)
         })
         .await
     }
 
     /// A visitor by id (following a merge).
     pub async fn visitor(&self, id: VisitorId) -> Result<Option<Visitor>, Error> {
-        self.read(move |txn| follow(&txn.open_table(VISITORS)?, id))
-            .await
+        self.read(move |txn| follow(txn, id)).await
     }
 
     /// Several customers at once (following merges), for lists; missing ones are left out.
     pub async fn visitors(&self, ids: Vec<VisitorId>) -> Result<Vec<Visitor>, Error> {
         self.read(move |txn| {
-            let table = txn.open_table(VISITORS)?;
+            let kv = RedbReadKv::new(txn);
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
-                if let Some(v) = follow(&table, id)? {
+                if let Some(v) = follow(&kv, id)? {
                     out.push(v);
                 }
             }

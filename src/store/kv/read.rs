@@ -55,3 +55,23 @@ impl KvRead for RedbReadKv<'_> {
         self.with(table, |t| t.map_or(Ok(Vec::new()), |t| read_span(t, span)))
     }
 }
+
+/// Reads straight on a redb read transaction, opening the table at each call: for a read that touches a
+/// table once or twice (use [`RedbReadKv`] for many reads of the same tables).
+impl KvRead for ReadTransaction {
+    fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        match self.open_table(byte_table(table)) {
+            Ok(t) => read_one(&t, key),
+            Err(TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn range(&self, table: &'static str, span: Span<'_>) -> Result<Entries, Error> {
+        match self.open_table(byte_table(table)) {
+            Ok(t) => read_span(&t, span),
+            Err(TableError::TableDoesNotExist(_)) => Ok(Vec::new()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

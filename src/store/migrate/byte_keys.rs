@@ -59,6 +59,12 @@ pub(super) fn move_typed_tables(txn: &WriteTransaction) -> Result<(), Error> {
             (KeyLayout::Pair, ValueLayout::Record) => {
                 move_table::<(u64, u64), &[u8]>(txn, name, |k| k.to_ordered(), |v| Ok(v.to_vec()))?
             }
+            (KeyLayout::Text, ValueLayout::Record) => move_table::<&str, &[u8]>(
+                txn,
+                name,
+                |k| k.to_owned().to_ordered(),
+                |v| Ok(v.to_vec()),
+            )?,
             (KeyLayout::TextPair, ValueLayout::Pair) => move_table::<(&str, &str), (u64, u64)>(
                 txn,
                 name,
