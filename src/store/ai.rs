@@ -1,8 +1,9 @@
 //! The AI connection's settings, and the record of what the AI did.
 
-use redb::{ReadableTable, ReadableTableMetadata};
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, Typed, TypedRead};
+use redb::ReadableTableMetadata;
 
-use super::codec::{decode, encode};
 use super::tables::{AI_EVENTS, ANSWERED, VECTORS};
 use super::{Error, Store};
 use crate::ai::AiSettings;
@@ -32,11 +33,13 @@ impl Store {
     /// Records what the AI did; past [`MAX_EVENTS`], the oldest goes.
     pub async fn record_ai_event(&self, event: Event) -> Result<(), Error> {
         self.write(move |txn| {
-            let mut table = txn.open_table(AI_EVENTS)?;
-            let next = table.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
-            table.insert(next, encode(&event)?.as_slice())?;
-            if table.len()? > MAX_EVENTS {
-                table.pop_first()?;
+            let next = txn.end_in(&AI_EVENTS, true)?.map_or(1, |(k, _)| k + 1);
+            txn.put_record_in(&AI_EVENTS, &next, &event)?;
+            // Numbered one after another and dropped oldest first: the first kept is the count back.
+            if let Some((first, _)) = txn.end_in(&AI_EVENTS, false)?
+                && next - first + 1 > MAX_EVENTS
+            {
+                txn.delete_in(&AI_EVENTS, &first)?;
             }
             Ok(())
         })
@@ -47,14 +50,15 @@ impl Store {
     /// [`MAX_CONVERSATIONS`], the oldest conversation's go.
     pub async fn set_answered(&self, conversation: u64, pairs: Vec<Answered>) -> Result<(), Error> {
         self.write(move |txn| {
-            let mut table = txn.open_table(ANSWERED)?;
             if pairs.is_empty() {
-                table.remove(conversation)?;
+                txn.delete_in(&ANSWERED, &conversation)?;
                 return Ok(());
             }
-            table.insert(conversation, encode(&pairs)?.as_slice())?;
-            if table.len()? > MAX_CONVERSATIONS {
-                table.pop_first()?;
+            txn.put_record_in(&ANSWERED, &conversation, &pairs)?;
+            if txn.count_in(&ANSWERED)? as u64 > MAX_CONVERSATIONS
+                && let Some((oldest, _)) = txn.end_in(&ANSWERED, false)?
+            {
+                txn.delete_in(&ANSWERED, &oldest)?;
             }
             Ok(())
         })
@@ -98,12 +102,8 @@ impl Store {
     /// Every answered question kept.
     pub async fn answered(&self) -> Result<Vec<Answered>, Error> {
         self.read(|txn| {
-            let mut out = Vec::new();
-            for row in txn.open_table(ANSWERED)?.iter()? {
-                let pairs: Vec<Answered> = decode(row?.1.value())?;
-                out.extend(pairs);
-            }
-            Ok(out)
+            let all = RedbReadKv::new(txn).records_where(&ANSWERED, |_| true)?;
+            Ok(all.into_iter().flatten().collect())
         })
         .await
     }
@@ -111,15 +111,15 @@ impl Store {
     /// What the AI did since `since_ms`, oldest first.
     pub async fn ai_events_since(&self, since_ms: u64) -> Result<Vec<Event>, Error> {
         self.read(move |txn| {
-            let table = txn.open_table(AI_EVENTS)?;
             let mut out = Vec::new();
-            for row in table.iter()?.rev() {
-                let event: Event = decode(row?.1.value())?;
-                if event.at < since_ms {
-                    break;
+            let all = (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded);
+            RedbReadKv::new(txn).scan_in(&AI_EVENTS, all, true, |_, Json(event)| {
+                let recent = event.at >= since_ms;
+                if recent {
+                    out.push(event);
                 }
-                out.push(event);
-            }
+                Ok(recent)
+            })?;
             out.reverse();
             Ok(out)
         })

@@ -1,8 +1,7 @@
 //! Back-office API tokens.
 
-use redb::ReadableTable;
+use super::kv::typed::{Json, Typed, TypedRead};
 
-use super::codec::{decode, encode};
 use super::conversations::next_id;
 use super::tables::{API_TOKEN_DIGESTS, API_TOKENS};
 use super::tx::Tx;
@@ -14,18 +13,12 @@ const NEXT_TOKEN_KEY: &str = "next_api_token_id";
 
 /// Revokes every token `operator` created (their account was disabled).
 pub(super) fn revoke_created_by(txn: &Tx<'_>, operator: OperatorId) -> Result<(), Error> {
-    let mut tokens = txn.open_table(API_TOKENS)?;
-    let theirs: Vec<ApiToken> = tokens
-        .iter()?
-        .map(|e| decode::<ApiToken>(e?.1.value()))
-        .filter(|t| {
-            t.as_ref()
-                .map_or(true, |t| t.created_by == operator && t.revoked_at.is_none())
-        })
-        .collect::<Result<_, _>>()?;
+    let theirs = txn.records_where(&API_TOKENS, |t| {
+        t.created_by == operator && t.revoked_at.is_none()
+    })?;
     for mut token in theirs {
         token.revoked_at = Some(crate::clock::now_millis());
-        tokens.insert(token.id, encode(&token)?.as_slice())?;
+        txn.put_record_in(&API_TOKENS, &token.id, &token)?;
     }
     Ok(())
 }
@@ -48,8 +41,7 @@ impl Store {
                 created_at: crate::clock::now_millis(),
                 revoked_at: None,
             };
-            txn.open_table(API_TOKENS)?
-                .insert(token.id, encode(&token)?.as_slice())?;
+            txn.put_record_in(&API_TOKENS, &token.id, &token)?;
             txn.open_table(API_TOKEN_DIGESTS)?
                 .insert(&digest[..], token.id)?;
             Ok(token)
@@ -67,40 +59,26 @@ impl Store {
             else {
                 return Ok(None);
             };
-            txn.open_table(API_TOKENS)?
-                .get(id)?
-                .map(|v| decode(v.value()))
-                .transpose()
+            Ok(txn.get_in(&API_TOKENS, &id)?.map(|Json(t)| t))
         })
         .await
     }
 
     /// Every token, newest first.
     pub async fn api_tokens(&self) -> Result<Vec<ApiToken>, Error> {
-        self.read(|txn| {
-            txn.open_table(API_TOKENS)?
-                .iter()?
-                .rev()
-                .map(|e| decode(e?.1.value()))
-                .collect()
-        })
-        .await
+        self.read(|txn| txn.newest_in(&API_TOKENS, usize::MAX))
+            .await
     }
 
     /// Revokes a token; `false` when there is no such token.
     pub async fn revoke_api_token(&self, id: u64) -> Result<bool, Error> {
         self.write(move |txn| {
-            let mut tokens = txn.open_table(API_TOKENS)?;
-            let Some(mut token) = tokens
-                .get(id)?
-                .map(|v| decode::<ApiToken>(v.value()))
-                .transpose()?
-            else {
+            let Some(Json(mut token)) = txn.get_in(&API_TOKENS, &id)? else {
                 return Ok(false);
             };
             if token.revoked_at.is_none() {
                 token.revoked_at = Some(crate::clock::now_millis());
-                tokens.insert(id, encode(&token)?.as_slice())?;
+                txn.put_record_in(&API_TOKENS, &id, &token)?;
             }
             Ok(true)
         })

@@ -1,9 +1,8 @@
 //! The audit log: what admins (and API tokens) did, without the personal data it concerned.
 
-use redb::ReadableTable;
+use super::kv::typed::{Typed, TypedRead};
 use serde::{Deserialize, Serialize};
 
-use super::codec::{decode, encode};
 use super::conversations::next_id;
 use super::tables::AUDIT;
 use super::{Error, Store};
@@ -39,8 +38,7 @@ pub(super) fn record(
         action: action.to_owned(),
         target,
     };
-    txn.open_table(AUDIT)?
-        .insert(entry.id, encode(&entry)?.as_slice())?;
+    txn.put_record_in(&AUDIT, &entry.id, &entry)?;
     Ok(())
 }
 
@@ -59,14 +57,6 @@ impl Store {
 
     /// The latest entries, newest first.
     pub async fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>, Error> {
-        self.read(move |txn| {
-            txn.open_table(AUDIT)?
-                .iter()?
-                .rev()
-                .take(limit)
-                .map(|e| decode(e?.1.value()))
-                .collect()
-        })
-        .await
+        self.read(move |txn| txn.newest_in(&AUDIT, limit)).await
     }
 }

@@ -6,6 +6,7 @@
 //! (`{"file":NAME,"hex":BYTES}`). An export reads one snapshot (a read transaction), so it is consistent
 //! while the server keeps running.
 
+use super::kv::typed::TypedRead;
 use std::io::{BufRead, Write};
 use std::path::Path;
 
@@ -23,22 +24,8 @@ use super::{OpenError, byte_tables, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 14] = [
-    OPERATORS,
-    UPLOADS,
-    NOTES,
-    API_TOKENS,
-    SEGMENTS,
-    TRIGGERS,
-    TRIGGER_COUNTS,
-    CANNED,
-    ARTICLES,
-    AUDIT,
-    AI_EVENTS,
-    ANSWERED,
-    RECEIVED,
-    PUSH_SUBSCRIPTIONS,
-];
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 5] =
+    [OPERATORS, NOTES, SEGMENTS, TRIGGERS, PUSH_SUBSCRIPTIONS];
 /// `(a, b, c) -> number` tables.
 const TRIPLE_NUMBERS: [TableDefinition<(u64, u64, u64), u64>; 2] = [PAGE_VISITORS, OUTCOME_EVENTS];
 const ID_NUMBERS: [TableDefinition<u64, u64>; 3] = [SEGMENT_SIZES, HELPFUL_VOTES, UNHELPFUL_VOTES];
@@ -269,9 +256,7 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
     }
 
     let files = db_path.parent().unwrap_or(Path::new(".")).join("uploads");
-    for entry in txn.open_table(UPLOADS).map_err(err)?.iter().map_err(err)? {
-        let (_, value) = entry.map_err(err)?;
-        let upload: crate::uploads::Upload = serde_json::from_slice(value.value()).map_err(err)?;
+    for upload in kv.records_where(&UPLOADS, |_| true).map_err(err)? {
         let bytes = std::fs::read(files.join(&upload.stored_as))
             .map_err(|e| err(format!("upload {} ({}): {e}", upload.id, upload.stored_as)))?;
         writeln!(
@@ -386,20 +371,21 @@ fn json_bytes(v: &Value) -> Result<Vec<u8>, BackupError> {
 
 fn insert(txn: &Tx<'_>, table: &str, k: &Value, v: &Value) -> Result<(), BackupError> {
     let named = |d: &dyn redb::TableHandle| d.name() == table;
-    if let Some(layout) = byte_tables::named(table) {
-        let (key, value) = (
-            layout.key_bytes(k).map_err(err)?,
-            layout.value_bytes(v).map_err(err)?,
-        );
-        return txn.put(layout.name, &key, &value).map_err(err);
-    }
-    if named(&UPLOADS) {
+    // Checked before any row is stored: an upload names a file the restore writes.
+    if table == UPLOADS.name() {
         let stored = v["stored_as"].as_str().unwrap_or("");
         if !crate::uploads::is_stored_name(stored) {
             return Err(err(format!(
                 "upload {k}: {stored:?} is not a file name inside the uploads folder"
             )));
         }
+    }
+    if let Some(layout) = byte_tables::named(table) {
+        let (key, value) = (
+            layout.key_bytes(k).map_err(err)?,
+            layout.value_bytes(v).map_err(err)?,
+        );
+        return txn.put(layout.name, &key, &value).map_err(err);
     }
     if let Some(def) = ID_RECORDS.into_iter().find(|d| named(d)) {
         txn.open_table(def)

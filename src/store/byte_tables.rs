@@ -44,7 +44,52 @@ pub(super) struct Layout {
 }
 
 /// Every table kept with byte keys.
-pub(super) const ALL: [Layout; 22] = [
+pub(super) const ALL: [Layout; 31] = [
+    Layout {
+        name: tables::UPLOADS.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
+    Layout {
+        name: tables::CANNED.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
+    Layout {
+        name: tables::ARTICLES.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
+    Layout {
+        name: tables::AUDIT.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
+    Layout {
+        name: tables::AI_EVENTS.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
+    Layout {
+        name: tables::ANSWERED.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
+    Layout {
+        name: tables::TRIGGER_COUNTS.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
+    Layout {
+        name: tables::API_TOKENS.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
+    Layout {
+        name: tables::RECEIVED.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
     Layout {
         name: tables::SETTINGS.name(),
         key: KeyLayout::Text,

@@ -1,8 +1,7 @@
 //! The canned-reply library: saved replies and how often each was used.
 
-use redb::{ReadableTable, ReadableTableMetadata};
+use super::kv::typed::{Json, Typed, TypedRead};
 
-use super::codec::{decode, encode};
 use super::conversations::next_id;
 use super::tables::CANNED;
 use super::{Error, Store};
@@ -14,13 +13,7 @@ const NEXT_CANNED_KEY: &str = "next_canned_id";
 impl Store {
     /// Every canned reply (shared and personal), by id.
     pub async fn canned_replies(&self) -> Result<Vec<CannedReply>, Error> {
-        self.read(|txn| {
-            txn.open_table(CANNED)?
-                .iter()?
-                .map(|e| decode(e?.1.value()))
-                .collect()
-        })
-        .await
+        self.read(|txn| txn.records_where(&CANNED, |_| true)).await
     }
 
     /// Creates (`id` `None`, with `reply.owner` as given) or changes a reply checked by
@@ -32,32 +25,28 @@ impl Store {
         mut reply: CannedReply,
     ) -> Result<Option<Result<CannedReply, Invalid>>, Error> {
         self.write(move |txn| {
-            let mut table = txn.open_table(CANNED)?;
             match id {
                 Some(id) => {
-                    let Some(old) = table.get(id)?.map(|v| decode::<CannedReply>(v.value())) else {
+                    let Some(Json(old)) = txn.get_in(&CANNED, &id)? else {
                         return Ok(None);
                     };
-                    let old = old?;
                     reply.id = old.id;
                     reply.owner = old.owner;
                     reply.uses = old.uses;
                     reply.created_at = old.created_at;
                 }
                 None => {
-                    if table.len()? >= MAX_REPLIES as u64 {
+                    if txn.count_in(&CANNED)? >= MAX_REPLIES {
                         return Ok(Some(Err(Invalid(crate::msg!(
                             "at most {0} canned replies can be saved",
                             MAX_REPLIES
                         )))));
                     }
-                    drop(table);
                     reply.id = next_id(txn, NEXT_CANNED_KEY)?;
                     reply.created_at = crate::clock::now_millis();
-                    table = txn.open_table(CANNED)?;
                 }
             }
-            table.insert(reply.id, encode(&reply)?.as_slice())?;
+            txn.put_record_in(&CANNED, &reply.id, &reply)?;
             Ok(Some(Ok(reply)))
         })
         .await
@@ -65,20 +54,17 @@ impl Store {
 
     /// Deletes a reply; whether it existed.
     pub async fn delete_canned(&self, id: CannedId) -> Result<bool, Error> {
-        self.write(move |txn| Ok(txn.open_table(CANNED)?.remove(id)?.is_some()))
-            .await
+        self.write(move |txn| txn.delete_in(&CANNED, &id)).await
     }
 
     /// Counts one use of a reply (inserted into a reply box); whether it exists.
     pub async fn count_canned_use(&self, id: CannedId) -> Result<bool, Error> {
         self.write(move |txn| {
-            let mut table = txn.open_table(CANNED)?;
-            let Some(reply) = table.get(id)?.map(|v| decode::<CannedReply>(v.value())) else {
+            let Some(Json(mut reply)) = txn.get_in(&CANNED, &id)? else {
                 return Ok(false);
             };
-            let mut reply = reply?;
             reply.uses += 1;
-            table.insert(id, encode(&reply)?.as_slice())?;
+            txn.put_record_in(&CANNED, &id, &reply)?;
             Ok(true)
         })
         .await

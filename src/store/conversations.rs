@@ -1,7 +1,6 @@
 //! Conversations and their messages as they are written: appending with de-duplication, posting from
 //! visitors, operators and Sodan itself, and changing a conversation. Reading them is `conversation_reads`.
 
-use super::codec::encode;
 use super::kv::KvRead;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::posted::{Draft, Names, Posted, names_in};
@@ -120,8 +119,7 @@ pub(super) fn append(
                 size: new.size,
                 created_at: now_ms,
             };
-            txn.open_table(UPLOADS)?
-                .insert(upload.id, encode(&upload)?.as_slice())?;
+            txn.put_record_in(&UPLOADS, &upload.id, &upload)?;
             Some(Attachment {
                 upload_id: upload.id,
                 filename: upload.filename,

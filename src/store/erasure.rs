@@ -7,7 +7,6 @@ use std::collections::HashSet;
 use redb::ReadableTable;
 use serde_json::Value;
 
-use super::codec::decode;
 use super::conversations::save;
 use super::tables::{
     ACTIVITY, ANSWERED, AUTOREPLIES, CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, DELIVERIES,
@@ -67,13 +66,12 @@ pub(super) fn drop_conversation(
     super::index_queue::file_all(txn)?;
     let rows = super::conversation_reads::all_messages(txn, c.id)?;
     super::search_index::remove(txn, c.id, rows.iter().map(|m| m.body.as_str()))?;
-    let mut uploads = txn.open_table(UPLOADS)?;
     for m in &rows {
         txn.delete_in(&MESSAGES, &(c.id, m.seq))?;
         if let Some(a) = &m.attachment
-            && let Some(upload) = uploads.remove(a.upload_id)?
+            && let Some(Json(upload)) = txn.get_in(&UPLOADS, &a.upload_id)?
         {
-            let upload: crate::uploads::Upload = decode(upload.value())?;
+            txn.delete_in(&UPLOADS, &a.upload_id)?;
             files.push(upload.stored_as);
         }
         let sender = match &m.author {
@@ -91,7 +89,7 @@ pub(super) fn drop_conversation(
     if let Some(due) = c.autoreply_due {
         txn.delete_in(&AUTOREPLIES, &(due, c.id))?;
     }
-    txn.open_table(ANSWERED)?.remove(c.id)?;
+    txn.delete_in(&ANSWERED, &c.id)?;
     if let Some(due) = c.digest_due {
         txn.delete_in(&DIGESTS, &(due, c.id))?;
     }

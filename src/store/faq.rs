@@ -1,11 +1,10 @@
 //! FAQ articles, the bot's settings, the bot's messages and the hand-over to the team.
 
 use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, TypedRead};
-use redb::{ReadableTable, ReadableTableMetadata};
+use super::kv::typed::{Json, Typed, TypedRead};
+use redb::ReadableTable;
 use std::ops::Bound;
 
-use super::codec::{decode, encode};
 use super::conversations::{append, load, next_id};
 use super::tables::{ARTICLES, CONVERSATIONS, HELPFUL_VOTES, UNHELPFUL_VOTES};
 use super::{Draft, Error, Store};
@@ -39,13 +38,8 @@ impl BotStats {
 impl Store {
     /// Every article, by id.
     pub async fn articles(&self) -> Result<Vec<Article>, Error> {
-        self.read(|txn| {
-            txn.open_table(ARTICLES)?
-                .iter()?
-                .map(|e| decode(e?.1.value()))
-                .collect()
-        })
-        .await
+        self.read(|txn| txn.records_where(&ARTICLES, |_| true))
+            .await
     }
 
     /// Counts a help-center reader's answer to "was this article helpful?".
@@ -92,16 +86,14 @@ impl Store {
         self.write(move |txn| {
             match id {
                 Some(id) => {
-                    let table = txn.open_table(ARTICLES)?;
-                    let Some(old) = table.get(id)?.map(|v| decode::<Article>(v.value())) else {
+                    let Some(Json(old)) = txn.get_in(&ARTICLES, &id)? else {
                         return Ok(None);
                     };
-                    let old = old?;
                     article.id = old.id;
                     article.created_at = old.created_at;
                 }
                 None => {
-                    if txn.open_table(ARTICLES)?.len()? >= MAX_ARTICLES as u64 {
+                    if txn.count_in(&ARTICLES)? >= MAX_ARTICLES {
                         return Ok(Some(Err(Invalid(crate::msg!(
                             "at most {0} articles",
                             MAX_ARTICLES
@@ -111,8 +103,7 @@ impl Store {
                     article.created_at = crate::clock::now_millis();
                 }
             }
-            txn.open_table(ARTICLES)?
-                .insert(article.id, encode(&article)?.as_slice())?;
+            txn.put_record_in(&ARTICLES, &article.id, &article)?;
             Ok(Some(Ok(article)))
         })
         .await
@@ -124,7 +115,7 @@ impl Store {
         self.write(move |txn| {
             txn.open_table(HELPFUL_VOTES)?.remove(id)?;
             txn.open_table(UNHELPFUL_VOTES)?.remove(id)?;
-            Ok(txn.open_table(ARTICLES)?.remove(id)?.is_some())
+            txn.delete_in(&ARTICLES, &id)
         })
         .await
     }

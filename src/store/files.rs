@@ -3,9 +3,9 @@
 //! A file is written and fsynced under a random name before the message that refers to it is committed, so
 //! a committed attachment always has its bytes; a crash in between leaves only an unreferenced file.
 
+use super::kv::typed::{Json, TypedRead};
 use std::io::Write;
 
-use super::codec::decode;
 use super::tables::UPLOADS;
 use super::{Error, Store};
 use crate::uploads::{Upload, UploadId};
@@ -51,13 +51,8 @@ impl Store {
 
     /// An upload's record.
     pub async fn upload(&self, id: UploadId) -> Result<Option<Upload>, Error> {
-        self.read(move |txn| {
-            txn.open_table(UPLOADS)?
-                .get(id)?
-                .map(|v| decode(v.value()))
-                .transpose()
-        })
-        .await
+        self.read(move |txn| Ok(txn.get_in(&UPLOADS, &id)?.map(|Json(u)| u)))
+            .await
     }
 
     /// An upload's bytes.

@@ -8,12 +8,11 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use super::tables::{
-    AI_EVENTS, ANSWERED, API_TOKEN_DIGESTS, API_TOKENS, ARTICLES, ATTRIBUTE_KEYS, AUDIT, CANNED,
-    CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, HELPFUL_VOTES, INDEX_QUEUE, INVITES, LINE_USERS, META,
-    NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS, OUTCOME_EVENTS, PAGE_VIEW_LOG,
-    PAGE_VIEWS, PAGE_VISITORS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS,
-    TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS, UNHELPFUL_VOTES, UPLOADS, VECTORS,
-    VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
+    API_TOKEN_DIGESTS, ATTRIBUTE_KEYS, CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, HELPFUL_VOTES,
+    INDEX_QUEUE, INVITES, LINE_USERS, META, NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS,
+    OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VIEWS, PAGE_VISITORS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES,
+    SEGMENTS, SESSIONS, TRIGGER_SEEN, TRIGGERS, UNHELPFUL_VOTES, VECTORS, VISITOR_CONVERSATIONS,
+    VISITOR_TOKENS, VISITORS,
 };
 use super::tx::Tx;
 use super::visitors::save_visitor;
@@ -71,7 +70,6 @@ fn create_v1(txn: &Tx<'_>) -> Result<(), Error> {
 fn create_v2(txn: &Tx<'_>) -> Result<(), Error> {
     txn.open_table(VISITOR_TOKENS)?;
     txn.open_table(PAGE_VIEWS)?;
-    txn.open_table(UPLOADS)?;
     let site = Site::new(crate::tokens::random()[..24].to_owned());
     super::settings::put(txn, "site", &site)?;
     Ok(())
@@ -86,9 +84,7 @@ fn create_v3(txn: &Tx<'_>) -> Result<(), Error> {
     for def in [EVENTS, PAGE_VIEW_LOG] {
         txn.open_table(def)?;
     }
-    for def in [NOTES, API_TOKENS] {
-        txn.open_table(def)?;
-    }
+    txn.open_table(NOTES)?;
     txn.open_table(CUSTOMER_NOTES)?;
     txn.open_table(API_TOKEN_DIGESTS)?;
     txn.open_table(SEEN)?;
@@ -153,8 +149,6 @@ fn create_v7(_: &Tx<'_>) -> Result<(), Error> {
 
 /// What the AI did, for its weekly figures.
 fn create_v8(txn: &Tx<'_>) -> Result<(), Error> {
-    txn.open_table(AI_EVENTS)?;
-    txn.open_table(ANSWERED)?;
     txn.open_table(VECTORS)?;
     txn.open_table(HELPFUL_VOTES)?;
     txn.open_table(UNHELPFUL_VOTES)?;
@@ -170,7 +164,6 @@ fn create_v10(txn: &Tx<'_>) -> Result<(), Error> {
 /// The incoming mailbox: mails read, their keys, and the addresses mail is matched to customers by
 /// (filled from the identified customers there are).
 fn create_v9(txn: &Tx<'_>) -> Result<(), Error> {
-    txn.open_table(super::tables::RECEIVED)?;
     txn.open_table(super::tables::RECEIVED_KEYS)?;
     let mut index = txn.open_table(super::tables::MAIL_CUSTOMERS)?;
     let identified: Vec<u64> = txn
@@ -191,9 +184,7 @@ fn create_v9(txn: &Tx<'_>) -> Result<(), Error> {
 /// Proactive messages, pending automatic replies, canned replies, FAQ articles, the mail queue, webhooks,
 /// LINE users.
 fn create_v5(txn: &Tx<'_>) -> Result<(), Error> {
-    for def in [TRIGGERS, TRIGGER_COUNTS, CANNED, ARTICLES, AUDIT] {
-        txn.open_table(def)?;
-    }
+    txn.open_table(TRIGGERS)?;
     txn.open_table(TRIGGER_SEEN)?;
     txn.open_table(LINE_USERS)?;
     Ok(())

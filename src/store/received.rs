@@ -1,9 +1,10 @@
 //! The incoming mailbox's records: each mail read (once, by key), the reader's cursor, what the reader last
 //! said, and the customers mail is matched to by address.
 
-use redb::{ReadableTable, ReadableTableMetadata};
+use super::kv::typed::{Json, Typed, TypedRead};
+use redb::ReadableTable;
+use std::ops::Bound;
 
-use super::codec::{decode, encode};
 use super::conversations::next_id;
 use super::tables::{MAIL_CUSTOMERS, RECEIVED, RECEIVED_KEYS};
 use super::tx::Tx;
@@ -25,19 +26,15 @@ fn setting<T: serde::de::DeserializeOwned + Default>(
 
 /// Forgets the oldest mails beyond [`MAX_KEPT`].
 fn prune(txn: &Tx<'_>) -> Result<(), Error> {
-    let mut table = txn.open_table(RECEIVED)?;
-    let excess = (table.len()? as usize).saturating_sub(MAX_KEPT);
+    let excess = txn.count_in(&RECEIVED)?.saturating_sub(MAX_KEPT);
     if excess == 0 {
         return Ok(());
     }
-    let old: Vec<Received> = table
-        .iter()?
-        .take(excess)
-        .map(|e| decode(e?.1.value()))
-        .collect::<Result<_, _>>()?;
+    let all = (Bound::Unbounded, Bound::Unbounded);
+    let old = txn.range_in(&RECEIVED, all, false, excess)?;
     let mut keys = txn.open_table(RECEIVED_KEYS)?;
-    for r in old {
-        table.remove(r.id)?;
+    for (id, Json(r)) in old {
+        txn.delete_in(&RECEIVED, &id)?;
         keys.remove(r.key.as_str())?;
     }
     Ok(())
@@ -49,20 +46,13 @@ pub(super) fn forget(
     address: &str,
     conversations: &std::collections::HashSet<u64>,
 ) -> Result<(), Error> {
-    let mut table = txn.open_table(RECEIVED)?;
-    let doomed: Vec<Received> = table
-        .iter()?
-        .map(|e| decode::<Received>(e?.1.value()))
-        .filter(|r| {
-            r.as_ref().map_or(true, |r| {
-                (!address.is_empty() && r.from.eq_ignore_ascii_case(address.trim()))
-                    || r.conversation.is_some_and(|c| conversations.contains(&c))
-            })
-        })
-        .collect::<Result<_, _>>()?;
+    let doomed = txn.records_where(&RECEIVED, |r| {
+        (!address.is_empty() && r.from.eq_ignore_ascii_case(address.trim()))
+            || r.conversation.is_some_and(|c| conversations.contains(&c))
+    })?;
     let mut keys = txn.open_table(RECEIVED_KEYS)?;
     for r in doomed {
-        table.remove(r.id)?;
+        txn.delete_in(&RECEIVED, &r.id)?;
         keys.remove(r.key.as_str())?;
     }
     Ok(())
@@ -96,8 +86,7 @@ impl Store {
                     .is_some();
                 if !known {
                     item.id = next_id(txn, NEXT_RECEIVED_KEY)?;
-                    txn.open_table(RECEIVED)?
-                        .insert(item.id, encode(&item)?.as_slice())?;
+                    txn.put_record_in(&RECEIVED, &item.id, &item)?;
                     txn.open_table(RECEIVED_KEYS)?
                         .insert(item.key.as_str(), item.id)?;
                     prune(txn)?;
@@ -116,26 +105,13 @@ impl Store {
 
     /// The latest mails read, newest first.
     pub async fn received_mails(&self, limit: usize) -> Result<Vec<Received>, Error> {
-        self.read(move |txn| {
-            txn.open_table(RECEIVED)?
-                .iter()?
-                .rev()
-                .take(limit)
-                .map(|e| decode(e?.1.value()))
-                .collect()
-        })
-        .await
+        self.read(move |txn| txn.newest_in(&RECEIVED, limit)).await
     }
 
     /// One mail read, by its id in the list.
     pub async fn received_mail(&self, id: u64) -> Result<Option<Received>, Error> {
-        self.read(move |txn| {
-            txn.open_table(RECEIVED)?
-                .get(id)?
-                .map(|v| decode(v.value()))
-                .transpose()
-        })
-        .await
+        self.read(move |txn| Ok(txn.get_in(&RECEIVED, &id)?.map(|Json(r)| r)))
+            .await
     }
 
     /// The mail read that became the message with this client id in `conversation`, if kept.
@@ -145,15 +121,17 @@ impl Store {
         key_client_id: String,
     ) -> Result<Option<Received>, Error> {
         self.read(move |txn| {
-            for e in txn.open_table(RECEIVED)?.iter()?.rev() {
-                let r: Received = decode(e?.1.value())?;
-                if r.conversation == Some(conversation)
-                    && crate::mail::received::client_id(&r.key) == key_client_id
-                {
-                    return Ok(Some(r));
+            let mut found = None;
+            let all = (Bound::Unbounded, Bound::Unbounded);
+            txn.scan_in(&RECEIVED, all, true, |_, Json(r)| {
+                let this = r.conversation == Some(conversation)
+                    && crate::mail::received::client_id(&r.key) == key_client_id;
+                if this {
+                    found = Some(r);
                 }
-            }
-            Ok(None)
+                Ok(!this)
+            })?;
+            Ok(found)
         })
         .await
     }

@@ -66,7 +66,7 @@ pub const CLIENT_IDS: Table<(String, String), (u64, u64)> = Table::new("sender_c
 pub const ACTIVITY: Table<(u64, u64), ()> = Table::new("activityms_conversationid");
 
 /// `upload_id -> Upload (JSON)`: attachments; their bytes are files in `uploads/`.
-pub const UPLOADS: TableDefinition<u64, &[u8]> = TableDefinition::new("upload_id_upload");
+pub const UPLOADS: Table<u64, Json<crate::uploads::Upload>> = Table::new("upload_id_upload");
 
 /// `(visitor_id, at_ms) -> PageView (JSON)`: where a visitor went, oldest first.
 pub const PAGE_VIEWS: TableDefinition<(u64, u64), &[u8]> =
@@ -101,7 +101,8 @@ pub const SEEN: TableDefinition<(u64, u64), ()> = TableDefinition::new("lastseen
 pub const ATTRIBUTE_KEYS: TableDefinition<&str, u64> = TableDefinition::new("attrkey_firstseen");
 
 /// `token_id -> ApiToken (JSON)`: back-office API tokens (their secret is not stored).
-pub const API_TOKENS: TableDefinition<u64, &[u8]> = TableDefinition::new("apitoken_id_token");
+pub const API_TOKENS: Table<u64, Json<crate::api_tokens::ApiToken>> =
+    Table::new("apitoken_id_token");
 
 /// `sha256(api token) -> token_id`.
 pub const API_TOKEN_DIGESTS: TableDefinition<&[u8], u64> =
@@ -132,7 +133,8 @@ pub const RECHECKS: Table<(u64, u64), ()> = Table::new("duems_visitorid");
 pub const TRIGGERS: TableDefinition<u64, &[u8]> = TableDefinition::new("trigger_id_trigger");
 
 /// `trigger_id -> Counts (JSON)`: showings, clicks, dismissals, conversations started.
-pub const TRIGGER_COUNTS: TableDefinition<u64, &[u8]> = TableDefinition::new("trigger_id_counts");
+pub const TRIGGER_COUNTS: Table<u64, Json<crate::triggers::Counts>> =
+    Table::new("trigger_id_counts");
 
 /// `(trigger_id, visitor_id) -> Seen (JSON)`: when a visitor last saw a trigger, and whether they closed it.
 pub const TRIGGER_SEEN: TableDefinition<(u64, u64), &[u8]> =
@@ -142,10 +144,10 @@ pub const TRIGGER_SEEN: TableDefinition<(u64, u64), &[u8]> =
 pub const AUTOREPLIES: Table<(u64, u64), ()> = Table::new("duems_conversationid");
 
 /// `canned_id -> CannedReply (JSON)`: the reply library.
-pub const CANNED: TableDefinition<u64, &[u8]> = TableDefinition::new("canned_id_reply");
+pub const CANNED: Table<u64, Json<crate::canned::CannedReply>> = Table::new("canned_id_reply");
 
 /// `article_id -> Article (JSON)`: the FAQ.
-pub const ARTICLES: TableDefinition<u64, &[u8]> = TableDefinition::new("article_id_article");
+pub const ARTICLES: Table<u64, Json<crate::faq::Article>> = Table::new("article_id_article");
 
 /// `mail_id -> Outgoing (JSON)`: the mail queue and its history.
 pub const MAILS: Table<u64, Json<crate::mail::Outgoing>> = Table::new("mail_id_mail");
@@ -170,7 +172,7 @@ pub const DELIVERY_DUE: Table<(u64, u64), ()> = Table::new("nextatms_deliveryid"
 pub const LINE_USERS: TableDefinition<&str, u64> = TableDefinition::new("lineuserid_visitor_id");
 
 /// `entry_id -> AuditEntry (JSON)`: admin actions, oldest first.
-pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_id_entry");
+pub const AUDIT: Table<u64, Json<super::audit::AuditEntry>> = Table::new("audit_id_entry");
 
 // Schema version 6: reports.
 
@@ -197,11 +199,12 @@ pub const LINE_PUSH_DUE: Table<(u64, u64), ()> = Table::new("nextatms_linepushid
 // Schema version 8: AI answers.
 
 /// `event_id -> ai::stats::Event (JSON)`: what the AI did, oldest first, at most `ai::stats::MAX_EVENTS`.
-pub const AI_EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("aievent_id_event");
+pub const AI_EVENTS: Table<u64, Json<crate::ai::stats::Event>> = Table::new("aievent_id_event");
 
 /// `conversation_id -> Vec<retrieval::Answered> (JSON)`: questions the team answered, for the AI to search
 /// (only when an admin opted in), at most `ai::learn::MAX_CONVERSATIONS`.
-pub const ANSWERED: TableDefinition<u64, &[u8]> = TableDefinition::new("conversation_id_answered");
+pub const ANSWERED: Table<u64, Json<Vec<crate::retrieval::Answered>>> =
+    Table::new("conversation_id_answered");
 
 /// `sha256(model, text) -> vector (f32, little-endian)`: embeddings of FAQ passages and answered questions,
 /// so each is computed once per model and text; at most `ai::hybrid::MAX_VECTORS`.
@@ -217,7 +220,8 @@ pub const UNHELPFUL_VOTES: TableDefinition<u64, u64> = TableDefinition::new("art
 
 /// `received_id -> mail::received::Received (JSON)`: each mail read from the mailbox (delivered, ignored or
 /// failed), oldest first, at most `mail::received::MAX_KEPT`.
-pub const RECEIVED: TableDefinition<u64, &[u8]> = TableDefinition::new("received_id_received");
+pub const RECEIVED: Table<u64, Json<crate::mail::received::Received>> =
+    Table::new("received_id_received");
 
 /// `mail key (Message-ID, else a digest of the mail) -> received_id`: each mail is taken in once.
 pub const RECEIVED_KEYS: TableDefinition<&str, u64> = TableDefinition::new("mailkey_received_id");

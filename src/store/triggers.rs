@@ -3,8 +3,9 @@
 //! The decision whether a trigger is offered is `Trigger::offered_to` (pure); this module gathers what it
 //! needs about one visitor in one read transaction.
 
+use super::kv::KvRead;
 use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, TypedRead};
+use super::kv::typed::{Json, Typed, TypedRead};
 use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata};
 use std::ops::Bound;
 
@@ -35,11 +36,10 @@ fn all_triggers(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<Vec<Tr
     table.iter()?.map(|e| decode(e?.1.value())).collect()
 }
 
-fn counts(table: &impl ReadableTable<u64, &'static [u8]>, id: TriggerId) -> Result<Counts, Error> {
-    Ok(table
-        .get(id)?
-        .map(|v| decode(v.value()))
-        .transpose()?
+fn counts(kv: &impl KvRead, id: TriggerId) -> Result<Counts, Error> {
+    Ok(kv
+        .get_in(&TRIGGER_COUNTS, &id)?
+        .map(|Json(c)| c)
         .unwrap_or_default())
 }
 
@@ -49,10 +49,9 @@ pub(super) fn count_conversation(txn: &Tx<'_>, id: TriggerId) -> Result<bool, Er
     if txn.open_table(TRIGGERS)?.get(id)?.is_none() {
         return Ok(false);
     }
-    let mut table = txn.open_table(TRIGGER_COUNTS)?;
-    let mut c = counts(&table, id)?;
+    let mut c = counts(txn, id)?;
     c.conversations += 1;
-    table.insert(id, encode(&c)?.as_slice())?;
+    txn.put_record_in(&TRIGGER_COUNTS, &id, &c)?;
     Ok(true)
 }
 
@@ -84,11 +83,11 @@ impl Store {
     /// Every trigger, by id, with its counts.
     pub async fn triggers(&self) -> Result<Vec<(Trigger, Counts)>, Error> {
         self.read(|txn| {
-            let table = txn.open_table(TRIGGER_COUNTS)?;
+            let kv = RedbReadKv::new(txn);
             all_triggers(&txn.open_table(TRIGGERS)?)?
                 .into_iter()
                 .map(|t| {
-                    let c = counts(&table, t.id)?;
+                    let c = counts(&kv, t.id)?;
                     Ok((t, c))
                 })
                 .collect()
@@ -151,7 +150,7 @@ impl Store {
             if txn.open_table(TRIGGERS)?.remove(id)?.is_none() {
                 return Ok(false);
             }
-            txn.open_table(TRIGGER_COUNTS)?.remove(id)?;
+            txn.delete_in(&TRIGGER_COUNTS, &id)?;
             txn.open_table(TRIGGER_SEEN)?
                 .retain_in((id, 0)..=(id, u64::MAX), |_, _| false)?;
             Ok(true)
@@ -225,14 +224,13 @@ impl Store {
                 return Ok(());
             }
             let customer = follow(txn, visitor)?.map_or(visitor, |v| v.id);
-            let mut table = txn.open_table(TRIGGER_COUNTS)?;
-            let mut c = counts(&table, id)?;
+            let mut c = counts(txn, id)?;
             match reaction {
                 Reaction::Shown => c.shown += 1,
                 Reaction::Clicked => c.clicked += 1,
                 Reaction::Dismissed => c.dismissed += 1,
             }
-            table.insert(id, encode(&c)?.as_slice())?;
+            txn.put_record_in(&TRIGGER_COUNTS, &id, &c)?;
             if reaction == Reaction::Clicked {
                 return Ok(());
             }

@@ -185,6 +185,27 @@ pub trait TypedRead: KvRead {
         })
     }
 
+    /// How many entries the table holds (reads every key: for small, bounded tables).
+    fn count_in<K: OrderedKey, V: Stored>(&self, table: &Table<K, V>) -> Result<usize, Error> {
+        let mut count = 0;
+        let all = (Bound::Unbounded, Bound::Unbounded);
+        scan_bytes(self, table.name, all, false, |_, _| {
+            count += 1;
+            Ok(true)
+        })?;
+        Ok(count)
+    }
+
+    /// The first (or, `last`, the last) entry in key order.
+    fn end_in<K: OrderedKey, V: Stored>(
+        &self,
+        table: &Table<K, V>,
+        last: bool,
+    ) -> Result<Option<(K, V)>, Error> {
+        let all = (Bound::Unbounded, Bound::Unbounded);
+        Ok(self.range_in(table, all, last, 1)?.into_iter().next())
+    }
+
     /// [`TypedRead::scan_in`] over the keys whose first part is `first`: a customer's rows, a sender's
     /// client ids.
     fn scan_prefix_in<A: OrderedKey, B: OrderedKey, V: Stored>(
