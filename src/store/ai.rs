@@ -1,9 +1,9 @@
 //! The AI connection's settings, and the record of what the AI did.
 
-use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, Typed, TypedRead};
 use redb::ReadableTableMetadata;
 
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{AI_EVENTS, ANSWERED, VECTORS};
 use super::{Error, Store};
 use crate::ai::AiSettings;

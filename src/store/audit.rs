@@ -1,9 +1,9 @@
 //! The audit log: what admins (and API tokens) did, without the personal data it concerned.
 
-use super::kv::typed::{Typed, TypedRead};
 use serde::{Deserialize, Serialize};
 
 use super::conversations::next_id;
+use super::kv::typed::{Typed, TypedRead};
 use super::tables::AUDIT;
 use super::{Error, Store};
 

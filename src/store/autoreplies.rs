@@ -5,12 +5,12 @@
 //! later kept in `AUTOREPLIES` (so it survives a restart). An operator's reply ends the waiting period and
 //! cancels what was pending; the due sweep checks again before it posts.
 
-use super::kv::KvRead;
-use super::kv::typed::Typed;
-use super::settings::get;
 use serde::Serialize;
 
 use super::conversations::{append, load};
+use super::kv::KvRead;
+use super::kv::typed::Typed;
+use super::settings::get;
 use super::tables::AUTOREPLIES;
 use super::tx::Tx;
 use super::visitors::load_visitor;

@@ -6,7 +6,6 @@
 //! (`{"file":NAME,"hex":BYTES}`). An export reads one snapshot (a read transaction), so it is consistent
 //! while the server keeps running.
 
-use super::kv::typed::TypedRead;
 use std::io::{BufRead, Write};
 use std::path::Path;
 
@@ -17,6 +16,7 @@ use redb::{
 use serde_json::{Value, json};
 
 use super::kv::read::RedbReadKv;
+use super::kv::typed::TypedRead;
 use super::kv::{Kv, KvRead, Span};
 use super::tables::*;
 use super::tx::Tx;

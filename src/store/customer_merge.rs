@@ -1,10 +1,10 @@
 //! Merging an anonymous visitor into the customer they turned out to be: conversations, history, notes,
 //! retried message ids, counters and what the profile lacks.
 
-use super::kv::typed::{Json, Typed, TypedRead};
 use redb::ReadableTable;
 
 use super::codec::{decode, encode};
+use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{
     CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, EVENTS, NOTES, PAGE_VIEW_LOG, VISITOR_CONVERSATIONS,
 };

@@ -1,12 +1,12 @@
 //! Reading customers: the card, the list with its search, the timeline, a customer by user id, and the
 //! conversations and notes of one customer (also read by the privacy export).
 
-use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, TypedRead};
 use redb::ReadTransaction;
 
 use super::codec::decode;
 use super::customers::{ATTRIBUTE_DEFS_KEY, CARD_LAYOUT_KEY};
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, TypedRead};
 use super::tables::{
     CONVERSATIONS, CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, NOTES, PAGE_VIEW_LOG, SEEN,
     SEGMENT_MEMBERS, VISITORS,

@@ -1,13 +1,13 @@
 //! Erasure: a customer's personal data removed on request (the right to be forgotten), and whole
 //! conversations removed by the retention job. Files of removed attachments are deleted after the commit.
 
-use super::kv::typed::{Json, Typed, TypedRead};
 use std::collections::HashSet;
 
 use redb::ReadableTable;
 use serde_json::Value;
 
 use super::conversations::save;
+use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{
     ACTIVITY, ANSWERED, AUTOREPLIES, CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, DELIVERIES,
     DELIVERY_DUE, DIGESTS, EVENTS, EXTERNAL_IDS, LINE_USERS, MAIL_DUE, MAILS, MEMBERSHIPS,

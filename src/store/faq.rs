@@ -1,11 +1,11 @@
 //! FAQ articles, the bot's settings, the bot's messages and the hand-over to the team.
 
-use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, Typed, TypedRead};
 use redb::ReadableTable;
 use std::ops::Bound;
 
 use super::conversations::{append, load, next_id};
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{ARTICLES, CONVERSATIONS, HELPFUL_VOTES, UNHELPFUL_VOTES};
 use super::{Draft, Error, Store};
 use crate::conversations::{Author, BotState, Conversation, ConversationId, Message};

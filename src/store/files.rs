@@ -3,9 +3,9 @@
 //! A file is written and fsynced under a random name before the message that refers to it is committed, so
 //! a committed attachment always has its bytes; a crash in between leaves only an unreferenced file.
 
-use super::kv::typed::{Json, TypedRead};
 use std::io::Write;
 
+use super::kv::typed::{Json, TypedRead};
 use super::tables::UPLOADS;
 use super::{Error, Store};
 use crate::uploads::{Upload, UploadId};

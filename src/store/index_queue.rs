@@ -14,9 +14,6 @@
 //! filed entries. The writer thread remembers the waiting client ids; a batch that is not committed
 //! makes it read them again from the table.
 
-use super::kv::KvRead;
-use super::kv::typed::Typed;
-use super::ordered_keys::OrderedKey;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
@@ -26,6 +23,9 @@ use serde::Deserialize;
 
 use super::Error;
 use super::codec::decode_part;
+use super::kv::KvRead;
+use super::kv::typed::Typed;
+use super::ordered_keys::OrderedKey;
 use super::tables::{CLIENT_IDS, INDEX_QUEUE, MESSAGE_TERMS, MESSAGES};
 use super::tx::Tx;
 use crate::conversations::{ConversationId, Message};

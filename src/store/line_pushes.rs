@@ -2,11 +2,11 @@
 //! lease, and recorded after each attempt (a refusal for good leaves a private notice in the
 //! conversation). What an answer means is decided in [`crate::line::outbox`].
 
-use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, Typed, TypedRead};
 use std::collections::HashSet;
 
 use super::conversations::{append, load, next_id};
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{LINE_PUSH_DUE, LINE_PUSHES};
 use super::tx::Tx;
 use super::{Error, Store};

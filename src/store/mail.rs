@@ -1,11 +1,11 @@
 //! The mail queue (stored, retried with back-off, marked before each send so nothing goes out twice after a
 //! crash), the SMTP settings, and reply digests for visitors who left.
 
-use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, Typed, TypedRead};
 use std::ops::Bound;
 
 use super::conversations::{load, next_id, save};
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{DIGESTS, MAIL_DUE, MAILS};
 use super::tx::Tx;
 use super::visitors::load_visitor;

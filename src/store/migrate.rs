@@ -1,12 +1,12 @@
 //! Schema versions: the version is stored in the file; each migration runs in one write transaction
 //! together with its version bump, and a file newer than this binary is refused, never downgraded.
 
-use super::kv::typed::{Json, TypedRead};
 use redb::{Database, ReadableTable, Table};
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
+use super::kv::typed::{Json, TypedRead};
 use super::tables::{
     API_TOKEN_DIGESTS, ATTRIBUTE_KEYS, CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, HELPFUL_VOTES,
     INDEX_QUEUE, INVITES, LINE_USERS, META, NOTES, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS,

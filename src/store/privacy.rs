@@ -1,10 +1,10 @@
 //! The customer's right to their data: everything stored about one customer, as one JSON document.
 
-use super::kv::read::RedbReadKv;
 use serde_json::{Value, json};
 
 use super::codec::decode;
 use super::customer_reads::{customer_notes, visitor_conversations};
+use super::kv::read::RedbReadKv;
 use super::tables::{EVENTS, PAGE_VIEW_LOG};
 use super::visitors::follow;
 use super::{Error, Store};

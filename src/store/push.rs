@@ -1,11 +1,11 @@
 //! Operators' push devices and the queue of pushes to them (see `push`).
 
-use super::kv::typed::{Json, Typed, TypedRead};
 use redb::ReadableTable;
 
 use super::autoreplies::shop_open;
 use super::codec::{decode, encode};
 use super::conversations::next_id;
+use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{OPERATORS, PUSH_DUE, PUSH_JOBS, PUSH_SUBSCRIPTIONS};
 use super::tx::Tx;
 use super::{Error, Store};

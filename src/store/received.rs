@@ -1,11 +1,11 @@
 //! The incoming mailbox's records: each mail read (once, by key), the reader's cursor, what the reader last
 //! said, and the customers mail is matched to by address.
 
-use super::kv::typed::{Json, Typed, TypedRead};
 use redb::ReadableTable;
 use std::ops::Bound;
 
 use super::conversations::next_id;
+use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{MAIL_CUSTOMERS, RECEIVED, RECEIVED_KEYS};
 use super::tx::Tx;
 use super::visitors::{follow, new_visitor, save_visitor};

@@ -1,13 +1,13 @@
 //! Retention: the settings, and the passes of the background job that delete what is older than they allow.
 
-use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, Typed, TypedRead};
 use redb::{ReadableTable, TableDefinition, TableHandle};
 use serde::Deserialize;
 use std::ops::Bound;
 
 use super::codec::decode;
 use super::erasure::drop_conversation;
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{
     ACTIVITY, CONVERSATIONS, EVENTS, OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VIEWS, PAGE_VISITORS,
     TRIGGER_SEEN, VISITOR_TOKENS, VISITORS,

@@ -3,11 +3,11 @@
 //! again from every message by the schema migration and a restore.
 //! What the terms are and what a query means is `search`'s; this keeps and reads them.
 
-use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, TypedRead};
 use std::collections::BTreeSet;
 use std::ops::Bound;
 
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, TypedRead};
 use super::tables::{INDEX_QUEUE, MESSAGE_TERMS, MESSAGES};
 use super::tx::Tx;
 use super::{Error, Store};

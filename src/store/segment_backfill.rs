@@ -2,12 +2,12 @@
 //! definitions over every customer, a chunk per transaction, and the re-check of answers that change by
 //! themselves (a window moving on) at the time the evaluator gave.
 
-use super::kv::typed::{Json, Typed, TypedRead};
 use std::ops::Bound;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::kv::typed::{Json, Typed, TypedRead};
 use super::segments::{BACKFILL_SETTING, read_json, reevaluate};
 use super::tables::{MEMBERSHIPS, RECHECKS, VISITORS};
 use super::{Error, Store};

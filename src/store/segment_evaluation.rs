@@ -1,7 +1,6 @@
 //! Evaluating one customer's segments where their data changed, and storing the answer with its member
 //! lists, sizes, re-check times and announcements. The definitions are `segments`'.
 
-use super::kv::typed::{Json, Typed};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
@@ -11,6 +10,7 @@ use serde::de::DeserializeOwned;
 use super::Error;
 use super::codec::decode;
 use super::event_heads;
+use super::kv::typed::{Json, Typed};
 use super::segments::compiled;
 use super::tables::{EVENTS, MEMBERSHIPS, PAGE_VIEW_LOG, RECHECKS, SEGMENT_MEMBERS, SEGMENT_SIZES};
 use super::tx::Tx;

@@ -6,9 +6,6 @@
 //! definition is applied to existing customers by a back-fill in small batches (`segment_backfill.rs`), so
 //! the writer keeps serving chat in between.
 
-use super::kv::KvRead;
-use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, TypedRead};
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::ops::Bound;
@@ -19,6 +16,9 @@ use serde::de::DeserializeOwned;
 
 use super::codec::{decode, encode};
 use super::conversations::next_id;
+use super::kv::KvRead;
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, TypedRead};
 use super::segment_backfill::Backfill;
 pub(super) use super::segment_evaluation::{reevaluate, reevaluate_after};
 use super::tables::{

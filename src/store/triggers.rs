@@ -3,14 +3,14 @@
 //! The decision whether a trigger is offered is `Trigger::offered_to` (pure); this module gathers what it
 //! needs about one visitor in one read transaction.
 
-use super::kv::KvRead;
-use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, Typed, TypedRead};
 use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata};
 use std::ops::Bound;
 
 use super::codec::{decode, encode};
 use super::conversations::next_id;
+use super::kv::KvRead;
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{CONVERSATIONS, OPERATORS, SEGMENTS, TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS};
 use super::tx::Tx;
 use super::visitors::follow;

@@ -1,11 +1,11 @@
 //! Visitors (customers), the tokens that remember them, and the pages they view.
 
-use super::kv::KvRead;
-use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, Typed, TypedRead};
 use redb::{ReadableTable, Table};
 
 use super::codec::{decode, encode};
+use super::kv::KvRead;
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{PAGE_VIEW_LOG, SEEN, VISITOR_TOKENS, VISITORS};
 use super::tx::Tx;
 use super::{Error, HistoryLimits, Store};

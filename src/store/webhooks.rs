@@ -2,11 +2,11 @@
 //! (so none is lost), sent with a lease (a crash mid-send means a resend, never a loss) and retried with
 //! back-off.
 
-use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, Typed, TypedRead};
 use serde_json::Value;
 
 use super::conversations::next_id;
+use super::kv::read::RedbReadKv;
+use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{DELIVERIES, DELIVERY_DUE, WEBHOOKS};
 use super::tx::Tx;
 use super::{Error, Store};
