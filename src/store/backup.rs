@@ -172,6 +172,14 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
         let meta = txn.open_table(META).map_err(err)?;
         migrate::read_version(&meta).map_err(err)?
     };
+    if schema < migrate::SCHEMA_VERSION {
+        // Its tables may still have the older layout this version reads no more.
+        return Err(err(format!(
+            "the data file has schema {schema}, older than this sodan's {}: start this sodan once \
+             (it brings the file up to date), or back it up with the version that wrote it",
+            migrate::SCHEMA_VERSION
+        )));
+    }
     let header =
         json!({ "sodan_backup": FORMAT, "schema": schema, "created_at": crate::clock::now() });
     writeln!(out, "{header}").map_err(err)?;
@@ -467,4 +475,26 @@ fn insert(txn: &Tx<'_>, table: &str, k: &Value, v: &Value) -> Result<(), BackupE
         other => return Err(err(format!("unknown table {other:?}"))),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_data_file_of_an_older_schema_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sodan.redb");
+        let db = redb::Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(super::META)
+            .unwrap()
+            .insert("schema_version", 12)
+            .unwrap();
+        txn.commit().unwrap();
+        drop(db);
+        let mut out = Vec::new();
+        let refused = super::export(&path, &mut out).unwrap_err().0;
+        assert!(refused.contains("schema 12"), "{refused}");
+        assert!(refused.contains("start this sodan once"), "{refused}");
+        assert!(out.is_empty(), "nothing half-written");
+    }
 }
