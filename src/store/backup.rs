@@ -24,8 +24,8 @@ use super::{OpenError, byte_tables, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 5] =
-    [OPERATORS, NOTES, SEGMENTS, TRIGGERS, PUSH_SUBSCRIPTIONS];
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 4] =
+    [OPERATORS, SEGMENTS, TRIGGERS, PUSH_SUBSCRIPTIONS];
 /// `(a, b, c) -> number` tables.
 const TRIPLE_NUMBERS: [TableDefinition<(u64, u64, u64), u64>; 2] = [PAGE_VISITORS, OUTCOME_EVENTS];
 const ID_NUMBERS: [TableDefinition<u64, u64>; 3] = [SEGMENT_SIZES, HELPFUL_VOTES, UNHELPFUL_VOTES];
@@ -39,7 +39,7 @@ const TEXT_IDS: [TableDefinition<&str, u64>; 6] = [
 ];
 const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 3] = [SESSIONS, INVITES, VECTORS];
 const DIGEST_IDS: [TableDefinition<&[u8], u64>; 2] = [VISITOR_TOKENS, API_TOKEN_DIGESTS];
-const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 3] = [CUSTOMER_NOTES, SEEN, SEGMENT_MEMBERS];
+const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 2] = [SEEN, SEGMENT_MEMBERS];
 /// `PAGE_VIEWS` is read from version-2 backups only; the migration to version 3 moves its rows.
 const PAIR_RECORDS: [TableDefinition<(u64, u64), &[u8]>; 4] =
     [PAGE_VIEWS, PAGE_VIEW_LOG, EVENTS, TRIGGER_SEEN];

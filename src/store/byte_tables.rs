@@ -44,7 +44,17 @@ pub(super) struct Layout {
 }
 
 /// Every table kept with byte keys.
-pub(super) const ALL: [Layout; 31] = [
+pub(super) const ALL: [Layout; 33] = [
+    Layout {
+        name: tables::NOTES.name(),
+        key: KeyLayout::Id,
+        value: ValueLayout::Record,
+    },
+    Layout {
+        name: tables::CUSTOMER_NOTES.name(),
+        key: KeyLayout::Pair,
+        value: ValueLayout::Unit,
+    },
     Layout {
         name: tables::UPLOADS.name(),
         key: KeyLayout::Id,

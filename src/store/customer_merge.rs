@@ -3,7 +3,6 @@
 
 use redb::ReadableTable;
 
-use super::codec::{decode, encode};
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{
     CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, EVENTS, NOTES, PAGE_VIEW_LOG, VISITOR_CONVERSATIONS,
@@ -11,7 +10,6 @@ use super::tables::{
 use super::tx::Tx;
 use super::visitors::{append_bounded, save_visitor};
 use super::{Error, HistoryLimits};
-use crate::customers::notes::Note;
 use crate::visitors::{Visitor, VisitorId};
 
 /// Moves the numbered history of `from` (page views or events) to the end of `into`'s; `total_from` and
@@ -84,21 +82,12 @@ pub(super) fn merge(
     )?;
     super::event_heads::forget(from.id);
     super::event_heads::forget(into.id);
-    {
-        let mut links = txn.open_table(CUSTOMER_NOTES)?;
-        let ids: Vec<u64> = links
-            .range((from.id, 0)..=(from.id, u64::MAX))?
-            .map(|e| e.map(|(k, _)| k.value().1))
-            .collect::<Result<_, _>>()?;
-        let mut notes = txn.open_table(NOTES)?;
-        for id in ids {
-            links.remove((from.id, id))?;
-            links.insert((into.id, id), ())?;
-            let stored = notes.get(id)?.map(|v| decode::<Note>(v.value()));
-            if let Some(mut note) = stored.transpose()? {
-                note.customer = into.id;
-                notes.insert(id, encode(&note)?.as_slice())?;
-            }
+    for id in super::customer_notes::note_ids(txn, from.id)? {
+        txn.delete_in(&CUSTOMER_NOTES, &(from.id, id))?;
+        txn.put_in(&CUSTOMER_NOTES, &(into.id, id), &())?;
+        if let Some(Json(mut note)) = txn.get_in(&NOTES, &id)? {
+            note.customer = into.id;
+            txn.put_record_in(&NOTES, &id, &note)?;
         }
     }
     into.counts.add(&from.counts);

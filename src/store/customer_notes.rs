@@ -1,9 +1,8 @@
 //! Operators' notes about a customer: adding one, and changing or deleting it (only its author may).
 
-use redb::ReadableTable;
-
-use super::codec::{decode, encode};
 use super::conversations::next_id;
+use super::kv::KvRead;
+use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{CUSTOMER_NOTES, NOTES};
 use super::visitors::follow;
 use super::{Error, Store};
@@ -12,6 +11,16 @@ use crate::operators::OperatorId;
 use crate::visitors::VisitorId;
 
 const NEXT_NOTE_KEY: &str = "next_note_id";
+
+/// The ids of a customer's notes, oldest first.
+pub(super) fn note_ids(kv: &impl KvRead, customer: VisitorId) -> Result<Vec<u64>, Error> {
+    let mut ids = Vec::new();
+    kv.scan_prefix_in(&CUSTOMER_NOTES, &customer, false, |(_, id), ()| {
+        ids.push(id);
+        Ok(true)
+    })?;
+    Ok(ids)
+}
 
 /// The outcome of changing or deleting a note.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,10 +55,8 @@ impl Store {
                 created_at: crate::clock::now_millis(),
                 edited_at: None,
             };
-            txn.open_table(NOTES)?
-                .insert(note.id, encode(&note)?.as_slice())?;
-            txn.open_table(CUSTOMER_NOTES)?
-                .insert((c.id, note.id), ())?;
+            txn.put_record_in(&NOTES, &note.id, &note)?;
+            txn.put_in(&CUSTOMER_NOTES, &(c.id, note.id), &())?;
             Ok(Some(note))
         })
         .await
@@ -64,12 +71,7 @@ impl Store {
         body: Option<String>,
     ) -> Result<NoteChange, Error> {
         self.write(move |txn| {
-            let mut notes = txn.open_table(NOTES)?;
-            let Some(mut note) = notes
-                .get(note_id)?
-                .map(|v| decode::<Note>(v.value()))
-                .transpose()?
-            else {
+            let Some(Json(mut note)) = txn.get_in(&NOTES, &note_id)? else {
                 return Ok(NoteChange::NotFound);
             };
             let owner = follow(txn, customer)?.map(|c| c.id);
@@ -83,12 +85,11 @@ impl Store {
                 Some(body) => {
                     note.body = body;
                     note.edited_at = Some(crate::clock::now_millis());
-                    notes.insert(note.id, encode(&note)?.as_slice())?;
+                    txn.put_record_in(&NOTES, &note.id, &note)?;
                 }
                 None => {
-                    notes.remove(note.id)?;
-                    txn.open_table(CUSTOMER_NOTES)?
-                        .remove((note.customer, note.id))?;
+                    txn.delete_in(&NOTES, &note.id)?;
+                    txn.delete_in(&CUSTOMER_NOTES, &(note.customer, note.id))?;
                 }
             }
             Ok(NoteChange::Done(note))

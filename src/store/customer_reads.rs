@@ -8,8 +8,7 @@ use super::customers::{ATTRIBUTE_DEFS_KEY, CARD_LAYOUT_KEY};
 use super::kv::read::RedbReadKv;
 use super::kv::typed::{Json, TypedRead};
 use super::tables::{
-    CONVERSATIONS, CUSTOMER_NOTES, EVENTS, EXTERNAL_IDS, NOTES, PAGE_VIEW_LOG, SEEN,
-    SEGMENT_MEMBERS, VISITORS,
+    CONVERSATIONS, EVENTS, EXTERNAL_IDS, NOTES, PAGE_VIEW_LOG, SEEN, SEGMENT_MEMBERS, VISITORS,
 };
 use super::visitors::follow;
 use super::{Error, Store};
@@ -281,15 +280,11 @@ pub(super) fn visitor_conversations(
 }
 
 pub(super) fn customer_notes(txn: &ReadTransaction, id: VisitorId) -> Result<Vec<Note>, Error> {
-    let notes = txn.open_table(NOTES)?;
+    let kv = RedbReadKv::new(txn);
     let mut out = Vec::new();
-    for entry in txn
-        .open_table(CUSTOMER_NOTES)?
-        .range((id, 0)..=(id, u64::MAX))?
-    {
-        let note_id = entry?.0.value().1;
-        if let Some(v) = notes.get(note_id)? {
-            out.push(decode(v.value())?);
+    for note_id in super::customer_notes::note_ids(&kv, id)? {
+        if let Some(Json(note)) = kv.get_in(&NOTES, &note_id)? {
+            out.push(note);
         }
     }
     Ok(out)

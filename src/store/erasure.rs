@@ -230,17 +230,9 @@ fn erase_customer(
         super::event_heads::forget(v);
         super::conversations::forget_sender(txn, &format!("v{v}"))?;
     }
-    {
-        let mut links = txn.open_table(CUSTOMER_NOTES)?;
-        let notes: Vec<u64> = links
-            .range((id, 0)..=(id, u64::MAX))?
-            .map(|e| e.map(|(k, _)| k.value().1))
-            .collect::<Result<_, _>>()?;
-        let mut table = txn.open_table(NOTES)?;
-        for n in notes {
-            links.remove((id, n))?;
-            table.remove(n)?;
-        }
+    for n in super::customer_notes::note_ids(txn, id)? {
+        txn.delete_in(&CUSTOMER_NOTES, &(id, n))?;
+        txn.delete_in(&NOTES, &n)?;
     }
     drop_membership(txn, id)?;
     txn.open_table(TRIGGER_SEEN)?

@@ -86,11 +86,11 @@ pub const PAGE_VIEW_LOG: TableDefinition<(u64, u64), &[u8]> =
 pub const EVENTS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("visitorid_n_event");
 
 /// `note_id -> Note (JSON)`: operators' notes about customers.
-pub const NOTES: TableDefinition<u64, &[u8]> = TableDefinition::new("note_id_note");
+/// (Byte keys.)
+pub const NOTES: Table<u64, Json<crate::customers::notes::Note>> = Table::new("note_id_note");
 
 /// `(visitor_id, note_id) -> ()`: a customer's notes, oldest first.
-pub const CUSTOMER_NOTES: TableDefinition<(u64, u64), ()> =
-    TableDefinition::new("visitorid_noteid");
+pub const CUSTOMER_NOTES: Table<(u64, u64), ()> = Table::new("visitorid_noteid");
 
 /// `(last_seen_ms, visitor_id) -> ()`: listed customers (identified, named, or who chatted), for the
 /// customers list sorted by last seen.
