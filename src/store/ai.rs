@@ -1,7 +1,5 @@
 //! The AI connection's settings, and the record of what the AI did.
 
-use redb::ReadableTableMetadata;
-
 use super::kv::read::RedbReadKv;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{AI_EVENTS, ANSWERED, VECTORS};
@@ -68,12 +66,11 @@ impl Store {
     /// The stored vectors under `keys` (`None` where there is none).
     pub async fn vectors(&self, keys: Vec<[u8; 32]>) -> Result<Vec<Option<Vec<f32>>>, Error> {
         self.read(move |txn| {
-            let table = txn.open_table(VECTORS)?;
+            let kv = RedbReadKv::new(txn);
             keys.iter()
                 .map(|k| {
-                    Ok(table.get(k.as_slice())?.map(|v| {
-                        v.value()
-                            .chunks_exact(4)
+                    Ok(kv.get_in(&VECTORS, k)?.map(|v| {
+                        v.chunks_exact(4)
                             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                             .collect()
                     }))
@@ -86,13 +83,16 @@ impl Store {
     /// Stores vectors; past [`MAX_VECTORS`], the first keys (in digest order, so at random) go.
     pub async fn put_vectors(&self, rows: Vec<([u8; 32], Vec<f32>)>) -> Result<(), Error> {
         self.write(move |txn| {
-            let mut table = txn.open_table(VECTORS)?;
             for (key, vector) in &rows {
                 let bytes: Vec<u8> = vector.iter().flat_map(|x| x.to_le_bytes()).collect();
-                table.insert(key.as_slice(), bytes.as_slice())?;
+                txn.put_in(&VECTORS, key, &bytes)?;
             }
-            while table.len()? > MAX_VECTORS {
-                table.pop_first()?;
+            let mut over = (txn.count_in(&VECTORS)? as u64).saturating_sub(MAX_VECTORS);
+            while over > 0
+                && let Some((first, _)) = txn.end_in(&VECTORS, false)?
+            {
+                txn.delete_in(&VECTORS, &first)?;
+                over -= 1;
             }
             Ok(())
         })

@@ -24,20 +24,16 @@ use super::{OpenError, byte_tables, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 4] =
-    [OPERATORS, SEGMENTS, TRIGGERS, PUSH_SUBSCRIPTIONS];
-/// `(a, b, c) -> number` tables.
-const TRIPLE_NUMBERS: [TableDefinition<(u64, u64, u64), u64>; 2] = [PAGE_VISITORS, OUTCOME_EVENTS];
-const ID_NUMBERS: [TableDefinition<u64, u64>; 3] = [SEGMENT_SIZES, HELPFUL_VOTES, UNHELPFUL_VOTES];
-const TEXT_IDS: [TableDefinition<&str, u64>; 6] = [
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 3] = [OPERATORS, SEGMENTS, TRIGGERS];
+const ID_NUMBERS: [TableDefinition<u64, u64>; 1] = [SEGMENT_SIZES];
+const TEXT_IDS: [TableDefinition<&str, u64>; 5] = [
     OPERATOR_EMAILS,
     EXTERNAL_IDS,
     ATTRIBUTE_KEYS,
     LINE_USERS,
-    RECEIVED_KEYS,
     MAIL_CUSTOMERS,
 ];
-const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 3] = [SESSIONS, INVITES, VECTORS];
+const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 2] = [SESSIONS, INVITES];
 const DIGEST_IDS: [TableDefinition<&[u8], u64>; 2] = [VISITOR_TOKENS, API_TOKEN_DIGESTS];
 const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 2] = [SEEN, SEGMENT_MEMBERS];
 /// `PAGE_VIEWS` is read from version-2 backups only; the migration to version 3 moves its rows.
@@ -63,9 +59,6 @@ fn create_missing_tables(txn: &WriteTransaction) -> Result<(), super::Error> {
         txn.open_table(def)?;
     }
     for def in PAIR_SETS {
-        txn.open_table(def)?;
-    }
-    for def in TRIPLE_NUMBERS {
         txn.open_table(def)?;
     }
     // `PAGE_VIEWS` is a version-2 table, gone since version 3.
@@ -96,7 +89,6 @@ fn exported_tables() -> Vec<String> {
     names.extend(DIGEST_IDS.iter().map(|d| name(d).to_owned()));
     names.extend(PAIR_SETS.iter().map(|d| name(d).to_owned()));
     names.extend(PAIR_RECORDS.iter().map(|d| name(d).to_owned()));
-    names.extend(TRIPLE_NUMBERS.iter().map(|d| name(d).to_owned()));
     names.extend(byte_tables::ALL.iter().map(|l| l.name.to_owned()));
     names
 }
@@ -218,11 +210,6 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
     for def in PAIR_SETS {
         dump(&txn, def, |(a, b), ()| {
             line(name(&def), json!([a, b]), Value::Null)
-        })?;
-    }
-    for def in TRIPLE_NUMBERS {
-        dump(&txn, def, |(a, b, c), v| {
-            line(name(&def), json!([a, b, c]), json!(v))
         })?;
     }
     for def in PAIR_RECORDS {
@@ -435,17 +422,6 @@ fn insert(txn: &Tx<'_>, table: &str, k: &Value, v: &Value) -> Result<(), BackupE
         txn.open_table(def)
             .map_err(err)?
             .insert((num(a)?, num(b)?), ())
-            .map_err(err)?;
-        return Ok(());
-    }
-    if let Some(def) = TRIPLE_NUMBERS.into_iter().find(|d| named(d)) {
-        let key = match k.as_array().map(Vec::as_slice) {
-            Some([a, b, c]) => (num(a)?, num(b)?, num(c)?),
-            _ => return Err(err(format!("expected a triple, found {k}"))),
-        };
-        txn.open_table(def)
-            .map_err(err)?
-            .insert(key, num(v)?)
             .map_err(err)?;
         return Ok(());
     }

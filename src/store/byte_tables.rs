@@ -7,6 +7,8 @@ use serde_json::{Value, json};
 use super::kv::typed::Stored;
 use super::ordered_keys::OrderedKey;
 use super::tables;
+use KeyLayout as K;
+use ValueLayout as V;
 
 /// How a table's keys are made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,10 +17,16 @@ pub(super) enum KeyLayout {
     Id,
     /// Two numbers: `[7, 3]`.
     Pair,
+    /// Three numbers: `[7, 3, 1]`.
+    Triple,
     /// A text: `"site"`.
     Text,
     /// Two texts: `["v7", "a1"]`.
     TextPair,
+    /// A 32-byte digest, as hex: `"9f86…"`.
+    Digest,
+    /// A number and a digest: `[7, "9f86…"]`.
+    IdDigest,
 }
 
 /// How a table's values are made.
@@ -28,8 +36,12 @@ pub(super) enum ValueLayout {
     Record,
     /// Nothing (the key is the entry): `null`.
     Unit,
+    /// A number: `7`.
+    Number,
     /// Two numbers: `[7, 3]`.
     Pair,
+    /// Bytes, as hex.
+    Bytes,
 }
 
 /// A table kept with byte keys.
@@ -43,173 +55,52 @@ pub(super) struct Layout {
     pub value: ValueLayout,
 }
 
+const fn at(name: &'static str, key: KeyLayout, value: ValueLayout) -> Layout {
+    Layout { name, key, value }
+}
+
 /// Every table kept with byte keys.
-pub(super) const ALL: [Layout; 33] = [
-    Layout {
-        name: tables::NOTES.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::CUSTOMER_NOTES.name(),
-        key: KeyLayout::Pair,
-        value: ValueLayout::Unit,
-    },
-    Layout {
-        name: tables::UPLOADS.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::CANNED.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::ARTICLES.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::AUDIT.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::AI_EVENTS.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::ANSWERED.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::TRIGGER_COUNTS.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::API_TOKENS.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::RECEIVED.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::SETTINGS.name(),
-        key: KeyLayout::Text,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::VISITORS.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::CLIENT_IDS.name(),
-        key: KeyLayout::TextPair,
-        value: ValueLayout::Pair,
-    },
-    Layout {
-        name: tables::AUTOREPLIES.name(),
-        key: KeyLayout::Pair,
-        value: ValueLayout::Unit,
-    },
-    Layout {
-        name: tables::MAIL_DUE.name(),
-        key: KeyLayout::Pair,
-        value: ValueLayout::Unit,
-    },
-    Layout {
-        name: tables::DIGESTS.name(),
-        key: KeyLayout::Pair,
-        value: ValueLayout::Unit,
-    },
-    Layout {
-        name: tables::DELIVERY_DUE.name(),
-        key: KeyLayout::Pair,
-        value: ValueLayout::Unit,
-    },
-    Layout {
-        name: tables::LINE_PUSH_DUE.name(),
-        key: KeyLayout::Pair,
-        value: ValueLayout::Unit,
-    },
-    Layout {
-        name: tables::PUSH_DUE.name(),
-        key: KeyLayout::Pair,
-        value: ValueLayout::Unit,
-    },
-    Layout {
-        name: tables::RECHECKS.name(),
-        key: KeyLayout::Pair,
-        value: ValueLayout::Unit,
-    },
-    Layout {
-        name: tables::MAILS.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::DELIVERIES.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::LINE_PUSHES.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::PUSH_JOBS.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::WEBHOOKS.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::MEMBERSHIPS.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::CONVERSATIONS.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::VISITOR_CONVERSATIONS.name(),
-        key: KeyLayout::Pair,
-        value: ValueLayout::Unit,
-    },
-    Layout {
-        name: tables::MESSAGES.name(),
-        key: KeyLayout::Pair,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::ACTIVITY.name(),
-        key: KeyLayout::Pair,
-        value: ValueLayout::Unit,
-    },
-    Layout {
-        name: tables::REPORT_FACTS.name(),
-        key: KeyLayout::Id,
-        value: ValueLayout::Record,
-    },
-    Layout {
-        name: tables::REPORT_STARTS.name(),
-        key: KeyLayout::Pair,
-        value: ValueLayout::Unit,
-    },
+pub(super) const ALL: [Layout; 40] = [
+    at(tables::NOTES.name(), K::Id, V::Record),
+    at(tables::CUSTOMER_NOTES.name(), K::Pair, V::Unit),
+    at(tables::UPLOADS.name(), K::Id, V::Record),
+    at(tables::CANNED.name(), K::Id, V::Record),
+    at(tables::ARTICLES.name(), K::Id, V::Record),
+    at(tables::AUDIT.name(), K::Id, V::Record),
+    at(tables::AI_EVENTS.name(), K::Id, V::Record),
+    at(tables::ANSWERED.name(), K::Id, V::Record),
+    at(tables::TRIGGER_COUNTS.name(), K::Id, V::Record),
+    at(tables::API_TOKENS.name(), K::Id, V::Record),
+    at(tables::RECEIVED.name(), K::Id, V::Record),
+    at(tables::SETTINGS.name(), K::Text, V::Record),
+    at(tables::VISITORS.name(), K::Id, V::Record),
+    at(tables::CLIENT_IDS.name(), K::TextPair, V::Pair),
+    at(tables::AUTOREPLIES.name(), K::Pair, V::Unit),
+    at(tables::MAIL_DUE.name(), K::Pair, V::Unit),
+    at(tables::DIGESTS.name(), K::Pair, V::Unit),
+    at(tables::DELIVERY_DUE.name(), K::Pair, V::Unit),
+    at(tables::LINE_PUSH_DUE.name(), K::Pair, V::Unit),
+    at(tables::PUSH_DUE.name(), K::Pair, V::Unit),
+    at(tables::RECHECKS.name(), K::Pair, V::Unit),
+    at(tables::MAILS.name(), K::Id, V::Record),
+    at(tables::DELIVERIES.name(), K::Id, V::Record),
+    at(tables::LINE_PUSHES.name(), K::Id, V::Record),
+    at(tables::PUSH_JOBS.name(), K::Id, V::Record),
+    at(tables::WEBHOOKS.name(), K::Id, V::Record),
+    at(tables::MEMBERSHIPS.name(), K::Id, V::Record),
+    at(tables::CONVERSATIONS.name(), K::Id, V::Record),
+    at(tables::VISITOR_CONVERSATIONS.name(), K::Pair, V::Unit),
+    at(tables::MESSAGES.name(), K::Pair, V::Record),
+    at(tables::ACTIVITY.name(), K::Pair, V::Unit),
+    at(tables::REPORT_FACTS.name(), K::Id, V::Record),
+    at(tables::REPORT_STARTS.name(), K::Pair, V::Unit),
+    at(tables::PAGE_VISITORS.name(), K::Triple, V::Number),
+    at(tables::OUTCOME_EVENTS.name(), K::Triple, V::Number),
+    at(tables::VECTORS.name(), K::Digest, V::Bytes),
+    at(tables::HELPFUL_VOTES.name(), K::Id, V::Number),
+    at(tables::UNHELPFUL_VOTES.name(), K::Id, V::Number),
+    at(tables::RECEIVED_KEYS.name(), K::Text, V::Number),
+    at(tables::PUSH_SUBSCRIPTIONS.name(), K::Id, V::Record),
 ];
 
 /// The byte table of this name, if it is one.
@@ -228,18 +119,28 @@ fn text(v: &Value) -> Result<String, String> {
         .ok_or_else(|| format!("expected a text, found {v}"))
 }
 
-/// The two parts of a JSON pair.
-fn parts(v: &Value) -> Result<(&Value, &Value), String> {
-    match v.as_array().map(Vec::as_slice) {
-        Some([a, b]) => Ok((a, b)),
-        _ => Err(format!("expected a pair, found {v}")),
+fn unhex(v: &Value) -> Result<Vec<u8>, String> {
+    let text = text(v)?;
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return Err(format!("expected hex, found {v}"));
     }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).map_err(|e| e.to_string()))
+        .collect()
 }
 
-/// A pair of numbers as JSON, from its stored bytes.
-fn number_pair(bytes: &[u8], unreadable: impl Fn() -> String) -> Result<Value, String> {
-    let (a, b) = <(u64, u64)>::from_ordered(bytes).ok_or_else(unreadable)?;
-    Ok(json!([a, b]))
+fn digest(v: &Value) -> Result<[u8; 32], String> {
+    unhex(v)?
+        .try_into()
+        .map_err(|_| format!("expected a digest of 32 bytes, found {v}"))
+}
+
+/// The parts of a JSON array of `N` parts.
+fn parts<const N: usize>(v: &Value) -> Result<&[Value; N], String> {
+    v.as_array()
+        .and_then(|a| <&[Value; N]>::try_from(a.as_slice()).ok())
+        .ok_or_else(|| format!("expected {N} parts, found {v}"))
 }
 
 impl Layout {
@@ -247,12 +148,17 @@ impl Layout {
     pub fn key_json(&self, bytes: &[u8]) -> Result<Value, String> {
         let unreadable = || format!("a key of {} that does not read back", self.name);
         Ok(match self.key {
-            KeyLayout::Id => json!(u64::from_ordered(bytes).ok_or_else(unreadable)?),
-            KeyLayout::Pair => number_pair(bytes, unreadable)?,
-            KeyLayout::Text => json!(String::from_ordered(bytes).ok_or_else(unreadable)?),
-            KeyLayout::TextPair => {
-                let (a, b) = <(String, String)>::from_ordered(bytes).ok_or_else(unreadable)?;
-                json!([a, b])
+            K::Id => json!(u64::from_ordered(bytes).ok_or_else(unreadable)?),
+            K::Pair => json!(<(u64, u64)>::from_ordered(bytes).ok_or_else(unreadable)?),
+            K::Triple => json!(<(u64, u64, u64)>::from_ordered(bytes).ok_or_else(unreadable)?),
+            K::Text => json!(String::from_ordered(bytes).ok_or_else(unreadable)?),
+            K::TextPair => json!(<(String, String)>::from_ordered(bytes).ok_or_else(unreadable)?),
+            K::Digest => json!(crate::tokens::hex(
+                &<[u8; 32]>::from_ordered(bytes).ok_or_else(unreadable)?
+            )),
+            K::IdDigest => {
+                let (id, digest) = <(u64, [u8; 32])>::from_ordered(bytes).ok_or_else(unreadable)?;
+                json!([id, crate::tokens::hex(&digest)])
             }
         })
     }
@@ -260,39 +166,52 @@ impl Layout {
     /// A key read from JSON, as stored.
     pub fn key_bytes(&self, key: &Value) -> Result<Vec<u8>, String> {
         Ok(match self.key {
-            KeyLayout::Id => number(key)?.to_ordered(),
-            KeyLayout::Pair => {
-                let (a, b) = parts(key)?;
+            K::Id => number(key)?.to_ordered(),
+            K::Pair => {
+                let [a, b] = parts(key)?;
                 (number(a)?, number(b)?).to_ordered()
             }
-            KeyLayout::Text => text(key)?.to_ordered(),
-            KeyLayout::TextPair => {
-                let (a, b) = parts(key)?;
+            K::Triple => {
+                let [a, b, c] = parts(key)?;
+                (number(a)?, number(b)?, number(c)?).to_ordered()
+            }
+            K::Text => text(key)?.to_ordered(),
+            K::TextPair => {
+                let [a, b] = parts(key)?;
                 (text(a)?, text(b)?).to_ordered()
+            }
+            K::Digest => digest(key)?.to_ordered(),
+            K::IdDigest => {
+                let [a, b] = parts(key)?;
+                (number(a)?, digest(b)?).to_ordered()
             }
         })
     }
 
     /// A stored value as JSON.
     pub fn value_json(&self, bytes: &[u8]) -> Result<Value, String> {
-        match self.value {
-            ValueLayout::Record => serde_json::from_slice(bytes).map_err(|e| e.to_string()),
-            ValueLayout::Unit => Ok(Value::Null),
-            ValueLayout::Pair => number_pair(bytes, || {
-                format!("a value of {} that does not read back", self.name)
-            }),
-        }
+        let unreadable = || format!("a value of {} that does not read back", self.name);
+        Ok(match self.value {
+            V::Record => serde_json::from_slice(bytes).map_err(|e| e.to_string())?,
+            V::Unit => Value::Null,
+            V::Number => json!(u64::from_stored(bytes).map_err(|_| unreadable())?),
+            V::Pair => json!(<(u64, u64)>::from_stored(bytes).map_err(|_| unreadable())?),
+            V::Bytes => json!(crate::tokens::hex(bytes)),
+        })
     }
 
     /// A value read from JSON, as stored.
     pub fn value_bytes(&self, value: &Value) -> Result<Vec<u8>, String> {
-        match self.value {
-            ValueLayout::Record => serde_json::to_vec(value).map_err(|e| e.to_string()),
-            ValueLayout::Unit => ().to_stored().map_err(|e| e.to_string()),
-            ValueLayout::Pair => {
-                let (a, b) = parts(value)?;
-                Ok((number(a)?, number(b)?).to_ordered())
+        let stored = match self.value {
+            V::Record => return serde_json::to_vec(value).map_err(|e| e.to_string()),
+            V::Unit => ().to_stored(),
+            V::Number => number(value)?.to_stored(),
+            V::Pair => {
+                let [a, b] = parts(value)?;
+                (number(a)?, number(b)?).to_stored()
             }
-        }
+            V::Bytes => return unhex(value),
+        };
+        stored.map_err(|e| e.to_string())
     }
 }

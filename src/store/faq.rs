@@ -1,6 +1,5 @@
 //! FAQ articles, the bot's settings, the bot's messages and the hand-over to the team.
 
-use redb::ReadableTable;
 use std::ops::Bound;
 
 use super::conversations::{append, load, next_id};
@@ -45,14 +44,13 @@ impl Store {
     /// Counts a help-center reader's answer to "was this article helpful?".
     pub async fn vote_article(&self, id: ArticleId, helpful: bool) -> Result<(), Error> {
         self.write(move |txn| {
-            let mut table = txn.open_table(if helpful {
-                HELPFUL_VOTES
+            let table = if helpful {
+                &HELPFUL_VOTES
             } else {
-                UNHELPFUL_VOTES
-            })?;
-            let now = table.get(id)?.map(|v| v.value()).unwrap_or(0);
-            table.insert(id, now + 1)?;
-            Ok(())
+                &UNHELPFUL_VOTES
+            };
+            let now = txn.get_in(table, &id)?.unwrap_or(0);
+            txn.put_in(table, &id, &(now + 1))
         })
         .await
     }
@@ -63,13 +61,11 @@ impl Store {
     ) -> Result<std::collections::HashMap<ArticleId, (u64, u64)>, Error> {
         self.read(|txn| {
             let mut out: std::collections::HashMap<ArticleId, (u64, u64)> = Default::default();
-            for row in txn.open_table(HELPFUL_VOTES)?.iter()? {
-                let (k, v) = row?;
-                out.entry(k.value()).or_default().0 = v.value();
+            for (k, v) in txn.all_in(&HELPFUL_VOTES)? {
+                out.entry(k).or_default().0 = v;
             }
-            for row in txn.open_table(UNHELPFUL_VOTES)?.iter()? {
-                let (k, v) = row?;
-                out.entry(k.value()).or_default().1 = v.value();
+            for (k, v) in txn.all_in(&UNHELPFUL_VOTES)? {
+                out.entry(k).or_default().1 = v;
             }
             Ok(out)
         })
@@ -113,8 +109,8 @@ impl Store {
     /// menu is saved again, which checks it.)
     pub async fn delete_article(&self, id: ArticleId) -> Result<bool, Error> {
         self.write(move |txn| {
-            txn.open_table(HELPFUL_VOTES)?.remove(id)?;
-            txn.open_table(UNHELPFUL_VOTES)?.remove(id)?;
+            txn.delete_in(&HELPFUL_VOTES, &id)?;
+            txn.delete_in(&UNHELPFUL_VOTES, &id)?;
             txn.delete_in(&ARTICLES, &id)
         })
         .await

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Bound;
 
-use redb::{ReadableTable, Table, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata, Table, TableDefinition, WriteTransaction};
 
 use super::Error;
 
@@ -52,6 +52,8 @@ pub trait KvRead {
     fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, Error>;
     /// The entries of `span`, in key order (or the reverse).
     fn range(&self, table: &'static str, span: Span<'_>) -> Result<Entries, Error>;
+    /// How many entries the table holds.
+    fn count(&self, table: &'static str) -> Result<u64, Error>;
 }
 
 /// One write's operations on named byte tables.
@@ -134,6 +136,10 @@ impl KvRead for RedbKv<'_> {
 
     fn range(&self, table: &'static str, span: Span<'_>) -> Result<Entries, Error> {
         self.with(table, |t| read_span(t, span))
+    }
+
+    fn count(&self, table: &'static str) -> Result<u64, Error> {
+        self.with(table, |t| Ok(t.len()?))
     }
 }
 

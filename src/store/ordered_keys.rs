@@ -41,6 +41,19 @@ impl OrderedKey for u64 {
     }
 }
 
+/// A digest (SHA-256 of a token, of a text): its 32 bytes as they are, which sort as they compare.
+impl OrderedKey for [u8; 32] {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self);
+    }
+
+    fn take(input: &mut &[u8]) -> Option<[u8; 32]> {
+        let (head, rest) = input.split_first_chunk::<32>()?;
+        *input = rest;
+        Some(*head)
+    }
+}
+
 /// A byte string with 0x00 written as 0x00 0x01, then the end mark 0x00 0x00.
 fn put_escaped(bytes: &[u8], out: &mut Vec<u8>) {
     for &byte in bytes {

@@ -3,7 +3,7 @@
 use redb::ReadableTable;
 
 use super::autoreplies::shop_open;
-use super::codec::{decode, encode};
+use super::codec::decode;
 use super::conversations::next_id;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{OPERATORS, PUSH_DUE, PUSH_JOBS, PUSH_SUBSCRIPTIONS};
@@ -56,14 +56,11 @@ pub struct PushAudience {
 }
 
 fn subscriptions(txn: &Tx<'_>) -> Result<Vec<Subscription>, Error> {
-    txn.open_table(PUSH_SUBSCRIPTIONS)?
-        .iter()?
-        .map(|e| decode(e?.1.value()))
-        .collect()
+    txn.records_where(&PUSH_SUBSCRIPTIONS, |_| true)
 }
 
 fn remove_subscription_in(txn: &Tx<'_>, id: u64) -> Result<(), Error> {
-    txn.open_table(PUSH_SUBSCRIPTIONS)?.remove(id)?;
+    txn.delete_in(&PUSH_SUBSCRIPTIONS, &id)?;
     let jobs = txn.records_where(&PUSH_JOBS, |j| j.subscription == id)?;
     for j in jobs {
         txn.delete_in(&PUSH_JOBS, &j.id)?;
@@ -87,10 +84,11 @@ impl Store {
         }
         let audience = self
             .read(|txn| {
-                let mut owners = Vec::new();
-                for e in txn.open_table(PUSH_SUBSCRIPTIONS)?.iter()? {
-                    owners.push(decode::<Subscription>(e?.1.value())?.operator);
-                }
+                let owners: Vec<OperatorId> = txn
+                    .records_where(&PUSH_SUBSCRIPTIONS, |_| true)?
+                    .into_iter()
+                    .map(|s| s.operator)
+                    .collect();
                 if owners.is_empty() {
                     return Ok(None);
                 }
@@ -144,8 +142,7 @@ impl Store {
                     remove_subscription_in(txn, mine.remove(0).id)?;
                 }
                 sub.id = next_id(txn, NEXT_SUBSCRIPTION_KEY)?;
-                txn.open_table(PUSH_SUBSCRIPTIONS)?
-                    .insert(sub.id, encode(&sub)?.as_slice())?;
+                txn.put_record_in(&PUSH_SUBSCRIPTIONS, &sub.id, &sub)?;
                 Ok(sub.id)
             })
             .await;
@@ -158,17 +155,8 @@ impl Store {
         &self,
         operator: OperatorId,
     ) -> Result<Vec<Subscription>, Error> {
-        self.read(move |txn| {
-            let mut out = Vec::new();
-            for e in txn.open_table(PUSH_SUBSCRIPTIONS)?.iter()? {
-                let s: Subscription = decode(e?.1.value())?;
-                if s.operator == operator {
-                    out.push(s);
-                }
-            }
-            Ok(out)
-        })
-        .await
+        self.read(move |txn| txn.records_where(&PUSH_SUBSCRIPTIONS, |s| s.operator == operator))
+            .await
     }
 
     /// Removes one of `operator`'s devices (and what was queued for it); whether it was theirs.
@@ -180,10 +168,8 @@ impl Store {
         let removed = self
             .write(move |txn| {
                 let theirs = txn
-                    .open_table(PUSH_SUBSCRIPTIONS)?
-                    .get(id)?
-                    .map(|v| decode::<Subscription>(v.value()))
-                    .transpose()?
+                    .get_in(&PUSH_SUBSCRIPTIONS, &id)?
+                    .map(|Json(r)| r)
                     .is_some_and(|s| s.operator == operator);
                 if theirs {
                     remove_subscription_in(txn, id)?;
@@ -247,10 +233,8 @@ impl Store {
                     continue;
                 };
                 let Some(sub) = txn
-                    .open_table(PUSH_SUBSCRIPTIONS)?
-                    .get(job.subscription)?
-                    .map(|v| decode::<Subscription>(v.value()))
-                    .transpose()?
+                    .get_in(&PUSH_SUBSCRIPTIONS, &job.subscription)?
+                    .map(|Json(r)| r)
                 else {
                     txn.delete_in(&PUSH_JOBS, &id)?;
                     continue;
@@ -282,14 +266,11 @@ impl Store {
                 match outcome {
                     Outcome::Delivered => {
                         txn.delete_in(&PUSH_JOBS, &job.id)?;
-                        let mut subs = txn.open_table(PUSH_SUBSCRIPTIONS)?;
-                        let found = subs
-                            .get(job.subscription)?
-                            .map(|v| decode::<Subscription>(v.value()))
-                            .transpose()?;
-                        if let Some(mut s) = found {
+                        if let Some(Json(mut s)) =
+                            txn.get_in(&PUSH_SUBSCRIPTIONS, &job.subscription)?
+                        {
                             s.last_used_at = now;
-                            subs.insert(s.id, encode(&s)?.as_slice())?;
+                            txn.put_record_in(&PUSH_SUBSCRIPTIONS, &s.id, &s)?;
                         }
                     }
                     Outcome::Gone => remove_subscription_in(txn, job.subscription)?,

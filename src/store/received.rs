@@ -32,10 +32,9 @@ fn prune(txn: &Tx<'_>) -> Result<(), Error> {
     }
     let all = (Bound::Unbounded, Bound::Unbounded);
     let old = txn.range_in(&RECEIVED, all, false, excess)?;
-    let mut keys = txn.open_table(RECEIVED_KEYS)?;
     for (id, Json(r)) in old {
         txn.delete_in(&RECEIVED, &id)?;
-        keys.remove(r.key.as_str())?;
+        txn.delete_in(&RECEIVED_KEYS, &r.key)?;
     }
     Ok(())
 }
@@ -50,10 +49,9 @@ pub(super) fn forget(
         (!address.is_empty() && r.from.eq_ignore_ascii_case(address.trim()))
             || r.conversation.is_some_and(|c| conversations.contains(&c))
     })?;
-    let mut keys = txn.open_table(RECEIVED_KEYS)?;
     for r in doomed {
         txn.delete_in(&RECEIVED, &r.id)?;
-        keys.remove(r.key.as_str())?;
+        txn.delete_in(&RECEIVED_KEYS, &r.key)?;
     }
     Ok(())
 }
@@ -66,7 +64,7 @@ impl Store {
 
     /// Whether a mail with this key was taken in already.
     pub async fn received_key_known(&self, key: String) -> Result<bool, Error> {
-        self.read(move |txn| Ok(txn.open_table(RECEIVED_KEYS)?.get(key.as_str())?.is_some()))
+        self.read(move |txn| Ok(txn.get_in(&RECEIVED_KEYS, &key)?.is_some()))
             .await
     }
 
@@ -80,15 +78,11 @@ impl Store {
     ) -> Result<(), Error> {
         self.write(move |txn| {
             if let Some(mut item) = item {
-                let known = txn
-                    .open_table(RECEIVED_KEYS)?
-                    .get(item.key.as_str())?
-                    .is_some();
+                let known = txn.get_in(&RECEIVED_KEYS, &item.key)?.is_some();
                 if !known {
                     item.id = next_id(txn, NEXT_RECEIVED_KEY)?;
                     txn.put_record_in(&RECEIVED, &item.id, &item)?;
-                    txn.open_table(RECEIVED_KEYS)?
-                        .insert(item.key.as_str(), item.id)?;
+                    txn.put_in(&RECEIVED_KEYS, &item.key, &item.id)?;
                     prune(txn)?;
                 }
             }

@@ -53,9 +53,7 @@ pub(super) fn page_visited(
     at: u64,
 ) -> Result<(), Error> {
     let page = crate::reports::page_of(url);
-    txn.open_table(PAGE_VISITORS)?
-        .insert((key_of(&page), at, visitor), 0)?;
-    Ok(())
+    txn.put_in(&PAGE_VISITORS, &(key_of(&page), at, visitor), &0)
 }
 
 /// Records a tracked event's total (`total`, `value` or `revenue`, in cents) for outcomes.
@@ -71,9 +69,7 @@ pub(super) fn event_tracked(
         .find_map(|k| properties.get(*k).and_then(|v| v.as_f64()))
         .unwrap_or(0.0);
     let cents = (total * 100.0).round().max(0.0) as u64;
-    txn.open_table(OUTCOME_EVENTS)?
-        .insert((key_of(name), visitor, at), cents)?;
-    Ok(())
+    txn.put_in(&OUTCOME_EVENTS, &(key_of(name), visitor, at), &cents)
 }
 
 /// Unlinks report data from a deleted customer: their facts keep counting without them, their page
@@ -89,10 +85,8 @@ pub(super) fn forget_customer(
             txn.put_in(&REPORT_FACTS, &id, &Json(fact))?;
         }
     }
-    txn.open_table(PAGE_VISITORS)?
-        .retain(|(_, _, v), _| !visitors.contains(&v))?;
-    txn.open_table(OUTCOME_EVENTS)?
-        .retain(|(_, v, _), _| !visitors.contains(&v))?;
+    txn.retain_in(&PAGE_VISITORS, |(_, _, v), _| !visitors.contains(v))?;
+    txn.retain_in(&OUTCOME_EVENTS, |(_, v, _), _| !visitors.contains(v))?;
     Ok(())
 }
 
@@ -139,17 +133,21 @@ impl Store {
         to_ms: u64,
     ) -> Result<Outcome, Error> {
         self.read(move |txn| {
-            let events = txn.open_table(OUTCOME_EVENTS)?;
+            let kv = RedbReadKv::new(txn);
             let name = key_of(&event);
             let window = window_days.saturating_mul(DAY_MS);
             // Totals of the event by `visitor` in [at, at + window].
             let after = |visitor: u64, at: u64| -> Result<Option<u64>, Error> {
                 let mut found = None;
-                for e in events
-                    .range((name, visitor, at)..=(name, visitor, at.saturating_add(window)))?
-                {
-                    *found.get_or_insert(0) += e?.1.value();
-                }
+                let (from, to) = (
+                    (name, visitor, at),
+                    (name, visitor, at.saturating_add(window)),
+                );
+                let span = (Bound::Included(&from), Bound::Included(&to));
+                kv.scan_in(&OUTCOME_EVENTS, span, false, |_, cents| {
+                    *found.get_or_insert(0) += cents;
+                    Ok(true)
+                })?;
                 Ok(found)
             };
             let mut first_chat: std::collections::BTreeMap<u64, u64> = Default::default();
@@ -173,16 +171,17 @@ impl Store {
                 }
             }
             outcome.revenue = revenue_cents as f64 / 100.0;
-            let visits = txn.open_table(PAGE_VISITORS)?;
             let mut others: std::collections::BTreeMap<u64, u64> = Default::default();
             for page in pages {
-                for e in visits.range((page, from_ms, 0)..(page, to_ms, 0))? {
-                    let (_, at, visitor) = e?.0.value();
+                let (from, to) = ((page, from_ms, 0), (page, to_ms, 0));
+                let span = (Bound::Included(&from), Bound::Excluded(&to));
+                kv.scan_in(&PAGE_VISITORS, span, false, |(_, at, visitor), _: u64| {
                     if !first_chat.contains_key(&visitor) {
                         let first = others.entry(visitor).or_insert(at);
                         *first = (*first).min(at);
                     }
-                }
+                    Ok(true)
+                })?;
             }
             outcome.others = others.len() as u64;
             for (&visitor, &at) in &others {

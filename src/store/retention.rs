@@ -7,7 +7,7 @@ use std::ops::Bound;
 use super::codec::decode;
 use super::erasure::drop_conversation;
 use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, Typed, TypedRead};
+use super::kv::typed::{Json, Table as KvTable, Typed, TypedRead};
 use super::tables::{
     ACTIVITY, CONVERSATIONS, EVENTS, OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VIEWS, PAGE_VISITORS,
     TRIGGER_SEEN, VISITOR_TOKENS, VISITORS,
@@ -83,9 +83,9 @@ impl Store {
             removed.page_views = self.drop_old_history(PAGE_VIEW_LOG, before, limit).await?;
             removed.events = self.drop_old_history(EVENTS, before, limit).await?;
             // The report indexes of the same page views and events.
-            self.drop_old_triples(PAGE_VISITORS, 1, before, limit)
+            self.drop_old_triples(&PAGE_VISITORS, 1, before, limit)
                 .await?;
-            self.drop_old_triples(OUTCOME_EVENTS, 2, before, limit)
+            self.drop_old_triples(&OUTCOME_EVENTS, 2, before, limit)
                 .await?;
         }
         if let Some(before) = cutoffs.conversations {
@@ -201,7 +201,7 @@ impl Store {
     /// Removes up to `limit` rows of a report index whose key's `time`-th part is before `before`.
     async fn drop_old_triples(
         &self,
-        def: TableDefinition<'static, (u64, u64, u64), u64>,
+        table: &'static KvTable<(u64, u64, u64), u64>,
         time: usize,
         before: u64,
         limit: usize,
@@ -209,24 +209,21 @@ impl Store {
         let old: Vec<(u64, u64, u64)> = self
             .read(move |txn| {
                 let mut old = Vec::new();
-                for entry in txn.open_table(def)?.iter()? {
-                    let key = entry?.0.value();
+                let all = (Bound::Unbounded, Bound::Unbounded);
+                RedbReadKv::new(txn).scan_in(table, all, false, |key, _| {
                     if [key.0, key.1, key.2][time] < before {
                         old.push(key);
-                        if old.len() == limit {
-                            break;
-                        }
                     }
-                }
+                    Ok(old.len() < limit)
+                })?;
                 Ok(old)
             })
             .await?;
         for chunk in old.chunks(CHUNK) {
             let chunk = chunk.to_vec();
             self.write(move |txn| {
-                let mut table = txn.open_table(def)?;
-                for key in chunk {
-                    table.remove(key)?;
+                for key in &chunk {
+                    txn.delete_in(table, key)?;
                 }
                 Ok(())
             })

@@ -183,12 +183,10 @@ pub const REPORT_FACTS: Table<u64, Json<Fact>> = Table::new("conversation_id_fac
 pub const REPORT_STARTS: Table<(u64, u64), ()> = Table::new("startedms_conversationid");
 
 /// `(page key, at_ms, visitor_id) -> 0`: who viewed which page (without query) when.
-pub const PAGE_VISITORS: TableDefinition<(u64, u64, u64), u64> =
-    TableDefinition::new("pagekey_atms_visitorid");
+pub const PAGE_VISITORS: Table<(u64, u64, u64), u64> = Table::new("pagekey_atms_visitorid");
 
 /// `(event name key, visitor_id, at_ms) -> total in cents`: tracked events for outcome reports.
-pub const OUTCOME_EVENTS: TableDefinition<(u64, u64, u64), u64> =
-    TableDefinition::new("eventkey_visitorid_atms_cents");
+pub const OUTCOME_EVENTS: Table<(u64, u64, u64), u64> = Table::new("eventkey_visitorid_atms_cents");
 
 /// `push_id -> Push (JSON)`: messages on their way to LINE (the outbox), kept after delivery for the record.
 pub const LINE_PUSHES: Table<u64, Json<crate::line::outbox::Push>> = Table::new("linepush_id_push");
@@ -208,13 +206,13 @@ pub const ANSWERED: Table<u64, Json<Vec<crate::retrieval::Answered>>> =
 
 /// `sha256(model, text) -> vector (f32, little-endian)`: embeddings of FAQ passages and answered questions,
 /// so each is computed once per model and text; at most `ai::hybrid::MAX_VECTORS`.
-pub const VECTORS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("digest_vector");
+pub const VECTORS: Table<[u8; 32], Vec<u8>> = Table::new("digest_vector");
 
 /// `article_id -> votes`: the help center's "was this helpful?" answered yes.
-pub const HELPFUL_VOTES: TableDefinition<u64, u64> = TableDefinition::new("articleid_helpful");
+pub const HELPFUL_VOTES: Table<u64, u64> = Table::new("articleid_helpful");
 
 /// `article_id -> votes`: the help center's "was this helpful?" answered no.
-pub const UNHELPFUL_VOTES: TableDefinition<u64, u64> = TableDefinition::new("articleid_unhelpful");
+pub const UNHELPFUL_VOTES: Table<u64, u64> = Table::new("articleid_unhelpful");
 
 // Schema version 9: the incoming mailbox.
 
@@ -224,7 +222,7 @@ pub const RECEIVED: Table<u64, Json<crate::mail::received::Received>> =
     Table::new("received_id_received");
 
 /// `mail key (Message-ID, else a digest of the mail) -> received_id`: each mail is taken in once.
-pub const RECEIVED_KEYS: TableDefinition<&str, u64> = TableDefinition::new("mailkey_received_id");
+pub const RECEIVED_KEYS: Table<String, u64> = Table::new("mailkey_received_id");
 
 /// `lower-cased e-mail -> visitor_id`: customers an incoming mail may be matched to (their verified
 /// address, see `customers::Profile::verified_email`).
@@ -233,8 +231,8 @@ pub const MAIL_CUSTOMERS: TableDefinition<&str, u64> = TableDefinition::new("ema
 // Schema version 10: Web Push.
 
 /// `subscription_id -> push::Subscription (JSON)`: operators' devices that receive pushes.
-pub const PUSH_SUBSCRIPTIONS: TableDefinition<u64, &[u8]> =
-    TableDefinition::new("pushsubscription_id_subscription");
+pub const PUSH_SUBSCRIPTIONS: Table<u64, Json<crate::push::Subscription>> =
+    Table::new("pushsubscription_id_subscription");
 
 /// `job_id -> push::Job (JSON)`: pushes on their way to a device.
 pub const PUSH_JOBS: Table<u64, Json<crate::push::Job>> = Table::new("pushjob_id_job");

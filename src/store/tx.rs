@@ -45,6 +45,10 @@ impl KvRead for Tx<'_> {
     fn range(&self, table: &'static str, span: Span<'_>) -> Result<Entries, Error> {
         self.kv.range(table, span)
     }
+
+    fn count(&self, table: &'static str) -> Result<u64, Error> {
+        self.kv.count(table)
+    }
 }
 
 impl Kv for Tx<'_> {

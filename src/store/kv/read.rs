@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use redb::{ReadOnlyTable, ReadTransaction, TableError};
+use redb::{ReadOnlyTable, ReadTransaction, ReadableTableMetadata, TableError};
 
 use super::{Entries, KvRead, Span, byte_table, read_one, read_span};
 use crate::store::Error;
@@ -54,6 +54,10 @@ impl KvRead for RedbReadKv<'_> {
     fn range(&self, table: &'static str, span: Span<'_>) -> Result<Entries, Error> {
         self.with(table, |t| t.map_or(Ok(Vec::new()), |t| read_span(t, span)))
     }
+
+    fn count(&self, table: &'static str) -> Result<u64, Error> {
+        self.with(table, |t| t.map_or(Ok(0), |t| Ok(t.len()?)))
+    }
 }
 
 /// Reads straight on a redb read transaction, opening the table at each call: for a read that touches a
@@ -71,6 +75,14 @@ impl KvRead for ReadTransaction {
         match self.open_table(byte_table(table)) {
             Ok(t) => read_span(&t, span),
             Err(TableError::TableDoesNotExist(_)) => Ok(Vec::new()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn count(&self, table: &'static str) -> Result<u64, Error> {
+        match self.open_table(byte_table(table)) {
+            Ok(t) => Ok(t.len()?),
+            Err(TableError::TableDoesNotExist(_)) => Ok(0),
             Err(e) => Err(e.into()),
         }
     }

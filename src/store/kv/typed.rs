@@ -57,6 +57,17 @@ impl Stored for () {
     }
 }
 
+/// Bytes kept as they are (an embedding's numbers).
+impl Stored for Vec<u8> {
+    fn to_stored(&self) -> Result<Vec<u8>, Error> {
+        Ok(self.clone())
+    }
+
+    fn from_stored(bytes: &[u8]) -> Result<Vec<u8>, Error> {
+        Ok(bytes.to_vec())
+    }
+}
+
 /// A record kept as JSON, as the typed redb tables keep records (`store::codec`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Json<T>(pub T);
@@ -185,15 +196,9 @@ pub trait TypedRead: KvRead {
         })
     }
 
-    /// How many entries the table holds (reads every key: for small, bounded tables).
+    /// How many entries the table holds.
     fn count_in<K: OrderedKey, V: Stored>(&self, table: &Table<K, V>) -> Result<usize, Error> {
-        let mut count = 0;
-        let all = (Bound::Unbounded, Bound::Unbounded);
-        scan_bytes(self, table.name, all, false, |_, _| {
-            count += 1;
-            Ok(true)
-        })?;
-        Ok(count)
+        Ok(usize::try_from(self.count(table.name)?).unwrap_or(usize::MAX))
     }
 
     /// The first (or, `last`, the last) entry in key order.
@@ -308,6 +313,42 @@ pub trait Typed: Kv {
         key: &K,
     ) -> Result<bool, Error> {
         self.delete(table.name, &key.to_ordered())
+    }
+
+    /// Removes every entry `keep` does not keep (reads the whole table: for small or occasional passes);
+    /// how many went.
+    fn retain_in<K: OrderedKey, V: Stored>(
+        &self,
+        table: &Table<K, V>,
+        mut keep: impl FnMut(&K, &V) -> bool,
+    ) -> Result<usize, Error> {
+        let mut gone = 0;
+        let all = (Bound::Unbounded, Bound::Unbounded);
+        scan_bytes(self, table.name, all, false, |k, v| {
+            if !keep(&key_of(k)?, &V::from_stored(v)?) {
+                self.delete(table.name, k)?;
+                gone += 1;
+            }
+            Ok(true)
+        })?;
+        Ok(gone)
+    }
+
+    /// Removes every entry whose key's first part is `first` (a customer's rows); how many went.
+    fn delete_prefix_in<A: OrderedKey, B: OrderedKey, V: Stored>(
+        &self,
+        table: &Table<(A, B), V>,
+        first: &A,
+    ) -> Result<usize, Error> {
+        let mut keys = Vec::new();
+        self.scan_prefix_in(table, first, false, |key, _| {
+            keys.push(key);
+            Ok(true)
+        })?;
+        for key in &keys {
+            self.delete_in(table, key)?;
+        }
+        Ok(keys.len())
     }
 }
 

@@ -18,7 +18,7 @@ fn bytes(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
 fn move_table<K, V>(
     txn: &WriteTransaction,
     name: &'static str,
-    key: impl Fn(K::SelfType<'_>) -> Vec<u8>,
+    key: impl Fn(K::SelfType<'_>) -> Result<Vec<u8>, Error>,
     value: impl Fn(V::SelfType<'_>) -> Result<Vec<u8>, Error>,
 ) -> Result<(), Error>
 where
@@ -40,7 +40,7 @@ where
         let mut new = txn.open_table(bytes(&moving))?;
         for entry in old.iter()? {
             let (k, v) = entry?;
-            new.insert(key(k.value()).as_slice(), value(v.value())?.as_slice())?;
+            new.insert(key(k.value())?.as_slice(), value(v.value())?.as_slice())?;
         }
     }
     txn.delete_table(old)?;
@@ -48,40 +48,71 @@ where
     Ok(())
 }
 
+/// A typed redb digest key as a digest.
+fn digest(bytes: &[u8]) -> Result<[u8; 32], Error> {
+    bytes
+        .try_into()
+        .map_err(|_| Error::Storage(format!("a digest key of {} bytes", bytes.len())))
+}
+
 /// Moves every table `byte_tables::ALL` lists that the file still has typed.
 pub(super) fn move_typed_tables(txn: &WriteTransaction) -> Result<(), Error> {
     for layout in byte_tables::ALL {
-        let name = layout.name;
-        match (layout.key, layout.value) {
-            (KeyLayout::Id, ValueLayout::Record) => {
-                move_table::<u64, &[u8]>(txn, name, |k| k.to_ordered(), |v| Ok(v.to_vec()))?
-            }
-            (KeyLayout::Pair, ValueLayout::Record) => {
-                move_table::<(u64, u64), &[u8]>(txn, name, |k| k.to_ordered(), |v| Ok(v.to_vec()))?
-            }
-            (KeyLayout::Text, ValueLayout::Record) => move_table::<&str, &[u8]>(
-                txn,
-                name,
-                |k| k.to_owned().to_ordered(),
-                |v| Ok(v.to_vec()),
-            )?,
-            (KeyLayout::TextPair, ValueLayout::Pair) => move_table::<(&str, &str), (u64, u64)>(
-                txn,
-                name,
-                |(a, b)| (a.to_owned(), b.to_owned()).to_ordered(),
-                |v| v.to_stored(),
-            )?,
-            (KeyLayout::Pair, ValueLayout::Unit) => {
-                move_table::<(u64, u64), ()>(txn, name, |k| k.to_ordered(), |()| ().to_stored())?
-            }
-            (key, value) => {
-                return Err(Error::Storage(format!(
-                    "no typed table of {key:?} keys and {value:?} values to move ({name})"
-                )));
-            }
-        }
+        move_one(txn, layout.name, layout.key, layout.value)?;
     }
     Ok(())
+}
+
+/// Moves the table `name`, typed with the redb types of these layouts.
+fn move_one(
+    txn: &WriteTransaction,
+    name: &'static str,
+    key: KeyLayout,
+    value: ValueLayout,
+) -> Result<(), Error> {
+    use KeyLayout as K;
+    use ValueLayout as V;
+    let record = |v: &[u8]| Ok(v.to_vec());
+    let number = |v: u64| v.to_stored();
+    let unit = |()| ().to_stored();
+    match (key, value) {
+        (K::Id, V::Record) => move_table::<u64, &[u8]>(txn, name, |k| Ok(k.to_ordered()), record),
+        (K::Id, V::Number) => move_table::<u64, u64>(txn, name, |k| Ok(k.to_ordered()), number),
+        (K::Pair, V::Record) => {
+            move_table::<(u64, u64), &[u8]>(txn, name, |k| Ok(k.to_ordered()), record)
+        }
+        (K::Pair, V::Unit) => move_table::<(u64, u64), ()>(txn, name, |k| Ok(k.to_ordered()), unit),
+        (K::Triple, V::Number) => {
+            move_table::<(u64, u64, u64), u64>(txn, name, |k| Ok(k.to_ordered()), number)
+        }
+        (K::Text, V::Record) => {
+            move_table::<&str, &[u8]>(txn, name, |k| Ok(k.to_owned().to_ordered()), record)
+        }
+        (K::Text, V::Number) => {
+            move_table::<&str, u64>(txn, name, |k| Ok(k.to_owned().to_ordered()), number)
+        }
+        (K::TextPair, V::Pair) => move_table::<(&str, &str), (u64, u64)>(
+            txn,
+            name,
+            |(a, b)| Ok((a.to_owned(), b.to_owned()).to_ordered()),
+            |v| v.to_stored(),
+        ),
+        (K::Digest, V::Record | V::Bytes) => {
+            move_table::<&[u8], &[u8]>(txn, name, |k| Ok(digest(k)?.to_ordered()), record)
+        }
+        (K::Digest, V::Number) => {
+            move_table::<&[u8], u64>(txn, name, |k| Ok(digest(k)?.to_ordered()), number)
+        }
+        (K::IdDigest, V::Unit) => move_table::<(u64, &[u8]), ()>(
+            txn,
+            name,
+            |(a, b)| Ok((a, digest(b)?).to_ordered()),
+            unit,
+        ),
+        (key, value) => Err(Error::Storage(format!(
+            "no typed table of {key:?} keys and {value:?} values to move ({name})"
+        ))),
+    }
 }
 
 #[cfg(test)]

@@ -33,6 +33,12 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(2_000))]
 
     #[test]
+    fn digests_sort_as_bytes(a in any::<[u8; 32]>(), b in any::<[u8; 32]>(), n in edgy_number()) {
+        agrees(&a, &b)?;
+        agrees(&(n, a), &(n, b))?;
+    }
+
+    #[test]
     fn numbers_sort_as_bytes(a in edgy_number(), b in edgy_number()) {
         agrees(&a, &b)?;
     }
