@@ -42,8 +42,7 @@ impl Store {
                 revoked_at: None,
             };
             txn.put_record_in(&API_TOKENS, &token.id, &token)?;
-            txn.open_table(API_TOKEN_DIGESTS)?
-                .insert(&digest[..], token.id)?;
+            txn.put_in(&API_TOKEN_DIGESTS, &digest, &token.id)?;
             Ok(token)
         })
         .await
@@ -52,11 +51,7 @@ impl Store {
     /// The token whose secret has this digest (revoked ones too: the caller checks).
     pub async fn api_token(&self, digest: [u8; 32]) -> Result<Option<ApiToken>, Error> {
         self.read(move |txn| {
-            let Some(id) = txn
-                .open_table(API_TOKEN_DIGESTS)?
-                .get(&digest[..])?
-                .map(|v| v.value())
-            else {
+            let Some(id) = txn.get_in(&API_TOKEN_DIGESTS, &digest)? else {
                 return Ok(None);
             };
             Ok(txn.get_in(&API_TOKENS, &id)?.map(|Json(t)| t))

@@ -24,21 +24,15 @@ use super::{OpenError, byte_tables, migrate};
 use crate::tokens;
 
 /// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 3] = [OPERATORS, SEGMENTS, TRIGGERS];
-const ID_NUMBERS: [TableDefinition<u64, u64>; 1] = [SEGMENT_SIZES];
-const TEXT_IDS: [TableDefinition<&str, u64>; 5] = [
-    OPERATOR_EMAILS,
-    EXTERNAL_IDS,
-    ATTRIBUTE_KEYS,
-    LINE_USERS,
-    MAIL_CUSTOMERS,
-];
-const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 2] = [SESSIONS, INVITES];
-const DIGEST_IDS: [TableDefinition<&[u8], u64>; 2] = [VISITOR_TOKENS, API_TOKEN_DIGESTS];
-const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 2] = [SEEN, SEGMENT_MEMBERS];
+const ID_RECORDS: [TableDefinition<u64, &[u8]>; 0] = [];
+const ID_NUMBERS: [TableDefinition<u64, u64>; 0] = [];
+const TEXT_IDS: [TableDefinition<&str, u64>; 4] =
+    [EXTERNAL_IDS, ATTRIBUTE_KEYS, LINE_USERS, MAIL_CUSTOMERS];
+const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 0] = [];
+const DIGEST_IDS: [TableDefinition<&[u8], u64>; 1] = [VISITOR_TOKENS];
+const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 1] = [SEEN];
 /// `PAGE_VIEWS` is read from version-2 backups only; the migration to version 3 moves its rows.
-const PAIR_RECORDS: [TableDefinition<(u64, u64), &[u8]>; 4] =
-    [PAGE_VIEWS, PAGE_VIEW_LOG, EVENTS, TRIGGER_SEEN];
+const PAIR_RECORDS: [TableDefinition<(u64, u64), &[u8]>; 3] = [PAGE_VIEWS, PAGE_VIEW_LOG, EVENTS];
 
 /// Creates every table of the current schema that is missing (a restored backup has no rows, and so no
 /// table, for what was empty when it was made): every table a backup holds, by the lists above.
@@ -68,7 +62,6 @@ fn create_missing_tables(txn: &WriteTransaction) -> Result<(), super::Error> {
     {
         txn.open_table(def)?;
     }
-    txn.open_table(OPERATOR_SESSIONS)?;
     Ok(())
 }
 
@@ -78,10 +71,7 @@ fn name(def: &dyn redb::TableHandle) -> &str {
 
 /// The name of every table an export writes.
 fn exported_tables() -> Vec<String> {
-    let mut names: Vec<String> = [name(&META), name(&OPERATOR_SESSIONS)]
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let mut names: Vec<String> = [name(&META)].into_iter().map(str::to_owned).collect();
     names.extend(ID_RECORDS.iter().map(|d| name(d).to_owned()));
     names.extend(ID_NUMBERS.iter().map(|d| name(d).to_owned()));
     names.extend(TEXT_IDS.iter().map(|d| name(d).to_owned()));
@@ -200,13 +190,6 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
             line(name(&def), json!(tokens::hex(k)), json!(v))
         })?;
     }
-    dump(&txn, OPERATOR_SESSIONS, |(a, b), ()| {
-        line(
-            name(&OPERATOR_SESSIONS),
-            json!([a, tokens::hex(b)]),
-            Value::Null,
-        )
-    })?;
     for def in PAIR_SETS {
         dump(&txn, def, |(a, b), ()| {
             line(name(&def), json!([a, b]), Value::Null)
@@ -438,14 +421,6 @@ fn insert(txn: &Tx<'_>, table: &str, k: &Value, v: &Value) -> Result<(), BackupE
             txn.open_table(META)
                 .map_err(err)?
                 .insert(text(k)?.as_str(), num(v)?)
-                .map_err(err)?;
-        }
-        "operatorid_tokendigest" => {
-            let (a, b) = pair(k)?;
-            let digest = unhex(&text(b)?)?;
-            txn.open_table(OPERATOR_SESSIONS)
-                .map_err(err)?
-                .insert((num(a)?, digest.as_slice()), ())
                 .map_err(err)?;
         }
         other => return Err(err(format!("unknown table {other:?}"))),

@@ -60,7 +60,7 @@ const fn at(name: &'static str, key: KeyLayout, value: ValueLayout) -> Layout {
 }
 
 /// Every table kept with byte keys.
-pub(super) const ALL: [Layout; 40] = [
+pub(super) const ALL: [Layout; 51] = [
     at(tables::NOTES.name(), K::Id, V::Record),
     at(tables::CUSTOMER_NOTES.name(), K::Pair, V::Unit),
     at(tables::UPLOADS.name(), K::Id, V::Record),
@@ -101,6 +101,17 @@ pub(super) const ALL: [Layout; 40] = [
     at(tables::UNHELPFUL_VOTES.name(), K::Id, V::Number),
     at(tables::RECEIVED_KEYS.name(), K::Text, V::Number),
     at(tables::PUSH_SUBSCRIPTIONS.name(), K::Id, V::Record),
+    at(tables::OPERATORS.name(), K::Id, V::Record),
+    at(tables::OPERATOR_EMAILS.name(), K::Text, V::Number),
+    at(tables::SESSIONS.name(), K::Digest, V::Record),
+    at(tables::OPERATOR_SESSIONS.name(), K::IdDigest, V::Unit),
+    at(tables::INVITES.name(), K::Digest, V::Record),
+    at(tables::API_TOKEN_DIGESTS.name(), K::Digest, V::Number),
+    at(tables::SEGMENTS.name(), K::Id, V::Record),
+    at(tables::SEGMENT_MEMBERS.name(), K::Pair, V::Unit),
+    at(tables::SEGMENT_SIZES.name(), K::Id, V::Number),
+    at(tables::TRIGGERS.name(), K::Id, V::Record),
+    at(tables::TRIGGER_SEEN.name(), K::Pair, V::Record),
 ];
 
 /// The byte table of this name, if it is one.

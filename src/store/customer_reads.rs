@@ -1,12 +1,12 @@
 //! Reading customers: the card, the list with its search, the timeline, a customer by user id, and the
 //! conversations and notes of one customer (also read by the privacy export).
 
+use super::kv::typed::{Json, TypedRead};
 use redb::ReadTransaction;
 
 use super::codec::decode;
 use super::customers::{ATTRIBUTE_DEFS_KEY, CARD_LAYOUT_KEY};
 use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, TypedRead};
 use super::tables::{
     CONVERSATIONS, EVENTS, EXTERNAL_IDS, NOTES, PAGE_VIEW_LOG, SEEN, SEGMENT_MEMBERS, VISITORS,
 };
@@ -179,18 +179,15 @@ impl Store {
             let end = before.unwrap_or((u64::MAX, u64::MAX));
             if let Some(segment) = segment {
                 let mut out = Vec::new();
-                for entry in txn
-                    .open_table(SEGMENT_MEMBERS)?
-                    .range((segment, 0)..=(segment, u64::MAX))?
-                {
-                    let id = entry?.0.value().1;
+                visitors.scan_prefix_in(&SEGMENT_MEMBERS, &segment, false, |(_, id), ()| {
                     if let Some(Json(customer)) = visitors.get_in(&VISITORS, &id)?
                         && (customer.last_seen_at, customer.id) < end
                         && (needle.is_empty() || matches(&customer, &needle))
                     {
                         out.push(customer);
                     }
-                }
+                    Ok(true)
+                })?;
                 out.sort_by_key(|c| std::cmp::Reverse((c.last_seen_at, c.id)));
                 out.truncate(limit);
                 return Ok(out);

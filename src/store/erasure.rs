@@ -3,7 +3,6 @@
 
 use std::collections::HashSet;
 
-use redb::ReadableTable;
 use serde_json::Value;
 
 use super::conversations::save;
@@ -183,12 +182,10 @@ pub(super) fn drop_membership(txn: &Tx<'_>, id: VisitorId) -> Result<(), Error> 
         return Ok(());
     };
     txn.delete_in(&MEMBERSHIPS, &id)?;
-    let mut members = txn.open_table(SEGMENT_MEMBERS)?;
-    let mut sizes = txn.open_table(SEGMENT_SIZES)?;
     for s in membership.segments {
-        if members.remove((s, id))?.is_some() {
-            let n = sizes.get(s)?.map_or(0, |v| v.value());
-            sizes.insert(s, n.saturating_sub(1))?;
+        if txn.delete_in(&SEGMENT_MEMBERS, &(s, id))? {
+            let n = txn.get_in(&SEGMENT_SIZES, &s)?.unwrap_or(0);
+            txn.put_in(&SEGMENT_SIZES, &s, &n.saturating_sub(1))?;
         }
     }
     if let Some(t) = membership.recheck_at {
@@ -235,8 +232,7 @@ fn erase_customer(
         txn.delete_in(&NOTES, &n)?;
     }
     drop_membership(txn, id)?;
-    txn.open_table(TRIGGER_SEEN)?
-        .retain(|(_, v), _| !all.contains(&v))?;
+    txn.retain_in(&TRIGGER_SEEN, |(_, v), _| !all.contains(v))?;
 
     let mut erased = Erased::default();
     let mut conversations = HashSet::new();

@@ -1,8 +1,7 @@
 //! Invitations to join the team, stored under the digest of their link's token.
 
-use redb::ReadableTable;
+use super::kv::typed::{Json, Typed, TypedRead};
 
-use super::codec::{decode, encode};
 use super::operators::insert_operator;
 use super::tables::INVITES;
 use super::{Error, Store};
@@ -13,8 +12,7 @@ impl Store {
     /// Stores an invitation.
     pub async fn create_invite(&self, digest: [u8; 32], invite: Invite) -> Result<(), Error> {
         self.write(move |txn| {
-            txn.open_table(INVITES)?
-                .insert(&digest[..], encode(&invite)?.as_slice())?;
+            txn.put_record_in(&INVITES, &digest, &invite)?;
             Ok(())
         })
         .await
@@ -23,11 +21,7 @@ impl Store {
     /// The invitation stored under `digest`, if it is still open (expired ones read as absent).
     pub async fn invite(&self, digest: [u8; 32]) -> Result<Option<Invite>, Error> {
         self.read(move |txn| {
-            let invite = txn
-                .open_table(INVITES)?
-                .get(&digest[..])?
-                .map(|v| decode::<Invite>(v.value()))
-                .transpose()?;
+            let invite = txn.get_in(&INVITES, &digest)?.map(|Json(r)| r);
             Ok(invite.filter(|i| !i.is_expired(crate::clock::now())))
         })
         .await
@@ -37,14 +31,12 @@ impl Store {
     pub async fn invites(&self) -> Result<Vec<(String, Invite)>, Error> {
         let now = crate::clock::now();
         self.read(move |txn| {
-            let mut out = Vec::new();
-            for entry in txn.open_table(INVITES)?.iter()? {
-                let (key, value) = entry?;
-                let invite: Invite = decode(value.value())?;
-                if !invite.is_expired(now) {
-                    out.push((tokens::hex(key.value()), invite));
-                }
-            }
+            let mut out: Vec<(String, Invite)> = txn
+                .all_in(&INVITES)?
+                .into_iter()
+                .filter(|(_, Json(invite))| !invite.is_expired(now))
+                .map(|(digest, Json(invite))| (tokens::hex(&digest), invite))
+                .collect();
             out.sort_by_key(|(_, i)| i.created_at);
             Ok(out)
         })
@@ -59,11 +51,7 @@ impl Store {
         new: NewOperator,
     ) -> Result<Option<Operator>, Error> {
         self.write(move |txn| {
-            let invite = txn
-                .open_table(INVITES)?
-                .get(&digest[..])?
-                .map(|v| decode::<Invite>(v.value()))
-                .transpose()?;
+            let invite = txn.get_in(&INVITES, &digest)?.map(|Json(r)| r);
             match invite {
                 // The inviter must still be allowed to give this role (not disabled, not demoted).
                 Some(invite)
@@ -73,7 +61,7 @@ impl Store {
                 {
                     // Checks the address before writing, so a conflict leaves the invitation in place.
                     let operator = insert_operator(txn, new)?;
-                    txn.open_table(INVITES)?.remove(&digest[..])?;
+                    txn.delete_in(&INVITES, &digest)?;
                     Ok(Some(operator))
                 }
                 _ => Ok(None),
@@ -88,7 +76,7 @@ impl Store {
             let Some(digest) = parse_hex_digest(&id) else {
                 return Ok(false);
             };
-            Ok(txn.open_table(INVITES)?.remove(&digest[..])?.is_some())
+            txn.delete_in(&INVITES, &digest)
         })
         .await
     }

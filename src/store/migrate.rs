@@ -8,10 +8,8 @@ use std::ops::Bound;
 
 use super::kv::typed::{Json, TypedRead};
 use super::tables::{
-    API_TOKEN_DIGESTS, ATTRIBUTE_KEYS, EVENTS, EXTERNAL_IDS, INDEX_QUEUE, INVITES, LINE_USERS,
-    META, OPERATOR_EMAILS, OPERATOR_SESSIONS, OPERATORS, PAGE_VIEW_LOG, PAGE_VIEWS, SEEN,
-    SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, SESSIONS, TRIGGER_SEEN, TRIGGERS,
-    VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
+    ATTRIBUTE_KEYS, EVENTS, EXTERNAL_IDS, INDEX_QUEUE, LINE_USERS, META, PAGE_VIEW_LOG, PAGE_VIEWS,
+    SEEN, VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
 };
 use super::tx::Tx;
 use super::visitors::save_visitor;
@@ -56,12 +54,7 @@ fn create_v11(txn: &Tx<'_>) -> Result<(), Error> {
 }
 
 /// The first schema: accounts, sessions, invitations.
-fn create_v1(txn: &Tx<'_>) -> Result<(), Error> {
-    txn.open_table(OPERATORS)?;
-    txn.open_table(OPERATOR_EMAILS)?;
-    txn.open_table(SESSIONS)?;
-    txn.open_table(OPERATOR_SESSIONS)?;
-    txn.open_table(INVITES)?;
+fn create_v1(_txn: &Tx<'_>) -> Result<(), Error> {
     Ok(())
 }
 
@@ -83,7 +76,6 @@ fn create_v3(txn: &Tx<'_>) -> Result<(), Error> {
     for def in [EVENTS, PAGE_VIEW_LOG] {
         txn.open_table(def)?;
     }
-    txn.open_table(API_TOKEN_DIGESTS)?;
     txn.open_table(SEEN)?;
 
     // Page views keyed by time become numbered per visitor.
@@ -124,10 +116,7 @@ fn create_v3(txn: &Tx<'_>) -> Result<(), Error> {
 }
 
 /// Segments and the intent score.
-fn create_v4(txn: &Tx<'_>) -> Result<(), Error> {
-    txn.open_table(SEGMENTS)?;
-    txn.open_table(SEGMENT_MEMBERS)?;
-    txn.open_table(SEGMENT_SIZES)?;
+fn create_v4(_txn: &Tx<'_>) -> Result<(), Error> {
     Ok(())
 }
 
@@ -176,8 +165,6 @@ fn create_v9(txn: &Tx<'_>) -> Result<(), Error> {
 /// Proactive messages, pending automatic replies, canned replies, FAQ articles, the mail queue, webhooks,
 /// LINE users.
 fn create_v5(txn: &Tx<'_>) -> Result<(), Error> {
-    txn.open_table(TRIGGERS)?;
-    txn.open_table(TRIGGER_SEEN)?;
     txn.open_table(LINE_USERS)?;
     Ok(())
 }

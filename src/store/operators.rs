@@ -1,8 +1,7 @@
 //! Operator accounts in the data file.
 
-use redb::{ReadableTable, ReadableTableMetadata};
+use super::kv::typed::{Json, Typed, TypedRead};
 
-use super::codec::{decode, encode};
 use super::sessions::end_sessions;
 use super::tables::{INVITES, OPERATOR_EMAILS, OPERATORS};
 use super::tx::Tx;
@@ -15,8 +14,10 @@ const NEXT_ID_KEY: &str = "next_operator_id";
 
 /// Inserts an account inside `txn`, refusing a taken e-mail address.
 pub(super) fn insert_operator(txn: &Tx<'_>, new: NewOperator) -> Result<Operator, Error> {
-    let mut emails = txn.open_table(OPERATOR_EMAILS)?;
-    if emails.get(new.email.as_str())?.is_some() {
+    if txn
+        .get_in(&OPERATOR_EMAILS, &new.email.as_str().to_owned())?
+        .is_some()
+    {
         return Err(Error::Conflict("an account with this e-mail address"));
     }
     let id = super::counters::next(txn, NEXT_ID_KEY)?;
@@ -35,18 +36,14 @@ pub(super) fn insert_operator(txn: &Tx<'_>, new: NewOperator) -> Result<Operator
         two_factor_pending: None,
         push_outside_hours: false,
     };
-    emails.insert(operator.email.as_str(), id)?;
-    txn.open_table(OPERATORS)?
-        .insert(id, encode(&operator)?.as_slice())?;
+    txn.put_in(&OPERATOR_EMAILS, &operator.email.as_str().to_owned(), &id)?;
+    txn.put_record_in(&OPERATORS, &id, &operator)?;
     Ok(operator)
 }
 
 /// One account, read inside `txn`.
 pub(super) fn load(txn: &Tx<'_>, id: OperatorId) -> Result<Option<Operator>, Error> {
-    txn.open_table(OPERATORS)?
-        .get(id)?
-        .map(|v| decode::<Operator>(v.value()))
-        .transpose()
+    Ok(txn.get_in(&OPERATORS, &id)?.map(|Json(op)| op))
 }
 
 /// Reads, changes and writes back one account inside `txn`; `None` when there is no such account.
@@ -58,30 +55,24 @@ fn update_operator(
     id: OperatorId,
     change: impl FnOnce(&mut Operator),
 ) -> Result<Option<Operator>, Error> {
-    let mut table = txn.open_table(OPERATORS)?;
-    let Some(mut operator) = table
-        .get(id)?
-        .map(|v| decode::<Operator>(v.value()))
-        .transpose()?
-    else {
+    let Some(Json(mut operator)) = txn.get_in(&OPERATORS, &id)? else {
         return Ok(None);
     };
     change(&mut operator);
-    table.insert(id, encode(&operator)?.as_slice())?;
+    txn.put_record_in(&OPERATORS, &id, &operator)?;
     Ok(Some(operator))
 }
 
 impl Store {
     /// Whether any account exists (none means the one-time setup is still open).
     pub async fn has_operators(&self) -> Result<bool, Error> {
-        self.read(|txn| Ok(!txn.open_table(OPERATORS)?.is_empty()?))
-            .await
+        self.read(|txn| Ok(txn.count_in(&OPERATORS)? > 0)).await
     }
 
     /// Creates the first account, but only while no account exists, so two setup forms cannot both win.
     pub async fn create_first_operator(&self, new: NewOperator) -> Result<Option<Operator>, Error> {
         self.write(move |txn| {
-            if !txn.open_table(OPERATORS)?.is_empty()? {
+            if txn.count_in(&OPERATORS)? > 0 {
                 return Ok(None);
             }
             insert_operator(txn, new).map(Some)
@@ -96,43 +87,26 @@ impl Store {
 
     /// The account with this id.
     pub async fn operator(&self, id: OperatorId) -> Result<Option<Operator>, Error> {
-        self.read(move |txn| {
-            txn.open_table(OPERATORS)?
-                .get(id)?
-                .map(|v| decode(v.value()))
-                .transpose()
-        })
-        .await
+        self.read(move |txn| Ok(txn.get_in(&OPERATORS, &id)?.map(|Json(op)| op)))
+            .await
     }
 
     /// The account signing in with this address.
     pub async fn operator_by_email(&self, email: &Email) -> Result<Option<Operator>, Error> {
         let email = email.as_str().to_owned();
         self.read(move |txn| {
-            let Some(id) = txn
-                .open_table(OPERATOR_EMAILS)?
-                .get(email.as_str())?
-                .map(|v| v.value())
-            else {
+            let Some(id) = txn.get_in(&OPERATOR_EMAILS, &email)? else {
                 return Ok(None);
             };
-            txn.open_table(OPERATORS)?
-                .get(id)?
-                .map(|v| decode(v.value()))
-                .transpose()
+            Ok(txn.get_in(&OPERATORS, &id)?.map(|Json(op)| op))
         })
         .await
     }
 
     /// Every account, oldest first.
     pub async fn operators(&self) -> Result<Vec<Operator>, Error> {
-        self.read(|txn| {
-            txn.open_table(OPERATORS)?
-                .iter()?
-                .map(|entry| decode(entry?.1.value()))
-                .collect()
-        })
-        .await
+        self.read(|txn| txn.records_where(&OPERATORS, |_| true))
+            .await
     }
 
     /// Replaces an account's password and ends all its sessions but `keep` (the one that asked).
@@ -161,9 +135,7 @@ impl Store {
             if disabled {
                 end_sessions(txn, id, None)?;
                 // What they handed out goes with them: their invitations and API tokens.
-                txn.open_table(INVITES)?.retain(|_, v| {
-                    decode::<crate::operators::Invite>(v).map_or(true, |i| i.invited_by != id)
-                })?;
+                txn.retain_in(&INVITES, |_, Json(i)| i.invited_by != id)?;
                 super::api_tokens::revoke_created_by(txn, id)?;
             }
             Ok(operator)

@@ -1,15 +1,13 @@
 //! What storing a message takes and gives back: the draft, a file to attach, and the result with the names
 //! the consoles show beside it.
 
-use redb::ReadableTable;
+use super::kv::typed::{Json, TypedRead};
 
 use super::Error;
-use super::codec::decode;
 use super::tables::OPERATORS;
 use super::tx::Tx;
 use super::visitors::follow;
 use crate::conversations::{Author, Conversation, Message};
-use crate::operators::Operator;
 use crate::visitors::Visitor;
 
 /// What posting a message did.
@@ -60,10 +58,8 @@ pub(super) fn names_in(
         .unwrap_or_default();
     let assignee = match conversation.assignee {
         Some(id) => txn
-            .open_table(OPERATORS)?
-            .get(id)?
-            .map(|v| decode::<Operator>(v.value()))
-            .transpose()?
+            .get_in(&OPERATORS, &id)?
+            .map(|Json(r)| r)
             .map(|op| op.name)
             .unwrap_or_default(),
         None => String::new(),

@@ -1,9 +1,6 @@
 //! Operators' push devices and the queue of pushes to them (see `push`).
 
-use redb::ReadableTable;
-
 use super::autoreplies::shop_open;
-use super::codec::decode;
 use super::conversations::next_id;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{OPERATORS, PUSH_DUE, PUSH_JOBS, PUSH_SUBSCRIPTIONS};
@@ -92,13 +89,7 @@ impl Store {
                 if owners.is_empty() {
                     return Ok(None);
                 }
-                let mut operators = Vec::new();
-                for e in txn.open_table(OPERATORS)?.iter()? {
-                    let op: Operator = decode(e?.1.value())?;
-                    if owners.contains(&op.id) {
-                        operators.push(op);
-                    }
-                }
+                let operators = txn.records_where(&OPERATORS, |op| owners.contains(&op.id))?;
                 let now = crate::clock::now_millis();
                 let shop_open = shop_open(txn, now)?;
                 Ok(Some(PushAudience {

@@ -1,5 +1,6 @@
 //! Retention: the settings, and the passes of the background job that delete what is older than they allow.
 
+use super::kv::typed::{Json, Table as KvTable, Typed, TypedRead};
 use redb::{ReadableTable, TableDefinition, TableHandle};
 use serde::Deserialize;
 use std::ops::Bound;
@@ -7,7 +8,6 @@ use std::ops::Bound;
 use super::codec::decode;
 use super::erasure::drop_conversation;
 use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, Table as KvTable, Typed, TypedRead};
 use super::tables::{
     ACTIVITY, CONVERSATIONS, EVENTS, OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VIEWS, PAGE_VISITORS,
     TRIGGER_SEEN, VISITOR_TOKENS, VISITORS,
@@ -188,8 +188,7 @@ impl Store {
                     if !gone.is_empty() {
                         txn.open_table(VISITOR_TOKENS)?
                             .retain(|_, v| !gone.contains(&v))?;
-                        txn.open_table(TRIGGER_SEEN)?
-                            .retain(|(_, v), _| !gone.contains(&v))?;
+                        txn.retain_in(&TRIGGER_SEEN, |(_, v), _| !gone.contains(v))?;
                     }
                     Ok(gone.len())
                 })

@@ -1,6 +1,7 @@
 //! Evaluating one customer's segments where their data changed, and storing the answer with its member
 //! lists, sizes, re-check times and announcements. The definitions are `segments`'.
 
+use super::kv::typed::{Json, Typed, TypedRead};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
@@ -10,7 +11,6 @@ use serde::de::DeserializeOwned;
 use super::Error;
 use super::codec::decode;
 use super::event_heads;
-use super::kv::typed::{Json, Typed};
 use super::segments::compiled;
 use super::tables::{EVENTS, MEMBERSHIPS, PAGE_VIEW_LOG, RECHECKS, SEGMENT_MEMBERS, SEGMENT_SIZES};
 use super::tx::Tx;
@@ -135,13 +135,10 @@ fn store_membership(
     if old == next {
         return Ok(());
     }
-    let mut members = txn.open_table(SEGMENT_MEMBERS)?;
-    let mut sizes = txn.open_table(SEGMENT_SIZES)?;
     for s in old.segments.iter().filter(|s| !next.segments.contains(s)) {
-        members.remove((*s, id))?;
-        let size = sizes.get(*s)?.map(|v| v.value());
-        if let Some(n) = size {
-            sizes.insert(*s, n.saturating_sub(1))?;
+        txn.delete_in(&SEGMENT_MEMBERS, &(*s, id))?;
+        if let Some(n) = txn.get_in(&SEGMENT_SIZES, s)? {
+            txn.put_in(&SEGMENT_SIZES, s, &n.saturating_sub(1))?;
         }
     }
     for s in next.segments.iter().filter(|s| !old.segments.contains(s)) {
@@ -150,9 +147,9 @@ fn store_membership(
             crate::webhooks::Event::SegmentEntered,
             || serde_json::json!({ "customer_id": id, "segment_id": s }),
         )?;
-        members.insert((*s, id), ())?;
-        let n = sizes.get(*s)?.map_or(0, |v| v.value());
-        sizes.insert(*s, n + 1)?;
+        txn.put_in(&SEGMENT_MEMBERS, &(*s, id), &())?;
+        let n = txn.get_in(&SEGMENT_SIZES, s)?.unwrap_or(0);
+        txn.put_in(&SEGMENT_SIZES, s, &(n + 1))?;
     }
     if old.recheck_at != next.recheck_at {
         if let Some(t) = old.recheck_at {

@@ -6,6 +6,7 @@
 //! definition is applied to existing customers by a back-fill in small batches (`segment_backfill.rs`), so
 //! the writer keeps serving chat in between.
 
+use super::kv::typed::{Json, Typed, TypedRead};
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -13,11 +14,9 @@ use std::sync::Arc;
 use redb::ReadableTable;
 use serde::de::DeserializeOwned;
 
-use super::codec::{decode, encode};
 use super::conversations::next_id;
 use super::kv::KvRead;
 use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, TypedRead};
 use super::segment_backfill::Backfill;
 pub(super) use super::segment_evaluation::{reevaluate, reevaluate_after};
 use super::tables::{
@@ -28,7 +27,6 @@ use super::visitors::follow;
 use super::writer::MembershipChange;
 use super::{Error, Store};
 use crate::customers::Invalid;
-use crate::operators::Operator;
 pub use crate::segments::SegmentDraft;
 use crate::segments::{self, Definitions, Membership, ScoreRule, Segment, SegmentId};
 use crate::visitors::VisitorId;
@@ -66,8 +64,8 @@ pub(super) fn read_json<T: DeserializeOwned>(txn: &Tx<'_>, key: &str) -> Result<
     super::settings::get(txn, key)
 }
 
-fn all_segments(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<Vec<Segment>, Error> {
-    table.iter()?.map(|e| decode(e?.1.value())).collect()
+fn all_segments(kv: &impl KvRead) -> Result<Vec<Segment>, Error> {
+    kv.records_where(&SEGMENTS, |_| true)
 }
 
 /// The current definitions, parsed; `None` when none were ever made.
@@ -82,7 +80,7 @@ pub(super) fn compiled(txn: &Tx<'_>) -> Result<Option<Arc<Compiled>>, Error> {
     {
         return Ok(Some(c));
     }
-    let list = all_segments(&txn.open_table(SEGMENTS)?)?;
+    let list = all_segments(txn)?;
     let score: Vec<ScoreRule> = read_json(txn, SCORE_SETTING)?.unwrap_or_default();
     let compiled = Arc::new(Compiled {
         version,
@@ -123,13 +121,10 @@ pub(super) fn route(txn: &Tx<'_>, visitor: VisitorId) -> Result<Option<u64>, Err
     let Some(Json(membership)) = txn.get_in(&MEMBERSHIPS, &visitor)? else {
         return Ok(None);
     };
-    let operators = txn.open_table(OPERATORS)?;
     segments::routing::route(&compiled.routes, &membership, |operator| {
-        Ok(operators
-            .get(operator)?
-            .map(|v| decode::<Operator>(v.value()))
-            .transpose()?
-            .is_some_and(|o| !o.disabled))
+        Ok(txn
+            .get_in(&OPERATORS, &operator)?
+            .is_some_and(|Json(o)| !o.disabled))
     })
 }
 
@@ -151,12 +146,12 @@ pub(super) fn named_membership(
     txn: &redb::ReadTransaction,
     id: VisitorId,
 ) -> Result<(Vec<(SegmentId, String)>, i64), Error> {
-    let membership = membership_of(&RedbReadKv::new(txn), id)?;
-    let table = txn.open_table(SEGMENTS)?;
+    let kv = RedbReadKv::new(txn);
+    let membership = membership_of(&kv, id)?;
     let mut named = Vec::new();
     for s in &membership.segments {
-        if let Some(v) = table.get(*s)? {
-            named.push((*s, decode::<Segment>(v.value())?.name));
+        if let Some(Json(segment)) = kv.get_in(&SEGMENTS, s)? {
+            named.push((*s, segment.name));
         }
     }
     Ok((named, membership.intent))
@@ -166,11 +161,11 @@ impl Store {
     /// Every segment, by id, with its member count.
     pub async fn segments(&self) -> Result<Vec<(Segment, u64)>, Error> {
         self.read(|txn| {
-            let sizes = txn.open_table(SEGMENT_SIZES)?;
-            all_segments(&txn.open_table(SEGMENTS)?)?
+            let kv = RedbReadKv::new(txn);
+            all_segments(&kv)?
                 .into_iter()
                 .map(|s| {
-                    let n = sizes.get(s.id)?.map_or(0, |v| v.value());
+                    let n = kv.get_in(&SEGMENT_SIZES, &s.id)?.unwrap_or(0);
                     Ok((s, n))
                 })
                 .collect()
@@ -186,7 +181,7 @@ impl Store {
     ) -> Result<Option<Result<Segment, Invalid>>, Error> {
         let saved = self
             .write(move |txn| {
-                let list = all_segments(&txn.open_table(SEGMENTS)?)?;
+                let list = all_segments(txn)?;
                 let existing = match draft.id {
                     Some(id) => match list.iter().find(|s| s.id == id) {
                         Some(s) => Some(s.clone()),
@@ -211,10 +206,9 @@ impl Store {
                         .as_ref()
                         .map_or_else(crate::clock::now_millis, |s| s.created_at),
                 };
-                txn.open_table(SEGMENTS)?
-                    .insert(segment.id, encode(&segment)?.as_slice())?;
+                txn.put_record_in(&SEGMENTS, &segment.id, &segment)?;
                 if existing.is_none() {
-                    txn.open_table(SEGMENT_SIZES)?.insert(segment.id, 0)?;
+                    txn.put_in(&SEGMENT_SIZES, &segment.id, &0)?;
                 }
                 definitions_changed(txn)?;
                 Ok(Some(Ok(segment)))
@@ -228,19 +222,11 @@ impl Store {
     pub async fn delete_segment(&self, id: SegmentId) -> Result<bool, Error> {
         let deleted = self
             .write(move |txn| {
-                if txn.open_table(SEGMENTS)?.remove(id)?.is_none() {
+                if !txn.delete_in(&SEGMENTS, &id)? {
                     return Ok(false);
                 }
-                txn.open_table(SEGMENT_SIZES)?.remove(id)?;
-                let mut members = txn.open_table(SEGMENT_MEMBERS)?;
-                let ids: Vec<u64> = members
-                    .range((id, 0)..=(id, u64::MAX))?
-                    .map(|e| e.map(|(k, _)| k.value().1))
-                    .collect::<Result<_, _>>()?;
-                for visitor in ids {
-                    members.remove((id, visitor))?;
-                }
-                drop(members);
+                txn.delete_in(&SEGMENT_SIZES, &id)?;
+                txn.delete_prefix_in(&SEGMENT_MEMBERS, &id)?;
                 definitions_changed(txn)?;
                 Ok(true)
             })
@@ -285,10 +271,12 @@ impl Store {
     /// Every member of a segment.
     pub async fn segment_members(&self, id: SegmentId) -> Result<HashSet<VisitorId>, Error> {
         self.read(move |txn| {
-            txn.open_table(SEGMENT_MEMBERS)?
-                .range((id, 0)..=(id, u64::MAX))?
-                .map(|e| Ok(e?.0.value().1))
-                .collect()
+            let mut members = HashSet::new();
+            txn.scan_prefix_in(&SEGMENT_MEMBERS, &id, false, |(_, visitor), ()| {
+                members.insert(visitor);
+                Ok(true)
+            })?;
+            Ok(members)
         })
         .await
     }

@@ -1,8 +1,8 @@
 //! Console sign-in sessions, stored under the digest of their token.
 
-use redb::ReadableTable;
+use super::kv::typed::{Json, Typed, TypedRead};
+use std::ops::Bound;
 
-use super::codec::{decode, encode};
 use super::tables::{OPERATOR_SESSIONS, OPERATORS, SESSIONS};
 use super::tx::Tx;
 use super::{Error, Store};
@@ -15,18 +15,17 @@ pub(super) fn end_sessions(
     operator: OperatorId,
     keep: Option<[u8; 32]>,
 ) -> Result<(), Error> {
-    let mut index = txn.open_table(OPERATOR_SESSIONS)?;
-    let mut sessions = txn.open_table(SESSIONS)?;
-    let digests: Vec<Vec<u8>> = index
-        .range((operator, &[][..])..(operator + 1, &[][..]))?
-        .map(|entry| entry.map(|(k, _)| k.value().1.to_vec()))
-        .collect::<Result<_, _>>()?;
+    let mut digests = Vec::new();
+    txn.scan_prefix_in(&OPERATOR_SESSIONS, &operator, false, |(_, digest), ()| {
+        digests.push(digest);
+        Ok(true)
+    })?;
     for digest in digests {
-        if keep.is_some_and(|k| k[..] == digest[..]) {
+        if keep == Some(digest) {
             continue;
         }
-        sessions.remove(digest.as_slice())?;
-        index.remove((operator, digest.as_slice()))?;
+        txn.delete_in(&SESSIONS, &digest)?;
+        txn.delete_in(&OPERATOR_SESSIONS, &(operator, digest))?;
     }
     Ok(())
 }
@@ -43,10 +42,8 @@ impl Store {
     /// Stores a new session under its token's digest.
     pub async fn create_session(&self, digest: [u8; 32], session: Session) -> Result<(), Error> {
         self.write(move |txn| {
-            txn.open_table(SESSIONS)?
-                .insert(&digest[..], encode(&session)?.as_slice())?;
-            txn.open_table(OPERATOR_SESSIONS)?
-                .insert((session.operator_id, &digest[..]), ())?;
+            txn.put_record_in(&SESSIONS, &digest, &session)?;
+            txn.put_in(&OPERATOR_SESSIONS, &(session.operator_id, digest), &())?;
             Ok(())
         })
         .await
@@ -55,19 +52,12 @@ impl Store {
     /// The session stored under `digest` with its account, read in one transaction.
     pub async fn session(&self, digest: [u8; 32]) -> Result<Option<(Session, Operator)>, Error> {
         self.read(move |txn| {
-            let Some(session) = txn
-                .open_table(SESSIONS)?
-                .get(&digest[..])?
-                .map(|v| decode::<Session>(v.value()))
-                .transpose()?
-            else {
+            let Some(session) = txn.get_in(&SESSIONS, &digest)?.map(|Json(r)| r) else {
                 return Ok(None);
             };
             let operator = txn
-                .open_table(OPERATORS)?
-                .get(session.operator_id)?
-                .map(|v| decode::<Operator>(v.value()))
-                .transpose()?;
+                .get_in(&OPERATORS, &session.operator_id)?
+                .map(|Json(r)| r);
             Ok(operator.map(|op| (session, op)))
         })
         .await
@@ -80,33 +70,30 @@ impl Store {
     ) -> Result<Vec<([u8; 32], OperatorId)>, Error> {
         let any = self
             .read(move |txn| {
-                for entry in txn.open_table(SESSIONS)?.iter()? {
-                    if decode::<Session>(entry?.1.value())?.expires_at <= now {
-                        return Ok(true);
-                    }
-                }
-                Ok(false)
+                let mut any = false;
+                let all = (Bound::Unbounded, Bound::Unbounded);
+                txn.scan_in(&SESSIONS, all, false, |_, Json(session)| {
+                    any = session.expires_at <= now;
+                    Ok(!any)
+                })?;
+                Ok(any)
             })
             .await?;
         if !any {
             return Ok(Vec::new());
         }
         self.write(move |txn| {
-            let mut sessions = txn.open_table(SESSIONS)?;
             let mut ended = Vec::new();
-            for entry in sessions.iter()? {
-                let (k, v) = entry?;
-                let session: Session = decode(v.value())?;
-                if session.expires_at <= now
-                    && let Ok(digest) = <[u8; 32]>::try_from(k.value())
-                {
+            let all = (Bound::Unbounded, Bound::Unbounded);
+            txn.scan_in(&SESSIONS, all, false, |digest, Json(session)| {
+                if session.expires_at <= now {
                     ended.push((digest, session.operator_id));
                 }
-            }
-            let mut index = txn.open_table(OPERATOR_SESSIONS)?;
+                Ok(true)
+            })?;
             for (digest, operator) in &ended {
-                sessions.remove(&digest[..])?;
-                index.remove((*operator, &digest[..]))?;
+                txn.delete_in(&SESSIONS, digest)?;
+                txn.delete_in(&OPERATOR_SESSIONS, &(*operator, *digest))?;
             }
             Ok(ended)
         })
@@ -116,14 +103,10 @@ impl Store {
     /// Ends one session (sign-out, or an expired one found on use).
     pub async fn delete_session(&self, digest: [u8; 32]) -> Result<(), Error> {
         self.write(move |txn| {
-            let removed = txn
-                .open_table(SESSIONS)?
-                .remove(&digest[..])?
-                .map(|v| decode::<Session>(v.value()))
-                .transpose()?;
-            if let Some(session) = removed {
-                txn.open_table(OPERATOR_SESSIONS)?
-                    .remove((session.operator_id, &digest[..]))?;
+            let removed = txn.get_in(&SESSIONS, &digest)?;
+            if let Some(Json(session)) = removed {
+                txn.delete_in(&SESSIONS, &digest)?;
+                txn.delete_in(&OPERATOR_SESSIONS, &(session.operator_id, digest))?;
             }
             Ok(())
         })

@@ -18,20 +18,22 @@ use crate::webhooks::Webhook;
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// `operator_id -> Operator (JSON)`.
-pub const OPERATORS: TableDefinition<u64, &[u8]> = TableDefinition::new("operator_id_operator");
+pub const OPERATORS: Table<u64, Json<crate::operators::Operator>> =
+    Table::new("operator_id_operator");
 
 /// `lower-cased e-mail -> operator_id`: sign-in lookup and uniqueness.
-pub const OPERATOR_EMAILS: TableDefinition<&str, u64> = TableDefinition::new("email_operator_id");
+pub const OPERATOR_EMAILS: Table<String, u64> = Table::new("email_operator_id");
 
 /// `sha256(session token) -> Session (JSON)`.
-pub const SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tokendigest_session");
+pub const SESSIONS: Table<[u8; 32], Json<crate::auth::session::Session>> =
+    Table::new("tokendigest_session");
 
 /// `(operator_id, sha256(session token)) -> ()`: every session of one operator, to end them together.
-pub const OPERATOR_SESSIONS: TableDefinition<(u64, &[u8]), ()> =
-    TableDefinition::new("operatorid_tokendigest");
+pub const OPERATOR_SESSIONS: Table<(u64, [u8; 32]), ()> = Table::new("operatorid_tokendigest");
 
 /// `sha256(invite token) -> Invite (JSON)`.
-pub const INVITES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tokendigest_invite");
+pub const INVITES: Table<[u8; 32], Json<crate::operators::Invite>> =
+    Table::new("tokendigest_invite");
 
 // Schema version 2: the widget, visitors and conversations.
 
@@ -105,20 +107,18 @@ pub const API_TOKENS: Table<u64, Json<crate::api_tokens::ApiToken>> =
     Table::new("apitoken_id_token");
 
 /// `sha256(api token) -> token_id`.
-pub const API_TOKEN_DIGESTS: TableDefinition<&[u8], u64> =
-    TableDefinition::new("tokendigest_apitoken_id");
+pub const API_TOKEN_DIGESTS: Table<[u8; 32], u64> = Table::new("tokendigest_apitoken_id");
 
 // Schema version 4: segments and proactive messages.
 
 /// `segment_id -> Segment (JSON)`.
-pub const SEGMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("segment_id_segment");
+pub const SEGMENTS: Table<u64, Json<crate::segments::Segment>> = Table::new("segment_id_segment");
 
 /// `(segment_id, visitor_id) -> ()`: a segment's members.
-pub const SEGMENT_MEMBERS: TableDefinition<(u64, u64), ()> =
-    TableDefinition::new("segmentid_visitorid");
+pub const SEGMENT_MEMBERS: Table<(u64, u64), ()> = Table::new("segmentid_visitorid");
 
 /// `segment_id -> member count`.
-pub const SEGMENT_SIZES: TableDefinition<u64, u64> = TableDefinition::new("segment_id_size");
+pub const SEGMENT_SIZES: Table<u64, u64> = Table::new("segment_id_size");
 
 /// `visitor_id -> Membership (JSON)`: a customer's segments and intent score, as last evaluated.
 /// (Byte keys.)
@@ -130,15 +130,15 @@ pub const RECHECKS: Table<(u64, u64), ()> = Table::new("duems_visitorid");
 // Schema version 5: proactive messages.
 
 /// `trigger_id -> Trigger (JSON)`.
-pub const TRIGGERS: TableDefinition<u64, &[u8]> = TableDefinition::new("trigger_id_trigger");
+pub const TRIGGERS: Table<u64, Json<crate::triggers::Trigger>> = Table::new("trigger_id_trigger");
 
 /// `trigger_id -> Counts (JSON)`: showings, clicks, dismissals, conversations started.
 pub const TRIGGER_COUNTS: Table<u64, Json<crate::triggers::Counts>> =
     Table::new("trigger_id_counts");
 
 /// `(trigger_id, visitor_id) -> Seen (JSON)`: when a visitor last saw a trigger, and whether they closed it.
-pub const TRIGGER_SEEN: TableDefinition<(u64, u64), &[u8]> =
-    TableDefinition::new("triggerid_visitorid_seen");
+pub const TRIGGER_SEEN: Table<(u64, u64), Json<crate::triggers::Seen>> =
+    Table::new("triggerid_visitorid_seen");
 
 /// `(due_ms, conversation_id) -> ()`: automatic replies to post unless an operator answers first.
 pub const AUTOREPLIES: Table<(u64, u64), ()> = Table::new("duems_conversationid");

@@ -3,10 +3,9 @@
 //! The decision whether a trigger is offered is `Trigger::offered_to` (pure); this module gathers what it
 //! needs about one visitor in one read transaction.
 
-use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata};
+use redb::ReadTransaction;
 use std::ops::Bound;
 
-use super::codec::{decode, encode};
 use super::conversations::next_id;
 use super::kv::KvRead;
 use super::kv::read::RedbReadKv;
@@ -17,7 +16,6 @@ use super::visitors::follow;
 use super::{Error, Store};
 use crate::conversations::Status;
 use crate::customers::Invalid;
-use crate::operators::Operator;
 use crate::triggers::{self, Counts, MAX_TRIGGERS, Reaction, Seen, Trigger, TriggerId};
 use crate::visitors::VisitorId;
 
@@ -32,8 +30,8 @@ pub struct Offered {
     pub from: Option<String>,
 }
 
-fn all_triggers(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<Vec<Trigger>, Error> {
-    table.iter()?.map(|e| decode(e?.1.value())).collect()
+fn all_triggers(kv: &impl KvRead) -> Result<Vec<Trigger>, Error> {
+    kv.records_where(&TRIGGERS, |_| true)
 }
 
 fn counts(kv: &impl KvRead, id: TriggerId) -> Result<Counts, Error> {
@@ -46,7 +44,7 @@ fn counts(kv: &impl KvRead, id: TriggerId) -> Result<Counts, Error> {
 /// Counts a conversation started by a visitor who had just seen trigger `id` (no-op for a deleted one);
 /// whether it was counted.
 pub(super) fn count_conversation(txn: &Tx<'_>, id: TriggerId) -> Result<bool, Error> {
-    if txn.open_table(TRIGGERS)?.get(id)?.is_none() {
+    if txn.get_in(&TRIGGERS, &id)?.is_none() {
         return Ok(false);
     }
     let mut c = counts(txn, id)?;
@@ -67,12 +65,12 @@ fn in_conversation(txn: &ReadTransaction, visitor: VisitorId) -> Result<bool, Er
 
 fn check_references(txn: &Tx<'_>, t: &Trigger) -> Result<Result<(), Invalid>, Error> {
     if let Some(segment) = t.segment
-        && txn.open_table(SEGMENTS)?.get(segment)?.is_none()
+        && txn.get_in(&SEGMENTS, &segment)?.is_none()
     {
         return Ok(Err(Invalid(crate::msg!("segment: no such segment"))));
     }
     if let Some(operator) = t.from_operator
-        && txn.open_table(OPERATORS)?.get(operator)?.is_none()
+        && txn.get_in(&OPERATORS, &operator)?.is_none()
     {
         return Ok(Err(Invalid(crate::msg!("from: no such operator"))));
     }
@@ -84,7 +82,7 @@ impl Store {
     pub async fn triggers(&self) -> Result<Vec<(Trigger, Counts)>, Error> {
         self.read(|txn| {
             let kv = RedbReadKv::new(txn);
-            all_triggers(&txn.open_table(TRIGGERS)?)?
+            all_triggers(&kv)?
                 .into_iter()
                 .map(|t| {
                     let c = counts(&kv, t.id)?;
@@ -106,8 +104,8 @@ impl Store {
         self.write(move |txn| {
             let now = crate::clock::now_millis();
             let old: Option<Trigger> = match id {
-                Some(id) => match txn.open_table(TRIGGERS)?.get(id)? {
-                    Some(v) => Some(decode(v.value())?),
+                Some(id) => match txn.get_in(&TRIGGERS, &id)? {
+                    Some(Json(old)) => Some(old),
                     None => return Ok(None),
                 },
                 None => None,
@@ -126,7 +124,7 @@ impl Store {
                     };
                 }
                 None => {
-                    if txn.open_table(TRIGGERS)?.len()? >= MAX_TRIGGERS as u64 {
+                    if txn.count_in(&TRIGGERS)? >= MAX_TRIGGERS {
                         return Ok(Some(Err(Invalid(crate::msg!(
                             "at most {0} proactive messages can be defined",
                             MAX_TRIGGERS
@@ -137,8 +135,7 @@ impl Store {
                     trigger.live_since = trigger.enabled.then_some(now);
                 }
             }
-            txn.open_table(TRIGGERS)?
-                .insert(trigger.id, encode(&trigger)?.as_slice())?;
+            txn.put_record_in(&TRIGGERS, &trigger.id, &trigger)?;
             Ok(Some(Ok(trigger)))
         })
         .await
@@ -147,12 +144,11 @@ impl Store {
     /// Deletes a trigger with its counts and who saw it; whether it existed.
     pub async fn delete_trigger(&self, id: TriggerId) -> Result<bool, Error> {
         self.write(move |txn| {
-            if txn.open_table(TRIGGERS)?.remove(id)?.is_none() {
+            if !txn.delete_in(&TRIGGERS, &id)? {
                 return Ok(false);
             }
             txn.delete_in(&TRIGGER_COUNTS, &id)?;
-            txn.open_table(TRIGGER_SEEN)?
-                .retain_in((id, 0)..=(id, u64::MAX), |_, _| false)?;
+            txn.delete_prefix_in(&TRIGGER_SEEN, &id)?;
             Ok(true)
         })
         .await
@@ -166,14 +162,15 @@ impl Store {
         url: String,
     ) -> Result<Vec<Offered>, Error> {
         self.read(move |txn| {
-            let list = all_triggers(&txn.open_table(TRIGGERS)?)?;
+            let kv = RedbReadKv::new(txn);
+            let list = all_triggers(&kv)?;
             if !list.iter().any(|t| t.enabled) {
                 return Ok(Vec::new());
             }
             let Some(customer) = follow(txn, visitor)? else {
                 return Ok(Vec::new());
             };
-            let membership = super::segments::membership_of(&RedbReadKv::new(txn), customer.id)?;
+            let membership = super::segments::membership_of(&kv, customer.id)?;
             let who = triggers::Visitor {
                 url: &url,
                 visits: customer.counts.visits,
@@ -183,23 +180,19 @@ impl Store {
                 in_conversation: in_conversation(txn, customer.id)?,
                 shop_open: super::autoreplies::shop_open(txn, crate::clock::now_millis())?,
             };
-            let seen_table = txn.open_table(TRIGGER_SEEN)?;
-            let operators = txn.open_table(OPERATORS)?;
             let now = crate::clock::now_millis();
             let mut offered = Vec::new();
             for trigger in list {
-                let seen: Option<Seen> = seen_table
-                    .get((trigger.id, customer.id))?
-                    .map(|v| decode(v.value()))
-                    .transpose()?;
+                let seen = kv
+                    .get_in(&TRIGGER_SEEN, &(trigger.id, customer.id))?
+                    .map(|Json(seen)| seen);
                 if !trigger.offered_to(&who, seen.as_ref(), now) {
                     continue;
                 }
                 let from = match trigger.from_operator {
-                    Some(id) => operators
-                        .get(id)?
-                        .map(|v| decode::<Operator>(v.value()))
-                        .transpose()?
+                    Some(id) => kv
+                        .get_in(&OPERATORS, &id)?
+                        .map(|Json(o)| o)
                         .filter(|o| !o.disabled)
                         .map(|o| o.name),
                     None => None,
@@ -220,7 +213,7 @@ impl Store {
         reaction: Reaction,
     ) -> Result<(), Error> {
         self.write(move |txn| {
-            if txn.open_table(TRIGGERS)?.get(id)?.is_none() {
+            if txn.get_in(&TRIGGERS, &id)?.is_none() {
                 return Ok(());
             }
             let customer = follow(txn, visitor)?.map_or(visitor, |v| v.id);
@@ -234,17 +227,15 @@ impl Store {
             if reaction == Reaction::Clicked {
                 return Ok(());
             }
-            let mut seen_table = txn.open_table(TRIGGER_SEEN)?;
-            let mut seen: Seen = seen_table
-                .get((id, customer))?
-                .map(|v| decode(v.value()))
-                .transpose()?
+            let mut seen: Seen = txn
+                .get_in(&TRIGGER_SEEN, &(id, customer))?
+                .map(|Json(seen)| seen)
                 .unwrap_or_default();
             match reaction {
                 Reaction::Shown => seen.last_shown = crate::clock::now_millis(),
                 _ => seen.dismissed = true,
             }
-            seen_table.insert((id, customer), encode(&seen)?.as_slice())?;
+            txn.put_record_in(&TRIGGER_SEEN, &(id, customer), &seen)?;
             Ok(())
         })
         .await
