@@ -9,10 +9,7 @@
 use std::io::{BufRead, Write};
 use std::path::Path;
 
-use redb::{
-    ConcurrencyMode, Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
-    WriteTransaction,
-};
+use redb::{ConcurrencyMode, Database, ReadableDatabase, TableHandle};
 use serde_json::{Value, json};
 
 use super::kv::read::RedbReadKv;
@@ -23,64 +20,9 @@ use super::tx::Tx;
 use super::{OpenError, byte_tables, migrate};
 use crate::tokens;
 
-/// Tables by key and value layout, so each layout is written and read back by one piece of code.
-const ID_RECORDS: [TableDefinition<u64, &[u8]>; 0] = [];
-const ID_NUMBERS: [TableDefinition<u64, u64>; 0] = [];
-const TEXT_IDS: [TableDefinition<&str, u64>; 4] =
-    [EXTERNAL_IDS, ATTRIBUTE_KEYS, LINE_USERS, MAIL_CUSTOMERS];
-const DIGEST_RECORDS: [TableDefinition<&[u8], &[u8]>; 0] = [];
-const DIGEST_IDS: [TableDefinition<&[u8], u64>; 1] = [VISITOR_TOKENS];
-const PAIR_SETS: [TableDefinition<(u64, u64), ()>; 1] = [SEEN];
-/// `PAGE_VIEWS` is read from version-2 backups only; the migration to version 3 moves its rows.
-const PAIR_RECORDS: [TableDefinition<(u64, u64), &[u8]>; 3] = [PAGE_VIEWS, PAGE_VIEW_LOG, EVENTS];
-
-/// Creates every table of the current schema that is missing (a restored backup has no rows, and so no
-/// table, for what was empty when it was made): every table a backup holds, by the lists above.
-fn create_missing_tables(txn: &WriteTransaction) -> Result<(), super::Error> {
-    for def in ID_RECORDS {
-        txn.open_table(def)?;
-    }
-    for def in ID_NUMBERS {
-        txn.open_table(def)?;
-    }
-    for def in TEXT_IDS {
-        txn.open_table(def)?;
-    }
-    for def in DIGEST_RECORDS {
-        txn.open_table(def)?;
-    }
-    for def in DIGEST_IDS {
-        txn.open_table(def)?;
-    }
-    for def in PAIR_SETS {
-        txn.open_table(def)?;
-    }
-    // `PAGE_VIEWS` is a version-2 table, gone since version 3.
-    for def in PAIR_RECORDS
-        .into_iter()
-        .filter(|d| name(d) != name(&PAGE_VIEWS))
-    {
-        txn.open_table(def)?;
-    }
-    Ok(())
-}
-
-fn name(def: &dyn redb::TableHandle) -> &str {
-    def.name()
-}
-
 /// The name of every table an export writes.
-fn exported_tables() -> Vec<String> {
-    let mut names: Vec<String> = [name(&META)].into_iter().map(str::to_owned).collect();
-    names.extend(ID_RECORDS.iter().map(|d| name(d).to_owned()));
-    names.extend(ID_NUMBERS.iter().map(|d| name(d).to_owned()));
-    names.extend(TEXT_IDS.iter().map(|d| name(d).to_owned()));
-    names.extend(DIGEST_RECORDS.iter().map(|d| name(d).to_owned()));
-    names.extend(DIGEST_IDS.iter().map(|d| name(d).to_owned()));
-    names.extend(PAIR_SETS.iter().map(|d| name(d).to_owned()));
-    names.extend(PAIR_RECORDS.iter().map(|d| name(d).to_owned()));
-    names.extend(byte_tables::ALL.iter().map(|l| l.name.to_owned()));
-    names
+fn exported_tables() -> Vec<&'static str> {
+    byte_tables::ALL.iter().map(|l| l.name).collect()
 }
 
 /// The format version written in the header.
@@ -121,10 +63,6 @@ fn unhex(text: &str) -> Result<Vec<u8>, BackupError> {
         .collect()
 }
 
-fn record(bytes: &[u8]) -> Result<Value, BackupError> {
-    serde_json::from_slice(bytes).map_err(err)
-}
-
 fn num(v: &Value) -> Result<u64, BackupError> {
     v.as_u64()
         .ok_or_else(|| err(format!("expected a number, found {v}")))
@@ -136,13 +74,6 @@ fn text(v: &Value) -> Result<String, BackupError> {
         .ok_or_else(|| err(format!("expected a string, found {v}")))
 }
 
-fn pair(v: &Value) -> Result<(&Value, &Value), BackupError> {
-    match v.as_array().map(Vec::as_slice) {
-        Some([a, b]) => Ok((a, b)),
-        _ => Err(err(format!("expected a pair, found {v}"))),
-    }
-}
-
 /// Writes every row of every table, then every uploaded file, from one snapshot of `db_path`.
 pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupError> {
     let db = Database::builder()
@@ -150,10 +81,7 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
         .open_read_only(db_path)
         .map_err(|e| err(format!("cannot open {}: {e}", db_path.display())))?;
     let txn = db.begin_read().map_err(err)?;
-    let schema = {
-        let meta = txn.open_table(META).map_err(err)?;
-        migrate::read_version(&meta).map_err(err)?
-    };
+    let schema = migrate::stored_version(&txn).map_err(err)?;
     if schema < migrate::SCHEMA_VERSION {
         // Its tables may still have the older layout this version reads no more.
         return Err(err(format!(
@@ -170,36 +98,6 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
         summary.rows += 1;
         writeln!(out, "{}", json!({ "t": table, "k": k, "v": v })).map_err(err)
     };
-    dump(&txn, META, |k, v| line("meta", json!(k), json!(v)))?;
-    for def in ID_RECORDS {
-        dump(&txn, def, |k, v| line(name(&def), json!(k), record(v)?))?;
-    }
-    for def in TEXT_IDS {
-        dump(&txn, def, |k, v| line(name(&def), json!(k), json!(v)))?;
-    }
-    for def in ID_NUMBERS {
-        dump(&txn, def, |k, v| line(name(&def), json!(k), json!(v)))?;
-    }
-    for def in DIGEST_RECORDS {
-        dump(&txn, def, |k, v| {
-            line(name(&def), json!(tokens::hex(k)), record(v)?)
-        })?;
-    }
-    for def in DIGEST_IDS {
-        dump(&txn, def, |k, v| {
-            line(name(&def), json!(tokens::hex(k)), json!(v))
-        })?;
-    }
-    for def in PAIR_SETS {
-        dump(&txn, def, |(a, b), ()| {
-            line(name(&def), json!([a, b]), Value::Null)
-        })?;
-    }
-    for def in PAIR_RECORDS {
-        dump(&txn, def, |(a, b), v| {
-            line(name(&def), json!([a, b]), record(v)?)
-        })?;
-    }
     let kv = RedbReadKv::new(&txn);
     for layout in byte_tables::ALL {
         for (k, v) in kv.range(layout.name, Span::all()).map_err(err)? {
@@ -211,24 +109,19 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
         }
     }
     // The client ids of messages still waiting to be indexed, as the rows they become once filed.
-    match txn.open_table(INDEX_QUEUE) {
-        Ok(queue) => {
-            for ((a, b), (c, d)) in super::index_queue::waiting_client_ids(&queue).map_err(err)? {
-                line(CLIENT_IDS.name(), json!([a, b]), json!([c, d]))?;
-            }
-        }
-        Err(redb::TableError::TableDoesNotExist(_)) => {}
-        Err(e) => return Err(err(e)),
+    for ((a, b), (c, d)) in super::index_queue::waiting_client_ids(&kv).map_err(err)? {
+        line(CLIENT_IDS.name(), json!([a, b]), json!([c, d]))?;
     }
 
     // Every table in the file is in the export, so a backup is also a complete view of what is stored.
     let known = exported_tables();
     for table in txn.list_tables().map_err(err)? {
-        // The index queue is derived from the messages, like the search index.
-        if !known.iter().any(|k| k == name(&table)) && name(&table) != name(&INDEX_QUEUE) {
+        // The index queue and the search index are derived from the messages.
+        let derived = [INDEX_QUEUE.name(), MESSAGE_TERMS.name()];
+        if !known.contains(&table.name()) && !derived.contains(&table.name()) {
             return Err(err(format!(
                 "table {} is not part of the backup format",
-                name(&table)
+                table.name()
             )));
         }
     }
@@ -247,28 +140,6 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
     }
     out.flush().map_err(err)?;
     Ok(summary)
-}
-
-fn dump<K, V>(
-    txn: &ReadTransaction,
-    def: TableDefinition<K, V>,
-    mut each: impl FnMut(K::SelfType<'_>, V::SelfType<'_>) -> Result<(), BackupError>,
-) -> Result<(), BackupError>
-where
-    K: redb::Key + 'static,
-    V: redb::Value + 'static,
-{
-    // A table that is not in the file (one of an older schema, or one a newer schema dropped) has no rows.
-    let table = match txn.open_table(def) {
-        Ok(table) => table,
-        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
-        Err(e) => return Err(err(e)),
-    };
-    for entry in table.iter().map_err(err)? {
-        let (k, v) = entry.map_err(err)?;
-        each(k.value(), v.value())?;
-    }
-    Ok(())
 }
 
 /// Creates a new data file at `db_path` (which must not exist) from an export, writes its uploaded files,
@@ -327,8 +198,6 @@ pub fn import(input: impl BufRead, db_path: &Path) -> Result<Summary, BackupErro
                 .map_err(|e| err(format!("line {}: {e}", number + 2)))?;
             summary.rows += 1;
         }
-        // Tables of newer schemas are harmless to an older backup: its migrations fill them.
-        create_missing_tables(&tx).map_err(err)?;
         // The search index is not in backups: built from the messages (by the migration, for older ones).
         if schema >= migrate::SEARCH_INDEX_VERSION {
             super::search_index::rebuild(&tx).map_err(err)?;
@@ -343,12 +212,7 @@ pub fn import(input: impl BufRead, db_path: &Path) -> Result<Summary, BackupErro
     Ok(summary)
 }
 
-fn json_bytes(v: &Value) -> Result<Vec<u8>, BackupError> {
-    serde_json::to_vec(v).map_err(err)
-}
-
 fn insert(txn: &Tx<'_>, table: &str, k: &Value, v: &Value) -> Result<(), BackupError> {
-    let named = |d: &dyn redb::TableHandle| d.name() == table;
     // Checked before any row is stored: an upload names a file the restore writes.
     if table == UPLOADS.name() {
         let stored = v["stored_as"].as_str().unwrap_or("");
@@ -365,67 +229,7 @@ fn insert(txn: &Tx<'_>, table: &str, k: &Value, v: &Value) -> Result<(), BackupE
         );
         return txn.put(layout.name, &key, &value).map_err(err);
     }
-    if let Some(def) = ID_RECORDS.into_iter().find(|d| named(d)) {
-        txn.open_table(def)
-            .map_err(err)?
-            .insert(num(k)?, json_bytes(v)?.as_slice())
-            .map_err(err)?;
-        return Ok(());
-    }
-    if let Some(def) = TEXT_IDS.into_iter().find(|d| named(d)) {
-        txn.open_table(def)
-            .map_err(err)?
-            .insert(text(k)?.as_str(), num(v)?)
-            .map_err(err)?;
-        return Ok(());
-    }
-    if let Some(def) = ID_NUMBERS.into_iter().find(|d| named(d)) {
-        txn.open_table(def)
-            .map_err(err)?
-            .insert(num(k)?, num(v)?)
-            .map_err(err)?;
-        return Ok(());
-    }
-    if let Some(def) = DIGEST_RECORDS.into_iter().find(|d| named(d)) {
-        txn.open_table(def)
-            .map_err(err)?
-            .insert(unhex(&text(k)?)?.as_slice(), json_bytes(v)?.as_slice())
-            .map_err(err)?;
-        return Ok(());
-    }
-    if let Some(def) = DIGEST_IDS.into_iter().find(|d| named(d)) {
-        txn.open_table(def)
-            .map_err(err)?
-            .insert(unhex(&text(k)?)?.as_slice(), num(v)?)
-            .map_err(err)?;
-        return Ok(());
-    }
-    if let Some(def) = PAIR_SETS.into_iter().find(|d| named(d)) {
-        let (a, b) = pair(k)?;
-        txn.open_table(def)
-            .map_err(err)?
-            .insert((num(a)?, num(b)?), ())
-            .map_err(err)?;
-        return Ok(());
-    }
-    if let Some(def) = PAIR_RECORDS.into_iter().find(|d| named(d)) {
-        let (a, b) = pair(k)?;
-        txn.open_table(def)
-            .map_err(err)?
-            .insert((num(a)?, num(b)?), json_bytes(v)?.as_slice())
-            .map_err(err)?;
-        return Ok(());
-    }
-    match table {
-        "meta" => {
-            txn.open_table(META)
-                .map_err(err)?
-                .insert(text(k)?.as_str(), num(v)?)
-                .map_err(err)?;
-        }
-        other => return Err(err(format!("unknown table {other:?}"))),
-    }
-    Ok(())
+    Err(err(format!("unknown table {table:?}")))
 }
 
 #[cfg(test)]
@@ -436,7 +240,8 @@ mod tests {
         let path = dir.path().join("sodan.redb");
         let db = redb::Database::create(&path).unwrap();
         let txn = db.begin_write().unwrap();
-        txn.open_table(super::META)
+        let typed_meta: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("meta");
+        txn.open_table(typed_meta)
             .unwrap()
             .insert("schema_version", 12)
             .unwrap();

@@ -60,7 +60,7 @@ const fn at(name: &'static str, key: KeyLayout, value: ValueLayout) -> Layout {
 }
 
 /// Every table kept with byte keys.
-pub(super) const ALL: [Layout; 51] = [
+pub(super) const ALL: [Layout; 61] = [
     at(tables::NOTES.name(), K::Id, V::Record),
     at(tables::CUSTOMER_NOTES.name(), K::Pair, V::Unit),
     at(tables::UPLOADS.name(), K::Id, V::Record),
@@ -112,6 +112,16 @@ pub(super) const ALL: [Layout; 51] = [
     at(tables::SEGMENT_SIZES.name(), K::Id, V::Number),
     at(tables::TRIGGERS.name(), K::Id, V::Record),
     at(tables::TRIGGER_SEEN.name(), K::Pair, V::Record),
+    at(tables::VISITOR_TOKENS.name(), K::Digest, V::Number),
+    at(tables::EXTERNAL_IDS.name(), K::Text, V::Number),
+    at(tables::PAGE_VIEWS.name(), K::Pair, V::Record),
+    at(tables::PAGE_VIEW_LOG.name(), K::Pair, V::Record),
+    at(tables::EVENTS.name(), K::Pair, V::Record),
+    at(tables::SEEN.name(), K::Pair, V::Unit),
+    at(tables::ATTRIBUTE_KEYS.name(), K::Text, V::Number),
+    at(tables::MAIL_CUSTOMERS.name(), K::Text, V::Number),
+    at(tables::LINE_USERS.name(), K::Text, V::Number),
+    at(tables::META.name(), K::Text, V::Number),
 ];
 
 /// The byte table of this name, if it is one.

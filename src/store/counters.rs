@@ -12,7 +12,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
-use redb::ReadableTable;
+use super::kv::typed::{Typed, TypedRead};
 
 use super::Error;
 use super::tables::META;
@@ -34,16 +34,16 @@ pub(super) fn keep_on_this_thread() {
 /// Takes the next number of the counter `key`.
 pub(super) fn next(txn: &Tx<'_>, key: &str) -> Result<u64, Error> {
     if !KEEPS.with(Cell::get) {
-        let mut meta = txn.open_table(META)?;
-        let id = meta.get(key)?.map(|v| v.value()).unwrap_or(1);
-        meta.insert(key, id + 1)?;
+        let key = key.to_owned();
+        let id = txn.get_in(&META, &key)?.unwrap_or(1);
+        txn.put_in(&META, &key, &(id + 1))?;
         return Ok(id);
     }
     NEXT.with_borrow_mut(|counters| {
         let counter = match counters.get_mut(key) {
             Some(counter) => counter,
             None => {
-                let stored = txn.open_table(META)?.get(key)?.map(|v| v.value());
+                let stored = txn.get_in(&META, &key.to_owned())?;
                 counters
                     .entry(key.to_owned())
                     .or_insert((stored.unwrap_or(1), false))
@@ -61,10 +61,9 @@ pub(super) fn persist(txn: &Tx<'_>) -> Result<(), Error> {
         if !counters.values().any(|(_, moved)| *moved) {
             return Ok(());
         }
-        let mut meta = txn.open_table(META)?;
         for (key, (next, moved)) in counters.iter_mut() {
             if *moved {
-                meta.insert(key.as_str(), *next)?;
+                txn.put_in(&META, key, next)?;
                 *moved = false;
             }
         }

@@ -1,9 +1,8 @@
 //! Merging an anonymous visitor into the customer they turned out to be: conversations, history, notes,
 //! retried message ids, counters and what the profile lacks.
 
-use redb::ReadableTable;
+use super::kv::typed::{Json, Table as KvTable, Typed, TypedRead};
 
-use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{
     CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, EVENTS, NOTES, PAGE_VIEW_LOG, VISITOR_CONVERSATIONS,
 };
@@ -16,22 +15,22 @@ use crate::visitors::{Visitor, VisitorId};
 /// `total_into` are the lifetime counts, so numbering stays monotonic and counts stay right.
 fn move_history(
     txn: &Tx<'_>,
-    def: redb::TableDefinition<(u64, u64), &[u8]>,
+    table: KvTable<(u64, u64), Vec<u8>>,
     from: VisitorId,
     into: VisitorId,
     total_from: u64,
     total_into: u64,
     keep: usize,
 ) -> Result<(), Error> {
-    let mut table = txn.open_table(def)?;
-    let rows: Vec<(u64, Vec<u8>)> = table
-        .range((from, 0)..=(from, u64::MAX))?
-        .map(|e| e.map(|(k, v)| (k.value().1, v.value().to_vec())))
-        .collect::<Result<_, _>>()?;
+    let mut rows = Vec::new();
+    txn.scan_prefix_in(&table, &from, false, |(_, n), bytes| {
+        rows.push((n, bytes));
+        Ok(true)
+    })?;
     let base = total_into + total_from - rows.len() as u64;
     for (i, (n, bytes)) in rows.into_iter().enumerate() {
-        table.remove((from, n))?;
-        append_bounded(&mut table, into, base + i as u64 + 1, &bytes, keep)?;
+        txn.delete_in(&table, &(from, n))?;
+        append_bounded(txn, &table, into, base + i as u64 + 1, &bytes, keep)?;
     }
     Ok(())
 }
@@ -64,7 +63,7 @@ pub(super) fn merge(
     }
     move_history(
         txn,
-        PAGE_VIEW_LOG,
+        PAGE_VIEW_LOG.raw(),
         from.id,
         into.id,
         from.counts.page_views,
@@ -73,7 +72,7 @@ pub(super) fn merge(
     )?;
     move_history(
         txn,
-        EVENTS,
+        EVENTS.raw(),
         from.id,
         into.id,
         from.counts.events,

@@ -3,8 +3,8 @@
 
 use super::kv::typed::{Json, TypedRead};
 use redb::ReadTransaction;
+use std::ops::Bound;
 
-use super::codec::decode;
 use super::customers::{ATTRIBUTE_DEFS_KEY, CARD_LAYOUT_KEY};
 use super::kv::read::RedbReadKv;
 use super::tables::{
@@ -97,10 +97,7 @@ impl Store {
         external_id: String,
     ) -> Result<Option<Visitor>, Error> {
         self.read(move |txn| {
-            let id = txn
-                .open_table(EXTERNAL_IDS)?
-                .get(external_id.as_str())?
-                .map(|v| v.value());
+            let id = txn.get_in(&EXTERNAL_IDS, &external_id)?;
             match id {
                 Some(id) => follow(txn, id),
                 None => Ok(None),
@@ -121,27 +118,25 @@ impl Store {
                 return Ok(None);
             };
             let id = customer.id;
-            let recent: Vec<PageView> = txn
-                .open_table(PAGE_VIEW_LOG)?
-                .range((id, 0)..=(id, u64::MAX))?
-                .rev()
-                .take(pages)
-                .map(|e| decode(e?.1.value()))
-                .collect::<Result<_, _>>()?;
-            let mut bought = Vec::new();
-            for entry in txn
-                .open_table(EVENTS)?
-                .range((id, 0)..=(id, u64::MAX))?
-                .rev()
-            {
-                if bought.len() >= purchases {
-                    break;
+            let kv = RedbReadKv::new(txn);
+            let mut recent: Vec<PageView> = Vec::new();
+            kv.scan_prefix_in(&PAGE_VIEW_LOG, &id, true, |_, Json(view)| {
+                if recent.len() >= pages {
+                    return Ok(false);
                 }
-                let event: Event = decode(entry?.1.value())?;
+                recent.push(view);
+                Ok(true)
+            })?;
+            let mut bought: Vec<Event> = Vec::new();
+            kv.scan_prefix_in(&EVENTS, &id, true, |_, Json(event)| {
+                if bought.len() >= purchases {
+                    return Ok(false);
+                }
                 if event.name == PURCHASE {
                     bought.push(event);
                 }
-            }
+                Ok(true)
+            })?;
             let conversations = visitor_conversations(txn, id)?;
             let notes = customer_notes(txn, id)?;
             let (segments, intent) = super::segments::named_membership(txn, id)?;
@@ -192,20 +187,19 @@ impl Store {
                 out.truncate(limit);
                 return Ok(out);
             }
-            let seen = txn.open_table(SEEN)?;
             let mut out = Vec::new();
-            for entry in seen.range(..end)?.rev() {
+            let older = (Bound::Unbounded, Bound::Excluded(&end));
+            visitors.scan_in(&SEEN, older, true, |(_, id), ()| {
                 if out.len() >= limit {
-                    break;
+                    return Ok(false);
                 }
-                let id = entry?.0.value().1;
-                let Some(Json(customer)) = visitors.get_in(&VISITORS, &id)? else {
-                    continue;
-                };
-                if needle.is_empty() || matches(&customer, &needle) {
+                if let Some(Json(customer)) = visitors.get_in(&VISITORS, &id)?
+                    && (needle.is_empty() || matches(&customer, &needle))
+                {
                     out.push(customer);
                 }
-            }
+                Ok(true)
+            })?;
             Ok(out)
         })
         .await
@@ -225,34 +219,23 @@ impl Store {
                 .take(limit)
                 .map(|c| TimelineEntry::Conversation(Box::new(c)))
                 .collect();
-            for entry in txn
-                .open_table(PAGE_VIEW_LOG)?
-                .range((id, 0)..=(id, u64::MAX))?
-                .rev()
-            {
-                let page: PageView = decode(entry?.1.value())?;
+            let kv = RedbReadKv::new(txn);
+            kv.scan_prefix_in(&PAGE_VIEW_LOG, &id, true, |_, Json(page)| {
                 if page.at < before_ms {
                     out.push(TimelineEntry::Page(page));
-                    if out.len() >= 2 * limit {
-                        break;
-                    }
+                    return Ok(out.len() < 2 * limit);
                 }
-            }
+                Ok(true)
+            })?;
             let mut events = 0;
-            for entry in txn
-                .open_table(EVENTS)?
-                .range((id, 0)..=(id, u64::MAX))?
-                .rev()
-            {
-                let event: Event = decode(entry?.1.value())?;
+            kv.scan_prefix_in(&EVENTS, &id, true, |_, Json(event)| {
                 if event.at < before_ms {
                     out.push(TimelineEntry::Event(event));
                     events += 1;
-                    if events >= limit {
-                        break;
-                    }
+                    return Ok(events < limit);
                 }
-            }
+                Ok(true)
+            })?;
             out.sort_by_key(|e| std::cmp::Reverse(e.at()));
             out.truncate(limit);
             Ok(out)

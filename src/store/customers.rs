@@ -2,7 +2,7 @@
 //! events, REST upserts and CSV imports, and the admin's attribute schema and card layout. Reading them is
 //! `customer_reads.rs`; notes are `customer_notes.rs`.
 
-use redb::ReadableTable;
+use super::kv::typed::{Typed, TypedRead};
 
 use super::codec::encode;
 use super::customer_merge::merge;
@@ -46,10 +46,9 @@ pub struct ImportSummary {
 
 /// Records attribute keys the store has not seen before, for the admin's list of undeclared attributes.
 fn remember_keys(txn: &Tx<'_>, attributes: &attributes::Attributes) -> Result<(), Error> {
-    let mut keys = txn.open_table(ATTRIBUTE_KEYS)?;
     for key in attributes.keys() {
-        if keys.get(key.as_str())?.is_none() {
-            keys.insert(key.as_str(), crate::clock::now_millis())?;
+        if txn.get_in(&ATTRIBUTE_KEYS, key)?.is_none() {
+            txn.put_in(&ATTRIBUTE_KEYS, key, &crate::clock::now_millis())?;
         }
     }
     Ok(())
@@ -108,7 +107,7 @@ impl Store {
                 save_visitor(txn, &next, Some(&current))?;
                 return Ok(Ok(next.id));
             }
-            let known = txn.open_table(EXTERNAL_IDS)?.get(id)?.map(|v| v.value());
+            let known = txn.get_in(&EXTERNAL_IDS, &id.to_owned())?;
             let known = match known {
                 Some(k) => follow(txn, k)?,
                 None => None,
@@ -137,8 +136,8 @@ impl Store {
             if let Some(from) = merge_from {
                 merge(txn, from, &mut target, limits)?;
             }
-            txn.open_table(EXTERNAL_IDS)?.insert(id, target.id)?;
-            txn.open_table(VISITOR_TOKENS)?.insert(&token[..], target.id)?;
+            txn.put_in(&EXTERNAL_IDS, &id.to_owned(), &target.id)?;
+            txn.put_in(&VISITOR_TOKENS, &token, &target.id)?;
             remember_keys(txn, &claim.traits.attributes)?;
             save_visitor(txn, &target, previous.as_ref())?;
             Ok(Ok(target.id))
@@ -190,7 +189,8 @@ impl Store {
                 next.last_seen_at = next.last_seen_at.max(event.at);
             }
             let dropped = append_bounded(
-                &mut txn.open_table(EVENTS)?,
+                txn,
+                &EVENTS.raw(),
                 next.id,
                 next.counts.events,
                 &encode(&event)?,
@@ -259,13 +259,8 @@ impl Store {
     pub async fn undeclared_attributes(&self) -> Result<Vec<(String, u64)>, Error> {
         self.read(|txn| {
             let defs: Vec<AttributeDef> = read_setting(txn, ATTRIBUTE_DEFS_KEY)?;
-            let mut out = Vec::new();
-            for entry in txn.open_table(ATTRIBUTE_KEYS)?.iter()? {
-                let (k, v) = entry?;
-                if !defs.iter().any(|d| d.key == k.value()) {
-                    out.push((k.value().to_owned(), v.value()));
-                }
-            }
+            let mut out = txn.all_in(&ATTRIBUTE_KEYS)?;
+            out.retain(|(key, _)| !defs.iter().any(|d| &d.key == key));
             Ok(out)
         })
         .await
@@ -292,10 +287,7 @@ fn upsert(
     external_id: &str,
     traits: &Traits,
 ) -> Result<Result<(Visitor, bool), Invalid>, Error> {
-    let known = txn
-        .open_table(EXTERNAL_IDS)?
-        .get(external_id)?
-        .map(|v| v.value());
+    let known = txn.get_in(&EXTERNAL_IDS, &external_id.to_owned())?;
     let existing = match known {
         Some(id) => follow(txn, id)?,
         None => None,
@@ -313,7 +305,7 @@ fn upsert(
         Err(invalid) => return Ok(Err(invalid)),
     };
     if created {
-        txn.open_table(EXTERNAL_IDS)?.insert(external_id, next.id)?;
+        txn.put_in(&EXTERNAL_IDS, &external_id.to_owned(), &next.id)?;
     }
     remember_keys(txn, &traits.attributes)?;
     save_visitor(txn, &next, existing.as_ref())?;

@@ -1,6 +1,7 @@
 //! Erasure: a customer's personal data removed on request (the right to be forgotten), and whole
 //! conversations removed by the retention job. Files of removed attachments are deleted after the commit.
 
+use super::tables::MAIL_CUSTOMERS;
 use std::collections::HashSet;
 
 use serde_json::Value;
@@ -10,8 +11,8 @@ use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{
     ACTIVITY, ANSWERED, AUTOREPLIES, CLIENT_IDS, CONVERSATIONS, CUSTOMER_NOTES, DELIVERIES,
     DELIVERY_DUE, DIGESTS, EVENTS, EXTERNAL_IDS, LINE_USERS, MAIL_DUE, MAILS, MEMBERSHIPS,
-    MESSAGES, NOTES, PAGE_VIEW_LOG, PAGE_VIEWS, RECHECKS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES,
-    TRIGGER_SEEN, UPLOADS, VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
+    MESSAGES, NOTES, PAGE_VIEW_LOG, RECHECKS, SEEN, SEGMENT_MEMBERS, SEGMENT_SIZES, TRIGGER_SEEN,
+    UPLOADS, VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
 };
 use super::tx::Tx;
 use super::visitors::follow;
@@ -153,17 +154,6 @@ fn drop_deliveries(
     Ok(())
 }
 
-/// Removes every row of `(id, n)` keyed history.
-fn drop_history(
-    txn: &Tx<'_>,
-    def: redb::TableDefinition<(u64, u64), &[u8]>,
-    id: VisitorId,
-) -> Result<(), Error> {
-    txn.open_table(def)?
-        .retain_in((id, 0)..=(id, u64::MAX), |_, _| false)?;
-    Ok(())
-}
-
 /// The visitor records merged (directly or through others) into `id`.
 fn merged_into(txn: &Tx<'_>, id: VisitorId) -> Result<Vec<VisitorId>, Error> {
     let merged = txn.records_where(&VISITORS, |v| v.merged_into.is_some())?;
@@ -208,22 +198,19 @@ fn erase_customer(
     ids.push(id);
     let all: HashSet<VisitorId> = ids.iter().copied().collect();
 
-    txn.open_table(VISITOR_TOKENS)?
-        .retain(|_, v| !all.contains(&v))?;
+    txn.retain_in(&VISITOR_TOKENS, |_, v| !all.contains(v))?;
     let p = &customer.profile;
     if let Some(external) = &p.external_id {
-        txn.open_table(EXTERNAL_IDS)?.remove(external.as_str())?;
+        txn.delete_in(&EXTERNAL_IDS, external)?;
     }
     if let Some(line) = &p.line_user_id {
-        txn.open_table(LINE_USERS)?.remove(line.as_str())?;
+        txn.delete_in(&LINE_USERS, line)?;
     }
-    txn.open_table(super::tables::MAIL_CUSTOMERS)?
-        .retain(|_, v| !all.contains(&v))?;
-    txn.open_table(SEEN)?.remove((customer.last_seen_at, id))?;
+    txn.retain_in(&MAIL_CUSTOMERS, |_, v| !all.contains(v))?;
+    txn.delete_in(&SEEN, &(customer.last_seen_at, id))?;
     for &v in &ids {
-        for def in [PAGE_VIEW_LOG, PAGE_VIEWS, EVENTS] {
-            drop_history(txn, def, v)?;
-        }
+        txn.delete_prefix_in(&PAGE_VIEW_LOG.raw(), &v)?;
+        txn.delete_prefix_in(&EVENTS.raw(), &v)?;
         super::event_heads::forget(v);
         super::conversations::forget_sender(txn, &format!("v{v}"))?;
     }

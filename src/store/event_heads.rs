@@ -11,11 +11,11 @@
 //! Only the writer thread keeps lists; a write transaction on any other thread (migrations at open)
 //! reads the events each time.
 
+use super::kv::typed::TypedRead;
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
-use redb::ReadableTable;
 use serde::Deserialize;
 
 use super::Error;
@@ -127,11 +127,11 @@ fn read_list(txn: &Tx<'_>, id: VisitorId) -> Result<List, Error> {
         at: u64,
     }
     let mut list = List::default();
-    for entry in txn.open_table(EVENTS)?.range((id, 0)..=(id, u64::MAX))? {
-        let (key, value) = entry?;
-        let stored: Stored = decode_part(value.value())?;
-        list.push(key.value().1, stored.at, &stored.name);
-    }
+    txn.scan_prefix_in(&EVENTS.raw(), &id, false, |(_, n), bytes| {
+        let stored: Stored = decode_part(&bytes)?;
+        list.push(n, stored.at, &stored.name);
+        Ok(true)
+    })?;
     Ok(list)
 }
 

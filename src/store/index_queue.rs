@@ -14,18 +14,16 @@
 //! filed entries. The writer thread remembers the waiting client ids; a batch that is not committed
 //! makes it read them again from the table.
 
+use super::kv::typed::{Ordered, Typed, TypedRead};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 
-use redb::{ReadableTable, ReadableTableMetadata};
 use serde::Deserialize;
 
 use super::Error;
 use super::codec::decode_part;
 use super::kv::KvRead;
-use super::kv::typed::Typed;
-use super::ordered_keys::OrderedKey;
 use super::tables::{CLIENT_IDS, INDEX_QUEUE, MESSAGE_TERMS, MESSAGES};
 use super::tx::Tx;
 use crate::conversations::{ConversationId, Message};
@@ -42,18 +40,20 @@ thread_local! {
 
 /// The part of a stored message filing needs.
 #[derive(Deserialize)]
-struct Body<'a> {
+pub(super) struct Body<'a> {
+    /// The text.
     #[serde(borrow)]
-    body: Cow<'a, str>,
+    pub body: Cow<'a, str>,
 }
 
 /// Queues `message` (stored under `sender`) to be filed under its terms and client id.
 pub(super) fn queue(txn: &Tx<'_>, message: &Message, sender: &str) -> Result<(), Error> {
     let client_id = message.client_id.as_deref().unwrap_or("");
-    txn.open_table(INDEX_QUEUE)?.insert(
-        message.id,
-        (message.conversation, message.seq, sender, client_id),
-    )?;
+    let queued = (
+        (message.conversation, message.seq),
+        (sender.to_owned(), client_id.to_owned()),
+    );
+    txn.put_in(&INDEX_QUEUE, &message.id, &Ordered(queued))?;
     if !client_id.is_empty() {
         WAITING.with_borrow_mut(|waiting| {
             if let Some(waiting) = waiting {
@@ -86,38 +86,24 @@ pub(super) fn waiting_client_id(
 }
 
 fn read_waiting(txn: &Tx<'_>) -> Result<HashMap<Sent, (ConversationId, u64)>, Error> {
-    let mut waiting = HashMap::new();
-    for entry in txn.open_table(INDEX_QUEUE)?.iter()? {
-        let (_, row) = entry?;
-        let (conversation, seq, sender, client_id) = row.value();
-        if !client_id.is_empty() {
-            waiting.insert(
-                (sender.to_owned(), client_id.to_owned()),
-                (conversation, seq),
-            );
-        }
-    }
-    Ok(waiting)
+    Ok(waiting_client_ids(txn)?.into_iter().collect())
 }
 
 /// How many messages wait to be filed.
 pub(super) fn waiting(txn: &Tx<'_>) -> Result<u64, Error> {
-    Ok(txn.open_table(INDEX_QUEUE)?.len()?)
+    Ok(txn.count_in(&INDEX_QUEUE)? as u64)
 }
 
 /// Files every waiting message under its terms and client id, in key order, and empties the queue.
 /// Returns how many messages were filed. A message removed while it waited is skipped.
 pub(super) fn file_all(txn: &Tx<'_>) -> Result<u64, Error> {
-    let mut queue = txn.open_table(INDEX_QUEUE)?;
-    if queue.is_empty()? {
+    if txn.count_in(&INDEX_QUEUE)? == 0 {
         return Ok(0);
     }
     let (mut terms, mut sent) = (Vec::new(), Vec::new());
     let mut filed = 0;
-    for entry in queue.iter()? {
-        let (_, row) = entry?;
-        let (conversation, seq, sender, client_id) = row.value();
-        let Some(stored) = txn.get(MESSAGES.name(), &(conversation, seq).to_ordered())? else {
+    for (_, Ordered(((conversation, seq), (sender, client_id)))) in txn.all_in(&INDEX_QUEUE)? {
+        let Some(stored) = txn.get_in(&MESSAGES.raw(), &(conversation, seq))? else {
             continue;
         };
         // An unreadable record must not stop every later batch: it stays out of the search index.
@@ -130,24 +116,20 @@ pub(super) fn file_all(txn: &Tx<'_>) -> Result<u64, Error> {
             Err(e) => tracing::error!(conversation, seq, error = %e, "message not indexed"),
         }
         if !client_id.is_empty() {
-            sent.push((
-                (sender.to_owned(), client_id.to_owned()),
-                (conversation, seq),
-            ));
+            sent.push(((sender, client_id), (conversation, seq)));
         }
         filed += 1;
     }
     terms.sort_unstable();
     terms.dedup();
     sent.sort_unstable();
-    let mut index = txn.open_multimap_table(MESSAGE_TERMS)?;
-    for (term, conversation) in &terms {
-        index.insert(term.as_str(), conversation)?;
+    for key in terms {
+        txn.put_in(&MESSAGE_TERMS, &key, &())?;
     }
     for (sent, at) in &sent {
         txn.put_in(&CLIENT_IDS, sent, at)?;
     }
-    queue.retain(|_, _| false)?;
+    txn.retain_in(&INDEX_QUEUE, |_, _| false)?;
     WAITING.with_borrow_mut(|waiting| *waiting = Some(HashMap::new()));
     Ok(filed)
 }
@@ -159,14 +141,11 @@ pub(super) fn forget_all() {
 
 /// The terms of every waiting message with its conversation, for a search to read along with the index.
 pub(super) fn waiting_terms(
-    queue: &impl ReadableTable<u64, (u64, u64, &'static str, &'static str)>,
-    messages: &impl KvRead,
+    kv: &impl KvRead,
 ) -> Result<Vec<(ConversationId, BTreeSet<String>)>, Error> {
     let mut out = Vec::new();
-    for entry in queue.iter()? {
-        let (_, row) = entry?;
-        let (conversation, seq, _, _) = row.value();
-        if let Some(stored) = messages.get(MESSAGES.name(), &(conversation, seq).to_ordered())? {
+    for (_, Ordered(((conversation, seq), _))) in kv.all_in(&INDEX_QUEUE)? {
+        if let Some(stored) = kv.get_in(&MESSAGES.raw(), &(conversation, seq))? {
             let message: Body = decode_part(&stored)?;
             out.push((conversation, crate::search::terms(&message.body)));
         }
@@ -178,21 +157,13 @@ pub(super) fn waiting_terms(
 pub(super) type WaitingClientId = ((String, String), (u64, u64));
 
 /// Every waiting client id, for a backup (which leaves the queue out).
-pub(super) fn waiting_client_ids(
-    queue: &impl ReadableTable<u64, (u64, u64, &'static str, &'static str)>,
-) -> Result<Vec<WaitingClientId>, Error> {
-    let mut out = Vec::new();
-    for entry in queue.iter()? {
-        let (_, row) = entry?;
-        let (conversation, seq, sender, client_id) = row.value();
-        if !client_id.is_empty() {
-            out.push((
-                (sender.to_owned(), client_id.to_owned()),
-                (conversation, seq),
-            ));
-        }
-    }
-    Ok(out)
+pub(super) fn waiting_client_ids(kv: &impl KvRead) -> Result<Vec<WaitingClientId>, Error> {
+    Ok(kv
+        .all_in(&INDEX_QUEUE)?
+        .into_iter()
+        .filter(|(_, Ordered((_, (_, client_id))))| !client_id.is_empty())
+        .map(|(_, Ordered((at, sent)))| (sent, at))
+        .collect())
 }
 
 #[cfg(test)]
@@ -228,7 +199,7 @@ impl super::Store {
 
     /// How many messages wait to be filed.
     pub(crate) async fn index_waiting(&self) -> Result<u64, Error> {
-        self.read(|txn| Ok(txn.open_table(INDEX_QUEUE)?.len()?))
+        self.read(|txn| Ok(txn.count_in(&INDEX_QUEUE)? as u64))
             .await
     }
 }

@@ -1,6 +1,6 @@
 //! The LINE channel's settings and the customers who write through it.
 
-use redb::ReadableTable;
+use super::kv::typed::{Typed, TypedRead};
 
 use super::tables::LINE_USERS;
 use super::visitors::{follow, new_visitor, save_visitor};
@@ -34,11 +34,7 @@ impl Store {
     /// The customer who writes as this LINE user, if they wrote before.
     pub async fn line_customer(&self, user_id: String) -> Result<Option<Visitor>, Error> {
         self.read(move |txn| {
-            let Some(id) = txn
-                .open_table(LINE_USERS)?
-                .get(user_id.as_str())?
-                .map(|v| v.value())
-            else {
+            let Some(id) = txn.get_in(&LINE_USERS, &user_id)? else {
                 return Ok(None);
             };
             follow(txn, id)
@@ -55,10 +51,7 @@ impl Store {
         picture: String,
     ) -> Result<Visitor, Error> {
         self.write(move |txn| {
-            let known = txn
-                .open_table(LINE_USERS)?
-                .get(user_id.as_str())?
-                .map(|v| v.value());
+            let known = txn.get_in(&LINE_USERS, &user_id)?;
             if let Some(id) = known
                 && let Some(v) = follow(txn, id)?
             {
@@ -70,8 +63,7 @@ impl Store {
             visitor.profile.line_picture = picture.chars().take(1000).collect();
             visitor.profile.line_user_id = Some(user_id.clone());
             save_visitor(txn, &visitor, None)?;
-            txn.open_table(LINE_USERS)?
-                .insert(user_id.as_str(), visitor.id)?;
+            txn.put_in(&LINE_USERS, &user_id, &visitor.id)?;
             Ok(visitor)
         })
         .await
@@ -86,11 +78,7 @@ impl Store {
         picture: String,
     ) -> Result<(), Error> {
         self.write(move |txn| {
-            let Some(id) = txn
-                .open_table(LINE_USERS)?
-                .get(user_id.as_str())?
-                .map(|v| v.value())
-            else {
+            let Some(id) = txn.get_in(&LINE_USERS, &user_id)? else {
                 return Ok(());
             };
             let Some(old) = follow(txn, id)? else {

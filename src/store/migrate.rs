@@ -1,15 +1,18 @@
 //! Schema versions: the version is stored in the file; each migration runs in one write transaction
 //! together with its version bump, and a file newer than this binary is refused, never downgraded.
 
-use redb::{Database, ReadableTable, Table};
+use super::kv::KvRead;
+use super::tables::MAIL_CUSTOMERS;
+use super::tables::OLD_MESSAGE_TERMS;
+use redb::{Database, ReadableTable};
+use redb::{ReadTransaction, TableDefinition, TableError, TableHandle, WriteTransaction};
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use super::kv::typed::{Json, TypedRead};
+use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{
-    ATTRIBUTE_KEYS, EVENTS, EXTERNAL_IDS, INDEX_QUEUE, LINE_USERS, META, PAGE_VIEW_LOG, PAGE_VIEWS,
-    SEEN, VISITOR_CONVERSATIONS, VISITOR_TOKENS, VISITORS,
+    EXTERNAL_IDS, META, PAGE_VIEW_LOG, PAGE_VIEWS, VISITOR_CONVERSATIONS, VISITORS,
 };
 use super::tx::Tx;
 use super::visitors::save_visitor;
@@ -19,7 +22,7 @@ use crate::sites::Site;
 mod byte_keys;
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: u64 = 13;
+pub const SCHEMA_VERSION: u64 = 14;
 
 /// The first version with the message search index.
 pub const SEARCH_INDEX_VERSION: u64 = 11;
@@ -33,7 +36,7 @@ type Migration = fn(&Tx<'_>) -> Result<(), Error>;
 /// `MIGRATIONS[n]` brings a file from version `n` to `n + 1`. Version 0 is a new, empty file.
 const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] = [
     create_v1, create_v2, create_v3, create_v4, create_v5, create_v6, create_v7, create_v8,
-    create_v9, create_v10, create_v11, create_v12, create_v13,
+    create_v9, create_v10, create_v11, create_v12, create_v13, create_v14,
 ];
 
 /// Tables kept with byte keys (`byte_tables.rs`): moved before the first migration an older file needs
@@ -42,9 +45,17 @@ fn create_v13(_: &Tx<'_>) -> Result<(), Error> {
     Ok(())
 }
 
+/// The rest of the tables, `META` among them, kept with byte keys (moved the same way as for
+/// [`create_v13`]); the search index, a multimap table until now, is built again with byte keys.
+fn create_v14(txn: &Tx<'_>) -> Result<(), Error> {
+    if txn.delete_multimap_table(OLD_MESSAGE_TERMS)? {
+        super::search_index::rebuild(txn)?;
+    }
+    Ok(())
+}
+
 /// Messages waiting to be indexed (an older file has none: its messages were filed as they came).
-fn create_v12(txn: &Tx<'_>) -> Result<(), Error> {
-    txn.open_table(INDEX_QUEUE)?;
+fn create_v12(_: &Tx<'_>) -> Result<(), Error> {
     Ok(())
 }
 
@@ -60,8 +71,6 @@ fn create_v1(_txn: &Tx<'_>) -> Result<(), Error> {
 
 /// Conversations: the widget's site (with a fresh key), visitors, conversations, messages, page views.
 fn create_v2(txn: &Tx<'_>) -> Result<(), Error> {
-    txn.open_table(VISITOR_TOKENS)?;
-    txn.open_table(PAGE_VIEWS)?;
     let site = Site::new(crate::tokens::random()[..24].to_owned());
     super::settings::put(txn, "site", &site)?;
     Ok(())
@@ -70,28 +79,16 @@ fn create_v2(txn: &Tx<'_>) -> Result<(), Error> {
 /// Customers: external ids, numbered and bounded page-view history, events, notes, the customers list
 /// index, API tokens; visitors get their counters; the site gets an identity secret.
 fn create_v3(txn: &Tx<'_>) -> Result<(), Error> {
-    for def in [EXTERNAL_IDS, ATTRIBUTE_KEYS] {
-        txn.open_table(def)?;
-    }
-    for def in [EVENTS, PAGE_VIEW_LOG] {
-        txn.open_table(def)?;
-    }
-    txn.open_table(SEEN)?;
-
-    // Page views keyed by time become numbered per visitor.
+    // Page views keyed by time become numbered per visitor (the old table stays, empty).
     let mut views: BTreeMap<u64, u64> = BTreeMap::new();
-    {
-        let old = txn.open_table(PAGE_VIEWS)?;
-        let mut log = txn.open_table(PAGE_VIEW_LOG)?;
-        for entry in old.iter()? {
-            let (key, value) = entry?;
-            let visitor = key.value().0;
-            let n = views.entry(visitor).or_insert(0);
-            *n += 1;
-            log.insert((visitor, *n), value.value())?;
-        }
-    }
-    txn.delete_table(PAGE_VIEWS)?;
+    let all = (Bound::Unbounded, Bound::Unbounded);
+    txn.scan_in(&PAGE_VIEWS.raw(), all, false, |(visitor, _), bytes| {
+        let n = views.entry(visitor).or_insert(0);
+        *n += 1;
+        txn.put_in(&PAGE_VIEW_LOG.raw(), &(visitor, *n), &bytes)?;
+        Ok(true)
+    })?;
+    txn.retain_in(&PAGE_VIEWS.raw(), |_, _| false)?;
 
     let mut conversations: BTreeMap<u64, u64> = BTreeMap::new();
     let all = (Bound::Unbounded, Bound::Unbounded);
@@ -146,37 +143,50 @@ fn create_v10(_: &Tx<'_>) -> Result<(), Error> {
 /// The incoming mailbox: mails read, their keys, and the addresses mail is matched to customers by
 /// (filled from the identified customers there are).
 fn create_v9(txn: &Tx<'_>) -> Result<(), Error> {
-    let mut index = txn.open_table(super::tables::MAIL_CUSTOMERS)?;
-    let identified: Vec<u64> = txn
-        .open_table(EXTERNAL_IDS)?
-        .iter()?
-        .map(|e| e.map(|(_, v)| v.value()))
-        .collect::<Result<_, _>>()?;
-    for id in identified {
+    for (_, id) in txn.all_in(&EXTERNAL_IDS)? {
         if let Some(Json(v)) = txn.get_in(&VISITORS, &id)?
             && let Some(email) = v.profile.verified_email()
         {
-            index.insert(email.as_str(), id)?;
+            txn.put_in(&MAIL_CUSTOMERS, &email, &id)?;
         }
     }
     Ok(())
 }
 
 /// Proactive messages, pending automatic replies, canned replies, FAQ articles, the mail queue, webhooks,
-/// LINE users.
-fn create_v5(txn: &Tx<'_>) -> Result<(), Error> {
-    txn.open_table(LINE_USERS)?;
+/// LINE users (tables kept with byte keys, which their first write makes).
+fn create_v5(_: &Tx<'_>) -> Result<(), Error> {
     Ok(())
 }
+
+/// `META` as files before schema 14 keep it (typed keys; moved to byte keys with the other tables).
+const TYPED_META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// Reads the stored version (0 for a new file).
-pub fn read_version(meta: &impl ReadableTable<&'static str, u64>) -> Result<u64, Error> {
-    Ok(meta.get(VERSION_KEY)?.map(|v| v.value()).unwrap_or(0))
+pub fn read_version(kv: &impl KvRead) -> Result<u64, Error> {
+    Ok(kv.get_in(&META, &VERSION_KEY.to_owned())?.unwrap_or(0))
 }
 
-fn write_version(meta: &mut Table<&str, u64>, version: u64) -> Result<(), Error> {
-    meta.insert(VERSION_KEY, version)?;
-    Ok(())
+/// Reads the stored version of a file of any schema (`META` typed or not).
+pub fn stored_version(txn: &ReadTransaction) -> Result<u64, Error> {
+    match txn.open_table(TYPED_META) {
+        Ok(meta) => Ok(meta.get(VERSION_KEY)?.map(|v| v.value()).unwrap_or(0)),
+        Err(TableError::TableDoesNotExist(_)) => Ok(0),
+        Err(TableError::TableTypeMismatch { .. }) => read_version(txn),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// [`stored_version`] inside the write transaction that migrates the file.
+fn version_at_open(txn: &WriteTransaction) -> Result<u64, Error> {
+    if !txn.list_tables()?.any(|t| t.name() == META.name()) {
+        return Ok(0);
+    }
+    match txn.open_table(TYPED_META) {
+        Ok(meta) => Ok(meta.get(VERSION_KEY)?.map(|v| v.value()).unwrap_or(0)),
+        Err(TableError::TableTypeMismatch { .. }) => read_version(&Tx::new(txn)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Refuses newer files and applies every missing migration, each in its own durable transaction.
@@ -186,10 +196,7 @@ pub fn run(db: &Database) -> Result<(), OpenError> {
     loop {
         let mut txn = db.begin_write().map_err(|e| storage(e.into()))?;
         txn.set_two_phase_commit(true);
-        let version = {
-            let meta = txn.open_table(META).map_err(|e| storage(e.into()))?;
-            read_version(&meta).map_err(storage)?
-        };
+        let version = version_at_open(&txn).map_err(storage)?;
         if version > SCHEMA_VERSION {
             return Err(OpenError::NewerSchema {
                 found: version,
@@ -205,11 +212,9 @@ pub fn run(db: &Database) -> Result<(), OpenError> {
         }
         let tx = Tx::new(&txn);
         MIGRATIONS[version as usize](&tx).map_err(storage)?;
+        tx.put_in(&META, &VERSION_KEY.to_owned(), &(version + 1))
+            .map_err(storage)?;
         drop(tx);
-        {
-            let mut meta = txn.open_table(META).map_err(|e| storage(e.into()))?;
-            write_version(&mut meta, version + 1).map_err(storage)?;
-        }
         txn.commit().map_err(|e| storage(e.into()))?;
         tracing::info!(from = version, to = version + 1, "data file migrated");
     }

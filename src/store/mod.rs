@@ -286,8 +286,7 @@ impl Store {
 
     /// Reads the schema version: proves the file can be read (used by `/healthz`).
     pub async fn schema_version(&self) -> Result<u64, Error> {
-        self.read(|txn| migrate::read_version(&txn.open_table(tables::META)?))
-            .await
+        self.read(migrate::read_version).await
     }
 }
 

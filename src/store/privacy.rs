@@ -1,8 +1,9 @@
 //! The customer's right to their data: everything stored about one customer, as one JSON document.
 
+use super::kv::KvRead;
+use super::kv::typed::{Json, Table as KvTable, TypedRead};
 use serde_json::{Value, json};
 
-use super::codec::decode;
 use super::customer_reads::{customer_notes, visitor_conversations};
 use super::kv::read::RedbReadKv;
 use super::tables::{EVENTS, PAGE_VIEW_LOG};
@@ -12,15 +13,17 @@ use crate::customers::Event;
 use crate::visitors::{PageView, VisitorId};
 
 /// A customer's kept history of one kind, oldest first.
-fn history<T: serde::de::DeserializeOwned>(
-    txn: &redb::ReadTransaction,
-    def: redb::TableDefinition<(u64, u64), &[u8]>,
+fn history<T: serde::Serialize + serde::de::DeserializeOwned>(
+    kv: &impl KvRead,
+    table: &KvTable<(u64, u64), Json<T>>,
     id: VisitorId,
 ) -> Result<Vec<T>, Error> {
-    txn.open_table(def)?
-        .range((id, 0)..=(id, u64::MAX))?
-        .map(|e| decode(e?.1.value()))
-        .collect()
+    let mut out = Vec::new();
+    kv.scan_prefix_in(table, &id, false, |_, Json(entry)| {
+        out.push(entry);
+        Ok(true)
+    })?;
+    Ok(out)
 }
 
 impl Store {
@@ -33,9 +36,9 @@ impl Store {
                 return Ok(None);
             };
             let cid = customer.id;
-            let page_views: Vec<PageView> = history(txn, PAGE_VIEW_LOG, cid)?;
-            let events: Vec<Event> = history(txn, EVENTS, cid)?;
             let kv = RedbReadKv::new(txn);
+            let page_views: Vec<PageView> = history(&kv, &PAGE_VIEW_LOG, cid)?;
+            let events: Vec<Event> = history(&kv, &EVENTS, cid)?;
             let membership = super::segments::membership_of(&kv, cid)?;
             let mut conversations = Vec::new();
             for c in visitor_conversations(txn, cid)?.into_iter().rev() {

@@ -1,7 +1,6 @@
 //! The incoming mailbox's records: each mail read (once, by key), the reader's cursor, what the reader last
 //! said, and the customers mail is matched to by address.
 
-use redb::ReadableTable;
 use std::ops::Bound;
 
 use super::conversations::next_id;
@@ -151,10 +150,7 @@ impl Store {
     /// else a new customer with that address and `name`.
     pub async fn mail_customer(&self, email: String, name: String) -> Result<Visitor, Error> {
         self.write(move |txn| {
-            let known = txn
-                .open_table(MAIL_CUSTOMERS)?
-                .get(email.as_str())?
-                .map(|v| v.value());
+            let known = txn.get_in(&MAIL_CUSTOMERS, &email)?;
             if let Some(id) = known
                 && let Some(v) = follow(txn, id)?
                 && v.profile.verified_email().as_deref() == Some(email.as_str())

@@ -1,7 +1,6 @@
 //! Retention: the settings, and the passes of the background job that delete what is older than they allow.
 
 use super::kv::typed::{Json, Table as KvTable, Typed, TypedRead};
-use redb::{ReadableTable, TableDefinition, TableHandle};
 use serde::Deserialize;
 use std::ops::Bound;
 
@@ -9,8 +8,8 @@ use super::codec::decode;
 use super::erasure::drop_conversation;
 use super::kv::read::RedbReadKv;
 use super::tables::{
-    ACTIVITY, CONVERSATIONS, EVENTS, OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VIEWS, PAGE_VISITORS,
-    TRIGGER_SEEN, VISITOR_TOKENS, VISITORS,
+    ACTIVITY, CONVERSATIONS, EVENTS, OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VISITORS, TRIGGER_SEEN,
+    VISITOR_TOKENS, VISITORS,
 };
 use super::{Error, Store};
 use crate::conversations::Status;
@@ -80,8 +79,10 @@ impl Store {
         let cutoffs = self.retention().await?.cutoffs(now_ms);
         let mut removed = Removed::default();
         if let Some(before) = cutoffs.history {
-            removed.page_views = self.drop_old_history(PAGE_VIEW_LOG, before, limit).await?;
-            removed.events = self.drop_old_history(EVENTS, before, limit).await?;
+            removed.page_views = self
+                .drop_old_history(PAGE_VIEW_LOG.raw(), before, limit)
+                .await?;
+            removed.events = self.drop_old_history(EVENTS.raw(), before, limit).await?;
             // The report indexes of the same page views and events.
             self.drop_old_triples(&PAGE_VISITORS, 1, before, limit)
                 .await?;
@@ -176,18 +177,15 @@ impl Store {
                             continue;
                         }
                         txn.delete_in(&VISITORS, &id)?;
-                        for def in [PAGE_VIEW_LOG, PAGE_VIEWS, EVENTS] {
-                            txn.open_table(def)?
-                                .retain_in((id, 0)..=(id, u64::MAX), |_, _| false)?;
-                        }
+                        txn.delete_prefix_in(&PAGE_VIEW_LOG.raw(), &id)?;
+                        txn.delete_prefix_in(&EVENTS.raw(), &id)?;
                         super::event_heads::forget(id);
                         super::conversations::forget_sender(txn, &format!("v{id}"))?;
                         super::erasure::drop_membership(txn, id)?;
                         gone.insert(id);
                     }
                     if !gone.is_empty() {
-                        txn.open_table(VISITOR_TOKENS)?
-                            .retain(|_, v| !gone.contains(&v))?;
+                        txn.retain_in(&VISITOR_TOKENS, |_, v| !gone.contains(v))?;
                         txn.retain_in(&TRIGGER_SEEN, |(_, v), _| !gone.contains(v))?;
                     }
                     Ok(gone.len())
@@ -234,34 +232,31 @@ impl Store {
     /// Removes up to `limit` rows of a customer history table older than `before`; returns how many.
     async fn drop_old_history(
         &self,
-        def: TableDefinition<'static, (u64, u64), &'static [u8]>,
+        table: KvTable<(u64, u64), Vec<u8>>,
         before: u64,
         limit: usize,
     ) -> Result<usize, Error> {
         let old: Vec<(u64, u64)> = self
             .read(move |txn| {
                 let mut old = Vec::new();
-                for entry in txn.open_table(def)?.iter()? {
-                    let (k, v) = entry?;
-                    if decode::<When>(v.value())?.at < before {
-                        old.push(k.value());
-                        if old.len() == limit {
-                            break;
-                        }
+                let all = (Bound::Unbounded, Bound::Unbounded);
+                RedbReadKv::new(txn).scan_in(&table, all, false, |key, bytes| {
+                    if decode::<When>(&bytes)?.at < before {
+                        old.push(key);
                     }
-                }
+                    Ok(old.len() < limit)
+                })?;
                 Ok(old)
             })
             .await?;
         for chunk in old.chunks(CHUNK) {
             let chunk = chunk.to_vec();
             self.write(move |txn| {
-                let mut table = txn.open_table(def)?;
                 for key in &chunk {
-                    table.remove(key)?;
+                    txn.delete_in(&table, key)?;
                 }
                 // Customers' event lists follow their events.
-                if def.name() == EVENTS.name() {
+                if table.name() == EVENTS.name() {
                     for (id, _) in chunk {
                         super::event_heads::forget(id);
                     }

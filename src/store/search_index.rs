@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, TypedRead};
-use super::tables::{INDEX_QUEUE, MESSAGE_TERMS, MESSAGES};
+use super::kv::typed::{Json, Typed, TypedRead};
+use super::tables::{MESSAGE_TERMS, MESSAGES};
 use super::tx::Tx;
 use super::{Error, Store};
 use crate::conversations::ConversationId;
@@ -19,13 +19,12 @@ pub(super) fn remove<'a>(
     conversation: ConversationId,
     bodies: impl Iterator<Item = &'a str>,
 ) -> Result<(), Error> {
-    let mut index = txn.open_multimap_table(MESSAGE_TERMS)?;
     let mut terms = BTreeSet::new();
     for body in bodies {
         terms.extend(crate::search::terms(body));
     }
     for term in terms {
-        index.remove(term.as_str(), conversation)?;
+        txn.delete_in(&MESSAGE_TERMS, &(term, conversation))?;
     }
     Ok(())
 }
@@ -34,12 +33,17 @@ pub(super) fn remove<'a>(
 pub(super) fn rebuild(txn: &Tx<'_>) -> Result<(), Error> {
     // Waiting client ids are filed; their terms are filed again below with every other message's.
     super::index_queue::file_all(txn)?;
-    txn.delete_multimap_table(MESSAGE_TERMS)?;
-    let mut index = txn.open_multimap_table(MESSAGE_TERMS)?;
+    txn.retain_in(&MESSAGE_TERMS, |_, ()| false)?;
     let all = (Bound::Unbounded, Bound::Unbounded);
-    txn.scan_in(&MESSAGES, all, false, |(conversation, _), Json(message)| {
-        for term in crate::search::terms(&message.body) {
-            index.insert(term.as_str(), conversation)?;
+    txn.scan_in(&MESSAGES.raw(), all, false, |(conversation, _), bytes| {
+        // An unreadable record must not stop the rebuild: it stays out of the search index.
+        match super::codec::decode_part::<super::index_queue::Body>(&bytes) {
+            Ok(message) => {
+                for term in crate::search::terms(&message.body) {
+                    txn.put_in(&MESSAGE_TERMS, &(term, conversation), &())?;
+                }
+            }
+            Err(e) => tracing::error!(conversation, error = %e, "message not indexed"),
         }
         Ok(true)
     })
@@ -54,24 +58,22 @@ impl Store {
         prefix: Option<String>,
     ) -> Result<BTreeSet<ConversationId>, Error> {
         self.read(move |txn| {
-            let index = txn.open_multimap_table(MESSAGE_TERMS)?;
-            let waiting = super::index_queue::waiting_terms(
-                &txn.open_table(INDEX_QUEUE)?,
-                &RedbReadKv::new(txn),
-            )?;
+            let kv = RedbReadKv::new(txn);
+            let waiting = super::index_queue::waiting_terms(&kv)?;
             let mut found: Option<BTreeSet<ConversationId>> = None;
             for term in &terms {
                 let mut these = BTreeSet::new();
-                let filed = index.get(term.as_str())?.map(|id| id.map(|id| id.value()));
-                let queued = waiting
-                    .iter()
-                    .filter(|(_, t)| t.contains(term))
-                    .map(|(id, _)| Ok(*id));
-                for id in filed.chain(queued) {
-                    let id = id?;
+                let mut keep = |id: ConversationId| {
                     if found.as_ref().is_none_or(|f| f.contains(&id)) {
                         these.insert(id);
                     }
+                };
+                kv.scan_prefix_in(&MESSAGE_TERMS, term, false, |(_, id), ()| {
+                    keep(id);
+                    Ok(true)
+                })?;
+                for (id, _) in waiting.iter().filter(|(_, t)| t.contains(term)) {
+                    keep(*id);
                 }
                 if these.is_empty() {
                     return Ok(these);
@@ -80,15 +82,10 @@ impl Store {
             }
             if let (None, Some(prefix)) = (&found, &prefix) {
                 let mut these = BTreeSet::new();
-                for entry in index.range(prefix.as_str()..)? {
-                    let (term, ids) = entry?;
-                    if !term.value().starts_with(prefix.as_str()) {
-                        break;
-                    }
-                    for id in ids {
-                        these.insert(id?.value());
-                    }
-                }
+                kv.scan_text_prefix_in(&MESSAGE_TERMS, prefix, |(_, id), ()| {
+                    these.insert(id);
+                    Ok(true)
+                })?;
                 for (id, waiting_terms) in &waiting {
                     if waiting_terms.iter().any(|t| t.starts_with(prefix.as_str())) {
                         these.insert(*id);

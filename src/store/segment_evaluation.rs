@@ -2,14 +2,11 @@
 //! lists, sizes, re-check times and announcements. The definitions are `segments`'.
 
 use super::kv::typed::{Json, Typed, TypedRead};
+use crate::visitors::PageView;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use redb::{ReadableTable, TableDefinition};
-use serde::de::DeserializeOwned;
-
 use super::Error;
-use super::codec::decode;
 use super::event_heads;
 use super::segments::compiled;
 use super::tables::{EVENTS, MEMBERSHIPS, PAGE_VIEW_LOG, RECHECKS, SEGMENT_MEMBERS, SEGMENT_SIZES};
@@ -20,17 +17,14 @@ use crate::segments::{Change, LazyFacts, Membership};
 use crate::visitors::{Visitor, VisitorId};
 
 /// A customer's kept history of one kind, oldest first; a read error is kept for the caller.
-fn history<T: DeserializeOwned>(
-    txn: &Tx<'_>,
-    def: TableDefinition<(u64, u64), &[u8]>,
-    id: VisitorId,
-    failed: &RefCell<Option<Error>>,
-) -> Vec<T> {
-    let read = || -> Result<Vec<T>, Error> {
-        txn.open_table(def)?
-            .range((id, 0)..=(id, u64::MAX))?
-            .map(|e| decode(e?.1.value()))
-            .collect()
+fn page_views(txn: &Tx<'_>, id: VisitorId, failed: &RefCell<Option<Error>>) -> Vec<PageView> {
+    let read = || -> Result<Vec<PageView>, Error> {
+        let mut out = Vec::new();
+        txn.scan_prefix_in(&PAGE_VIEW_LOG, &id, false, |_, Json(view)| {
+            out.push(view);
+            Ok(true)
+        })?;
+        Ok(out)
     };
     read().unwrap_or_else(|e| {
         *failed.borrow_mut() = Some(e);
@@ -54,21 +48,17 @@ fn counted_events(
     let read = || -> Result<Vec<Event>, Error> {
         event_heads::with_heads(txn, id, |heads| {
             let mut kept = Vec::new();
-            let mut events = None;
             for head in heads {
                 match counted.get(head.name) {
                     Some(true) => {
-                        let table = match &mut events {
-                            Some(t) => t,
-                            None => events.insert(txn.open_table(EVENTS)?),
-                        };
-                        let stored = table.get((id, head.number))?.ok_or_else(|| {
-                            Error::Storage(format!(
-                                "event {} of {id} is listed but missing",
-                                head.number
-                            ))
-                        })?;
-                        kept.push(decode(stored.value())?);
+                        let Json(event) =
+                            txn.get_in(&EVENTS, &(id, head.number))?.ok_or_else(|| {
+                                Error::Storage(format!(
+                                    "event {} of {id} is listed but missing",
+                                    head.number
+                                ))
+                            })?;
+                        kept.push(event);
                     }
                     Some(false) => kept.push(Event {
                         name: head.name.to_owned(),
@@ -110,7 +100,7 @@ pub(super) fn reevaluate_after(
         let counted = compiled.defs.counted_events_after(change);
         let facts = LazyFacts::new(
             visitor,
-            || history(txn, PAGE_VIEW_LOG, visitor.id, &failed),
+            || page_views(txn, visitor.id, &failed),
             || counted_events(txn, visitor.id, &counted, &failed),
         );
         let membership = compiled

@@ -11,7 +11,6 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use redb::ReadableTable;
 use serde::de::DeserializeOwned;
 
 use super::conversations::next_id;
@@ -53,11 +52,7 @@ thread_local! {
 }
 
 fn version(txn: &Tx<'_>) -> Result<u64, Error> {
-    Ok(txn
-        .open_table(META)?
-        .get(VERSION_KEY)?
-        .map(|v| v.value())
-        .unwrap_or(0))
+    Ok(txn.get_in(&META, &VERSION_KEY.to_owned())?.unwrap_or(0))
 }
 
 pub(super) fn read_json<T: DeserializeOwned>(txn: &Tx<'_>, key: &str) -> Result<Option<T>, Error> {
@@ -97,7 +92,7 @@ pub(super) fn compiled(txn: &Tx<'_>) -> Result<Option<Arc<Compiled>>, Error> {
 /// Records that definitions changed: a new version, and a back-fill from the first customer.
 fn definitions_changed(txn: &Tx<'_>) -> Result<(), Error> {
     let version = u64::from_str_radix(&crate::tokens::random()[..15], 16).unwrap_or(1) + 1;
-    txn.open_table(META)?.insert(VERSION_KEY, version)?;
+    txn.put_in(&META, &VERSION_KEY.to_owned(), &version)?;
     // Counts keys only: no visitor record is decoded.
     let total = txn.count_in(&VISITORS)? as u64;
     let backfill = Backfill {

@@ -5,9 +5,9 @@
 //! Tables declared as [`Table`] are kept with byte keys and values through [`super::kv`] (the layout every
 //! storage engine shares; `byte_tables.rs` lists them); the others are still typed redb tables.
 
-use redb::{MultimapTableDefinition, TableDefinition};
+use redb::MultimapTableDefinition;
 
-use super::kv::typed::{Json, Table};
+use super::kv::typed::{Json, Ordered, Table};
 use crate::conversations::{Conversation, Message};
 use crate::reports::Fact;
 use crate::segments::Membership;
@@ -15,7 +15,7 @@ use crate::visitors::Visitor;
 use crate::webhooks::Webhook;
 
 /// `name -> number`: `schema_version`, `next_operator_id`.
-pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+pub const META: Table<String, u64> = Table::new("meta");
 
 /// `operator_id -> Operator (JSON)`.
 pub const OPERATORS: Table<u64, Json<crate::operators::Operator>> =
@@ -42,8 +42,7 @@ pub const INVITES: Table<[u8; 32], Json<crate::operators::Invite>> =
 pub const SETTINGS: Table<String, Json<serde_json::Value>> = Table::new("name_setting");
 
 /// `sha256(visitor token) -> visitor_id`.
-pub const VISITOR_TOKENS: TableDefinition<&[u8], u64> =
-    TableDefinition::new("tokendigest_visitor_id");
+pub const VISITOR_TOKENS: Table<[u8; 32], u64> = Table::new("tokendigest_visitor_id");
 
 /// `visitor_id -> Visitor (JSON)`. (Byte keys.)
 pub const VISITORS: Table<u64, Json<Visitor>> = Table::new("visitor_id_visitor");
@@ -71,21 +70,22 @@ pub const ACTIVITY: Table<(u64, u64), ()> = Table::new("activityms_conversationi
 pub const UPLOADS: Table<u64, Json<crate::uploads::Upload>> = Table::new("upload_id_upload");
 
 /// `(visitor_id, at_ms) -> PageView (JSON)`: where a visitor went, oldest first.
-pub const PAGE_VIEWS: TableDefinition<(u64, u64), &[u8]> =
-    TableDefinition::new("visitorid_atms_pageview");
+pub const PAGE_VIEWS: Table<(u64, u64), Json<crate::visitors::PageView>> =
+    Table::new("visitorid_atms_pageview");
 
 // Schema version 3: customers.
 
 /// `external (shop) user id -> visitor_id`: identified customers; unique.
-pub const EXTERNAL_IDS: TableDefinition<&str, u64> = TableDefinition::new("externalid_visitor_id");
+pub const EXTERNAL_IDS: Table<String, u64> = Table::new("externalid_visitor_id");
 
 /// `(visitor_id, n) -> PageView (JSON)`: the n-th page view of a visitor, bounded to the latest ones.
 /// (Replaces [`PAGE_VIEWS`], which was keyed by time and could lose two views in the same millisecond.)
-pub const PAGE_VIEW_LOG: TableDefinition<(u64, u64), &[u8]> =
-    TableDefinition::new("visitorid_n_pageview");
+pub const PAGE_VIEW_LOG: Table<(u64, u64), Json<crate::visitors::PageView>> =
+    Table::new("visitorid_n_pageview");
 
 /// `(visitor_id, n) -> Event (JSON)`: the n-th tracked event of a visitor, bounded to the latest ones.
-pub const EVENTS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("visitorid_n_event");
+pub const EVENTS: Table<(u64, u64), Json<crate::customers::Event>> =
+    Table::new("visitorid_n_event");
 
 /// `note_id -> Note (JSON)`: operators' notes about customers.
 /// (Byte keys.)
@@ -96,11 +96,11 @@ pub const CUSTOMER_NOTES: Table<(u64, u64), ()> = Table::new("visitorid_noteid")
 
 /// `(last_seen_ms, visitor_id) -> ()`: listed customers (identified, named, or who chatted), for the
 /// customers list sorted by last seen.
-pub const SEEN: TableDefinition<(u64, u64), ()> = TableDefinition::new("lastseenms_visitorid");
+pub const SEEN: Table<(u64, u64), ()> = Table::new("lastseenms_visitorid");
 
 /// `attribute key -> first seen (Unix ms)`: every attribute key ever stored, so undeclared ones can be
 /// listed for the admin.
-pub const ATTRIBUTE_KEYS: TableDefinition<&str, u64> = TableDefinition::new("attrkey_firstseen");
+pub const ATTRIBUTE_KEYS: Table<String, u64> = Table::new("attrkey_firstseen");
 
 /// `token_id -> ApiToken (JSON)`: back-office API tokens (their secret is not stored).
 pub const API_TOKENS: Table<u64, Json<crate::api_tokens::ApiToken>> =
@@ -169,7 +169,7 @@ pub const DELIVERIES: Table<u64, Json<crate::webhooks::Delivery>> =
 pub const DELIVERY_DUE: Table<(u64, u64), ()> = Table::new("nextatms_deliveryid");
 
 /// `LINE user id -> visitor_id`: customers who write through the LINE channel.
-pub const LINE_USERS: TableDefinition<&str, u64> = TableDefinition::new("lineuserid_visitor_id");
+pub const LINE_USERS: Table<String, u64> = Table::new("lineuserid_visitor_id");
 
 /// `entry_id -> AuditEntry (JSON)`: admin actions, oldest first.
 pub const AUDIT: Table<u64, Json<super::audit::AuditEntry>> = Table::new("audit_id_entry");
@@ -226,7 +226,7 @@ pub const RECEIVED_KEYS: Table<String, u64> = Table::new("mailkey_received_id");
 
 /// `lower-cased e-mail -> visitor_id`: customers an incoming mail may be matched to (their verified
 /// address, see `customers::Profile::verified_email`).
-pub const MAIL_CUSTOMERS: TableDefinition<&str, u64> = TableDefinition::new("email_visitor_id");
+pub const MAIL_CUSTOMERS: Table<String, u64> = Table::new("email_visitor_id");
 
 // Schema version 10: Web Push.
 
@@ -243,10 +243,14 @@ pub const PUSH_DUE: Table<(u64, u64), ()> = Table::new("nextatms_pushjobid");
 
 // Schema version 11: the message search index.
 
-/// `term -> {conversation_id}`: the conversations whose messages have a word or a pair of Japanese
+/// `(term, conversation_id) -> ()`: the conversations whose messages have a word or a pair of Japanese
 /// characters (see `search::terms`); derived from `MESSAGES`, so backups leave it out and a restore
-/// builds it again.
-pub const MESSAGE_TERMS: MultimapTableDefinition<&str, u64> =
+/// builds it again. (Byte keys, since schema 14; before, a multimap table of another name.)
+pub const MESSAGE_TERMS: Table<(String, u64), ()> = Table::new("term_conversationid");
+
+/// The search index as schemas 11 to 13 kept it (`term -> {conversation_id}`), dropped by the migration to
+/// 14, which builds [`MESSAGE_TERMS`] again.
+pub const OLD_MESSAGE_TERMS: MultimapTableDefinition<&str, u64> =
     MultimapTableDefinition::new("term_conversationids");
 
 // Schema version 12: messages waiting to be indexed.
@@ -255,5 +259,8 @@ pub const MESSAGE_TERMS: MultimapTableDefinition<&str, u64> =
 /// was busy whose search terms and client id are not yet in `MESSAGE_TERMS` and `CLIENT_IDS` (see
 /// `index_queue.rs`); derived from `MESSAGES`, so backups leave it out (its client ids are written as
 /// `CLIENT_IDS` rows).
-pub const INDEX_QUEUE: TableDefinition<u64, (u64, u64, &str, &str)> =
-    TableDefinition::new("messageid_conversationid_seq_sender_clientid");
+pub const INDEX_QUEUE: Table<u64, Ordered<Queued>> =
+    Table::new("messageid_conversationid_seq_sender_clientid");
+
+/// A message waiting to be indexed: `((conversation_id, seq), (sender key, client id or ""))`.
+pub type Queued = ((u64, u64), (String, String));

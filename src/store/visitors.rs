@@ -1,16 +1,15 @@
 //! Visitors (customers), the tokens that remember them, and the pages they view.
 
-use redb::{ReadableTable, Table};
-
-use super::codec::{decode, encode};
+use super::codec::encode;
 use super::kv::KvRead;
 use super::kv::read::RedbReadKv;
-use super::kv::typed::{Json, Typed, TypedRead};
-use super::tables::{PAGE_VIEW_LOG, SEEN, VISITOR_TOKENS, VISITORS};
+use super::kv::typed::{Json, Table as KvTable, Typed, TypedRead};
+use super::tables::{MAIL_CUSTOMERS, PAGE_VIEW_LOG, SEEN, VISITOR_TOKENS, VISITORS};
 use super::tx::Tx;
 use super::{Error, HistoryLimits, Store};
 use crate::segments::Change;
 use crate::visitors::{PageView, Seen, Visitor, VisitorId};
+use std::ops::Bound;
 
 const NEXT_ID_KEY: &str = "next_visitor_id";
 /// How many merges a token follows at most (a merged visitor points at the customer it joined).
@@ -59,12 +58,11 @@ pub(super) fn save_visitor_after(
     previous: Option<&Visitor>,
     change: Change<'_>,
 ) -> Result<(), Error> {
-    let mut seen = txn.open_table(SEEN)?;
     if let Some(old) = previous.filter(|p| p.listed()) {
-        seen.remove((old.last_seen_at, old.id))?;
+        txn.delete_in(&SEEN, &(old.last_seen_at, old.id))?;
     }
     if visitor.listed() {
-        seen.insert((visitor.last_seen_at, visitor.id), ())?;
+        txn.put_in(&SEEN, &(visitor.last_seen_at, visitor.id), &())?;
     }
     txn.put_record_in(&VISITORS, &visitor.id, visitor)?;
     index_mail_address(txn, visitor, previous)?;
@@ -98,40 +96,41 @@ fn index_mail_address(
     if now == before {
         return Ok(());
     }
-    let mut index = txn.open_table(super::tables::MAIL_CUSTOMERS)?;
     if let Some(old) = before
-        && index.get(old.as_str())?.map(|v| v.value()) == Some(visitor.id)
+        && txn.get_in(&MAIL_CUSTOMERS, &old)? == Some(visitor.id)
     {
-        index.remove(old.as_str())?;
+        txn.delete_in(&MAIL_CUSTOMERS, &old)?;
     }
     if let Some(new) = now {
-        index.insert(new.as_str(), visitor.id)?;
+        txn.put_in(&MAIL_CUSTOMERS, &new, &visitor.id)?;
     }
     Ok(())
 }
 
 /// Appends the `n`-th entry of `id`'s history and drops what falls out of the latest `keep`.
 pub(super) fn append_bounded(
-    table: &mut Table<(u64, u64), &[u8]>,
+    txn: &Tx<'_>,
+    table: &KvTable<(u64, u64), Vec<u8>>,
     id: VisitorId,
     n: u64,
-    bytes: &[u8],
+    bytes: &Vec<u8>,
     keep: usize,
 ) -> Result<bool, Error> {
-    table.insert((id, n), bytes)?;
+    txn.put_in(table, &(id, n), bytes)?;
     let cut = n.saturating_sub(keep as u64);
-    let mut dropped = false;
-    if cut > 0 {
-        let old: Vec<u64> = table
-            .range((id, 0)..=(id, cut))?
-            .map(|e| e.map(|(k, _)| k.value().1))
-            .collect::<Result<_, _>>()?;
-        for n in old {
-            table.remove((id, n))?;
-            dropped = true;
-        }
+    if cut == 0 {
+        return Ok(false);
     }
-    Ok(dropped)
+    let mut old = Vec::new();
+    let span = (Bound::Included(&(id, 0)), Bound::Included(&(id, cut)));
+    txn.scan_in(&table.raw(), span, false, |key, _| {
+        old.push(key);
+        Ok(true)
+    })?;
+    for key in &old {
+        txn.delete_in(table, key)?;
+    }
+    Ok(!old.is_empty())
 }
 
 /// Records that the visitor was seen now (on a page, starting a conversation) inside a write transaction:
@@ -158,7 +157,8 @@ pub(super) fn touch(
         super::reports::page_visited(txn, &page.url, id, page.at)?;
         // Only page rules read page views, also the oldest one leaving.
         append_bounded(
-            &mut txn.open_table(PAGE_VIEW_LOG)?,
+            txn,
+            &PAGE_VIEW_LOG.raw(),
             id,
             visitor.counts.page_views,
             &encode(page)?,
@@ -173,11 +173,7 @@ impl Store {
     /// The customer holding the token with this digest (following a merge).
     pub async fn visitor_by_token(&self, digest: [u8; 32]) -> Result<Option<Visitor>, Error> {
         self.read(move |txn| {
-            let Some(id) = txn
-                .open_table(VISITOR_TOKENS)?
-                .get(&digest[..])?
-                .map(|v| v.value())
-            else {
+            let Some(id) = txn.get_in(&VISITOR_TOKENS, &digest)? else {
                 return Ok(None);
             };
             follow(txn, id)
@@ -210,8 +206,7 @@ impl Store {
         self.write(move |txn| {
             let visitor = new_visitor(txn, crate::clock::now_millis())?;
             save_visitor(txn, &visitor, None)?;
-            txn.open_table(VISITOR_TOKENS)?
-                .insert(&digest[..], visitor.id)?;
+            txn.put_in(&VISITOR_TOKENS, &digest, &visitor.id)?;
             Ok(visitor)
         })
         .await
@@ -233,12 +228,12 @@ impl Store {
     /// The visitor's most recent page views, newest first.
     pub async fn page_views(&self, id: VisitorId, limit: usize) -> Result<Vec<PageView>, Error> {
         self.read(move |txn| {
-            txn.open_table(PAGE_VIEW_LOG)?
-                .range((id, 0)..=(id, u64::MAX))?
-                .rev()
-                .take(limit)
-                .map(|entry| decode(entry?.1.value()))
-                .collect()
+            let mut views = Vec::new();
+            txn.scan_prefix_in(&PAGE_VIEW_LOG, &id, true, |_, Json(view)| {
+                views.push(view);
+                Ok(views.len() < limit)
+            })?;
+            Ok(views)
         })
         .await
     }

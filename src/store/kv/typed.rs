@@ -68,6 +68,25 @@ impl Stored for Vec<u8> {
     }
 }
 
+/// A value written the way keys are (a tuple of numbers and texts), so it needs no record format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ordered<T>(pub T);
+
+impl<T: OrderedKey> Stored for Ordered<T> {
+    fn to_stored(&self) -> Result<Vec<u8>, Error> {
+        Ok(self.0.to_ordered())
+    }
+
+    fn from_stored(bytes: &[u8]) -> Result<Ordered<T>, Error> {
+        T::from_ordered(bytes).map(Ordered).ok_or_else(|| {
+            Error::Storage(format!(
+                "a value of {} bytes that does not read back",
+                bytes.len()
+            ))
+        })
+    }
+}
+
 /// A record kept as JSON, as the typed redb tables keep records (`store::codec`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Json<T>(pub T);
@@ -88,6 +107,15 @@ pub struct Table<K, V> {
     types: PhantomData<fn() -> (K, V)>,
 }
 
+// Not derived: that would ask `K` and `V` to be `Clone` and `Copy` too.
+impl<K, V> Clone for Table<K, V> {
+    fn clone(&self) -> Table<K, V> {
+        *self
+    }
+}
+
+impl<K, V> Copy for Table<K, V> {}
+
 impl<K, V> Table<K, V> {
     /// The table named `name` (one name, one key and value type: keep the constants in one place).
     pub const fn new(name: &'static str) -> Table<K, V> {
@@ -100,6 +128,12 @@ impl<K, V> Table<K, V> {
     /// The table's name.
     pub const fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// The same table with its values as stored bytes (to move rows without decoding them, or to decode
+    /// only part of each).
+    pub const fn raw(&self) -> Table<K, Vec<u8>> {
+        Table::new(self.name)
     }
 }
 
@@ -209,6 +243,26 @@ pub trait TypedRead: KvRead {
     ) -> Result<Option<(K, V)>, Error> {
         let all = (Bound::Unbounded, Bound::Unbounded);
         Ok(self.range_in(table, all, last, 1)?.into_iter().next())
+    }
+
+    /// [`TypedRead::scan_in`] over the keys whose first part is a text starting with `prefix`.
+    fn scan_text_prefix_in<B: OrderedKey, V: Stored>(
+        &self,
+        table: &Table<(String, B), V>,
+        prefix: &str,
+        mut each: impl FnMut((String, B), V) -> Result<bool, Error>,
+    ) -> Result<(), Error> {
+        // A text's bytes without their end mark start the bytes of every text that starts with it.
+        let mut start = prefix.to_owned().to_ordered();
+        start.truncate(start.len() - 2);
+        let to = prefix_end(&start).map_or(Bound::Unbounded, Bound::Excluded);
+        scan_bytes(
+            self,
+            table.name,
+            (Bound::Included(start), to),
+            false,
+            |k, v| each(key_of(k)?, V::from_stored(v)?),
+        )
     }
 
     /// [`TypedRead::scan_in`] over the keys whose first part is `first`: a customer's rows, a sender's

@@ -6,8 +6,9 @@ use redb::{ReadableTable, TableDefinition, TableError, TableHandle, WriteTransac
 
 use crate::store::Error;
 use crate::store::byte_tables::{self, KeyLayout, ValueLayout};
-use crate::store::kv::typed::Stored;
+use crate::store::kv::typed::{Ordered, Stored};
 use crate::store::ordered_keys::OrderedKey;
+use crate::store::tables::INDEX_QUEUE;
 
 /// A byte table's definition.
 fn bytes(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
@@ -60,7 +61,19 @@ pub(super) fn move_typed_tables(txn: &WriteTransaction) -> Result<(), Error> {
     for layout in byte_tables::ALL {
         move_one(txn, layout.name, layout.key, layout.value)?;
     }
-    Ok(())
+    // Derived from the messages, so not in backups (nor in `ALL`), but moved all the same.
+    move_table::<u64, (u64, u64, &str, &str)>(
+        txn,
+        INDEX_QUEUE.name(),
+        |k| Ok(k.to_ordered()),
+        |(conversation, seq, sender, client_id)| {
+            let queued = (
+                (conversation, seq),
+                (sender.to_owned(), client_id.to_owned()),
+            );
+            Ordered(queued).to_stored()
+        },
+    )
 }
 
 /// Moves the table `name`, typed with the redb types of these layouts.
