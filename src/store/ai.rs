@@ -1,6 +1,5 @@
 //! The AI connection's settings, and the record of what the AI did.
 
-use super::kv::read::RedbReadKv;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{AI_EVENTS, ANSWERED, VECTORS};
 use super::{Error, Store};
@@ -66,7 +65,7 @@ impl Store {
     /// The stored vectors under `keys` (`None` where there is none).
     pub async fn vectors(&self, keys: Vec<[u8; 32]>) -> Result<Vec<Option<Vec<f32>>>, Error> {
         self.read(move |txn| {
-            let kv = RedbReadKv::new(txn);
+            let kv = txn;
             keys.iter()
                 .map(|k| {
                     Ok(kv.get_in(&VECTORS, k)?.map(|v| {
@@ -102,7 +101,7 @@ impl Store {
     /// Every answered question kept.
     pub async fn answered(&self) -> Result<Vec<Answered>, Error> {
         self.read(|txn| {
-            let all = RedbReadKv::new(txn).records_where(&ANSWERED, |_| true)?;
+            let all = txn.records_where(&ANSWERED, |_| true)?;
             Ok(all.into_iter().flatten().collect())
         })
         .await
@@ -113,7 +112,7 @@ impl Store {
         self.read(move |txn| {
             let mut out = Vec::new();
             let all = (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded);
-            RedbReadKv::new(txn).scan_in(&AI_EVENTS, all, true, |_, Json(event)| {
+            txn.scan_in(&AI_EVENTS, all, true, |_, Json(event)| {
                 let recent = event.at >= since_ms;
                 if recent {
                     out.push(event);

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::conversations::{append, load};
 use super::kv::KvRead;
 use super::kv::typed::Typed;
+use super::rx::Rx;
 use super::settings::get;
 use super::tables::AUTOREPLIES;
 use super::tx::Tx;
@@ -111,7 +112,7 @@ pub(super) fn answered(txn: &Tx<'_>, conversation: &mut Conversation) -> Result<
 }
 
 /// The business hours, if set, read inside a transaction.
-pub(super) fn hours_in(txn: &redb::ReadTransaction) -> Result<Option<Hours>, Error> {
+pub(super) fn hours_in(txn: &Rx<'_>) -> Result<Option<Hours>, Error> {
     get(txn, HOURS_SETTING)
 }
 

@@ -4,7 +4,6 @@
 use std::ops::Bound;
 
 use super::kv::KvRead;
-use super::kv::read::RedbReadKv;
 use super::kv::typed::{Json, TypedRead};
 use super::tables::{ACTIVITY, CONVERSATIONS, MESSAGES, VISITOR_CONVERSATIONS};
 use super::{Error, Store};
@@ -79,7 +78,7 @@ impl Store {
     /// A conversation by id.
     pub async fn conversation(&self, id: ConversationId) -> Result<Option<Conversation>, Error> {
         self.read(move |txn| {
-            let kv = RedbReadKv::new(txn);
+            let kv = txn;
             Ok(kv.get_in(&CONVERSATIONS, &id)?.map(|Json(c)| c))
         })
         .await
@@ -91,7 +90,7 @@ impl Store {
         visitor: VisitorId,
     ) -> Result<Vec<Conversation>, Error> {
         self.read(move |txn| {
-            let kv = RedbReadKv::new(txn);
+            let kv = txn;
             let mut out = Vec::new();
             for id in conversation_ids(&kv, visitor)? {
                 if let Some(Json(c)) = kv.get_in(&CONVERSATIONS, &id)? {
@@ -112,7 +111,7 @@ impl Store {
     ) -> Result<Vec<Message>, Error> {
         self.read(move |txn| {
             let after = (Bound::Excluded(after_seq), Bound::Included(u64::MAX));
-            messages(&RedbReadKv::new(txn), id, after, false, limit)
+            messages(txn, id, after, false, limit)
         })
         .await
     }
@@ -127,7 +126,7 @@ impl Store {
     ) -> Result<Vec<Message>, Error> {
         self.read(move |txn| {
             let before = (Bound::Included(0), Bound::Excluded(before_seq));
-            let mut page = messages(&RedbReadKv::new(txn), id, before, true, limit)?;
+            let mut page = messages(txn, id, before, true, limit)?;
             page.reverse();
             Ok(page)
         })
@@ -141,7 +140,7 @@ impl Store {
         wanted: impl Fn(&Conversation) -> bool + Send + 'static,
         limit: usize,
     ) -> Result<Vec<Conversation>, Error> {
-        self.read(move |txn| newest_first(&RedbReadKv::new(txn), |_| true, &wanted, limit))
+        self.read(move |txn| newest_first(txn, |_| true, &wanted, limit))
             .await
     }
 
@@ -154,7 +153,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Conversation>, Error> {
         self.read(move |txn| {
-            let kv = RedbReadKv::new(txn);
+            let kv = txn;
             let mut out = Vec::new();
             if among.len() <= limit.saturating_mul(4) {
                 for id in &among {

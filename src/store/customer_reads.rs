@@ -2,11 +2,10 @@
 //! conversations and notes of one customer (also read by the privacy export).
 
 use super::kv::typed::{Json, TypedRead};
-use redb::ReadTransaction;
+use super::rx::Rx;
 use std::ops::Bound;
 
 use super::customers::{ATTRIBUTE_DEFS_KEY, CARD_LAYOUT_KEY};
-use super::kv::read::RedbReadKv;
 use super::tables::{
     CONVERSATIONS, EVENTS, EXTERNAL_IDS, NOTES, PAGE_VIEW_LOG, SEEN, SEGMENT_MEMBERS, VISITORS,
 };
@@ -69,7 +68,7 @@ impl TimelineEntry {
 }
 
 pub(super) fn read_setting<T: serde::de::DeserializeOwned + Default>(
-    txn: &ReadTransaction,
+    txn: &Rx<'_>,
     key: &str,
 ) -> Result<T, Error> {
     Ok(super::settings::get(txn, key)?.unwrap_or_default())
@@ -118,7 +117,7 @@ impl Store {
                 return Ok(None);
             };
             let id = customer.id;
-            let kv = RedbReadKv::new(txn);
+            let kv = txn;
             let mut recent: Vec<PageView> = Vec::new();
             kv.scan_prefix_in(&PAGE_VIEW_LOG, &id, true, |_, Json(view)| {
                 if recent.len() >= pages {
@@ -170,7 +169,7 @@ impl Store {
     ) -> Result<Vec<Visitor>, Error> {
         let needle = query.trim().to_lowercase();
         self.read(move |txn| {
-            let visitors = RedbReadKv::new(txn);
+            let visitors = txn;
             let end = before.unwrap_or((u64::MAX, u64::MAX));
             if let Some(segment) = segment {
                 let mut out = Vec::new();
@@ -219,7 +218,7 @@ impl Store {
                 .take(limit)
                 .map(|c| TimelineEntry::Conversation(Box::new(c)))
                 .collect();
-            let kv = RedbReadKv::new(txn);
+            let kv = txn;
             kv.scan_prefix_in(&PAGE_VIEW_LOG, &id, true, |_, Json(page)| {
                 if page.at < before_ms {
                     out.push(TimelineEntry::Page(page));
@@ -245,10 +244,10 @@ impl Store {
 }
 
 pub(super) fn visitor_conversations(
-    txn: &ReadTransaction,
+    txn: &Rx<'_>,
     id: VisitorId,
 ) -> Result<Vec<Conversation>, Error> {
-    let kv = RedbReadKv::new(txn);
+    let kv = txn;
     let ids = super::conversation_reads::conversation_ids(&kv, id)?;
     let mut out = Vec::with_capacity(ids.len());
     for cid in ids.into_iter().rev() {
@@ -259,8 +258,8 @@ pub(super) fn visitor_conversations(
     Ok(out)
 }
 
-pub(super) fn customer_notes(txn: &ReadTransaction, id: VisitorId) -> Result<Vec<Note>, Error> {
-    let kv = RedbReadKv::new(txn);
+pub(super) fn customer_notes(txn: &Rx<'_>, id: VisitorId) -> Result<Vec<Note>, Error> {
+    let kv = txn;
     let mut out = Vec::new();
     for note_id in super::customer_notes::note_ids(&kv, id)? {
         if let Some(Json(note)) = kv.get_in(&NOTES, &note_id)? {

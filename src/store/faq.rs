@@ -3,7 +3,6 @@
 use std::ops::Bound;
 
 use super::conversations::{append, load, next_id};
-use super::kv::read::RedbReadKv;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{ARTICLES, CONVERSATIONS, HELPFUL_VOTES, UNHELPFUL_VOTES};
 use super::{Draft, Error, Store};
@@ -198,7 +197,7 @@ impl Store {
         self.read(|txn| {
             let mut stats = BotStats::default();
             let all = (Bound::Unbounded, Bound::Unbounded);
-            RedbReadKv::new(txn).scan_in(&CONVERSATIONS, all, false, |_, Json(c)| {
+            txn.scan_in(&CONVERSATIONS, all, false, |_, Json(c)| {
                 match c.bot {
                     Some(BotState::Active) => stats.conversations += 1,
                     Some(BotState::HandedOver) => {

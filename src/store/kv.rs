@@ -56,6 +56,21 @@ pub trait KvRead {
     fn count(&self, table: &'static str) -> Result<u64, Error>;
 }
 
+/// A reference reads what it refers to (so helpers taking `&impl KvRead` take a `&&Rx` as well).
+impl<T: KvRead + ?Sized> KvRead for &T {
+    fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        (**self).get(table, key)
+    }
+
+    fn range(&self, table: &'static str, span: Span<'_>) -> Result<Entries, Error> {
+        (**self).range(table, span)
+    }
+
+    fn count(&self, table: &'static str) -> Result<u64, Error> {
+        (**self).count(table)
+    }
+}
+
 /// One write's operations on named byte tables.
 pub trait Kv: KvRead {
     /// Stores `value` under `key`, replacing what was there.

@@ -5,7 +5,6 @@
 use std::collections::HashSet;
 
 use super::conversations::{append, load, next_id};
-use super::kv::read::RedbReadKv;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{LINE_PUSH_DUE, LINE_PUSHES};
 use super::tx::Tx;
@@ -158,9 +157,7 @@ impl Store {
 
     /// The pushes of a conversation, oldest first (for the console and tests).
     pub async fn line_pushes(&self, conversation: ConversationId) -> Result<Vec<Push>, Error> {
-        self.read(move |txn| {
-            RedbReadKv::new(txn).records_where(&LINE_PUSHES, |p| p.conversation == conversation)
-        })
-        .await
+        self.read(move |txn| txn.records_where(&LINE_PUSHES, |p| p.conversation == conversation))
+            .await
     }
 }

@@ -4,7 +4,6 @@
 use std::ops::Bound;
 
 use super::conversations::{load, next_id, save};
-use super::kv::read::RedbReadKv;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{DIGESTS, MAIL_DUE, MAILS};
 use super::tx::Tx;
@@ -201,8 +200,7 @@ impl Store {
 
     /// The latest mails, newest first (for the console).
     pub async fn recent_mails(&self, limit: usize) -> Result<Vec<Outgoing>, Error> {
-        self.read(move |txn| RedbReadKv::new(txn).newest_in(&MAILS, limit))
-            .await
+        self.read(move |txn| txn.newest_in(&MAILS, limit)).await
     }
 
     /// After a restart: mails that were being sent when the server stopped may have gone out; they are

@@ -48,7 +48,9 @@ fn create_v13(_: &Tx<'_>) -> Result<(), Error> {
 /// The rest of the tables, `META` among them, kept with byte keys (moved the same way as for
 /// [`create_v13`]); the search index, a multimap table until now, is built again with byte keys.
 fn create_v14(txn: &Tx<'_>) -> Result<(), Error> {
-    if txn.delete_multimap_table(OLD_MESSAGE_TERMS)? {
+    if let Some(file) = txn.redb()
+        && file.delete_multimap_table(OLD_MESSAGE_TERMS)?
+    {
         super::search_index::rebuild(txn)?;
     }
     Ok(())
@@ -187,6 +189,24 @@ fn version_at_open(txn: &WriteTransaction) -> Result<u64, Error> {
         Err(TableError::TableTypeMismatch { .. }) => read_version(&Tx::new(txn)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Applies the next migration a database of another engine (PostgreSQL) lacks, inside its write; `true`
+/// when none is left. Refuses a database written by a newer Sodan.
+pub(super) fn step(tx: &Tx<'_>) -> Result<bool, Error> {
+    let version = read_version(tx)?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::Storage(format!(
+            "the database has schema {version}, newer than this sodan's {SCHEMA_VERSION}"
+        )));
+    }
+    if version == SCHEMA_VERSION {
+        return Ok(true);
+    }
+    MIGRATIONS[version as usize](tx)?;
+    tx.put_in(&META, &VERSION_KEY.to_owned(), &(version + 1))?;
+    tracing::info!(from = version, to = version + 1, "database migrated");
+    Ok(false)
 }
 
 /// Refuses newer files and applies every missing migration, each in its own durable transaction.

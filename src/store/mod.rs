@@ -18,6 +18,7 @@ mod ai;
 mod api_tokens;
 mod audit;
 mod autoreplies;
+mod backend;
 pub mod backup;
 mod byte_tables;
 mod canned;
@@ -43,12 +44,14 @@ mod mail;
 mod migrate;
 mod operators;
 pub mod ordered_keys;
+mod pg;
 mod posted;
 mod privacy;
 mod push;
 mod received;
 mod reports;
 mod retention;
+pub mod rx;
 mod search_index;
 mod segment_backfill;
 mod segment_evaluation;
@@ -67,10 +70,7 @@ mod writer;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
-use kv::read::RedbReadKv;
 use std::sync::Arc;
-
-use redb::{ReadTransaction, ReadableDatabase};
 
 use data_file::DataFile;
 
@@ -127,7 +127,7 @@ impl Default for HistoryLimits {
 }
 
 struct Inner {
-    file: Arc<DataFile>,
+    backend: backend::Backend,
     limits: HistoryLimits,
     writer: writer::Writer,
     /// The folder holding uploaded files.
@@ -178,13 +178,38 @@ impl Store {
             // The data file holds every secret: only its owner reads it.
             make_private(path, 0o600).map_err(|e| OpenError::Io(path.to_owned(), e))?;
         }
-        let writer = writer::Writer::start(file.clone(), policy)
-            .map_err(|e| OpenError::Io(path.to_owned(), e))?;
         let files = path.parent().unwrap_or(Path::new(".")).join("uploads");
+        Self::start(backend::Backend::File(file), files, limits, policy)
+    }
+
+    /// Connects to the PostgreSQL database at `url` (shared with other nodes), brings its schema up to
+    /// date, and keeps uploaded files in `files` (a folder every node shares).
+    pub async fn open_postgres(
+        url: &str,
+        files: &Path,
+        limits: HistoryLimits,
+    ) -> Result<Store, OpenError> {
+        let (url, files) = (url.to_owned(), files.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let backend = backend::Backend::postgres(&url)?;
+            Self::start(backend, files, limits, writer::IndexPolicy::default())
+        })
+        .await
+        .map_err(|e| OpenError::Storage(e.to_string()))?
+    }
+
+    fn start(
+        backend: backend::Backend,
+        files: PathBuf,
+        limits: HistoryLimits,
+        policy: writer::IndexPolicy,
+    ) -> Result<Store, OpenError> {
         create_private_dir(&files).map_err(|e| OpenError::Io(files.clone(), e))?;
+        let writer = writer::Writer::start(backend.clone(), policy)
+            .map_err(|e| OpenError::Io(files.clone(), e))?;
         Ok(Store {
             inner: Arc::new(Inner {
-                file,
+                backend,
                 limits,
                 writer,
                 files,
@@ -200,10 +225,10 @@ impl Store {
     async fn read<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
-        F: FnOnce(&ReadTransaction) -> Result<T, Error> + Send + 'static,
+        F: FnOnce(&rx::Rx<'_>) -> Result<T, Error> + Send + 'static,
     {
-        let db = self.inner.file.get()?;
-        tokio::task::spawn_blocking(move || f(&db.begin_read()?))
+        let backend = self.inner.backend.clone();
+        tokio::task::spawn_blocking(move || backend.read(f))
             .await
             .map_err(|e| Error::Storage(e.to_string()))?
     }
@@ -238,7 +263,7 @@ impl Store {
     /// Whether a `(due_ms, id)` queue has anything due by `now_ms`, read without writing, so that an idle
     /// sweep costs no commit.
     async fn any_due(&self, queue: DueQueue, now_ms: u64) -> Result<bool, Error> {
-        self.read(move |txn| Ok(!due_keys(&RedbReadKv::new(txn), &queue, now_ms, 1)?.is_empty()))
+        self.read(move |txn| Ok(!due_keys(txn, &queue, now_ms, 1)?.is_empty()))
             .await
     }
 
@@ -269,14 +294,19 @@ impl Store {
                 Err(_) => return Err(still_used()),
             }
         };
-        let Inner { file, writer, .. } = inner;
+        let Inner {
+            backend, writer, ..
+        } = inner;
         let patience = deadline.saturating_duration_since(tokio::time::Instant::now());
         tokio::task::spawn_blocking(move || {
             writer.stop();
             // A read started just before the last handle went away may still hold the database briefly.
-            match file.take() {
-                Some(db) => data_file::wait_until_unique(db, patience).map(drop),
-                None => Some(()),
+            match backend {
+                backend::Backend::File(file) => match file.take() {
+                    Some(db) => data_file::wait_until_unique(db, patience).map(drop),
+                    None => Some(()),
+                },
+                backend::Backend::Postgres(_) => Some(()),
             }
         })
         .await
@@ -286,7 +316,7 @@ impl Store {
 
     /// Reads the schema version: proves the file can be read (used by `/healthz`).
     pub async fn schema_version(&self) -> Result<u64, Error> {
-        self.read(migrate::read_version).await
+        self.read(|txn| migrate::read_version(txn)).await
     }
 }
 

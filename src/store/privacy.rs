@@ -5,7 +5,6 @@ use super::kv::typed::{Json, Table as KvTable, TypedRead};
 use serde_json::{Value, json};
 
 use super::customer_reads::{customer_notes, visitor_conversations};
-use super::kv::read::RedbReadKv;
 use super::tables::{EVENTS, PAGE_VIEW_LOG};
 use super::visitors::follow;
 use super::{Error, Store};
@@ -36,7 +35,7 @@ impl Store {
                 return Ok(None);
             };
             let cid = customer.id;
-            let kv = RedbReadKv::new(txn);
+            let kv = txn;
             let page_views: Vec<PageView> = history(&kv, &PAGE_VIEW_LOG, cid)?;
             let events: Vec<Event> = history(&kv, &EVENTS, cid)?;
             let membership = super::segments::membership_of(&kv, cid)?;

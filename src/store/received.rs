@@ -5,6 +5,7 @@ use std::ops::Bound;
 
 use super::conversations::next_id;
 use super::kv::typed::{Json, Typed, TypedRead};
+use super::rx::Rx;
 use super::tables::{MAIL_CUSTOMERS, RECEIVED, RECEIVED_KEYS};
 use super::tx::Tx;
 use super::visitors::{follow, new_visitor, save_visitor};
@@ -16,10 +17,7 @@ const CURSOR_SETTING: &str = "imap_cursor";
 const STATUS_SETTING: &str = "imap_status";
 const NEXT_RECEIVED_KEY: &str = "next_received_id";
 
-fn setting<T: serde::de::DeserializeOwned + Default>(
-    txn: &redb::ReadTransaction,
-    key: &str,
-) -> Result<T, Error> {
+fn setting<T: serde::de::DeserializeOwned + Default>(txn: &Rx<'_>, key: &str) -> Result<T, Error> {
     super::settings::get(txn, key).map(Option::unwrap_or_default)
 }
 

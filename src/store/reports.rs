@@ -6,7 +6,6 @@ use sha2::{Digest, Sha256};
 
 use std::ops::Bound;
 
-use super::kv::read::RedbReadKv;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{CONVERSATIONS, OUTCOME_EVENTS, PAGE_VISITORS, REPORT_FACTS, REPORT_STARTS};
 use super::tx::Tx;
@@ -108,7 +107,7 @@ impl Store {
     /// The facts of the conversations started in `[from_ms, to_ms)`.
     pub async fn report_facts(&self, from_ms: u64, to_ms: u64) -> Result<Vec<Fact>, Error> {
         self.read(move |txn| {
-            let kv = RedbReadKv::new(txn);
+            let kv = txn;
             let span = (Bound::Included(&(from_ms, 0)), Bound::Excluded(&(to_ms, 0)));
             let mut out = Vec::new();
             for ((_, id), ()) in kv.range_in(&REPORT_STARTS, span, false, usize::MAX)? {
@@ -133,7 +132,7 @@ impl Store {
         to_ms: u64,
     ) -> Result<Outcome, Error> {
         self.read(move |txn| {
-            let kv = RedbReadKv::new(txn);
+            let kv = txn;
             let name = key_of(&event);
             let window = window_days.saturating_mul(DAY_MS);
             // Totals of the event by `visitor` in [at, at + window].

@@ -6,7 +6,6 @@ use std::ops::Bound;
 
 use super::codec::decode;
 use super::erasure::drop_conversation;
-use super::kv::read::RedbReadKv;
 use super::tables::{
     ACTIVITY, CONVERSATIONS, EVENTS, OUTCOME_EVENTS, PAGE_VIEW_LOG, PAGE_VISITORS, TRIGGER_SEEN,
     VISITOR_TOKENS, VISITORS,
@@ -92,7 +91,7 @@ impl Store {
         if let Some(before) = cutoffs.conversations {
             let candidates: Vec<(u64, u64)> = self
                 .read(move |txn| {
-                    let kv = RedbReadKv::new(txn);
+                    let kv = txn;
                     let mut found = Vec::new();
                     let older = (Bound::Unbounded, Bound::Excluded(&(before, 0)));
                     kv.scan_in(&ACTIVITY, older, false, |key, ()| {
@@ -207,7 +206,7 @@ impl Store {
             .read(move |txn| {
                 let mut old = Vec::new();
                 let all = (Bound::Unbounded, Bound::Unbounded);
-                RedbReadKv::new(txn).scan_in(table, all, false, |key, _| {
+                txn.scan_in(table, all, false, |key, _| {
                     if [key.0, key.1, key.2][time] < before {
                         old.push(key);
                     }
@@ -240,7 +239,7 @@ impl Store {
             .read(move |txn| {
                 let mut old = Vec::new();
                 let all = (Bound::Unbounded, Bound::Unbounded);
-                RedbReadKv::new(txn).scan_in(&table, all, false, |key, bytes| {
+                txn.scan_in(&table, all, false, |key, bytes| {
                     if decode::<When>(&bytes)?.at < before {
                         old.push(key);
                     }

@@ -6,7 +6,6 @@
 use std::collections::BTreeSet;
 use std::ops::Bound;
 
-use super::kv::read::RedbReadKv;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{MESSAGE_TERMS, MESSAGES};
 use super::tx::Tx;
@@ -58,7 +57,7 @@ impl Store {
         prefix: Option<String>,
     ) -> Result<BTreeSet<ConversationId>, Error> {
         self.read(move |txn| {
-            let kv = RedbReadKv::new(txn);
+            let kv = txn;
             let waiting = super::index_queue::waiting_terms(&kv)?;
             let mut found: Option<BTreeSet<ConversationId>> = None;
             for term in &terms {
@@ -106,7 +105,7 @@ impl Store {
         matches: impl Fn(&str) -> bool + Send + 'static,
     ) -> Result<Vec<ConversationId>, Error> {
         self.read(move |txn| {
-            let messages = RedbReadKv::new(txn);
+            let messages = txn;
             let mut found = Vec::new();
             let mut check = |conversation: ConversationId| -> Result<(), Error> {
                 let of = (

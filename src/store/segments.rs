@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 
 use super::conversations::next_id;
 use super::kv::KvRead;
-use super::kv::read::RedbReadKv;
+use super::rx::Rx;
 use super::segment_backfill::Backfill;
 pub(super) use super::segment_evaluation::{reevaluate, reevaluate_after};
 use super::tables::{
@@ -138,10 +138,10 @@ pub(super) fn segments_of(txn: &Tx<'_>, id: VisitorId) -> Result<Vec<SegmentId>,
 
 /// A customer's segments (id, name) and intent score, in a read transaction.
 pub(super) fn named_membership(
-    txn: &redb::ReadTransaction,
+    txn: &Rx<'_>,
     id: VisitorId,
 ) -> Result<(Vec<(SegmentId, String)>, i64), Error> {
-    let kv = RedbReadKv::new(txn);
+    let kv = txn;
     let membership = membership_of(&kv, id)?;
     let mut named = Vec::new();
     for s in &membership.segments {
@@ -156,7 +156,7 @@ impl Store {
     /// Every segment, by id, with its member count.
     pub async fn segments(&self) -> Result<Vec<(Segment, u64)>, Error> {
         self.read(|txn| {
-            let kv = RedbReadKv::new(txn);
+            let kv = txn;
             all_segments(&kv)?
                 .into_iter()
                 .map(|s| {
@@ -258,7 +258,7 @@ impl Store {
     pub async fn membership(&self, id: VisitorId) -> Result<Membership, Error> {
         self.read(move |txn| {
             let id = follow(txn, id)?.map_or(id, |v| v.id);
-            membership_of(&RedbReadKv::new(txn), id)
+            membership_of(txn, id)
         })
         .await
     }

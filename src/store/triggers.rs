@@ -3,13 +3,12 @@
 //! The decision whether a trigger is offered is `Trigger::offered_to` (pure); this module gathers what it
 //! needs about one visitor in one read transaction.
 
-use redb::ReadTransaction;
 use std::ops::Bound;
 
 use super::conversations::next_id;
 use super::kv::KvRead;
-use super::kv::read::RedbReadKv;
 use super::kv::typed::{Json, Typed, TypedRead};
+use super::rx::Rx;
 use super::tables::{CONVERSATIONS, OPERATORS, SEGMENTS, TRIGGER_COUNTS, TRIGGER_SEEN, TRIGGERS};
 use super::tx::Tx;
 use super::visitors::follow;
@@ -54,8 +53,8 @@ pub(super) fn count_conversation(txn: &Tx<'_>, id: TriggerId) -> Result<bool, Er
 }
 
 /// Whether the visitor's latest conversation is still going (open or snoozed).
-fn in_conversation(txn: &ReadTransaction, visitor: VisitorId) -> Result<bool, Error> {
-    let kv = RedbReadKv::new(txn);
+fn in_conversation(txn: &Rx<'_>, visitor: VisitorId) -> Result<bool, Error> {
+    let kv = txn;
     let Some(id) = super::conversation_reads::latest_of(&kv, visitor)? else {
         return Ok(false);
     };
@@ -81,7 +80,7 @@ impl Store {
     /// Every trigger, by id, with its counts.
     pub async fn triggers(&self) -> Result<Vec<(Trigger, Counts)>, Error> {
         self.read(|txn| {
-            let kv = RedbReadKv::new(txn);
+            let kv = txn;
             all_triggers(&kv)?
                 .into_iter()
                 .map(|t| {
@@ -162,7 +161,7 @@ impl Store {
         url: String,
     ) -> Result<Vec<Offered>, Error> {
         self.read(move |txn| {
-            let kv = RedbReadKv::new(txn);
+            let kv = txn;
             let list = all_triggers(&kv)?;
             if !list.iter().any(|t| t.enabled) {
                 return Ok(Vec::new());
@@ -247,7 +246,7 @@ impl Store {
         self.read(move |txn| {
             let mut starts = Vec::new();
             let all = (Bound::Unbounded, Bound::Unbounded);
-            RedbReadKv::new(txn).scan_in(&CONVERSATIONS, all, false, |_, Json(c)| {
+            txn.scan_in(&CONVERSATIONS, all, false, |_, Json(c)| {
                 let on_page = c.started_on.as_deref().is_some_and(|url| {
                     pattern.is_empty() || crate::segments::rule::url_matches(&pattern, url)
                 });

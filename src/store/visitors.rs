@@ -2,7 +2,6 @@
 
 use super::codec::encode;
 use super::kv::KvRead;
-use super::kv::read::RedbReadKv;
 use super::kv::typed::{Json, Table as KvTable, Typed, TypedRead};
 use super::tables::{MAIL_CUSTOMERS, PAGE_VIEW_LOG, SEEN, VISITOR_TOKENS, VISITORS};
 use super::tx::Tx;
@@ -189,7 +188,7 @@ impl Store {
     /// Several customers at once (following merges), for lists; missing ones are left out.
     pub async fn visitors(&self, ids: Vec<VisitorId>) -> Result<Vec<Visitor>, Error> {
         self.read(move |txn| {
-            let kv = RedbReadKv::new(txn);
+            let kv = txn;
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
                 if let Some(v) = follow(&kv, id)? {

@@ -5,7 +5,6 @@
 use serde_json::Value;
 
 use super::conversations::next_id;
-use super::kv::read::RedbReadKv;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{DELIVERIES, DELIVERY_DUE, WEBHOOKS};
 use super::tx::Tx;
@@ -54,7 +53,7 @@ impl Store {
     /// Every webhook, by id.
     pub async fn webhooks(&self) -> Result<Vec<Webhook>, Error> {
         self.read(|txn| {
-            let all = RedbReadKv::new(txn).all_in(&WEBHOOKS)?;
+            let all = txn.all_in(&WEBHOOKS)?;
             Ok(all.into_iter().map(|(_, Json(w))| w).collect())
         })
         .await
@@ -93,7 +92,7 @@ impl Store {
 
     /// The latest deliveries, newest first.
     pub async fn recent_deliveries(&self, limit: usize) -> Result<Vec<Delivery>, Error> {
-        self.read(move |txn| RedbReadKv::new(txn).newest_in(&DELIVERIES, limit))
+        self.read(move |txn| txn.newest_in(&DELIVERIES, limit))
             .await
     }
 

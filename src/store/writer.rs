@@ -13,9 +13,13 @@ use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::Error;
+use super::backend::Backend;
 use super::data_file::DataFile;
+use super::pg::Conn;
 use super::stats::WriteStats;
 use super::tx::Tx;
+
+mod postgres;
 
 /// The most jobs one transaction takes.
 const MAX_BATCH: usize = 1024;
@@ -52,6 +56,12 @@ struct Outcome {
     waiting: u64,
 }
 
+/// What the writer thread works on: the backend, and its PostgreSQL connection once made.
+struct Engine {
+    backend: Backend,
+    conn: Option<Conn>,
+}
+
 /// What a job does once the batch's commit has succeeded or failed: answer its caller.
 type Completion = Box<dyn FnOnce(Result<(), Error>) + Send>;
 /// A write: applied to the batch's transaction (or told why there is none), it returns its completion.
@@ -85,8 +95,8 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread for the data file.
-    pub(super) fn start(file: Arc<DataFile>, policy: IndexPolicy) -> std::io::Result<Writer> {
+    /// Starts the writer thread for the backend.
+    pub(super) fn start(backend: Backend, policy: IndexPolicy) -> std::io::Result<Writer> {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let stats = Arc::new(WriteStats::default());
         let counters = stats.clone();
@@ -97,7 +107,11 @@ impl Writer {
             .spawn(move || {
                 super::event_heads::keep_lists_on_this_thread();
                 super::counters::keep_on_this_thread();
-                run(&file, queue, &counters, &announcer, policy)
+                let mut engine = Engine {
+                    backend,
+                    conn: None,
+                };
+                run(&mut engine, queue, &counters, &announcer, policy)
             })?;
         Ok(Writer {
             jobs,
@@ -161,7 +175,7 @@ impl Writer {
 }
 
 fn run(
-    file: &DataFile,
+    engine: &mut Engine,
     mut queue: mpsc::Receiver<Job>,
     stats: &WriteStats,
     changes: &broadcast::Sender<MembershipChange>,
@@ -177,7 +191,7 @@ fn run(
         }
         let (writes, started) = (batch.len(), std::time::Instant::now());
         ANNOUNCED.with_borrow_mut(Vec::clear);
-        let outcome = commit_guarded(file, batch, policy, false);
+        let outcome = commit_guarded(engine, batch, policy, false);
         if outcome.committed {
             stats.commit(writes, started.elapsed());
             for change in ANNOUNCED.with_borrow_mut(std::mem::take) {
@@ -187,7 +201,7 @@ fn run(
         }
         if outcome.waiting > 0 && policy.when_idle && queue.is_empty() {
             // Nothing else to do: file what waits, so searches read it from the index again.
-            commit_guarded(file, Vec::new(), policy, true);
+            commit_guarded(engine, Vec::new(), policy, true);
         }
     }
 }
@@ -196,15 +210,19 @@ fn run(
 /// every later write) down with it. Its batch's transaction is dropped unwritten, its callers are told
 /// the write failed, and the writer goes on with the next batch.
 fn commit_guarded(
-    file: &DataFile,
+    engine: &mut Engine,
     batch: Vec<Job>,
     policy: IndexPolicy,
     file_now: bool,
 ) -> Outcome {
     let jobs = batch.len();
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        commit_batch(file, batch, policy, file_now)
-    }));
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &engine.backend {
+            Backend::File(file) => commit_batch(file, batch, policy, file_now),
+            Backend::Postgres(pg) => {
+                postgres::commit_batch(pg, &mut engine.conn, batch, policy, file_now)
+            }
+        }));
     let outcome = outcome.unwrap_or_else(|_| {
         tracing::error!(jobs, "a write panicked; its batch was not committed");
         Outcome {
@@ -212,8 +230,9 @@ fn commit_guarded(
             waiting: 0,
         }
     });
-    if !outcome.committed {
-        // What the batch's jobs remembered was never stored.
+    if !outcome.committed || engine.backend.shared() {
+        // What the batch's jobs remembered was never stored, or other nodes may change it before the
+        // next batch.
         super::event_heads::forget_all();
         super::index_queue::forget_all();
         super::counters::forget_all();
@@ -237,6 +256,28 @@ fn file_queue(
     Ok(waiting)
 }
 
+/// Answers every job of a batch that could not begin with why.
+fn fail_all(batch: Vec<Job>, e: &Error) {
+    for job in batch {
+        job(Err(e))(Err(e.clone()));
+    }
+}
+
+/// Runs the jobs of a batch in `tx`, then files the index queue when due and writes the moved counters;
+/// returns the completions and, unless something before the commit failed, how many messages still wait.
+fn apply(
+    tx: &Tx<'_>,
+    batch: Vec<Job>,
+    policy: IndexPolicy,
+    file_now: bool,
+) -> (Vec<Completion>, Result<u64, Error>) {
+    let jobs = batch.len();
+    let completions: Vec<Completion> = batch.into_iter().map(|job| job(Ok(tx))).collect();
+    let before_commit = file_queue(tx, jobs, policy, file_now)
+        .and_then(|waiting| super::counters::persist(tx).map(|()| waiting));
+    (completions, before_commit)
+}
+
 /// Applies, files the index queue when due, and commits one batch.
 fn commit_batch(file: &DataFile, batch: Vec<Job>, policy: IndexPolicy, file_now: bool) -> Outcome {
     let failed = Outcome {
@@ -246,9 +287,7 @@ fn commit_batch(file: &DataFile, batch: Vec<Job>, policy: IndexPolicy, file_now:
     let db = match file.get_or_reopen() {
         Ok(db) => db,
         Err(e) => {
-            for job in batch {
-                job(Err(&e))(Err(e.clone()));
-            }
+            fail_all(batch, &e);
             return failed;
         }
     };
@@ -262,11 +301,8 @@ fn commit_batch(file: &DataFile, batch: Vec<Job>, policy: IndexPolicy, file_now:
     });
     match txn {
         Ok(txn) => {
-            let jobs = batch.len();
             let tx = Tx::new(&txn);
-            let completions: Vec<Completion> = batch.into_iter().map(|job| job(Ok(&tx))).collect();
-            let before_commit = file_queue(&tx, jobs, policy, file_now)
-                .and_then(|waiting| super::counters::persist(&tx).map(|()| waiting));
+            let (completions, before_commit) = apply(&tx, batch, policy, file_now);
             // The batch's tables are closed before the commit.
             drop(tx);
             let (committed, waiting) = match before_commit {
@@ -292,9 +328,7 @@ fn commit_batch(file: &DataFile, batch: Vec<Job>, policy: IndexPolicy, file_now:
         Err(e) => {
             let e = Error::from(e);
             tracing::error!(error = %e, "cannot start a write transaction");
-            for job in batch {
-                job(Err(&e))(Err(e.clone()));
-            }
+            fail_all(batch, &e);
             file.close_after_error(db);
             failed
         }

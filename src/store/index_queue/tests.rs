@@ -175,7 +175,7 @@ async fn merges_and_erasure_see_waiting_messages() {
     let client_ids = store
         .read(|txn| {
             use crate::store::kv::typed::TypedRead;
-            let kv = crate::store::kv::read::RedbReadKv::new(txn);
+            let kv = txn;
             Ok(kv.all_in(&crate::store::tables::CLIENT_IDS)?.len())
         })
         .await

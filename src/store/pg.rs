@@ -1,0 +1,235 @@
+//! PostgreSQL as the storage engine, for shops that run several Sodan nodes on one database.
+//!
+//! Every byte table of [`super::kv`] is a range of one table, `sodan_kv (t text, k bytea, v bytea)` with
+//! the primary key `(t, k)`: `bytea` compares bytes as redb does, so the ordered keys scan in the same
+//! order, and a table that was never written has no rows, as in redb. One table (not one per name) means
+//! no DDL at run time: a new table of a new schema version is made by its first write, as in the file.
+//!
+//! Writes keep the single-writer rule the rest of the store is written for: each batch takes a
+//! transaction-level advisory lock first ([`WRITE_LOCK`]), so the batches of every node run one after the
+//! other and each sees what the last one committed. A queue entry is therefore taken by one node only (the
+//! next batch, on any node, finds it gone), sequence numbers stay gap-free, and id counters are read
+//! afresh by each batch. Reads run in their own `REPEATABLE READ` snapshot, never waiting for writes.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ops::Bound;
+use std::sync::Mutex;
+
+use postgres::types::ToSql;
+use postgres::{Client, IsolationLevel, NoTls, Statement, Transaction};
+
+use super::Error;
+use super::kv::{Entries, Kv, KvRead, Span};
+
+/// The advisory lock every write transaction holds (any number no other program on the database uses).
+pub const WRITE_LOCK: i64 = 0x50da_0001;
+/// Idle connections kept for reads.
+const POOLED: usize = 8;
+
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS sodan_kv (
+    t text NOT NULL,
+    k bytea NOT NULL,
+    v bytea NOT NULL,
+    PRIMARY KEY (t, k)
+)";
+
+fn pg_error(e: postgres::Error) -> Error {
+    // The message names the statement's error, never the connection string (it may hold a password).
+    Error::Storage(format!("postgresql: {e}"))
+}
+
+/// A connection with the statements prepared on it (each query is parsed once per connection).
+pub struct Conn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl Conn {
+    /// A transaction on this connection (begun as `begin` says) with its statements at hand.
+    pub fn kv(
+        &mut self,
+        begin: impl FnOnce(&mut Client) -> Result<Transaction<'_>, postgres::Error>,
+    ) -> Result<PgKv<'_>, Error> {
+        let txn = begin(&mut self.client).map_err(pg_error)?;
+        Ok(PgKv {
+            txn: RefCell::new(txn),
+            statements: RefCell::new(&mut self.statements),
+        })
+    }
+}
+
+/// A PostgreSQL database holding one shop's data.
+pub struct Pg {
+    url: String,
+    idle: Mutex<Vec<Conn>>,
+}
+
+impl std::fmt::Debug for Pg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pg { .. }")
+    }
+}
+
+impl Pg {
+    /// Connects to `url` (`postgres://user:password@host/database`) and makes the table if missing.
+    pub fn connect(url: &str) -> Result<Pg, Error> {
+        let pg = Pg {
+            url: url.to_owned(),
+            idle: Mutex::new(Vec::new()),
+        };
+        let mut conn = pg.conn()?;
+        // Two nodes starting at once may both try; the lock makes the second wait and find it made.
+        let mut txn = conn.client.transaction().map_err(pg_error)?;
+        txn.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+            .map_err(pg_error)?;
+        txn.batch_execute(SCHEMA).map_err(pg_error)?;
+        txn.commit().map_err(pg_error)?;
+        pg.give_back(conn);
+        Ok(pg)
+    }
+
+    /// A connection: an idle one, else a new one.
+    pub fn conn(&self) -> Result<Conn, Error> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match idle {
+            Some(conn) if !conn.client.is_closed() => Ok(conn),
+            _ => Ok(Conn {
+                client: Client::connect(&self.url, NoTls).map_err(pg_error)?,
+                statements: HashMap::new(),
+            }),
+        }
+    }
+
+    /// Returns a connection for the next read (closed ones, and those beyond [`POOLED`], are dropped).
+    pub fn give_back(&self, conn: Conn) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if !conn.client.is_closed() && idle.len() < POOLED {
+            idle.push(conn);
+        }
+    }
+
+    /// Runs `f` in a read-only snapshot.
+    pub fn read<T>(&self, f: impl FnOnce(&PgKv<'_>) -> Result<T, Error>) -> Result<T, Error> {
+        let mut conn = self.conn()?;
+        let result = {
+            let kv = conn.kv(|client| {
+                client
+                    .build_transaction()
+                    .isolation_level(IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()
+            })?;
+            let result = f(&kv);
+            kv.into_transaction().commit().map_err(pg_error)?;
+            result
+        };
+        self.give_back(conn);
+        result
+    }
+}
+
+/// [`KvRead`] and [`Kv`] inside one PostgreSQL transaction.
+pub struct PgKv<'c> {
+    txn: RefCell<Transaction<'c>>,
+    statements: RefCell<&'c mut HashMap<String, Statement>>,
+}
+
+impl<'c> PgKv<'c> {
+    /// Runs `sql` (prepared once per connection) with `params`.
+    fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>, Error> {
+        let mut txn = self.txn.borrow_mut();
+        let mut statements = self.statements.borrow_mut();
+        let statement = match statements.get(sql) {
+            Some(statement) => statement.clone(),
+            None => {
+                let statement = txn.prepare(sql).map_err(pg_error)?;
+                statements.insert(sql.to_owned(), statement.clone());
+                statement
+            }
+        };
+        txn.query(&statement, params).map_err(pg_error)
+    }
+
+    /// Commits the transaction.
+    pub fn commit(self) -> Result<(), Error> {
+        self.txn.into_inner().commit().map_err(pg_error)
+    }
+
+    /// The transaction, to commit it.
+    pub fn into_transaction(self) -> Transaction<'c> {
+        self.txn.into_inner()
+    }
+
+    /// Takes the write lock (see the module's notes); held until the transaction ends.
+    pub fn lock_for_writing(&self) -> Result<(), Error> {
+        self.txn
+            .borrow_mut()
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+            .map_err(pg_error)?;
+        Ok(())
+    }
+}
+
+impl KvRead for PgKv<'_> {
+    fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        let rows = self.query(
+            "SELECT v FROM sodan_kv WHERE t = $1 AND k = $2",
+            &[&table, &key],
+        )?;
+        Ok(rows.into_iter().next().map(|r| r.get(0)))
+    }
+
+    fn range(&self, table: &'static str, span: Span<'_>) -> Result<Entries, Error> {
+        let mut sql = String::from("SELECT k, v FROM sodan_kv WHERE t = $1");
+        let limit = i64::try_from(span.limit).unwrap_or(i64::MAX);
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&table];
+        for (bound, included, excluded) in [(&span.from, ">=", ">"), (&span.to, "<=", "<")] {
+            let (op, key) = match bound {
+                Bound::Included(key) => (included, key),
+                Bound::Excluded(key) => (excluded, key),
+                Bound::Unbounded => continue,
+            };
+            params.push(key);
+            sql.push_str(&format!(" AND k {op} ${}", params.len()));
+        }
+        sql.push_str(if span.reverse {
+            " ORDER BY k DESC"
+        } else {
+            " ORDER BY k"
+        });
+        params.push(&limit);
+        sql.push_str(&format!(" LIMIT ${}", params.len()));
+        let rows = self.query(&sql, &params)?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    fn count(&self, table: &'static str) -> Result<u64, Error> {
+        let rows = self.query("SELECT count(*) FROM sodan_kv WHERE t = $1", &[&table])?;
+        let n: i64 = rows.first().map_or(0, |r| r.get(0));
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+impl Kv for PgKv<'_> {
+    fn put(&self, table: &'static str, key: &[u8], value: &[u8]) -> Result<(), Error> {
+        self.query(
+            "INSERT INTO sodan_kv (t, k, v) VALUES ($1, $2, $3) \
+             ON CONFLICT (t, k) DO UPDATE SET v = EXCLUDED.v RETURNING 1",
+            &[&table, &key, &value],
+        )?;
+        Ok(())
+    }
+
+    fn delete(&self, table: &'static str, key: &[u8]) -> Result<bool, Error> {
+        let gone = self.query(
+            "DELETE FROM sodan_kv WHERE t = $1 AND k = $2 RETURNING 1",
+            &[&table, &key],
+        )?;
+        Ok(!gone.is_empty())
+    }
+}
