@@ -34,7 +34,13 @@ impl App {
         if let Some(limit) = crate::web::request_bounds::raise_open_files() {
             tracing::debug!(limit, "open-file limit");
         }
-        let store = Store::open_with(&config.database_path(), config.history).await?;
+        let store = match &config.database {
+            Some(url) => {
+                let uploads = config.data_dir.join("uploads");
+                Store::open_postgres(&url.0, &uploads, config.history).await?
+            }
+            None => Store::open_with(&config.database_path(), config.history).await?,
+        };
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| BuildError::Bind(config.bind.clone(), e))?;
         let addr = listener

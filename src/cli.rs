@@ -87,6 +87,16 @@ pub struct DataArgs {
     /// Directory holding the data file (sodan.redb) and uploads [default: ./sodan-data]
     #[arg(long, env = "SODAN_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// PostgreSQL database several nodes share, e.g. postgres://sodan:password@db.internal/sodan
+    /// (uploads then go to the data directory's uploads/, which the nodes must share) [default: the redb
+    /// file in the data directory]
+    #[arg(
+        long,
+        env = "SODAN_DATABASE",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
     /// Configuration file [default: ./sodan.toml when it exists]
     #[arg(long, env = "SODAN_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -28,6 +28,8 @@ pub struct Config {
     pub bind: String,
     /// The directory holding every file Sodan writes.
     pub data_dir: PathBuf,
+    /// The PostgreSQL database several nodes share (its URL may hold a password); `None`: the redb file.
+    pub database: Option<Secret>,
     /// The address people use to reach Sodan, without a trailing slash; `None` derives it from the bound
     /// address once the listener is bound.
     pub public_url: Option<String>,
@@ -68,6 +70,7 @@ impl Config {
         Self {
             bind: DEFAULT_BIND.to_owned(),
             data_dir: data_dir.into(),
+            database: None,
             public_url: None,
             log_format: LogFormat::Text,
             behind_proxy: false,
@@ -108,6 +111,13 @@ impl Config {
                 .or(file.bind)
                 .unwrap_or_else(|| DEFAULT_BIND.to_owned()),
             data_dir: data_dir(&args.data, file.data_dir),
+            database: args
+                .data
+                .database
+                .clone()
+                .or(file.database)
+                .filter(|url| !url.is_empty())
+                .map(Secret),
             public_url,
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
             behind_proxy: args.behind_proxy.or(file.behind_proxy).unwrap_or(false),
@@ -172,6 +182,7 @@ fn data_dir(args: &DataArgs, from_file: Option<PathBuf>) -> PathBuf {
 struct FileConfig {
     bind: Option<String>,
     data_dir: Option<PathBuf>,
+    database: Option<String>,
     public_url: Option<String>,
     log_format: Option<LogFormat>,
     behind_proxy: Option<bool>,
@@ -321,7 +332,8 @@ mod tests {
         let file = dir.join("sodan.toml");
         std::fs::write(
             &file,
-            "bind = \"0.0.0.0:9000\"\npublic_url = \"https://shop.example\"\n",
+            "bind = \"0.0.0.0:9000\"\npublic_url = \"https://shop.example\"\n\
+             database = \"postgres://sodan:hunter2@db.internal/sodan\"\n",
         )
         .unwrap();
         let args = ServeArgs {
@@ -329,6 +341,7 @@ mod tests {
             data: DataArgs {
                 config: Some(file),
                 data_dir: None,
+                database: None,
             },
             ..ServeArgs::default()
         };
@@ -336,6 +349,14 @@ mod tests {
         assert_eq!(config.bind, "127.0.0.1:7000");
         assert_eq!(config.public_url.as_deref(), Some("https://shop.example"));
         assert_eq!(config.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        assert_eq!(
+            config.database.as_ref().map(|s| s.0.as_str()),
+            Some("postgres://sodan:hunter2@db.internal/sodan")
+        );
+        assert!(
+            !format!("{config:?}").contains("hunter2"),
+            "the database password is never printed"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 
@@ -348,6 +369,7 @@ mod tests {
         let args = DataArgs {
             config: Some(file),
             data_dir: None,
+            database: None,
         };
         let err = Config::data_dir_from(&args).unwrap_err().to_string();
         assert!(err.contains("bnid"), "{err}");

@@ -3,10 +3,10 @@
 //! # Codemap
 //! - [`cli`] and [`config`]: the command line, then the validated [`config::Config`] every path derives from.
 //! - [`app`]: binds the listener and runs the HTTP server until it is told to stop.
-//! - [`store`]: the only module that knows redb; tables, schema version, durable writes. Tables move to
-//!   the byte-level interface every storage engine can offer (`store::kv`: get, put, delete and ordered
-//!   range scans over byte keys that sort as the keys do, inside one write `store::tx::Tx`); the ones
-//!   still typed redb tables are listed in `store/tables.rs` as `TableDefinition`s.
+//! - [`store`]: the only module that knows a storage engine (redb, or PostgreSQL for several nodes); tables,
+//!   schema version, durable writes. Every table is kept through the byte-level interface both engines
+//!   offer (`store::kv`: get, put, delete and ordered range scans over byte keys that sort as the keys
+//!   do), read inside one `store::rx::Rx` and written inside one `store::tx::Tx`.
 //! - [`operators`]: who may sign in to the console, with which role (plain types and rules).
 //! - [`sites`]: the shop's site as the widget sees it: key, allowed origins, look.
 //! - [`visitors`]: the people on the shop's site, remembered by a token; a visitor record is a customer.

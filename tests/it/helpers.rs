@@ -58,11 +58,48 @@ pub async fn spawn_app_in_with(data_dir: &Path, tweak: impl FnOnce(&mut Config))
     start(config).await
 }
 
+/// The PostgreSQL database of `data_dir` when the suite runs on PostgreSQL: `SODAN_TEST_POSTGRES` names a
+/// server (`scripts/test-postgres.sh` starts one), and each data directory gets a fresh database of its
+/// own, named in the directory so that a restart finds it again.
+fn postgres_for(data_dir: &Path) -> Option<String> {
+    let server = std::env::var("SODAN_TEST_POSTGRES").ok()?;
+    let marker = data_dir.join("test-database");
+    if let Ok(name) = std::fs::read_to_string(&marker) {
+        return Some(format!("{server}/{name}"));
+    }
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let name = format!(
+        "sodan_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let admin = format!("{server}/postgres");
+    let create = format!("CREATE DATABASE {name}");
+    // The sync client runs its own runtime: not on this test's.
+    std::thread::spawn(move || {
+        postgres::Client::connect(&admin, postgres::NoTls)
+            .and_then(|mut c| c.batch_execute(&create))
+            .expect("a database for the test")
+    })
+    .join()
+    .expect("creating the database");
+    std::fs::write(&marker, &name).expect("the database's name");
+    Some(format!("{server}/{name}"))
+}
+
 async fn start(mut config: Config) -> TestApp {
     let data_dir = config.data_dir.clone();
     let data_dir = data_dir.as_path();
     config.bind = "127.0.0.1:0".into();
+    if config.database.is_none() {
+        config.database = postgres_for(data_dir).map(sodan::config::Secret);
+    }
+    let on_postgres = config.database.is_some();
     let app = App::build(config).await.expect("the app builds");
+    assert!(
+        !on_postgres || !data_dir.join("sodan.redb").exists(),
+        "on PostgreSQL no redb file is made"
+    );
     let address = format!("http://127.0.0.1:{}", app.port());
     let setup_url = app.setup_url().map(str::to_owned);
     let handle = app.handle();
