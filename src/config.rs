@@ -167,6 +167,18 @@ impl Config {
         let file = FileConfig::load(args)?;
         Ok(data_dir(args, file.data_dir))
     }
+
+    /// The PostgreSQL database for commands that read or write the data (`backup`, `restore`, `check`),
+    /// from the flag, the environment or the file; `None`: the redb file.
+    pub fn database_from(args: &DataArgs) -> Result<Option<Secret>, ConfigError> {
+        let file = FileConfig::load(args)?;
+        Ok(args
+            .database
+            .clone()
+            .or(file.database)
+            .filter(|url| !url.is_empty())
+            .map(Secret))
+    }
 }
 
 fn data_dir(args: &DataArgs, from_file: Option<PathBuf>) -> PathBuf {

@@ -58,6 +58,18 @@ fn serve(args: ServeArgs) -> Result<(), AnyError> {
     })
 }
 
+/// Opens the data `data` names: the PostgreSQL database, else the redb file in the data directory.
+async fn open_store(data: &sodan::cli::DataArgs) -> Result<Store, AnyError> {
+    let data_dir = Config::data_dir_from(data)?;
+    Ok(match Config::database_from(data)? {
+        Some(url) => {
+            let uploads = data_dir.join("uploads");
+            Store::open_postgres(&url.0, &uploads, Default::default()).await?
+        }
+        None => Store::open(&Config::with_data_dir(data_dir).database_path()).await?,
+    })
+}
+
 fn create_admin(args: CreateAdminArgs) -> Result<(), AnyError> {
     let data_dir = Config::data_dir_from(&args.data)?;
     let email = Email::parse(&args.email)
@@ -75,7 +87,7 @@ fn create_admin(args: CreateAdminArgs) -> Result<(), AnyError> {
         .enable_all()
         .build()?
         .block_on(async move {
-            let store = Store::open(&config.database_path()).await?;
+            let store = open_store(&args.data).await?;
             let new = NewOperator {
                 email,
                 name,
@@ -102,15 +114,13 @@ fn with_account(
     action: &'static str,
     work: impl AsyncFnOnce(&Store, &operators::Operator) -> Result<(), AnyError>,
 ) -> Result<(), AnyError> {
-    let data_dir = Config::data_dir_from(&args.data)?;
     let email = Email::parse(&args.email)
         .map_err(|_| format!("{:?} is not an e-mail address", args.email))?;
-    let config = Config::with_data_dir(data_dir);
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
         .block_on(async move {
-            let store = Store::open(&config.database_path()).await?;
+            let store = open_store(&args.data).await?;
             let operator = store
                 .operator_by_email(&email)
                 .await?
@@ -156,10 +166,20 @@ fn database_path(data: &sodan::cli::DataArgs) -> Result<std::path::PathBuf, AnyE
 }
 
 /// `sodan backup FILE`: written to FILE.part first, then renamed, so a FILE is always complete.
+/// Writes a backup of the data `data` names (the redb file, or the PostgreSQL database) to `out`.
+fn export(
+    data: &sodan::cli::DataArgs,
+    out: &mut impl std::io::Write,
+) -> Result<backup::Summary, AnyError> {
+    Ok(match Config::database_from(data)? {
+        Some(url) => backup::postgres::export(&url.0, &Config::data_dir_from(data)?, out)?,
+        None => backup::export(&database_path(data)?, out)?,
+    })
+}
+
 fn backup(args: BackupArgs) -> Result<(), AnyError> {
-    let db = database_path(&args.data)?;
     let summary = if args.file.as_os_str() == "-" {
-        backup::export(&db, &mut std::io::stdout().lock())?
+        export(&args.data, &mut std::io::stdout().lock())?
     } else {
         let partial = args.file.with_extension("part");
         // A backup holds every secret (SMTP password, LINE token, identity secret): owner-only, 0600.
@@ -168,7 +188,7 @@ fn backup(args: BackupArgs) -> Result<(), AnyError> {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut out = std::io::BufWriter::new(options.open(&partial)?);
-        let summary = backup::export(&db, &mut out)?;
+        let summary = export(&args.data, &mut out)?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(&partial, &args.file)?;
         summary
@@ -184,33 +204,39 @@ fn backup(args: BackupArgs) -> Result<(), AnyError> {
 
 /// `sodan restore FILE`.
 fn restore(args: BackupArgs) -> Result<(), AnyError> {
-    let db = database_path(&args.data)?;
-    let summary = if args.file.as_os_str() == "-" {
-        backup::import(std::io::stdin().lock(), &db)?
+    let input: Box<dyn std::io::BufRead> = if args.file.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
     } else {
-        backup::import(
-            std::io::BufReader::new(std::fs::File::open(&args.file)?),
-            &db,
-        )?
+        Box::new(std::io::BufReader::new(std::fs::File::open(&args.file)?))
+    };
+    let (summary, into) = match Config::database_from(&args.data)? {
+        Some(url) => {
+            let data_dir = Config::data_dir_from(&args.data)?;
+            let summary = backup::postgres::import(input, &url.0, &data_dir)?;
+            (summary, "the database".to_owned())
+        }
+        None => {
+            let db = database_path(&args.data)?;
+            (backup::import(input, &db)?, db.display().to_string())
+        }
     };
     eprintln!(
-        "restored {} rows and {} files into {}",
-        summary.rows,
-        summary.files,
-        db.display()
+        "restored {} rows and {} files into {into}",
+        summary.rows, summary.files
     );
     Ok(())
 }
 
 /// `sodan check`: reads everything once, as a backup would, without writing anything.
 fn check(args: DataOnly) -> Result<(), AnyError> {
-    let db = database_path(&args.data)?;
-    let summary = backup::export(&db, &mut std::io::sink())?;
+    let summary = export(&args.data, &mut std::io::sink())?;
+    let what = match Config::database_from(&args.data)? {
+        Some(_) => "the database".to_owned(),
+        None => database_path(&args.data)?.display().to_string(),
+    };
     println!(
-        "ok: {} reads back ({} rows, {} files)",
-        db.display(),
-        summary.rows,
-        summary.files
+        "ok: {what} reads back ({} rows, {} files)",
+        summary.rows, summary.files
     );
     Ok(())
 }

@@ -44,7 +44,7 @@ impl Backend {
 
 /// Applies every migration a PostgreSQL database lacks, each in its own transaction under the write lock
 /// (nodes starting together migrate once).
-fn migrate_postgres(pg: &Pg) -> Result<(), Error> {
+pub(super) fn migrate_postgres(pg: &Pg) -> Result<(), Error> {
     let mut conn = pg.conn()?;
     loop {
         let kv = conn.kv(|client| client.transaction())?;

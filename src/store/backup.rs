@@ -25,6 +25,8 @@ fn exported_tables() -> Vec<&'static str> {
     byte_tables::ALL.iter().map(|l| l.name).collect()
 }
 
+pub mod postgres;
+
 /// The format version written in the header.
 pub const FORMAT: u64 = 1;
 
@@ -90,29 +92,7 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
             migrate::SCHEMA_VERSION
         )));
     }
-    let header =
-        json!({ "sodan_backup": FORMAT, "schema": schema, "created_at": crate::clock::now() });
-    writeln!(out, "{header}").map_err(err)?;
-    let mut summary = Summary::default();
-    let mut line = |table: &str, k: Value, v: Value| -> Result<(), BackupError> {
-        summary.rows += 1;
-        writeln!(out, "{}", json!({ "t": table, "k": k, "v": v })).map_err(err)
-    };
     let kv = RedbReadKv::new(&txn);
-    for layout in byte_tables::ALL {
-        for (k, v) in kv.range(layout.name, Span::all()).map_err(err)? {
-            line(
-                layout.name,
-                layout.key_json(&k).map_err(err)?,
-                layout.value_json(&v).map_err(err)?,
-            )?;
-        }
-    }
-    // The client ids of messages still waiting to be indexed, as the rows they become once filed.
-    for ((a, b), (c, d)) in super::index_queue::waiting_client_ids(&kv).map_err(err)? {
-        line(CLIENT_IDS.name(), json!([a, b]), json!([c, d]))?;
-    }
-
     // Every table in the file is in the export, so a backup is also a complete view of what is stored.
     let known = exported_tables();
     for table in txn.list_tables().map_err(err)? {
@@ -125,8 +105,38 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
             )));
         }
     }
-
     let files = db_path.parent().unwrap_or(Path::new(".")).join("uploads");
+    write_rows(&kv, schema, &files, out)
+}
+
+/// Writes the header, every row of `kv`'s snapshot and every uploaded file (from `files`).
+fn write_rows(
+    kv: &impl KvRead,
+    schema: u64,
+    files: &Path,
+    out: &mut impl Write,
+) -> Result<Summary, BackupError> {
+    let header =
+        json!({ "sodan_backup": FORMAT, "schema": schema, "created_at": crate::clock::now() });
+    writeln!(out, "{header}").map_err(err)?;
+    let mut summary = Summary::default();
+    let mut line = |table: &str, k: Value, v: Value| -> Result<(), BackupError> {
+        summary.rows += 1;
+        writeln!(out, "{}", json!({ "t": table, "k": k, "v": v })).map_err(err)
+    };
+    for layout in byte_tables::ALL {
+        for (k, v) in kv.range(layout.name, Span::all()).map_err(err)? {
+            line(
+                layout.name,
+                layout.key_json(&k).map_err(err)?,
+                layout.value_json(&v).map_err(err)?,
+            )?;
+        }
+    }
+    // The client ids of messages still waiting to be indexed, as the rows they become once filed.
+    for ((a, b), (c, d)) in super::index_queue::waiting_client_ids(kv).map_err(err)? {
+        line(CLIENT_IDS.name(), json!([a, b]), json!([c, d]))?;
+    }
     for upload in kv.records_where(&UPLOADS, |_| true).map_err(err)? {
         let bytes = std::fs::read(files.join(&upload.stored_as))
             .map_err(|e| err(format!("upload {} ({}): {e}", upload.id, upload.stored_as)))?;
@@ -155,6 +165,28 @@ pub fn import(input: impl BufRead, db_path: &Path) -> Result<Summary, BackupErro
     let files = dir.join("uploads");
     std::fs::create_dir_all(&files).map_err(err)?;
     let mut lines = input.lines();
+    let schema = read_header(&mut lines)?;
+    let db = Database::create(db_path).map_err(err)?;
+    let summary = {
+        let mut txn = db.begin_write().map_err(err)?;
+        txn.set_two_phase_commit(true);
+        let tx = Tx::new(&txn);
+        let summary = read_rows(lines, &tx, schema, &files)?;
+        drop(tx);
+        txn.commit().map_err(err)?;
+        summary
+    };
+    drop(db);
+    // Files first, then the data that refers to them: now bring the schema up to this version.
+    let db = Database::create(db_path).map_err(err)?;
+    migrate::run(&db).map_err(|e: OpenError| err(e))?;
+    Ok(summary)
+}
+
+/// Reads the header line; the backup's schema version.
+fn read_header(
+    lines: &mut impl Iterator<Item = std::io::Result<String>>,
+) -> Result<u64, BackupError> {
     let header: Value = serde_json::from_str(
         &lines
             .next()
@@ -172,43 +204,42 @@ pub fn import(input: impl BufRead, db_path: &Path) -> Result<Summary, BackupErro
             migrate::SCHEMA_VERSION
         )));
     }
-    let db = Database::create(db_path).map_err(err)?;
+    Ok(schema)
+}
+
+/// Stores every row after the header in `tx` and writes every uploaded file into `files`, then builds
+/// the search index (not in backups) when the schema has one.
+fn read_rows(
+    lines: impl Iterator<Item = std::io::Result<String>>,
+    tx: &Tx<'_>,
+    schema: u64,
+    files: &Path,
+) -> Result<Summary, BackupError> {
     let mut summary = Summary::default();
-    {
-        let mut txn = db.begin_write().map_err(err)?;
-        txn.set_two_phase_commit(true);
-        let tx = Tx::new(&txn);
-        for (number, line) in lines.enumerate() {
-            let line = line.map_err(err)?;
-            let row: Value = serde_json::from_str(&line)
-                .map_err(|e| err(format!("line {}: {e}", number + 2)))?;
-            if let Some(name) = row["file"].as_str() {
-                if !crate::uploads::is_stored_name(name) {
-                    return Err(err(format!(
-                        "line {}: {name:?} is not a file name inside the uploads folder",
-                        number + 2
-                    )));
-                }
-                super::files::write_private(&files.join(name), &unhex(&text(&row["hex"])?)?)
-                    .map_err(err)?;
-                summary.files += 1;
-                continue;
+    for (number, line) in lines.enumerate() {
+        let line = line.map_err(err)?;
+        let row: Value =
+            serde_json::from_str(&line).map_err(|e| err(format!("line {}: {e}", number + 2)))?;
+        if let Some(name) = row["file"].as_str() {
+            if !crate::uploads::is_stored_name(name) {
+                return Err(err(format!(
+                    "line {}: {name:?} is not a file name inside the uploads folder",
+                    number + 2
+                )));
             }
-            insert(&tx, &text(&row["t"])?, &row["k"], &row["v"])
-                .map_err(|e| err(format!("line {}: {e}", number + 2)))?;
-            summary.rows += 1;
+            super::files::write_private(&files.join(name), &unhex(&text(&row["hex"])?)?)
+                .map_err(err)?;
+            summary.files += 1;
+            continue;
         }
-        // The search index is not in backups: built from the messages (by the migration, for older ones).
-        if schema >= migrate::SEARCH_INDEX_VERSION {
-            super::search_index::rebuild(&tx).map_err(err)?;
-        }
-        drop(tx);
-        txn.commit().map_err(err)?;
+        insert(tx, &text(&row["t"])?, &row["k"], &row["v"])
+            .map_err(|e| err(format!("line {}: {e}", number + 2)))?;
+        summary.rows += 1;
     }
-    drop(db);
-    // Files first, then the data that refers to them: now bring the schema up to this version.
-    let db = Database::create(db_path).map_err(err)?;
-    migrate::run(&db).map_err(|e: OpenError| err(e))?;
+    // Built from the messages (by the migration, for older backups).
+    if schema >= migrate::SEARCH_INDEX_VERSION {
+        super::search_index::rebuild(tx).map_err(err)?;
+    }
     Ok(summary)
 }
 

@@ -191,6 +191,10 @@ impl Store {
     ) -> Result<Store, OpenError> {
         let (url, files) = (url.to_owned(), files.to_owned());
         tokio::task::spawn_blocking(move || {
+            // The folder of the uploads is as private as a data directory Sodan makes.
+            if let Some(dir) = files.parent().filter(|d| !d.as_os_str().is_empty()) {
+                create_private_dir(dir).map_err(|e| OpenError::Io(dir.to_owned(), e))?;
+            }
             let backend = backend::Backend::postgres(&url)?;
             Self::start(backend, files, limits, writer::IndexPolicy::default())
         })

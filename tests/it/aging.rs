@@ -10,7 +10,7 @@ use crate::cli::sodan;
 pub const DAY_MS: u64 = 86_400_000;
 
 fn run(args: &[&str], dir: &std::path::Path) {
-    let output = sodan()
+    let output = crate::helpers::with_engine_of(&mut sodan(), dir)
         .args(args)
         .arg("--data-dir")
         .arg(dir)
@@ -67,7 +67,7 @@ pub fn shift(record: &mut Value, field: &str, ms: u64) {
 pub async fn every_table(dir: &std::path::Path) -> String {
     let data = dir.to_owned();
     let output = tokio::task::spawn_blocking(move || {
-        crate::cli::sodan()
+        crate::helpers::with_engine_of(&mut crate::cli::sodan(), &data)
             .args(["backup", "-", "--data-dir"])
             .arg(data)
             .output()

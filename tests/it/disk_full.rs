@@ -59,6 +59,9 @@ fn fill(dir: &Path) -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_refuses_messages_clearly_and_recovers_when_space_is_back() {
+    if crate::helpers::file_only("a_full_disk") {
+        return;
+    }
     let disk = SmallDisk::mount(24);
     let data_dir = disk.path.join("data");
     let app = spawn_app_in(&data_dir).await;
@@ -266,6 +269,9 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0
 /// under a quarter of it, visitors' messages are refused too; with room again, everything is taken.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_low_disk_stops_uploads_first_and_chat_messages_last() {
+    if crate::helpers::file_only("a_low_disk") {
+        return;
+    }
     let disk = SmallDisk::mount(200);
     let data_dir = disk.path.join("data");
     let app = spawn_app_in(&data_dir).await;

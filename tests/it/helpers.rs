@@ -60,19 +60,15 @@ pub async fn spawn_app_in_with(data_dir: &Path, tweak: impl FnOnce(&mut Config))
 
 /// The PostgreSQL database of `data_dir` when the suite runs on PostgreSQL: `SODAN_TEST_POSTGRES` names a
 /// server (`scripts/test-postgres.sh` starts one), and each data directory gets a fresh database of its
-/// own, named in the directory so that a restart finds it again.
-fn postgres_for(data_dir: &Path) -> Option<String> {
+/// own, remembered so that a restart on the same directory finds it again.
+pub fn postgres_for(data_dir: &Path) -> Option<String> {
+    static DATABASES: std::sync::Mutex<Vec<(PathBuf, String)>> = std::sync::Mutex::new(Vec::new());
     let server = std::env::var("SODAN_TEST_POSTGRES").ok()?;
-    let marker = data_dir.join("test-database");
-    if let Ok(name) = std::fs::read_to_string(&marker) {
+    let mut known = DATABASES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, name)) = known.iter().find(|(dir, _)| dir == data_dir) {
         return Some(format!("{server}/{name}"));
     }
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let name = format!(
-        "sodan_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    );
+    let name = format!("sodan_{}_{}", std::process::id(), known.len());
     let admin = format!("{server}/postgres");
     let create = format!("CREATE DATABASE {name}");
     // The sync client runs its own runtime: not on this test's.
@@ -83,8 +79,31 @@ fn postgres_for(data_dir: &Path) -> Option<String> {
     })
     .join()
     .expect("creating the database");
-    std::fs::write(&marker, &name).expect("the database's name");
+    known.push((data_dir.to_owned(), name.clone()));
     Some(format!("{server}/{name}"))
+}
+
+/// Whether the suite runs on PostgreSQL (`scripts/test-postgres.sh`).
+pub fn on_postgres() -> bool {
+    std::env::var_os("SODAN_TEST_POSTGRES").is_some()
+}
+
+/// Whether the suite runs on PostgreSQL, where a test of the redb data file itself (its lock, its disk
+/// filling up) has nothing to test: it says so and ends.
+pub fn file_only(test: &str) -> bool {
+    let on_postgres = on_postgres();
+    if on_postgres {
+        eprintln!("{test}: a test of the redb data file, not run on PostgreSQL");
+    }
+    on_postgres
+}
+
+/// Points a `sodan` command at the database of `data_dir` when the suite runs on PostgreSQL.
+pub fn with_engine_of<'c>(command: &'c mut Command, data_dir: &Path) -> &'c mut Command {
+    if let Some(url) = postgres_for(data_dir) {
+        command.env("SODAN_DATABASE", url);
+    }
+    command
 }
 
 async fn start(mut config: Config) -> TestApp {

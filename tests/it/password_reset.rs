@@ -141,7 +141,7 @@ async fn admin_reset_password_sets_a_new_password_from_the_shell() {
     app.set_up_owner().await;
     app.stop().await;
 
-    let output = sodan()
+    let output = crate::helpers::with_engine_of(&mut sodan(), dir.path())
         .args([
             "admin",
             "reset-password",
@@ -158,7 +158,7 @@ async fn admin_reset_password_sets_a_new_password_from_the_shell() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("new password set"));
-    let unknown = sodan()
+    let unknown = crate::helpers::with_engine_of(&mut sodan(), dir.path())
         .args([
             "admin",
             "reset-password",

@@ -204,7 +204,8 @@ async fn sodan_admin_reset_2fa_removes_it_from_the_shell() {
     let owner = app.set_up_owner().await;
     enrol(&app, &owner).await;
     app.stop().await;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sodan"))
+    let mut sodan = std::process::Command::new(env!("CARGO_BIN_EXE_sodan"));
+    let out = crate::helpers::with_engine_of(&mut sodan, dir.path())
         .args(["admin", "reset-2fa", "--email", OWNER_EMAIL, "--data-dir"])
         .arg(dir.path())
         .output()
