@@ -20,7 +20,19 @@ pub fn sodan() -> Command {
 /// Starts `sodan serve` on a free port; returns the child and every stdout line up to the one naming the
 /// listening address (and the setup link, when one is printed right after it).
 pub fn start_server(data_dir: &Path) -> (Child, String, Vec<String>) {
-    let mut child = crate::helpers::with_engine_of(&mut sodan(), data_dir)
+    start_server_with(
+        data_dir,
+        crate::helpers::with_engine_of(&mut sodan(), data_dir),
+    )
+}
+
+/// [`start_server`] with a node of the PostgreSQL database at `database`.
+pub fn start_node(data_dir: &Path, database: &str) -> (Child, String, Vec<String>) {
+    start_server_with(data_dir, sodan().env("SODAN_DATABASE", database))
+}
+
+fn start_server_with(data_dir: &Path, command: &mut Command) -> (Child, String, Vec<String>) {
+    let mut child = command
         .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         // The crash test writes from one visitor as fast as it can, beyond any visitor's budget.

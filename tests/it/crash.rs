@@ -112,7 +112,7 @@ async fn acknowledged_messages_survive_sigkill_exactly_once() {
 }
 
 /// Reads the whole conversation back and checks each acknowledged message is there once, where its ack said.
-async fn verify(visitor: &mut ws::Ws, acked: &BTreeMap<String, u64>, welcome: &Value) {
+pub(crate) async fn verify(visitor: &mut ws::Ws, acked: &BTreeMap<String, u64>, welcome: &Value) {
     assert!(!acked.is_empty(), "messages were acknowledged");
     let conversation = welcome["conversations"][0]["id"]
         .as_u64()
