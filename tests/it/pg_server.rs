@@ -26,13 +26,16 @@ fn bin_dir() -> PathBuf {
     found.pop().expect("a PostgreSQL server version")
 }
 
-/// `command` run as the unprivileged user `nobody` when the tests run as root (PostgreSQL refuses root).
-fn as_owner(program: PathBuf) -> Command {
-    let is_root = Command::new("id")
+fn is_root() -> bool {
+    Command::new("id")
         .arg("-u")
         .output()
-        .is_ok_and(|o| o.stdout == b"0\n");
-    if !is_root {
+        .is_ok_and(|o| o.stdout == b"0\n")
+}
+
+/// `command` run as the unprivileged user `nobody` when the tests run as root (PostgreSQL refuses root).
+fn as_owner(program: PathBuf) -> Command {
+    if !is_root() {
         return Command::new(program);
     }
     let mut command = Command::new("setpriv");
@@ -59,7 +62,9 @@ impl PgServer {
         }
         let bin = bin_dir();
         let dir = tempfile::tempdir().expect("a directory for the cluster");
-        run(Command::new("chown").arg("nobody").arg(dir.path()), "chown");
+        if is_root() {
+            run(Command::new("chown").arg("nobody").arg(dir.path()), "chown");
+        }
         let data = dir.path().join("data");
         run(
             as_owner(bin.join("initdb")).arg("-D").arg(&data).args([
