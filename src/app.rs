@@ -89,6 +89,22 @@ impl App {
         }
 
         let hub = Hub::start();
+        if let Some(url) = &config.nats {
+            // One subject per shop, named by a secret every node reads from the shared database.
+            let shop = store
+                .secret_setting("relay_subject")
+                .await
+                .map_err(|e| BuildError::Store(e.to_string()))?;
+            let relay = crate::hub::relay::Relay::connect(&url.0, format!("sodan.{shop}.frames"))
+                .await
+                .map_err(|e| BuildError::Relay(e.to_string()))?;
+            hub.relay_through(
+                relay
+                    .start(hub.clone())
+                    .await
+                    .map_err(|e| BuildError::Relay(e.to_string()))?,
+            );
+        }
         crate::upkeep::start(
             &store,
             hub.clone(),
@@ -169,6 +185,8 @@ pub enum BuildError {
     Bind(String, std::io::Error),
     /// A file in the data directory could not be written.
     Io(String, std::io::Error),
+    /// The NATS server linking the nodes could not be reached.
+    Relay(String),
 }
 
 impl From<OpenError> for BuildError {
@@ -190,6 +208,7 @@ impl std::fmt::Display for BuildError {
                 f,
                 "cannot write {path}: {e}; check the data directory's permissions"
             ),
+            Self::Relay(e) => write!(f, "cannot relay to the other nodes: {e}; check --nats"),
         }
     }
 }

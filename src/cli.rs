@@ -108,6 +108,10 @@ pub struct ServeArgs {
     /// Address and port to listen on [default: 127.0.0.1:8080]
     #[arg(long, env = "SODAN_BIND", value_name = "ADDR")]
     pub bind: Option<String>,
+    /// NATS server that carries live messages between the nodes of one shop on PostgreSQL, e.g.
+    /// nats://nats.internal:4222 [default: none, one node]
+    #[arg(long, env = "SODAN_NATS", value_name = "URL", hide_env_values = true)]
+    pub nats: Option<String>,
     /// Address visitors, operators and e-mails use to reach Sodan, e.g. https://chat.example.com
     /// [default: http:// + the bound address]
     #[arg(long, env = "SODAN_PUBLIC_URL", value_name = "URL")]

@@ -30,6 +30,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The PostgreSQL database several nodes share (its URL may hold a password); `None`: the redb file.
     pub database: Option<Secret>,
+    /// The NATS server relaying live frames between the nodes (its URL may hold a password).
+    pub nats: Option<Secret>,
     /// The address people use to reach Sodan, without a trailing slash; `None` derives it from the bound
     /// address once the listener is bound.
     pub public_url: Option<String>,
@@ -71,6 +73,7 @@ impl Config {
             bind: DEFAULT_BIND.to_owned(),
             data_dir: data_dir.into(),
             database: None,
+            nats: None,
             public_url: None,
             log_format: LogFormat::Text,
             behind_proxy: false,
@@ -116,6 +119,12 @@ impl Config {
                 .database
                 .clone()
                 .or(file.database)
+                .filter(|url| !url.is_empty())
+                .map(Secret),
+            nats: args
+                .nats
+                .clone()
+                .or(file.nats)
                 .filter(|url| !url.is_empty())
                 .map(Secret),
             public_url,
@@ -195,6 +204,7 @@ struct FileConfig {
     bind: Option<String>,
     data_dir: Option<PathBuf>,
     database: Option<String>,
+    nats: Option<String>,
     public_url: Option<String>,
     log_format: Option<LogFormat>,
     behind_proxy: Option<bool>,

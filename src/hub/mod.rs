@@ -7,6 +7,7 @@
 
 mod outbox;
 pub mod protocol;
+pub mod relay;
 
 pub use outbox::Outbox;
 use outbox::OutboxSender;
@@ -89,6 +90,8 @@ enum Command {
 pub struct Hub {
     commands: mpsc::Sender<Command>,
     next_id: Arc<AtomicU64>,
+    /// The other nodes of the shop, once a relay links them (see `relay.rs`).
+    relay: Arc<std::sync::OnceLock<relay::Link>>,
 }
 
 impl Hub {
@@ -99,7 +102,13 @@ impl Hub {
         Hub {
             commands,
             next_id: Arc::new(AtomicU64::new(1)),
+            relay: Arc::new(std::sync::OnceLock::new()),
         }
+    }
+
+    /// Sends every frame published from now on to the other nodes too.
+    pub fn relay_through(&self, link: relay::Link) {
+        let _ = self.relay.set(link);
     }
 
     /// Registers a connection for `audience`; frames for it arrive on the returned receiver. Dropping the
@@ -174,6 +183,19 @@ impl Hub {
 
     /// Like [`Hub::publish`], but skips the connection `except` (the sender, which got an ack instead).
     pub async fn publish_except(
+        &self,
+        audience: Audience,
+        frame: Frame,
+        except: Option<ConnectionId>,
+    ) {
+        if let Some(link) = self.relay.get() {
+            link.send(audience, frame.clone());
+        }
+        self.publish_here(audience, frame, except).await;
+    }
+
+    /// Sends a frame to the sockets of this node only (what another node relayed).
+    pub async fn publish_here(
         &self,
         audience: Audience,
         frame: Frame,

@@ -26,9 +26,19 @@ pub fn start_server(data_dir: &Path) -> (Child, String, Vec<String>) {
     )
 }
 
-/// [`start_server`] with a node of the PostgreSQL database at `database`.
-pub fn start_node(data_dir: &Path, database: &str) -> (Child, String, Vec<String>) {
-    start_server_with(data_dir, sodan().env("SODAN_DATABASE", database))
+/// [`start_server`] with a node of the PostgreSQL database at `database`, linked to the other nodes by
+/// the NATS server at `nats`, if any.
+pub fn start_node(
+    data_dir: &Path,
+    database: &str,
+    nats: Option<&str>,
+) -> (Child, String, Vec<String>) {
+    let mut command = sodan();
+    command.env("SODAN_DATABASE", database);
+    if let Some(nats) = nats {
+        command.env("SODAN_NATS", nats);
+    }
+    start_server_with(data_dir, &mut command)
 }
 
 fn start_server_with(data_dir: &Path, command: &mut Command) -> (Child, String, Vec<String>) {

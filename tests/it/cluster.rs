@@ -34,7 +34,7 @@ async fn two_nodes_share_one_gap_free_conversation_and_a_killed_node_loses_nothi
     .await;
     let owner = node_a.set_up_owner().await;
     let site = node_a.configure_widget(&owner, &[SHOP_ORIGIN]).await;
-    let (mut child, node_b, lines) = crate::cli::start_node(dir.path(), &database);
+    let (mut child, node_b, lines) = crate::cli::start_node(dir.path(), &database, None);
     assert!(
         !lines.iter().any(|l| l.contains("/setup?token=")),
         "node B finds the owner node A made: {lines:?}"
@@ -140,5 +140,137 @@ async fn two_nodes_share_one_gap_free_conversation_and_a_killed_node_loses_nothi
         "node B acknowledged messages before it was killed"
     );
     crate::crash::verify(&mut on_a, &acked, &welcome).await;
+    node_a.stop().await;
+}
+
+/// Debian's `nats-server` on a free port, stopped when dropped.
+struct NatsServer {
+    child: std::process::Child,
+    url: String,
+}
+
+impl NatsServer {
+    fn start() -> NatsServer {
+        crate::debian::ensure("nats-server", &["/usr/bin/nats-server"]);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nats-server starts");
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "nats-server listens on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        NatsServer {
+            child,
+            url: format!("nats://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits for a frame on `ws` whose JSON holds `text`.
+async fn frame_with(ws: &mut ws::Ws, text: &str) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let frame = ws
+            .try_recv(left)
+            .await
+            .unwrap_or_else(|| panic!("no frame with {text:?} within 30 s"));
+        if frame.to_string().contains(text) {
+            return frame;
+        }
+    }
+}
+
+/// Live delivery across nodes goes through NATS core (NATS protocol, docs.nats.io): a visitor on one node
+/// and an operator on the other see each other's messages as they are sent, not on their next visit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_on_one_node_and_an_operator_on_the_other_talk_live_through_nats() {
+    let nats = NatsServer::start();
+    let pg = PgServer::start();
+    let database = pg.new_database();
+    let dir = tempfile::tempdir().unwrap();
+    let (url, relay) = (database.clone(), nats.url.clone());
+    let node_a = spawn_app_in_with(dir.path(), move |c| {
+        c.database = Some(Secret(url));
+        c.nats = Some(Secret(relay));
+    })
+    .await;
+    let owner = node_a.set_up_owner().await;
+    let site = node_a.configure_widget(&owner, &[SHOP_ORIGIN]).await;
+    let (mut child, node_b, _) = crate::cli::start_node(dir.path(), &database, Some(&nats.url));
+    let mut feed = ws::console(&node_a, &owner).await;
+
+    let (mut visitor, _) = ws::visitor_hello(node_b.as_str(), &site, None).await;
+    visitor
+        .send(json!({ "type": "message", "client_id": "v1", "body": "Is the blue one in stock?" }))
+        .await;
+    let conversation = visitor.recv_type("ack").await["conversation"]
+        .as_u64()
+        .unwrap();
+    frame_with(&mut feed, "Is the blue one in stock?").await;
+
+    let page = format!("/inbox/{conversation}");
+    let response = node_a
+        .submit(
+            &owner,
+            &page,
+            &format!("{page}/messages"),
+            &[("body", "Yes, two left.")],
+        )
+        .await;
+    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+    let reply = frame_with(&mut visitor, "Yes, two left.").await;
+    assert_eq!(reply["type"], "message", "{reply}");
+    assert_eq!(reply["message"]["author"]["kind"], "operator", "{reply}");
+
+    // A timer both nodes run: the automatic reply to a visitor nobody answers is posted once, not once
+    // per node.
+    crate::autoreply::set_rules(&node_a, &owner, Some(1), false).await;
+    let (mut waiting, _) = ws::visitor_hello(node_b.as_str(), &site, None).await;
+    waiting
+        .send(json!({ "type": "message", "client_id": "w1", "body": "Anyone there?" }))
+        .await;
+    let waited = waiting.recv_type("ack").await["conversation"]
+        .as_u64()
+        .unwrap();
+    frame_with(&mut waiting, "We usually answer within minutes.").await;
+    // Both nodes' timers come round several times meanwhile.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    waiting
+        .send(json!({ "type": "resume", "conversation": waited, "after_seq": 0 }))
+        .await;
+    let stored = waiting.recv_type("messages").await;
+    let automatic: Vec<_> = stored["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["author"]["kind"] == "system")
+        .collect();
+    assert_eq!(
+        automatic.len(),
+        1,
+        "one automatic reply, not one per node: {stored}"
+    );
+
+    let _ = child.kill();
+    let _ = child.wait();
     node_a.stop().await;
 }
