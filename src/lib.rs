@@ -36,25 +36,32 @@
 //!   follows what happens in it (rules the store applies inside its writes).
 //! - [`uploads`]: attached files: which kinds are accepted (sniffed) and how they are named.
 //! - [`auth`]: passwords (argon2id), sessions, CSRF tokens, login rate limits.
-//! - [`hub`]: who is connected, and pushing committed events to their sockets; the wire protocol.
+//! - [`hub`]: who is connected, and pushing committed events to their sockets; the wire protocol; the
+//!   relay that carries those events between the nodes of one shop through NATS (`hub::relay`).
 //! - [`web`]: the only module that knows actix-web; turns requests into calls and renders answers.
 //! - [`i18n`]: the console's Japanese and English texts and how a language is chosen.
 //! - [`fuzz`]: entry points that run untrusted input through every check (fuzz targets and tests).
 //! - `web::error`: the one place errors become HTTP statuses and messages.
 //!
 //! # Invariants
-//! 1. Only `store/` imports redb. Only `web/` imports actix (so the session and CSRF extractors live there,
-//!    on top of the framework-free `auth/`). Only `web/` renders askama templates.
+//! 1. Only `store/` imports redb or the PostgreSQL driver. Only `web/` imports actix (so the session and
+//!    CSRF extractors live there, on top of the framework-free `auth/`). Only `web/` renders askama
+//!    templates.
 //! 2. No global mutable state: config, store and limiter hang off [`app::App`] and travel through
 //!    `web::Data`, so a test can run several servers in one process. (The store's writer thread keeps its
 //!    batch's segment announcements and the parsed segment definitions in thread-locals of its own thread:
 //!    one writer thread per data file.)
-//! 3. Blocking work (redb, argon2) never runs on an actix worker thread: it goes through the store's async
-//!    wrappers or the blocking pool.
+//! 3. Blocking work (redb, PostgreSQL's sync client, argon2) never runs on an actix worker thread: it goes
+//!    through the store's async wrappers or the blocking pool.
 //! 4. Nothing is acknowledged before it is committed durably. Every write is one transaction (one `Tx`),
-//!    whatever tables it touches.
+//!    whatever tables it touches, on either engine; write batches run one at a time, on PostgreSQL across
+//!    every node too (an advisory lock), so write code is written for a single writer. What a batch keeps
+//!    in memory for the next one (id counters, event lists) is kept only on the redb file, whose writer is
+//!    the only one.
 //! 5. Every request that reads or writes an account checks that the caller may touch it: a visitor's socket
 //!    only its own customer record, an API token only its scopes.
+//! 6. The hub pushes only what is committed; the NATS relay between nodes carries the same frames and
+//!    may lose some, which clients recover by resuming from their last sequence number.
 #![warn(missing_docs)]
 
 pub mod ai;
