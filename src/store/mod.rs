@@ -32,6 +32,7 @@ mod customer_reads;
 mod customers;
 mod data_file;
 mod erasure;
+mod errors;
 mod event_heads;
 mod faq;
 mod files;
@@ -79,6 +80,7 @@ pub use customer_notes::NoteChange;
 pub use customer_reads::{CardData, TimelineEntry};
 pub use customers::{Claim, ImportSummary};
 pub use erasure::{Erase, Erased};
+pub use errors::{Error, OpenError};
 pub use faq::BotStats;
 pub use mail::LinkBase;
 pub use migrate::SCHEMA_VERSION;
@@ -339,83 +341,6 @@ fn due_keys(
     let keys = kv.range_in(queue, due, false, limit)?;
     Ok(keys.into_iter().map(|(k, ())| k).collect())
 }
-
-/// Why the data file could not be opened; each message names the fix.
-#[derive(Debug)]
-pub enum OpenError {
-    /// Another process (another `sodan`) has the file open.
-    InUse(PathBuf),
-    /// The file was written by a newer Sodan than this one.
-    NewerSchema {
-        /// The file's schema version.
-        found: u64,
-        /// The newest this binary understands.
-        supported: u64,
-    },
-    /// The directory could not be created.
-    Io(PathBuf, std::io::Error),
-    /// redb reported a problem.
-    Storage(String),
-}
-
-impl std::fmt::Display for OpenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InUse(path) => write!(
-                f,
-                "the data file {} is already in use by another sodan process; stop that process first \
-                 (or use another --data-dir)",
-                path.display()
-            ),
-            Self::NewerSchema { found, supported } => write!(
-                f,
-                "the data file has schema version {found}, but this sodan understands only up to \
-                 {supported}; it was written by a newer sodan: install that version again (or restore a \
-                 backup made for this version)"
-            ),
-            Self::Io(path, e) => write!(f, "cannot create data directory {}: {e}", path.display()),
-            Self::Storage(e) => write!(f, "cannot open the data file: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for OpenError {}
-
-/// A failed read or write.
-#[derive(Debug, Clone)]
-pub enum Error {
-    /// A unique value (e.g. an e-mail address) is taken.
-    Conflict(&'static str),
-    /// redb or the blocking pool failed.
-    Storage(String),
-}
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Conflict(what) => write!(f, "{what} already exists"),
-            Self::Storage(e) => write!(f, "storage error: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-macro_rules! storage_error_from {
-    ($($t:ty),*) => {$(
-        impl From<$t> for Error {
-            fn from(e: $t) -> Self {
-                Error::Storage(e.to_string())
-            }
-        }
-    )*};
-}
-storage_error_from!(
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
 
 /// Creates `dir` (and its parents) if missing; a folder Sodan creates is its owner's only (0700). A
 /// folder that exists keeps the permissions the admin gave it.
