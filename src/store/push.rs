@@ -69,14 +69,23 @@ fn remove_subscription_in(txn: &Tx<'_>, id: u64) -> Result<(), Error> {
 impl Store {
     /// `false` when no device is known to be subscribed (nothing is read to say so).
     pub fn may_push(&self) -> bool {
-        self.inner.push_devices.known().1 != Some(false)
+        self.devices_known() != Some(false)
+    }
+
+    /// What this process knows of subscribed devices: nothing when other nodes may subscribe some.
+    fn devices_known(&self) -> Option<bool> {
+        if self.inner.backend.shared() {
+            None
+        } else {
+            self.inner.push_devices.known().1
+        }
     }
 
     /// The operators a push could reach and whether the shop is open, in one read; `None` (without reading)
     /// when no device is subscribed.
     pub async fn push_audience(&self) -> Result<Option<PushAudience>, Error> {
         let (version, known) = self.inner.push_devices.known();
-        if known == Some(false) {
+        if known == Some(false) && self.devices_known().is_some() {
             return Ok(None);
         }
         let audience = self
