@@ -1,11 +1,10 @@
 //! The byte-level operations a storage engine offers: get and ordered range scans over named tables of byte
 //! keys and byte values in any transaction ([`KvRead`]), put and delete inside a write ([`Kv`]).
 //!
-//! Written against this, code runs the same on the redb file and on a server database (PostgreSQL keeps a
-//! `(k bytea primary key, v bytea)` table per name; `bytea` compares bytes as redb does, and keys written
-//! with [`super::ordered_keys`] sort as the keys themselves). [`RedbKv`] is the redb side: each table is
-//! opened once per transaction and kept open, where the typed tables are opened again by every function
-//! that touches them. [`read::RedbReadKv`] is the same for a read transaction.
+//! Written against this, code runs the same on the redb file and on PostgreSQL (`pg.rs`: every table a
+//! range of one `(t, k bytea, v bytea)` table; `bytea` compares bytes as redb does, and keys written with
+//! [`super::ordered_keys`] sort as the keys themselves). [`RedbKv`] is the redb side: each table is opened
+//! once per transaction and kept open. [`read::RedbReadKv`] is the same for a read transaction.
 
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -1,18 +1,16 @@
-//! The data file: the only module that imports redb.
+//! The shop's data: the only module that imports a storage engine (redb, or PostgreSQL for several nodes).
 //!
-//! One [`Store`] per process wraps the redb database. Every call is async; redb never runs on a web worker
-//! thread. Writes go to the group-commit writer (`writer.rs`) and return only after a durable commit
-//! (fsync, two-phase commit as redb recommends for untrusted input), so whatever a caller acknowledges
-//! afterwards is on disk. Reads run in tokio's blocking pool in their own read transaction and never wait
-//! for the writer.
+//! One [`Store`] per process wraps the engine (`backend.rs`). Every call is async; no engine runs on a web
+//! worker thread. Writes go to the group-commit writer (`writer.rs`) and return only after a durable commit
+//! (redb: fsync, two-phase commit as redb recommends for untrusted input; PostgreSQL: its commit), so
+//! whatever a caller acknowledges afterwards is stored. Reads run in tokio's blocking pool in their own
+//! snapshot and never wait for the writer.
 //!
-//! [`ordered_keys`] writes keys as bytes that sort as the keys do: what a storage engine comparing plain
-//! bytes (PostgreSQL's `bytea`) needs to scan ranges in the order the typed redb tables do.
-//! [`kv`] is the byte-level interface such an engine implements inside one write (get, put, delete, ordered
-//! ranges), with its redb implementation; [`tx::Tx`] is one write as its code sees it (made once per writer
-//! batch, so each byte table is opened once per batch). The tables declared as `kv::typed::Table` in
-//! `tables.rs` go through it (listed, with their JSON layout for backups, in `byte_tables.rs`); the rest
-//! are still typed redb tables opened on the transaction.
+//! [`ordered_keys`] writes keys as bytes that sort as the keys do, so an engine comparing plain bytes
+//! (a byte-keyed redb table, PostgreSQL's `bytea`) scans ranges in key order. [`kv`] is the byte-level
+//! interface both engines implement (get, put, delete, ordered ranges, count); [`rx::Rx`] is one read and
+//! [`tx::Tx`] one write as their code sees them, whatever the engine. Every table is declared as a
+//! `kv::typed::Table` in `tables.rs`, with its JSON layout for backups in `byte_tables.rs`.
 
 mod ai;
 mod api_tokens;

@@ -1,7 +1,7 @@
 //! Keys as bytes that sort the way the keys do.
 //!
 //! A storage engine that compares keys as plain bytes (PostgreSQL's `bytea`, a byte-keyed redb table) scans
-//! ranges in the same order as today's typed redb tables only if every key is written so that comparing its
+//! ranges in the same order as typed redb tables did only if every key is written so that comparing its
 //! bytes compares the key. Integers are written big-endian. Text and byte strings write 0x00 as 0x00 0x01
 //! and end with 0x00 0x00: a string then sorts before every longer string it starts, whatever follows it in
 //! a tuple (a single 0x00 at the end would not do: a tuple's next part may start with 0xFF). A tuple is its

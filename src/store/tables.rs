@@ -2,8 +2,9 @@
 //!
 //! Records are stored as JSON (see `codec`), so adding an optional field needs no migration.
 //!
-//! Tables declared as [`Table`] are kept with byte keys and values through [`super::kv`] (the layout every
-//! storage engine shares; `byte_tables.rs` lists them); the others are still typed redb tables.
+//! Every table is a [`Table`], kept with byte keys and values through [`super::kv`] (the layout every
+//! storage engine shares; `byte_tables.rs` says how backups write them). Only the search index of schemas
+//! 11 to 13 was of another kind, which the migration to 14 drops.
 
 use redb::MultimapTableDefinition;
 
