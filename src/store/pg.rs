@@ -14,7 +14,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Bound;
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex};
 
 use postgres::types::ToSql;
 use postgres::{Client, IsolationLevel, NoTls, Statement, Transaction};
@@ -24,8 +24,9 @@ use super::kv::{Entries, Kv, KvRead, Span};
 
 /// The advisory lock every write transaction holds (any number no other program on the database uses).
 pub const WRITE_LOCK: i64 = 0x50da_0001;
-/// Idle connections kept for reads.
-const POOLED: usize = 8;
+/// The most connections one node holds at once (the writer's among them): a flood of reads waits for
+/// one instead of exhausting the database's connections.
+const MOST_OPEN: usize = 16;
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS sodan_kv (
     t text NOT NULL,
@@ -43,6 +44,44 @@ fn pg_error(e: postgres::Error) -> Error {
 pub struct Conn {
     client: Client,
     statements: HashMap<String, Statement>,
+    _slot: Slot,
+}
+
+/// How many connections are open, and a wake-up when one closes.
+#[derive(Default)]
+struct Slots {
+    open: Mutex<usize>,
+    freed: Condvar,
+}
+
+/// One of the [`MOST_OPEN`] connections a node may hold; freed when its connection is dropped.
+struct Slot(Arc<Slots>);
+
+impl Slot {
+    /// A free slot, or (after waiting a little for one to be freed or a connection to come back) `None`.
+    fn try_take(slots: &Arc<Slots>) -> Option<Slot> {
+        let mut open = slots.open.lock().unwrap_or_else(|e| e.into_inner());
+        if *open >= MOST_OPEN {
+            let wait = std::time::Duration::from_millis(20);
+            open = slots
+                .freed
+                .wait_timeout(open, wait)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+            if *open >= MOST_OPEN {
+                return None;
+            }
+        }
+        *open += 1;
+        Some(Slot(slots.clone()))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        *self.0.open.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        self.0.freed.notify_one();
+    }
 }
 
 impl Conn {
@@ -63,6 +102,7 @@ impl Conn {
 pub struct Pg {
     url: String,
     idle: Mutex<Vec<Conn>>,
+    slots: Arc<Slots>,
 }
 
 impl std::fmt::Debug for Pg {
@@ -77,6 +117,7 @@ impl Pg {
         let pg = Pg {
             url: url.to_owned(),
             idle: Mutex::new(Vec::new()),
+            slots: Arc::default(),
         };
         let mut conn = pg.conn()?;
         // Two nodes starting at once may both try; the lock makes the second wait and find it made.
@@ -89,23 +130,35 @@ impl Pg {
         Ok(pg)
     }
 
-    /// A connection: an idle one, else a new one.
+    /// A connection: an idle one, else a new one once fewer than [`MOST_OPEN`] are open (waiting for
+    /// either).
     pub fn conn(&self) -> Result<Conn, Error> {
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        match idle {
-            Some(conn) if !conn.client.is_closed() => Ok(conn),
-            _ => Ok(Conn {
-                client: Client::connect(&self.url, NoTls).map_err(pg_error)?,
-                statements: HashMap::new(),
-            }),
+        loop {
+            let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            match idle {
+                Some(conn) if !conn.client.is_closed() => return Ok(conn),
+                // Closed: dropped, which frees its slot.
+                Some(_) => continue,
+                None => {}
+            }
+            if let Some(slot) = Slot::try_take(&self.slots) {
+                return Ok(Conn {
+                    client: Client::connect(&self.url, NoTls).map_err(pg_error)?,
+                    statements: HashMap::new(),
+                    _slot: slot,
+                });
+            }
         }
     }
 
-    /// Returns a connection for the next read (closed ones, and those beyond [`POOLED`], are dropped).
+    /// Returns a connection for the next read (a closed one is dropped, freeing its slot).
     pub fn give_back(&self, conn: Conn) {
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        if !conn.client.is_closed() && idle.len() < POOLED {
-            idle.push(conn);
+        if !conn.client.is_closed() {
+            self.idle
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(conn);
+            self.slots.freed.notify_one();
         }
     }
 
