@@ -1,5 +1,5 @@
-//! The floors a load run is read against, measured in the same run: a bare WebSocket echo round trip and
-//! raw redb durable commits on the same disk.
+//! The floors a load run is read against, measured in the same run: a bare WebSocket echo round trip,
+//! raw redb durable commits on the same disk and, for a run on PostgreSQL, raw commits of that server.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -64,4 +64,32 @@ pub fn redb_baseline(work_dir: &Path) -> (f64, f64) {
         let _ = std::fs::remove_file(path);
     }
     (rates[0], rates[1])
+}
+
+/// Commits of one 100-byte row each (autocommit `INSERT`s, one client) for one second on the PostgreSQL
+/// database at `url`: the floor a server on that database rises above only by committing many messages at
+/// once.
+pub fn postgres_baseline(url: &str) -> f64 {
+    let url = url.to_owned();
+    // The sync client runs its own runtime: not on the caller's.
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("the database");
+        client
+            .batch_execute("CREATE TABLE baseline (k bigint PRIMARY KEY, v bytea NOT NULL)")
+            .unwrap();
+        let insert = client
+            .prepare("INSERT INTO baseline (k, v) VALUES ($1, $2)")
+            .unwrap();
+        let started = Instant::now();
+        let mut commits = 0i64;
+        while started.elapsed() < Duration::from_secs(1) {
+            client
+                .execute(&insert, &[&commits, &&[0u8; 100][..]])
+                .unwrap();
+            commits += 1;
+        }
+        commits as f64 / started.elapsed().as_secs_f64()
+    })
+    .join()
+    .expect("the PostgreSQL baseline")
 }

@@ -159,6 +159,39 @@ async fn next_json(socket: &mut Socket) -> Option<Value> {
     }
 }
 
+/// The half of a visitor's socket the harness writes to.
+type Sink = futures_util::stream::SplitSink<Socket, Message>;
+
+/// Reads a visitor's socket until aborted: counts acks (with their latency), operator replies and error
+/// frames.
+async fn read_visitor(mut stream: futures_util::stream::SplitStream<Socket>, book: Arc<Book>) {
+    while let Some(Ok(message)) = stream.next().await {
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let Ok(frame) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        match frame["type"].as_str() {
+            Some("ack") => {
+                let id = frame["client_id"].as_str().unwrap_or("");
+                if let Some(at) = book.sent_at.lock().unwrap().get(id) {
+                    book.ack.lock().unwrap().push(at.elapsed());
+                }
+                book.acked.fetch_add(1, Ordering::Relaxed);
+            }
+            Some("message") => {
+                let body = frame["message"]["body"].as_str().unwrap_or("");
+                if let Some(at) = book.reply_sent_at.lock().unwrap().get(body) {
+                    book.to_visitor.lock().unwrap().push(at.elapsed());
+                }
+            }
+            Some("error") => book.error(&frame),
+            _ => {}
+        }
+    }
+}
+
 /// Shared measurement state of one run.
 #[derive(Default)]
 struct Book {
@@ -181,16 +214,28 @@ impl Book {
     }
 }
 
-/// Runs `scenario` against a fresh `sodan` built at `binary`, with its data under `work_dir`.
-pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report {
+/// Runs `scenario` against a fresh `sodan` built at `binary`, with its data under `work_dir`, stored in
+/// the redb file there or (`database`) in an empty PostgreSQL database.
+pub async fn run(
+    binary: &Path,
+    work_dir: &Path,
+    scenario: &Scenario,
+    database: Option<&str>,
+) -> Report {
     let data_dir = work_dir.join("data");
-    let server = Server::start(binary, &data_dir);
+    let server = Server::start_on(binary, &data_dir, database);
     let (cookie, site) = set_up(&server).await;
     // Idle: the hashing thread that hashed the owner's password gives its argon2 memory back once it has
     // had no work for a while.
     tokio::time::sleep(sodan::auth::password::KEEP_MEMORY + Duration::from_secs(1)).await;
     let mut report = Report {
         scenario: scenario.name.clone(),
+        engine: if database.is_some() {
+            "postgresql"
+        } else {
+            "redb"
+        }
+        .into(),
         rss_idle: server.rss(),
         threads_idle: server.threads(),
         ..Report::default()
@@ -240,8 +285,11 @@ pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report 
         }));
     }
 
-    // Visitors: connect in batches, say hello, stay connected.
-    let mut visitors: Vec<Socket> = Vec::with_capacity(scenario.visitors);
+    // Visitors: connect in batches, say hello, stay connected. Each socket is read from its welcome on (a
+    // browser answers the server's pings at once; a socket left unread is closed by the server's
+    // heartbeat); only the chatting ones write.
+    let mut visitors: Vec<Sink> = Vec::with_capacity(scenario.visitors);
+    let mut readers = Vec::with_capacity(scenario.visitors);
     // Every simulated visitor comes from 127.0.0.1: batches stay under the server's cap on requests in
     // flight from one address (`MAX_IN_FLIGHT`), which real visitors on their own addresses never share.
     let batch_size = sodan::web::request_bounds::MAX_IN_FLIGHT / 2;
@@ -275,7 +323,11 @@ pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report 
         .await;
         for socket in opened {
             match socket {
-                Some(s) => visitors.push(s),
+                Some(s) => {
+                    let (sink, stream) = s.split();
+                    readers.push(tokio::spawn(read_visitor(stream, book.clone())));
+                    visitors.push(sink);
+                }
                 None => {
                     book.errors.fetch_add(1, Ordering::Relaxed);
                 }
@@ -295,38 +347,9 @@ pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report 
     let per_visitor_every = Duration::from_secs_f64(chatting as f64 / scenario.rate.max(1) as f64);
     let deadline = started + Duration::from_secs(scenario.seconds);
     let mut chat_tasks = Vec::new();
-    for (v, socket) in visitors.drain(..chatting).enumerate() {
+    for (v, mut sink) in visitors.drain(..chatting).enumerate() {
         let book = book.clone();
         chat_tasks.push(tokio::spawn(async move {
-            let (mut sink, mut stream) = socket.split();
-            let reader_book = book.clone();
-            let reader = tokio::spawn(async move {
-                while let Some(Ok(message)) = stream.next().await {
-                    let Message::Text(text) = message else {
-                        continue;
-                    };
-                    let Ok(frame) = serde_json::from_str::<Value>(&text) else {
-                        continue;
-                    };
-                    match frame["type"].as_str() {
-                        Some("ack") => {
-                            let id = frame["client_id"].as_str().unwrap_or("");
-                            if let Some(at) = reader_book.sent_at.lock().unwrap().get(id) {
-                                reader_book.ack.lock().unwrap().push(at.elapsed());
-                            }
-                            reader_book.acked.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Some("message") => {
-                            let body = frame["message"]["body"].as_str().unwrap_or("");
-                            if let Some(at) = reader_book.reply_sent_at.lock().unwrap().get(body) {
-                                reader_book.to_visitor.lock().unwrap().push(at.elapsed());
-                            }
-                        }
-                        Some("error") => reader_book.error(&frame),
-                        _ => {}
-                    }
-                }
-            });
             // Spread the visitors' first sends over one period so the rate is even.
             tokio::time::sleep(per_visitor_every.mul_f64(v as f64 / chatting.max(1) as f64)).await;
             let mut tick = tokio::time::interval(per_visitor_every);
@@ -353,8 +376,7 @@ pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report 
             }
             // Let the last acks and replies arrive.
             tokio::time::sleep(Duration::from_secs(2)).await;
-            reader.abort();
-            let _ = sink.close().await;
+            sink
         }));
     }
     let mut rss_peak = 0;
@@ -363,7 +385,9 @@ pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report 
         rss_peak = rss_peak.max(server.rss());
     }
     for task in chat_tasks {
-        let _ = task.await;
+        if let Ok(sink) = task.await {
+            visitors.push(sink);
+        }
     }
     let chat_time = started.elapsed().as_secs_f64() - 2.0;
     report.cpu_ms = server.cpu_ms().saturating_sub(cpu_before);
@@ -371,13 +395,17 @@ pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report 
     report.sent = book.sent.load(Ordering::Relaxed);
     report.acked = book.acked.load(Ordering::Relaxed);
     report.acked_per_sec = report.acked as f64 / chat_time.max(0.001);
-    report.errors = book.errors.load(Ordering::Relaxed) + report.sent.saturating_sub(report.acked);
+    report.refused = book.errors.load(Ordering::Relaxed);
+    report.errors = report.refused + report.sent.saturating_sub(report.acked);
     report.ack = Latency::of(std::mem::take(&mut *book.ack.lock().unwrap()));
     report.visitor_to_operator =
         Latency::of(std::mem::take(&mut *book.to_operator.lock().unwrap()));
     report.operator_to_visitor = Latency::of(std::mem::take(&mut *book.to_visitor.lock().unwrap()));
 
     stop.notify_waiters();
+    for reader in readers {
+        reader.abort();
+    }
     drop(visitors);
     for task in tasks {
         task.abort();
@@ -406,5 +434,8 @@ pub async fn run(binary: &Path, work_dir: &Path, scenario: &Scenario) -> Report 
     let (plain, two_phase) = baselines::redb_baseline(work_dir);
     report.redb_commits_per_sec = plain;
     report.redb_2pc_commits_per_sec = two_phase;
+    if let Some(url) = database {
+        report.postgres_commits_per_sec = baselines::postgres_baseline(url);
+    }
     report
 }

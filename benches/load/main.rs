@@ -3,7 +3,10 @@
 //! same run. Raise the open-file limit first for `peak` (`ulimit -n 30000`). `SODAN_BINARY` names another
 //! `sodan` to measure, `SODAN_RUNNER` a program to run it with (an emulator).
 //!
-//! A number after a scenario's name sets how many visitors chat (`saturate 2000`).
+//! A number after a scenario's name sets how many visitors chat (`saturate 2000`). With `--postgres` the
+//! server stores in PostgreSQL instead of its redb file: Debian's `postgresql` (installed when missing, as
+//! root), started in a temporary directory with `fsync` on, one empty database per run; its own 1-row
+//! commit rate is measured as one more floor.
 //!
 //! `cargo bench --bench load -- render [CONVERSATIONS]` times the console's pages with a big store
 //! (100,000 conversations unless told).
@@ -18,8 +21,14 @@
 //! Lighthouse (5 runs each unless told).
 
 mod bare_ws;
+#[path = "../../tests/it/debian.rs"]
+mod debian;
 mod harness;
 mod lighthouse;
+// The tests' server; the bench starts only its durable kind.
+#[allow(dead_code)]
+#[path = "../../tests/it/pg_server.rs"]
+mod pg_server;
 mod render;
 mod restart;
 mod segments;
@@ -34,9 +43,11 @@ fn main() {
         bare_ws::serve();
         return;
     }
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
+    let all: Vec<String> = std::env::args().skip(1).collect();
+    let on_postgres = all.iter().any(|a| a == "--postgres");
+    let args: Vec<String> = all
+        .into_iter()
+        .filter(|a| a != "--bench" && a != "--postgres")
         .collect();
     let name = args.first().map(String::as_str).unwrap_or("smoke");
     let json_path = args
@@ -95,7 +106,15 @@ fn main() {
             scenario.chatting = chatting;
             scenario.visitors = scenario.visitors.max(chatting);
         }
-        let mut report = runtime.block_on(harness::run(binary, work.path(), &scenario));
+        // Dropped (stopped and removed) after the run.
+        let postgres = on_postgres.then(pg_server::PgServer::start_durable);
+        let database = postgres.as_ref().map(pg_server::PgServer::new_database);
+        let mut report = runtime.block_on(harness::run(
+            binary,
+            work.path(),
+            &scenario,
+            database.as_deref(),
+        ));
         report.bare_bytes_per_idle_socket =
             runtime.block_on(bare_ws::bytes_per_idle_socket(scenario.visitors));
         (

@@ -78,6 +78,8 @@ impl Latency {
 pub struct Report {
     /// The scenario.
     pub scenario: String,
+    /// The storage engine the server ran on: `redb` or `postgresql`.
+    pub engine: String,
     /// Visitor messages sent.
     pub sent: u64,
     /// Visitor messages acknowledged (durably stored).
@@ -111,12 +113,17 @@ pub struct Report {
     pub cpu_ms: u64,
     /// Error frames, refused or dropped connections, missing acks.
     pub errors: u64,
+    /// Of the errors, the error frames and refused or dropped connections (the rest are messages still
+    /// waiting for their ack when the run ended: under `saturate`, the backlog).
+    pub refused: u64,
     /// Baseline: bare WebSocket echo round trip, 1 client, 100 bytes.
     pub echo: Latency,
     /// Baseline: raw redb durable commits per second, 1 row each, same disk.
     pub redb_commits_per_sec: f64,
     /// Baseline: raw redb two-phase durable commits per second, 1 row each.
     pub redb_2pc_commits_per_sec: f64,
+    /// Baseline on PostgreSQL: raw commits per second of that server, 1 row each, one client (0 on redb).
+    pub postgres_commits_per_sec: f64,
 }
 
 impl Report {
@@ -125,7 +132,7 @@ impl Report {
         let mb = |b: u64| b as f64 / 1_048_576.0;
         let ms = |us: u64| us as f64 / 1000.0;
         let mut t = String::new();
-        t += &format!("scenario {}\n", self.scenario);
+        t += &format!("scenario {} on {}\n", self.scenario, self.engine);
         t += "| measure | value | ratio to baseline |\n|---|---|---|\n";
         t += &format!(
             "| durable messages/s | {:.0} | {:.2}x raw 1-row redb commits ({:.0}/s; 2PC {:.0}/s) |\n",
@@ -134,6 +141,13 @@ impl Report {
             self.redb_commits_per_sec,
             self.redb_2pc_commits_per_sec
         );
+        if self.postgres_commits_per_sec > 0.0 {
+            t += &format!(
+                "| durable messages/s against PostgreSQL | | {:.2}x raw 1-row PostgreSQL commits ({:.0}/s) |\n",
+                self.acked_per_sec / self.postgres_commits_per_sec,
+                self.postgres_commits_per_sec
+            );
+        }
         for (name, l) in [
             ("ack (visitor)", &self.ack),
             ("visitor→operator", &self.visitor_to_operator),
@@ -173,8 +187,8 @@ impl Report {
         );
         t += &format!("| server CPU while chatting | {} ms | |\n", self.cpu_ms);
         t += &format!(
-            "| sent / acked / errors | {} / {} / {} | |\n",
-            self.sent, self.acked, self.errors
+            "| sent / acked / errors (error frames and refused sockets) | {} / {} / {} ({}) | |\n",
+            self.sent, self.acked, self.errors, self.refused
         );
         t
     }

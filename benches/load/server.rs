@@ -62,6 +62,12 @@ impl Drop for Server {
 impl Server {
     /// Starts `binary` on `data_dir` and waits until it listens.
     pub fn start(binary: &Path, data_dir: &Path) -> Server {
+        Server::start_on(binary, data_dir, None)
+    }
+
+    /// Starts `binary` on `data_dir`, storing in the PostgreSQL `database` when one is given (an empty
+    /// one), and waits until it listens.
+    pub fn start_on(binary: &Path, data_dir: &Path, database: Option<&str>) -> Server {
         sodan::app::install_tls();
         // SODAN_RUNNER runs the binary through another program (an emulator such as qemu-aarch64-static
         // for a cross-built binary); RSS and CPU are then the emulator's.
@@ -73,6 +79,9 @@ impl Server {
             }
             None => Command::new(binary),
         };
+        if let Some(url) = database {
+            command.env("SODAN_DATABASE", url);
+        }
         let mut child = command
             .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)

@@ -8,10 +8,13 @@ mod harness;
 async fn the_smoke_load_scenario_runs_and_loses_nothing() {
     let scenario = harness::Scenario::preset("smoke").unwrap();
     let work = tempfile::tempdir().unwrap();
+    // On PostgreSQL when the suite runs there (scripts/test-postgres.sh).
+    let database = crate::helpers::postgres_for(&work.path().join("data"));
     let report = harness::run(
         std::path::Path::new(env!("CARGO_BIN_EXE_sodan")),
         work.path(),
         &scenario,
+        database.as_deref(),
     )
     .await;
     println!("{}", report.table());
@@ -40,6 +43,11 @@ async fn the_smoke_load_scenario_runs_and_loses_nothing() {
         report.threads_with_sockets
     );
     assert!(report.echo.p50_us > 0 && report.redb_commits_per_sec > 0.0);
+    assert_eq!(
+        report.postgres_commits_per_sec > 0.0,
+        database.is_some(),
+        "the PostgreSQL floor is measured when the server ran there: {report:?}"
+    );
 }
 
 #[path = "../../benches/load/render.rs"]

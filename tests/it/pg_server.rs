@@ -55,8 +55,20 @@ fn run(command: &mut Command, what: &str) {
 }
 
 impl PgServer {
-    /// Starts a server (or takes the suite's).
+    /// Starts a server (or takes the suite's) that does not wait for the disk: tests check what is
+    /// committed, not that it survives a power cut.
     pub fn start() -> PgServer {
+        PgServer::start_with("off")
+    }
+
+    /// Starts a server that flushes every commit to the disk (`fsync` on), as a production one does: what
+    /// the load benchmark measures.
+    #[allow(dead_code)]
+    pub fn start_durable() -> PgServer {
+        PgServer::start_with("on")
+    }
+
+    fn start_with(fsync: &str) -> PgServer {
         if let Ok(base) = std::env::var("SODAN_TEST_POSTGRES") {
             return PgServer { base, own: None };
         }
@@ -81,7 +93,7 @@ impl PgServer {
             .expect("a free port")
             .port();
         let options = format!(
-            "-h 127.0.0.1 -p {port} -k {} -c fsync=off",
+            "-h 127.0.0.1 -p {port} -k {} -c fsync={fsync}",
             dir.path().display()
         );
         run(
