@@ -34,12 +34,10 @@ impl App {
         if let Some(limit) = crate::web::request_bounds::raise_open_files() {
             tracing::debug!(limit, "open-file limit");
         }
+        let files = config.files().map_err(BuildError::Config)?;
         let store = match &config.database {
-            Some(url) => {
-                let uploads = config.data_dir.join("uploads");
-                Store::open_postgres(&url.0, &uploads, config.history).await?
-            }
-            None => Store::open_with(&config.database_path(), config.history).await?,
+            Some(url) => Store::open_postgres(&url.0, files, config.history).await?,
+            None => Store::open_file(&config.database_path(), config.history, files).await?,
         };
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| BuildError::Bind(config.bind.clone(), e))?;
@@ -187,6 +185,8 @@ pub enum BuildError {
     Io(String, std::io::Error),
     /// The NATS server linking the nodes could not be reached.
     Relay(String),
+    /// The configuration does not say where uploaded files can be kept.
+    Config(crate::config::ConfigError),
 }
 
 impl From<OpenError> for BuildError {
@@ -209,6 +209,7 @@ impl std::fmt::Display for BuildError {
                 "cannot write {path}: {e}; check the data directory's permissions"
             ),
             Self::Relay(e) => write!(f, "cannot relay to the other nodes: {e}; check --nats"),
+            Self::Config(e) => e.fmt(f),
         }
     }
 }

@@ -88,8 +88,8 @@ pub struct DataArgs {
     #[arg(long, env = "SODAN_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// PostgreSQL database several nodes share, e.g. postgres://sodan:password@db.internal/sodan
-    /// (uploads then go to the data directory's uploads/, which the nodes must share) [default: the redb
-    /// file in the data directory]
+    /// (uploads then go to the data directory's uploads/, which the nodes must share, or to a bucket)
+    /// [default: the redb file in the data directory]
     #[arg(
         long,
         env = "SODAN_DATABASE",
@@ -97,6 +97,15 @@ pub struct DataArgs {
         hide_env_values = true
     )]
     pub database: Option<String>,
+    /// S3-compatible bucket for uploaded files instead of the data directory's uploads/, e.g.
+    /// https://ACCESS_KEY:SECRET_KEY@s3.example.com/bucket?region=ap-northeast-1 [default: the folder]
+    #[arg(
+        long,
+        env = "SODAN_UPLOADS_S3",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub uploads_s3: Option<String>,
     /// Configuration file [default: ./sodan.toml when it exists]
     #[arg(long, env = "SODAN_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,

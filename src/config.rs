@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use crate::cli::{DataArgs, LogFormat, ServeArgs};
-use crate::store::HistoryLimits;
+use crate::store::{Files, HistoryLimits};
 
 /// Where the server listens when nothing says otherwise.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -32,6 +32,9 @@ pub struct Config {
     pub database: Option<Secret>,
     /// The NATS server relaying live frames between the nodes (its URL may hold a password).
     pub nats: Option<Secret>,
+    /// The S3-compatible bucket holding uploaded files (its URL holds the keys); `None`: the data
+    /// directory's `uploads/` folder.
+    pub uploads_s3: Option<Secret>,
     /// The address people use to reach Sodan, without a trailing slash; `None` derives it from the bound
     /// address once the listener is bound.
     pub public_url: Option<String>,
@@ -74,6 +77,7 @@ impl Config {
             data_dir: data_dir.into(),
             database: None,
             nats: None,
+            uploads_s3: None,
             public_url: None,
             log_format: LogFormat::Text,
             behind_proxy: false,
@@ -90,6 +94,15 @@ impl Config {
     /// The redb data file.
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("sodan.redb")
+    }
+
+    /// Where uploaded files are kept: the bucket when one is set, else `uploads/` in the data directory.
+    pub fn files(&self) -> Result<Files, ConfigError> {
+        Files::choose(
+            self.data_dir.join("uploads"),
+            self.uploads_s3.as_ref().map(|s| s.0.as_str()),
+        )
+        .map_err(ConfigError::Uploads)
     }
 
     /// Where the one-time setup link is written while no owner account exists, so an install script
@@ -127,6 +140,7 @@ impl Config {
                 .or(file.nats)
                 .filter(|url| !url.is_empty())
                 .map(Secret),
+            uploads_s3: uploads_s3(&args.data, file.uploads_s3),
             public_url,
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
             behind_proxy: args.behind_proxy.or(file.behind_proxy).unwrap_or(false),
@@ -177,6 +191,14 @@ impl Config {
         Ok(data_dir(args, file.data_dir))
     }
 
+    /// Where uploaded files are kept, for commands that read or write them (`backup`, `restore`, `check`).
+    pub fn files_from(args: &DataArgs) -> Result<Files, ConfigError> {
+        let file = FileConfig::load(args)?;
+        let mut config = Config::with_data_dir(data_dir(args, file.data_dir));
+        config.uploads_s3 = uploads_s3(args, file.uploads_s3);
+        config.files()
+    }
+
     /// The PostgreSQL database for commands that read or write the data (`backup`, `restore`, `check`),
     /// from the flag, the environment or the file; `None`: the redb file.
     pub fn database_from(args: &DataArgs) -> Result<Option<Secret>, ConfigError> {
@@ -188,6 +210,14 @@ impl Config {
             .filter(|url| !url.is_empty())
             .map(Secret))
     }
+}
+
+fn uploads_s3(args: &DataArgs, from_file: Option<String>) -> Option<Secret> {
+    args.uploads_s3
+        .clone()
+        .or(from_file)
+        .filter(|url| !url.is_empty())
+        .map(Secret)
 }
 
 fn data_dir(args: &DataArgs, from_file: Option<PathBuf>) -> PathBuf {
@@ -205,6 +235,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     database: Option<String>,
     nats: Option<String>,
+    uploads_s3: Option<String>,
     public_url: Option<String>,
     log_format: Option<LogFormat>,
     behind_proxy: Option<bool>,
@@ -269,6 +300,9 @@ pub enum ConfigError {
     },
     /// The public URL is not an absolute http(s) address.
     PublicUrl(String),
+    /// The uploads bucket's URL is not one Sodan can use (the message never repeats the URL: it holds
+    /// the keys).
+    Uploads(String),
 }
 
 impl std::fmt::Display for ConfigError {
@@ -281,6 +315,7 @@ impl std::fmt::Display for ConfigError {
                     path.display()
                 )
             }
+            Self::Uploads(why) => write!(f, "--uploads-s3 (SODAN_UPLOADS_S3): {why}"),
             Self::PublicUrl(url) => write!(
                 f,
                 "public URL {url:?} is not an absolute http(s) address; set --public-url (SODAN_PUBLIC_URL) \
@@ -355,7 +390,8 @@ mod tests {
         std::fs::write(
             &file,
             "bind = \"0.0.0.0:9000\"\npublic_url = \"https://shop.example\"\n\
-             database = \"postgres://sodan:hunter2@db.internal/sodan\"\n",
+             database = \"postgres://sodan:hunter2@db.internal/sodan\"\n\
+             uploads_s3 = \"https://AKID:s3cret@s3.example.com/shop\"\n",
         )
         .unwrap();
         let args = ServeArgs {
@@ -364,10 +400,11 @@ mod tests {
                 config: Some(file),
                 data_dir: None,
                 database: None,
+                uploads_s3: None,
             },
             ..ServeArgs::default()
         };
-        let config = Config::from_args(&args).unwrap();
+        let mut config = Config::from_args(&args).unwrap();
         assert_eq!(config.bind, "127.0.0.1:7000");
         assert_eq!(config.public_url.as_deref(), Some("https://shop.example"));
         assert_eq!(config.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
@@ -379,6 +416,13 @@ mod tests {
             !format!("{config:?}").contains("hunter2"),
             "the database password is never printed"
         );
+        assert!(
+            !format!("{config:?}").contains("s3cret"),
+            "nor the bucket's secret key"
+        );
+        assert!(matches!(config.files().unwrap(), Files::Bucket(_)));
+        config.uploads_s3 = None;
+        assert!(matches!(config.files().unwrap(), Files::Folder(f) if f.ends_with("uploads")));
         std::fs::remove_dir_all(dir).unwrap();
     }
 
@@ -392,6 +436,7 @@ mod tests {
             config: Some(file),
             data_dir: None,
             database: None,
+            uploads_s3: None,
         };
         let err = Config::data_dir_from(&args).unwrap_err().to_string();
         assert!(err.contains("bnid"), "{err}");

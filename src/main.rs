@@ -21,6 +21,8 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Every command may make HTTPS requests (an uploads bucket, say): TLS with ring, as the server uses.
+    sodan::app::install_tls();
     let result = match cli.command {
         None => serve(cli.serve),
         Some(Command::Serve(args)) => serve(args),
@@ -61,12 +63,13 @@ fn serve(args: ServeArgs) -> Result<(), AnyError> {
 /// Opens the data `data` names: the PostgreSQL database, else the redb file in the data directory.
 async fn open_store(data: &sodan::cli::DataArgs) -> Result<Store, AnyError> {
     let data_dir = Config::data_dir_from(data)?;
+    let files = Config::files_from(data)?;
     Ok(match Config::database_from(data)? {
-        Some(url) => {
-            let uploads = data_dir.join("uploads");
-            Store::open_postgres(&url.0, &uploads, Default::default()).await?
+        Some(url) => Store::open_postgres(&url.0, files, Default::default()).await?,
+        None => {
+            let path = Config::with_data_dir(data_dir).database_path();
+            Store::open_file(&path, Default::default(), files).await?
         }
-        None => Store::open(&Config::with_data_dir(data_dir).database_path()).await?,
     })
 }
 
@@ -171,9 +174,10 @@ fn export(
     data: &sodan::cli::DataArgs,
     out: &mut impl std::io::Write,
 ) -> Result<backup::Summary, AnyError> {
+    let files = Config::files_from(data)?.blocking()?;
     Ok(match Config::database_from(data)? {
-        Some(url) => backup::postgres::export(&url.0, &Config::data_dir_from(data)?, out)?,
-        None => backup::export(&database_path(data)?, out)?,
+        Some(url) => backup::postgres::export(&url.0, &files, out)?,
+        None => backup::export(&database_path(data)?, &files, out)?,
     })
 }
 
@@ -209,15 +213,18 @@ fn restore(args: BackupArgs) -> Result<(), AnyError> {
     } else {
         Box::new(std::io::BufReader::new(std::fs::File::open(&args.file)?))
     };
+    let files = Config::files_from(&args.data)?.blocking()?;
     let (summary, into) = match Config::database_from(&args.data)? {
         Some(url) => {
-            let data_dir = Config::data_dir_from(&args.data)?;
-            let summary = backup::postgres::import(input, &url.0, &data_dir)?;
+            let summary = backup::postgres::import(input, &url.0, &files)?;
             (summary, "the database".to_owned())
         }
         None => {
             let db = database_path(&args.data)?;
-            (backup::import(input, &db)?, db.display().to_string())
+            (
+                backup::import(input, &db, &files)?,
+                db.display().to_string(),
+            )
         }
     };
     eprintln!(

@@ -17,7 +17,7 @@ use super::kv::typed::TypedRead;
 use super::kv::{Kv, KvRead, Span};
 use super::tables::*;
 use super::tx::Tx;
-use super::{OpenError, byte_tables, migrate};
+use super::{BlockingFiles, OpenError, byte_tables, migrate};
 use crate::tokens;
 
 /// The name of every table an export writes.
@@ -76,8 +76,13 @@ fn text(v: &Value) -> Result<String, BackupError> {
         .ok_or_else(|| err(format!("expected a string, found {v}")))
 }
 
-/// Writes every row of every table, then every uploaded file, from one snapshot of `db_path`.
-pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupError> {
+/// Writes every row of every table, then every uploaded file (read from `files`), from one snapshot of
+/// `db_path`.
+pub fn export(
+    db_path: &Path,
+    files: &BlockingFiles,
+    out: &mut impl Write,
+) -> Result<Summary, BackupError> {
     let db = Database::builder()
         .set_concurrency_mode(ConcurrencyMode::SingleWriter)
         .open_read_only(db_path)
@@ -105,15 +110,14 @@ pub fn export(db_path: &Path, out: &mut impl Write) -> Result<Summary, BackupErr
             )));
         }
     }
-    let files = db_path.parent().unwrap_or(Path::new(".")).join("uploads");
-    write_rows(&kv, schema, &files, out)
+    write_rows(&kv, schema, files, out)
 }
 
 /// Writes the header, every row of `kv`'s snapshot and every uploaded file (from `files`).
 fn write_rows(
     kv: &impl KvRead,
     schema: u64,
-    files: &Path,
+    files: &BlockingFiles,
     out: &mut impl Write,
 ) -> Result<Summary, BackupError> {
     let header =
@@ -138,7 +142,8 @@ fn write_rows(
         line(CLIENT_IDS.name(), json!([a, b]), json!([c, d]))?;
     }
     for upload in kv.records_where(&UPLOADS, |_| true).map_err(err)? {
-        let bytes = std::fs::read(files.join(&upload.stored_as))
+        let bytes = files
+            .get(&upload.stored_as)
             .map_err(|e| err(format!("upload {} ({}): {e}", upload.id, upload.stored_as)))?;
         writeln!(
             out,
@@ -152,18 +157,22 @@ fn write_rows(
     Ok(summary)
 }
 
-/// Creates a new data file at `db_path` (which must not exist) from an export, writes its uploaded files,
-/// then brings the schema up to date.
-pub fn import(input: impl BufRead, db_path: &Path) -> Result<Summary, BackupError> {
+/// Creates a new data file at `db_path` (which must not exist) from an export, writes its uploaded files
+/// into `files`, then brings the schema up to date.
+pub fn import(
+    input: impl BufRead,
+    db_path: &Path,
+    files: &BlockingFiles,
+) -> Result<Summary, BackupError> {
     if db_path.exists() {
         return Err(err(format!(
             "{} already exists; restore into an empty data directory (move the old one aside first)",
             db_path.display()
         )));
     }
-    let dir = db_path.parent().unwrap_or(Path::new("."));
-    let files = dir.join("uploads");
-    std::fs::create_dir_all(&files).map_err(err)?;
+    if let Some(dir) = db_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        super::create_private_dir(dir).map_err(err)?;
+    }
     let mut lines = input.lines();
     let schema = read_header(&mut lines)?;
     let db = Database::create(db_path).map_err(err)?;
@@ -171,7 +180,7 @@ pub fn import(input: impl BufRead, db_path: &Path) -> Result<Summary, BackupErro
         let mut txn = db.begin_write().map_err(err)?;
         txn.set_two_phase_commit(true);
         let tx = Tx::new(&txn);
-        let summary = read_rows(lines, &tx, schema, &files)?;
+        let summary = read_rows(lines, &tx, schema, files)?;
         drop(tx);
         txn.commit().map_err(err)?;
         summary
@@ -213,7 +222,7 @@ fn read_rows(
     lines: impl Iterator<Item = std::io::Result<String>>,
     tx: &Tx<'_>,
     schema: u64,
-    files: &Path,
+    files: &BlockingFiles,
 ) -> Result<Summary, BackupError> {
     let mut summary = Summary::default();
     for (number, line) in lines.enumerate() {
@@ -227,8 +236,7 @@ fn read_rows(
                     number + 2
                 )));
             }
-            super::files::write_private(&files.join(name), &unhex(&text(&row["hex"])?)?)
-                .map_err(err)?;
+            files.put(name, unhex(&text(&row["hex"])?)?).map_err(err)?;
             summary.files += 1;
             continue;
         }
@@ -279,7 +287,8 @@ mod tests {
         txn.commit().unwrap();
         drop(db);
         let mut out = Vec::new();
-        let refused = super::export(&path, &mut out).unwrap_err().0;
+        let files = super::BlockingFiles::Folder(dir.path().join("uploads"));
+        let refused = super::export(&path, &files, &mut out).unwrap_err().0;
         assert!(refused.contains("schema 12"), "{refused}");
         assert!(refused.contains("start this sodan once"), "{refused}");
         assert!(out.is_empty(), "nothing half-written");

@@ -185,7 +185,8 @@ impl super::Store {
     ) -> super::Store {
         let path = path.to_owned();
         tokio::task::spawn_blocking(move || {
-            Self::open_blocking(&path, super::HistoryLimits::default(), policy)
+            let files = super::Files::Folder(path.with_extension("uploads"));
+            Self::open_blocking(&path, super::HistoryLimits::default(), policy, files)
         })
         .await
         .unwrap()

@@ -80,6 +80,7 @@ pub use customers::{Claim, ImportSummary};
 pub use erasure::{Erase, Erased};
 pub use errors::{Error, OpenError};
 pub use faq::BotStats;
+pub use files::{BlockingFiles, Bucket, Files};
 pub use mail::LinkBase;
 pub use migrate::SCHEMA_VERSION;
 pub use posted::{Draft, Names, NewUpload, Posted};
@@ -130,8 +131,8 @@ struct Inner {
     backend: backend::Backend,
     limits: HistoryLimits,
     writer: writer::Writer,
-    /// The folder holding uploaded files.
-    files: PathBuf,
+    /// Where uploaded files are kept.
+    files: Files,
     /// Woken when segment definitions change.
     backfill_wanted: Arc<tokio::sync::Notify>,
     retention_wanted: Arc<tokio::sync::Notify>,
@@ -157,9 +158,20 @@ impl Store {
 
     /// [`Store::open`] with per-customer history limits.
     pub async fn open_with(path: &Path, limits: HistoryLimits) -> Result<Store, OpenError> {
+        let files = Files::Folder(path.parent().unwrap_or(Path::new(".")).join("uploads"));
+        Self::open_file(path, limits, files).await
+    }
+
+    /// [`Store::open_with`], keeping uploaded files in `files` (a bucket, say) instead of the data
+    /// file's `uploads/` folder.
+    pub async fn open_file(
+        path: &Path,
+        limits: HistoryLimits,
+        files: Files,
+    ) -> Result<Store, OpenError> {
         let path = path.to_owned();
         let policy = writer::IndexPolicy::default();
-        tokio::task::spawn_blocking(move || Self::open_blocking(&path, limits, policy))
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path, limits, policy, files))
             .await
             .map_err(|e| OpenError::Storage(e.to_string()))?
     }
@@ -168,6 +180,7 @@ impl Store {
         path: &Path,
         limits: HistoryLimits,
         policy: writer::IndexPolicy,
+        files: Files,
     ) -> Result<Store, OpenError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             create_private_dir(dir).map_err(|e| OpenError::Io(dir.to_owned(), e))?;
@@ -178,21 +191,22 @@ impl Store {
             // The data file holds every secret: only its owner reads it.
             make_private(path, 0o600).map_err(|e| OpenError::Io(path.to_owned(), e))?;
         }
-        let files = path.parent().unwrap_or(Path::new(".")).join("uploads");
         Self::start(backend::Backend::File(file), files, limits, policy)
     }
 
     /// Connects to the PostgreSQL database at `url` (shared with other nodes), brings its schema up to
-    /// date, and keeps uploaded files in `files` (a folder every node shares).
+    /// date, and keeps uploaded files in `files` (a folder every node shares, or a bucket).
     pub async fn open_postgres(
         url: &str,
-        files: &Path,
+        files: Files,
         limits: HistoryLimits,
     ) -> Result<Store, OpenError> {
-        let (url, files) = (url.to_owned(), files.to_owned());
+        let url = url.to_owned();
         tokio::task::spawn_blocking(move || {
             // The folder of the uploads is as private as a data directory Sodan makes.
-            if let Some(dir) = files.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Files::Folder(folder) = &files
+                && let Some(dir) = folder.parent().filter(|d| !d.as_os_str().is_empty())
+            {
                 create_private_dir(dir).map_err(|e| OpenError::Io(dir.to_owned(), e))?;
             }
             let backend = backend::Backend::postgres(&url)?;
@@ -204,13 +218,19 @@ impl Store {
 
     fn start(
         backend: backend::Backend,
-        files: PathBuf,
+        files: Files,
         limits: HistoryLimits,
         policy: writer::IndexPolicy,
     ) -> Result<Store, OpenError> {
-        create_private_dir(&files).map_err(|e| OpenError::Io(files.clone(), e))?;
-        let writer = writer::Writer::start(backend.clone(), policy)
-            .map_err(|e| OpenError::Io(files.clone(), e))?;
+        let folder = match &files {
+            Files::Folder(dir) => dir.clone(),
+            Files::Bucket(_) => PathBuf::new(),
+        };
+        files
+            .prepare()
+            .map_err(|e| OpenError::Io(folder.clone(), e))?;
+        let writer =
+            writer::Writer::start(backend.clone(), policy).map_err(|e| OpenError::Io(folder, e))?;
         Ok(Store {
             inner: Arc::new(Inner {
                 backend,

@@ -92,7 +92,11 @@ fn restore_refuses_garbage_without_panicking() {
             String::new()
         };
         file.push_str(&String::from_utf8_lossy(&rng.input()));
-        let result = sodan::store::backup::import(file.as_bytes(), &dir.path().join("sodan.redb"));
+        let result = sodan::store::backup::import(
+            file.as_bytes(),
+            &dir.path().join("sodan.redb"),
+            &sodan::store::BlockingFiles::Folder(dir.path().join("uploads")),
+        );
         assert!(
             result.is_err() || file.lines().count() <= 1,
             "garbage restored: {file:?}"

@@ -59,6 +59,7 @@ mod pg_server;
 mod privacy;
 mod python;
 mod reports;
+mod s3_uploads;
 mod schemathesis;
 mod security;
 mod segments;

@@ -2,24 +2,27 @@
 //! either engine restores into either, which is how a shop moves between them.
 
 use std::io::{BufRead, Write};
-use std::path::Path;
 
 use super::{BackupError, Summary, err, read_header, read_rows, write_rows};
+use crate::store::BlockingFiles;
 use crate::store::kv::typed::TypedRead;
 use crate::store::pg::Pg;
 use crate::store::tables::META;
 use crate::store::tx::Tx;
 use crate::store::{backend, migrate};
 
-/// Writes every row of the database at `url` (from one snapshot) and every file of `data_dir/uploads`.
-pub fn export(url: &str, data_dir: &Path, out: &mut impl Write) -> Result<Summary, BackupError> {
+/// Writes every row of the database at `url` (from one snapshot) and every uploaded file (from `files`).
+pub fn export(
+    url: &str,
+    files: &BlockingFiles,
+    out: &mut impl Write,
+) -> Result<Summary, BackupError> {
     let pg = Pg::connect(url).map_err(err)?;
-    let files = data_dir.join("uploads");
     let mut result = None;
     pg.read(|kv| {
         let schema = migrate::read_version(kv)?;
         result = Some(if schema == migrate::SCHEMA_VERSION {
-            write_rows(kv, schema, &files, out)
+            write_rows(kv, schema, files, out)
         } else {
             Err(err(format!(
                 "the database has schema {schema}, not this sodan's {}: start this sodan once \
@@ -33,11 +36,13 @@ pub fn export(url: &str, data_dir: &Path, out: &mut impl Write) -> Result<Summar
     result.unwrap_or_else(|| Err(err("nothing was read")))
 }
 
-/// Restores a backup into the empty database at `url` (uploaded files into `data_dir/uploads`), in one
-/// transaction, then brings its schema up to date.
-pub fn import(input: impl BufRead, url: &str, data_dir: &Path) -> Result<Summary, BackupError> {
-    let files = data_dir.join("uploads");
-    std::fs::create_dir_all(&files).map_err(err)?;
+/// Restores a backup into the empty database at `url` (uploaded files into `files`), in one transaction,
+/// then brings its schema up to date.
+pub fn import(
+    input: impl BufRead,
+    url: &str,
+    files: &BlockingFiles,
+) -> Result<Summary, BackupError> {
     let mut lines = input.lines();
     let schema = read_header(&mut lines)?;
     let pg = Pg::connect(url).map_err(err)?;
@@ -51,7 +56,7 @@ pub fn import(input: impl BufRead, url: &str, data_dir: &Path) -> Result<Summary
                 "a shop already exists in the database; restore into an empty database",
             ));
         }
-        read_rows(lines, &tx, schema, &files)?
+        read_rows(lines, &tx, schema, files)?
     };
     kv.commit().map_err(err)?;
     backend::migrate_postgres(&pg).map_err(err)?;

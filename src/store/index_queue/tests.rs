@@ -195,10 +195,12 @@ async fn a_backup_keeps_the_client_ids_of_waiting_messages() {
     store.close(Duration::from_secs(5)).await.unwrap();
 
     let mut export = Vec::new();
-    crate::store::backup::export(&path, &mut export).unwrap();
+    let files = crate::store::BlockingFiles::Folder(dir.path().join("uploads"));
+    crate::store::backup::export(&path, &files, &mut export).unwrap();
     let restored = dir.path().join("restored").join("sodan.redb");
     std::fs::create_dir_all(restored.parent().unwrap()).unwrap();
-    crate::store::backup::import(export.as_slice(), &restored).unwrap();
+    let restored_files = crate::store::BlockingFiles::Folder(dir.path().join("restored/uploads"));
+    crate::store::backup::import(export.as_slice(), &restored, &restored_files).unwrap();
     let store = Store::open(&restored).await.unwrap();
     assert_eq!(store.index_waiting().await.unwrap(), 0);
     let retried = say(&store, v.id, "c1", "before the move").await;
