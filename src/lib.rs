@@ -44,7 +44,7 @@
 //! - `web::error`: the one place errors become HTTP statuses and messages.
 //!
 //! # Invariants
-//! 1. Only `store/` imports redb or the PostgreSQL driver. Only `web/` imports actix (so the session and
+//! 1. Only `store/` imports redb, the PostgreSQL driver or the S3 signer. Only `web/` imports actix (so the session and
 //!    CSRF extractors live there, on top of the framework-free `auth/`). Only `web/` renders askama
 //!    templates.
 //! 2. No global mutable state: config, store and limiter hang off [`app::App`] and travel through
@@ -53,7 +53,8 @@
 //!    one writer thread per data file.)
 //! 3. Blocking work (redb, PostgreSQL's sync client, argon2) never runs on an actix worker thread: it goes
 //!    through the store's async wrappers or the blocking pool.
-//! 4. Nothing is acknowledged before it is committed durably. Every write is one transaction (one `Tx`),
+//! 4. Nothing is acknowledged before it is committed durably (an attachment's bytes are in their folder
+//!    or bucket before the message naming them is committed). Every write is one transaction (one `Tx`),
 //!    whatever tables it touches, on either engine; write batches run one at a time, on PostgreSQL across
 //!    every node too (an advisory lock), so write code is written for a single writer. What a batch keeps
 //!    in memory for the next one (id counters, event lists) is kept only on the redb file, whose writer is

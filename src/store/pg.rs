@@ -94,6 +94,9 @@ impl Conn {
         Ok(PgKv {
             txn: RefCell::new(txn),
             statements: RefCell::new(&mut self.statements),
+            known: RefCell::default(),
+            pending: RefCell::default(),
+            writing: std::cell::Cell::new(false),
         })
     }
 }
@@ -174,7 +177,7 @@ impl Pg {
                     .start()
             })?;
             let result = f(&kv);
-            kv.into_transaction().commit().map_err(pg_error)?;
+            kv.commit()?;
             result
         };
         self.give_back(conn);
@@ -182,10 +185,26 @@ impl Pg {
     }
 }
 
+/// A row of one table: the name and the key.
+type RowKey = (&'static str, Vec<u8>);
+
 /// [`KvRead`] and [`Kv`] inside one PostgreSQL transaction.
+///
+/// A write batch reads the same rows again and again (the conversation, the visitor, the counters) and
+/// writes many: each would be a round trip to the server, and round trips, not commits, bounded how
+/// many messages a batch took per second. So the rows this transaction has read or written are kept
+/// (`known`), and writes wait (`pending`) until a range scan, a count or the commit needs them in the
+/// database, then go in one statement for all upserts and one for all deletions.
 pub struct PgKv<'c> {
     txn: RefCell<Transaction<'c>>,
     statements: RefCell<&'c mut HashMap<String, Statement>>,
+    /// What each row read or written in this transaction holds now (`None`: no row).
+    known: RefCell<HashMap<RowKey, Option<Vec<u8>>>>,
+    /// Writes not sent yet: every key here is also in `known`, with the same value.
+    pending: RefCell<HashMap<RowKey, Option<Vec<u8>>>>,
+    /// Whether this is a write transaction (it took the write lock): only then are rows read kept, as a
+    /// long read-only snapshot (a report) would otherwise hold a copy of all it read.
+    writing: std::cell::Cell<bool>,
 }
 
 impl<'c> PgKv<'c> {
@@ -208,14 +227,48 @@ impl<'c> PgKv<'c> {
         txn.query(&statement, params).map_err(pg_error)
     }
 
-    /// Commits the transaction.
-    pub fn commit(self) -> Result<(), Error> {
-        self.txn.into_inner().commit().map_err(pg_error)
+    /// Sends the writes that wait, upserts in one statement and deletions in another.
+    fn flush(&self) -> Result<(), Error> {
+        let pending = std::mem::take(&mut *self.pending.borrow_mut());
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let (mut put, mut gone) = ((vec![], vec![], vec![]), (vec![], vec![]));
+        for ((table, key), value) in &pending {
+            match value {
+                Some(value) => {
+                    put.0.push(*table);
+                    put.1.push(key.as_slice());
+                    put.2.push(value.as_slice());
+                }
+                None => {
+                    gone.0.push(*table);
+                    gone.1.push(key.as_slice());
+                }
+            }
+        }
+        if !put.0.is_empty() {
+            self.query(
+                "INSERT INTO sodan_kv (t, k, v) \
+                 SELECT * FROM unnest($1::text[], $2::bytea[], $3::bytea[]) \
+                 ON CONFLICT (t, k) DO UPDATE SET v = EXCLUDED.v",
+                &[&put.0, &put.1, &put.2],
+            )?;
+        }
+        if !gone.0.is_empty() {
+            self.query(
+                "DELETE FROM sodan_kv WHERE (t, k) IN \
+                 (SELECT * FROM unnest($1::text[], $2::bytea[]))",
+                &[&gone.0, &gone.1],
+            )?;
+        }
+        Ok(())
     }
 
-    /// The transaction, to commit it.
-    pub fn into_transaction(self) -> Transaction<'c> {
-        self.txn.into_inner()
+    /// Sends the writes that wait and commits the transaction.
+    pub fn commit(self) -> Result<(), Error> {
+        self.flush()?;
+        self.txn.into_inner().commit().map_err(pg_error)
     }
 
     /// Takes the write lock (see the module's notes); held until the transaction ends.
@@ -224,20 +277,30 @@ impl<'c> PgKv<'c> {
             .borrow_mut()
             .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
             .map_err(pg_error)?;
+        self.writing.set(true);
         Ok(())
     }
 }
 
 impl KvRead for PgKv<'_> {
     fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        let row = (table, key.to_vec());
+        if let Some(value) = self.known.borrow().get(&row) {
+            return Ok(value.clone());
+        }
         let rows = self.query(
             "SELECT v FROM sodan_kv WHERE t = $1 AND k = $2",
             &[&table, &key],
         )?;
-        Ok(rows.into_iter().next().map(|r| r.get(0)))
+        let value: Option<Vec<u8>> = rows.into_iter().next().map(|r| r.get(0));
+        if self.writing.get() {
+            self.known.borrow_mut().insert(row, value.clone());
+        }
+        Ok(value)
     }
 
     fn range(&self, table: &'static str, span: Span<'_>) -> Result<Entries, Error> {
+        self.flush()?;
         let mut sql = String::from("SELECT k, v FROM sodan_kv WHERE t = $1");
         let limit = i64::try_from(span.limit).unwrap_or(i64::MAX);
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![&table];
@@ -262,6 +325,7 @@ impl KvRead for PgKv<'_> {
     }
 
     fn count(&self, table: &'static str) -> Result<u64, Error> {
+        self.flush()?;
         let rows = self.query("SELECT count(*) FROM sodan_kv WHERE t = $1", &[&table])?;
         let n: i64 = rows.first().map_or(0, |r| r.get(0));
         Ok(u64::try_from(n).unwrap_or(0))
@@ -270,19 +334,30 @@ impl KvRead for PgKv<'_> {
 
 impl Kv for PgKv<'_> {
     fn put(&self, table: &'static str, key: &[u8], value: &[u8]) -> Result<(), Error> {
-        self.query(
-            "INSERT INTO sodan_kv (t, k, v) VALUES ($1, $2, $3) \
-             ON CONFLICT (t, k) DO UPDATE SET v = EXCLUDED.v RETURNING 1",
-            &[&table, &key, &value],
-        )?;
+        let row = (table, key.to_vec());
+        self.known
+            .borrow_mut()
+            .insert(row.clone(), Some(value.to_vec()));
+        self.pending.borrow_mut().insert(row, Some(value.to_vec()));
         Ok(())
     }
 
     fn delete(&self, table: &'static str, key: &[u8]) -> Result<bool, Error> {
-        let gone = self.query(
-            "DELETE FROM sodan_kv WHERE t = $1 AND k = $2 RETURNING 1",
-            &[&table, &key],
-        )?;
-        Ok(!gone.is_empty())
+        let row = (table, key.to_vec());
+        let known = self.known.borrow_mut().insert(row.clone(), None);
+        match known {
+            Some(value) => {
+                self.pending.borrow_mut().insert(row, None);
+                Ok(value.is_some())
+            }
+            // Never read nor written here, so nothing of it waits: deleted now, to say whether it was.
+            None => {
+                let gone = self.query(
+                    "DELETE FROM sodan_kv WHERE t = $1 AND k = $2 RETURNING 1",
+                    &[&table, &key],
+                )?;
+                Ok(!gone.is_empty())
+            }
+        }
     }
 }
