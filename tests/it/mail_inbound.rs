@@ -272,15 +272,7 @@ async fn a_new_mail_opens_an_email_conversation_whose_reply_arrives_threaded() {
             .await
             .contains("taro@example.com")
     );
-    let page = format!("/customers/{customer}");
-    let deleted = app
-        .submit(
-            &owner,
-            &page,
-            &format!("{page}/delete"),
-            &[("conversations", "remove")],
-        )
-        .await;
+    let deleted = crate::privacy::delete_customer(&app, &owner, customer, "remove").await;
     assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
     let list = received_page(&app, &owner).await;
     assert!(!list.contains("taro@example.com"), "{list}");

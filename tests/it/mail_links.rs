@@ -91,15 +91,7 @@ async fn mail_links_cost_nothing_when_forged_expire_and_end_with_the_customer() 
         .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
         .expect("a link to the customer page")
         .to_owned();
-    let page = format!("/customers/{customer_id}");
-    let deleted = app
-        .submit(
-            &owner,
-            &page,
-            &format!("{page}/delete"),
-            &[("conversations", "shells")],
-        )
-        .await;
+    let deleted = crate::privacy::delete_customer(&app, &owner, customer_id, "shells").await;
     assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         app.get(&app.client(), &format!("/c/{current}"))

@@ -210,8 +210,30 @@ async fn reported_total(app: &TestApp, owner: &crate::helpers::Agent) -> String 
         .to_owned()
 }
 
+/// Deletes customer `customer` from their page as `owner` would, keeping their conversations as
+/// anonymised shells or removing them (`mode`: "shells" or "remove"); the form's answer.
+pub(crate) async fn delete_customer(
+    app: &TestApp,
+    owner: &crate::helpers::Agent,
+    customer: impl std::fmt::Display,
+    mode: &str,
+) -> reqwest::Response {
+    let page = format!("/customers/{customer}");
+    app.submit(
+        owner,
+        &page,
+        &format!("{page}/delete"),
+        &[("conversations", mode)],
+    )
+    .await
+}
+
 /// The customer id the conversation's card names.
-async fn customer_of(app: &TestApp, owner: &crate::helpers::Agent, conversation: u64) -> u64 {
+pub(crate) async fn customer_of(
+    app: &TestApp,
+    owner: &crate::helpers::Agent,
+    conversation: u64,
+) -> u64 {
     app.page(owner, &format!("/inbox/{conversation}"))
         .await
         .split("data-customer=\"")

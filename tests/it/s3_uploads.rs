@@ -35,6 +35,14 @@ impl Drop for Moto {
 }
 
 impl Moto {
+    /// [`Moto::start`] from async code (it installs with pip and waits for the port).
+    async fn start_in(dir: &Path) -> Moto {
+        let dir = dir.to_owned();
+        tokio::task::spawn_blocking(move || Moto::start(&dir))
+            .await
+            .unwrap()
+    }
+
     fn start(dir: &Path) -> Moto {
         crate::python::ensure("moto.server", "moto[server]==5.2.5");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -140,12 +148,7 @@ fn bucket_url(moto: &Moto) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attachments_live_in_the_bucket_signed_as_aws_signature_v4_says() {
     let work = tempfile::tempdir().unwrap();
-    let moto = {
-        let dir = work.path().to_owned();
-        tokio::task::spawn_blocking(move || Moto::start(&dir))
-            .await
-            .unwrap()
-    };
+    let moto = Moto::start_in(work.path()).await;
     let created = moto.python(
         "s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={'LocationConstraint': region})\n\
          print(json.dumps(True))",
@@ -226,23 +229,8 @@ async fn attachments_live_in_the_bucket_signed_as_aws_signature_v4_says() {
     );
 
     // Deleting the customer removes the object.
-    let customer = app
-        .page(&owner, &format!("/inbox/{conversation}"))
-        .await
-        .split("data-customer=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .map(str::to_owned)
-        .expect("the card names the customer");
-    let page = format!("/customers/{customer}");
-    let deleted = app
-        .submit(
-            &owner,
-            &page,
-            &format!("{page}/delete"),
-            &[("conversations", "remove")],
-        )
-        .await;
+    let customer = crate::privacy::customer_of(&app, &owner, conversation).await;
+    let deleted = crate::privacy::delete_customer(&app, &owner, customer, "remove").await;
     assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut left = moto.python(LIST);
@@ -274,12 +262,7 @@ async fn attachments_live_in_the_bucket_signed_as_aws_signature_v4_says() {
 #[tokio::test]
 async fn a_refused_upload_to_the_bucket_is_an_error_and_stores_no_message() {
     let work = tempfile::tempdir().unwrap();
-    let moto = {
-        let dir = work.path().to_owned();
-        tokio::task::spawn_blocking(move || Moto::start(&dir))
-            .await
-            .unwrap()
-    };
+    let moto = Moto::start_in(work.path()).await;
     // The bucket does not exist: S3 answers NoSuchBucket.
     let url = bucket_url(&moto);
     let (app, _dir) =
