@@ -10,7 +10,51 @@ use sha2::Sha256;
 
 use crate::conversations::{Conversation, Message};
 use crate::hub::protocol::MessageOut;
+use crate::store::kv::typed::{Json, Typed, TypedRead};
+use crate::store::tables::{DELIVERIES, DELIVERY_DUE, WEBHOOKS};
+use crate::store::tx::Tx;
 use crate::visitors::Visitor;
+
+/// The counter that numbers deliveries.
+const NEXT_DELIVERY_KEY: &str = "next_delivery_id";
+
+/// Queues `event` with `data` for every webhook that subscribed to it, inside the write that makes the
+/// change it reports: a committed change always has its deliveries, a failed one none. Nothing when no
+/// webhook listens (and `data` is not even built).
+pub fn emit(
+    txn: &Tx<'_>,
+    event: Event,
+    data: impl FnOnce() -> Value,
+) -> Result<(), crate::store::Error> {
+    let hooks: Vec<Webhook> = txn
+        .all_in(&WEBHOOKS)?
+        .into_iter()
+        .map(|(_, Json(w))| w)
+        .filter(|w| w.events.contains(&event))
+        .collect();
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    let (now, data) = (crate::clock::now_millis(), data());
+    for hook in hooks {
+        let id = crate::store::next_id(txn, NEXT_DELIVERY_KEY)?;
+        let delivery = Delivery {
+            id,
+            webhook: hook.id,
+            event,
+            body: body(id, event, data.clone(), now),
+            status: DeliveryStatus::Queued,
+            attempts: 0,
+            next_at: now,
+            last_status: None,
+            last_error: String::new(),
+            created_at: now,
+        };
+        txn.put_record_in(&DELIVERIES, &id, &delivery)?;
+        txn.put_in(&DELIVERY_DUE, &(now, id), &())?;
+    }
+    Ok(())
+}
 
 /// A webhook's id.
 pub type WebhookId = u64;

@@ -144,7 +144,7 @@ pub(super) fn append(
     txn.put_record_in(&MESSAGES, &(conversation.id, message.seq), &message)?;
     super::index_queue::queue(txn, &message, sender)?;
     save(txn, conversation, previous_activity)?;
-    super::webhooks::emit(txn, Event::MessageCreated, || {
+    crate::webhooks::emit(txn, Event::MessageCreated, || {
         webhooks::message_json(&message)
     })?;
     match conversations::outbound(conversation, &message) {
@@ -237,7 +237,7 @@ impl Store {
                     conversation.stats.segments = super::segments::segments_of(txn, visitor)?;
                 }
                 if new_conversation {
-                    super::webhooks::emit(txn, Event::ConversationCreated, || {
+                    crate::webhooks::emit(txn, Event::ConversationCreated, || {
                         webhooks::conversation_json(&conversation)
                     })?;
                 }
@@ -370,7 +370,7 @@ impl Store {
             c.note_resolution(crate::clock::now_millis());
             save(txn, &c, Some(previous))?;
             if c.status == Status::Resolved && !was_resolved {
-                super::webhooks::emit(txn, Event::ConversationResolved, || {
+                crate::webhooks::emit(txn, Event::ConversationResolved, || {
                     webhooks::conversation_json(&c)
                 })?;
             }

@@ -31,8 +31,8 @@ pub(super) fn keep_on_this_thread() {
     KEEPS.with(|k| k.set(true));
 }
 
-/// Takes the next number of the counter `key`.
-pub(super) fn next(txn: &Tx<'_>, key: &str) -> Result<u64, Error> {
+/// Takes the next number of the counter `key` (ids of records: deliveries, conversations...).
+pub(crate) fn next(txn: &Tx<'_>, key: &str) -> Result<u64, Error> {
     if !KEEPS.with(Cell::get) {
         let key = key.to_owned();
         let id = txn.get_in(&META, &key)?.unwrap_or(1);

@@ -59,7 +59,7 @@ mod sessions;
 mod settings;
 mod site;
 mod stats;
-mod tables;
+pub(crate) mod tables;
 mod triggers;
 pub mod tx;
 mod visitors;
@@ -74,6 +74,7 @@ use std::sync::Arc;
 use data_file::DataFile;
 
 pub use audit::AuditEntry;
+pub(crate) use counters::next as next_id;
 pub use customer_notes::NoteChange;
 pub use customer_reads::{CardData, TimelineEntry};
 pub use customers::{Claim, ImportSummary};

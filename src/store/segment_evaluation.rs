@@ -132,7 +132,7 @@ fn store_membership(
         }
     }
     for s in next.segments.iter().filter(|s| !old.segments.contains(s)) {
-        super::webhooks::emit(
+        crate::webhooks::emit(
             txn,
             crate::webhooks::Event::SegmentEntered,
             || serde_json::json!({ "customer_id": id, "segment_id": s }),

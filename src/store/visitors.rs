@@ -76,7 +76,7 @@ pub(super) fn save_visitor_after(
         None
     };
     if let Some(event) = event {
-        super::webhooks::emit(txn, event, || crate::webhooks::customer_json(visitor))?;
+        crate::webhooks::emit(txn, event, || crate::webhooks::customer_json(visitor))?;
     }
     super::segments::reevaluate_after(txn, visitor, change)
 }

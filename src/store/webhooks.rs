@@ -1,53 +1,17 @@
-//! Webhooks: the receivers, and their deliveries, queued in the same transaction as the change they report
-//! (so none is lost), sent with a lease (a crash mid-send means a resend, never a loss) and retried with
-//! back-off.
-
-use serde_json::Value;
+//! Webhooks: the receivers, and their deliveries (queued by `crate::webhooks::emit` in the same
+//! transaction as the change they report, so none is lost), sent with a lease (a crash mid-send means a
+//! resend, never a loss) and retried with back-off.
 
 use super::conversations::next_id;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{DELIVERIES, DELIVERY_DUE, WEBHOOKS};
-use super::tx::Tx;
 use super::{Error, Store};
 use crate::customers::Invalid;
 use crate::webhooks::{
-    self, Delivery, DeliveryStatus, Event, LEASE_MS, MAX_ATTEMPTS, MAX_WEBHOOKS, Webhook, WebhookId,
+    Delivery, DeliveryStatus, Event, LEASE_MS, MAX_ATTEMPTS, MAX_WEBHOOKS, Webhook, WebhookId,
 };
 
 const NEXT_WEBHOOK_KEY: &str = "next_webhook_id";
-const NEXT_DELIVERY_KEY: &str = "next_delivery_id";
-
-/// Queues `event` with `data` for every webhook that subscribed to it (nothing when there are none).
-pub(super) fn emit(txn: &Tx<'_>, event: Event, data: impl FnOnce() -> Value) -> Result<(), Error> {
-    let hooks: Vec<Webhook> = txn
-        .all_in(&WEBHOOKS)?
-        .into_iter()
-        .map(|(_, Json(w))| w)
-        .filter(|w| w.events.contains(&event))
-        .collect();
-    if hooks.is_empty() {
-        return Ok(());
-    }
-    let (now, data) = (crate::clock::now_millis(), data());
-    for hook in hooks {
-        let id = next_id(txn, NEXT_DELIVERY_KEY)?;
-        let delivery = Delivery {
-            id,
-            webhook: hook.id,
-            event,
-            body: webhooks::body(id, event, data.clone(), now),
-            status: DeliveryStatus::Queued,
-            attempts: 0,
-            next_at: now,
-            last_status: None,
-            last_error: String::new(),
-            created_at: now,
-        };
-        txn.put_record_in(&DELIVERIES, &id, &delivery)?;
-        txn.put_in(&DELIVERY_DUE, &(now, id), &())?;
-    }
-    Ok(())
-}
 
 impl Store {
     /// Every webhook, by id.
