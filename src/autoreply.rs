@@ -3,12 +3,15 @@
 //! Inside business hours, a visitor whose first unanswered message gets no operator reply within N seconds
 //! receives a message with the expected reply time; outside business hours, a message at once saying when
 //! the shop is back. Each fires at most once per waiting period (from a visitor's first unanswered message
-//! to an operator's reply) and never after an operator replied. The decisions are pure; the store keeps the
-//! waiting state on the conversation and the pending replies in a table, so they survive restarts.
+//! to an operator's reply) and never after an operator replied. The decisions are pure; `waiting` applies
+//! them inside the write that stores the visitor's message (the waiting state on the conversation, the
+//! pending replies in a table, so they survive restarts).
 
 use serde::{Deserialize, Serialize};
 
 use crate::hours::{Hours, Opening};
+
+pub(crate) mod waiting;
 use crate::i18n::messages::Message;
 use crate::msg;
 

@@ -15,7 +15,8 @@
 //! - [`segments`]: segment rules and the intent score: a pure evaluator, the rule text form (parse/print).
 //! - [`triggers`]: proactive messages: when one is offered to a visitor (pure), its form's checks, and
 //!   the before/after comparison of questions on its pages.
-//! - [`autoreply`]: the auto-responder's rules: when Sodan answers by itself, and what it says (pure).
+//! - [`autoreply`]: the auto-responder's rules: when Sodan answers by itself, and what it says (pure), and
+//!   `autoreply::waiting`, which applies them inside the visitor's write (over a `store::tx::Tx`).
 //! - [`canned`]: canned replies: the reply library's records and checks, variables with fallbacks (pure).
 //! - [`faq`]: FAQ articles (Markdown rendered safely), their search with Japanese tokenising, and the bot's
 //!   menu and modes (pure).
@@ -25,7 +26,8 @@
 //!   sending with lettre.
 //! - [`reports`]: the arithmetic of reports: medians, percentiles, the business-hours split, local days and
 //!   hours, purchases attributed to chats (pure).
-//! - [`webhooks`]: outgoing webhooks: events, signed deliveries, and the JSON shapes the API shares.
+//! - [`webhooks`]: outgoing webhooks: events, signed deliveries (queued by `webhooks::emit` inside the
+//!   write that makes the change), and the JSON shapes the API shares.
 //! - [`presence`]: whether the team is online (business hours, open consoles, operators not away).
 //! - [`budgets`]: what one visitor or one client address may make Sodan store (rates, daily uploads).
 //! - [`disk_guard`]: free space on the data disk, and which writes stop first when it runs low.

@@ -100,7 +100,7 @@ fn earlier(txn: &Tx<'_>, sender: &str, client_id: Option<&str>) -> Result<Option
 }
 
 /// Appends `draft` to `conversation` (already loaded, changed in place and saved).
-pub(super) fn append(
+pub(crate) fn append(
     txn: &Tx<'_>,
     conversation: &mut Conversation,
     previous_activity: Option<u64>,
@@ -244,10 +244,11 @@ impl Store {
                 let plan = if conversation.bot == Some(BotState::Active) {
                     crate::autoreply::Plan::Nothing
                 } else {
-                    super::autoreplies::plan(txn, &mut conversation, visitor, now)?
+                    crate::autoreply::waiting::plan(txn, &mut conversation, visitor, now)?
                 };
                 let message = append(txn, &mut conversation, previous, &sender, draft, now)?;
-                let auto_reply = super::autoreplies::reply_now(txn, &mut conversation, plan, now)?;
+                let auto_reply =
+                    crate::autoreply::waiting::reply_now(txn, &mut conversation, plan, now)?;
                 Ok(Posted {
                     names: names_in(txn, &conversation, customer)?,
                     conversation,
@@ -295,7 +296,7 @@ impl Store {
                 if !draft.note {
                     // Answering means the operator read everything before, and ends the visitor's wait.
                     c.operator_answered();
-                    super::autoreplies::answered(txn, &mut c)?;
+                    crate::autoreply::waiting::answered(txn, &mut c)?;
                 }
                 let message = append(
                     txn,

@@ -184,9 +184,9 @@ impl Store {
             }
             let now = crate::clock::now_millis();
             let visitor = c.visitor_id;
-            let plan = super::autoreplies::plan(txn, &mut c, visitor, now)?;
+            let plan = crate::autoreply::waiting::plan(txn, &mut c, visitor, now)?;
             let message = bot_message(txn, &mut c, text)?;
-            let auto = super::autoreplies::reply_now(txn, &mut c, plan, now)?;
+            let auto = crate::autoreply::waiting::reply_now(txn, &mut c, plan, now)?;
             Ok(Some((c, message, auto)))
         })
         .await

@@ -74,6 +74,7 @@ use std::sync::Arc;
 use data_file::DataFile;
 
 pub use audit::AuditEntry;
+pub(crate) use conversations::append as append_message;
 pub(crate) use counters::next as next_id;
 pub use customer_notes::NoteChange;
 pub use customer_reads::{CardData, TimelineEntry};
@@ -89,8 +90,10 @@ pub use push::PushAudience;
 pub use retention::Removed;
 pub use segment_backfill::Backfill;
 pub use segments::SegmentDraft;
+pub(crate) use settings::get as setting;
 pub use stats::{BUCKETS, StatsSnapshot};
 pub use triggers::Offered;
+pub(crate) use visitors::load_visitor;
 pub use writer::MembershipChange;
 
 /// A handle on the open data file; cheap to clone.

@@ -16,7 +16,7 @@ fn key(name: &str) -> Vec<u8> {
 }
 
 /// The setting `name`, if it was ever saved.
-pub(super) fn get<T: DeserializeOwned>(kv: &impl KvRead, name: &str) -> Result<Option<T>, Error> {
+pub(crate) fn get<T: DeserializeOwned>(kv: &impl KvRead, name: &str) -> Result<Option<T>, Error> {
     kv.get(SETTINGS.name(), &key(name))?
         .map(|bytes| decode(&bytes))
         .transpose()

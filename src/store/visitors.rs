@@ -15,7 +15,7 @@ const NEXT_ID_KEY: &str = "next_visitor_id";
 const MAX_HOPS: usize = 8;
 
 /// Reads one visitor record as stored (without following a merge).
-pub(super) fn load_visitor(txn: &Tx<'_>, id: VisitorId) -> Result<Option<Visitor>, Error> {
+pub(crate) fn load_visitor(txn: &Tx<'_>, id: VisitorId) -> Result<Option<Visitor>, Error> {
     Ok(txn.get_in(&VISITORS, &id)?.map(|Json(v)| v))
 }
 
