@@ -6,15 +6,19 @@
 //! - [`store`]: the only module that knows a storage engine (redb, or PostgreSQL for several nodes); tables,
 //!   schema version, durable writes. Every table is kept through the byte-level interface both engines
 //!   offer (`store::kv`: get, put, delete and ordered range scans over byte keys that sort as the keys
-//!   do), read inside one `store::rx::Rx` and written inside one `store::tx::Tx`.
+//!   do), read inside one `store::rx::Rx` and written inside one `store::tx::Tx`. It persists and does
+//!   not decide: the write-side rules are functions of the feature modules over a `Tx` (invariant 7).
 //! - [`operators`]: who may sign in to the console, with which role (plain types and rules).
 //! - [`sites`]: the shop's site as the widget sees it: key, allowed origins, look.
 //! - [`visitors`]: the people on the shop's site, remembered by a token; a visitor record is a customer.
 //! - [`customers`]: who a customer is and what they did: profile, attributes, events, cart, identity
-//!   verification (HMAC), device, the card's layout, notes, CSV import, the widget API's checks.
-//! - [`segments`]: segment rules and the intent score: a pure evaluator, the rule text form (parse/print).
+//!   verification (HMAC), device, the card's layout, notes, CSV import, the widget API's checks;
+//!   `customers::saved`: what follows a saved record (webhooks, segments).
+//! - [`segments`]: segment rules and the intent score: a pure evaluator, the rule text form (parse/print);
+//!   `segments::evaluation` keeps a customer's segments current inside each write, `segments::routing`
+//!   picks a new conversation's operator.
 //! - [`triggers`]: proactive messages: when one is offered to a visitor (pure), its form's checks, and
-//!   the before/after comparison of questions on its pages.
+//!   the before/after comparison of questions on its pages; `triggers::credit` counts what one earned.
 //! - [`autoreply`]: the auto-responder's rules: when Sodan answers by itself, and what it says (pure), and
 //!   `autoreply::waiting`, which applies them inside the visitor's write (over a `store::tx::Tx`).
 //! - [`canned`]: canned replies: the reply library's records and checks, variables with fallbacks (pure).
@@ -23,7 +27,7 @@
 //! - [`hours`]: business hours: weekly ranges in the shop's time zone, holidays, the next opening (pure).
 //! - [`line`]: the LINE channel: webhook signatures and events, the Messaging API (profile, push).
 //! - [`mail`]: e-mail: SMTP settings, the queue's records and retry schedule, digests and signed links;
-//!   sending with lettre.
+//!   sending with lettre; `mail::queueing` decides what is queued inside a write.
 //! - [`reports`]: the arithmetic of reports: medians, percentiles, the business-hours split, local days and
 //!   hours, purchases attributed to chats (pure).
 //! - [`webhooks`]: outgoing webhooks: events, signed deliveries (queued by `webhooks::emit` inside the
@@ -35,7 +39,8 @@
 //! - [`upkeep`]: background work: segment back-fills, window re-checks, live membership changes to consoles.
 //! - [`api_tokens`]: scoped, revocable tokens for the back-office REST API.
 //! - [`conversations`]: conversations and messages, their statuses and checks, and how a conversation's state
-//!   follows what happens in it (rules the store applies inside its writes).
+//!   follows what happens in it; `conversations::posting` stores a visitor's or operator's message (which
+//!   conversation, trigger credit, routing, auto-replies, webhooks, other channels) inside one write.
 //! - [`uploads`]: attached files: which kinds are accepted (sniffed) and how they are named.
 //! - [`auth`]: passwords (argon2id), sessions, CSRF tokens, login rate limits.
 //! - [`hub`]: who is connected, and pushing committed events to their sockets; the wire protocol; the
@@ -65,6 +70,11 @@
 //!    only its own customer record, an API token only its scopes.
 //! 6. The hub pushes only what is committed; the NATS relay between nodes carries the same frames and
 //!    may lose some, which clients recover by resuming from their last sequence number.
+//! 7. `store/` persists and does not decide. A write's rules (posting, routing, auto-replies, trigger
+//!    credit, segment evaluation, identity, mail replies and digests, webhooks) are functions of their feature modules over `store::tx::Tx`
+//!    (typed get, put, delete and ordered ranges over `store::tables`; segment changes published after
+//!    the commit), so the same code runs on redb and on PostgreSQL; a `Store` method opens the
+//!    transaction and calls them.
 #![warn(missing_docs)]
 
 pub mod ai;

@@ -5,7 +5,10 @@
 //! by [`Trigger::offered_to`], so the widget only learns which triggers apply to its own visitor. Page
 //! conditions (idle time, time on page, scroll depth, exit intent) can only be seen in the browser: the
 //! widget watches them for the triggers it was given and reports what it showed, and what the visitor did.
-//! Everything here is pure; the store keeps triggers, their counts and who saw what.
+//! Everything here is pure but `credit` (what a trigger earns, counted inside a write); the store keeps
+//! triggers, their counts and who saw what.
+
+pub(crate) mod credit;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,23 +1,25 @@
 //! The auto-responder inside a write: a visitor's message starts (or continues) a waiting period on its
 //! conversation, and what [`super::Rules::plan`] decides is applied in the same transaction as the message
 //! (a reply at once, or one due later kept in the store's `AUTOREPLIES` table, so it survives a restart);
-//! an operator's reply ends the waiting period and cancels what was pending.
+//! an operator's reply ends the waiting period and cancels what was pending, and the due sweep checks
+//! again before it posts.
 
 use crate::autoreply::{Plan, Rules, Waiting};
-use crate::conversations::{Author, Conversation, Message};
+use crate::conversations::{Author, Conversation, Message, Status};
 use crate::hours::Hours;
 use crate::store::kv::typed::Typed;
 use crate::store::tables::AUTOREPLIES;
 use crate::store::tx::Tx;
-use crate::store::{Draft, Error, append_message, load_visitor, setting};
+use crate::store::{
+    Draft, Error, SYSTEM_SENDER, due_keys, load_conversation, load_visitor, save_conversation,
+    setting,
+};
 use crate::visitors::VisitorId;
 
 /// The setting holding the business hours.
 pub(crate) const HOURS_SETTING: &str = "business_hours";
 /// The setting holding the auto-responder's rules.
 pub(crate) const RULES_SETTING: &str = "autoreply";
-/// The sender key of Sodan's own messages.
-const SYSTEM_SENDER: &str = "s";
 
 /// Appends Sodan's own message `text` to `conversation` (an automatic reply).
 pub(crate) fn system_message(
@@ -34,7 +36,14 @@ pub(crate) fn system_message(
         upload: None,
     };
     let previous = conversation.last_activity_at;
-    append_message(txn, conversation, Some(previous), SYSTEM_SENDER, draft, now)
+    crate::conversations::posting::append(
+        txn,
+        conversation,
+        Some(previous),
+        SYSTEM_SENDER,
+        draft,
+        now,
+    )
 }
 
 /// Marks the visitor as waiting and decides what the auto-responder does about their message; a reply due
@@ -90,4 +99,39 @@ pub(crate) fn reply_now(
     };
     conversation.auto_replied = true;
     system_message(txn, conversation, text, now).map(Some)
+}
+
+/// Posts the automatic replies due by `now` (at most `limit`) that are still called for: the visitor still
+/// waiting, no automatic reply yet, the conversation not resolved, the in-hours reply still switched on.
+/// Replies no longer wanted are dropped. Returns what was posted, to be pushed to the clients.
+pub(crate) fn post_due(
+    txn: &Tx<'_>,
+    now: u64,
+    limit: usize,
+) -> Result<Vec<(Conversation, Message)>, Error> {
+    let due = due_keys(txn, &AUTOREPLIES, now, limit)?;
+    let rules: Rules = setting(txn, RULES_SETTING)?.unwrap_or_default();
+    let mut posted = Vec::new();
+    for (at, id) in due {
+        txn.delete_in(&AUTOREPLIES, &(at, id))?;
+        let Some(mut c) = load_conversation(txn, id)? else {
+            continue;
+        };
+        let wanted = c.autoreply_due == Some(at)
+            && c.waiting_since.is_some()
+            && !c.auto_replied
+            && c.status != Status::Resolved;
+        c.autoreply_due = None;
+        if !wanted || !rules.in_hours {
+            save_conversation(txn, &c, Some(c.last_activity_at))?;
+            continue;
+        }
+        let language = load_visitor(txn, c.visitor_id)?
+            .map(|v| v.profile.language)
+            .unwrap_or_default();
+        c.auto_replied = true;
+        let message = system_message(txn, &mut c, rules.in_hours_text(&language), now)?;
+        posted.push((c, message));
+    }
+    Ok(posted)
 }

@@ -4,6 +4,7 @@
 
 pub mod live;
 pub mod mail_thread;
+pub(crate) mod posting;
 mod state;
 
 pub use mail_thread::{MailRef, MailThread};

@@ -9,9 +9,11 @@ pub mod card;
 pub mod context;
 pub mod device;
 pub mod events;
+pub(crate) mod identifying;
 pub mod identity;
 pub mod import;
 pub mod notes;
+pub(crate) mod saved;
 
 use std::collections::BTreeMap;
 

@@ -7,6 +7,7 @@ pub mod compose;
 pub mod imap;
 pub mod inbound;
 pub mod intake;
+pub(crate) mod queueing;
 pub mod reader;
 pub mod received;
 pub mod reply_address;

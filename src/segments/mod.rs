@@ -1,11 +1,12 @@
 //! Segments: named groups of customers defined by a rule ("gold plan, bought in the last 30 days"), and
 //! the intent score, both kept up to date as customers act.
 //!
-//! The rule language and its evaluation are pure (`rule`, `text`); the store re-evaluates one customer
-//! whenever their record, page views or events change, and again at the time an answer would change by
-//! itself (a window expiring).
+//! The rule language and its evaluation are pure (`rule`, `text`); `evaluation` re-evaluates one customer
+//! inside every write that changes their record, page views or events, and again at the time an answer
+//! would change by itself (a window expiring); `routing` picks the operator of a new conversation.
 
 mod draft;
+pub(crate) mod evaluation;
 pub mod routing;
 pub mod rule;
 pub mod text;

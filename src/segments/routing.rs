@@ -1,6 +1,26 @@
 //! Which operator a customer's new conversation goes to, by the segments they are in.
 
 use super::{Membership, SegmentId};
+use crate::store::kv::typed::{Json, TypedRead};
+use crate::store::tables::OPERATORS;
+use crate::store::tx::Tx;
+use crate::store::{Error, membership_of, segment_routes};
+use crate::visitors::VisitorId;
+
+/// The operator a new conversation of `visitor` goes to (see [`route`]), as of this write: their
+/// segments as last evaluated, the routes of the current definitions, operators who can still work.
+pub(crate) fn assignee(txn: &Tx<'_>, visitor: VisitorId) -> Result<Option<u64>, Error> {
+    let routes = segment_routes(txn)?;
+    if routes.is_empty() {
+        return Ok(None);
+    }
+    let membership = membership_of(txn, visitor)?;
+    route(&routes, &membership, |operator| {
+        Ok(txn
+            .get_in(&OPERATORS, &operator)?
+            .is_some_and(|Json(o)| !o.disabled))
+    })
+}
 
 /// The operator a new conversation of a customer with `membership` goes to: the first route (`(segment,
 /// operator)`, in segment order) whose segment they are in and whose operator may take it now (`active`:

@@ -1,24 +1,17 @@
-//! Business hours and the auto-responder's settings, and the sweep that posts automatic replies when due.
-//!
-//! A visitor's message starts (or continues) a waiting period on its conversation
-//! (`autoreply::waiting`, in the same transaction): a reply at once, or one due later kept in
-//! `AUTOREPLIES` (so it survives a restart). An operator's reply ends the waiting period and cancels what
-//! was pending; the due sweep here checks again before it posts.
+//! Business hours and the auto-responder's settings, and the transaction of the sweep that posts automatic
+//! replies when due. What is posted, and when, is `autoreply::waiting`'s.
 
 use serde::Serialize;
 
-use super::conversations::load;
 use super::kv::KvRead;
-use super::kv::typed::Typed;
 use super::rx::Rx;
 use super::settings::get;
 use super::tables::AUTOREPLIES;
 use super::tx::Tx;
-use super::visitors::load_visitor;
 use super::{Error, Store};
 use crate::autoreply::Rules;
-use crate::autoreply::waiting::{HOURS_SETTING, RULES_SETTING, system_message};
-use crate::conversations::{Conversation, Message, Status};
+use crate::autoreply::waiting::{HOURS_SETTING, RULES_SETTING};
+use crate::conversations::{Conversation, Message};
 use crate::hours::Hours;
 
 fn put<T: Serialize>(txn: &Tx<'_>, key: &str, value: Option<&T>) -> Result<(), Error> {
@@ -29,7 +22,7 @@ fn put<T: Serialize>(txn: &Tx<'_>, key: &str, value: Option<&T>) -> Result<(), E
 }
 
 /// Whether the shop is inside its business hours at `now` (always, without hours), from the settings.
-pub(super) fn shop_open(kv: &impl KvRead, now: u64) -> Result<bool, Error> {
+pub(crate) fn shop_open(kv: &impl KvRead, now: u64) -> Result<bool, Error> {
     let hours: Option<Hours> = get(kv, HOURS_SETTING)?;
     Ok(hours.is_none_or(|h| h.is_open(now)))
 }
@@ -63,45 +56,18 @@ impl Store {
             .await
     }
 
-    /// Posts the automatic replies due by `now_ms` (at most `limit`) that are still called for: the
-    /// visitor still waiting, no automatic reply yet, the conversation not resolved. Replies that are no
-    /// longer wanted are dropped. Returns what was posted, to be pushed to the clients.
+    /// Posts the automatic replies due by `now_ms` (at most `limit`) that are still called for
+    /// (`autoreply::waiting::post_due` decides); an idle sweep costs no commit. Returns what was posted,
+    /// to be pushed to the clients.
     pub async fn post_due_autoreplies(
         &self,
         now_ms: u64,
         limit: usize,
     ) -> Result<Vec<(Conversation, Message)>, Error> {
-        let any_due = self.any_due(AUTOREPLIES, now_ms).await?;
-        if !any_due {
+        if !self.any_due(AUTOREPLIES, now_ms).await? {
             return Ok(Vec::new());
         }
-        self.write(move |txn| {
-            let due: Vec<(u64, u64)> = super::due_keys(txn, &AUTOREPLIES, now_ms, limit)?;
-            let rules: Rules = get(txn, RULES_SETTING)?.unwrap_or_default();
-            let mut posted = Vec::new();
-            for (at, id) in due {
-                txn.delete_in(&AUTOREPLIES, &(at, id))?;
-                let Some(mut c) = load(txn, id)? else {
-                    continue;
-                };
-                let wanted = c.autoreply_due == Some(at)
-                    && c.waiting_since.is_some()
-                    && !c.auto_replied
-                    && c.status != Status::Resolved;
-                c.autoreply_due = None;
-                if !wanted || !rules.in_hours {
-                    super::conversations::save(txn, &c, Some(c.last_activity_at))?;
-                    continue;
-                }
-                let language = load_visitor(txn, c.visitor_id)?
-                    .map(|v| v.profile.language)
-                    .unwrap_or_default();
-                c.auto_replied = true;
-                let message = system_message(txn, &mut c, rules.in_hours_text(&language), now_ms)?;
-                posted.push((c, message));
-            }
-            Ok(posted)
-        })
-        .await
+        self.write(move |txn| crate::autoreply::waiting::post_due(txn, now_ms, limit))
+            .await
     }
 }

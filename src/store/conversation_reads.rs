@@ -11,7 +11,7 @@ use crate::conversations::{Conversation, ConversationId, Message, Seq};
 use crate::visitors::VisitorId;
 
 /// The messages of conversation `id` between `from` and `to` seq, oldest first or (`reverse`) newest.
-pub(super) fn messages(
+pub(crate) fn messages(
     kv: &impl KvRead,
     id: ConversationId,
     (from, to): (Bound<Seq>, Bound<Seq>),
@@ -38,7 +38,7 @@ fn theirs(visitor: VisitorId) -> [(VisitorId, ConversationId); 2] {
 }
 
 /// The visitor's latest conversation.
-pub(super) fn latest_of(
+pub(crate) fn latest_of(
     kv: &impl KvRead,
     visitor: VisitorId,
 ) -> Result<Option<ConversationId>, Error> {

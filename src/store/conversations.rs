@@ -1,24 +1,18 @@
-//! Conversations and their messages as they are written: appending with de-duplication, posting from
-//! visitors, operators and Sodan itself, and changing a conversation. Reading them is `conversation_reads`.
+//! Conversations and their messages as they are written: the records, appending with de-duplication by
+//! client id, the inbox order. What a post decides (which conversation, routing, auto-replies) is
+//! `conversations::posting`'s; reading them is `conversation_reads`.
 
 use super::kv::KvRead;
 use super::kv::typed::{Json, Typed, TypedRead};
-use super::posted::{Draft, Names, Posted, names_in};
-use super::tables::{
-    ACTIVITY, CLIENT_IDS, CONVERSATIONS, MESSAGES, UPLOADS, VISITOR_CONVERSATIONS,
-};
+use super::posted::{Draft, Posted};
+use super::tables::{ACTIVITY, CLIENT_IDS, CONVERSATIONS, MESSAGES, UPLOADS};
 use super::tx::Tx;
-use super::visitors::touch;
 use super::{Error, Store};
-use crate::conversations::{
-    self, Attachment, Author, BotState, Conversation, ConversationId, Message, Origin, Status,
-};
+use crate::conversations::{Attachment, Conversation, ConversationId, Message, Origin, posting};
 use crate::operators::OperatorId;
 use crate::uploads::Upload;
-use crate::visitors::{Seen, VisitorId};
-use crate::webhooks::{self, Event};
+use crate::visitors::VisitorId;
 
-const NEXT_CONVERSATION_KEY: &str = "next_conversation_id";
 const NEXT_MESSAGE_KEY: &str = "next_message_id";
 const NEXT_UPLOAD_KEY: &str = "next_upload_id";
 
@@ -27,12 +21,12 @@ pub(super) fn next_id(txn: &Tx<'_>, key: &str) -> Result<u64, Error> {
     super::counters::next(txn, key)
 }
 
-pub(super) fn load(txn: &Tx<'_>, id: ConversationId) -> Result<Option<Conversation>, Error> {
+pub(crate) fn load(txn: &Tx<'_>, id: ConversationId) -> Result<Option<Conversation>, Error> {
     Ok(txn.get_in(&CONVERSATIONS, &id)?.map(|Json(c)| c))
 }
 
 /// Writes a conversation back, moving it in the inbox order when its activity changed.
-pub(super) fn save(
+pub(crate) fn save(
     txn: &Tx<'_>,
     conversation: &Conversation,
     previous_activity: Option<u64>,
@@ -49,9 +43,12 @@ pub(super) fn save(
     super::reports::record(txn, conversation)
 }
 
+/// The sender key of Sodan's own messages (they carry no client id).
+pub(crate) const SYSTEM_SENDER: &str = "s";
+
 /// The sender key under which an operator's client ids are remembered: idempotency keys are per
 /// conversation, so the same client id sent to two conversations stores two messages.
-pub(super) fn operator_sender(operator: OperatorId, conversation: ConversationId) -> String {
+pub(crate) fn operator_sender(operator: OperatorId, conversation: ConversationId) -> String {
     format!("o{operator}/{conversation}")
 }
 
@@ -82,7 +79,11 @@ pub(super) fn forget_sender(txn: &Tx<'_>, sender: &str) -> Result<(), Error> {
 }
 
 /// The message stored earlier under this sender's client id, if any.
-fn earlier(txn: &Tx<'_>, sender: &str, client_id: Option<&str>) -> Result<Option<Message>, Error> {
+pub(crate) fn earlier(
+    txn: &Tx<'_>,
+    sender: &str,
+    client_id: Option<&str>,
+) -> Result<Option<Message>, Error> {
     let Some(client_id) = client_id else {
         return Ok(None);
     };
@@ -99,7 +100,8 @@ fn earlier(txn: &Tx<'_>, sender: &str, client_id: Option<&str>) -> Result<Option
         .map(|Json(m)| m))
 }
 
-/// Appends `draft` to `conversation` (already loaded, changed in place and saved).
+/// Appends `draft` to `conversation` (already loaded, changed in place and saved), queued for the search
+/// index. What follows a stored message (webhooks, other channels) is `conversations::posting::append`'s.
 pub(crate) fn append(
     txn: &Tx<'_>,
     conversation: &mut Conversation,
@@ -144,24 +146,12 @@ pub(crate) fn append(
     txn.put_record_in(&MESSAGES, &(conversation.id, message.seq), &message)?;
     super::index_queue::queue(txn, &message, sender)?;
     save(txn, conversation, previous_activity)?;
-    crate::webhooks::emit(txn, Event::MessageCreated, || {
-        webhooks::message_json(&message)
-    })?;
-    match conversations::outbound(conversation, &message) {
-        Some(conversations::Outbound::Line) => {
-            super::line_pushes::queue(txn, conversation, &message)?;
-        }
-        Some(conversations::Outbound::Mail) => {
-            super::mail::queue_reply(txn, conversation, &message)?
-        }
-        _ => {}
-    }
     Ok(message)
 }
 
 impl Store {
-    /// Stores a visitor's message in their latest conversation (starting one if they have none), reopening
-    /// it if it was resolved or snoozed. A client id seen before returns the original message unchanged.
+    /// Stores a visitor's message (`conversations::posting::visitor_message` says where and what follows).
+    /// A client id seen before returns the original message unchanged.
     pub async fn post_visitor_message(
         &self,
         visitor: VisitorId,
@@ -170,95 +160,7 @@ impl Store {
     ) -> Result<Posted, Error> {
         let limits = self.inner.limits;
         let posted = self
-            .write(move |txn| {
-                let sender = format!("v{visitor}");
-                if let Some(message) = earlier(txn, &sender, draft.client_id.as_deref())? {
-                    let conversation = load(txn, message.conversation)?
-                        .ok_or_else(|| Error::Storage("message without conversation".into()))?;
-                    return Ok(Posted {
-                        conversation,
-                        message,
-                        duplicate: true,
-                        new_conversation: false,
-                        segments: None,
-                        auto_reply: None,
-                        names: Names::default(),
-                    });
-                }
-                let now = crate::clock::now_millis();
-                // The conversation the message names, if it is the visitor's; else their latest.
-                let named = match origin.conversation {
-                    Some(id) => txn
-                        .get_in(&VISITOR_CONVERSATIONS, &(visitor, id))?
-                        .map(|()| id),
-                    None => None,
-                };
-                let latest = match named {
-                    Some(id) => Some(id),
-                    None if origin.new_conversation => None,
-                    None => super::conversation_reads::latest_of(txn, visitor)?,
-                };
-                let (mut conversation, previous, new_conversation) =
-                    match latest.map(|id| load(txn, id)).transpose()?.flatten() {
-                        Some(c) => {
-                            let previous = c.last_activity_at;
-                            (c, Some(previous), false)
-                        }
-                        None => {
-                            let id = next_id(txn, NEXT_CONVERSATION_KEY)?;
-                            txn.put_in(&VISITOR_CONVERSATIONS, &(visitor, id), &())?;
-                            let c = Conversation::started(
-                                id,
-                                visitor,
-                                now,
-                                origin.page_url.clone(),
-                                origin.channel,
-                            );
-                            (c, None, true)
-                        }
-                    };
-                let starting = conversation.starts_afresh(new_conversation);
-                // A proactive message gets the credit for a conversation it started or reopened.
-                if let Some(id) = origin.trigger.filter(|_| starting)
-                    && super::triggers::count_conversation(txn, id)?
-                {
-                    conversation.trigger = Some(id);
-                }
-                conversation.visitor_wrote(&origin, starting);
-                let seen = Seen {
-                    page: None,
-                    started_conversation: new_conversation,
-                };
-                // Seen first, so the customer's segments are current when the conversation is routed.
-                let customer = touch(txn, visitor, seen, now, limits)?;
-                if new_conversation {
-                    conversation.assignee = super::segments::route(txn, visitor)?;
-                    conversation.stats.in_hours = Some(super::autoreplies::shop_open(txn, now)?);
-                    conversation.stats.segments = super::segments::segments_of(txn, visitor)?;
-                }
-                if new_conversation {
-                    crate::webhooks::emit(txn, Event::ConversationCreated, || {
-                        webhooks::conversation_json(&conversation)
-                    })?;
-                }
-                let plan = if conversation.bot == Some(BotState::Active) {
-                    crate::autoreply::Plan::Nothing
-                } else {
-                    crate::autoreply::waiting::plan(txn, &mut conversation, visitor, now)?
-                };
-                let message = append(txn, &mut conversation, previous, &sender, draft, now)?;
-                let auto_reply =
-                    crate::autoreply::waiting::reply_now(txn, &mut conversation, plan, now)?;
-                Ok(Posted {
-                    names: names_in(txn, &conversation, customer)?,
-                    conversation,
-                    message,
-                    duplicate: false,
-                    new_conversation,
-                    segments: Some(super::segments::segments_of(txn, visitor)?),
-                    auto_reply,
-                })
-            })
+            .write(move |txn| posting::visitor_message(txn, visitor, draft, origin, limits))
             .await?;
         if !posted.duplicate {
             self.inner.writer.count_message();
@@ -274,48 +176,7 @@ impl Store {
         draft: Draft,
     ) -> Result<Option<Posted>, Error> {
         let posted = self
-            .write(move |txn| {
-                let sender = operator_sender(operator, conversation);
-                if let Some(message) = earlier(txn, &sender, draft.client_id.as_deref())? {
-                    let conversation = load(txn, message.conversation)?
-                        .ok_or_else(|| Error::Storage("message without conversation".into()))?;
-                    return Ok(Some(Posted {
-                        conversation,
-                        message,
-                        duplicate: true,
-                        new_conversation: false,
-                        segments: None,
-                        auto_reply: None,
-                        names: Names::default(),
-                    }));
-                }
-                let Some(mut c) = load(txn, conversation)? else {
-                    return Ok(None);
-                };
-                let previous = c.last_activity_at;
-                if !draft.note {
-                    // Answering means the operator read everything before, and ends the visitor's wait.
-                    c.operator_answered();
-                    crate::autoreply::waiting::answered(txn, &mut c)?;
-                }
-                let message = append(
-                    txn,
-                    &mut c,
-                    Some(previous),
-                    &sender,
-                    draft,
-                    crate::clock::now_millis(),
-                )?;
-                Ok(Some(Posted {
-                    names: names_in(txn, &c, None)?,
-                    conversation: c,
-                    message,
-                    duplicate: false,
-                    new_conversation: false,
-                    segments: None,
-                    auto_reply: None,
-                }))
-            })
+            .write(move |txn| posting::operator_message(txn, conversation, operator, draft))
             .await?;
         if posted.as_ref().is_some_and(|p| !p.duplicate) {
             self.inner.writer.count_message();
@@ -330,29 +191,8 @@ impl Store {
         conversation: ConversationId,
         text: String,
     ) -> Result<Option<(Conversation, Message)>, Error> {
-        self.write(move |txn| {
-            let Some(mut c) = load(txn, conversation)? else {
-                return Ok(None);
-            };
-            let draft = Draft {
-                author: Author::System,
-                client_id: None,
-                body: text,
-                note: true,
-                upload: None,
-            };
-            let previous = c.last_activity_at;
-            let message = append(
-                txn,
-                &mut c,
-                Some(previous),
-                "s",
-                draft,
-                crate::clock::now_millis(),
-            )?;
-            Ok(Some((c, message)))
-        })
-        .await
+        self.write(move |txn| posting::notice(txn, conversation, text))
+            .await
     }
 
     /// Changes a conversation in place; `Ok(None)` when it does not exist. `change` must not fail.
@@ -361,22 +201,7 @@ impl Store {
         id: ConversationId,
         change: impl FnOnce(&mut Conversation) + Send + 'static,
     ) -> Result<Option<Conversation>, Error> {
-        self.write(move |txn| {
-            let Some(mut c) = load(txn, id)? else {
-                return Ok(None);
-            };
-            let previous = c.last_activity_at;
-            let was_resolved = c.status == Status::Resolved;
-            change(&mut c);
-            c.note_resolution(crate::clock::now_millis());
-            save(txn, &c, Some(previous))?;
-            if c.status == Status::Resolved && !was_resolved {
-                crate::webhooks::emit(txn, Event::ConversationResolved, || {
-                    webhooks::conversation_json(&c)
-                })?;
-            }
-            Ok(Some(c))
-        })
-        .await
+        self.write(move |txn| posting::update(txn, id, change))
+            .await
     }
 }

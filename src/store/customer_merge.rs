@@ -37,7 +37,7 @@ fn move_history(
 
 /// Merges the anonymous visitor `from` into the customer `into`: conversations, history, notes, retried
 /// message ids, counters and what the profile lacks. `from` is kept as a pointer to `into`.
-pub(super) fn merge(
+pub(crate) fn merge(
     txn: &Tx<'_>,
     mut from: Visitor,
     into: &mut Visitor,

@@ -1,17 +1,18 @@
-//! Changing customers: identify (merging, see `customer_merge.rs`), profile and attribute changes, tracked
-//! events, REST upserts and CSV imports, and the admin's attribute schema and card layout. Reading them is
+//! Changing customers: identify and upserts by user id (decided in `customers::identifying`; merging is
+//! `customer_merge.rs`), profile and attribute changes, tracked events, CSV imports, and the admin's
+//! attribute schema and card layout. Reading them is
 //! `customer_reads.rs`; notes are `customer_notes.rs`.
 
 use super::kv::typed::{Typed, TypedRead};
 
 use super::codec::encode;
-use super::customer_merge::merge;
 use super::customer_reads::read_setting;
-use super::tables::{ATTRIBUTE_KEYS, EVENTS, EXTERNAL_IDS, VISITOR_TOKENS};
+use super::tables::{ATTRIBUTE_KEYS, EVENTS};
 use super::tx::Tx;
-use super::visitors::{append_bounded, follow, new_visitor, save_visitor, save_visitor_after};
+use super::visitors::{append_bounded, follow, save_visitor, save_visitor_after};
 use super::{Error, Store};
 use crate::customers::card::CardLayout;
+use crate::customers::identifying;
 use crate::customers::import::{Row, Skipped};
 use crate::customers::{AttributeDef, Event, Invalid, Traits, attributes};
 use crate::segments::Change;
@@ -45,7 +46,10 @@ pub struct ImportSummary {
 }
 
 /// Records attribute keys the store has not seen before, for the admin's list of undeclared attributes.
-fn remember_keys(txn: &Tx<'_>, attributes: &attributes::Attributes) -> Result<(), Error> {
+pub(crate) fn remember_keys(
+    txn: &Tx<'_>,
+    attributes: &attributes::Attributes,
+) -> Result<(), Error> {
     for key in attributes.keys() {
         if txn.get_in(&ATTRIBUTE_KEYS, key)?.is_none() {
             txn.put_in(&ATTRIBUTE_KEYS, key, &crate::clock::now_millis())?;
@@ -54,33 +58,9 @@ fn remember_keys(txn: &Tx<'_>, attributes: &attributes::Attributes) -> Result<()
     Ok(())
 }
 
-/// Applies traits to a copy of `customer`; refuses (changing nothing) when the result is invalid.
-fn with_traits(customer: &Visitor, traits: &Traits) -> Result<Visitor, Invalid> {
-    let mut next = customer.clone();
-    let (name, email, phone) = (
-        traits.name.clone(),
-        traits.email.clone(),
-        traits.phone.clone(),
-    );
-    for (field, value) in [
-        (&mut next.profile.name, name),
-        (&mut next.profile.email, email),
-        (&mut next.profile.phone, phone),
-    ] {
-        if let Some(value) = value {
-            *field = value;
-        }
-    }
-    attributes::merge_checked(&mut next.profile.attributes, &traits.attributes)?;
-    Ok(next)
-}
-
 impl Store {
-    /// Links the visitor holding `token` to the shop's user id. Verified: an anonymous visitor joins the
-    /// customer with that id (their conversations and history follow; another device with the same id sees
-    /// the same history), or becomes that customer; a visitor identified as someone else hands this token to
-    /// that customer. Unverified: only records the claimed id and traits on an anonymous visitor. Returns
-    /// the customer the token belongs to now.
+    /// Links the visitor holding `token` to the shop's user id (`customers::identifying::identify` says
+    /// who becomes whom). Returns the customer the token belongs to now.
     pub async fn identify(
         &self,
         token: [u8; 32],
@@ -88,61 +68,8 @@ impl Store {
         claim: Claim,
     ) -> Result<Result<VisitorId, Invalid>, Error> {
         let limits = self.inner.limits;
-        self.write(move |txn| {
-            let current = follow(txn, visitor)?
-                .ok_or_else(|| Error::Storage(format!("visitor {visitor} is missing")))?;
-            let id = claim.external_id.as_str();
-            if !claim.verified {
-                if current.profile.identified() {
-                    return Ok(Err(Invalid(
-                        crate::msg!("this visitor is already identified; call reset() before identifying another user"),
-                    )));
-                }
-                let mut next = match with_traits(&current, &claim.traits) {
-                    Ok(next) => next,
-                    Err(invalid) => return Ok(Err(invalid)),
-                };
-                next.profile.unverified_id = Some(id.to_owned());
-                remember_keys(txn, &claim.traits.attributes)?;
-                save_visitor(txn, &next, Some(&current))?;
-                return Ok(Ok(next.id));
-            }
-            let known = txn.get_in(&EXTERNAL_IDS, &id.to_owned())?;
-            let known = match known {
-                Some(k) => follow(txn, k)?,
-                None => None,
-            };
-            // Work out the customer record first and check the traits on it before writing anything.
-            let (target, previous, merge_from) = match known {
-                Some(k) if k.id == current.id => (k.clone(), Some(k), None),
-                Some(k) if !current.profile.identified() => (k.clone(), Some(k), Some(current.clone())),
-                Some(k) => (k.clone(), Some(k), None),
-                None if !current.profile.identified() => {
-                    let mut next = current.clone();
-                    next.profile.external_id = Some(id.to_owned());
-                    next.profile.unverified_id = None;
-                    (next, Some(current.clone()), None)
-                }
-                None => {
-                    let mut fresh = new_visitor(txn, crate::clock::now_millis())?;
-                    fresh.profile.external_id = Some(id.to_owned());
-                    (fresh, None, None)
-                }
-            };
-            let mut target = match with_traits(&target, &claim.traits) {
-                Ok(next) => next,
-                Err(invalid) => return Ok(Err(invalid)),
-            };
-            if let Some(from) = merge_from {
-                merge(txn, from, &mut target, limits)?;
-            }
-            txn.put_in(&EXTERNAL_IDS, &id.to_owned(), &target.id)?;
-            txn.put_in(&VISITOR_TOKENS, &token, &target.id)?;
-            remember_keys(txn, &claim.traits.attributes)?;
-            save_visitor(txn, &target, previous.as_ref())?;
-            Ok(Ok(target.id))
-        })
-        .await
+        self.write(move |txn| identifying::identify(txn, token, visitor, claim, limits))
+            .await
     }
 
     /// Changes a customer's profile with `change`, which may refuse (then nothing is written). Returns
@@ -220,7 +147,7 @@ impl Store {
         external_id: String,
         traits: Traits,
     ) -> Result<Result<(Visitor, bool), Invalid>, Error> {
-        self.write(move |txn| upsert(txn, &external_id, &traits))
+        self.write(move |txn| identifying::upsert(txn, &external_id, &traits))
             .await
     }
 
@@ -230,7 +157,7 @@ impl Store {
         self.write(move |txn| {
             let mut summary = ImportSummary::default();
             for row in rows {
-                match upsert(txn, &row.external_id, &row.traits)? {
+                match identifying::upsert(txn, &row.external_id, &row.traits)? {
                     Ok((_, true)) => summary.created += 1,
                     Ok((_, false)) => summary.updated += 1,
                     Err(invalid) => summary.skipped.push((row.line, invalid.0)),
@@ -279,37 +206,6 @@ impl Store {
         })
         .await
     }
-}
-
-/// Creates or updates the customer with `external_id` inside a write transaction; checks before writing.
-fn upsert(
-    txn: &Tx<'_>,
-    external_id: &str,
-    traits: &Traits,
-) -> Result<Result<(Visitor, bool), Invalid>, Error> {
-    let known = txn.get_in(&EXTERNAL_IDS, &external_id.to_owned())?;
-    let existing = match known {
-        Some(id) => follow(txn, id)?,
-        None => None,
-    };
-    let (base, created) = match &existing {
-        Some(customer) => (customer.clone(), false),
-        None => {
-            let mut fresh = new_visitor(txn, crate::clock::now_millis())?;
-            fresh.profile.external_id = Some(external_id.to_owned());
-            (fresh, true)
-        }
-    };
-    let next = match with_traits(&base, traits) {
-        Ok(next) => next,
-        Err(invalid) => return Ok(Err(invalid)),
-    };
-    if created {
-        txn.put_in(&EXTERNAL_IDS, &external_id.to_owned(), &next.id)?;
-    }
-    remember_keys(txn, &traits.attributes)?;
-    save_visitor(txn, &next, existing.as_ref())?;
-    Ok(Ok((next, created)))
 }
 
 #[cfg(test)]

@@ -2,18 +2,16 @@
 
 use std::ops::Bound;
 
-use super::conversations::{append, load, next_id};
+use super::conversations::next_id;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{ARTICLES, CONVERSATIONS, HELPFUL_VOTES, UNHELPFUL_VOTES};
-use super::{Draft, Error, Store};
-use crate::conversations::{Author, BotState, Conversation, ConversationId, Message};
+use super::{Error, Store};
+use crate::conversations::{BotState, Conversation, ConversationId, Message, posting};
 use crate::customers::Invalid;
 use crate::faq::{Article, ArticleId, Bot, MAX_ARTICLES};
 
 const NEXT_ARTICLE_KEY: &str = "next_article_id";
 const BOT_SETTING: &str = "faq_bot";
-/// The sender key of the bot's messages.
-const BOT_SENDER: &str = "b";
 
 /// How the bot has done: conversations it took, and those the visitor handed over to a person.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -137,17 +135,8 @@ impl Store {
         conversation: ConversationId,
         text: String,
     ) -> Result<Option<(Conversation, Message)>, Error> {
-        self.write(move |txn| {
-            let Some(mut c) = load(txn, conversation)? else {
-                return Ok(None);
-            };
-            if c.bot != Some(BotState::Active) {
-                return Ok(None);
-            }
-            let message = bot_message(txn, &mut c, text)?;
-            Ok(Some((c, message)))
-        })
-        .await
+        self.write(move |txn| posting::bot_message(txn, conversation, text, true))
+            .await
     }
 
     /// Posts a message as the bot in any conversation (from the REST API); `Ok(None)` when it does not
@@ -157,39 +146,19 @@ impl Store {
         conversation: ConversationId,
         text: String,
     ) -> Result<Option<(Conversation, Message)>, Error> {
-        self.write(move |txn| {
-            let Some(mut c) = load(txn, conversation)? else {
-                return Ok(None);
-            };
-            let message = bot_message(txn, &mut c, text)?;
-            Ok(Some((c, message)))
-        })
-        .await
+        self.write(move |txn| posting::bot_message(txn, conversation, text, false))
+            .await
     }
 
-    /// Hands a bot conversation over to the team: open, in the inbox, waiting for an answer (the
-    /// auto-responder applies from here), with the bot's note `text`. `Ok(None)` when the bot was not
-    /// handling it.
+    /// Hands a bot conversation over to the team (`conversations::posting::hand_over`). `Ok(None)` when
+    /// the bot was not handling it.
     pub async fn hand_over(
         &self,
         conversation: ConversationId,
         text: String,
     ) -> Result<Option<(Conversation, Message, Option<Message>)>, Error> {
-        self.write(move |txn| {
-            let Some(mut c) = load(txn, conversation)? else {
-                return Ok(None);
-            };
-            if !c.hand_over_from_bot() {
-                return Ok(None);
-            }
-            let now = crate::clock::now_millis();
-            let visitor = c.visitor_id;
-            let plan = crate::autoreply::waiting::plan(txn, &mut c, visitor, now)?;
-            let message = bot_message(txn, &mut c, text)?;
-            let auto = crate::autoreply::waiting::reply_now(txn, &mut c, plan, now)?;
-            Ok(Some((c, message, auto)))
-        })
-        .await
+        self.write(move |txn| posting::hand_over(txn, conversation, text))
+            .await
     }
 
     /// The bot's record so far. Reads every conversation: it serves one settings page.
@@ -212,27 +181,4 @@ impl Store {
         })
         .await
     }
-}
-
-fn bot_message(
-    txn: &super::tx::Tx<'_>,
-    c: &mut Conversation,
-    text: String,
-) -> Result<Message, Error> {
-    let draft = Draft {
-        author: Author::Bot,
-        client_id: None,
-        body: text,
-        note: false,
-        upload: None,
-    };
-    let previous = c.last_activity_at;
-    append(
-        txn,
-        c,
-        Some(previous),
-        BOT_SENDER,
-        draft,
-        crate::clock::now_millis(),
-    )
 }

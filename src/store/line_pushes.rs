@@ -4,21 +4,20 @@
 
 use std::collections::HashSet;
 
-use super::conversations::{append, load, next_id};
+use super::conversations::next_id;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{LINE_PUSH_DUE, LINE_PUSHES};
 use super::tx::Tx;
 use super::{Error, Store};
-use crate::conversations::{Author, Conversation, ConversationId, Message};
+use crate::conversations::{Conversation, ConversationId, Message};
 use crate::line::LineSettings;
 use crate::line::outbox::{self, LEASE_MS, MAX_ATTEMPTS, Outcome, Push, PushStatus};
-use crate::store::Draft;
 use crate::visitors::Visitor;
 
 const NEXT_PUSH_KEY: &str = "next_line_push_id";
 
 /// Queues `message` for the LINE chat of `conversation`'s customer, due now.
-pub(super) fn queue(
+pub(crate) fn queue(
     txn: &Tx<'_>,
     conversation: &Conversation,
     message: &Message,
@@ -137,20 +136,7 @@ impl Store {
             if !failed {
                 return Ok(None);
             }
-            let Some(mut c) = load(txn, push.conversation)? else {
-                return Ok(None);
-            };
-            let draft = Draft {
-                author: Author::System,
-                client_id: None,
-                body: outbox::notice(&push),
-                note: true,
-                upload: None,
-            };
-            let previous = c.last_activity_at;
-            let now = crate::clock::now_millis();
-            let m = append(txn, &mut c, Some(previous), "s", draft, now)?;
-            Ok(Some((c, m)))
+            crate::conversations::posting::notice(txn, push.conversation, outbox::notice(&push))
         })
         .await
     }

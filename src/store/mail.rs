@@ -1,15 +1,13 @@
 //! The mail queue (stored, retried with back-off, marked before each send so nothing goes out twice after a
-//! crash), the SMTP settings, and reply digests for visitors who left.
+//! crash), and the SMTP and mailbox settings. What is queued (replies, digests) is `mail::queueing`'s.
 
-use std::ops::Bound;
-
-use super::conversations::{load, next_id, save};
+use super::conversations::next_id;
 use super::kv::typed::{Json, Typed, TypedRead};
 use super::tables::{DIGESTS, MAIL_DUE, MAILS};
 use super::tx::Tx;
 use super::visitors::load_visitor;
 use super::{Error, Store};
-use crate::conversations::{Author, ConversationId, Message};
+use crate::conversations::{Attachment, ConversationId};
 use crate::mail::compose::Composed;
 use crate::mail::transport::SendError;
 use crate::mail::{self, MAX_ATTEMPTS, MailId, Outgoing, Purpose, SmtpSettings, Status};
@@ -27,23 +25,25 @@ pub struct LinkBase {
     pub public_url: String,
 }
 
-fn settings(txn: &Tx<'_>) -> Result<SmtpSettings, Error> {
+/// The SMTP settings (empty until saved), inside a transaction.
+pub(crate) fn settings(txn: &Tx<'_>) -> Result<SmtpSettings, Error> {
     super::settings::get(txn, SMTP_SETTING).map(Option::unwrap_or_default)
 }
 
 /// The secret that signs mail links, made on first use.
-fn secret(txn: &Tx<'_>) -> Result<String, Error> {
+pub(crate) fn secret(txn: &Tx<'_>) -> Result<String, Error> {
     super::secret_in(txn, SECRET_SETTING)
 }
 
 /// Puts a mail in the queue, due now.
-fn enqueue(
+pub(crate) fn enqueue(
     txn: &Tx<'_>,
     to: String,
     composed: Composed,
     purpose: Purpose,
     unsubscribe: String,
     reply_to: String,
+    attachment: Option<Attachment>,
 ) -> Result<MailId, Error> {
     let now = crate::clock::now_millis();
     let mail = Outgoing {
@@ -54,7 +54,7 @@ fn enqueue(
         html: composed.html,
         unsubscribe,
         reply_to,
-        attachment: None,
+        attachment,
         purpose,
         status: Status::Queued,
         attempts: 0,
@@ -67,82 +67,12 @@ fn enqueue(
     Ok(mail.id)
 }
 
-/// The signed address answers about `conversation` go to, when Sodan reads the mailbox (else empty:
-/// answers go to the sender's address as before).
-fn signed_reply_to(
-    txn: &Tx<'_>,
-    smtp: &SmtpSettings,
-    secret: &str,
-    conversation: ConversationId,
-) -> Result<String, Error> {
-    let reading = super::settings::get::<crate::mail::imap::ImapSettings>(txn, IMAP_SETTING)?
-        .is_some_and(|s| s.enabled);
-    Ok(if reading {
-        tagged_address(smtp, secret, conversation)
-    } else {
-        String::new()
-    })
-}
-
-/// The sender's address with the conversation's signed tag (empty when the sender is not set up).
-fn tagged_address(smtp: &SmtpSettings, secret: &str, conversation: ConversationId) -> String {
-    match smtp.from.parse::<lettre::message::Mailbox>() {
-        Ok(from) => mail::reply_address::reply_address(secret, from.email.as_ref(), conversation),
-        Err(_) => String::new(),
-    }
-}
-
-/// Queues an operator's reply on the e-mail channel to the customer, in their thread, quoting nothing (in
-/// the transaction that stores the reply, so a stored reply is never left unsent).
-pub(super) fn queue_reply(
-    txn: &Tx<'_>,
-    conversation: &crate::conversations::Conversation,
-    message: &Message,
-) -> Result<(), Error> {
-    let Some(visitor) = load_visitor(txn, conversation.visitor_id)? else {
-        return Ok(());
-    };
-    let to = visitor.profile.email.trim().to_owned();
-    if to.is_empty() {
-        return Ok(());
-    }
-    let smtp = settings(txn)?;
-    let secret = secret(txn)?;
-    let thread = conversation.mail_thread.clone().unwrap_or_default();
-    let subject = if thread.subject.is_empty() {
-        "Re:".to_owned()
-    } else {
-        thread.subject.clone()
-    };
-    let composed = mail::compose::reply(&subject, &message.body);
-    let purpose = Purpose::Reply {
-        conversation: conversation.id,
-        seq: message.seq,
-        in_reply_to: thread.last_message_id,
-        references: thread.references,
-    };
-    let reply_to = tagged_address(&smtp, &secret, conversation.id);
-    let id = enqueue(txn, to, composed, purpose, String::new(), reply_to)?;
-    if let Some(file) = &message.attachment
-        && let Some(Json(mut mail)) = txn.get_in(&MAILS, &id)?
-    {
-        mail.attachment = Some(file.clone());
-        txn.put_record_in(&MAILS, &id, &mail)?;
-    }
-    Ok(())
-}
-
-/// The replies a digest carries: operators' messages after what the visitor read, up to `up_to`.
-fn unseen_replies(
-    txn: &Tx<'_>,
-    conversation: ConversationId,
-    after: u64,
-) -> Result<Vec<Message>, Error> {
-    let after = (Bound::Excluded(after), Bound::Unbounded);
-    let mut replies =
-        super::conversation_reads::messages(txn, conversation, after, false, usize::MAX)?;
-    replies.retain(|m| m.visible_to_visitor() && matches!(m.author, Author::Operator { .. }));
-    Ok(replies)
+/// Whether Sodan reads the shop's mailbox (so answers can go to a conversation's signed address).
+pub(crate) fn mailbox_read(txn: &Tx<'_>) -> Result<bool, Error> {
+    Ok(
+        super::settings::get::<crate::mail::imap::ImapSettings>(txn, IMAP_SETTING)?
+            .is_some_and(|s| s.enabled),
+    )
 }
 
 impl Store {
@@ -194,8 +124,18 @@ impl Store {
         composed: Composed,
         purpose: Purpose,
     ) -> Result<MailId, Error> {
-        self.write(move |txn| enqueue(txn, to, composed, purpose, String::new(), String::new()))
-            .await
+        self.write(move |txn| {
+            enqueue(
+                txn,
+                to,
+                composed,
+                purpose,
+                String::new(),
+                String::new(),
+                None,
+            )
+        })
+        .await
     }
 
     /// The latest mails, newest first (for the console).
@@ -286,96 +226,20 @@ impl Store {
     }
 
     /// After an operator's reply to a visitor with no widget open: e-mail the replies after the grace
-    /// period unless the visitor reads them first (a digest already pending stays as it is).
+    /// period unless the visitor reads them first (`mail::queueing::schedule_digest`).
     pub async fn schedule_digest(&self, conversation: ConversationId) -> Result<(), Error> {
-        self.write(move |txn| {
-            let grace = settings(txn)?.grace_secs;
-            let Some(mut c) = load(txn, conversation)? else {
-                return Ok(());
-            };
-            if c.digest_due.is_some() {
-                return Ok(());
-            }
-            let due = crate::clock::now_millis() + u64::from(grace) * 1000;
-            c.digest_due = Some(due);
-            txn.put_in(&DIGESTS, &(due, conversation), &())?;
-            save(txn, &c, Some(c.last_activity_at))
-        })
-        .await
+        self.write(move |txn| crate::mail::queueing::schedule_digest(txn, conversation))
+            .await
     }
 
-    /// Turns the digests due by `now_ms` into queued mails: one per conversation with the replies the
-    /// visitor has not read, in their language, with a link to the conversation and an unsubscribe link.
-    /// None for a visitor who read them, has no e-mail address, or unsubscribed. Returns how many were
-    /// queued.
+    /// Turns the digests due by `now_ms` into queued mails (`mail::queueing::queue_due_digests`);
+    /// an idle sweep costs no commit. Returns how many were queued.
     pub async fn queue_due_digests(&self, now_ms: u64, base: LinkBase) -> Result<usize, Error> {
-        let any = self.any_due(DIGESTS, now_ms).await?;
-        if !any {
+        if !self.any_due(DIGESTS, now_ms).await? {
             return Ok(0);
         }
-        self.write(move |txn| {
-            let due: Vec<(u64, u64)> = super::due_keys(txn, &DIGESTS, now_ms, 100)?;
-            let smtp = settings(txn)?;
-            let secret = secret(txn)?;
-            let shop = smtp
-                .from
-                .parse::<lettre::message::Mailbox>()
-                .ok()
-                .map(|m| m.name.unwrap_or_else(|| m.email.to_string()))
-                .unwrap_or_default();
-            let mut queued = 0;
-            for (at, id) in due {
-                txn.delete_in(&DIGESTS, &(at, id))?;
-                let Some(mut c) = load(txn, id)? else {
-                    continue;
-                };
-                c.digest_due = None;
-                save(txn, &c, Some(c.last_activity_at))?;
-                let Some(visitor) = load_visitor(txn, c.visitor_id)? else {
-                    continue;
-                };
-                let to = visitor.profile.email.trim().to_owned();
-                if to.is_empty() || visitor.profile.unsubscribed {
-                    continue;
-                }
-                let replies = unseen_replies(txn, id, c.read_by_visitor_seq)?;
-                let Some(last) = replies.last().map(|m| m.seq) else {
-                    continue;
-                };
-                let texts: Vec<(String, String)> = replies
-                    .iter()
-                    .map(|m| match &m.author {
-                        Author::Operator { name, .. } => (name.clone(), m.body.clone()),
-                        _ => (String::new(), m.body.clone()),
-                    })
-                    .collect();
-                let ja = visitor
-                    .profile
-                    .language
-                    .to_ascii_lowercase()
-                    .starts_with("ja");
-                let link = format!(
-                    "{}/c/{}",
-                    base.public_url,
-                    mail::conversation_token(&secret, id, now_ms / 1000 + mail::LINK_LIFETIME_SECS)
-                );
-                let unsubscribe = format!(
-                    "{}/unsubscribe/{}",
-                    base.public_url,
-                    mail::unsubscribe_token(&secret, visitor.id)
-                );
-                let composed = mail::compose::digest(ja, &shop, &texts, &link, &unsubscribe);
-                let purpose = Purpose::Digest {
-                    conversation: id,
-                    up_to_seq: last,
-                };
-                let reply_to = signed_reply_to(txn, &smtp, &secret, id)?;
-                enqueue(txn, to, composed, purpose, unsubscribe, reply_to)?;
-                queued += 1;
-            }
-            Ok(queued)
-        })
-        .await
+        self.write(move |txn| crate::mail::queueing::queue_due_digests(txn, now_ms, &base))
+            .await
     }
 
     /// Records that a customer asked for no more e-mails; whether they exist.

@@ -74,27 +74,47 @@ use std::sync::Arc;
 use data_file::DataFile;
 
 pub use audit::AuditEntry;
+pub(crate) use autoreplies::shop_open;
+pub(crate) use conversation_reads::latest_of as latest_conversation_of;
+pub(crate) use conversation_reads::messages as conversation_messages;
 pub(crate) use conversations::append as append_message;
+pub(crate) use conversations::{SYSTEM_SENDER, earlier as earlier_message, operator_sender};
+pub(crate) use conversations::{load as load_conversation, save as save_conversation};
 pub(crate) use counters::next as next_id;
+pub(crate) use customer_merge::merge as merge_visitor;
 pub use customer_notes::NoteChange;
 pub use customer_reads::{CardData, TimelineEntry};
+pub(crate) use customers::remember_keys as remember_attribute_keys;
 pub use customers::{Claim, ImportSummary};
 pub use erasure::{Erase, Erased};
 pub use errors::{Error, OpenError};
 pub use faq::BotStats;
 pub use files::{BlockingFiles, Bucket, Files};
+pub(crate) use line_pushes::queue as queue_line_push;
 pub use mail::LinkBase;
+pub(crate) use mail::{
+    enqueue as enqueue_mail, mailbox_read as mailbox_read_in, secret as mail_secret_in,
+    settings as smtp_settings_in,
+};
 pub use migrate::SCHEMA_VERSION;
+pub(crate) use posted::names_in;
 pub use posted::{Draft, Names, NewUpload, Posted};
 pub use push::PushAudience;
 pub use retention::Removed;
 pub use segment_backfill::Backfill;
+pub(crate) use segment_evaluation::{counted_events_of, page_views_of, store_membership};
 pub use segments::SegmentDraft;
+pub(crate) use segments::{
+    compiled as segment_definitions, membership_of, segment_routes, segments_of,
+};
 pub(crate) use settings::get as setting;
 pub use stats::{BUCKETS, StatsSnapshot};
 pub use triggers::Offered;
-pub(crate) use visitors::load_visitor;
+pub(crate) use visitors::{
+    follow as follow_visitor, load_visitor, new_visitor, save_visitor, touch as touch_visitor,
+};
 pub use writer::MembershipChange;
+pub(crate) use writer::announce as announce_membership;
 
 /// A handle on the open data file; cheap to clone.
 #[derive(Clone)]
@@ -349,10 +369,10 @@ impl Store {
 }
 
 /// A queue of `(due_ms, id)` keys: what is due first comes first.
-type DueQueue = kv::typed::Table<(u64, u64), ()>;
+pub(crate) type DueQueue = kv::typed::Table<(u64, u64), ()>;
 
 /// The first `limit` keys of a `(due_ms, id)` queue that are due by `now_ms`.
-fn due_keys(
+pub(crate) fn due_keys(
     kv: &impl kv::KvRead,
     queue: &DueQueue,
     now_ms: u64,

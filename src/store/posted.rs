@@ -40,7 +40,7 @@ pub struct Names {
 
 /// The names for `conversation` as of this transaction (a merged customer's current record); `known` is
 /// the customer's record when the caller holds it already.
-pub(super) fn names_in(
+pub(crate) fn names_in(
     txn: &Tx<'_>,
     conversation: &Conversation,
     known: Option<Visitor>,

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::kv::typed::{Json, Typed, TypedRead};
-use super::segments::{BACKFILL_SETTING, read_json, reevaluate};
+use super::segments::{BACKFILL_SETTING, read_json};
 use super::tables::{MEMBERSHIPS, RECHECKS, VISITORS};
 use super::{Error, Store};
 use crate::segments::Membership;
+use crate::segments::evaluation::reevaluate;
 use crate::visitors::Visitor;
 
 /// How far the back-fill of changed definitions has come.

@@ -17,10 +17,7 @@ use super::conversations::next_id;
 use super::kv::KvRead;
 use super::rx::Rx;
 use super::segment_backfill::Backfill;
-pub(super) use super::segment_evaluation::{reevaluate, reevaluate_after};
-use super::tables::{
-    MEMBERSHIPS, META, OPERATORS, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, VISITORS,
-};
+use super::tables::{MEMBERSHIPS, META, SEGMENT_MEMBERS, SEGMENT_SIZES, SEGMENTS, VISITORS};
 use super::tx::Tx;
 use super::visitors::follow;
 use super::writer::MembershipChange;
@@ -38,10 +35,10 @@ const SCORE_SETTING: &str = "intent_rules";
 pub(super) const BACKFILL_SETTING: &str = "segment_backfill";
 
 /// Definitions parsed once per version, with what routing needs.
-pub(super) struct Compiled {
+pub(crate) struct Compiled {
     version: u64,
     /// The parsed rules.
-    pub(super) defs: Definitions,
+    pub(crate) defs: Definitions,
     /// `(segment, operator)`, in segment order.
     routes: Vec<(SegmentId, u64)>,
 }
@@ -64,7 +61,7 @@ fn all_segments(kv: &impl KvRead) -> Result<Vec<Segment>, Error> {
 }
 
 /// The current definitions, parsed; `None` when none were ever made.
-pub(super) fn compiled(txn: &Tx<'_>) -> Result<Option<Arc<Compiled>>, Error> {
+pub(crate) fn compiled(txn: &Tx<'_>) -> Result<Option<Arc<Compiled>>, Error> {
     let version = version(txn)?;
     if version == 0 {
         return Ok(None);
@@ -104,27 +101,14 @@ fn definitions_changed(txn: &Tx<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// The operator a new conversation of this customer goes to: the first routed segment they are in whose
-/// operator can still work.
-pub(super) fn route(txn: &Tx<'_>, visitor: VisitorId) -> Result<Option<u64>, Error> {
-    let Some(compiled) = compiled(txn)? else {
-        return Ok(None);
-    };
-    if compiled.routes.is_empty() {
-        return Ok(None);
-    }
-    let Some(Json(membership)) = txn.get_in(&MEMBERSHIPS, &visitor)? else {
-        return Ok(None);
-    };
-    segments::routing::route(&compiled.routes, &membership, |operator| {
-        Ok(txn
-            .get_in(&OPERATORS, &operator)?
-            .is_some_and(|Json(o)| !o.disabled))
-    })
+/// Every `(segment, operator)` route, in segment order (none before any segment was made), from the
+/// parsed definitions the writer keeps.
+pub(crate) fn segment_routes(txn: &Tx<'_>) -> Result<Vec<(SegmentId, u64)>, Error> {
+    Ok(compiled(txn)?.map_or_else(Vec::new, |c| c.routes.clone()))
 }
 
 /// A customer's segments and score as last evaluated (none stored: in no segment, no score).
-pub(super) fn membership_of(kv: &impl KvRead, id: VisitorId) -> Result<Membership, Error> {
+pub(crate) fn membership_of(kv: &impl KvRead, id: VisitorId) -> Result<Membership, Error> {
     Ok(kv
         .get_in(&MEMBERSHIPS, &id)?
         .map(|Json(m)| m)
@@ -132,7 +116,7 @@ pub(super) fn membership_of(kv: &impl KvRead, id: VisitorId) -> Result<Membershi
 }
 
 /// A customer's segments, as last evaluated, in a write transaction.
-pub(super) fn segments_of(txn: &Tx<'_>, id: VisitorId) -> Result<Vec<SegmentId>, Error> {
+pub(crate) fn segments_of(txn: &Tx<'_>, id: VisitorId) -> Result<Vec<SegmentId>, Error> {
     Ok(membership_of(txn, id)?.segments)
 }
 

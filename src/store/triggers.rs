@@ -15,7 +15,7 @@ use super::visitors::follow;
 use super::{Error, Store};
 use crate::conversations::Status;
 use crate::customers::Invalid;
-use crate::triggers::{self, Counts, MAX_TRIGGERS, Reaction, Seen, Trigger, TriggerId};
+use crate::triggers::{self, Counts, MAX_TRIGGERS, Reaction, Trigger, TriggerId};
 use crate::visitors::VisitorId;
 
 const NEXT_TRIGGER_KEY: &str = "next_trigger_id";
@@ -38,18 +38,6 @@ fn counts(kv: &impl KvRead, id: TriggerId) -> Result<Counts, Error> {
         .get_in(&TRIGGER_COUNTS, &id)?
         .map(|Json(c)| c)
         .unwrap_or_default())
-}
-
-/// Counts a conversation started by a visitor who had just seen trigger `id` (no-op for a deleted one);
-/// whether it was counted.
-pub(super) fn count_conversation(txn: &Tx<'_>, id: TriggerId) -> Result<bool, Error> {
-    if txn.get_in(&TRIGGERS, &id)?.is_none() {
-        return Ok(false);
-    }
-    let mut c = counts(txn, id)?;
-    c.conversations += 1;
-    txn.put_record_in(&TRIGGER_COUNTS, &id, &c)?;
-    Ok(true)
 }
 
 /// Whether the visitor's latest conversation is still going (open or snoozed).
@@ -203,41 +191,16 @@ impl Store {
         .await
     }
 
-    /// Records what a visitor's widget reported about trigger `id`: it counts, and a showing or a dismissal
-    /// is remembered for the limits. The caller checks that the trigger was offered to this visitor.
+    /// Records what a visitor's widget reported about trigger `id` (`triggers::credit::react`). The caller
+    /// checks that the trigger was offered to this visitor.
     pub async fn record_reaction(
         &self,
         id: TriggerId,
         visitor: VisitorId,
         reaction: Reaction,
     ) -> Result<(), Error> {
-        self.write(move |txn| {
-            if txn.get_in(&TRIGGERS, &id)?.is_none() {
-                return Ok(());
-            }
-            let customer = follow(txn, visitor)?.map_or(visitor, |v| v.id);
-            let mut c = counts(txn, id)?;
-            match reaction {
-                Reaction::Shown => c.shown += 1,
-                Reaction::Clicked => c.clicked += 1,
-                Reaction::Dismissed => c.dismissed += 1,
-            }
-            txn.put_record_in(&TRIGGER_COUNTS, &id, &c)?;
-            if reaction == Reaction::Clicked {
-                return Ok(());
-            }
-            let mut seen: Seen = txn
-                .get_in(&TRIGGER_SEEN, &(id, customer))?
-                .map(|Json(seen)| seen)
-                .unwrap_or_default();
-            match reaction {
-                Reaction::Shown => seen.last_shown = crate::clock::now_millis(),
-                _ => seen.dismissed = true,
-            }
-            txn.put_record_in(&TRIGGER_SEEN, &(id, customer), &seen)?;
-            Ok(())
-        })
-        .await
+        self.write(move |txn| crate::triggers::credit::react(txn, id, visitor, reaction))
+            .await
     }
 
     /// When each conversation whose first message came from a page matching `pattern` started (Unix ms),

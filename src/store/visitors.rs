@@ -20,7 +20,7 @@ pub(crate) fn load_visitor(txn: &Tx<'_>, id: VisitorId) -> Result<Option<Visitor
 }
 
 /// Follows merges from `id` to the customer record that holds the data now.
-pub(super) fn follow(kv: &impl KvRead, mut id: VisitorId) -> Result<Option<Visitor>, Error> {
+pub(crate) fn follow(kv: &impl KvRead, mut id: VisitorId) -> Result<Option<Visitor>, Error> {
     for _ in 0..MAX_HOPS {
         let Some(Json(visitor)) = kv.get_in(&VISITORS, &id)? else {
             return Ok(None);
@@ -34,14 +34,14 @@ pub(super) fn follow(kv: &impl KvRead, mut id: VisitorId) -> Result<Option<Visit
 }
 
 /// Creates a visitor record with the next id.
-pub(super) fn new_visitor(txn: &Tx<'_>, now_ms: u64) -> Result<Visitor, Error> {
+pub(crate) fn new_visitor(txn: &Tx<'_>, now_ms: u64) -> Result<Visitor, Error> {
     let id = super::counters::next(txn, NEXT_ID_KEY)?;
     Ok(Visitor::new(id, now_ms))
 }
 
 /// Writes a visitor, keeping the last-seen index of listed customers and their segments in step. `previous` is the record as
 /// it was before this change (`None` for a new one).
-pub(super) fn save_visitor(
+pub(crate) fn save_visitor(
     txn: &Tx<'_>,
     visitor: &Visitor,
     previous: Option<&Visitor>,
@@ -50,7 +50,7 @@ pub(super) fn save_visitor(
 }
 
 /// [`save_visitor`] when what changed is known (one more event, one more page view, the record alone), so
-/// that only the segment rules reading it are evaluated again.
+/// that only the segment rules reading it are evaluated again (`customers::saved` says what follows).
 pub(super) fn save_visitor_after(
     txn: &Tx<'_>,
     visitor: &Visitor,
@@ -65,20 +65,7 @@ pub(super) fn save_visitor_after(
     }
     txn.put_record_in(&VISITORS, &visitor.id, visitor)?;
     index_mail_address(txn, visitor, previous)?;
-    // The shop hears of a customer once they are one (listed: identified, named, with an address, or
-    // chatting), not of every anonymous page visit; after that, of each change to their profile.
-    let was_listed = previous.is_some_and(Visitor::listed);
-    let event = if visitor.listed() && !was_listed {
-        Some(crate::webhooks::Event::CustomerCreated)
-    } else if was_listed && previous.is_some_and(|p| p.profile != visitor.profile) {
-        Some(crate::webhooks::Event::CustomerUpdated)
-    } else {
-        None
-    };
-    if let Some(event) = event {
-        crate::webhooks::emit(txn, event, || crate::webhooks::customer_json(visitor))?;
-    }
-    super::segments::reevaluate_after(txn, visitor, change)
+    crate::customers::saved::followups(txn, visitor, previous, change)
 }
 
 /// Keeps the address incoming mail is matched by in step with the profile.
@@ -135,7 +122,7 @@ pub(super) fn append_bounded(
 /// Records that the visitor was seen now (on a page, starting a conversation) inside a write transaction:
 /// visit and page-view counters, the bounded page history, the referrer of a new visit. Returns the record
 /// as it now is; only "seen" within the last step (`customers::seen_is_news`) writes nothing.
-pub(super) fn touch(
+pub(crate) fn touch(
     txn: &Tx<'_>,
     id: VisitorId,
     seen: Seen,

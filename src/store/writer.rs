@@ -82,7 +82,7 @@ thread_local! {
 }
 
 /// Announces a change once the current batch is committed (dropped if the commit fails).
-pub(super) fn announce(change: MembershipChange) {
+pub(crate) fn announce(change: MembershipChange) {
     ANNOUNCED.with_borrow_mut(|a| a.push(change));
 }
 

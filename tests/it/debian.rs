@@ -4,6 +4,9 @@
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
+/// Lets apt wait for another install (another test process) to finish instead of failing at once.
+const WAIT: &str = "-o DPkg::Lock::Timeout=600";
+
 /// Installs `packages` (space-separated) unless every path of `present` exists; once per test run.
 pub fn ensure(packages: &str, present: &[&str]) {
     static INSTALLED: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -25,7 +28,7 @@ pub fn ensure(packages: &str, present: &[&str]) {
     );
     eprintln!("installing {packages} for the tests (once)...");
     let script = format!(
-        "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {packages}"
+        "apt-get update -qq {WAIT} && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {WAIT} {packages}"
     );
     let status = Command::new("sh")
         .args(["-c", &script])
