@@ -29,6 +29,7 @@ mod customer_notes;
 mod customer_reads;
 mod customers;
 mod data_file;
+mod due;
 mod erasure;
 mod errors;
 mod event_heads;
@@ -66,7 +67,6 @@ mod visitors;
 mod webhooks;
 mod writer;
 
-use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
@@ -74,6 +74,26 @@ use std::sync::Arc;
 use data_file::DataFile;
 
 pub use audit::AuditEntry;
+pub use customer_notes::NoteChange;
+pub use customer_reads::{CardData, TimelineEntry};
+pub use customers::{Claim, ImportSummary};
+pub use erasure::{Erase, Erased};
+pub use errors::{Error, OpenError};
+pub use faq::BotStats;
+pub use files::{BlockingFiles, Bucket, Files};
+pub use mail::LinkBase;
+pub use migrate::SCHEMA_VERSION;
+pub use posted::{Draft, Names, NewUpload, Posted};
+pub use push::PushAudience;
+pub use retention::Removed;
+pub use segment_backfill::Backfill;
+pub use segments::SegmentDraft;
+pub use stats::{BUCKETS, StatsSnapshot};
+pub use triggers::Offered;
+pub use writer::MembershipChange;
+
+// What the feature modules' write code builds on (see `lib.rs`, invariant 7): the records it reads and
+// changes inside a `Tx`, the queues it fills, and what is published after the commit.
 pub(crate) use autoreplies::shop_open;
 pub(crate) use conversation_reads::latest_of as latest_conversation_of;
 pub(crate) use conversation_reads::messages as conversation_messages;
@@ -82,38 +102,22 @@ pub(crate) use conversations::{SYSTEM_SENDER, earlier as earlier_message, operat
 pub(crate) use conversations::{load as load_conversation, save as save_conversation};
 pub(crate) use counters::next as next_id;
 pub(crate) use customer_merge::merge as merge_visitor;
-pub use customer_notes::NoteChange;
-pub use customer_reads::{CardData, TimelineEntry};
 pub(crate) use customers::remember_keys as remember_attribute_keys;
-pub use customers::{Claim, ImportSummary};
-pub use erasure::{Erase, Erased};
-pub use errors::{Error, OpenError};
-pub use faq::BotStats;
-pub use files::{BlockingFiles, Bucket, Files};
+pub(crate) use due::{DueQueue, due_keys};
 pub(crate) use line_pushes::queue as queue_line_push;
-pub use mail::LinkBase;
 pub(crate) use mail::{
     enqueue as enqueue_mail, mailbox_read as mailbox_read_in, secret as mail_secret_in,
     settings as smtp_settings_in,
 };
-pub use migrate::SCHEMA_VERSION;
 pub(crate) use posted::names_in;
-pub use posted::{Draft, Names, NewUpload, Posted};
-pub use push::PushAudience;
-pub use retention::Removed;
-pub use segment_backfill::Backfill;
 pub(crate) use segment_evaluation::{counted_events_of, page_views_of, store_membership};
-pub use segments::SegmentDraft;
 pub(crate) use segments::{
     compiled as segment_definitions, membership_of, segment_routes, segments_of,
 };
 pub(crate) use settings::get as setting;
-pub use stats::{BUCKETS, StatsSnapshot};
-pub use triggers::Offered;
 pub(crate) use visitors::{
     follow as follow_visitor, load_visitor, new_visitor, save_visitor, touch as touch_visitor,
 };
-pub use writer::MembershipChange;
 pub(crate) use writer::announce as announce_membership;
 
 /// A handle on the open data file; cheap to clone.
@@ -366,22 +370,6 @@ impl Store {
     pub async fn schema_version(&self) -> Result<u64, Error> {
         self.read(|txn| migrate::read_version(txn)).await
     }
-}
-
-/// A queue of `(due_ms, id)` keys: what is due first comes first.
-pub(crate) type DueQueue = kv::typed::Table<(u64, u64), ()>;
-
-/// The first `limit` keys of a `(due_ms, id)` queue that are due by `now_ms`.
-pub(crate) fn due_keys(
-    kv: &impl kv::KvRead,
-    queue: &DueQueue,
-    now_ms: u64,
-    limit: usize,
-) -> Result<Vec<(u64, u64)>, Error> {
-    use kv::typed::TypedRead;
-    let due = (Bound::Unbounded, Bound::Included(&(now_ms, u64::MAX)));
-    let keys = kv.range_in(queue, due, false, limit)?;
-    Ok(keys.into_iter().map(|(k, ())| k).collect())
 }
 
 /// Creates `dir` (and its parents) if missing; a folder Sodan creates is its owner's only (0700). A
