@@ -10,10 +10,7 @@ use crate::hours::Hours;
 use crate::store::kv::typed::Typed;
 use crate::store::tables::AUTOREPLIES;
 use crate::store::tx::Tx;
-use crate::store::{
-    Draft, Error, SYSTEM_SENDER, due_keys, load_conversation, load_visitor, save_conversation,
-    setting,
-};
+use crate::store::{Error, due_keys, load_conversation, load_visitor, save_conversation, setting};
 use crate::visitors::VisitorId;
 
 /// The setting holding the business hours.
@@ -28,22 +25,7 @@ pub(crate) fn system_message(
     text: String,
     now: u64,
 ) -> Result<Message, Error> {
-    let draft = Draft {
-        author: Author::System,
-        client_id: None,
-        body: text,
-        note: false,
-        upload: None,
-    };
-    let previous = conversation.last_activity_at;
-    crate::conversations::posting::append(
-        txn,
-        conversation,
-        Some(previous),
-        SYSTEM_SENDER,
-        draft,
-        now,
-    )
+    crate::conversations::posting::append_own(txn, conversation, Author::System, text, false, now)
 }
 
 /// Marks the visitor as waiting and decides what the auto-responder does about their message; a reply due

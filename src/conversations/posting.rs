@@ -196,16 +196,8 @@ pub(crate) fn notice(
     let Some(mut c) = load_conversation(txn, conversation)? else {
         return Ok(None);
     };
-    let draft = Draft {
-        author: Author::System,
-        client_id: None,
-        body: text,
-        note: true,
-        upload: None,
-    };
-    let previous = c.last_activity_at;
     let now = crate::clock::now_millis();
-    let message = append(txn, &mut c, Some(previous), SYSTEM_SENDER, draft, now)?;
+    let message = append_own(txn, &mut c, Author::System, text, true, now)?;
     Ok(Some((c, message)))
 }
 
@@ -232,18 +224,28 @@ pub(crate) fn update(
     Ok(Some(c))
 }
 
-/// Appends the bot's `text` to `c`.
-fn append_bot(txn: &Tx<'_>, c: &mut Conversation, text: String) -> Result<Message, Error> {
+/// Appends Sodan's own `text` to `c` as `author` (the system or the bot); a `note` only the team sees.
+pub(crate) fn append_own(
+    txn: &Tx<'_>,
+    c: &mut Conversation,
+    author: Author,
+    text: String,
+    note: bool,
+    now: u64,
+) -> Result<Message, Error> {
+    let sender = match author {
+        Author::Bot => BOT_SENDER,
+        _ => SYSTEM_SENDER,
+    };
     let draft = Draft {
-        author: Author::Bot,
+        author,
         client_id: None,
         body: text,
-        note: false,
+        note,
         upload: None,
     };
     let previous = c.last_activity_at;
-    let now = crate::clock::now_millis();
-    append(txn, c, Some(previous), BOT_SENDER, draft, now)
+    append(txn, c, Some(previous), sender, draft, now)
 }
 
 /// Posts the bot's `text` in a conversation; `only_handling`: only while the bot is handling it (its own
@@ -261,7 +263,8 @@ pub(crate) fn bot_message(
     if only_handling && c.bot != Some(BotState::Active) {
         return Ok(None);
     }
-    let message = append_bot(txn, &mut c, text)?;
+    let now = crate::clock::now_millis();
+    let message = append_own(txn, &mut c, Author::Bot, text, false, now)?;
     Ok(Some((c, message)))
 }
 
@@ -282,7 +285,7 @@ pub(crate) fn hand_over(
     let now = crate::clock::now_millis();
     let visitor = c.visitor_id;
     let plan = crate::autoreply::waiting::plan(txn, &mut c, visitor, now)?;
-    let message = append_bot(txn, &mut c, text)?;
+    let message = append_own(txn, &mut c, Author::Bot, text, false, now)?;
     let auto = crate::autoreply::waiting::reply_now(txn, &mut c, plan, now)?;
     Ok(Some((c, message, auto)))
 }
