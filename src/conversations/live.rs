@@ -180,6 +180,23 @@ pub async fn post_from_visitor(
     body: &str,
     origin: Origin,
 ) -> Result<Posted, Refused> {
+    let posted = queue_from_visitor(store, visitor, client_id, body, origin)
+        .await?
+        .await?;
+    posted_by_visitor(store, hub, from, &posted).await;
+    Ok(posted)
+}
+
+/// Checks a visitor's message and queues it for storing; what it returns answers once it is stored, and
+/// [`posted_by_visitor`] then tells everyone else. A socket queues the visitor's next message meanwhile:
+/// messages queued one after the other are stored in that order.
+pub async fn queue_from_visitor(
+    store: &Store,
+    visitor: VisitorId,
+    client_id: &str,
+    body: &str,
+    origin: Origin,
+) -> Result<impl Future<Output = Result<Posted, store::Error>> + use<>, Refused> {
     let draft = Draft {
         author: Author::Visitor,
         client_id: Some(conversations::parse_client_id(client_id)?),
@@ -187,15 +204,24 @@ pub async fn post_from_visitor(
         note: false,
         upload: None,
     };
-    let posted = store.post_visitor_message(visitor, draft, origin).await?;
+    Ok(store.queue_visitor_message(visitor, draft, origin).await?)
+}
+
+/// What follows a stored visitor message: the visitor's other tabs (all but `from`), consoles and
+/// operators' phones hear of it, and an automatic reply it earned goes out.
+pub async fn posted_by_visitor(
+    store: &Store,
+    hub: &Hub,
+    from: Option<ConnectionId>,
+    posted: &Posted,
+) {
     if !posted.duplicate {
-        publish_posted(hub, &posted, from).await;
-        crate::push::outbox::notify(store, hub, &posted);
+        publish_posted(hub, posted, from).await;
+        crate::push::outbox::notify(store, hub, posted);
     }
     if let Some(auto) = &posted.auto_reply {
         publish_automatic(store, hub, &posted.conversation, auto).await;
     }
-    Ok(posted)
 }
 
 /// Stores an operator's reply or private note, then pushes it to consoles (and, unless a note, to the

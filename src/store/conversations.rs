@@ -158,14 +158,34 @@ impl Store {
         draft: Draft,
         origin: Origin,
     ) -> Result<Posted, Error> {
+        self.queue_visitor_message(visitor, draft, origin)
+            .await?
+            .await
+    }
+
+    /// Queues a visitor's message like [`Store::post_visitor_message`] and returns, once it is queued,
+    /// what answers when it is stored: a socket queues the visitor's next message meanwhile, and their
+    /// messages are stored in the order they were queued.
+    pub async fn queue_visitor_message(
+        &self,
+        visitor: VisitorId,
+        draft: Draft,
+        origin: Origin,
+    ) -> Result<impl Future<Output = Result<Posted, Error>> + use<>, Error> {
         let limits = self.inner.limits;
-        let posted = self
-            .write(move |txn| posting::visitor_message(txn, visitor, draft, origin, limits))
+        let store = self.clone();
+        let answer = self
+            .inner
+            .writer
+            .submit(move |txn| posting::visitor_message(txn, visitor, draft, origin, limits))
             .await?;
-        if !posted.duplicate {
-            self.inner.writer.count_message();
-        }
-        Ok(posted)
+        Ok(async move {
+            let posted = answer.await?;
+            if !posted.duplicate {
+                store.inner.writer.count_message();
+            }
+            Ok(posted)
+        })
     }
 
     /// Stores an operator's reply or private note. `Ok(None)` when the conversation does not exist.

@@ -127,6 +127,20 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&Tx<'_>) -> Result<T, Error> + Send + 'static,
     {
+        self.submit(f).await?.await
+    }
+
+    /// Queues `f` behind every write queued before it and returns, without waiting for the commit, what
+    /// answers once its batch is durably committed. Writes queued one after the other by the same caller
+    /// are applied in that order, so a caller may queue several before awaiting the first.
+    pub(super) async fn submit<T, F>(
+        &self,
+        f: F,
+    ) -> Result<impl Future<Output = Result<T, Error>> + use<T, F>, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Tx<'_>) -> Result<T, Error> + Send + 'static,
+    {
         let (answer, answered) = oneshot::channel();
         let job: Job = Box::new(move |txn| {
             let out = match txn {
@@ -141,9 +155,11 @@ impl Writer {
             .send(job)
             .await
             .map_err(|_| Error::Storage("the data file is closed".into()))?;
-        answered
-            .await
-            .map_err(|_| Error::Storage("the writer stopped before answering".into()))?
+        Ok(async move {
+            answered
+                .await
+                .map_err(|_| Error::Storage("the writer stopped before answering".into()))?
+        })
     }
 
     /// The write counters, with the number of writes waiting now.

@@ -1,7 +1,9 @@
 //! The loop every WebSocket runs (widget and console alike): read frames, push hub frames, keep the
 //! connection alive with pings, and close it when the client goes silent.
 
+use std::collections::VecDeque;
 use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
@@ -15,6 +17,9 @@ use crate::hub::protocol::MAX_FRAME_BYTES;
 const HEARTBEAT: Duration = Duration::from_secs(5);
 /// How long a client may stay silent (no frame, no pong) before it is dropped.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most writes one socket may have queued and not finished: its next frames wait in the connection
+/// until one is done, so a client sending fast shares the writer with everyone else.
+pub const MAX_QUEUED: usize = 8;
 
 /// What the loop does after a client frame.
 pub enum Flow {
@@ -26,10 +31,75 @@ pub enum Flow {
     Close,
 }
 
+/// The writes a socket has queued and not finished, oldest first (at most [`MAX_QUEUED`]).
+///
+/// A frame whose write is queued here is answered later, by [`Handler::finish`], in the order the
+/// writes were queued; the socket meanwhile reads its next frame. Several writes of one client then
+/// share a commit, where each would otherwise wait for the one before it to be committed.
+pub struct Pipeline<D> {
+    /// Only the oldest is polled: the writes themselves are already queued in the store, and what finishes
+    /// them must run in order anyway. Empty, it allocates nothing (most sockets are idle).
+    queue: VecDeque<Pin<Box<dyn Future<Output = D>>>>,
+}
+
+impl<D> Pipeline<D> {
+    fn new() -> Self {
+        Pipeline {
+            queue: VecDeque::new(),
+        }
+    }
+
+    /// Queues what finishes a frame once its write is done (the write itself must already be queued, so
+    /// that writes stay in the order of the frames).
+    pub fn push(&mut self, done: impl Future<Output = D> + 'static) {
+        self.queue.push_back(Box::pin(done));
+    }
+
+    fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// The oldest write once it is done. Cancel-safe: dropped before it is done, the write stays queued.
+    async fn next(&mut self) -> Option<D> {
+        let done = self.queue.front_mut()?.as_mut().await;
+        self.queue.pop_front();
+        Some(done)
+    }
+}
+
+/// Finishes every write the socket queued, in order, before a frame that must follow them (anything but
+/// another queued write); `Flow::Continue` unless finishing one closed the socket.
+pub async fn settle<H: Handler>(
+    handler: &mut H,
+    pipeline: &mut Pipeline<H::Done>,
+    session: &mut Session,
+) -> Flow {
+    while let Some(done) = pipeline.next().await {
+        match handler.finish(done, session).await {
+            Flow::Continue => {}
+            flow => return flow,
+        }
+    }
+    Flow::Continue
+}
+
 /// Handles one kind of socket's text frames.
 pub trait Handler {
-    /// Handles one text frame; replies go straight to `session`.
-    fn handle(&mut self, text: &str, session: &mut Session) -> impl Future<Output = Flow>;
+    /// What a write queued in the [`Pipeline`] gives back once done.
+    type Done;
+
+    /// Handles one text frame; replies go straight to `session`. A frame may queue its write in
+    /// `pipeline` and leave the rest to [`Handler::finish`].
+    fn handle(
+        &mut self,
+        text: &str,
+        session: &mut Session,
+        pipeline: &mut Pipeline<Self::Done>,
+    ) -> impl Future<Output = Flow>;
+
+    /// Finishes a queued write (tells the client, and whoever else must hear of it); called once for each,
+    /// in the order they were queued, also after the client left.
+    fn finish(&mut self, done: Self::Done, session: &mut Session) -> impl Future<Output = Flow>;
 
     /// Called once when the socket has ended, however it ended.
     fn closed(self) -> impl Future<Output = ()>;
@@ -72,6 +142,7 @@ pub async fn run<H: Handler>(
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     let mut last_heard = Instant::now();
     let mut reason = None;
+    let mut pipeline = Pipeline::new();
     loop {
         let pushed = async {
             match outbox.as_mut() {
@@ -95,11 +166,22 @@ pub async fn run<H: Handler>(
                     break;
                 }
             },
-            incoming = stream.recv() => {
+            Some(done) = pipeline.next(), if pipeline.len() > 0 => {
+                // The client's frames were left unread while the pipeline was full.
+                last_heard = Instant::now();
+                match Box::pin(handler.finish(done, &mut session)).await {
+                    Flow::Continue => {}
+                    Flow::Subscribe(rx) => outbox = Some(rx),
+                    Flow::Close => break,
+                }
+            }
+            incoming = stream.recv(), if pipeline.len() < MAX_QUEUED => {
                 last_heard = Instant::now();
                 let flow = match incoming {
                     // Boxed: handling a frame needs a large future, which an idle socket should not carry.
-                    Some(Ok(AggregatedMessage::Text(text))) => Box::pin(handler.handle(&text, &mut session)).await,
+                    Some(Ok(AggregatedMessage::Text(text))) => {
+                        Box::pin(handler.handle(&text, &mut session, &mut pipeline)).await
+                    }
                     Some(Ok(AggregatedMessage::Binary(_))) => {
                         let frame = error_frame("binary", "Send JSON text frames.");
                         if session.text(frame).await.is_err() { Flow::Close } else { Flow::Continue }
@@ -133,6 +215,11 @@ pub async fn run<H: Handler>(
                 }
             }
         }
+    }
+    // What was queued is stored (or failed) whether or not the client is still there to hear it: the rest
+    // of the team must still hear of it.
+    while let Some(done) = pipeline.next().await {
+        let _ = Box::pin(handler.finish(done, &mut session)).await;
     }
     let _ = session.close(reason).await;
     Box::pin(handler.closed()).await;

@@ -109,6 +109,62 @@ async fn a_visitor_message_reaches_every_operator_and_a_reply_reaches_the_visito
     app.stop().await;
 }
 
+/// A visitor who sends several messages without waiting has them queued together: each is acknowledged,
+/// stored and shown to operators in the order sent, and a refused one (here an empty body) is refused
+/// between the acks of the messages around it.
+#[tokio::test]
+async fn a_burst_of_messages_is_acknowledged_and_shown_in_the_order_sent() {
+    let (app, _dir, owner, site) = shop().await;
+    let mut console = ws::console(&app, &owner).await;
+    let (mut visitor, welcome) = ws::visitor_hello(&app, &site, None).await;
+    let sent: Vec<String> = (1..=13).map(|i| format!("burst message {i}")).collect();
+    for (i, body) in sent.iter().enumerate() {
+        if i == 6 {
+            visitor
+                .send(json!({ "type": "message", "client_id": "empty", "body": "  " }))
+                .await;
+        }
+        visitor
+            .send(json!({ "type": "message", "client_id": format!("b-{i}"), "body": body }))
+            .await;
+    }
+    let mut answers = Vec::new();
+    while answers.len() < sent.len() + 1 {
+        let frame = visitor
+            .recv_matching(|f| f["type"] == "ack" || f["type"] == "error")
+            .await;
+        answers.push(match frame["type"].as_str() {
+            Some("ack") => format!(
+                "ack {} seq {}",
+                frame["client_id"].as_str().unwrap(),
+                frame["seq"]
+            ),
+            _ => format!("error {}", frame["code"].as_str().unwrap()),
+        });
+    }
+    let mut expected: Vec<String> = (0..sent.len())
+        .map(|i| format!("ack b-{i} seq {}", i + 1))
+        .collect();
+    let refusal = answers[6].clone();
+    assert!(refusal.starts_with("error "), "{answers:?}");
+    expected.insert(6, refusal);
+    assert_eq!(
+        answers, expected,
+        "acks in the order sent, the refusal in its place"
+    );
+
+    let mut shown = Vec::new();
+    while shown.len() < sent.len() {
+        let frame = console.recv_type("message").await;
+        shown.push(frame["message"]["body"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(shown, sent, "operators see them in the order sent");
+    let token = welcome["token"].as_str().unwrap();
+    let (_again, welcome) = ws::visitor_hello(&app, &site, Some(token)).await;
+    assert_eq!(bodies(&welcome["conversations"][0]["messages"]), sent);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_retried_message_is_stored_and_shown_once() {
     let (app, _dir, owner, site) = shop().await;

@@ -118,7 +118,15 @@ async fn refused(session: &mut Session, why: Refused) -> Flow {
 }
 
 impl Handler for ConsoleSocket {
-    async fn handle(&mut self, text: &str, session: &mut Session) -> Flow {
+    /// A console's frames are each finished before the next is read.
+    type Done = std::convert::Infallible;
+
+    async fn handle(
+        &mut self,
+        text: &str,
+        session: &mut Session,
+        _: &mut socket::Pipeline<Self::Done>,
+    ) -> Flow {
         let frame: ConsoleFrame = match serde_json::from_str(text) {
             Ok(frame) => frame,
             Err(e) => {
@@ -203,6 +211,10 @@ impl Handler for ConsoleSocket {
                 Err(why) => refused(session, why).await,
             },
         }
+    }
+
+    async fn finish(&mut self, done: Self::Done, _: &mut Session) -> Flow {
+        match done {}
     }
 
     async fn closed(self) {

@@ -11,7 +11,6 @@ use serde::Deserialize;
 
 use crate::budgets;
 use crate::conversations::live::{self, Refused};
-use crate::conversations::{BotState, Origin};
 use crate::customers::context as customer_context;
 use crate::hub::protocol::{
     self, EnvIn, PageIn, SiteOut, ToConsole, ToVisitor, TriggerOut, VisitorFrame,
@@ -25,6 +24,8 @@ use crate::web::socket::{self, Flow, Handler, error_frame};
 use crate::web::widget::bot::BotContext;
 use crate::web::widget::history;
 use crate::web::{AppError, State};
+
+mod messages;
 
 /// Typing indicators are forwarded at most this often.
 const TYPING_EVERY: Duration = Duration::from_millis(1500);
@@ -513,53 +514,89 @@ async fn refused_context(session: &mut Session, why: customer_context::Refused) 
     }
 }
 
-impl VisitorSocket {
-    /// Checks `frame` against the disk guard and the visitor's and address's budgets before anything is
-    /// stored; `Some(flow)` when it was refused (after telling the widget why).
-    async fn over_budget(
-        &self,
-        session: &mut Session,
-        frame: &VisitorFrame,
-        visitor: VisitorId,
-    ) -> Option<Flow> {
-        let kind = match frame {
-            VisitorFrame::Message { .. } | VisitorFrame::Bot { .. } => budgets::Kind::Message,
-            VisitorFrame::Page(_) => budgets::Kind::Page,
-            VisitorFrame::Identify { .. }
-            | VisitorFrame::Set { .. }
-            | VisitorFrame::Track { .. }
-            | VisitorFrame::Cart { .. } => budgets::Kind::Event,
-            _ => return None,
-        };
-        let disk = &self.state.disk;
-        let room = match kind {
-            budgets::Kind::Message => disk.allows_messages(),
-            _ => disk.allows_extras(),
-        };
-        if !room && kind == budgets::Kind::Message {
-            return Some(
+/// Why a frame is refused before anything is stored.
+enum OverBudget {
+    /// The disk is low: a message is refused (the widget sends it again later).
+    Unavailable,
+    /// The disk is low: a page view or event is dropped quietly, nothing the visitor typed.
+    Dropped,
+    /// Over the visitor's or the address's budget: try again after this long.
+    Wait(Duration),
+}
+
+impl OverBudget {
+    /// Tells the widget (or not: see [`OverBudget::Dropped`]).
+    async fn tell(self, session: &mut Session) -> Flow {
+        match self {
+            OverBudget::Unavailable => {
                 refuse(
                     session,
                     "unavailable",
                     "The message could not be saved. It will be sent again.",
                 )
-                .await,
-            );
-        }
-        if !room {
-            // Page views and events are dropped quietly while the disk is low: nothing the visitor typed.
-            return Some(Flow::Continue);
-        }
-        match self.state.meter.spend(kind, Some(visitor), &self.address) {
-            Ok(()) => None,
-            Err(wait) => Some(rate_limited(session, wait).await),
+                .await
+            }
+            OverBudget::Dropped => Flow::Continue,
+            OverBudget::Wait(wait) => rate_limited(session, wait).await,
         }
     }
 }
 
+impl VisitorSocket {
+    /// Checks a frame of `kind` against the disk guard and the visitor's and address's budgets before
+    /// anything is stored (spending from them when it may go on).
+    fn over_budget(&self, kind: budgets::Kind, visitor: VisitorId) -> Option<OverBudget> {
+        let disk = &self.state.disk;
+        let room = match kind {
+            budgets::Kind::Message => disk.allows_messages(),
+            _ => disk.allows_extras(),
+        };
+        if !room {
+            return Some(match kind {
+                budgets::Kind::Message => OverBudget::Unavailable,
+                _ => OverBudget::Dropped,
+            });
+        }
+        self.state
+            .meter
+            .spend(kind, Some(visitor), &self.address)
+            .err()
+            .map(OverBudget::Wait)
+    }
+}
+
+/// The budget a frame spends, if any.
+fn budget_of(frame: &VisitorFrame) -> Option<budgets::Kind> {
+    match frame {
+        VisitorFrame::Message { .. } | VisitorFrame::Bot { .. } => Some(budgets::Kind::Message),
+        VisitorFrame::Page(_) => Some(budgets::Kind::Page),
+        VisitorFrame::Identify { .. }
+        | VisitorFrame::Set { .. }
+        | VisitorFrame::Track { .. }
+        | VisitorFrame::Cart { .. } => Some(budgets::Kind::Event),
+        _ => None,
+    }
+}
+
 impl Handler for VisitorSocket {
-    async fn handle(&mut self, text: &str, session: &mut Session) -> Flow {
-        let frame: VisitorFrame = match serde_json::from_str(text) {
+    type Done = messages::Stored;
+
+    async fn handle(
+        &mut self,
+        text: &str,
+        session: &mut Session,
+        pipeline: &mut socket::Pipeline<Self::Done>,
+    ) -> Flow {
+        let frame: Result<VisitorFrame, _> = serde_json::from_str(text);
+        if let Ok(VisitorFrame::Message { client_id, body }) = frame {
+            // Queued behind the visitor's earlier messages; the rest waits for them.
+            return self.queue_message(session, pipeline, client_id, body).await;
+        }
+        match socket::settle(self, pipeline, session).await {
+            Flow::Continue => {}
+            flow => return flow,
+        }
+        let frame = match frame {
             Ok(frame) => frame,
             Err(e) => return refuse(session, "bad_frame", &format!("Invalid frame: {e}")).await,
         };
@@ -575,76 +612,14 @@ impl Handler for VisitorSocket {
         let Some(visitor) = self.visitor else {
             return refuse(session, "hello_first", "Send hello first.").await;
         };
-        if let Some(flow) = self.over_budget(session, &frame, visitor).await {
-            return flow;
+        if let Some(over) = budget_of(&frame).and_then(|kind| self.over_budget(kind, visitor)) {
+            return over.tell(session).await;
         }
         let (store, hub) = (&self.state.store, &self.state.hub);
         match frame {
             VisitorFrame::Hello { .. } => Flow::Continue,
-            VisitorFrame::Message { client_id, body } => {
-                let from = self.registration.as_ref().map(|r| r.id());
-                match live::post_from_visitor(
-                    store,
-                    hub,
-                    from,
-                    visitor,
-                    &client_id,
-                    &body,
-                    Origin {
-                        page_url: self.page_url.clone(),
-                        trigger: self.triggers.engaged,
-                        bot: self.bot.is_some(),
-                        channel: crate::conversations::Channel::Web,
-                        ..Default::default()
-                    },
-                )
-                .await
-                {
-                    Ok(posted) => {
-                        let ack = ToVisitor::Ack {
-                            client_id,
-                            id: posted.message.id,
-                            conversation: posted.conversation.id,
-                            seq: posted.message.seq,
-                        };
-                        if let Flow::Close = send(session, &ack).await {
-                            return Flow::Close;
-                        }
-                        if posted.new_conversation && posted.conversation.bot.is_none() {
-                            let public_url = &self.state.public_url;
-                            let c = &posted.conversation;
-                            if let Err(e) =
-                                crate::mail::alerts::new_conversation(store, hub, public_url, c)
-                                    .await
-                            {
-                                tracing::warn!(error = %e, "mailing operators about a new conversation failed");
-                            }
-                        }
-                        let bot_handles = posted.conversation.bot == Some(BotState::Active);
-                        match self
-                            .bot
-                            .as_ref()
-                            .filter(|_| bot_handles && !posted.duplicate)
-                        {
-                            Some(bot) => match crate::web::widget::ai_bot::answer(
-                                bot,
-                                &self.state,
-                                session,
-                                &posted.conversation,
-                                &body,
-                            )
-                            .await
-                            {
-                                Ok(Some(frame)) => send(session, &frame).await,
-                                Ok(None) => Flow::Continue,
-                                Err(e) => refused(session, Refused::Store(e)).await,
-                            },
-                            None => Flow::Continue,
-                        }
-                    }
-                    Err(why) => refused(session, why).await,
-                }
-            }
+            // Queued above.
+            VisitorFrame::Message { .. } => Flow::Continue,
             VisitorFrame::Typing { conversation } => {
                 let recent = self.last_typing.is_some_and(|t| t.elapsed() < TYPING_EVERY);
                 let Some(conversation) = conversation else {
@@ -778,6 +753,10 @@ impl Handler for VisitorSocket {
                 }
             }
         }
+    }
+
+    async fn finish(&mut self, done: Self::Done, session: &mut Session) -> Flow {
+        self.finish_message(done, session).await
     }
 
     async fn closed(self) {
