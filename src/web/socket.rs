@@ -85,7 +85,8 @@ pub async fn settle<H: Handler>(
 
 /// Handles one kind of socket's text frames.
 pub trait Handler {
-    /// What a write queued in the [`Pipeline`] gives back once done.
+    /// What a write queued in the [`Pipeline`] gives back once done. Keep it small (a box): every
+    /// socket's task, idle or not, keeps room for one.
     type Done;
 
     /// Handles one text frame; replies go straight to `session`. A frame may queue its write in

@@ -579,7 +579,8 @@ fn budget_of(frame: &VisitorFrame) -> Option<budgets::Kind> {
 }
 
 impl Handler for VisitorSocket {
-    type Done = messages::Stored;
+    /// Boxed: the socket's task keeps room for one finished write, and a stored message is large.
+    type Done = Box<messages::Stored>;
 
     async fn handle(
         &mut self,

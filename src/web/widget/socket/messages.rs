@@ -31,7 +31,7 @@ impl VisitorSocket {
     pub(super) async fn queue_message(
         &mut self,
         session: &mut Session,
-        pipeline: &mut Pipeline<Stored>,
+        pipeline: &mut Pipeline<Box<Stored>>,
         client_id: String,
         body: String,
     ) -> Flow {
@@ -57,12 +57,12 @@ impl VisitorSocket {
         match live::queue_from_visitor(store, visitor, &client_id, &body, origin).await {
             Ok(stored) => {
                 pipeline.push(async move {
-                    Stored {
+                    Box::new(Stored {
                         client_id,
                         body,
                         from,
                         stored: stored.await,
-                    }
+                    })
                 });
                 Flow::Continue
             }
@@ -77,7 +77,7 @@ impl VisitorSocket {
     async fn refuse_after_queued(
         &mut self,
         session: &mut Session,
-        pipeline: &mut Pipeline<Stored>,
+        pipeline: &mut Pipeline<Box<Stored>>,
         refusal: Refusal,
     ) -> Flow {
         match socket::settle(self, pipeline, session).await {
@@ -94,13 +94,17 @@ impl VisitorSocket {
     /// Once a message is stored: the team and the visitor's other tabs hear of it, the widget gets its
     /// ack, operators get an e-mail about a new conversation, and the FAQ bot answers when it has the
     /// conversation.
-    pub(super) async fn finish_message(&mut self, done: Stored, session: &mut Session) -> Flow {
+    pub(super) async fn finish_message(
+        &mut self,
+        done: Box<Stored>,
+        session: &mut Session,
+    ) -> Flow {
         let Stored {
             client_id,
             body,
             from,
             stored,
-        } = done;
+        } = *done;
         let posted = match stored {
             Ok(posted) => posted,
             Err(e) => return refused(session, Refused::from(e)).await,
