@@ -101,7 +101,7 @@ fn main() {
             );
             std::process::exit(2);
         };
-        // `saturate 2000`: that many chatting visitors (each socket has one message in flight at a time).
+        // `saturate 2000`: that many chatting visitors (each sends its share of the rate, acked or not).
         if let Some(chatting) = args.get(1).and_then(|n| n.parse::<usize>().ok()) {
             scenario.chatting = chatting;
             scenario.visitors = scenario.visitors.max(chatting);
