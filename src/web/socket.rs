@@ -168,7 +168,8 @@ pub async fn run<H: Handler>(
                 }
             },
             Some(done) = pipeline.next(), if pipeline.len() > 0 => {
-                // The client's frames were left unread while the pipeline was full.
+                // Counts as hearing from the client: its frames may have waited unread while the pipeline
+                // was full.
                 last_heard = Instant::now();
                 match Box::pin(handler.finish(done, &mut session)).await {
                     Flow::Continue => {}
